@@ -1,0 +1,44 @@
+# SPDX-License-Identifier: GPL-2.0
+# Helpers for vigil's VM tests (tests/vm/*.sh), sourced by each test.
+# A test exits 0 (pass), 1 (fail) or 77 (skip).
+
+VIGIL_ROOT=${VIGIL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+VIGIL_OUT=${VIGIL_OUT:-$(mktemp -d)}
+T_NAME=$(basename "${0%.sh}")
+T_TMP=$VIGIL_OUT/$T_NAME
+mkdir -p "$T_TMP"
+
+t_log() { echo "[$T_NAME] $*"; }
+t_fail() { echo "[$T_NAME] FAIL: $*" >&2; exit 1; }
+t_skip() { echo "[$T_NAME] SKIP: $*" >&2; exit 77; }
+
+# t_assert DESCRIPTION COMMAND...: run COMMAND, fail the test if it fails.
+t_assert() {
+	local what=$1
+	shift
+	"$@" || t_fail "$what (command: $*)"
+}
+
+# t_eq WHAT EXPECTED ACTUAL
+t_eq() {
+	[ "$2" = "$3" ] || t_fail "$1: expected '$2', got '$3'"
+}
+
+# t_kernel_major_minor: prints e.g. 6.12 for the running kernel.
+t_kernel_major_minor() { uname -r | cut -d. -f1-2; }
+
+t_in_vm() { [ -n "${VIGIL_KERNEL:-}" ]; }
+
+# t_load [params]: load vigil.ko, set T_DEVS to its nodes and T_DEV to the first.
+t_load() {
+	local out
+	out=$("$VIGIL_ROOT/scripts/vigil-load" "$@") || t_fail "vigil-load $*"
+	T_DEVS=$out
+	T_DEV=$(echo "$out" | head -n 1)
+}
+
+t_unload() { "$VIGIL_ROOT/scripts/vigil-load" --unload; }
+
+# The userspace build (make) on the host, shared with the guest.
+T_BIN=$VIGIL_ROOT/build/userspace
+T_COMPLIANCE=$VIGIL_ROOT/scripts/v4l2-compliance
