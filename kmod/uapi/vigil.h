@@ -1,0 +1,240 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * vigil - user API of the vigil V4L2 capture driver
+ *
+ * Shared between vigil.ko and userspace. Userspace includes it as
+ * <vigil.h> (with -Ikmod/uapi) after <linux/videodev2.h>.
+ */
+#ifndef _UAPI_VIGIL_H
+#define _UAPI_VIGIL_H
+
+#include <linux/types.h>
+#include <linux/v4l2-controls.h>
+
+/* Value of v4l2_capability.driver for every vigil video node. */
+#define VIGIL_DRIVER_NAME		"vigil"
+
+/*
+ * Controls
+ * --------
+ * All vigil controls live in the user class, in a private range that is not
+ * registered upstream (vigil is out of tree).
+ */
+#define VIGIL_CID_BASE			(V4L2_CID_USER_BASE | 0xe000)
+
+/*
+ * VIGIL_CID_PRIVACY_MASK: up to VIGIL_MAX_PRIVACY_RECTS rectangles that the
+ * driver blacks out in every frame before the buffer is handed to userspace.
+ *
+ * Type: V4L2_CTRL_TYPE_U32 array, dims = { VIGIL_MAX_PRIVACY_RECTS, 4 }, i.e.
+ * the payload is exactly a struct vigil_privacy_rect[VIGIL_MAX_PRIVACY_RECTS]
+ * (32 __u32 values). Coordinates are in pixels of the current capture format,
+ * origin top-left. A rectangle with width or height 0 is unused. Rectangles
+ * reaching outside the active frame are clipped to it; a rectangle reaching
+ * beyond VIGIL_MAX_WIDTH x VIGIL_MAX_HEIGHT is rejected with -ERANGE.
+ *
+ * Masked pixels get Y = 16 (black, limited range); every chroma sample that
+ * covers at least one masked pixel gets Cb = Cr = 128 (neutral). The mask
+ * may be changed while streaming and applies from the next frame on.
+ */
+#define VIGIL_CID_PRIVACY_MASK		(VIGIL_CID_BASE + 0)
+#define VIGIL_MAX_PRIVACY_RECTS		8
+
+struct vigil_privacy_rect {
+	__u32 left;
+	__u32 top;
+	__u32 width;
+	__u32 height;
+};
+
+/*
+ * VIGIL_CID_DROPPED_FRAMES: read-only, volatile 32-bit integer. Number of
+ * frames dropped since the last STREAMON because no buffer was queued (or
+ * because a drop was forced by error injection). Every dropped frame leaves
+ * a gap in v4l2_buffer.sequence.
+ */
+#define VIGIL_CID_DROPPED_FRAMES	(VIGIL_CID_BASE + 1)
+
+/*
+ * VIGIL_CID_SOURCE: menu selecting what the virtual sensor shows.
+ * Cannot be changed while streaming (-EBUSY).
+ */
+#define VIGIL_CID_SOURCE		(VIGIL_CID_BASE + 2)
+enum vigil_source {
+	VIGIL_SOURCE_SCENE = 0,		/* scripted scene generator */
+	VIGIL_SOURCE_REPLAY = 1,	/* raw footage loaded through debugfs */
+};
+
+/*
+ * VIGIL_CID_SEED: 32-bit integer (0..0x7fffffff) seeding the scene generator.
+ * The same scenario, seed, format and frame interval give byte-identical
+ * frames for the same v4l2_buffer.sequence. Cannot be changed while
+ * streaming (-EBUSY).
+ */
+#define VIGIL_CID_SEED			(VIGIL_CID_BASE + 3)
+
+/*
+ * Frame geometry limits.
+ */
+#define VIGIL_MIN_WIDTH			160
+#define VIGIL_MIN_HEIGHT		120
+#define VIGIL_MAX_WIDTH			1920
+#define VIGIL_MAX_HEIGHT		1080
+#define VIGIL_MIN_FPS			1
+#define VIGIL_MAX_FPS			60
+
+/*
+ * Replay file format (written to debugfs <debugfs>/vigil/<device>/replay):
+ * one ASCII header line followed by the raw frames, back to back:
+ *
+ *	"VIGIL-RAW <fourcc> <width> <height>\n"
+ *
+ * <fourcc> is GREY (width*height bytes per frame) or NV12 (width*height*3/2
+ * bytes per frame; width and height even). See kmod/README.md.
+ */
+#define VIGIL_RAW_MAGIC			"VIGIL-RAW"
+
+/* ---- BEGIN PIR section (issue 4: PIR events and controls go here) ---- */
+
+/*
+ * PIR motion sensor, recording LED and privacy switch
+ * ---------------------------------------------------
+ * Controls from VIGIL_CID_BASE + 0x40, events from
+ * V4L2_EVENT_PRIVATE_START + 0x100. See kmod/README.md, "PIR".
+ */
+#define VIGIL_CID_PIR_BASE		(VIGIL_CID_BASE + 0x40)
+#define VIGIL_EVENT_PIR_BASE		(V4L2_EVENT_PRIVATE_START + 0x100)
+
+/*
+ * VIGIL_CID_PIR_DEBOUNCE_US: integer 0..1000000, default 0 (off). A PIR
+ * edge arriving less than this many microseconds after the previous
+ * accepted edge is ignored (counted in debugfs "pir", not an event).
+ */
+#define VIGIL_CID_PIR_DEBOUNCE_US	(VIGIL_CID_PIR_BASE + 0)
+
+/*
+ * VIGIL_CID_PIR_HOLD_MS: integer 0..60000, default 1000. Motion as seen by
+ * V4L2_EVENT_MOTION_DET starts at a rising PIR edge and ends this long after
+ * the last falling edge (a new rising edge in between extends it).
+ */
+#define VIGIL_CID_PIR_HOLD_MS		(VIGIL_CID_PIR_BASE + 1)
+
+/*
+ * VIGIL_CID_STANDBY: boolean, default 0. While set, a streaming sensor is in
+ * standby: it produces frames only at VIGIL_CID_STANDBY_FPS (0 = none).
+ * With VIGIL_CID_PIR_WAKE set, a rising PIR edge clears it from the IRQ
+ * thread and the sensor returns to the full frame rate at once: the first
+ * full-rate frame follows within one frame period. The control then reads
+ * 0 again (a V4L2_EVENT_CTRL is sent to subscribers).
+ */
+#define VIGIL_CID_STANDBY		(VIGIL_CID_PIR_BASE + 2)
+
+/* VIGIL_CID_STANDBY_FPS: integer 0..VIGIL_MAX_FPS, keep-alive rate. */
+#define VIGIL_CID_STANDBY_FPS		(VIGIL_CID_PIR_BASE + 3)
+
+/* VIGIL_CID_PIR_WAKE: boolean, default 1: a PIR rising edge ends standby. */
+#define VIGIL_CID_PIR_WAKE		(VIGIL_CID_PIR_BASE + 4)
+
+/*
+ * VIGIL_CID_REC_LED: read-only, volatile boolean: the recording LED's
+ * current state. The driver alone drives the LED: on while the sensor
+ * streams (standby keep-alive included), off otherwise; while the privacy
+ * switch is asserted it blinks (VIGIL_LED_BLINK_MS on/off) whether or not
+ * streaming. Userspace cannot change it.
+ */
+#define VIGIL_CID_REC_LED		(VIGIL_CID_PIR_BASE + 5)
+#define VIGIL_LED_BLINK_MS		250
+
+/*
+ * The privacy switch state is the standard V4L2_CID_PRIVACY (camera class),
+ * read-only and volatile: 1 while the switch is asserted.
+ */
+
+/*
+ * VIGIL_EVENT_PIR: one event per PIR edge (both directions).
+ * Subscribe with VIDIOC_SUBSCRIBE_EVENT; each subscriber gets its own queue
+ * of VIGIL_PIR_EVENT_QUEUE_DEPTH events. On overflow the oldest event is
+ * dropped and its count (plus its own lost count) is added to the next
+ * event's @lost, so for every subscriber
+ *	sum(1 + lost) over received events == edges since subscribing,
+ * and @seq has a gap of exactly @lost before each event. The newest event
+ * is never dropped.
+ */
+#define VIGIL_EVENT_PIR			(VIGIL_EVENT_PIR_BASE + 0)
+#define VIGIL_PIR_EVENT_QUEUE_DEPTH	64
+
+struct vigil_event_pir {
+	__u64 irq_ts_ns;	/* CLOCK_MONOTONIC, taken in the hard IRQ */
+	__u32 seq;		/* +1 per PIR edge since the driver bound */
+	__u32 frame_seq;	/* sequence of the latest frame at the IRQ */
+	__u32 lost;		/* events lost right before this one */
+	__u8 level;		/* 1: rising edge, 0: falling edge */
+	__u8 flags;		/* VIGIL_PIR_FL_* */
+	__u16 reserved;
+};
+
+#define VIGIL_PIR_FL_WAKE		0x01	/* this edge ended standby */
+
+/*
+ * VIGIL_EVENT_WAKE: sent when the first full-rate frame after a PIR wake
+ * is complete: makes the wake latency visible.
+ */
+#define VIGIL_EVENT_WAKE		(VIGIL_EVENT_PIR_BASE + 1)
+
+struct vigil_event_wake {
+	__u64 irq_ts_ns;	/* PIR edge that woke the sensor */
+	__u64 wake_ts_ns;	/* IRQ thread switched to full rate */
+	__u64 frame_ts_ns;	/* timestamp of the first full-rate frame */
+	__u32 pir_seq;		/* vigil_event_pir.seq of that edge */
+	__u32 frame_seq;	/* v4l2_buffer.sequence of that frame */
+};
+
+/*
+ * VIGIL_EVENT_PRIVACY: the privacy switch changed. While it is asserted the
+ * driver produces no frames: buffers stay queued, DQBUF blocks (or returns
+ * -EAGAIN), sequence numbers do not advance and no frame is counted as
+ * dropped; this is what capture clients (ffmpeg, GStreamer, Motion) cope
+ * with best, as with a camera that stopped sending. On release capture
+ * resumes with the next frame period.
+ */
+#define VIGIL_EVENT_PRIVACY		(VIGIL_EVENT_PIR_BASE + 2)
+
+struct vigil_event_privacy {
+	__u64 irq_ts_ns;	/* CLOCK_MONOTONIC of the switch edge */
+	__u32 asserted;		/* 1: privacy on, no frames */
+	__u32 frame_seq;	/* latest frame sequence at that moment */
+};
+
+/*
+ * Simulated GPIO controller of the virtual board: one gpiochip per camera,
+ * labelled VIGIL_GPIO_SIM_LABEL "<n>", with these lines. Its test interface
+ * is <debugfs>/vigil-gpio-sim.<n>/ (see kmod/README.md):
+ *	pir, privacy   rw  level 0/1 (writing pir also drives pir-mirror)
+ *	presence       rw  warm object in the PIR's view (PIR model input)
+ *	train          rw  "COUNT PERIOD_US WIDTH_US" starts a pulse train on
+ *			   pir + pir-mirror (first rising edge one period
+ *			   later), "stop" ends it; reads
+ *			   "<running|idle> count C period_us P width_us W
+ *			   emitted E"
+ *	edges          r   "INDEX LEVEL TIME_NS" per emitted train edge
+ *	led            r   recording LED level
+ *	status         r   per-line level, irq type, counters
+ *	rise_delay_ms, hold_ms, blind_ms   PIR model timing
+ */
+#define VIGIL_GPIO_SIM_LABEL		"vigil-gpio-sim."
+#define VIGIL_GPIO_LINE_PIR		0
+#define VIGIL_GPIO_LINE_PIR_MIRROR	1
+#define VIGIL_GPIO_LINE_PRIVACY		2
+#define VIGIL_GPIO_LINE_REC_LED		3
+#define VIGIL_GPIO_NLINES		4
+#define VIGIL_GPIO_NAME_PIR		"vigil-pir"
+#define VIGIL_GPIO_NAME_PIR_MIRROR	"vigil-pir-mirror"
+#define VIGIL_GPIO_NAME_PRIVACY		"vigil-privacy"
+#define VIGIL_GPIO_NAME_REC_LED		"vigil-rec-led"
+#define VIGIL_GPIO_SIM_TRAIN_MAX	65536	/* pulses */
+#define VIGIL_GPIO_SIM_TRAIN_MIN_US	2	/* period */
+#define VIGIL_GPIO_SIM_TRAIN_MAX_US	10000000
+
+/* ---- END PIR section ---- */
+
+#endif /* _UAPI_VIGIL_H */

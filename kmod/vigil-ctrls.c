@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil - controls: privacy mask, dropped-frame counter, source and seed;
+ * and the privacy-mask pass applied to every frame before it is returned.
+ */
+
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <media/v4l2-ctrls.h>
+
+#include "vigil.h"
+
+static const char * const vigil_source_menu[] = {
+	"Virtual Scene",
+	"Replay",
+	NULL,
+};
+
+static int vigil_try_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct vigil_dev *vd = container_of(ctrl->handler, struct vigil_dev,
+					    ctrl_handler);
+	const struct vigil_privacy_rect *r;
+	unsigned int i;
+
+	if (ctrl->id != VIGIL_CID_PRIVACY_MASK)
+		return 0;
+
+	r = (const struct vigil_privacy_rect *)ctrl->p_new.p_u32;
+	for (i = 0; i < VIGIL_MAX_PRIVACY_RECTS; i++) {
+		if (!r[i].width || !r[i].height)
+			continue;
+		if (r[i].left + r[i].width > VIGIL_MAX_WIDTH ||
+		    r[i].top + r[i].height > VIGIL_MAX_HEIGHT) {
+			dev_dbg(vd->dev,
+				"privacy rect %u (%u,%u %ux%u) beyond %ux%u\n",
+				i, r[i].left, r[i].top, r[i].width,
+				r[i].height, VIGIL_MAX_WIDTH,
+				VIGIL_MAX_HEIGHT);
+			return -ERANGE;
+		}
+	}
+	return 0;
+}
+
+static int vigil_s_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct vigil_dev *vd = container_of(ctrl->handler, struct vigil_dev,
+					    ctrl_handler);
+	unsigned long flags;
+
+	switch (ctrl->id) {
+	case VIGIL_CID_PRIVACY_MASK:
+		spin_lock_irqsave(&vd->mask_lock, flags);
+		memcpy(vd->mask, ctrl->p_new.p_u32, sizeof(vd->mask));
+		spin_unlock_irqrestore(&vd->mask_lock, flags);
+		return 0;
+	case VIGIL_CID_SOURCE:
+		vd->sensor.source = ctrl->val;
+		return 0;
+	case VIGIL_CID_SEED:
+		vd->sensor.seed = ctrl->val;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int vigil_g_volatile_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct vigil_dev *vd = container_of(ctrl->handler, struct vigil_dev,
+					    ctrl_handler);
+
+	if (ctrl->id != VIGIL_CID_DROPPED_FRAMES)
+		return -EINVAL;
+	ctrl->val = atomic_read(&vd->dropped);
+	return 0;
+}
+
+static const struct v4l2_ctrl_ops vigil_ctrl_ops = {
+	.try_ctrl = vigil_try_ctrl,
+	.s_ctrl = vigil_s_ctrl,
+	.g_volatile_ctrl = vigil_g_volatile_ctrl,
+};
+
+static const struct v4l2_ctrl_config vigil_ctrl_privacy = {
+	.ops = &vigil_ctrl_ops,
+	.id = VIGIL_CID_PRIVACY_MASK,
+	.name = "Privacy Mask",
+	.type = V4L2_CTRL_TYPE_U32,
+	.min = 0,
+	.max = VIGIL_MAX_WIDTH,
+	.step = 1,
+	.def = 0,
+	.dims = { VIGIL_MAX_PRIVACY_RECTS, 4 },
+};
+
+static const struct v4l2_ctrl_config vigil_ctrl_dropped = {
+	.ops = &vigil_ctrl_ops,
+	.id = VIGIL_CID_DROPPED_FRAMES,
+	.name = "Dropped Frames",
+	.type = V4L2_CTRL_TYPE_INTEGER,
+	.min = 0,
+	.max = S32_MAX,
+	.step = 1,
+	.def = 0,
+	.flags = V4L2_CTRL_FLAG_READ_ONLY | V4L2_CTRL_FLAG_VOLATILE,
+};
+
+static const struct v4l2_ctrl_config vigil_ctrl_source = {
+	.ops = &vigil_ctrl_ops,
+	.id = VIGIL_CID_SOURCE,
+	.name = "Source",
+	.type = V4L2_CTRL_TYPE_MENU,
+	.max = VIGIL_SOURCE_REPLAY,
+	.qmenu = vigil_source_menu,
+};
+
+static const struct v4l2_ctrl_config vigil_ctrl_seed = {
+	.ops = &vigil_ctrl_ops,
+	.id = VIGIL_CID_SEED,
+	.name = "Scene Seed",
+	.type = V4L2_CTRL_TYPE_INTEGER,
+	.min = 0,
+	.max = S32_MAX,
+	.step = 1,
+};
+
+int vigil_ctrls_init(struct vigil_dev *vd)
+{
+	struct v4l2_ctrl_handler *hdl = &vd->ctrl_handler;
+	struct v4l2_ctrl_config cfg;
+
+	v4l2_ctrl_handler_init(hdl, 4);
+	vd->ctrl_privacy = v4l2_ctrl_new_custom(hdl, &vigil_ctrl_privacy,
+						NULL);
+	vd->ctrl_dropped = v4l2_ctrl_new_custom(hdl, &vigil_ctrl_dropped,
+						NULL);
+	cfg = vigil_ctrl_source;
+	cfg.def = vd->sensor.source;
+	vd->ctrl_source = v4l2_ctrl_new_custom(hdl, &cfg, NULL);
+	cfg = vigil_ctrl_seed;
+	cfg.def = vd->sensor.seed;
+	vd->ctrl_seed = v4l2_ctrl_new_custom(hdl, &cfg, NULL);
+	if (hdl->error) {
+		int ret = hdl->error;
+
+		v4l2_ctrl_handler_free(hdl);
+		return ret;
+	}
+	vd->v4l2_dev.ctrl_handler = hdl;
+	return 0;
+}
+
+/* ---- privacy mask pass ---- */
+
+static void vigil_mask_rect(const struct vigil_frame *f,
+			    const struct vigil_privacy_rect *r)
+{
+	u32 x0 = r->left, y0 = r->top;
+	u32 x1 = min(r->left + r->width, f->width);
+	u32 y1 = min(r->top + r->height, f->height);
+	u8 *uv = f->vaddr + f->bytesperline * f->height;
+	u32 y, x;
+
+	if (x0 >= x1 || y0 >= y1)
+		return;
+
+	switch (f->fourcc) {
+	case V4L2_PIX_FMT_GREY:
+		for (y = y0; y < y1; y++)
+			memset(f->vaddr + y * f->bytesperline + x0, 16,
+			       x1 - x0);
+		break;
+	case V4L2_PIX_FMT_NV12:
+		for (y = y0; y < y1; y++)
+			memset(f->vaddr + y * f->bytesperline + x0, 16,
+			       x1 - x0);
+		/* every chroma sample covering a masked pixel */
+		x0 &= ~1;
+		x1 = ALIGN(x1, 2);
+		for (y = y0 / 2; y < DIV_ROUND_UP(y1, 2); y++)
+			memset(uv + y * f->bytesperline + x0, 128, x1 - x0);
+		break;
+	case V4L2_PIX_FMT_YUYV:
+		x0 &= ~1;
+		x1 = ALIGN(x1, 2);
+		for (y = y0; y < y1; y++) {
+			u8 *p = f->vaddr + y * f->bytesperline;
+
+			for (x = x0; x < x1; x++) {
+				p[2 * x] = (x >= r->left &&
+					    x < r->left + r->width) ? 16 :
+								     p[2 * x];
+				p[2 * x + 1] = 128;
+			}
+		}
+		break;
+	}
+}
+
+/**
+ * vigil_privacy_apply() - black out the privacy rectangles in a frame
+ * @vd: the device
+ * @f: the filled frame, CPU-mapped
+ *
+ * Called on every frame before it is returned to userspace.
+ */
+void vigil_privacy_apply(struct vigil_dev *vd, const struct vigil_frame *f)
+{
+	struct vigil_privacy_rect mask[VIGIL_MAX_PRIVACY_RECTS];
+	unsigned long flags;
+	unsigned int i;
+
+	spin_lock_irqsave(&vd->mask_lock, flags);
+	memcpy(mask, vd->mask, sizeof(mask));
+	spin_unlock_irqrestore(&vd->mask_lock, flags);
+
+	for (i = 0; i < VIGIL_MAX_PRIVACY_RECTS; i++)
+		if (mask[i].width && mask[i].height)
+			vigil_mask_rect(f, &mask[i]);
+}

@@ -1,0 +1,159 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil - the virtual sensor: a frame producer paced by an hrtimer. The
+ * timer numbers frame periods and kicks a work item that takes a queued
+ * buffer, renders the scene or the replay footage into it with the CPU and
+ * completes it through the same path a hardware receiver's IRQ would use.
+ */
+
+#include <linux/hrtimer.h>
+#include <linux/slab.h>
+#include <linux/vmalloc.h>
+#include <linux/workqueue.h>
+
+#include "vigil.h"
+
+/* Frame periods the worker may lag behind before it drops to catch up. */
+#define VIGIL_MAX_BACKLOG	4
+
+static void vigil_sensor_frame(struct vigil_dev *vd)
+{
+	struct vigil_sensor *s = &vd->sensor;
+	u32 seq = vigil_frame_start(vd);
+	struct vigil_buffer *buf;
+	struct vigil_frame f;
+
+	if (READ_ONCE(vd->standby))
+		return;
+	if (READ_ONCE(vd->inject_drop)) {
+		WRITE_ONCE(vd->inject_drop, vd->inject_drop - 1);
+		vigil_frame_dropped(vd);
+		return;
+	}
+	buf = vigil_next_buffer(vd);
+	if (!buf) {
+		vigil_frame_dropped(vd);
+		return;
+	}
+
+	vigil_frame_from_buffer(vd, buf, &f);
+	if (s->source == VIGIL_SOURCE_REPLAY) {
+		struct vigil_replay *rp = vigil_replay_get(vd);
+
+		vigil_replay_render(rp, &f, seq);
+		vigil_replay_put(rp);
+	} else {
+		struct vigil_scene *sc = vigil_scene_get(vd);
+
+		vigil_scene_render(vd, s, sc, &f, seq);
+		vigil_scene_put(sc);
+	}
+	vigil_frame_done(vd, buf, seq);
+}
+
+static void vigil_sensor_work(struct work_struct *work)
+{
+	struct vigil_dev *vd = container_of(work, struct vigil_dev,
+					    sensor.work);
+	struct vigil_sensor *s = &vd->sensor;
+	int n;
+
+	while ((n = atomic_read(&s->pending)) > 0) {
+		if (n > VIGIL_MAX_BACKLOG) {
+			/* too far behind: skip to the newest period */
+			atomic_sub(n - 1, &s->pending);
+			while (--n) {
+				vigil_frame_start(vd);
+				vigil_frame_dropped(vd);
+			}
+			vigil_dbg(1, vd, "producer behind, frames dropped\n");
+		}
+		atomic_dec(&s->pending);
+		vigil_sensor_frame(vd);
+	}
+}
+
+static enum hrtimer_restart vigil_sensor_timer(struct hrtimer *t)
+{
+	struct vigil_sensor *s = container_of(t, struct vigil_sensor, timer);
+	u64 periods = hrtimer_forward_now(t, s->period);
+
+	atomic_add(periods ? periods : 1, &s->pending);
+	queue_work(system_highpri_wq, &s->work);
+	return HRTIMER_RESTART;
+}
+
+static void vigil_sensor_free(struct vigil_sensor *s)
+{
+	vfree(s->bg);
+	s->bg = NULL;
+	kfree(s->noise);
+	s->noise = NULL;
+	kfree(s->line);
+	s->line = NULL;
+	kfree(s->chroma);
+	s->chroma = NULL;
+}
+
+static int vigil_sensor_start(struct vigil_dev *vd)
+{
+	struct vigil_sensor *s = &vd->sensor;
+	int ret;
+
+	s->interval_num = vd->timeperframe.numerator;
+	s->interval_den = vd->timeperframe.denominator;
+	s->period = ns_to_ktime(div_u64((u64)NSEC_PER_SEC * s->interval_num,
+					s->interval_den));
+	s->line = kmalloc(vd->fmt.width, GFP_KERNEL);
+	s->chroma = kmalloc(vd->fmt.width, GFP_KERNEL);
+	if (!s->line || !s->chroma) {
+		ret = -ENOMEM;
+		goto err;
+	}
+	if (s->source == VIGIL_SOURCE_SCENE) {
+		ret = vigil_scene_prepare(vd, s);
+		if (ret)
+			goto err;
+	}
+
+	atomic_set(&s->pending, 0);
+	INIT_WORK(&s->work, vigil_sensor_work);
+	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	s->timer.function = vigil_sensor_timer;
+	WRITE_ONCE(vd->epoch, ktime_get());
+	hrtimer_start(&s->timer, s->period, HRTIMER_MODE_REL);
+	return 0;
+
+err:
+	vigil_sensor_free(s);
+	return ret;
+}
+
+static void vigil_sensor_stop(struct vigil_dev *vd)
+{
+	struct vigil_sensor *s = &vd->sensor;
+
+	hrtimer_cancel(&s->timer);
+	cancel_work_sync(&s->work);
+	vigil_sensor_free(s);
+}
+
+const struct vigil_src_ops vigil_sensor_ops = {
+	.name = "virtual sensor",
+	.start = vigil_sensor_start,
+	.stop = vigil_sensor_stop,
+};
+
+/**
+ * vigil_set_standby() - put the source in standby or wake it up
+ * @vd: the device
+ * @standby: true to stop delivering frames
+ *
+ * In standby the frame clock keeps running (sequence numbers advance, so a
+ * client sees the pause as a gap) but no buffer is filled and nothing is
+ * counted as dropped. Any context.
+ */
+void vigil_set_standby(struct vigil_dev *vd, bool standby)
+{
+	WRITE_ONCE(vd->standby, standby);
+}
