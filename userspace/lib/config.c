@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/* vigild configuration: defaults, one table of keys, INI loading (inih). */
+#include <errno.h>
+#include <ini.h>
+#include <limits.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "libvigil.h"
+
+enum key_type {
+	K_STR,
+	K_UINT,
+	K_DOUBLE,
+	K_BOOL,
+	K_MS,		/* milliseconds into a uint64_t of ns */
+	K_IO,
+	K_PIXFMT,
+	K_POLICY,
+	K_ZONE,
+	K_IGNORE,
+};
+
+struct key {
+	const char *section;
+	const char *name;
+	enum key_type type;
+	size_t off;
+	double min, max;
+};
+
+#define C(f) offsetof(struct vigil_config, f)
+#define D(f) (offsetof(struct vigil_config, detect) + \
+	      offsetof(struct vigil_detect_params, f))
+#define F(f) (offsetof(struct vigil_config, fusion) + \
+	      offsetof(struct vigil_fusion_params, f))
+
+/* Sorted by section, then key; every key is shown in vigild.conf.example. */
+static const struct key keys[] = {
+	{ "detector", "cell", K_UINT, D(cell), 0, 32 },
+	{ "detector", "global_change", K_DOUBLE, D(global_change), 0.01, 1 },
+	{ "detector", "ignore", K_IGNORE, 0, 0, 0 },
+	{ "detector", "learning_rate", K_DOUBLE, D(learning_rate), 0.0005, 0.99 },
+	{ "detector", "min_area", K_DOUBLE, D(min_area), 0, 1 },
+	{ "detector", "min_motion_frames", K_UINT, D(min_motion_frames), 1, 1000 },
+	{ "detector", "noise_k", K_DOUBLE, D(noise_k), 0.5, 100 },
+	{ "detector", "relearn_frames", K_UINT, D(relearn_frames), 0, 10000 },
+	{ "detector", "row_step", K_UINT, D(row_step), 1, 4 },
+	{ "detector", "threshold_min", K_UINT, D(threshold_min), 0, 255 },
+	{ "detector", "warmup_frames", K_UINT, D(warmup_frames), 0, 100000 },
+	{ "detector", "zone", K_ZONE, 0, 0, 0 },
+	{ "fusion", "gap_ms", K_MS, F(gap_ns), 0, 3600000 },
+	{ "fusion", "pir_hold_ms", K_MS, F(pir_hold_ns), 0, 3600000 },
+	{ "fusion", "policy", K_POLICY, F(policy), 0, 0 },
+	{ "fusion", "update_ms", K_MS, F(update_ns), 0, 3600000 },
+	{ "fusion", "window_ms", K_MS, F(window_ns), 0, 3600000 },
+	{ "output", "events", K_STR, C(events), 0, 0 },
+	{ "output", "stats", K_BOOL, C(stats), 0, 0 },
+	{ "source", "buffers", K_UINT, C(buffers), 2, 32 },
+	{ "source", "drm_device", K_STR, C(drm_device), 0, 0 },
+	{ "source", "format", K_PIXFMT, C(pixfmt), 0, 0 },
+	{ "source", "fps", K_UINT, C(fps), 1, 1000 },
+	{ "source", "height", K_UINT, C(height), 0, 16384 },
+	{ "source", "io", K_IO, C(io), 0, 0 },
+	{ "source", "loop", K_BOOL, C(loop), 0, 0 },
+	{ "source", "pir_events", K_STR, C(pir_events), 0, 0 },
+	{ "source", "realtime", K_BOOL, C(realtime), 0, 0 },
+	{ "source", "reconnect_ms", K_UINT, C(reconnect_ms), 0, 3600000 },
+	{ "source", "source", K_STR, C(source), 0, 0 },
+	{ "source", "width", K_UINT, C(width), 0, 16384 },
+};
+
+void vigil_config_default(struct vigil_config *c)
+{
+	memset(c, 0, sizeof(*c));
+	snprintf(c->source, sizeof(c->source), "v4l2:/dev/video0");
+	c->io = VIGIL_IO_MMAP;
+	snprintf(c->drm_device, sizeof(c->drm_device), "/dev/dri/card0");
+	c->buffers = 4;
+	c->pixfmt = VIGIL_FMT_GREY;
+	c->fps = 30;
+	c->realtime = true;
+	c->reconnect_ms = 1000;
+	vigil_detect_params_default(&c->detect);
+	vigil_fusion_params_default(&c->fusion);
+	snprintf(c->events, sizeof(c->events), "-");
+}
+
+static int parse_bool(const char *v, bool *b)
+{
+	static const char *const yes[] = { "1", "yes", "true", "on" };
+	static const char *const no[] = { "0", "no", "false", "off" };
+
+	for (size_t i = 0; i < 4; i++) {
+		if (!strcasecmp(v, yes[i])) {
+			*b = true;
+			return 0;
+		}
+		if (!strcasecmp(v, no[i])) {
+			*b = false;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static int parse_double(const char *v, double *d)
+{
+	char *end;
+
+	errno = 0;
+	*d = strtod(v, &end);
+	if (end == v || *end || errno || !isfinite(*d))
+		return -EINVAL;
+	return 0;
+}
+
+static int parse_rect(const char *v, struct vigil_rect *r)
+{
+	float a[4];
+	const char *p = v;
+
+	for (int i = 0; i < 4; i++) {
+		char *end;
+
+		errno = 0;
+		a[i] = strtof(p, &end);
+		if (end == p || errno)
+			return -EINVAL;
+		while (*end == ' ')
+			end++;
+		if (i < 3 && *end != ',')
+			return -EINVAL;
+		if (i == 3 && *end)
+			return -EINVAL;
+		p = end + 1;
+	}
+	r->x = a[0];
+	r->y = a[1];
+	r->w = a[2];
+	r->h = a[3];
+	if (!(r->x >= 0 && r->y >= 0 && r->w > 0 && r->h > 0 &&
+	      r->x + r->w <= 1.0001f && r->y + r->h <= 1.0001f))
+		return -ERANGE;
+	return 0;
+}
+
+static const struct key *find_key(const char *section, const char *name)
+{
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
+			return &keys[i];
+	return NULL;
+}
+
+int vigil_config_set(struct vigil_config *c, const char *section,
+		     const char *key, const char *value, const char **why)
+{
+	const struct key *k = find_key(section, key);
+	char *const base = (char *)c;
+	const char *dummy;
+	double d;
+
+	if (!why)
+		why = &dummy;
+	*why = "bad value";
+	if (!k) {
+		*why = "unknown key";
+		return -ENOENT;
+	}
+	switch (k->type) {
+	case K_STR:
+		if (strlen(value) >= VIGIL_PATH_MAX) {
+			*why = "value too long";
+			return -EINVAL;
+		}
+		snprintf(base + k->off, VIGIL_PATH_MAX, "%s", value);
+		return 0;
+	case K_UINT:
+	case K_MS: {
+		char *end;
+		unsigned long long n;
+
+		if (*value == '-' || *value == '+' || !*value) {
+			*why = "expected an unsigned integer";
+			return -EINVAL;
+		}
+		errno = 0;
+		n = strtoull(value, &end, 10);
+		if (*end || errno) {
+			*why = "expected an unsigned integer";
+			return -EINVAL;
+		}
+		if (n < k->min || n > k->max) {
+			*why = "out of range";
+			return -EINVAL;
+		}
+		if (k->type == K_MS)
+			*(uint64_t *)(void *)(base + k->off) = n * 1000000ULL;
+		else
+			*(unsigned int *)(void *)(base + k->off) = (unsigned int)n;
+		return 0;
+	}
+	case K_DOUBLE:
+		if (parse_double(value, &d)) {
+			*why = "expected a number";
+			return -EINVAL;
+		}
+		if (d < k->min || d > k->max) {
+			*why = "out of range";
+			return -EINVAL;
+		}
+		*(double *)(void *)(base + k->off) = d;
+		return 0;
+	case K_BOOL:
+		if (parse_bool(value, (bool *)(base + k->off))) {
+			*why = "expected yes or no";
+			return -EINVAL;
+		}
+		return 0;
+	case K_IO:
+		if (!strcmp(value, "mmap"))
+			c->io = VIGIL_IO_MMAP;
+		else if (!strcmp(value, "dmabuf"))
+			c->io = VIGIL_IO_DMABUF;
+		else {
+			*why = "expected mmap or dmabuf";
+			return -EINVAL;
+		}
+		return 0;
+	case K_PIXFMT:
+		if (vigil_pixfmt_from_name(value, &c->pixfmt)) {
+			*why = "expected GREY, NV12, I420 or YUYV";
+			return -EINVAL;
+		}
+		return 0;
+	case K_POLICY:
+		if (vigil_policy_from_name(value, &c->fusion.policy)) {
+			*why = "expected pir-and-video, video-only or pir-only";
+			return -EINVAL;
+		}
+		return 0;
+	case K_ZONE:
+	case K_IGNORE: {
+		const bool zone = k->type == K_ZONE;
+		unsigned int *n = zone ? &c->detect.nzones : &c->detect.nignore;
+		struct vigil_rect *r = zone ? c->detect.zones : c->detect.ignore;
+
+		if (*n >= VIGIL_MAX_ZONES) {
+			*why = "too many rectangles (at most 8)";
+			return -EINVAL;
+		}
+		if (parse_rect(value, &r[*n])) {
+			*why = "expected x,y,w,h as fractions of the frame (0..1)";
+			return -EINVAL;
+		}
+		(*n)++;
+		return 0;
+	}
+	}
+	return -EINVAL;
+}
+
+struct load_ctx {
+	struct vigil_config *c;
+	char msg[160];		/* first error, without the line */
+	int line;		/* lines read so far: the handler's line */
+	int err_line;		/* line of ->msg */
+	int nerr;
+	FILE *file;		/* reading a file, or */
+	const char *str;	/* reading a string */
+};
+
+/* fgets-style reader that counts lines, so errors name their line. */
+static char *reader(char *buf, int num, void *stream)
+{
+	struct load_ctx *ctx = stream;
+	char *ret;
+
+	if (ctx->file) {
+		ret = fgets(buf, num, ctx->file);
+	} else {
+		const char *nl;
+		size_t n;
+
+		if (!*ctx->str)
+			return NULL;
+		nl = strchr(ctx->str, '\n');
+		n = nl ? (size_t)(nl - ctx->str) + 1 : strlen(ctx->str);
+		if (n > (size_t)num - 1)
+			n = (size_t)num - 1;
+		memcpy(buf, ctx->str, n);
+		buf[n] = '\0';
+		ctx->str += n;
+		ret = buf;
+	}
+	if (ret)
+		ctx->line++;
+	return ret;
+}
+
+static int handler(void *user, const char *section, const char *name,
+		   const char *value)
+{
+	struct load_ctx *ctx = user;
+	const char *why;
+	int ret;
+
+	ret = vigil_config_set(ctx->c, section, name, value, &why);
+	if (!ret)
+		return 1;
+	if (!ctx->nerr++) {
+		ctx->err_line = ctx->line;
+		if (ret == -ENOENT)
+			snprintf(ctx->msg, sizeof(ctx->msg),
+				 "unknown key '%s' in section [%s]", name, section);
+		else
+			snprintf(ctx->msg, sizeof(ctx->msg),
+				 "bad value '%s' for key '%s' in [%s]: %s", value,
+				 name, section, why);
+	}
+	return 0;
+}
+
+static int finish(struct vigil_config *c, int line, struct load_ctx *ctx,
+		  const char *name, char *err, size_t errlen)
+{
+	if (line == -2) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		return -ENOMEM;
+	}
+	if (line > 0) {
+		if (ctx->nerr && ctx->err_line == line)
+			snprintf(err, errlen, "%s:%d: %s", name, line, ctx->msg);
+		else
+			snprintf(err, errlen, "%s:%d: syntax error (expected [section] or key = value)",
+				 name, line);
+		return -EINVAL;
+	}
+	if (vigil_detect_params_check(&c->detect)) {
+		snprintf(err, errlen, "%s: inconsistent [detector] settings (cell must be 0, 4, 8, 16 or 32 and at least row_step)",
+			 name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vigil_config_load(struct vigil_config *c, const char *path, char *err,
+		      size_t errlen)
+{
+	struct load_ctx ctx = { .c = c };
+	int line, ret;
+
+	ctx.file = fopen(path, "re");
+	if (!ctx.file) {
+		ret = -errno;
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
+		return ret;
+	}
+	line = ini_parse_stream(reader, &ctx, handler, &ctx);
+	fclose(ctx.file);
+	return finish(c, line, &ctx, path, err, errlen);
+}
+
+int vigil_config_load_string(struct vigil_config *c, const char *text,
+			     const char *name, char *err, size_t errlen)
+{
+	struct load_ctx ctx = { .c = c, .str = text };
+	const int line = ini_parse_stream(reader, &ctx, handler, &ctx);
+
+	return finish(c, line, &ctx, name, err, errlen);
+}

@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* Motion detector: noise, objects, blob size, lights, zones, formats. */
+#include <math.h>
+#include <stdint.h>
+
+#include "libvigil.h"
+#include "t.h"
+
+#define W 320
+#define H 240
+
+static uint8_t t_bg[W * H];
+static uint8_t t_img[W * H];
+
+static void t_background(void)
+{
+	for (int y = 0; y < H; y++)
+		for (int x = 0; x < W; x++)
+			t_bg[y * W + x] = (uint8_t)(60 + x / 4 + ((x / 7 + y / 5) % 3) * 10);
+}
+
+/* Background plus gaussian-ish noise (sigma) plus a rectangle. */
+static void t_render(uint64_t *seed, double sigma, int rx, int ry, int rw,
+		     int rh, int add, double gain)
+{
+	for (int i = 0; i < W * H; i++) {
+		const uint32_t v = t_rand(seed);
+		const int sum = (int)(v & 255) + (int)((v >> 8) & 255) +
+				(int)((v >> 16) & 255) + (int)(v >> 24) - 510;
+		const int x = i % W, y = i / W;
+		int px = (int)(t_bg[i] * gain) + (int)lround(sum * sigma / 147.8);
+
+		if (x >= rx && x < rx + rw && y >= ry && y < ry + rh)
+			px += add;
+		t_img[i] = (uint8_t)(px < 0 ? 0 : px > 255 ? 255 : px);
+	}
+}
+
+static int t_run(struct vigil_detector *d, uint32_t seq,
+		 struct vigil_detect_result *r)
+{
+	struct vigil_frame f;
+
+	T_EQ(vigil_frame_view(&f, VIGIL_FMT_GREY, W, H, 0, t_img, sizeof(t_img)), 0);
+	f.seq = seq;
+	f.ts_ns = seq * 66666666ULL;
+	return vigil_detector_process(d, &f, r);
+}
+
+/* Feed @n frames of noise only; return how many reported motion. */
+static int t_quiet(struct vigil_detector *d, uint64_t *seed, uint32_t *seq,
+		   int n, double sigma)
+{
+	struct vigil_detect_result r;
+	int motion = 0;
+
+	for (int i = 0; i < n; i++) {
+		t_render(seed, sigma, 0, 0, 0, 0, 0, 1.0);
+		T_EQ(t_run(d, (*seq)++, &r), 0);
+		motion += r.motion;
+	}
+	return motion;
+}
+
+int main(void)
+{
+	struct vigil_detect_params p;
+	struct vigil_detect_result r;
+	struct vigil_detector *d;
+	struct vigil_frame f;
+	uint64_t seed = 42;
+	uint32_t seq = 0;
+	int first = -1;
+
+	t_background();
+	vigil_detect_params_default(&p);
+	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+	T_EQ(vigil_detector_cell(d), 8);
+
+	/* noise only: quiet, and the noise estimate follows the sensor */
+	T_EQ(t_quiet(d, &seed, &seq, 40, 4.0), 0);
+	T_EQ(t_run(d, seq++, &r), 0);
+	/* cell mean of 32 samples: sigma / sqrt(32) = 0.71 */
+	T_ASSERT(r.noise > 0.35 && r.noise < 1.4);
+	T_ASSERT(!r.learning);
+
+	/* an object: motion after min_motion_frames, box around it */
+	for (int i = 0; i < 5; i++) {
+		t_render(&seed, 4.0, 100 + i * 6, 60, 40, 100, -50, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(r.raw_motion);
+		if (r.motion && first < 0)
+			first = i;
+	}
+	T_EQ(first, (int)p.min_motion_frames - 1);
+	T_ASSERT(r.nboxes >= 1);
+	T_ASSERT(r.boxes[0].x <= 124 + 8 && r.boxes[0].x + r.boxes[0].w >= 164 - 8);
+	T_ASSERT(r.boxes[0].y <= 68 && r.boxes[0].y + r.boxes[0].h >= 152);
+	T_ASSERT(r.score > 0.03 && r.score < 0.12);
+	T_ASSERT(r.changed_px >= 30 * 90 && r.changed_px <= 48 * 112);
+	/* the object leaves: motion stops */
+	t_quiet(d, &seed, &seq, 3, 4.0);
+	T_EQ(t_quiet(d, &seed, &seq, 20, 4.0), 0);
+
+	/* small object below min_area (1% = 768 px): despeckled away */
+	for (int i = 0; i < 6; i++) {
+		t_render(&seed, 4.0, 200, 100, 12, 12, 60, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(!r.motion);
+		T_EQ(r.nboxes, 0);
+	}
+	t_quiet(d, &seed, &seq, 30, 4.0);
+
+	/* light switch: a global change relearns, no alarm */
+	for (int i = 0; i < 20; i++) {
+		t_render(&seed, 4.0, 0, 0, 0, 0, 0, 1.5);
+		T_EQ(t_run(d, seq++, &r), 0);
+		if (i == 0)
+			T_ASSERT(r.global_change);
+		T_ASSERT(!r.motion);
+	}
+	T_ASSERT(!r.learning);
+	vigil_detector_free(d);
+
+	/* ignore mask over the object, and a zone elsewhere */
+	vigil_detect_params_default(&p);
+	p.nignore = 1;
+	p.ignore[0] = (struct vigil_rect){ 0.25f, 0.2f, 0.35f, 0.6f };
+	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+	t_quiet(d, &seed, &seq, 20, 3.0);
+	for (int i = 0; i < 5; i++) {
+		t_render(&seed, 3.0, 100, 60, 40, 100, -50, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(!r.raw_motion);
+	}
+	vigil_detector_free(d);
+	vigil_detect_params_default(&p);
+	p.nzones = 1;
+	p.zones[0] = (struct vigil_rect){ 0.5f, 0.0f, 0.5f, 1.0f };
+	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+	t_quiet(d, &seed, &seq, 20, 3.0);
+	for (int i = 0; i < 3; i++) {
+		t_render(&seed, 3.0, 20, 60, 40, 100, -50, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(!r.raw_motion);
+	}
+	for (int i = 0; i < 3; i++) {
+		t_render(&seed, 3.0, 220, 60, 40, 100, -50, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(r.raw_motion);
+	}
+	vigil_detector_free(d);
+
+	/* YUYV (scalar path, step 2) gives the same cells as GREY (SIMD) */
+	{
+		static uint8_t yuyv[W * H * 2];
+		struct vigil_detector *d2;
+		struct vigil_detect_result r2;
+
+		vigil_detect_params_default(&p);
+		T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+		T_EQ(vigil_detector_new(&p, W, H, &d2), 0);
+		for (int i = 0; i < 16; i++) {
+			const int obj = i >= 12;
+
+			t_render(&seed, 3.0, 150, 50, obj ? 50 : 0, 80, 70, 1.0);
+			for (int k = 0; k < W * H; k++) {
+				yuyv[2 * k] = t_img[k];
+				yuyv[2 * k + 1] = 128;
+			}
+			T_EQ(t_run(d, (uint32_t)i, &r), 0);
+			T_EQ(vigil_frame_view(&f, VIGIL_FMT_YUYV, W, H, 0, yuyv, sizeof(yuyv)), 0);
+			f.seq = (uint32_t)i;
+			T_EQ(vigil_detector_process(d2, &f, &r2), 0);
+			T_EQ(r.raw_motion, r2.raw_motion);
+			T_EQ(r.changed_px, r2.changed_px);
+			T_EQ(r.nboxes, r2.nboxes);
+			T_ASSERT(r.noise == r2.noise);
+		}
+		T_ASSERT(r.motion);
+		vigil_detector_free(d2);
+	}
+
+	/* wrong size and bad parameters */
+	T_EQ(vigil_frame_view(&f, VIGIL_FMT_GREY, W / 2, H, 0, t_img, sizeof(t_img)), 0);
+	T_EQ(vigil_detector_process(d, &f, &r), -EINVAL);
+	vigil_detector_free(d);
+	vigil_detect_params_default(&p);
+	p.cell = 12;
+	T_EQ(vigil_detector_new(&p, W, H, &d), -EINVAL);
+	T_ASSERT(d == NULL);
+	p.cell = 8;
+	p.learning_rate = 0;
+	T_EQ(vigil_detector_new(&p, W, H, &d), -EINVAL);
+	vigil_detect_params_default(&p);
+	T_EQ(vigil_detector_new(&p, 8, 8, &d), -EINVAL);
+	/* 1080p picks 16-pixel cells */
+	T_EQ(vigil_detector_new(&p, 1920, 1080, &d), 0);
+	T_EQ(vigil_detector_cell(d), 16);
+	vigil_detector_free(d);
+	return t_done();
+}
