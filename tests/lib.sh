@@ -42,3 +42,26 @@ t_unload() { "$VIGIL_ROOT/scripts/vigil-load" --unload; }
 # The userspace build (make) on the host, shared with the guest.
 T_BIN=$VIGIL_ROOT/build/userspace
 T_COMPLIANCE=$VIGIL_ROOT/scripts/v4l2-compliance
+
+# ---- vigil capture driver helpers (issue 3) ----
+
+# t_vtool: build tests/vm/vtool.c (a small V4L2 client) if needed, print its path.
+t_vtool() {
+	local bin=$VIGIL_ROOT/build/tests/vtool src=$VIGIL_ROOT/tests/vm/vtool.c
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
+		mkdir -p "$(dirname "$bin")"
+		cc -O2 -Wall -I"$VIGIL_ROOT/kmod/uapi" -o "$bin" "$src" >&2 || t_fail "cannot build vtool"
+	fi
+	echo "$bin"
+}
+
+# t_debugfs DEVNODE: print the vigil debugfs directory of /dev/videoN.
+t_debugfs() {
+	local name
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	name=$(basename "$(readlink -f "/sys/class/video4linux/$(basename "$1")/device")")
+	echo "/sys/kernel/debug/vigil/$name"
+}
+
+# t_frames_equal A B: byte comparison of two files.
+t_frames_equal() { cmp -s "$1" "$2"; }
