@@ -1,0 +1,140 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The one io_uring of vigild. Created disabled (IORING_SETUP_R_DISABLED),
+ * restricted to the opcodes vigild submits, then enabled: a bug cannot turn
+ * the ring into a generic syscall gateway.
+ */
+#include <errno.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vigild.h"
+
+#define RING_ENTRIES 32
+
+/* Every opcode vigild submits; anything else is refused by the kernel. */
+static const unsigned char allowed_ops[] = {
+	IORING_OP_POLL_ADD,
+	IORING_OP_POLL_REMOVE,
+	IORING_OP_TIMEOUT,
+	IORING_OP_TIMEOUT_REMOVE,
+	IORING_OP_ASYNC_CANCEL,
+};
+
+/*
+ * Debian's liburing 2.3 shared library does not export
+ * io_uring_register_restrictions() and io_uring_enable_rings() (its symbol
+ * map lacks them), so call io_uring_register(2) directly.
+ */
+static int ring_register(struct io_uring *ring, unsigned int op,
+			 const void *arg, unsigned int nr)
+{
+	const long ret = syscall(__NR_io_uring_register, ring->ring_fd, op,
+				 arg, nr);
+
+	return ret < 0 ? -errno : 0;
+}
+
+uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+int loop_init(struct loop *l, const char **what)
+{
+	struct io_uring_restriction res[sizeof(allowed_ops)];
+	int ret;
+
+	memset(l, 0, sizeof(*l));
+	*what = "io_uring_queue_init";
+	ret = io_uring_queue_init(RING_ENTRIES, &l->ring, IORING_SETUP_R_DISABLED);
+	if (ret)
+		return ret;
+	memset(res, 0, sizeof(res));
+	for (size_t i = 0; i < sizeof(allowed_ops); i++) {
+		res[i].opcode = IORING_RESTRICTION_SQE_OP;
+		res[i].sqe_op = allowed_ops[i];
+	}
+	*what = "IORING_REGISTER_RESTRICTIONS";
+	ret = ring_register(&l->ring, IORING_REGISTER_RESTRICTIONS, res,
+			    sizeof(allowed_ops));
+	if (ret)
+		goto fail;
+	*what = "IORING_REGISTER_ENABLE_RINGS";
+	ret = ring_register(&l->ring, IORING_REGISTER_ENABLE_RINGS, NULL, 0);
+	if (ret)
+		goto fail;
+	return 0;
+fail:
+	io_uring_queue_exit(&l->ring);
+	return ret;
+}
+
+void loop_exit(struct loop *l)
+{
+	io_uring_queue_exit(&l->ring);
+}
+
+static struct io_uring_sqe *get_sqe(struct loop *l)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+
+	if (!sqe) {
+		/* full: flush what is queued and retry once */
+		io_uring_submit(&l->ring);
+		l->enters++;
+		sqe = io_uring_get_sqe(&l->ring);
+	}
+	return sqe;
+}
+
+int loop_poll_multishot(struct loop *l, int fd, unsigned int mask,
+			enum loop_tag tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_multishot(sqe, fd, mask);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_poll_remove(struct loop *l, enum loop_tag tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_remove(sqe, tag);
+	io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+	return 0;
+}
+
+int loop_timeout_abs(struct loop *l, uint64_t when, enum loop_tag tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+	struct __kernel_timespec *ts = &l->ts[tag];
+
+	if (!sqe)
+		return -EBUSY;
+	ts->tv_sec = (long long)(when / 1000000000ULL);
+	ts->tv_nsec = (long long)(when % 1000000000ULL);
+	io_uring_prep_timeout(sqe, ts, 0, IORING_TIMEOUT_ABS);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_submit_wait(struct loop *l, unsigned int wait_nr)
+{
+	int ret;
+
+	l->enters++;
+	ret = io_uring_submit_and_wait(&l->ring, wait_nr);
+	return ret < 0 ? ret : 0;
+}

@@ -1,0 +1,270 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Replay source: the file is mapped once and every frame is handed to the
+ * detector in place. Formats: Y4M (mono or 4:2:0), the virtual sensor's
+ * VIGIL-RAW (header line then raw GREY/NV12 frames), and headerless raw
+ * GREY/NV12/I420/YUYV with the size and rate from the configuration.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "vigild.h"
+
+#define RAW_MAGIC "VIGIL-RAW"
+
+struct replay {
+	const uint8_t *map;
+	size_t len;
+	struct vigil_y4m *y4m;		/* or raw: */
+	size_t raw_first, raw_pos, frame_size;
+	enum vigil_pixfmt fmt;
+	unsigned int width, height, fps_num, fps_den;
+	uint32_t seq;			/* frames handed out, across loops */
+};
+
+static int parse_raw_header(struct replay *r, char *err, size_t errlen)
+{
+	char line[128], fourcc[8];
+	const uint8_t *nl = memchr(r->map, '\n', r->len < 128 ? r->len : 128);
+	unsigned int w, h;
+	size_t n;
+
+	if (!nl) {
+		snprintf(err, errlen, "VIGIL-RAW header is not terminated");
+		return -EBADMSG;
+	}
+	n = (size_t)(nl - r->map);
+	memcpy(line, r->map, n);
+	line[n] = '\0';
+	if (sscanf(line, RAW_MAGIC " %4s %u %u", fourcc, &w, &h) != 3 ||
+	    vigil_pixfmt_from_name(fourcc, &r->fmt)) {
+		snprintf(err, errlen, "garbled VIGIL-RAW header '%s'", line);
+		return -EBADMSG;
+	}
+	r->width = w;
+	r->height = h;
+	r->raw_first = n + 1;
+	return 0;
+}
+
+int replay_open(const struct vigil_config *c, const char *path,
+		struct replay **out, char *err, size_t errlen)
+{
+	struct replay *r;
+	struct stat st;
+	const char *why;
+	int fd, ret;
+
+	*out = NULL;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+		goto fail;
+	}
+	if (fstat(fd, &st)) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot stat %s: %s", path, strerror(-ret));
+		close(fd);
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size == 0) {
+		ret = -EINVAL;
+		snprintf(err, errlen, "%s: not a regular non-empty file", path);
+		close(fd);
+		goto fail;
+	}
+	r->len = (size_t)st.st_size;
+	r->map = mmap(NULL, r->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (r->map == MAP_FAILED) {
+		ret = -errno;
+		r->map = NULL;
+		snprintf(err, errlen, "cannot map %s: %s", path, strerror(-ret));
+		goto fail;
+	}
+	madvise((void *)r->map, r->len, MADV_SEQUENTIAL);
+
+	if (r->len >= 9 && !memcmp(r->map, "YUV4MPEG2", 9)) {
+		const struct vigil_y4m_info *in;
+
+		ret = vigil_y4m_new(r->map, r->len, &r->y4m, &why);
+		if (ret) {
+			snprintf(err, errlen, "%s: %s", path, why);
+			goto fail;
+		}
+		in = vigil_y4m_info(r->y4m);
+		r->fmt = in->fmt;
+		r->width = in->width;
+		r->height = in->height;
+		r->fps_num = in->fps_num;
+		r->fps_den = in->fps_den;
+	} else {
+		if (r->len >= strlen(RAW_MAGIC) &&
+		    !memcmp(r->map, RAW_MAGIC, strlen(RAW_MAGIC))) {
+			ret = parse_raw_header(r, err, errlen);
+			if (ret)
+				goto fail;
+		} else {
+			if (!c->width || !c->height) {
+				ret = -EINVAL;
+				snprintf(err, errlen,
+					 "%s: not Y4M or VIGIL-RAW; raw replay needs width and height (--size WxH)",
+					 path);
+				goto fail;
+			}
+			r->fmt = c->pixfmt;
+			r->width = c->width;
+			r->height = c->height;
+		}
+		r->fps_num = c->fps;
+		r->fps_den = 1;
+		ret = vigil_pixfmt_frame_size(r->fmt, r->width, r->height,
+					      &r->frame_size);
+		if (ret) {
+			snprintf(err, errlen, "%s: bad frame size %ux%u", path,
+				 r->width, r->height);
+			goto fail;
+		}
+		r->raw_pos = r->raw_first;
+	}
+	*out = r;
+	return 0;
+fail:
+	replay_free(r);
+	return ret;
+}
+
+void replay_free(struct replay *r)
+{
+	if (!r)
+		return;
+	vigil_y4m_free(r->y4m);
+	if (r->map)
+		munmap((void *)r->map, r->len);
+	free(r);
+}
+
+void replay_geometry(const struct replay *r, unsigned int *w, unsigned int *h,
+		     unsigned int *fps_num, unsigned int *fps_den)
+{
+	*w = r->width;
+	*h = r->height;
+	*fps_num = r->fps_num;
+	*fps_den = r->fps_den;
+}
+
+int replay_next(struct replay *r, struct vigil_frame *f, char *err,
+		size_t errlen)
+{
+	const uint8_t *data;
+	size_t fsize;
+	int ret;
+
+	if (r->y4m) {
+		ret = vigil_y4m_next(r->y4m, &data);
+		if (ret == -ENODATA)
+			return ret;
+		if (ret) {
+			snprintf(err, errlen, "frame %u: %s",
+				 vigil_y4m_frame_index(r->y4m),
+				 vigil_y4m_error(r->y4m));
+			return ret;
+		}
+		fsize = vigil_y4m_info(r->y4m)->frame_size;
+	} else {
+		if (r->raw_pos == r->len)
+			return -ENODATA;
+		if (r->len - r->raw_pos < r->frame_size) {
+			snprintf(err, errlen,
+				 "truncated frame at offset %zu (%zu of %zu bytes)",
+				 r->raw_pos, r->len - r->raw_pos, r->frame_size);
+			return -EPIPE;
+		}
+		data = r->map + r->raw_pos;
+		r->raw_pos += r->frame_size;
+		fsize = r->frame_size;
+	}
+	ret = vigil_frame_view(f, r->fmt, r->width, r->height, 0, data, fsize);
+	if (ret) {
+		snprintf(err, errlen, "bad frame: %s", strerror(-ret));
+		return ret;
+	}
+	f->seq = r->seq++;
+	return 0;
+}
+
+void replay_rewind(struct replay *r)
+{
+	if (r->y4m)
+		vigil_y4m_rewind(r->y4m);
+	r->raw_pos = r->raw_first;
+}
+
+int pir_script_load(struct pir_script *s, const char *path, char *err,
+		    size_t errlen)
+{
+	FILE *fp = fopen(path, "re");
+	char line[256];
+	unsigned int lineno = 0, cap = 0;
+	uint64_t last = 0;
+	int ret = 0;
+
+	memset(s, 0, sizeof(*s));
+	if (!fp) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open PIR events %s: %s", path,
+			 strerror(-ret));
+		return ret;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		struct vigil_pir_event ev;
+		int r;
+
+		lineno++;
+		r = vigil_pir_parse_line(line, &ev);
+		if (r == 0)
+			continue;
+		if (r < 0 || ev.ts_ns < last) {
+			snprintf(err, errlen,
+				 "%s:%u: expected '<seconds> <0|1>' in time order",
+				 path, lineno);
+			ret = -EINVAL;
+			break;
+		}
+		last = ev.ts_ns;
+		if (s->n == cap) {
+			struct vigil_pir_event *n;
+
+			cap = cap ? cap * 2 : 64;
+			n = realloc(s->ev, cap * sizeof(*n));
+			if (!n) {
+				ret = -ENOMEM;
+				snprintf(err, errlen, "out of memory");
+				break;
+			}
+			s->ev = n;
+		}
+		ev.seq = s->n;
+		s->ev[s->n++] = ev;
+	}
+	fclose(fp);
+	if (ret)
+		pir_script_free(s);
+	return ret;
+}
+
+void pir_script_free(struct pir_script *s)
+{
+	free(s->ev);
+	memset(s, 0, sizeof(*s));
+}

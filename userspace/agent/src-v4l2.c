@@ -1,0 +1,455 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * V4L2 capture source. MMAP: the driver's buffers are mapped once and the
+ * detector reads each frame where the driver wrote it. DMABUF: buffers are
+ * allocated from a DRM device through libdrm (dumb buffer -> PRIME fd),
+ * mapped for the CPU and imported into the capture queue, so the same
+ * memory can go on to a display or encoder without a copy.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <linux/dma-buf.h>
+#include <linux/videodev2.h>
+#include <xf86drm.h>
+#include <drm.h>
+#include <drm_mode.h>
+
+#if __has_include(<vigil.h>)
+#include <vigil.h>
+#endif
+
+#include "vigild.h"
+
+#define MAX_BUFFERS 32
+
+struct vbuf {
+	void *map;
+	size_t len;
+	int dmabuf_fd;		/* DMABUF: the PRIME fd, else -1 */
+	uint32_t handle;	/* DMABUF: dumb buffer handle */
+};
+
+struct v4l2src {
+	int fd;
+	int drm_fd;
+	enum vigil_io io;
+	enum vigil_pixfmt fmt;
+	unsigned int width, height, stride;
+	size_t sizeimage;
+	unsigned int nbufs;
+	bool streaming;
+	bool pir_events;		/* VIGIL_EVENT_PIR subscribed */
+	unsigned long ioctls;		/* for the syscalls-per-frame figure */
+	struct vbuf bufs[MAX_BUFFERS];
+};
+
+static int xioctl(struct v4l2src *s, int fd, unsigned long req, void *arg)
+{
+	int ret;
+
+	do {
+		s->ioctls++;
+		ret = ioctl(fd, req, arg);
+	} while (ret < 0 && errno == EINTR);
+	return ret < 0 ? -errno : 0;
+}
+
+static const struct {
+	uint32_t fourcc;
+	enum vigil_pixfmt fmt;
+} fourccs[] = {
+	{ V4L2_PIX_FMT_GREY, VIGIL_FMT_GREY },
+	{ V4L2_PIX_FMT_NV12, VIGIL_FMT_NV12 },
+	{ V4L2_PIX_FMT_YUV420, VIGIL_FMT_I420 },
+	{ V4L2_PIX_FMT_YUYV, VIGIL_FMT_YUYV },
+};
+
+static int fourcc_to_fmt(uint32_t fourcc, enum vigil_pixfmt *fmt)
+{
+	for (size_t i = 0; i < sizeof(fourccs) / sizeof(fourccs[0]); i++) {
+		if (fourccs[i].fourcc == fourcc) {
+			*fmt = fourccs[i].fmt;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+static uint32_t fmt_to_fourcc(enum vigil_pixfmt fmt)
+{
+	for (size_t i = 0; i < sizeof(fourccs) / sizeof(fourccs[0]); i++)
+		if (fourccs[i].fmt == fmt)
+			return fourccs[i].fourcc;
+	return V4L2_PIX_FMT_GREY;
+}
+
+static int set_format(struct v4l2src *s, const struct vigil_config *c,
+		      char *err, size_t errlen)
+{
+	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	int ret;
+
+	ret = xioctl(s, s->fd, VIDIOC_G_FMT, &f);
+	if (ret) {
+		snprintf(err, errlen, "VIDIOC_G_FMT: %s", strerror(-ret));
+		return ret;
+	}
+	if (c->width && c->height) {
+		f.fmt.pix.width = c->width;
+		f.fmt.pix.height = c->height;
+	}
+	f.fmt.pix.pixelformat = fmt_to_fourcc(c->pixfmt);
+	f.fmt.pix.field = V4L2_FIELD_NONE;
+	ret = xioctl(s, s->fd, VIDIOC_S_FMT, &f);
+	if (ret) {
+		snprintf(err, errlen, "VIDIOC_S_FMT: %s", strerror(-ret));
+		return ret;
+	}
+	if (fourcc_to_fmt(f.fmt.pix.pixelformat, &s->fmt)) {
+		snprintf(err, errlen, "device offers pixel format %.4s, need GREY, NV12, YU12 or YUYV",
+			 (const char *)&f.fmt.pix.pixelformat);
+		return -EINVAL;
+	}
+	s->width = f.fmt.pix.width;
+	s->height = f.fmt.pix.height;
+	s->stride = f.fmt.pix.bytesperline;
+	s->sizeimage = f.fmt.pix.sizeimage;
+	if (c->fps) {
+		struct v4l2_streamparm p = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+
+		p.parm.capture.timeperframe.numerator = 1;
+		p.parm.capture.timeperframe.denominator = c->fps;
+		xioctl(s, s->fd, VIDIOC_S_PARM, &p);	/* best effort */
+	}
+	return 0;
+}
+
+static int alloc_dmabuf(struct v4l2src *s, struct vbuf *b, char *err,
+			size_t errlen)
+{
+	struct drm_mode_create_dumb cd = {
+		.width = s->stride,
+		.height = (uint32_t)((s->sizeimage + s->stride - 1) / s->stride),
+		.bpp = 8,
+	};
+	int ret;
+
+	if (drmIoctl(s->drm_fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd)) {
+		ret = -errno;
+		snprintf(err, errlen, "DRM_IOCTL_MODE_CREATE_DUMB: %s", strerror(-ret));
+		return ret;
+	}
+	b->handle = cd.handle;
+	b->len = cd.size;
+	if (drmPrimeHandleToFD(s->drm_fd, cd.handle, DRM_CLOEXEC | DRM_RDWR,
+			       &b->dmabuf_fd)) {
+		ret = -errno;
+		snprintf(err, errlen, "drmPrimeHandleToFD: %s", strerror(-ret));
+		return ret;
+	}
+	b->map = mmap(NULL, b->len, PROT_READ, MAP_SHARED, b->dmabuf_fd, 0);
+	if (b->map == MAP_FAILED) {
+		ret = -errno;
+		b->map = NULL;
+		snprintf(err, errlen, "mmap of dma-buf: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int setup_buffers(struct v4l2src *s, const struct vigil_config *c,
+			 char *err, size_t errlen)
+{
+	struct v4l2_requestbuffers rb = {
+		.count = c->buffers,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
+	};
+	int ret;
+
+	ret = xioctl(s, s->fd, VIDIOC_REQBUFS, &rb);
+	if (ret) {
+		snprintf(err, errlen, "VIDIOC_REQBUFS (%s): %s",
+			 s->io == VIGIL_IO_DMABUF ? "dmabuf" : "mmap", strerror(-ret));
+		return ret;
+	}
+	if (rb.count < 2 || rb.count > MAX_BUFFERS) {
+		snprintf(err, errlen, "driver granted %u buffers", rb.count);
+		return -ENOMEM;
+	}
+	s->nbufs = rb.count;
+	for (unsigned int i = 0; i < s->nbufs; i++) {
+		struct vbuf *b = &s->bufs[i];
+		struct v4l2_buffer vb = {
+			.index = i,
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.memory = rb.memory,
+		};
+
+		if (s->io == VIGIL_IO_DMABUF) {
+			ret = alloc_dmabuf(s, b, err, errlen);
+			if (ret)
+				return ret;
+			vb.m.fd = b->dmabuf_fd;
+			vb.length = (uint32_t)b->len;
+		} else {
+			ret = xioctl(s, s->fd, VIDIOC_QUERYBUF, &vb);
+			if (ret) {
+				snprintf(err, errlen, "VIDIOC_QUERYBUF: %s", strerror(-ret));
+				return ret;
+			}
+			b->len = vb.length;
+			b->map = mmap(NULL, vb.length, PROT_READ, MAP_SHARED, s->fd,
+				      vb.m.offset);
+			if (b->map == MAP_FAILED) {
+				ret = -errno;
+				b->map = NULL;
+				snprintf(err, errlen, "mmap of buffer %u: %s", i,
+					 strerror(-ret));
+				return ret;
+			}
+		}
+		ret = xioctl(s, s->fd, VIDIOC_QBUF, &vb);
+		if (ret) {
+			snprintf(err, errlen, "VIDIOC_QBUF: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void subscribe(struct v4l2src *s)
+{
+	struct v4l2_event_subscription sub = { .type = V4L2_EVENT_MOTION_DET };
+
+	/* optional: a device without a PIR simply has none */
+	xioctl(s, s->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+#ifdef VIGIL_EVENT_PIR
+	memset(&sub, 0, sizeof(sub));
+	sub.type = VIGIL_EVENT_PIR;
+	s->pir_events = !xioctl(s, s->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+#endif
+}
+
+int v4l2src_open(const struct vigil_config *c, const char *dev,
+		 struct v4l2src **out, char *err, size_t errlen)
+{
+	struct v4l2_capability cap = { 0 };
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	struct v4l2src *s;
+	uint32_t caps;
+	int ret;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	s->drm_fd = -1;
+	s->io = c->io;
+	for (unsigned int i = 0; i < MAX_BUFFERS; i++)
+		s->bufs[i].dmabuf_fd = -1;
+	s->fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (s->fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "cannot open %s: %s", dev, strerror(-ret));
+		goto fail;
+	}
+	ret = xioctl(s, s->fd, VIDIOC_QUERYCAP, &cap);
+	if (ret) {
+		snprintf(err, errlen, "%s: VIDIOC_QUERYCAP: %s", dev, strerror(-ret));
+		goto fail;
+	}
+	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
+	if (!(caps & V4L2_CAP_VIDEO_CAPTURE) || !(caps & V4L2_CAP_STREAMING)) {
+		ret = -ENODEV;
+		snprintf(err, errlen, "%s: not a single-planar streaming capture device", dev);
+		goto fail;
+	}
+	if (s->io == VIGIL_IO_DMABUF) {
+		s->drm_fd = open(c->drm_device, O_RDWR | O_CLOEXEC);
+		if (s->drm_fd < 0) {
+			ret = -errno;
+			snprintf(err, errlen, "cannot open DRM device %s: %s",
+				 c->drm_device, strerror(-ret));
+			goto fail;
+		}
+	}
+	ret = set_format(s, c, err, errlen);
+	if (ret)
+		goto fail;
+	ret = setup_buffers(s, c, err, errlen);
+	if (ret)
+		goto fail;
+	subscribe(s);
+	ret = xioctl(s, s->fd, VIDIOC_STREAMON, &type);
+	if (ret) {
+		snprintf(err, errlen, "VIDIOC_STREAMON: %s", strerror(-ret));
+		goto fail;
+	}
+	s->streaming = true;
+	*out = s;
+	return 0;
+fail:
+	v4l2src_free(s);
+	return ret;
+}
+
+void v4l2src_free(struct v4l2src *s)
+{
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+
+	if (!s)
+		return;
+	if (s->streaming)
+		xioctl(s, s->fd, VIDIOC_STREAMOFF, &type);
+	for (unsigned int i = 0; i < MAX_BUFFERS; i++) {
+		struct vbuf *b = &s->bufs[i];
+
+		if (b->map)
+			munmap(b->map, b->len);
+		if (b->dmabuf_fd >= 0)
+			close(b->dmabuf_fd);
+		if (b->handle) {
+			struct drm_mode_destroy_dumb dd = { .handle = b->handle };
+
+			drmIoctl(s->drm_fd, DRM_IOCTL_MODE_DESTROY_DUMB, &dd);
+		}
+	}
+	if (s->fd >= 0) {
+		struct v4l2_requestbuffers rb = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
+		};
+
+		if (s->nbufs)
+			xioctl(s, s->fd, VIDIOC_REQBUFS, &rb);
+		close(s->fd);
+	}
+	if (s->drm_fd >= 0)
+		close(s->drm_fd);
+	free(s);
+}
+
+int v4l2src_fd(const struct v4l2src *s)
+{
+	return s->fd;
+}
+
+void v4l2src_geometry(const struct v4l2src *s, unsigned int *w,
+		      unsigned int *h)
+{
+	*w = s->width;
+	*h = s->height;
+}
+
+unsigned long v4l2src_ioctls(const struct v4l2src *s)
+{
+	return s->ioctls;
+}
+
+static int dmabuf_sync(struct v4l2src *s, unsigned int index, uint64_t flags)
+{
+	struct dma_buf_sync sync = { .flags = flags | DMA_BUF_SYNC_READ };
+
+	return xioctl(s, s->bufs[index].dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync);
+}
+
+int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
+		    unsigned int *index)
+{
+	struct v4l2_buffer vb = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
+	};
+	int ret;
+
+	ret = xioctl(s, s->fd, VIDIOC_DQBUF, &vb);
+	if (ret)
+		return ret;
+	if (vb.index >= s->nbufs)
+		return -EIO;
+	*index = vb.index;
+	if (vb.flags & V4L2_BUF_FLAG_ERROR) {
+		/* corrupted frame: give it back, report nothing */
+		v4l2src_requeue(s, vb.index);
+		return -EAGAIN;
+	}
+	if (s->io == VIGIL_IO_DMABUF)
+		dmabuf_sync(s, vb.index, DMA_BUF_SYNC_START);
+	ret = vigil_frame_view(f, s->fmt, s->width, s->height, s->stride,
+			       s->bufs[vb.index].map,
+			       vb.bytesused ? vb.bytesused : s->bufs[vb.index].len);
+	if (ret) {
+		v4l2src_requeue(s, vb.index);
+		return ret == -EMSGSIZE ? -EAGAIN : ret;
+	}
+	f->seq = vb.sequence;
+	f->ts_ns = (uint64_t)vb.timestamp.tv_sec * 1000000000ULL +
+		   (uint64_t)vb.timestamp.tv_usec * 1000ULL;
+	return 0;
+}
+
+int v4l2src_requeue(struct v4l2src *s, unsigned int index)
+{
+	struct v4l2_buffer vb = {
+		.index = index,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
+	};
+
+	if (s->io == VIGIL_IO_DMABUF) {
+		dmabuf_sync(s, index, DMA_BUF_SYNC_END);
+		vb.m.fd = s->bufs[index].dmabuf_fd;
+		vb.length = (uint32_t)s->bufs[index].len;
+	}
+	return xioctl(s, s->fd, VIDIOC_QBUF, &vb);
+}
+
+int v4l2src_events(struct v4l2src *s, struct vigil_pir_event *pir,
+		   unsigned int max, unsigned int *npir)
+{
+	struct v4l2_event ev;
+	int ret;
+
+	*npir = 0;
+	do {
+		memset(&ev, 0, sizeof(ev));
+		ret = xioctl(s, s->fd, VIDIOC_DQEVENT, &ev);
+		if (ret == -ENOENT)
+			return 0;
+		if (ret)
+			return ret;
+		if (ev.type == V4L2_EVENT_MOTION_DET && !s->pir_events && *npir < max) {
+			/* no edge events: the driver's motion state stands in */
+			pir[(*npir)++] = (struct vigil_pir_event){
+				.ts_ns = (uint64_t)ev.timestamp.tv_sec * 1000000000ULL +
+					 (uint64_t)ev.timestamp.tv_nsec,
+				.level = ev.u.motion_det.region_mask != 0,
+				.seq = ev.sequence,
+				.frame_seq = ev.u.motion_det.frame_sequence,
+			};
+		}
+#ifdef VIGIL_EVENT_PIR
+		if (ev.type == VIGIL_EVENT_PIR && *npir < max) {
+			struct vigil_event_pir p;
+
+			memcpy(&p, ev.u.data, sizeof(p));
+			pir[(*npir)++] = (struct vigil_pir_event){
+				.ts_ns = p.irq_ts_ns,
+				.level = p.level,
+				.seq = p.seq,
+				.frame_seq = p.frame_seq,
+				.lost = p.lost,
+			};
+		}
+#endif
+	} while (ev.pending);
+	return 0;
+}
