@@ -1,0 +1,235 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Accuracy suite on the host: every labelled scenario of tests/scenarios
+ * is rendered, run through the detector and the three fusion policies, and
+ * scored against its ground truth. Prints recall, false alarms and the
+ * detection delay (frames) per policy and asserts the targets for
+ * pir-and-video: every warm person detected within 5 frames, no false
+ * alarm on a scenario without a warm object (nor on the pet).
+ */
+#include <glob.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "libvigil.h"
+#include "t.h"
+
+#define NPOL 3
+#define MAX_STARTS 64
+#define MAX_DELAY 5
+
+struct t_run {
+	const struct vigil_scene *s;
+	unsigned int nstarts;
+	unsigned int starts[MAX_STARTS];	/* frame of each START */
+	unsigned int ends[MAX_STARTS];		/* frame of each END */
+};
+
+struct t_totals {
+	unsigned int must, detected, late, fa, fa_cold, fa_pet;
+	unsigned int delay_sum, delay_max;
+};
+
+static const enum vigil_policy t_policies[NPOL] = {
+	VIGIL_POLICY_PIR_AND_VIDEO, VIGIL_POLICY_VIDEO_ONLY, VIGIL_POLICY_PIR_ONLY,
+};
+
+static uint64_t t_frame_ns(const struct vigil_scene *s, unsigned int n)
+{
+	return (uint64_t)n * 1000000000ULL / s->fps;
+}
+
+static unsigned int t_ns_frame(const struct vigil_scene *s, uint64_t ns)
+{
+	return (unsigned int)((ns * s->fps + 500000000ULL) / 1000000000ULL);
+}
+
+static void t_cb(const struct vigil_event *ev, void *arg)
+{
+	struct t_run *r = arg;
+
+	if (ev->type == VIGIL_EVENT_START && r->nstarts < MAX_STARTS) {
+		r->starts[r->nstarts] = t_ns_frame(r->s, ev->start_ns);
+		r->ends[r->nstarts] = UINT32_MAX;
+		r->nstarts++;
+	} else if (ev->type == VIGIL_EVENT_END && r->nstarts) {
+		r->ends[r->nstarts - 1] = t_ns_frame(r->s, ev->end_ns);
+	}
+}
+
+/* Frames after an object leaves in which an alarm still belongs to it. */
+static unsigned int t_tail(const struct vigil_scene *s,
+			   const struct vigil_fusion_params *fp)
+{
+	return s->pir_hold + (unsigned int)(fp->gap_ns * s->fps / 1000000000ULL) + 2;
+}
+
+static void t_score(const struct vigil_scene *s, const struct t_run *r,
+		    const struct vigil_fusion_params *fp, struct t_totals *t,
+		    char *line, size_t len)
+{
+	const unsigned int tail = t_tail(s, fp);
+	bool warm = false, pet = false;
+	unsigned int fa = 0, must = 0, det = 0;
+	size_t pos = 0;
+
+	for (unsigned int i = 0; i < s->nitems; i++) {
+		warm |= s->items[i].warm;
+		pet |= s->items[i].kind == VIGIL_SCENE_PET;
+	}
+	pos += (size_t)snprintf(line + pos, len - pos, "%u events", r->nstarts);
+	/* recall and delay */
+	for (unsigned int i = 0; i < s->nitems; i++) {
+		const struct vigil_scene_item *it = &s->items[i];
+		int delay = -1;
+
+		if (!it->alarm)
+			continue;
+		must++;
+		for (unsigned int e = 0; e < r->nstarts && delay < 0; e++) {
+			if (r->starts[e] < it->start && r->ends[e] >= it->start)
+				delay = 0;	/* already alarming */
+			else if (r->starts[e] >= it->start && r->starts[e] < it->end)
+				delay = (int)(r->starts[e] - it->start);
+		}
+		if (delay >= 0) {
+			det++;
+			t->delay_sum += (unsigned int)delay;
+			if ((unsigned int)delay > t->delay_max)
+				t->delay_max = (unsigned int)delay;
+			if (delay > MAX_DELAY)
+				t->late++;
+			pos += (size_t)snprintf(line + pos, len - pos, ", delay %d", delay);
+		} else {
+			pos += (size_t)snprintf(line + pos, len - pos, ", MISSED %u-%u",
+						it->start, it->end);
+		}
+	}
+	/* false alarms: starts outside every must-alarm window */
+	for (unsigned int e = 0; e < r->nstarts; e++) {
+		bool ok = false;
+
+		for (unsigned int i = 0; i < s->nitems && !ok; i++) {
+			const struct vigil_scene_item *it = &s->items[i];
+
+			ok = it->alarm && r->starts[e] >= it->start &&
+			     r->starts[e] < it->end + tail;
+		}
+		if (!ok) {
+			fa++;
+			pos += (size_t)snprintf(line + pos, len - pos, ", FA@%u", r->starts[e]);
+		}
+	}
+	t->must += must;
+	t->detected += det;
+	t->fa += fa;
+	if (!warm)
+		t->fa_cold += fa;
+	if (pet)
+		t->fa_pet += fa;
+}
+
+static int t_scenario(const char *path, struct t_totals tot[NPOL])
+{
+	struct vigil_fusion *fu[NPOL] = { 0 };
+	struct vigil_fusion_params fp[NPOL];
+	struct t_run run[NPOL];
+	struct vigil_detect_params dp;
+	struct vigil_detector *det = NULL;
+	struct vigil_pir_event pir[256];
+	struct vigil_scene s;
+	uint8_t *buf = NULL;
+	unsigned int npir, next = 0;
+	char err[256];
+	int ret;
+
+	ret = vigil_scene_load(&s, path, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "%s\n", err);
+		return ret;
+	}
+	ret = vigil_scene_pir(&s, pir, 256);
+	T_ASSERT(ret >= 0 && ret <= 256);
+	npir = (unsigned int)ret;
+	buf = malloc((size_t)s.width * s.height);
+	vigil_detect_params_default(&dp);
+	ret = vigil_detector_new(&dp, s.width, s.height, &det);
+	T_EQ(ret, 0);
+	for (int p = 0; p < NPOL; p++) {
+		vigil_fusion_params_default(&fp[p]);
+		fp[p].policy = t_policies[p];
+		memset(&run[p], 0, sizeof(run[p]));
+		run[p].s = &s;
+		T_EQ(vigil_fusion_new(&fp[p], t_cb, &run[p], &fu[p]), 0);
+	}
+	for (unsigned int n = 0; buf && det && n < s.frames; n++) {
+		struct vigil_detect_result r;
+		struct vigil_frame f;
+		const uint64_t ts = t_frame_ns(&s, n);
+
+		for (; next < npir && pir[next].ts_ns <= ts; next++)
+			for (int p = 0; p < NPOL; p++)
+				vigil_fusion_pir(fu[p], &pir[next]);
+		T_EQ(vigil_scene_render(&s, n, buf), 0);
+		T_EQ(vigil_frame_view(&f, VIGIL_FMT_GREY, s.width, s.height, 0, buf,
+				      (size_t)s.width * s.height), 0);
+		f.seq = n;
+		f.ts_ns = ts;
+		T_EQ(vigil_detector_process(det, &f, &r), 0);
+		for (int p = 0; p < NPOL; p++)
+			vigil_fusion_video(fu[p], &r);
+	}
+	printf("%-14s", s.name);
+	for (int p = 0; p < NPOL; p++) {
+		char line[512];
+
+		for (; next < npir; next++)
+			vigil_fusion_pir(fu[p], &pir[next]);
+		vigil_fusion_flush(fu[p], t_frame_ns(&s, s.frames));
+		t_score(&s, &run[p], &fp[p], &tot[p], line, sizeof(line));
+		printf(" | %-13s %-30s", vigil_policy_name(t_policies[p]), line);
+		vigil_fusion_free(fu[p]);
+	}
+	printf("\n");
+	vigil_detector_free(det);
+	free(buf);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct t_totals tot[NPOL] = { 0 };
+	char pattern[512];
+	glob_t g;
+
+	snprintf(pattern, sizeof(pattern), "%s/tests/scenarios/*.ini",
+		 argc > 1 ? argv[1] : t_srcdir());
+	if (glob(pattern, 0, NULL, &g)) {
+		fprintf(stderr, "no scenarios in %s: skipped\n", pattern);
+		return T_SKIP;	/* installed tests without the source tree */
+	}
+	T_ASSERT(g.gl_pathc >= 10);
+	for (size_t i = 0; i < g.gl_pathc; i++)
+		T_EQ(t_scenario(g.gl_pathv[i], tot), 0);
+	globfree(&g);
+
+	printf("\n%-14s %8s %6s %14s %10s %12s %12s\n", "policy", "recall", "late",
+	       "false alarms", "(no warm)", "delay mean", "delay max");
+	for (int p = 0; p < NPOL; p++) {
+		const struct t_totals *t = &tot[p];
+
+		printf("%-14s %3u/%-4u %6u %14u %10u %12.2f %12u\n",
+		       vigil_policy_name(t_policies[p]), t->detected, t->must,
+		       t->late, t->fa, t->fa_cold,
+		       t->detected ? (double)t->delay_sum / t->detected : 0.0,
+		       t->delay_max);
+	}
+	/* targets, pir-and-video */
+	T_ASSERT(tot[0].must >= 4);
+	T_EQ(tot[0].detected, tot[0].must);
+	T_EQ(tot[0].late, 0);
+	T_EQ(tot[0].fa_cold, 0);
+	T_EQ(tot[0].fa_pet, 0);
+	T_ASSERT(tot[0].delay_max <= MAX_DELAY);
+	return t_done();
+}
