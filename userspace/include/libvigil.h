@@ -104,7 +104,7 @@ struct vigil_rect {
 
 struct vigil_detect_params {
 	unsigned int cell;		/* cell side in pixels: 0 (auto), 4, 8, 16, 32 */
-	unsigned int row_step;		/* sample every Nth row in a cell: 1, 2, 4 */
+	unsigned int row_step;		/* sample every Nth row: 0 (auto: cell/4), 1, 2, 4 */
 	double learning_rate;		/* background EMA rate, (0, 1) */
 	double noise_k;			/* threshold = k * estimated noise */
 	unsigned int threshold_min;	/* floor of the threshold, luma levels */

@@ -49,7 +49,7 @@ static const struct key keys[] = {
 	{ "detector", "min_motion_frames", K_UINT, D(min_motion_frames), 1, 1000 },
 	{ "detector", "noise_k", K_DOUBLE, D(noise_k), 0.5, 100 },
 	{ "detector", "relearn_frames", K_UINT, D(relearn_frames), 0, 10000 },
-	{ "detector", "row_step", K_UINT, D(row_step), 1, 4 },
+	{ "detector", "row_step", K_UINT, D(row_step), 0, 4 },
 	{ "detector", "threshold_min", K_UINT, D(threshold_min), 0, 255 },
 	{ "detector", "warmup_frames", K_UINT, D(warmup_frames), 0, 100000 },
 	{ "detector", "zone", K_ZONE, 0, 0, 0 },

@@ -26,12 +26,17 @@
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_AVX2_PATH 1
+#endif
 
 #include "libvigil.h"
 
 #define Q 8			/* fractional bits of cell values */
 #define RATE_BITS 12		/* fractional bits of learning rates */
 #define HIST_BINS 1024		/* |diff| histogram, Q4 luma levels */
+#define NOISE_STRIDE 3		/* noise sampled in one cell of 3 */
 
 struct vigil_detector {
 	struct vigil_detect_params p;
@@ -57,6 +62,7 @@ struct vigil_detector {
 	uint32_t *stack;		/* flood fill */
 	uint32_t hist[HIST_BINS];
 
+	bool avx2;			/* reduce with 32-byte PSADBW */
 	uint32_t frames;
 	uint32_t motion_run;
 	uint32_t relearn_left;
@@ -68,7 +74,7 @@ void vigil_detect_params_default(struct vigil_detect_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->cell = 0;
-	p->row_step = 2;
+	p->row_step = 0;
 	p->learning_rate = 0.04;
 	p->noise_k = 4.0;
 	p->threshold_min = 6;
@@ -91,7 +97,8 @@ int vigil_detect_params_check(const struct vigil_detect_params *p)
 
 	if (c && c != 4 && c != 8 && c != 16 && c != 32)
 		return -EINVAL;
-	if (p->row_step != 1 && p->row_step != 2 && p->row_step != 4)
+	if (p->row_step != 0 && p->row_step != 1 && p->row_step != 2 &&
+	    p->row_step != 4)
 		return -EINVAL;
 	if (c && p->row_step > c)
 		return -EINVAL;
@@ -174,7 +181,10 @@ int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 	d->width = width;
 	d->height = height;
 	d->cell = p->cell ? p->cell : (width >= 1280 ? 16 : 8);
-	d->row_step = p->row_step > d->cell ? d->cell : p->row_step;
+	/* auto: a quarter of the cell's rows (8 -> every 2nd, 16 -> every 4th) */
+	d->row_step = p->row_step ? p->row_step : d->cell / 4;
+	if (d->row_step > d->cell)
+		d->row_step = d->cell;
 	d->cshift = ilog2(d->cell);
 	d->cw = width / d->cell;
 	d->ch = height / d->cell;
@@ -198,7 +208,7 @@ int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 	d->floor_q8 = (int32_t)p->threshold_min << Q;
 
 	d->acc = calloc(d->groups + 2, sizeof(*d->acc));
-	d->csum = calloc(d->cw, sizeof(*d->csum));
+	d->csum = calloc(d->groups + d->cw + 1, sizeof(*d->csum));
 	d->cur = calloc(d->ncells, sizeof(*d->cur));
 	d->bg = calloc(d->ncells, sizeof(*d->bg));
 	d->dev = calloc(d->ncells, sizeof(*d->dev));
@@ -211,6 +221,9 @@ int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 		goto fail;
 	}
 	build_active(d);
+#ifdef HAVE_AVX2_PATH
+	d->avx2 = __builtin_cpu_supports("avx2");
+#endif
 	*out = d;
 	return 0;
 fail:
@@ -290,12 +303,101 @@ static void acc_row_scalar(struct vigil_detector *d, const uint8_t *row,
 		d->csum[x >> cs] += row[x * step];
 }
 
+#ifdef HAVE_AVX2_PATH
+/* As reduce_sse2's chunk loop, 32 pixels (4 groups) at a time. */
+__attribute__((target("avx2")))
+static unsigned int sums_avx2(const uint8_t *base, unsigned int groups,
+			      unsigned int nrows, size_t rstep, uint32_t *gs)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	unsigned int g = 0;
+
+	for (; g + 4 <= groups; g += 4) {
+		const uint8_t *p = base + g * 8;
+		__m256i acc = zero;
+
+		for (unsigned int k = 0; k < nrows; k++, p += rstep)
+			acc = _mm256_add_epi64(acc, _mm256_sad_epu8(
+				_mm256_loadu_si256((const __m256i *)p), zero));
+		gs[g] = (uint32_t)_mm256_extract_epi32(acc, 0);
+		gs[g + 1] = (uint32_t)_mm256_extract_epi32(acc, 2);
+		gs[g + 2] = (uint32_t)_mm256_extract_epi32(acc, 4);
+		gs[g + 3] = (uint32_t)_mm256_extract_epi32(acc, 6);
+	}
+	return g;
+}
+#endif
+
+#if defined(__SSE2__)
+/*
+ * SSE2: for each 16-pixel column chunk of a cell row, PSADBW against zero
+ * sums 8 pixels per 64-bit lane; the sampled rows accumulate in a
+ * register, so each sampled byte is loaded once and nothing is stored but
+ * the cell means.
+ */
+static void reduce_sse2(struct vigil_detector *d, const struct vigil_frame *f)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const unsigned int per = d->cell / 8;	/* 8-pixel groups per cell */
+	const unsigned int nrows = d->cell / d->row_step;
+	const size_t rstep = f->stride * d->row_step;
+	const int sh = d->norm_shift;
+	uint32_t *const gs = d->csum;		/* groups + 1 entries */
+
+	for (unsigned int cy = 0; cy < d->ch; cy++) {
+		const uint8_t *const base = f->luma + (size_t)cy * d->cell * f->stride;
+		uint16_t *const out = d->cur + cy * d->cw;
+		unsigned int g = 0;
+
+#ifdef HAVE_AVX2_PATH
+		if (d->avx2)
+			g = sums_avx2(base, d->groups, nrows, rstep, gs);
+#endif
+		for (; g + 2 <= d->groups; g += 2) {
+			const uint8_t *p = base + g * 8;
+			__m128i acc = zero;
+
+			for (unsigned int k = 0; k < nrows; k++, p += rstep)
+				acc = _mm_add_epi64(acc, _mm_sad_epu8(
+					_mm_loadu_si128((const __m128i *)p), zero));
+			gs[g] = (uint32_t)_mm_cvtsi128_si32(acc);
+			gs[g + 1] = (uint32_t)_mm_extract_epi16(acc, 4);
+		}
+		for (; g < d->groups; g++) {
+			const uint8_t *p = base + g * 8;
+
+			gs[g] = 0;
+			for (unsigned int k = 0; k < nrows; k++, p += rstep)
+				gs[g] += (uint32_t)sum8(p);
+		}
+		if (per == 1) {
+			for (unsigned int cx = 0; cx < d->cw; cx++)
+				out[cx] = (uint16_t)(sh >= 0 ? gs[cx] << sh : gs[cx] >> -sh);
+		} else {
+			for (unsigned int cx = 0; cx < d->cw; cx++) {
+				uint32_t s = 0;
+
+				for (unsigned int j = 0; j < per; j++)
+					s += gs[cx * per + j];
+				out[cx] = (uint16_t)(sh >= 0 ? s << sh : s >> -sh);
+			}
+		}
+	}
+}
+#endif
+
 static void reduce(struct vigil_detector *d, const struct vigil_frame *f)
 {
 	const bool fast = f->step == 1 && d->cell >= 8;
 	const unsigned int per = d->cell / 8;	/* groups per cell */
 	const int sh = d->norm_shift;
 
+#if defined(__SSE2__)
+	if (fast) {
+		reduce_sse2(d, f);
+		return;
+	}
+#endif
 	for (unsigned int cy = 0; cy < d->ch; cy++) {
 		uint16_t *const out = d->cur + cy * d->cw;
 		const uint8_t *row = f->luma + (size_t)cy * d->cell * f->stride;
@@ -418,6 +520,41 @@ static unsigned int find_blobs(struct vigil_detector *d,
 	return kept_cells;
 }
 
+/*
+ * Change mask, background and deviation update for every cell; returns the
+ * changed count. Written branch-free over plain arrays so the compiler
+ * vectorizes it; built for AVX2 as well where the toolchain can dispatch.
+ */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
+	!defined(__SANITIZE_ADDRESS__)
+__attribute__((target_clones("avx2", "default"), optimize("tree-vectorize")))
+#endif
+static unsigned int update_cells(const uint16_t *restrict cur,
+				 int32_t *restrict bg, int32_t *restrict dev,
+				 const uint8_t *restrict active,
+				 uint8_t *restrict mask, unsigned int n,
+				 int32_t thr, int32_t kdev16, int32_t rate_base,
+				 int32_t rate_slow)
+{
+	unsigned int changed = 0;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const int32_t diff = (int32_t)cur[i] - bg[i];
+		const int32_t ad = diff < 0 ? -diff : diff;
+		const int32_t tdev = (dev[i] * kdev16) >> 4;
+		const int32_t t = tdev > thr ? tdev : thr;
+		const int32_t m = (int32_t)active[i] & (ad > t);
+		const int32_t rate = rate_base - m * (rate_base - rate_slow);
+		const int32_t cap = ad < 4 * t ? ad : 4 * t;
+
+		mask[i] = (uint8_t)m;
+		changed += (unsigned int)m;
+		bg[i] += (diff * rate) >> RATE_BITS;
+		dev[i] += ((cap - dev[i]) * rate) >> RATE_BITS;
+	}
+	return changed;
+}
+
 int vigil_detector_process(struct vigil_detector *d,
 			   const struct vigil_frame *f,
 			   struct vigil_detect_result *r)
@@ -425,7 +562,7 @@ int vigil_detector_process(struct vigil_detector *d,
 	const int32_t rate_base = d->relearn_left || d->frames < d->p.warmup_frames ?
 				  d->rate_fast : d->rate;
 	const int32_t rate_slow = d->rate_slow;
-	unsigned int changed = 0, half, acc = 0, med = 0;
+	unsigned int changed = 0, half, acc = 0, med = 0, nsampled = 0;
 	int32_t thr, sigma;
 
 	if (f->width != d->width || f->height != d->height || !f->luma ||
@@ -441,14 +578,18 @@ int vigil_detector_process(struct vigil_detector *d,
 		memset(d->dev, 0, d->ncells * sizeof(*d->dev));
 	}
 
-	/* Robust global noise: median |cur - bg| over the watched cells. */
+	/*
+	 * Robust global noise: median |cur - bg| over the watched cells; one
+	 * cell in NOISE_STRIDE is plenty and keeps this pass cheap.
+	 */
 	memset(d->hist, 0, sizeof(d->hist));
-	for (unsigned int i = 0; i < d->ncells; i++) {
+	for (unsigned int i = 0; i < d->ncells; i += NOISE_STRIDE) {
 		const int32_t diff = abs((int32_t)d->cur[i] - d->bg[i]) >> 4;
 
 		d->hist[diff < HIST_BINS ? diff : HIST_BINS - 1] += d->active[i];
+		nsampled += d->active[i];
 	}
-	half = d->nactive / 2;
+	half = nsampled / 2;
 	for (med = 0; med < HIST_BINS; med++) {
 		acc += d->hist[med];
 		if (acc > half)
@@ -471,22 +612,8 @@ int vigil_detector_process(struct vigil_detector *d,
 	r->noise = d->noise_q8 / 256.0;
 	r->threshold = thr / 256.0;
 
-	/* Change mask, background and deviation update. */
-	for (unsigned int i = 0; i < d->ncells; i++) {
-		const int32_t c = d->cur[i];
-		const int32_t diff = c - d->bg[i];
-		const int32_t ad = abs(diff);
-		const int32_t tdev = (d->dev[i] * d->kdev16) >> 4;
-		const int32_t t = tdev > thr ? tdev : thr;
-		const uint8_t m = (uint8_t)(d->active[i] & (ad > t));
-		const int32_t rate = m ? rate_slow : rate_base;
-		const int32_t cap = ad < 4 * t ? ad : 4 * t;
-
-		d->mask[i] = m;
-		changed += m;
-		d->bg[i] += (diff * rate) >> RATE_BITS;
-		d->dev[i] += ((cap - d->dev[i]) * (m ? rate_slow : rate_base)) >> RATE_BITS;
-	}
+	changed = update_cells(d->cur, d->bg, d->dev, d->active, d->mask, d->ncells,
+			       thr, d->kdev16, rate_base, rate_slow);
 
 	if (d->frames > 1 && d->nactive &&
 	    changed > d->p.global_change * d->nactive) {

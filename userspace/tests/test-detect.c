@@ -151,19 +151,24 @@ int main(void)
 	}
 	vigil_detector_free(d);
 
-	/* YUYV (scalar path, step 2) gives the same cells as GREY (SIMD) */
-	{
+	/* YUYV (scalar path, step 2) gives the same cells as GREY (SIMD),
+	 * for several cell sizes and row steps */
+	for (int v = 0; v < 4; v++) {
+		static const unsigned int cells[4] = { 8, 16, 16, 32 };
+		static const unsigned int steps[4] = { 0, 0, 1, 2 };
 		static uint8_t yuyv[W * H * 2];
 		struct vigil_detector *d2;
 		struct vigil_detect_result r2;
 
 		vigil_detect_params_default(&p);
+		p.cell = cells[v];
+		p.row_step = steps[v];
 		T_EQ(vigil_detector_new(&p, W, H, &d), 0);
 		T_EQ(vigil_detector_new(&p, W, H, &d2), 0);
 		for (int i = 0; i < 16; i++) {
 			const int obj = i >= 12;
 
-			t_render(&seed, 3.0, 150, 50, obj ? 50 : 0, 80, 70, 1.0);
+			t_render(&seed, 3.0, 150, 50, obj ? 70 : 0, 100, 70, 1.0);
 			for (int k = 0; k < W * H; k++) {
 				yuyv[2 * k] = t_img[k];
 				yuyv[2 * k + 1] = 128;
@@ -179,6 +184,8 @@ int main(void)
 		}
 		T_ASSERT(r.motion);
 		vigil_detector_free(d2);
+		if (v < 3)
+			vigil_detector_free(d);
 	}
 
 	/* wrong size and bad parameters */
