@@ -82,7 +82,7 @@ void vigil_detect_params_default(struct vigil_detect_params *p)
 	p->min_motion_frames = 2;
 	p->global_change = 0.5;
 	p->relearn_frames = 8;
-	p->warmup_frames = 10;
+	p->warmup_frames = 20;
 }
 
 static bool rect_ok(const struct vigil_rect *r)
