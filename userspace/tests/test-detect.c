@@ -124,6 +124,7 @@ int main(void)
 
 	/* ignore mask over the object, and a zone elsewhere */
 	vigil_detect_params_default(&p);
+	p.warmup_frames = 10;
 	p.nignore = 1;
 	p.ignore[0] = (struct vigil_rect){ 0.25f, 0.2f, 0.35f, 0.6f };
 	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
@@ -133,8 +134,15 @@ int main(void)
 		T_EQ(t_run(d, seq++, &r), 0);
 		T_ASSERT(!r.raw_motion);
 	}
+	t_quiet(d, &seed, &seq, 10, 3.0);
+	for (int i = 0; i < 3; i++) {
+		t_render(&seed, 3.0, 240, 60, 40, 100, -50, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(r.raw_motion);
+	}
 	vigil_detector_free(d);
 	vigil_detect_params_default(&p);
+	p.warmup_frames = 10;
 	p.nzones = 1;
 	p.zones[0] = (struct vigil_rect){ 0.5f, 0.0f, 0.5f, 1.0f };
 	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
@@ -163,6 +171,7 @@ int main(void)
 		vigil_detect_params_default(&p);
 		p.cell = cells[v];
 		p.row_step = steps[v];
+		p.warmup_frames = 8;
 		T_EQ(vigil_detector_new(&p, W, H, &d), 0);
 		T_EQ(vigil_detector_new(&p, W, H, &d2), 0);
 		for (int i = 0; i < 16; i++) {
