@@ -26,7 +26,11 @@ struct replay {
 	enum vigil_pixfmt fmt;
 	unsigned int width, height, fps_num, fps_den;
 	uint32_t seq;			/* frames handed out, across loops */
+	size_t released;		/* mapping before this is dropped */
 };
+
+/* Give back the pages of frames already processed, every RELEASE_BYTES. */
+#define RELEASE_BYTES (8u << 20)
 
 static int parse_raw_header(struct replay *r, char *err, size_t errlen)
 {
@@ -194,6 +198,18 @@ int replay_next(struct replay *r, struct vigil_frame *f, char *err,
 		r->raw_pos += r->frame_size;
 		fsize = r->frame_size;
 	}
+	{
+		/* RSS stays bounded however long the file: drop the pages of
+		 * frames already processed (the page cache keeps them) */
+		const size_t page = (size_t)sysconf(_SC_PAGESIZE);
+		const size_t upto = ((size_t)(data - r->map)) & ~(page - 1);
+
+		if (upto > r->released + RELEASE_BYTES) {
+			madvise((void *)(r->map + r->released), upto - r->released,
+				MADV_DONTNEED);
+			r->released = upto;
+		}
+	}
 	ret = vigil_frame_view(f, r->fmt, r->width, r->height, 0, data, fsize);
 	if (ret) {
 		snprintf(err, errlen, "bad frame: %s", strerror(-ret));
@@ -208,6 +224,7 @@ void replay_rewind(struct replay *r)
 	if (r->y4m)
 		vigil_y4m_rewind(r->y4m);
 	r->raw_pos = r->raw_first;
+	r->released = 0;
 }
 
 int pir_script_load(struct pir_script *s, const char *path, char *err,
