@@ -45,7 +45,7 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
-#include "uapi/vigil.h"
+#include "vigil.h"
 #include "vigil-gpio-sim.h"
 
 #define VIGIL_GPIO_SIM_DRV_NAME		"vigil-gpio-sim"
@@ -68,6 +68,7 @@ struct vigil_gpio_sim {
 	struct gpio_chip gc;
 	unsigned int id;
 	struct dentry *dbg;
+	const char *names[VIGIL_GPIO_NLINES];
 
 	/*
 	 * Protects every field below up to the train buffer pointer, and
@@ -359,6 +360,24 @@ static void vigil_gpio_sim_set(struct gpio_chip *gc, unsigned int offset,
 	raw_spin_unlock_irqrestore(&sim->lock, flags);
 }
 
+/*
+ * The PIR mirror is the one line vigil never takes: whoever requests it is
+ * outside vigil.ko (gpiolib-cdev for userspace) and keeps the module, and
+ * so this chip, alive until released.
+ */
+static int vigil_gpio_sim_request(struct gpio_chip *gc, unsigned int offset)
+{
+	if (offset == VIGIL_GPIO_LINE_PIR_MIRROR && !try_module_get(THIS_MODULE))
+		return -ENODEV;
+	return 0;
+}
+
+static void vigil_gpio_sim_free(struct gpio_chip *gc, unsigned int offset)
+{
+	if (offset == VIGIL_GPIO_LINE_PIR_MIRROR)
+		module_put(THIS_MODULE);
+}
+
 static int vigil_gpio_sim_get_direction(struct gpio_chip *gc,
 					unsigned int offset)
 {
@@ -493,7 +512,16 @@ void vigil_gpio_sim_set_presence(unsigned int id, bool warm)
 		vigil_pir_model_presence(sims[id], warm);
 	raw_spin_unlock_irqrestore(&sims_lock, flags);
 }
-EXPORT_SYMBOL_GPL(vigil_gpio_sim_set_presence);
+
+void vigil_gpio_sim_sensor_tick(struct vigil_dev *vd)
+{
+	struct platform_device *pdev = to_platform_device(vd->dev);
+
+	/* The camera and its controller share the board's instance id. */
+	if (pdev->id >= 0)
+		vigil_gpio_sim_set_presence(pdev->id,
+					    vigil_scene_warm_in_view(vd));
+}
 
 /* ---- pulse train ------------------------------------------------------ */
 
@@ -946,6 +974,7 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 	struct gpio_irq_chip *girq;
 	struct gpio_chip *gc;
 	unsigned long flags;
+	unsigned int i;
 	int ret;
 
 	if (pdev->id < 0 || pdev->id >= VIGIL_GPIO_SIM_MAX)
@@ -975,11 +1004,28 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 
 	gc = &sim->gc;
 	gc->label = dev_name(dev);
-	gc->parent = dev;
-	gc->owner = THIS_MODULE;
+	/*
+	 * No parent and no owner, so that gpiolib does not pin vigil.ko for
+	 * the lines and IRQs vigil itself takes from its own board (it
+	 * could never be unloaded); vigil_gpio_sim_request() pins it for
+	 * the line userspace takes instead.
+	 */
+	gc->parent = NULL;
+	gc->owner = NULL;
+	gc->request = vigil_gpio_sim_request;
+	gc->free = vigil_gpio_sim_free;
 	gc->base = -1;
 	gc->ngpio = VIGIL_GPIO_NLINES;
-	gc->names = vigil_gpio_sim_names;
+	/* Line names are unique system-wide: ".<id>" from the second on. */
+	for (i = 0; i < VIGIL_GPIO_NLINES; i++) {
+		sim->names[i] = sim->id ?
+			devm_kasprintf(dev, GFP_KERNEL, "%s.%u",
+				       vigil_gpio_sim_names[i], sim->id) :
+			vigil_gpio_sim_names[i];
+		if (!sim->names[i])
+			return -ENOMEM;
+	}
+	gc->names = sim->names;
 	gc->can_sleep = false;
 	gc->get = vigil_gpio_sim_get;
 	gc->set = vigil_gpio_sim_set;
@@ -1034,16 +1080,17 @@ static const struct gpiod_lookup vigil_gpio_sim_lookup_tmpl[] = {
 /**
  * vigil_gpio_sim_add - create simulated GPIO controller @id and wire it up
  * @id: instance number, the camera's platform device id
- * @consumer_dev_id: dev_name() of the camera device that gets the lines
+ * @consumer: platform driver name of the camera; its device "<consumer>.<id>"
+ *	gets the lines
  *
  * Registers platform device "vigil-gpio-sim.<id>" (its gpio_chip is added
- * on probe) and a GPIO lookup table giving @consumer_dev_id the functions
- * "pir", "privacy" and "led", as a board file would.
+ * on probe) and a GPIO lookup table giving the camera the functions "pir",
+ * "privacy" and "led", as a board file would.
  *
  * Return: the platform device or an ERR_PTR().
  */
 struct platform_device *vigil_gpio_sim_add(unsigned int id,
-					   const char *consumer_dev_id)
+					   const char *consumer)
 {
 	struct gpiod_lookup_table *lookup;
 	struct platform_device *pdev;
@@ -1065,7 +1112,7 @@ struct platform_device *vigil_gpio_sim_add(unsigned int id,
 			 GFP_KERNEL);
 	if (!lookup)
 		goto err_unregister;
-	lookup->dev_id = kstrdup(consumer_dev_id, GFP_KERNEL);
+	lookup->dev_id = kasprintf(GFP_KERNEL, "%s.%u", consumer, id);
 	if (!lookup->dev_id) {
 		kfree(lookup);
 		goto err_unregister;

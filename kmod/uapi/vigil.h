@@ -207,7 +207,8 @@ struct vigil_event_privacy {
 
 /*
  * Simulated GPIO controller of the virtual board: one gpiochip per camera,
- * labelled VIGIL_GPIO_SIM_LABEL "<n>", with these lines. Its test interface
+ * labelled VIGIL_GPIO_SIM_LABEL "<n>", with these lines (named as below on
+ * controller 0, with a ".<n>" suffix on controller n > 0). Its test interface
  * is <debugfs>/vigil-gpio-sim.<n>/ (see kmod/README.md):
  *	pir, privacy   rw  level 0/1 (writing pir also drives pir-mirror)
  *	presence       rw  warm object in the PIR's view (PIR model input)
