@@ -1,0 +1,709 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil: PIR motion sensor, recording LED and privacy switch
+ *
+ * The PIR output is a GPIO line ("pir"): devm_gpiod_get() -> gpiod_to_irq()
+ * -> a threaded IRQ on both edges. The hard-IRQ handler takes the
+ * CLOCK_MONOTONIC timestamp (the clock of the buffer timestamps), numbers
+ * the edge and puts it into a ring; the IRQ thread wakes a sensor in
+ * standby, then hands the edge to userspace as a VIGIL_EVENT_PIR and as
+ * V4L2_EVENT_MOTION_DET on the capture node. Nothing waits for userspace.
+ *
+ * Optional lines: "led" (recording LED, driven by the driver alone) and
+ * "privacy" (privacy switch: while asserted the sensor produces no frames).
+ *
+ * Lost events are counted, never silent: the ring and every subscriber's
+ * event queue drop their oldest entry when full and add its count to the
+ * next entry's "lost" field.
+ */
+
+#include <linux/bitops.h>
+#include <linux/device.h>
+#include <linux/gpio/consumer.h>
+#include <linux/interrupt.h>
+#include <linux/kernel.h>
+#include <linux/ktime.h>
+#include <linux/mutex.h>
+#include <linux/platform_device.h>
+#include <linux/slab.h>
+#include <linux/spinlock.h>
+#include <linux/workqueue.h>
+#include <media/v4l2-ctrls.h>
+#include <media/v4l2-event.h>
+
+#include "vigil.h"
+#include "vigil-pir.h"
+
+/* Edges the hard-IRQ handler can queue for the IRQ thread. */
+#define VIGIL_PIR_RING			256
+#define VIGIL_PIR_OTHER_EVENT_DEPTH	8
+#define VIGIL_PIR_HOLD_DEFAULT_MS	1000
+
+struct vigil_pir_edge {
+	u64 ts_ns;
+	u32 seq;
+	u32 lost;
+	u32 frame_seq;
+	u8 level;
+};
+
+struct vigil_pir {
+	struct vigil_dev *vd;
+	struct gpio_desc *pir_gpio;
+	struct gpio_desc *privacy_gpio;		/* optional */
+	struct gpio_desc *led_gpio;		/* optional */
+	int irq;
+	int privacy_irq;
+
+	/*
+	 * Protects the ring, @seq, @last_ns and @debounced. Raw: taken in
+	 * the hard-IRQ handler, also on PREEMPT_RT.
+	 */
+	raw_spinlock_t ring_lock;
+	struct vigil_pir_edge ring[VIGIL_PIR_RING];
+	unsigned int head;			/* oldest entry */
+	unsigned int count;
+	u32 seq;				/* of the next edge */
+	u64 last_ns;				/* last accepted edge */
+	u64 debounced;				/* edges ignored */
+	u64 ring_dropped;			/* edges merged away */
+
+	/* controls; written by s_ctrl, read anywhere */
+	u32 debounce_ns;
+	u32 hold_ms;
+	u32 standby_fps;
+	bool wake_enabled;
+
+	/* protects the wake_* fields; frame completion may be any context */
+	spinlock_t wake_lock;
+	bool wake_pending;			/* first full-rate frame due */
+	u32 wake_frame_seq;			/* first full-rate sequence */
+	u32 wake_pir_seq;
+	u64 wake_irq_ns;
+	u64 wake_ns;
+	u64 wakes;
+
+	/* protects @in_motion; IRQ thread and @motion_work */
+	struct mutex motion_lock;
+	bool in_motion;
+	bool level;				/* last level seen by the thread */
+	struct delayed_work motion_work;
+
+	bool privacy;				/* switch asserted */
+	atomic64_t privacy_ts;			/* time of the last switch edge */
+
+	/* protects the LED state below and the LED line */
+	struct mutex led_lock;
+	bool streaming;
+	bool led_on;
+	bool blinking;
+	bool removed;
+	struct delayed_work blink_work;
+
+	struct v4l2_ctrl *ctrl_standby;
+};
+
+/* ---- recording LED ---------------------------------------------------- */
+
+static void vigil_pir_led_set(struct vigil_pir *pir, bool on)
+{
+	lockdep_assert_held(&pir->led_lock);
+	pir->led_on = on;
+	if (pir->led_gpio)
+		gpiod_set_value_cansleep(pir->led_gpio, on);
+}
+
+/*
+ * On while streaming (standby included), off otherwise; blinking while the
+ * privacy switch is asserted.
+ */
+static void vigil_pir_led_update(struct vigil_pir *pir)
+{
+	mutex_lock(&pir->led_lock);
+	if (pir->removed) {
+		pir->blinking = false;
+		vigil_pir_led_set(pir, false);
+	} else if (READ_ONCE(pir->privacy)) {
+		if (!pir->blinking) {
+			pir->blinking = true;
+			vigil_pir_led_set(pir, true);
+			schedule_delayed_work(&pir->blink_work,
+					      msecs_to_jiffies(VIGIL_LED_BLINK_MS));
+		}
+	} else {
+		pir->blinking = false;
+		vigil_pir_led_set(pir, pir->streaming);
+	}
+	mutex_unlock(&pir->led_lock);
+}
+
+static void vigil_pir_blink_work(struct work_struct *work)
+{
+	struct vigil_pir *pir = container_of(to_delayed_work(work),
+					     struct vigil_pir, blink_work);
+
+	mutex_lock(&pir->led_lock);
+	if (pir->blinking && !pir->removed) {
+		vigil_pir_led_set(pir, !pir->led_on);
+		schedule_delayed_work(&pir->blink_work,
+				      msecs_to_jiffies(VIGIL_LED_BLINK_MS));
+	}
+	mutex_unlock(&pir->led_lock);
+}
+
+/**
+ * vigil_pir_streaming() - the sensor started or stopped streaming
+ * @vd: the device
+ * @on: streaming
+ *
+ * Drives the recording LED. Process context.
+ */
+void vigil_pir_streaming(struct vigil_dev *vd, bool on)
+{
+	struct vigil_pir *pir = vd->pir;
+
+	if (!pir)
+		return;
+	mutex_lock(&pir->led_lock);
+	pir->streaming = on;
+	mutex_unlock(&pir->led_lock);
+	vigil_pir_led_update(pir);
+}
+
+/* ---- frame hooks ------------------------------------------------------ */
+
+/**
+ * vigil_pir_frame_wanted() - should the producer fill a buffer for a frame?
+ * @vd: the device
+ * @sequence: the frame's sequence number
+ *
+ * No while the privacy switch is asserted; in standby only every n-th
+ * frame, for the keep-alive rate VIGIL_CID_STANDBY_FPS (none if 0). Any
+ * context.
+ */
+bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence)
+{
+	struct vigil_pir *pir = vd->pir;
+	u32 fps, full_fps, div;
+
+	if (!pir)
+		return !READ_ONCE(vd->standby);
+	if (READ_ONCE(pir->privacy))
+		return false;
+	if (!READ_ONCE(vd->standby))
+		return true;
+	fps = READ_ONCE(pir->standby_fps);
+	if (!fps || !vd->sensor.interval_num)
+		return false;
+	full_fps = vd->sensor.interval_den / vd->sensor.interval_num;
+	div = max(1U, full_fps / fps);
+	return sequence % div == 0;
+}
+
+/**
+ * vigil_pir_frame_done() - a frame is complete
+ * @vd: the device
+ * @sequence: its v4l2_buffer.sequence
+ * @ts_ns: its timestamp
+ *
+ * Reports the first full-rate frame after a PIR wake as VIGIL_EVENT_WAKE.
+ * Any context.
+ */
+void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns)
+{
+	struct vigil_pir *pir = vd->pir;
+	struct vigil_event_wake *w;
+	struct v4l2_event ev = {
+		.type = VIGIL_EVENT_WAKE,
+	};
+	unsigned long flags;
+	bool send = false;
+
+	if (!pir || !READ_ONCE(pir->wake_pending))
+		return;
+
+	w = (struct vigil_event_wake *)ev.u.data;
+	spin_lock_irqsave(&pir->wake_lock, flags);
+	if (pir->wake_pending && (s32)(sequence - pir->wake_frame_seq) >= 0) {
+		pir->wake_pending = false;
+		w->irq_ts_ns = pir->wake_irq_ns;
+		w->wake_ts_ns = pir->wake_ns;
+		w->frame_ts_ns = ts_ns;
+		w->pir_seq = pir->wake_pir_seq;
+		w->frame_seq = sequence;
+		send = true;
+	}
+	spin_unlock_irqrestore(&pir->wake_lock, flags);
+	if (send)
+		v4l2_event_queue(&vd->vdev, &ev);
+}
+
+/* ---- PIR interrupt ---------------------------------------------------- */
+
+static u32 vigil_pir_frame_seq(struct vigil_dev *vd)
+{
+	/* The latest frame period started; U32_MAX before the first. */
+	return (u32)atomic_read(&vd->sequence) - 1;
+}
+
+static irqreturn_t vigil_pir_hardirq(int irq, void *data)
+{
+	struct vigil_pir *pir = data;
+	u64 ts = ktime_get_ns();
+	int level = gpiod_get_value(pir->pir_gpio);
+	u32 debounce_ns = READ_ONCE(pir->debounce_ns);
+	struct vigil_pir_edge *e;
+	unsigned int tail;
+
+	raw_spin_lock(&pir->ring_lock);
+	if (debounce_ns && pir->seq && ts - pir->last_ns < debounce_ns) {
+		pir->debounced++;
+		raw_spin_unlock(&pir->ring_lock);
+		return IRQ_HANDLED;
+	}
+	pir->last_ns = ts;
+	if (pir->count == VIGIL_PIR_RING) {
+		/* Full: merge the oldest edge into the next one. */
+		struct vigil_pir_edge *old = &pir->ring[pir->head];
+
+		pir->head = (pir->head + 1) % VIGIL_PIR_RING;
+		pir->ring[pir->head].lost += old->lost + 1;
+		pir->count--;
+		pir->ring_dropped++;
+	}
+	tail = (pir->head + pir->count) % VIGIL_PIR_RING;
+	e = &pir->ring[tail];
+	e->ts_ns = ts;
+	e->seq = pir->seq++;
+	e->lost = 0;
+	e->frame_seq = vigil_pir_frame_seq(pir->vd);
+	e->level = level > 0;
+	pir->count++;
+	raw_spin_unlock(&pir->ring_lock);
+	return IRQ_WAKE_THREAD;
+}
+
+static bool vigil_pir_pop(struct vigil_pir *pir, struct vigil_pir_edge *e)
+{
+	unsigned long flags;
+	bool ret = false;
+
+	raw_spin_lock_irqsave(&pir->ring_lock, flags);
+	if (pir->count) {
+		*e = pir->ring[pir->head];
+		pir->head = (pir->head + 1) % VIGIL_PIR_RING;
+		pir->count--;
+		ret = true;
+	}
+	raw_spin_unlock_irqrestore(&pir->ring_lock, flags);
+	return ret;
+}
+
+/* Rising edge in standby: back to full rate now. IRQ thread. */
+static bool vigil_pir_wake(struct vigil_pir *pir,
+			   const struct vigil_pir_edge *e)
+{
+	struct vigil_dev *vd = pir->vd;
+	unsigned long flags;
+
+	if (!READ_ONCE(pir->wake_enabled) || !READ_ONCE(vd->standby))
+		return false;
+	vigil_set_standby(vd, false);
+
+	spin_lock_irqsave(&pir->wake_lock, flags);
+	pir->wake_ns = ktime_get_ns();
+	pir->wake_irq_ns = e->ts_ns;
+	pir->wake_pir_seq = e->seq;
+	/* The frame period that starts next is the first at full rate. */
+	pir->wake_frame_seq = (u32)atomic_read(&vd->sequence);
+	pir->wake_pending = true;
+	pir->wakes++;
+	spin_unlock_irqrestore(&pir->wake_lock, flags);
+	return true;
+}
+
+static void vigil_pir_motion_event(struct vigil_pir *pir, bool motion,
+				   u32 frame_seq)
+{
+	struct v4l2_event ev = {
+		.type = V4L2_EVENT_MOTION_DET,
+		.u.motion_det = {
+			.flags = V4L2_EVENT_MD_FL_HAVE_FRAME_SEQ,
+			.frame_sequence = frame_seq,
+			.region_mask = motion ? 1 : 0,
+		},
+	};
+
+	v4l2_event_queue(&pir->vd->vdev, &ev);
+}
+
+static void vigil_pir_motion_work(struct work_struct *work)
+{
+	struct vigil_pir *pir = container_of(to_delayed_work(work),
+					     struct vigil_pir, motion_work);
+
+	mutex_lock(&pir->motion_lock);
+	if (pir->in_motion && !pir->level) {
+		pir->in_motion = false;
+		vigil_pir_motion_event(pir, false,
+				       vigil_pir_frame_seq(pir->vd));
+	}
+	mutex_unlock(&pir->motion_lock);
+}
+
+static irqreturn_t vigil_pir_thread(int irq, void *data)
+{
+	struct vigil_pir *pir = data;
+	struct vigil_pir_edge e;
+
+	while (vigil_pir_pop(pir, &e)) {
+		struct v4l2_event ev = {
+			.type = VIGIL_EVENT_PIR,
+		};
+		struct vigil_event_pir *p = (struct vigil_event_pir *)ev.u.data;
+
+		/* Wake first: it is what the latency budget is for. */
+		if (e.level && vigil_pir_wake(pir, &e))
+			p->flags |= VIGIL_PIR_FL_WAKE;
+
+		p->irq_ts_ns = e.ts_ns;
+		p->seq = e.seq;
+		p->frame_seq = e.frame_seq;
+		p->lost = e.lost;
+		p->level = e.level;
+		v4l2_event_queue(&pir->vd->vdev, &ev);
+
+		mutex_lock(&pir->motion_lock);
+		pir->level = e.level;
+		if (e.level) {
+			cancel_delayed_work(&pir->motion_work);
+			if (!pir->in_motion) {
+				pir->in_motion = true;
+				vigil_pir_motion_event(pir, true, e.frame_seq);
+			}
+		} else if (pir->in_motion) {
+			mod_delayed_work(system_wq, &pir->motion_work,
+					 msecs_to_jiffies(READ_ONCE(pir->hold_ms)));
+		}
+		mutex_unlock(&pir->motion_lock);
+	}
+	return IRQ_HANDLED;
+}
+
+/* ---- privacy switch --------------------------------------------------- */
+
+static irqreturn_t vigil_pir_privacy_hardirq(int irq, void *data)
+{
+	struct vigil_pir *pir = data;
+
+	atomic64_set(&pir->privacy_ts, ktime_get_ns());
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t vigil_pir_privacy_thread(int irq, void *data)
+{
+	struct vigil_pir *pir = data;
+	struct vigil_dev *vd = pir->vd;
+	struct v4l2_event ev = {
+		.type = VIGIL_EVENT_PRIVACY,
+	};
+	struct vigil_event_privacy *p = (struct vigil_event_privacy *)ev.u.data;
+	bool on = gpiod_get_value_cansleep(pir->privacy_gpio) > 0;
+
+	if (on == READ_ONCE(pir->privacy))
+		return IRQ_HANDLED;
+	/* From the next frame period on, no frame is produced. */
+	WRITE_ONCE(pir->privacy, on);
+	p->irq_ts_ns = atomic64_read(&pir->privacy_ts);
+	p->asserted = on;
+	p->frame_seq = vigil_pir_frame_seq(vd);
+	v4l2_event_queue(&vd->vdev, &ev);
+	dev_info(vd->dev, "privacy switch %s\n", on ? "on" : "off");
+	vigil_pir_led_update(pir);
+	return IRQ_HANDLED;
+}
+
+/* ---- V4L2 events ------------------------------------------------------ */
+
+/* A subscriber's queue is full: the oldest event's count joins the next. */
+static void vigil_pir_event_merge(const struct v4l2_event *old,
+				  struct v4l2_event *new)
+{
+	const struct vigil_event_pir *o = (const void *)old->u.data;
+	struct vigil_event_pir *n = (void *)new->u.data;
+
+	n->lost += o->lost + 1;
+}
+
+static const struct v4l2_subscribed_event_ops vigil_pir_sev_ops = {
+	.merge = vigil_pir_event_merge,
+};
+
+/**
+ * vigil_pir_subscribe_event() - VIDIOC_SUBSCRIBE_EVENT of the capture node
+ * @fh: the file handle
+ * @sub: the subscription
+ *
+ * VIGIL_EVENT_PIR gets a queue of VIGIL_PIR_EVENT_QUEUE_DEPTH events per
+ * subscriber; the others VIGIL_PIR_OTHER_EVENT_DEPTH. Control events as
+ * usual.
+ */
+int vigil_pir_subscribe_event(struct v4l2_fh *fh,
+			      const struct v4l2_event_subscription *sub)
+{
+	switch (sub->type) {
+	case VIGIL_EVENT_PIR:
+		return v4l2_event_subscribe(fh, sub,
+					    VIGIL_PIR_EVENT_QUEUE_DEPTH,
+					    &vigil_pir_sev_ops);
+	case VIGIL_EVENT_WAKE:
+	case VIGIL_EVENT_PRIVACY:
+	case V4L2_EVENT_MOTION_DET:
+		return v4l2_event_subscribe(fh, sub,
+					    VIGIL_PIR_OTHER_EVENT_DEPTH, NULL);
+	default:
+		return v4l2_ctrl_subscribe_event(fh, sub);
+	}
+}
+
+/* ---- controls --------------------------------------------------------- */
+
+static int vigil_pir_s_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct vigil_pir *pir = ctrl->priv;
+
+	switch (ctrl->id) {
+	case VIGIL_CID_PIR_DEBOUNCE_US:
+		WRITE_ONCE(pir->debounce_ns, ctrl->val * NSEC_PER_USEC);
+		return 0;
+	case VIGIL_CID_PIR_HOLD_MS:
+		WRITE_ONCE(pir->hold_ms, ctrl->val);
+		return 0;
+	case VIGIL_CID_STANDBY:
+		vigil_set_standby(pir->vd, ctrl->val);
+		return 0;
+	case VIGIL_CID_STANDBY_FPS:
+		WRITE_ONCE(pir->standby_fps, ctrl->val);
+		return 0;
+	case VIGIL_CID_PIR_WAKE:
+		WRITE_ONCE(pir->wake_enabled, ctrl->val);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static int vigil_pir_g_volatile_ctrl(struct v4l2_ctrl *ctrl)
+{
+	struct vigil_pir *pir = ctrl->priv;
+
+	switch (ctrl->id) {
+	case VIGIL_CID_STANDBY:
+		ctrl->val = READ_ONCE(pir->vd->standby);
+		return 0;
+	case VIGIL_CID_REC_LED:
+		ctrl->val = READ_ONCE(pir->led_on);
+		return 0;
+	case V4L2_CID_PRIVACY:
+		ctrl->val = READ_ONCE(pir->privacy);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static const struct v4l2_ctrl_ops vigil_pir_ctrl_ops = {
+	.s_ctrl = vigil_pir_s_ctrl,
+	.g_volatile_ctrl = vigil_pir_g_volatile_ctrl,
+};
+
+static const struct v4l2_ctrl_config vigil_pir_ctrls[] = {
+	{
+		.ops = &vigil_pir_ctrl_ops,
+		.id = VIGIL_CID_PIR_DEBOUNCE_US,
+		.name = "PIR Debounce (us)",
+		.type = V4L2_CTRL_TYPE_INTEGER,
+		.max = 1000000,
+		.step = 1,
+	}, {
+		.ops = &vigil_pir_ctrl_ops,
+		.id = VIGIL_CID_PIR_HOLD_MS,
+		.name = "PIR Motion Hold (ms)",
+		.type = V4L2_CTRL_TYPE_INTEGER,
+		.max = 60000,
+		.step = 1,
+		.def = VIGIL_PIR_HOLD_DEFAULT_MS,
+	}, {
+		.ops = &vigil_pir_ctrl_ops,
+		.id = VIGIL_CID_STANDBY,
+		.name = "Standby",
+		.type = V4L2_CTRL_TYPE_BOOLEAN,
+		.max = 1,
+		.step = 1,
+		.flags = V4L2_CTRL_FLAG_VOLATILE |
+			 V4L2_CTRL_FLAG_EXECUTE_ON_WRITE,
+	}, {
+		.ops = &vigil_pir_ctrl_ops,
+		.id = VIGIL_CID_STANDBY_FPS,
+		.name = "Standby Keep-alive FPS",
+		.type = V4L2_CTRL_TYPE_INTEGER,
+		.max = VIGIL_MAX_FPS,
+		.step = 1,
+		.def = 1,
+	}, {
+		.ops = &vigil_pir_ctrl_ops,
+		.id = VIGIL_CID_PIR_WAKE,
+		.name = "PIR Wakes Sensor",
+		.type = V4L2_CTRL_TYPE_BOOLEAN,
+		.max = 1,
+		.step = 1,
+		.def = 1,
+	}, {
+		.ops = &vigil_pir_ctrl_ops,
+		.id = VIGIL_CID_REC_LED,
+		.name = "Recording LED",
+		.type = V4L2_CTRL_TYPE_BOOLEAN,
+		.max = 1,
+		.step = 1,
+		.flags = V4L2_CTRL_FLAG_READ_ONLY | V4L2_CTRL_FLAG_VOLATILE,
+	},
+};
+
+static int vigil_pir_ctrls_init(struct vigil_pir *pir)
+{
+	struct v4l2_ctrl_handler *hdl = &pir->vd->ctrl_handler;
+	struct v4l2_ctrl *ctrl;
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(vigil_pir_ctrls); i++) {
+		ctrl = v4l2_ctrl_new_custom(hdl, &vigil_pir_ctrls[i], pir);
+		if (ctrl && ctrl->id == VIGIL_CID_STANDBY)
+			pir->ctrl_standby = ctrl;
+	}
+	if (pir->privacy_gpio) {
+		ctrl = v4l2_ctrl_new_std(hdl, &vigil_pir_ctrl_ops,
+					 V4L2_CID_PRIVACY, 0, 1, 1, 0);
+		if (ctrl) {
+			ctrl->priv = pir;
+			ctrl->flags |= V4L2_CTRL_FLAG_READ_ONLY |
+				       V4L2_CTRL_FLAG_VOLATILE;
+		}
+	}
+	return hdl->error;
+}
+
+/* ---- probe / remove --------------------------------------------------- */
+
+/**
+ * vigil_pir_init() - take the PIR, privacy and LED lines
+ * @vd: the device, its video node registered
+ *
+ * Lines come from the firmware node ("pir-gpios", optional
+ * "privacy-gpios" and "led-gpios") or a GPIO lookup table.
+ *
+ * Return: 0 or a negative error code.
+ */
+int vigil_pir_init(struct vigil_dev *vd)
+{
+	struct device *dev = vd->dev;
+	struct vigil_pir *pir;
+	const char *name;
+	int ret;
+
+	pir = devm_kzalloc(dev, sizeof(*pir), GFP_KERNEL);
+	if (!pir)
+		return -ENOMEM;
+	pir->vd = vd;
+	raw_spin_lock_init(&pir->ring_lock);
+	spin_lock_init(&pir->wake_lock);
+	mutex_init(&pir->motion_lock);
+	mutex_init(&pir->led_lock);
+	INIT_DELAYED_WORK(&pir->motion_work, vigil_pir_motion_work);
+	INIT_DELAYED_WORK(&pir->blink_work, vigil_pir_blink_work);
+	pir->hold_ms = VIGIL_PIR_HOLD_DEFAULT_MS;
+	pir->standby_fps = 1;
+	pir->wake_enabled = true;
+
+	pir->pir_gpio = devm_gpiod_get(dev, "pir", GPIOD_IN);
+	if (IS_ERR(pir->pir_gpio))
+		return dev_err_probe(dev, PTR_ERR(pir->pir_gpio),
+				     "no PIR line\n");
+	pir->privacy_gpio = devm_gpiod_get_optional(dev, "privacy", GPIOD_IN);
+	if (IS_ERR(pir->privacy_gpio))
+		return dev_err_probe(dev, PTR_ERR(pir->privacy_gpio),
+				     "bad privacy line\n");
+	pir->led_gpio = devm_gpiod_get_optional(dev, "led", GPIOD_OUT_LOW);
+	if (IS_ERR(pir->led_gpio))
+		return dev_err_probe(dev, PTR_ERR(pir->led_gpio),
+				     "bad LED line\n");
+
+	name = devm_kasprintf(dev, GFP_KERNEL, "%s pir", dev_name(dev));
+	if (!name)
+		return -ENOMEM;
+	gpiod_set_consumer_name(pir->pir_gpio, name);
+
+	ret = vigil_pir_ctrls_init(pir);
+	if (ret)
+		return dev_err_probe(dev, ret, "PIR controls\n");
+
+	if (pir->privacy_gpio) {
+		pir->privacy = gpiod_get_value_cansleep(pir->privacy_gpio) > 0;
+		pir->privacy_irq = gpiod_to_irq(pir->privacy_gpio);
+		if (pir->privacy_irq < 0)
+			return dev_err_probe(dev, pir->privacy_irq,
+					     "privacy line has no IRQ\n");
+		ret = devm_request_threaded_irq(dev, pir->privacy_irq,
+						vigil_pir_privacy_hardirq,
+						vigil_pir_privacy_thread,
+						IRQF_ONESHOT |
+						IRQF_TRIGGER_RISING |
+						IRQF_TRIGGER_FALLING,
+						"vigil-privacy", pir);
+		if (ret)
+			return dev_err_probe(dev, ret, "privacy IRQ\n");
+	}
+
+	pir->irq = gpiod_to_irq(pir->pir_gpio);
+	if (pir->irq < 0)
+		return dev_err_probe(dev, pir->irq, "PIR line has no IRQ\n");
+	/*
+	 * IRQF_ONESHOT also keeps the hard handler in hard-IRQ context on
+	 * PREEMPT_RT (no forced threading), where the timestamp belongs.
+	 */
+	ret = devm_request_threaded_irq(dev, pir->irq, vigil_pir_hardirq,
+					vigil_pir_thread,
+					IRQF_ONESHOT | IRQF_TRIGGER_RISING |
+					IRQF_TRIGGER_FALLING,
+					"vigil-pir", pir);
+	if (ret)
+		return dev_err_probe(dev, ret, "PIR IRQ\n");
+
+	vd->pir = pir;
+	vigil_pir_led_update(pir);
+	dev_dbg(dev, "PIR on IRQ %d, privacy %s, LED %s\n", pir->irq,
+		pir->privacy_gpio ? "yes" : "no", pir->led_gpio ? "yes" : "no");
+	return 0;
+}
+
+/**
+ * vigil_pir_remove() - stop the PIR path
+ * @vd: the device, after vigil_cap_unregister()
+ *
+ * Frees the IRQs (waiting for running handlers) and the works, switches
+ * the LED off. The lines and the memory go with the device (devm).
+ */
+void vigil_pir_remove(struct vigil_dev *vd)
+{
+	struct vigil_pir *pir = vd->pir;
+
+	if (!pir)
+		return;
+	devm_free_irq(vd->dev, pir->irq, pir);
+	if (pir->privacy_gpio)
+		devm_free_irq(vd->dev, pir->privacy_irq, pir);
+	cancel_delayed_work_sync(&pir->motion_work);
+
+	mutex_lock(&pir->led_lock);
+	pir->removed = true;
+	mutex_unlock(&pir->led_lock);
+	vigil_pir_led_update(pir);
+	cancel_delayed_work_sync(&pir->blink_work);
+}

@@ -1,0 +1,27 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * vigil: PIR motion sensor, recording LED and privacy switch (vigil-pir.c)
+ */
+#ifndef _VIGIL_PIR_H_
+#define _VIGIL_PIR_H_
+
+#include <linux/types.h>
+
+struct v4l2_event_subscription;
+struct v4l2_fh;
+struct vigil_dev;
+
+/* Probe: after vigil_cap_register(). Remove: first thing in remove. */
+int vigil_pir_init(struct vigil_dev *vd);
+void vigil_pir_remove(struct vigil_dev *vd);
+
+/* vidioc_subscribe_event of the capture node */
+int vigil_pir_subscribe_event(struct v4l2_fh *fh,
+			      const struct v4l2_event_subscription *sub);
+
+/* Producer hooks (vigil-cap.c, vigil-src-sensor.c) */
+void vigil_pir_streaming(struct vigil_dev *vd, bool on);
+bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence);
+void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns);
+
+#endif /* _VIGIL_PIR_H_ */
