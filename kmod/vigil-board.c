@@ -14,6 +14,7 @@
 #include <linux/slab.h>
 
 #include "vigil.h"
+#include "vigil-gpio-sim.h"
 
 static unsigned int num_cameras = 1;
 module_param(num_cameras, uint, 0444);
@@ -31,6 +32,7 @@ struct vigil_board_cam {
 	struct property_entry props[5];
 	struct software_node node;
 	struct platform_device *pdev;
+	struct platform_device *gpio;	/* its GPIO controller */
 };
 
 static struct vigil_board_cam *vigil_board_cams;
@@ -40,6 +42,7 @@ static void vigil_board_cam_del(struct vigil_board_cam *cam)
 {
 	platform_device_unregister(cam->pdev);
 	software_node_unregister(&cam->node);
+	vigil_gpio_sim_remove(cam->gpio);
 }
 
 static int vigil_board_cam_add(struct vigil_board_cam *cam, unsigned int i)
@@ -63,15 +66,23 @@ static int vigil_board_cam_add(struct vigil_board_cam *cam, unsigned int i)
 	cam->node.name = cam->name;
 	cam->node.properties = cam->props;
 
+	/* The GPIO controller first: its lines are the camera's pir/led. */
+	cam->gpio = vigil_gpio_sim_add(i, VIGIL_NAME);
+	if (IS_ERR(cam->gpio))
+		return PTR_ERR(cam->gpio);
+
 	ret = software_node_register(&cam->node);
-	if (ret)
+	if (ret) {
+		vigil_gpio_sim_remove(cam->gpio);
 		return ret;
+	}
 
 	info.fwnode = software_node_fwnode(&cam->node);
 	cam->pdev = platform_device_register_full(&info);
 	if (IS_ERR(cam->pdev)) {
 		ret = PTR_ERR(cam->pdev);
 		software_node_unregister(&cam->node);
+		vigil_gpio_sim_remove(cam->gpio);
 		return ret;
 	}
 	return 0;
@@ -90,10 +101,16 @@ int vigil_board_init(void)
 	if (!num_cameras)
 		return 0;
 
+	ret = vigil_gpio_sim_init();
+	if (ret)
+		return ret;
+
 	vigil_board_cams = kcalloc(num_cameras, sizeof(*vigil_board_cams),
 				   GFP_KERNEL);
-	if (!vigil_board_cams)
+	if (!vigil_board_cams) {
+		vigil_gpio_sim_exit();
 		return -ENOMEM;
+	}
 
 	for (i = 0; i < num_cameras; i++) {
 		ret = vigil_board_cam_add(&vigil_board_cams[i], i);
@@ -114,6 +131,8 @@ void vigil_board_exit(void)
 {
 	while (vigil_board_nr)
 		vigil_board_cam_del(&vigil_board_cams[--vigil_board_nr]);
+	if (vigil_board_cams)
+		vigil_gpio_sim_exit();
 	kfree(vigil_board_cams);
 	vigil_board_cams = NULL;
 }

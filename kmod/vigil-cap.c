@@ -14,6 +14,7 @@
 
 #include "compat.h"
 #include "vigil.h"
+#include "vigil-pir.h"
 
 #define VIGIL_DEF_WIDTH		640
 #define VIGIL_DEF_HEIGHT	480
@@ -255,7 +256,7 @@ static const struct v4l2_ioctl_ops vigil_ioctl_ops = {
 	.vidioc_streamoff = vb2_ioctl_streamoff,
 
 	.vidioc_log_status = v4l2_ctrl_log_status,
-	.vidioc_subscribe_event = v4l2_ctrl_subscribe_event,
+	.vidioc_subscribe_event = vigil_pir_subscribe_event,
 	.vidioc_unsubscribe_event = v4l2_event_unsubscribe,
 };
 
@@ -325,6 +326,7 @@ void vigil_frame_done(struct vigil_dev *vd, struct vigil_buffer *buf,
 	buf->vb.field = V4L2_FIELD_NONE;
 	buf->vb.vb2_buf.timestamp = ktime_get_ns();
 	vb2_set_plane_payload(&buf->vb.vb2_buf, 0, vd->fmt.sizeimage);
+	vigil_pir_frame_done(vd, sequence, buf->vb.vb2_buf.timestamp);
 	vb2_buffer_done(&buf->vb.vb2_buf, VB2_BUF_STATE_DONE);
 }
 
@@ -423,6 +425,7 @@ static int vigil_start_streaming(struct vb2_queue *q, unsigned int count)
 		goto err;
 	}
 	vd->streaming = true;
+	vigil_pir_streaming(vd, true);
 	vigil_dbg(1, vd, "streaming %p4cc %ux%u at 1/%u s\n",
 		  &vd->fmt.pixelformat, vd->fmt.width, vd->fmt.height,
 		  vd->timeperframe.denominator);
@@ -439,6 +442,7 @@ static void vigil_stop_streaming(struct vb2_queue *q)
 
 	vd->src_ops->stop(vd);
 	vd->streaming = false;
+	vigil_pir_streaming(vd, false);
 	v4l2_ctrl_grab(vd->ctrl_source, false);
 	v4l2_ctrl_grab(vd->ctrl_seed, false);
 	vigil_return_all_buffers(vd, VB2_BUF_STATE_ERROR);

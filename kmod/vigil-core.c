@@ -15,6 +15,7 @@
 
 #include "compat.h"
 #include "vigil.h"
+#include "vigil-pir.h"
 
 int vigil_debug;
 module_param_named(debug, vigil_debug, int, 0644);
@@ -159,6 +160,10 @@ static int vigil_probe(struct platform_device *pdev)
 		goto err_debugfs;
 	}
 
+	ret = vigil_pir_init(vd);
+	if (ret)
+		goto err_cap;
+
 	platform_set_drvdata(pdev, vd);
 	dev_info(dev, "%s: %s source, %s buffers\n",
 		 video_device_node_name(&vd->vdev), vd->src_ops->name,
@@ -166,6 +171,8 @@ static int vigil_probe(struct platform_device *pdev)
 						       "vmalloc");
 	return 0;
 
+err_cap:
+	vigil_cap_unregister(vd);
 err_debugfs:
 	debugfs_remove_recursive(vd->debugfs);
 err_v4l2:
@@ -190,6 +197,7 @@ static void vigil_remove(struct platform_device *pdev)
 
 	/* Stops streaming and releases the buffers, even with files open. */
 	vigil_cap_unregister(vd);
+	vigil_pir_remove(vd);
 	debugfs_remove_recursive(vd->debugfs);
 	v4l2_device_unregister(&vd->v4l2_dev);
 	v4l2_device_put(&vd->v4l2_dev);

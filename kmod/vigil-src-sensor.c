@@ -12,6 +12,8 @@
 #include <linux/workqueue.h>
 
 #include "vigil.h"
+#include "vigil-gpio-sim.h"
+#include "vigil-pir.h"
 
 /* Frame periods the worker may lag behind before it drops to catch up. */
 #define VIGIL_MAX_BACKLOG	4
@@ -23,7 +25,9 @@ static void vigil_sensor_frame(struct vigil_dev *vd)
 	struct vigil_buffer *buf;
 	struct vigil_frame f;
 
-	if (READ_ONCE(vd->standby))
+	if (s->source == VIGIL_SOURCE_SCENE)
+		vigil_gpio_sim_sensor_tick(vd);
+	if (!vigil_pir_frame_wanted(vd, seq))
 		return;
 	if (READ_ONCE(vd->inject_drop)) {
 		WRITE_ONCE(vd->inject_drop, vd->inject_drop - 1);

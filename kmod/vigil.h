@@ -125,6 +125,7 @@ struct vigil_replay {
 /* ---- frame producers ---- */
 
 struct vigil_dev;
+struct vigil_pir;
 
 /*
  * A frame producer. start() is called from start_streaming with the queue
@@ -205,6 +206,9 @@ struct vigil_dev {
 	struct vigil_replay *replay;
 
 	struct vigil_sensor sensor;
+
+	/* PIR, recording LED, privacy switch: vigil-pir.c (NULL: none) */
+	struct vigil_pir *pir;
 
 	/* error injection, debugfs */
 	struct dentry *debugfs;
