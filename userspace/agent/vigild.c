@@ -16,7 +16,7 @@
 #include "vigild.h"
 
 #define VIGILD_VERSION "0.1"
-#define TICK_NS 500000000ULL
+#define TICK_NS 1000000000ULL
 #define RECONNECT_MAX_MS 30000
 #define MAX_PIR_BATCH 64
 
@@ -47,6 +47,7 @@ struct vigild {
 	int status;			/* exit status */
 	uint64_t last_ns;		/* latest input time */
 	unsigned long frames, motion_frames, nevents;
+	unsigned long tick_frames;	/* frames at the previous tick */
 	uint64_t detect_ns;
 	int events_error;
 };
@@ -351,6 +352,14 @@ static void video_ready(struct vigild *v, const struct io_uring_cqe *cqe)
 
 /* ---------------------------------------------------------------- */
 
+/* The tick: 1 s, or half the systemd watchdog interval if shorter. */
+static uint64_t tick_interval(const struct vigild *v)
+{
+	const uint64_t wd = v->notify.watchdog_ns / 2;
+
+	return wd && wd < TICK_NS ? wd : TICK_NS;
+}
+
 static void tick(struct vigild *v)
 {
 	const uint64_t now = mono_ns();
@@ -358,15 +367,15 @@ static void tick(struct vigild *v)
 	if (v->notify.watchdog_ns)
 		notify_send(&v->notify, "WATCHDOG=1");
 	if (v->v4l2) {
-		/* live clock: end events after the gap; rescue stalled queues */
+		/* live clock: end events after the gap; if no frame came
+		 * since the last tick, drain the queue in case wakeups were
+		 * coalesced (no cost while frames flow) */
 		vigil_fusion_tick(v->fusion, now);
-		if (video_frames(v, true))
+		if (v->frames == v->tick_frames && video_frames(v, true))
 			device_lost(v, -EIO);
+		v->tick_frames = v->frames;
 	}
-	loop_timeout_abs(&v->loop, now + (v->notify.watchdog_ns &&
-					  v->notify.watchdog_ns / 2 < TICK_NS ?
-					  v->notify.watchdog_ns / 2 : TICK_NS),
-			 TAG_TICK);
+	loop_timeout_abs(&v->loop, now + tick_interval(v), TAG_TICK);
 }
 
 static void on_signal(struct vigild *v, const struct io_uring_cqe *cqe)
@@ -433,7 +442,7 @@ static int run(struct vigild *v)
 	if (!ret && v->replay && !fast)
 		ret = replay_schedule(v);
 	if (!ret)
-		ret = loop_timeout_abs(&v->loop, mono_ns() + TICK_NS, TAG_TICK);
+		ret = loop_timeout_abs(&v->loop, mono_ns() + tick_interval(v), TAG_TICK);
 	if (!ret)
 		ret = loop_submit_wait(&v->loop, 0);
 	if (ret) {
