@@ -1,0 +1,66 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vigild captures from vigil.ko with MMAP buffers: frames are detected where
+# the driver wrote them (the buffers are mapped from /dev/videoN, nothing
+# else), about one io_uring_enter and two ioctls per frame, and SIGTERM
+# stops streaming and frees everything (the module unloads afterwards).
+. "$VIGIL_ROOT/tests/lib.sh"
+VIGILD=$T_BIN/vigild
+[ -x "$VIGILD" ] || t_skip "vigild not built (make -C userspace)"
+t_load
+t_log "device $T_DEV"
+
+"$VIGILD" --source "v4l2:$T_DEV" --io mmap --size 640x480 --format GREY \
+	--fps 30 --policy video-only --stats --events "$T_TMP/events.jsonl" \
+	--set source.buffers=4 2>"$T_TMP/err" &
+pid=$!
+sleep 2
+kill -0 $pid 2>/dev/null || { cat "$T_TMP/err"; t_fail "vigild exited early"; }
+# zero copy: the capture buffers are mappings of the video node itself
+maps=$(grep -c " $T_DEV\$" /proc/$pid/maps || true)
+t_log "video node mappings: $maps"
+[ "$maps" -ge 2 ] || t_fail "expected the capture buffers mapped from $T_DEV, got $maps"
+sleep 1
+kill -TERM $pid
+wait $pid
+rc=$?
+cat "$T_TMP/err"
+t_eq "vigild exit status after SIGTERM" 0 "$rc"
+grep -q "Terminated, stopping" "$T_TMP/err" || t_fail "no clean-stop message"
+stats=$(grep "stats:" "$T_TMP/err") || t_fail "no stats line"
+frames=$(echo "$stats" | sed 's/.*stats: frames \([0-9]*\).*/\1/')
+enters=$(echo "$stats" | sed 's/.*io_uring_enter_per_frame \([0-9.]*\).*/\1/')
+ioctls=$(echo "$stats" | sed 's/.*v4l2_ioctls_per_frame \([0-9.]*\).*/\1/')
+t_log "frames $frames, io_uring_enter/frame $enters, V4L2 ioctls/frame $ioctls"
+[ "$frames" -ge 45 ] || t_fail "only $frames frames in 3 s at 30 fps"
+# steady state: enter + DQBUF + QBUF (start-up ioctls amortised over the run)
+awk -v e="$enters" -v i="$ioctls" 'BEGIN { exit !(e <= 1.2 && i <= 2.5 && e + i <= 3.5) }' ||
+	t_fail "too many syscalls per frame (enter $enters, ioctls $ioctls)"
+# steady-state syscalls per frame: vigild counts its io_uring_enter calls
+# and V4L2 ioctls (the only per-frame calls); a 2 s and a 6 s run, the
+# difference cancels start-up and shutdown (strace is far too slow under TCG)
+count() { # SECONDS: prints "<syscalls> <frames>"
+	timeout --preserve-status -s TERM "$1" "$VIGILD" --source "v4l2:$T_DEV" \
+		--size 640x480 --format GREY --fps 30 --policy video-only --stats \
+		--events /dev/null 2>"$T_TMP/serr"
+	sed -n 's/.*stats: frames \([0-9]*\) .*io_uring_enter_per_frame \([0-9.]*\) v4l2_ioctls_per_frame \([0-9.]*\).*/\1 \2 \3/p' "$T_TMP/serr" |
+		awk '{ printf "%.0f %d\n", $1 * ($2 + $3), $1 }'
+}
+r1=$(count 2)
+r2=$(count 6)
+s1=${r1% *} f1=${r1#* } s2=${r2% *} f2=${r2#* }
+[ -n "$f1" ] && [ -n "$f2" ] && [ "$f2" -gt "$f1" ] ||
+	{ cat "$T_TMP/serr"; t_fail "no frames in the counting runs ($r1 / $r2)"; }
+spf=$(awk -v a="$s1" -v b="$s2" -v c="$f1" -v d="$f2" 'BEGIN { printf "%.2f", (b - a) / (d - c) }')
+t_log "steady state: $spf syscalls per frame ($s1 in $f1 frames, $s2 in $f2)"
+printf '{"name":"vigild-v4l2-syscalls-per-frame","figure":%s,"unit":"syscalls/frame","baseline":3,"baseline_name":"io_uring_enter + DQBUF + QBUF","ratio":%s,"goal":"<= 3","kernel":"%s"}\n' \
+	"$spf" "$(awk -v s="$spf" 'BEGIN { printf "%.2f", s / 3 }')" "$(uname -r)" >"$VIGIL_OUT/bench-vigild-v4l2.json"
+awk -v s="$spf" 'BEGIN { exit !(s > 0 && s <= 3.2) }' || t_fail "$spf syscalls per frame, goal 3"
+# the device was released: streaming again works, the module unloads
+"$VIGILD" --source "v4l2:$T_DEV" --policy video-only --events /dev/null 2>"$T_TMP/err2" &
+pid=$!
+sleep 1
+kill -TERM $pid
+wait $pid || { cat "$T_TMP/err2"; t_fail "second run failed"; }
+t_unload || t_fail "rmmod vigil after vigild"
+exit 0
