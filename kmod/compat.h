@@ -12,7 +12,7 @@
 /*
  * vb2_queue.min_buffers_needed was renamed min_queued_buffers in 6.8.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 8, 0)
+#if KERNEL_VERSION(6, 8, 0) > LINUX_VERSION_CODE
 #define vigil_vb2_set_min_queued(q, n)	((q)->min_buffers_needed = (n))
 #else
 #define vigil_vb2_set_min_queued(q, n)	((q)->min_queued_buffers = (n))
@@ -23,7 +23,7 @@
  * supplies wait_prepare/wait_finish; from 6.13 on it does so itself and the
  * callbacks are deprecated (later removed).
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 13, 0)
+#if KERNEL_VERSION(6, 13, 0) > LINUX_VERSION_CODE
 #define VIGIL_VB2_WAIT_OPS					\
 	.wait_prepare = vb2_ops_wait_prepare,			\
 	.wait_finish = vb2_ops_wait_finish,
@@ -35,7 +35,7 @@
  * platform_driver.remove returns void from 6.11 on; before that the void
  * variant is called remove_new.
  */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 11, 0)
+#if KERNEL_VERSION(6, 11, 0) > LINUX_VERSION_CODE
 #define VIGIL_PLATFORM_REMOVE(fn)	.remove_new = (fn)
 #else
 #define VIGIL_PLATFORM_REMOVE(fn)	.remove = (fn)

@@ -11,6 +11,7 @@
 #include <linux/module.h>
 #include <linux/platform_device.h>
 #include <linux/property.h>
+#include <linux/seq_file.h>
 #include <linux/slab.h>
 
 #include "compat.h"
@@ -40,6 +41,7 @@ static void vigil_v4l2_release(struct v4l2_device *v4l2_dev)
 					    v4l2_dev);
 
 	v4l2_ctrl_handler_free(&vd->ctrl_handler);
+	vigil_sensor_exit(vd);
 	vigil_scene_exit(vd);
 	vigil_replay_exit(vd);
 	mutex_destroy(&vd->lock);
@@ -76,6 +78,21 @@ static int vigil_parse_fwnode(struct vigil_dev *vd)
 	return 0;
 }
 
+static int vigil_stats_show(struct seq_file *m, void *unused)
+{
+	struct vigil_dev *vd = m->private;
+
+	seq_printf(m, "sequence %u\ndropped %u\ndropped_late %u\n",
+		   atomic_read(&vd->sequence), atomic_read(&vd->dropped),
+		   atomic_read(&vd->dropped_late));
+	seq_printf(m, "render_us_last %u\nrender_us_max %u\n",
+		   vd->sensor.render_us_last, vd->sensor.render_us_max);
+	seq_printf(m, "streaming %d\nstandby %d\n", READ_ONCE(vd->streaming),
+		   READ_ONCE(vd->standby));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vigil_stats);
+
 static void vigil_debugfs_init(struct vigil_dev *vd)
 {
 	vd->debugfs = debugfs_create_dir(dev_name(vd->dev), vigil_debugfs_root);
@@ -85,6 +102,7 @@ static void vigil_debugfs_init(struct vigil_dev *vd)
 			   &vd->inject_start);
 	debugfs_create_u32("drop_frames", 0600, vd->debugfs,
 			   &vd->inject_drop);
+	debugfs_create_file("stats", 0400, vd->debugfs, vd, &vigil_stats_fops);
 	vigil_scene_debugfs_init(vd);
 }
 

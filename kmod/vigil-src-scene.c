@@ -33,9 +33,12 @@ static const char vigil_default_scenario[] =
 	"light at=11000 level=35 ramp=2000\n"
 	"light at=14000 level=70 ir=1\n"
 	"light at=18000 level=100\n"
-	"object name=person shape=ellipse w=70 h=300 from=-100,620 to=1100,620 start=2000 duration=8000 luma=170 u=110 v=150 warm=1\n"
-	"object name=cat shape=ellipse w=60 h=50 from=900,850 to=100,800 start=9000 duration=6000 luma=90 u=120 v=135 warm=1\n"
-	"object name=leaf shape=rect w=30 h=30 from=200,200 to=800,350 duration=3000 motion=bounce luma=200 u=90 v=120\n";
+	"object name=person shape=ellipse w=70 h=300 from=-100,620 \\\n"
+	"       to=1100,620 start=2000 duration=8000 luma=170 u=110 v=150 warm=1\n"
+	"object name=cat shape=ellipse w=60 h=50 from=900,850 to=100,800 \\\n"
+	"       start=9000 duration=6000 luma=90 u=120 v=135 warm=1\n"
+	"object name=leaf shape=rect w=30 h=30 from=200,200 to=800,350 \\\n"
+	"       duration=3000 motion=bounce luma=200 u=90 v=120\n";
 
 /* ---- integer hashing / PRNG ---- */
 
@@ -363,8 +366,20 @@ static struct vigil_scene *vigil_scene_parse(struct device *dev,
 
 	cur = buf;
 	while (!ret && (line = strsep(&cur, "\n")) != NULL) {
-		p.line++;
+		unsigned int first = ++p.line;
+		size_t n = strlen(line);
+
+		/* a backslash at the end of a line continues it */
+		while (n && line[n - 1] == '\\' && cur) {
+			line[n - 1] = ' ';
+			cur[-1] = ' ';
+			strsep(&cur, "\n");
+			p.line++;
+			n = strlen(line);
+		}
+		swap(first, p.line);
 		ret = vigil_parse_line(&p, sc, line);
+		swap(first, p.line);
 	}
 	kfree(buf);
 	if (ret) {
@@ -584,15 +599,29 @@ int vigil_scene_prepare(struct vigil_dev *vd, struct vigil_sensor *s)
 	u32 x, y, i;
 	u8 *grid;
 
+	if (!s->noise) {
+		s->noise = kmalloc(VIGIL_NOISE_LEN, GFP_KERNEL);
+		if (!s->noise)
+			return -ENOMEM;
+	}
+	/* the noise table depends on the seed only */
+	s->noise_amp = U32_MAX;
+
+	/* the texture is kept across streams of the same size and seed */
+	if (s->bg && s->bg_w == bw && s->bg_h == bh && s->bg_seed == s->seed)
+		return 0;
+	vfree(s->bg);
 	s->bg = vmalloc(bw * bh);
-	s->noise = kmalloc(VIGIL_NOISE_LEN, GFP_KERNEL);
 	grid = kmalloc_array(gw, gh, GFP_KERNEL);
-	if (!s->bg || !s->noise || !grid) {
+	if (!s->bg || !grid) {
+		vfree(s->bg);
+		s->bg = NULL;
 		kfree(grid);
 		return -ENOMEM;
 	}
 	s->bg_w = bw;
 	s->bg_h = bh;
+	s->bg_seed = s->seed;
 	s->margin = m;
 
 	for (i = 0; i < gw * gh; i++)
@@ -618,7 +647,6 @@ int vigil_scene_prepare(struct vigil_dev *vd, struct vigil_sensor *s)
 		}
 	}
 	kfree(grid);
-	s->noise_amp = U32_MAX;
 	return 0;
 }
 

@@ -15,15 +15,13 @@
 #include "vigil-gpio-sim.h"
 #include "vigil-pir.h"
 
-/* Frame periods the worker may lag behind before it drops to catch up. */
-#define VIGIL_MAX_BACKLOG	4
-
 static void vigil_sensor_frame(struct vigil_dev *vd)
 {
 	struct vigil_sensor *s = &vd->sensor;
 	u32 seq = vigil_frame_start(vd);
 	struct vigil_buffer *buf;
 	struct vigil_frame f;
+	ktime_t start;
 
 	if (s->source == VIGIL_SOURCE_SCENE)
 		vigil_gpio_sim_sensor_tick(vd);
@@ -40,6 +38,7 @@ static void vigil_sensor_frame(struct vigil_dev *vd)
 		return;
 	}
 
+	start = ktime_get();
 	vigil_frame_from_buffer(vd, buf, &f);
 	if (s->source == VIGIL_SOURCE_REPLAY) {
 		struct vigil_replay *rp = vigil_replay_get(vd);
@@ -53,6 +52,8 @@ static void vigil_sensor_frame(struct vigil_dev *vd)
 		vigil_scene_put(sc);
 	}
 	vigil_frame_done(vd, buf, seq);
+	s->render_us_last = ktime_us_delta(ktime_get(), start);
+	s->render_us_max = max(s->render_us_max, s->render_us_last);
 }
 
 static void vigil_sensor_work(struct work_struct *work)
@@ -63,12 +64,13 @@ static void vigil_sensor_work(struct work_struct *work)
 	int n;
 
 	while ((n = atomic_read(&s->pending)) > 0) {
-		if (n > VIGIL_MAX_BACKLOG) {
+		if (n > s->max_backlog) {
 			/* too far behind: skip to the newest period */
 			atomic_sub(n - 1, &s->pending);
 			while (--n) {
 				vigil_frame_start(vd);
 				vigil_frame_dropped(vd);
+				atomic_inc(&vd->dropped_late);
 			}
 			vigil_dbg(1, vd, "producer behind, frames dropped\n");
 		}
@@ -89,10 +91,6 @@ static enum hrtimer_restart vigil_sensor_timer(struct hrtimer *t)
 
 static void vigil_sensor_free(struct vigil_sensor *s)
 {
-	vfree(s->bg);
-	s->bg = NULL;
-	kfree(s->noise);
-	s->noise = NULL;
 	kfree(s->line);
 	s->line = NULL;
 	kfree(s->chroma);
@@ -120,12 +118,19 @@ static int vigil_sensor_start(struct vigil_dev *vd)
 			goto err;
 	}
 
+	/*
+	 * Late frames are produced back to back to catch up; after half a
+	 * second of lag (at least 4 periods) the oldest are dropped.
+	 */
+	s->max_backlog = max(4U, s->interval_den / (2 * s->interval_num));
+	s->render_us_max = 0;
 	atomic_set(&s->pending, 0);
 	INIT_WORK(&s->work, vigil_sensor_work);
 	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->timer.function = vigil_sensor_timer;
 	WRITE_ONCE(vd->epoch, ktime_get());
-	hrtimer_start(&s->timer, s->period, HRTIMER_MODE_REL);
+	/* the first frame is due now, then one per period */
+	hrtimer_start(&s->timer, 0, HRTIMER_MODE_REL);
 	return 0;
 
 err:
@@ -140,6 +145,18 @@ static void vigil_sensor_stop(struct vigil_dev *vd)
 	hrtimer_cancel(&s->timer);
 	cancel_work_sync(&s->work);
 	vigil_sensor_free(s);
+}
+
+/**
+ * vigil_sensor_exit() - free what the sensor keeps between streams
+ * @vd: the device, not streaming
+ */
+void vigil_sensor_exit(struct vigil_dev *vd)
+{
+	vfree(vd->sensor.bg);
+	vd->sensor.bg = NULL;
+	kfree(vd->sensor.noise);
+	vd->sensor.noise = NULL;
 }
 
 const struct vigil_src_ops vigil_sensor_ops = {

@@ -149,12 +149,15 @@ struct vigil_sensor {
 	struct hrtimer timer;
 	struct work_struct work;
 	atomic_t pending;		/* frame periods not yet produced */
+	u32 max_backlog;		/* periods of lag before dropping */
+	u32 render_us_last, render_us_max;	/* statistics */
 	ktime_t period;
 	u32 source;			/* enum vigil_source, fixed per stream */
 	u32 seed;			/* fixed per stream */
 	u32 interval_num, interval_den;	/* fixed per stream */
 	u8 *bg;				/* background texture (vmalloc) */
 	u32 bg_w, bg_h, margin;		/* texture is (w+2m) x (h+2m) */
+	u32 bg_seed;			/* seed @bg was made with */
 	s8 *noise;			/* VIGIL_NOISE_LEN entries */
 	u32 noise_amp;			/* amplitude @noise was made for */
 	u8 *line;			/* luma line buffer */
@@ -192,6 +195,7 @@ struct vigil_dev {
 	/* frame accounting, producer context; reset at start_streaming */
 	atomic_t sequence;		/* next v4l2_buffer.sequence */
 	atomic_t dropped;		/* frames dropped since STREAMON */
+	atomic_t dropped_late;		/* of which: producer fell behind */
 	bool streaming;			/* under @lock */
 	bool standby;			/* producer skips frames, see below */
 	ktime_t epoch;			/* scene time 0 (stream start/load) */
@@ -239,6 +243,7 @@ void vigil_privacy_apply(struct vigil_dev *vd, const struct vigil_frame *f);
 /* vigil-src-sensor.c: the virtual sensor (hrtimer-paced producer) */
 extern const struct vigil_src_ops vigil_sensor_ops;
 void vigil_set_standby(struct vigil_dev *vd, bool standby);
+void vigil_sensor_exit(struct vigil_dev *vd);
 
 /* vigil-src-scene.c */
 int vigil_scene_init(struct vigil_dev *vd);
