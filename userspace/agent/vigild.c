@@ -251,6 +251,17 @@ static void close_v4l2(struct vigild *v)
 	v->v4l2 = NULL;
 }
 
+/* Try again later, doubling the wait up to RECONNECT_MAX_MS. */
+static void schedule_reconnect(struct vigild *v)
+{
+	v->reconnect_ms = v->reconnect_ms ? v->reconnect_ms * 2 : v->cfg.reconnect_ms;
+	if (v->reconnect_ms > RECONNECT_MAX_MS)
+		v->reconnect_ms = RECONNECT_MAX_MS;
+	fprintf(stderr, "vigild: retrying in %u ms\n", v->reconnect_ms);
+	loop_timeout_abs(&v->loop, mono_ns() + v->reconnect_ms * 1000000ULL,
+			 TAG_RECONNECT);
+}
+
 /* The device went away: reconnect with backoff, or stop. */
 static void device_lost(struct vigild *v, int err)
 {
@@ -262,12 +273,7 @@ static void device_lost(struct vigild *v, int err)
 		v->stop = true;
 		return;
 	}
-	v->reconnect_ms = v->reconnect_ms ? v->reconnect_ms * 2 : v->cfg.reconnect_ms;
-	if (v->reconnect_ms > RECONNECT_MAX_MS)
-		v->reconnect_ms = RECONNECT_MAX_MS;
-	fprintf(stderr, "vigild: retrying in %u ms\n", v->reconnect_ms);
-	loop_timeout_abs(&v->loop, mono_ns() + v->reconnect_ms * 1000000ULL,
-			 TAG_RECONNECT);
+	schedule_reconnect(v);
 }
 
 static void reconnect(struct vigild *v)
@@ -275,13 +281,15 @@ static void reconnect(struct vigild *v)
 	unsigned int w = v->width, h = v->height;
 
 	if (open_v4l2(v)) {
-		device_lost(v, -ENODEV);
+		schedule_reconnect(v);
 		return;
 	}
 	if (w != v->width || h != v->height) {
 		vigil_detector_free(v->det);
 		v->det = NULL;
 		if (vigil_detector_new(&v->cfg.detect, v->width, v->height, &v->det)) {
+			fprintf(stderr, "vigild: detector for %ux%u failed\n",
+				v->width, v->height);
 			v->status = 1;
 			v->stop = true;
 			return;
