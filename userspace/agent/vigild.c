@@ -360,12 +360,17 @@ static void video_ready(struct vigild *v, const struct io_uring_cqe *cqe)
 
 /* ---------------------------------------------------------------- */
 
-/* The tick: 1 s, or half the systemd watchdog interval if shorter. */
+/*
+ * The tick: 1 s while no frames come (the fusion clock then ends events),
+ * 5 s while frames flow (they drive the clock themselves), or half the
+ * systemd watchdog interval if shorter.
+ */
 static uint64_t tick_interval(const struct vigild *v)
 {
 	const uint64_t wd = v->notify.watchdog_ns / 2;
+	const uint64_t t = v->frames != v->tick_frames ? 5 * TICK_NS : TICK_NS;
 
-	return wd && wd < TICK_NS ? wd : TICK_NS;
+	return wd && wd < t ? wd : t;
 }
 
 static void tick(struct vigild *v)
@@ -381,9 +386,9 @@ static void tick(struct vigild *v)
 		vigil_fusion_tick(v->fusion, now);
 		if (v->frames == v->tick_frames && video_frames(v, true))
 			device_lost(v, -EIO);
-		v->tick_frames = v->frames;
 	}
 	loop_timeout_abs(&v->loop, now + tick_interval(v), TAG_TICK);
+	v->tick_frames = v->frames;
 }
 
 static void on_signal(struct vigild *v, const struct io_uring_cqe *cqe)
