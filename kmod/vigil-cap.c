@@ -408,7 +408,6 @@ static int vigil_start_streaming(struct vb2_queue *q, unsigned int count)
 
 	atomic_set(&vd->sequence, 0);
 	atomic_set(&vd->dropped, 0);
-	atomic_set(&vd->dropped_late, 0);
 
 	if (vd->inject_start) {
 		vd->inject_start--;

@@ -82,9 +82,9 @@ static int vigil_stats_show(struct seq_file *m, void *unused)
 {
 	struct vigil_dev *vd = m->private;
 
-	seq_printf(m, "sequence %u\ndropped %u\ndropped_late %u\n",
+	seq_printf(m, "sequence %u\ndropped %u\nticks_late %u\n",
 		   atomic_read(&vd->sequence), atomic_read(&vd->dropped),
-		   atomic_read(&vd->dropped_late));
+		   atomic_read(&vd->sensor.ticks_late));
 	seq_printf(m, "render_us_last %u\nrender_us_max %u\n",
 		   vd->sensor.render_us_last, vd->sensor.render_us_max);
 	seq_printf(m, "streaming %d\nstandby %d\n", READ_ONCE(vd->streaming),

@@ -15,6 +15,8 @@
 #include "vigil-gpio-sim.h"
 #include "vigil-pir.h"
 
+#define VIGIL_MAX_PENDING	2
+
 static void vigil_sensor_frame(struct vigil_dev *vd)
 {
 	struct vigil_sensor *s = &vd->sensor;
@@ -61,31 +63,28 @@ static void vigil_sensor_work(struct work_struct *work)
 	struct vigil_dev *vd = container_of(work, struct vigil_dev,
 					    sensor.work);
 	struct vigil_sensor *s = &vd->sensor;
-	int n;
 
-	while ((n = atomic_read(&s->pending)) > 0) {
-		if (n > s->max_backlog) {
-			/* too far behind: skip to the newest period */
-			atomic_sub(n - 1, &s->pending);
-			while (--n) {
-				vigil_frame_start(vd);
-				vigil_frame_dropped(vd);
-				atomic_inc(&vd->dropped_late);
-			}
-			vigil_dbg(1, vd, "producer behind, frames dropped\n");
-		}
+	while (atomic_read(&s->pending) > 0) {
 		atomic_dec(&s->pending);
 		vigil_sensor_frame(vd);
 	}
 }
 
+/*
+ * Hard IRQ. At most VIGIL_MAX_PENDING frame periods wait for the worker: when
+ * the machine cannot keep up (an emulator under load), the sensor slows down
+ * instead of inventing drops, so a sequence gap always means that no buffer
+ * was queued. Periods skipped that way are counted in ticks_late.
+ */
 static enum hrtimer_restart vigil_sensor_timer(struct hrtimer *t)
 {
 	struct vigil_sensor *s = container_of(t, struct vigil_sensor, timer);
-	u64 periods = hrtimer_forward_now(t, s->period);
 
-	atomic_add(periods ? periods : 1, &s->pending);
-	queue_work(system_highpri_wq, &s->work);
+	hrtimer_forward_now(t, s->period);
+	if (atomic_add_unless(&s->pending, 1, VIGIL_MAX_PENDING))
+		queue_work(system_highpri_wq, &s->work);
+	else
+		atomic_inc(&s->ticks_late);
 	return HRTIMER_RESTART;
 }
 
@@ -118,13 +117,9 @@ static int vigil_sensor_start(struct vigil_dev *vd)
 			goto err;
 	}
 
-	/*
-	 * Late frames are produced back to back to catch up; after half a
-	 * second of lag (at least 4 periods) the oldest are dropped.
-	 */
-	s->max_backlog = max(4U, s->interval_den / (2 * s->interval_num));
 	s->render_us_max = 0;
 	atomic_set(&s->pending, 0);
+	atomic_set(&s->ticks_late, 0);
 	INIT_WORK(&s->work, vigil_sensor_work);
 	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->timer.function = vigil_sensor_timer;

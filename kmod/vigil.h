@@ -149,7 +149,7 @@ struct vigil_sensor {
 	struct hrtimer timer;
 	struct work_struct work;
 	atomic_t pending;		/* frame periods not yet produced */
-	u32 max_backlog;		/* periods of lag before dropping */
+	atomic_t ticks_late;		/* periods skipped: worker too late */
 	u32 render_us_last, render_us_max;	/* statistics */
 	ktime_t period;
 	u32 source;			/* enum vigil_source, fixed per stream */
@@ -195,7 +195,6 @@ struct vigil_dev {
 	/* frame accounting, producer context; reset at start_streaming */
 	atomic_t sequence;		/* next v4l2_buffer.sequence */
 	atomic_t dropped;		/* frames dropped since STREAMON */
-	atomic_t dropped_late;		/* of which: producer fell behind */
 	bool streaming;			/* under @lock */
 	bool standby;			/* producer skips frames, see below */
 	ktime_t epoch;			/* scene time 0 (stream start/load) */
