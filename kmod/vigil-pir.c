@@ -254,6 +254,7 @@ static irqreturn_t vigil_pir_hardirq(int irq, void *data)
 	u32 debounce_ns = READ_ONCE(pir->debounce_ns);
 	struct vigil_pir_edge *e;
 	unsigned int tail;
+	bool wake;
 
 	raw_spin_lock(&pir->ring_lock);
 	if (debounce_ns && pir->seq && ts - pir->last_ns < debounce_ns) {
@@ -278,9 +279,15 @@ static irqreturn_t vigil_pir_hardirq(int irq, void *data)
 	e->lost = 0;
 	e->frame_seq = vigil_pir_frame_seq(pir->vd);
 	e->level = level > 0;
-	pir->count++;
+	/*
+	 * The thread drains the ring until it is empty: it needs a wake-up
+	 * only for an edge into an empty ring. Waking it for every edge of a
+	 * storm would also look like an unhandled IRQ to the spurious-IRQ
+	 * detector (one thread run handles many edges) and get it disabled.
+	 */
+	wake = !pir->count++;
 	raw_spin_unlock(&pir->ring_lock);
-	return IRQ_WAKE_THREAD;
+	return wake ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
 static bool vigil_pir_pop(struct vigil_pir *pir, struct vigil_pir_edge *e)
