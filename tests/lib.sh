@@ -65,3 +65,46 @@ t_debugfs() {
 
 # t_frames_equal A B: byte comparison of two files.
 t_frames_equal() { cmp -s "$1" "$2"; }
+
+# ---- PIR, LED and privacy helpers (issue 4) ----
+
+# t_pir_lat: build userspace/tools/vigil-lat (alone, no libvigil) if needed,
+# print its path.
+t_pir_lat() {
+	local bin=$VIGIL_ROOT/build/tests/vigil-lat src=$VIGIL_ROOT/userspace/tools/vigil-lat.c
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
+		mkdir -p "$(dirname "$bin")"
+		cc -O2 -Wall -Wextra -D_GNU_SOURCE -I"$VIGIL_ROOT/kmod/uapi" -o "$bin" "$src" \
+			$(pkg-config --cflags --libs libgpiod) -lpthread >&2 || t_fail "cannot build vigil-lat"
+	fi
+	echo "$bin"
+}
+
+# t_pirtool: build tests/vm/pirtool.c if needed, print its path.
+t_pirtool() {
+	local bin=$VIGIL_ROOT/build/tests/pirtool src=$VIGIL_ROOT/tests/vm/pirtool.c
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
+		mkdir -p "$(dirname "$bin")"
+		cc -O2 -Wall -Wextra -I"$VIGIL_ROOT/kmod/uapi" -o "$bin" "$src" >&2 || t_fail "cannot build pirtool"
+	fi
+	echo "$bin"
+}
+
+# t_gpio_sim DEVNODE: print the debugfs directory of the simulated GPIO
+# controller of /dev/videoN's board (vigil-gpio-sim.<id> for vigil.<id>).
+t_gpio_sim() {
+	local name
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	name=$(basename "$(readlink -f "/sys/class/video4linux/$(basename "$1")/device")")
+	echo "/sys/kernel/debug/vigil-gpio-sim.${name#vigil.}"
+}
+
+# t_json FILE PYTHON-EXPR: evaluate EXPR with j = the JSON in FILE; fail the
+# test (printing EXPR and the JSON) unless it is true.
+t_json() {
+	python3 - "$1" "$2" <<'PY' || t_fail "$2 (json: $(cat "$1"))"
+import json, sys
+j = json.load(open(sys.argv[1]))
+sys.exit(0 if eval(sys.argv[2]) else 1)
+PY
+}
