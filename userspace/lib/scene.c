@@ -92,11 +92,11 @@ static void draw_ellipse(const struct vigil_scene *s, uint8_t *buf, int x0,
 			 int y0, unsigned int w, unsigned int h, int contrast)
 {
 	const double rx = w / 2.0, ry = h / 2.0;
+	const int ya = y0 < 0 ? 0 : y0, yb = y0 + (int)h < (int)s->height ? y0 + (int)h : (int)s->height;
+	const int xa = x0 < 0 ? 0 : x0, xb = x0 + (int)w < (int)s->width ? x0 + (int)w : (int)s->width;
 
-	for (int y = y0; y < y0 + (int)h; y++) {
-		if (y < 0 || y >= (int)s->height)
-			continue;
-		for (int x = x0; x < x0 + (int)w; x++) {
+	for (int y = ya; y < yb; y++) {
+		for (int x = xa; x < xb; x++) {
 			const double dx = (x - x0 + 0.5 - rx) / rx;
 			const double dy = (y - y0 + 0.5 - ry) / ry;
 			uint8_t *p;
@@ -113,11 +113,11 @@ static void draw_sway(const struct vigil_scene *s, uint8_t *buf,
 		      const struct vigil_scene_item *it, unsigned int n)
 {
 	const int shift = (int)lround(it->amount * sin(2 * M_PI * n / 14.0));
+	const int ya = it->y < 0 ? 0 : it->y;
+	const int xa = it->from_x < 0 ? 0 : it->from_x;
 
-	for (int y = it->y; y < it->y + (int)it->h && y < (int)s->height; y++) {
-		if (y < 0)
-			continue;
-		for (int x = it->from_x; x < it->from_x + (int)it->w && x < (int)s->width; x++) {
+	for (int y = ya; y < it->y + (int)it->h && y < (int)s->height; y++) {
+		for (int x = xa; x < it->from_x + (int)it->w && x < (int)s->width; x++) {
 			/* leaves: a texture moving with the wind, shadow below */
 			const int tx = x - shift;
 			const uint64_t hv = splitmix(s->seed * 31 + (uint64_t)((tx + 4096) / 5) * 977 +
@@ -138,12 +138,15 @@ static void draw_headlights(const struct vigil_scene *s, uint8_t *buf,
 	const int cx = mover_x(it, n);
 	const int half = (int)it->w / 2;
 
+	const int xa = cx - half < 0 ? 0 : cx - half;
+	const int xb = cx + half < (int)s->width ? cx + half : (int)s->width;
+
+	if (!half)
+		return;
 	for (unsigned int y = 0; y < s->height; y++) {
-		for (int x = cx - half; x < cx + half; x++) {
+		for (int x = xa; x < xb; x++) {
 			int add;
 
-			if (x < 0 || x >= (int)s->width)
-				continue;
 			add = it->contrast * (half - abs(x - cx)) / half;
 			buf[(size_t)y * s->width + x] = clamp8(buf[(size_t)y * s->width + x] + add);
 		}
@@ -327,7 +330,7 @@ static int set_scene(struct vigil_scene *s, const char *k, const char *v)
 	}
 	if (!strcmp(k, "noise")) {
 		s->noise = strtod(v, &end);
-		return *end || s->noise < 0 || s->noise > 100 ? -EINVAL : 0;
+		return *end || !(s->noise >= 0 && s->noise <= 100) ? -EINVAL : 0;
 	}
 	if (!strcmp(k, "seed")) {
 		errno = 0;
@@ -374,7 +377,7 @@ static int set_item(struct vigil_scene_item *it, const char *k, const char *v)
 	}
 	if (!strcmp(k, "amount")) {
 		it->amount = strtod(v, &end);
-		return *end ? -EINVAL : 0;
+		return *end || !(it->amount >= 0 && it->amount <= 100) ? -EINVAL : 0;
 	}
 	if (parse_int(v, -100000, 100000, &n))
 		return -EINVAL;
