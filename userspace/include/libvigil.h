@@ -347,6 +347,31 @@ int vigil_scene_render(const struct vigil_scene *s, unsigned int n,
 int vigil_scene_pir(const struct vigil_scene *s, struct vigil_pir_event *ev,
 		    unsigned int max);
 
+/* ------------------------------------------------------------------ */
+/* Scoring alarms against a scene's ground truth                      */
+
+struct vigil_score {
+	unsigned int must;		/* items that must raise an alarm */
+	unsigned int detected;		/* ... that did */
+	unsigned int late;		/* ... later than max_delay frames */
+	unsigned int false_alarms;	/* alarms outside every must window */
+	unsigned int delay_sum, delay_max;	/* frames, over detected items */
+	bool warm;			/* the scene has a warm object */
+	bool pet;			/* the scene has a pet */
+	char detail[256];		/* "delay 1, FA@42, MISSED 30-75" */
+};
+
+/*
+ * Score the alarms of one run: @starts[i] and @ends[i] are the first and
+ * last frame of alarm i (@n alarms, in order). An item that must alarm is
+ * detected by an alarm starting within its frames (delay = start - onset)
+ * or already running at its onset (delay 0); an alarm starting outside
+ * every such item's [start, end + @tail) is a false alarm.
+ */
+void vigil_score_scene(const struct vigil_scene *s, const uint32_t *starts,
+		       const uint32_t *ends, unsigned int n, unsigned int tail,
+		       unsigned int max_delay, struct vigil_score *out);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,8 +21,8 @@
 struct t_run {
 	const struct vigil_scene *s;
 	unsigned int nstarts;
-	unsigned int starts[MAX_STARTS];	/* frame of each START */
-	unsigned int ends[MAX_STARTS];		/* frame of each END */
+	uint32_t starts[MAX_STARTS];		/* frame of each START */
+	uint32_t ends[MAX_STARTS];		/* last frame of each */
 };
 
 struct t_totals {
@@ -39,21 +39,19 @@ static uint64_t t_frame_ns(const struct vigil_scene *s, unsigned int n)
 	return (uint64_t)n * 1000000000ULL / s->fps;
 }
 
-static unsigned int t_ns_frame(const struct vigil_scene *s, uint64_t ns)
-{
-	return (unsigned int)((ns * s->fps + 500000000ULL) / 1000000000ULL);
-}
-
+/* Alarm frames: the frame an alarm started at, and its last frame. */
 static void t_cb(const struct vigil_event *ev, void *arg)
 {
 	struct t_run *r = arg;
+	const uint64_t interval = 1000000000ULL / r->s->fps;
 
 	if (ev->type == VIGIL_EVENT_START && r->nstarts < MAX_STARTS) {
-		r->starts[r->nstarts] = t_ns_frame(r->s, ev->start_ns);
+		r->starts[r->nstarts] = ev->frame;
 		r->ends[r->nstarts] = UINT32_MAX;
 		r->nstarts++;
 	} else if (ev->type == VIGIL_EVENT_END && r->nstarts) {
-		r->ends[r->nstarts - 1] = t_ns_frame(r->s, ev->end_ns);
+		r->ends[r->nstarts - 1] = ev->frame -
+			(uint32_t)((ev->ts_ns - ev->end_ns + interval / 2) / interval);
 	}
 }
 
@@ -68,65 +66,23 @@ static void t_score(const struct vigil_scene *s, const struct t_run *r,
 		    const struct vigil_fusion_params *fp, struct t_totals *t,
 		    char *line, size_t len)
 {
-	const unsigned int tail = t_tail(s, fp);
-	bool warm = false, pet = false;
-	unsigned int fa = 0, must = 0, det = 0;
-	size_t pos = 0;
+	struct vigil_score sc;
 
-	for (unsigned int i = 0; i < s->nitems; i++) {
-		warm |= s->items[i].warm;
-		pet |= s->items[i].kind == VIGIL_SCENE_PET;
-	}
-	pos += (size_t)snprintf(line + pos, len - pos, "%u events", r->nstarts);
-	/* recall and delay */
-	for (unsigned int i = 0; i < s->nitems; i++) {
-		const struct vigil_scene_item *it = &s->items[i];
-		int delay = -1;
-
-		if (!it->alarm)
-			continue;
-		must++;
-		for (unsigned int e = 0; e < r->nstarts && delay < 0; e++) {
-			if (r->starts[e] < it->start && r->ends[e] >= it->start)
-				delay = 0;	/* already alarming */
-			else if (r->starts[e] >= it->start && r->starts[e] < it->end)
-				delay = (int)(r->starts[e] - it->start);
-		}
-		if (delay >= 0) {
-			det++;
-			t->delay_sum += (unsigned int)delay;
-			if ((unsigned int)delay > t->delay_max)
-				t->delay_max = (unsigned int)delay;
-			if (delay > MAX_DELAY)
-				t->late++;
-			pos += (size_t)snprintf(line + pos, len - pos, ", delay %d", delay);
-		} else {
-			pos += (size_t)snprintf(line + pos, len - pos, ", MISSED %u-%u",
-						it->start, it->end);
-		}
-	}
-	/* false alarms: starts outside every must-alarm window */
-	for (unsigned int e = 0; e < r->nstarts; e++) {
-		bool ok = false;
-
-		for (unsigned int i = 0; i < s->nitems && !ok; i++) {
-			const struct vigil_scene_item *it = &s->items[i];
-
-			ok = it->alarm && r->starts[e] >= it->start &&
-			     r->starts[e] < it->end + tail;
-		}
-		if (!ok) {
-			fa++;
-			pos += (size_t)snprintf(line + pos, len - pos, ", FA@%u", r->starts[e]);
-		}
-	}
-	t->must += must;
-	t->detected += det;
-	t->fa += fa;
-	if (!warm)
-		t->fa_cold += fa;
-	if (pet)
-		t->fa_pet += fa;
+	vigil_score_scene(s, r->starts, r->ends, r->nstarts, t_tail(s, fp),
+			  MAX_DELAY, &sc);
+	snprintf(line, len, "%u events%s%s", r->nstarts, sc.detail[0] ? ", " : "",
+		 sc.detail);
+	t->must += sc.must;
+	t->detected += sc.detected;
+	t->late += sc.late;
+	t->delay_sum += sc.delay_sum;
+	if (sc.delay_max > t->delay_max)
+		t->delay_max = sc.delay_max;
+	t->fa += sc.false_alarms;
+	if (!sc.warm)
+		t->fa_cold += sc.false_alarms;
+	if (sc.pet)
+		t->fa_pet += sc.false_alarms;
 }
 
 static int t_scenario(const char *path, struct t_totals tot[NPOL])
