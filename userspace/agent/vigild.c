@@ -27,6 +27,7 @@ struct vigild {
 	struct notifier notify;
 	int sigfd;
 	FILE *events;
+	FILE *trace;			/* --trace: per-frame results, PIR edges */
 	struct vigil_detector *det;
 	struct vigil_fusion *fusion;
 	unsigned int width, height;
@@ -71,6 +72,7 @@ static void usage(FILE *fp)
 "      --fps N              v4l2 frame rate request, or raw replay rate\n"
 "      --set SEC.KEY=VAL    set any configuration key (repeatable)\n"
 "      --stats              print statistics to stderr at exit\n"
+"      --trace FILE         per-frame detection and PIR edges as JSON lines\n"
 "      --check-config       load the configuration and exit\n"
 "  -h, --help               this text\n"
 "  -V, --version            print the version\n");
@@ -111,6 +113,12 @@ static int process_frame(struct vigild *v, const struct vigil_frame *f)
 	}
 	v->frames++;
 	v->motion_frames += r.motion;
+	if (v->trace)
+		fprintf(v->trace, "{\"frame\":%u,\"ts_ns\":%llu,\"motion\":%d,"
+			"\"raw\":%d,\"global\":%d,\"score\":%.5f,\"area\":%u,"
+			"\"noise\":%.3f}\n", r.seq, (unsigned long long)r.ts_ns,
+			r.motion, r.raw_motion, r.global_change, r.score,
+			r.changed_px, r.noise);
 	v->last_ns = f->ts_ns;
 	vigil_fusion_video(v->fusion, &r);
 	return 0;
@@ -120,6 +128,10 @@ static void feed_pir(struct vigild *v, const struct vigil_pir_event *e)
 {
 	if (e->ts_ns > v->last_ns)
 		v->last_ns = e->ts_ns;
+	if (v->trace)
+		fprintf(v->trace, "{\"pir\":%d,\"ts_ns\":%llu,\"seq\":%u,"
+			"\"frame\":%u,\"lost\":%u}\n", e->level,
+			(unsigned long long)e->ts_ns, e->seq, e->frame_seq, e->lost);
 	vigil_fusion_pir(v->fusion, e);
 }
 
@@ -494,7 +506,7 @@ static int run(struct vigild *v)
 
 enum {
 	OPT_PIR = 256, OPT_LOOP, OPT_FAST, OPT_REALTIME, OPT_IO, OPT_DRM,
-	OPT_SIZE, OPT_FORMAT, OPT_FPS, OPT_SET, OPT_STATS, OPT_CHECK,
+	OPT_SIZE, OPT_FORMAT, OPT_FPS, OPT_SET, OPT_STATS, OPT_CHECK, OPT_TRACE,
 };
 
 static const struct option long_opts[] = {
@@ -514,6 +526,7 @@ static const struct option long_opts[] = {
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "check-config", no_argument, NULL, OPT_CHECK },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -549,6 +562,7 @@ static int apply_opt(struct vigil_config *c, int opt, char *arg, bool *stats)
 	case OPT_FPS: return set_opt(c, "source", "fps", arg, "--fps");
 	case OPT_STATS: *stats = true; return 0;
 	case OPT_CHECK: return 0;
+	case OPT_TRACE: return 0;
 	case OPT_SIZE:
 		x = strchr(arg, 'x');
 		if (!x) {
@@ -610,7 +624,7 @@ int main(int argc, char **argv)
 {
 	static struct vigild v = { .sigfd = -1, .notify = { .fd = -1 } };
 	char err[512];
-	const char *config = NULL, *what;
+	const char *config = NULL, *trace = NULL, *what;
 	bool stats = false, check = false;
 	int opt, ret, status = 1;
 
@@ -646,6 +660,8 @@ int main(int argc, char **argv)
 			return 2;
 		if (opt == OPT_CHECK)
 			check = true;
+		if (opt == OPT_TRACE)
+			trace = optarg;
 	}
 	if (vigil_detect_params_check(&v.cfg.detect)) {
 		fprintf(stderr, "vigild: inconsistent [detector] settings\n");
@@ -686,6 +702,15 @@ int main(int argc, char **argv)
 		}
 	}
 
+	if (trace) {
+		v.trace = fopen(trace, "we");
+		if (!v.trace) {
+			fprintf(stderr, "vigild: cannot open trace %s: %s\n", trace,
+				strerror(errno));
+			goto out;
+		}
+	}
+
 	if (!strncmp(v.cfg.source, "replay:", 7)) {
 		ret = open_replay(&v, v.cfg.source + 7);
 	} else if (!strncmp(v.cfg.source, "v4l2:", 5) || v.cfg.source[0] == '/') {
@@ -710,6 +735,8 @@ out:
 		close_v4l2(&v);
 	replay_free(v.replay);
 	pir_script_free(&v.pir);
+	if (v.trace)
+		fclose(v.trace);
 	if (v.events && v.events != stdout)
 		fclose(v.events);
 	else if (v.events)
