@@ -18,6 +18,7 @@
 
 #define VIGIL_DEF_WIDTH		640
 #define VIGIL_DEF_HEIGHT	480
+#define VIGIL_MIN_BUFFERS	4
 
 static const u32 vigil_formats[] = {
 	V4L2_PIX_FMT_YUYV,
@@ -28,16 +29,14 @@ static const u32 vigil_formats[] = {
 static const struct v4l2_frmsize_discrete vigil_sizes[] = {
 	{  160,  120 },
 	{  320,  240 },
-	{  352,  288 },
 	{  640,  360 },
 	{  640,  480 },
-	{  800,  600 },
 	{ 1280,  720 },
 	{ 1920, 1080 },
 };
 
 /* Frame rates offered, fastest first (ENUM_FRAMEINTERVALS order). */
-static const u32 vigil_fps[] = { 60, 50, 30, 25, 20, 15, 10, 5, 2, 1 };
+static const u32 vigil_fps[] = { 60, 30, 25, 15, 10, 5, 1 };
 
 static inline struct vigil_buffer *to_vigil_buffer(struct vb2_buffer *vb)
 {
@@ -372,6 +371,8 @@ static int vigil_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 	}
 	if (*nplanes)
 		return sizes[0] < size ? -EINVAL : 0;
+	/* enough buffers that a busy client does not make the sensor drop */
+	*nbuffers = max(*nbuffers, VIGIL_MIN_BUFFERS);
 	*nplanes = 1;
 	sizes[0] = size;
 	return 0;

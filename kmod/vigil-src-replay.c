@@ -34,6 +34,11 @@ struct vigil_upload {
 	size_t size, cap;
 };
 
+static const char *vigil_replay_fmt_name(u32 fourcc)
+{
+	return fourcc == V4L2_PIX_FMT_NV12 ? "NV12" : "GREY";
+}
+
 static void vigil_replay_release(struct kref *ref)
 {
 	struct vigil_replay *rp = container_of(ref, struct vigil_replay, ref);
@@ -308,8 +313,9 @@ static void vigil_upload_finish(struct vigil_upload *up)
 	vd->replay = rp;
 	spin_unlock_irqrestore(&vd->src_lock, flags);
 	vigil_replay_put(old);
-	dev_info(vd->dev, "replay: %u frames %p4cc %ux%u loaded\n",
-		 rp->nr_frames, &rp->fourcc, rp->width, rp->height);
+	dev_info(vd->dev, "replay: %u frames %s %ux%u loaded\n",
+		 rp->nr_frames, vigil_replay_fmt_name(rp->fourcc), rp->width,
+		 rp->height);
 out:
 	vfree(up->data);
 	kfree(up);
@@ -346,9 +352,9 @@ static ssize_t vigil_replay_read(struct file *file, char __user *ubuf,
 	int len;
 
 	if (rp)
-		len = scnprintf(buf, sizeof(buf), "%p4cc %ux%u %u frames\n",
-				&rp->fourcc, rp->width, rp->height,
-				rp->nr_frames);
+		len = scnprintf(buf, sizeof(buf), "%s %ux%u %u frames\n",
+				vigil_replay_fmt_name(rp->fourcc), rp->width,
+				rp->height, rp->nr_frames);
 	else
 		len = scnprintf(buf, sizeof(buf), "none\n");
 	vigil_replay_put(rp);

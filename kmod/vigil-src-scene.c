@@ -818,7 +818,7 @@ void vigil_scene_render(struct vigil_dev *vd, struct vigil_sensor *s,
 static ssize_t vigil_scenario_read(struct file *file, char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	struct vigil_dev *vd = file->private_data;
+	struct vigil_dev *vd = file_inode(file)->i_private;
 	struct vigil_scene *sc = vigil_scene_get(vd);
 	ssize_t ret;
 
@@ -830,37 +830,96 @@ static ssize_t vigil_scenario_read(struct file *file, char __user *ubuf,
 	return ret;
 }
 
+/*
+ * A scenario may arrive in several write() calls (shells write line by
+ * line). The text is collected per open file; every write re-checks all
+ * complete lines so far, so an error fails the write() that carried the bad
+ * line, and the scenario is loaded when the file is closed.
+ */
+struct vigil_scn_upload {
+	struct vigil_dev *vd;
+	size_t len;
+	int error;
+	char text[VIGIL_SCENE_MAX_TEXT];
+};
+
+/* Length of the prefix made of complete statements. */
+static size_t vigil_scn_complete(const char *text, size_t len)
+{
+	while (len) {
+		if (text[len - 1] == '\n' && (len < 2 || text[len - 2] != '\\'))
+			return len;
+		len--;
+	}
+	return 0;
+}
+
 static ssize_t vigil_scenario_write(struct file *file,
 				    const char __user *ubuf, size_t count,
 				    loff_t *ppos)
 {
-	struct vigil_dev *vd = file->private_data;
-	char *text;
-	int ret;
+	struct vigil_scn_upload *up = file->private_data;
+	struct vigil_scene *sc;
+	size_t n;
 
-	if (*ppos) {
-		dev_err(vd->dev, "scenario: write it in one write() call\n");
-		return -EINVAL;
-	}
-	if (count > VIGIL_SCENE_MAX_TEXT) {
-		dev_err(vd->dev, "scenario: %zu bytes, at most %u\n", count,
+	if (!up)
+		return -EBADF;
+	if (up->error)
+		return up->error;
+	if (count > VIGIL_SCENE_MAX_TEXT - up->len) {
+		dev_err(up->vd->dev, "scenario: more than %u bytes\n",
 			VIGIL_SCENE_MAX_TEXT);
-		return -EFBIG;
+		up->error = -EFBIG;
+		return up->error;
 	}
-	text = memdup_user(ubuf, count);
-	if (IS_ERR(text))
-		return PTR_ERR(text);
-	ret = vigil_scene_load(vd, text, count);
-	kfree(text);
-	if (ret)
-		return ret;
+	if (copy_from_user(up->text + up->len, ubuf, count))
+		return -EFAULT;
+	up->len += count;
+
+	n = vigil_scn_complete(up->text, up->len);
+	if (n) {
+		sc = vigil_scene_parse(up->vd->dev, up->text, n);
+		if (IS_ERR(sc)) {
+			dev_err(up->vd->dev,
+				"scenario rejected, keeping the current one\n");
+			up->error = PTR_ERR(sc);
+			return up->error;
+		}
+		vigil_scene_put(sc);
+	}
 	*ppos += count;
 	return count;
 }
 
+static int vigil_scenario_open(struct inode *inode, struct file *file)
+{
+	struct vigil_scn_upload *up;
+
+	file->private_data = NULL;
+	if (!(file->f_mode & FMODE_WRITE))
+		return 0;
+	up = kvzalloc(sizeof(*up), GFP_KERNEL);
+	if (!up)
+		return -ENOMEM;
+	up->vd = inode->i_private;
+	file->private_data = up;
+	return 0;
+}
+
+static int vigil_scenario_release(struct inode *inode, struct file *file)
+{
+	struct vigil_scn_upload *up = file->private_data;
+
+	if (up && !up->error && up->len)
+		vigil_scene_load(up->vd, up->text, up->len);
+	kvfree(up);
+	return 0;
+}
+
 static const struct file_operations vigil_scenario_fops = {
 	.owner = THIS_MODULE,
-	.open = simple_open,
+	.open = vigil_scenario_open,
+	.release = vigil_scenario_release,
 	.read = vigil_scenario_read,
 	.write = vigil_scenario_write,
 	.llseek = default_llseek,
