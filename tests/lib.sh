@@ -108,3 +108,19 @@ j = json.load(open(sys.argv[1]))
 sys.exit(0 if eval(sys.argv[2]) else 1)
 PY
 }
+
+# t_wait_nodes N: wait (5 s) until N vigil video nodes exist; sets T_DEVS and T_DEV.
+t_wait_nodes() {
+	local v list
+	for _ in $(seq 50); do
+		list=$(for v in /sys/class/video4linux/video*; do
+			[ -e "$v" ] && readlink -f "$v/device/driver" | grep -q '/vigil$' &&
+				[ -c "/dev/$(basename "$v")" ] && echo "/dev/$(basename "$v")"
+		done | sort -V)
+		[ "$(echo "$list" | grep -c .)" = "$1" ] && break
+		sleep 0.1
+	done
+	[ "$(echo "$list" | grep -c .)" = "$1" ] || t_fail "expected $1 vigil nodes, have: $list"
+	T_DEVS=$list
+	T_DEV=$(echo "$list" | head -n 1)
+}

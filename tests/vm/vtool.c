@@ -169,7 +169,7 @@ static int cmd_capture(int fd, int argc, char **argv)
 			return 1;
 		}
 		if (n == 0)
-			first = b.sequence;
+			gaps = first = b.sequence;	/* STREAMON starts at 0 */
 		else if (b.sequence != last + 1)
 			gaps += b.sequence - last - 1;
 		last = b.sequence;
