@@ -546,11 +546,15 @@ static unsigned int update_cells(const uint16_t *restrict cur,
 		const int32_t m = (int32_t)active[i] & (ad > t);
 		const int32_t rate = rate_base - m * (rate_base - rate_slow);
 		const int32_t cap = ad < 4 * t ? ad : 4 * t;
+		/* deviation rises 4x faster than it decays: it follows the
+		 * peaks of cells that always move (leaves, water) */
+		const int32_t up = (cap > dev[i]) & (m ^ 1);
+		const int32_t drate = rate + 3 * up * rate;
 
 		mask[i] = (uint8_t)m;
 		changed += (unsigned int)m;
 		bg[i] += (diff * rate) >> RATE_BITS;
-		dev[i] += ((cap - dev[i]) * rate) >> RATE_BITS;
+		dev[i] += ((cap - dev[i]) * drate) >> RATE_BITS;
 	}
 	return changed;
 }
@@ -561,7 +565,9 @@ int vigil_detector_process(struct vigil_detector *d,
 {
 	const int32_t rate_base = d->relearn_left || d->frames < d->p.warmup_frames ?
 				  d->rate_fast : d->rate;
-	const int32_t rate_slow = d->rate_slow;
+	const bool learning = d->relearn_left || d->frames < d->p.warmup_frames;
+	/* while learning, changed cells learn as fast as the others */
+	const int32_t rate_slow = learning ? rate_base : d->rate_slow;
 	unsigned int changed = 0, half, acc = 0, med = 0, nsampled = 0;
 	int32_t thr, sigma;
 
