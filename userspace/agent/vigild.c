@@ -341,10 +341,11 @@ static void video_ready(struct vigild *v, const struct io_uring_cqe *cqe)
 {
 	int ret = 0;
 
-	if (!(cqe->flags & IORING_CQE_F_MORE))
-		v->video_armed = false;
+	/* the last word of a poll removed with a lost device: not ours */
 	if (cqe->res == -ECANCELED || !v->v4l2)
 		return;
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		v->video_armed = false;
 	if (cqe->res < 0) {
 		device_lost(v, cqe->res);
 		return;

@@ -324,6 +324,18 @@ int main(void)
 		close(fd);
 		unlink(path);
 	}
+	/* SIGTERM also stops a looping replay running as fast as it can */
+	{
+		const char *args[] = { "--source", src, "--loop", "--fast",
+				       "--policy", "video-only", "--stats", NULL };
+
+		st = t_vigild(args, false, 700);
+		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		T_STRSTR(t_err, "Terminated, stopping");
+		/* looped: more frames than the file holds */
+		T_ASSERT(strstr(t_err, "stats: frames ") &&
+			 atol(strstr(t_err, "stats: frames ") + 14) > 60);
+	}
 	t_rmfile(y4m);
 	t_rmfile(pir);
 	return t_done();
