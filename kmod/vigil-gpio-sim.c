@@ -25,7 +25,9 @@
 
 #include <linux/bitmap.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/device.h>
+#include <linux/gpio/consumer.h>
 #include <linux/gpio/driver.h>
 #include <linux/gpio/machine.h>
 #include <linux/hrtimer.h>
@@ -80,6 +82,7 @@ struct vigil_gpio_sim {
 	bool dying;
 	DECLARE_BITMAP(value, VIGIL_GPIO_NLINES);	/* line levels */
 	DECLARE_BITMAP(masked, VIGIL_GPIO_NLINES);	/* irq masked */
+	DECLARE_BITMAP(requested, VIGIL_GPIO_NLINES);	/* irq has a user */
 	DECLARE_BITMAP(refire, VIGIL_GPIO_NLINES);	/* level irq to replay */
 	unsigned int irq_type[VIGIL_GPIO_NLINES];	/* IRQ_TYPE_* */
 	u64 edges[VIGIL_GPIO_NLINES];			/* level changes */
@@ -145,6 +148,9 @@ static bool vigil_gpio_sim_triggers(struct vigil_gpio_sim *sim,
 {
 	unsigned int type = sim->irq_type[offset];
 
+	/* No user: nothing latches (no stale edge for the next one). */
+	if (!test_bit(offset, sim->requested))
+		return false;
 	if (old != level) {
 		if (level && (type & IRQ_TYPE_EDGE_RISING))
 			return true;
@@ -292,6 +298,36 @@ static void vigil_gpio_sim_irq_unmask(struct irq_data *d)
 		irq_work_queue(&sim->refire_work);
 }
 
+static int vigil_gpio_sim_irq_reqres(struct irq_data *d)
+{
+	struct gpio_chip *gc = irq_data_get_irq_chip_data(d);
+	struct vigil_gpio_sim *sim = gpiochip_get_data(gc);
+	irq_hw_number_t hwirq = irqd_to_hwirq(d);
+	unsigned long flags;
+	int ret;
+
+	ret = gpiochip_reqres_irq(gc, hwirq);
+	if (ret)
+		return ret;
+	raw_spin_lock_irqsave(&sim->lock, flags);
+	__set_bit(hwirq, sim->requested);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
+	return 0;
+}
+
+static void vigil_gpio_sim_irq_relres(struct irq_data *d)
+{
+	struct gpio_chip *gc = irq_data_get_irq_chip_data(d);
+	struct vigil_gpio_sim *sim = gpiochip_get_data(gc);
+	irq_hw_number_t hwirq = irqd_to_hwirq(d);
+	unsigned long flags;
+
+	raw_spin_lock_irqsave(&sim->lock, flags);
+	__clear_bit(hwirq, sim->requested);
+	raw_spin_unlock_irqrestore(&sim->lock, flags);
+	gpiochip_relres_irq(gc, hwirq);
+}
+
 static int vigil_gpio_sim_irq_set_type(struct irq_data *d, unsigned int type)
 {
 	struct gpio_chip *gc = irq_data_get_irq_chip_data(d);
@@ -324,8 +360,10 @@ static const struct irq_chip vigil_gpio_sim_irqchip = {
 	.irq_mask = vigil_gpio_sim_irq_mask,
 	.irq_unmask = vigil_gpio_sim_irq_unmask,
 	.irq_set_type = vigil_gpio_sim_irq_set_type,
+	/* GPIOCHIP_IRQ_RESOURCE_HELPERS, plus tracking who has a user */
+	.irq_request_resources = vigil_gpio_sim_irq_reqres,
+	.irq_release_resources = vigil_gpio_sim_irq_relres,
 	.flags = IRQCHIP_IMMUTABLE | IRQCHIP_SKIP_SET_WAKE,
-	GPIOCHIP_IRQ_RESOURCE_HELPERS,
 };
 
 /* ---- gpio_chip -------------------------------------------------------- */
@@ -869,6 +907,121 @@ static const struct file_operations vigil_gpio_sim_edges_fops = {
 	.release = seq_release,
 };
 
+/*
+ * "irq_selftest": on read, exercises the irqchip on the PIR mirror line
+ * (which must be free) with each trigger type, as a consumer would:
+ * two pulses must give two rising and two falling edge interrupts; a level
+ * interrupt must fire again on unmask while its level stays active, and
+ * stop once the (simulated) device deasserts it from the IRQ thread on the
+ * third run. One "TYPE ok|FAIL COUNT/EXPECTED" line per type.
+ */
+struct vigil_gpio_sim_selftest {
+	struct vigil_gpio_sim *sim;
+	atomic_t hits;
+	bool level;	/* level type under test */
+	bool active;	/* its active level */
+};
+
+static irqreturn_t vigil_gpio_sim_selftest_hard(int irq, void *data)
+{
+	struct vigil_gpio_sim_selftest *st = data;
+
+	atomic_inc(&st->hits);
+	return IRQ_WAKE_THREAD;
+}
+
+static irqreturn_t vigil_gpio_sim_selftest_thread(int irq, void *data)
+{
+	struct vigil_gpio_sim_selftest *st = data;
+
+	/* Level type: the device deasserts its line on the third run. */
+	if (st->level && atomic_read(&st->hits) >= 3)
+		vigil_gpio_sim_set_input(st->sim, VIGIL_GPIO_LINE_PIR_MIRROR,
+					 !st->active);
+	return IRQ_HANDLED;
+}
+
+static int vigil_gpio_sim_selftest_show(struct seq_file *s, void *unused)
+{
+	static const struct {
+		const char *name;
+		unsigned long flags;
+		bool level;
+		int expected;
+	} cases[] = {
+		{ "edge-rising", IRQF_TRIGGER_RISING, false, 2 },
+		{ "edge-falling", IRQF_TRIGGER_FALLING, false, 2 },
+		{ "edge-both", IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
+		  false, 4 },
+		{ "level-high", IRQF_TRIGGER_HIGH, true, 3 },
+		{ "level-low", IRQF_TRIGGER_LOW, true, 3 },
+	};
+	struct vigil_gpio_sim *sim = s->private;
+	struct vigil_gpio_sim_selftest st = { .sim = sim };
+	const unsigned int line = VIGIL_GPIO_LINE_PIR_MIRROR;
+	struct gpio_desc *desc;
+	unsigned int i, k;
+	int irq, ret, hits;
+
+	desc = gpiochip_request_own_desc(&sim->gc, line, "irq-selftest",
+					 GPIO_ACTIVE_HIGH, GPIOD_IN);
+	if (IS_ERR(desc)) {
+		seq_printf(s, "mirror line busy (%ld)\n", PTR_ERR(desc));
+		return 0;
+	}
+	irq = gpiod_to_irq(desc);
+	if (irq < 0) {
+		seq_printf(s, "no irq (%d)\n", irq);
+		goto out;
+	}
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		bool high = cases[i].flags == IRQF_TRIGGER_HIGH;
+
+		/* Start inactive: low, or high for the active-low types. */
+		st.level = cases[i].level;
+		st.active = high;
+		vigil_gpio_sim_set_input(sim, line,
+					 cases[i].flags == IRQF_TRIGGER_LOW ||
+					 cases[i].flags == IRQF_TRIGGER_FALLING);
+		atomic_set(&st.hits, 0);
+		ret = request_threaded_irq(irq, vigil_gpio_sim_selftest_hard,
+					   vigil_gpio_sim_selftest_thread,
+					   cases[i].flags | IRQF_ONESHOT,
+					   "vigil-gpio-sim-selftest", &st);
+		if (ret) {
+			seq_printf(s, "%s FAIL request %d\n", cases[i].name,
+				   ret);
+			continue;
+		}
+		if (cases[i].level) {
+			vigil_gpio_sim_set_input(sim, line, high);
+		} else {
+			for (k = 0; k < 4; k++) {
+				vigil_gpio_sim_set_input(sim, line,
+							 !vigil_gpio_sim_get(&sim->gc,
+									     line));
+			}
+		}
+		/* Let the thread and the replays run. */
+		for (k = 0; k < 100 && atomic_read(&st.hits) <
+					cases[i].expected; k++)
+			msleep(10);
+		msleep(50);
+		hits = atomic_read(&st.hits);
+		free_irq(irq, &st);
+		seq_printf(s, "%s %s %d/%d\n", cases[i].name,
+			   hits == cases[i].expected ? "ok" : "FAIL", hits,
+			   cases[i].expected);
+	}
+	vigil_gpio_sim_set_input(sim, line, test_bit(VIGIL_GPIO_LINE_PIR,
+						     sim->value));
+out:
+	gpiochip_free_own_desc(desc);
+	return 0;
+}
+
+DEFINE_SHOW_ATTRIBUTE(vigil_gpio_sim_selftest);
+
 /* "status": line levels, IRQ configuration and counters. */
 static int vigil_gpio_sim_status_show(struct seq_file *s, void *unused)
 {
@@ -928,6 +1081,8 @@ static void vigil_gpio_sim_debugfs_init(struct vigil_gpio_sim *sim)
 	debugfs_create_file("edges", 0400, d, sim, &vigil_gpio_sim_edges_fops);
 	debugfs_create_file("status", 0400, d, sim,
 			    &vigil_gpio_sim_status_fops);
+	debugfs_create_file("irq_selftest", 0400, d, sim,
+			    &vigil_gpio_sim_selftest_fops);
 	debugfs_create_u32("rise_delay_ms", 0600, d, &sim->rise_delay_ms);
 	debugfs_create_u32("hold_ms", 0600, d, &sim->hold_ms);
 	debugfs_create_u32("blind_ms", 0600, d, &sim->blind_ms);

@@ -11,10 +11,11 @@
 # same hard hrtimer callback, right after it read the edge time, and edge
 # i + 1 is emitted by a later callback; so edge[i] <= ts[i] < edge[i + 1] by
 # construction (vigil-lat counts any violation as an order error or a
-# timestamp before its edge). Absolute sanity bound: 20 ms, several times
-# the worst seen on the emulated (TCG) CPU of a shared host, where a vCPU
-# can be descheduled between two instructions; on hardware it is
-# microseconds.
+# timestamp before its edge). Absolute sanity bound: 250 ms. Between the two
+# clock reads the guest runs a few hundred instructions with interrupts off,
+# microseconds on hardware; but the emulated (TCG) vCPU is a host thread on
+# a shared host and can be preempted between any two instructions: up to
+# 80 ms has been seen with several VMs on 2 host cores.
 . "$VIGIL_ROOT/tests/lib.sh"
 LAT=$(t_pir_lat)
 t_load
@@ -30,7 +31,7 @@ t_json "$T_TMP/train.json" "j['v4l2']['rising'] == $N"
 t_json "$T_TMP/train.json" "j['v4l2']['lost'] == 0"
 t_json "$T_TMP/train.json" "j['v4l2']['order_errors'] == 0"
 t_json "$T_TMP/train.json" "j['v4l2']['before_edge'] == 0"
-t_json "$T_TMP/train.json" "j['v4l2']['irq_delay_max_ns'] < 20000000"
+t_json "$T_TMP/train.json" "j['v4l2']['irq_delay_max_ns'] < 250000000"
 # dump: "v4l2 EDGE LEVEL SEQ LOST EDGE_NS IRQ_NS RECV_NS", in arrival order
 awk '
 	$1 != "v4l2" { next }

@@ -21,9 +21,15 @@ SLACK=25000000
 V4L2_CID_PRIVACY=$((0x009a0910))
 
 t_eq "LED before streaming" 0 "$(cat "$DBG/led")"
-"$PT" stream "$T_DEV" 2 $FPS >"$T_TMP/stream" &
+# streaming_started FILE: wait until pirtool printed its post-STREAMON line.
+streaming_started() {
+	for _ in $(seq 200); do grep -q '^led' "$1" && return 0; sleep 0.05; done
+	t_fail "pirtool did not start streaming"
+}
+
+"$PT" stream "$T_DEV" 3 $FPS >"$T_TMP/stream" &
 pid=$!
-sleep 1
+streaming_started "$T_TMP/stream"
 t_eq "LED while streaming" 1 "$(cat "$DBG/led")"
 if command -v gpioset >/dev/null; then
 	gpioset "$CHIP" 3=0 2>/dev/null && t_fail "userspace could set the LED line"
@@ -36,7 +42,8 @@ t_log "LED: off, on while streaming, off"
 
 "$PT" stream "$T_DEV" 7 $FPS >"$T_TMP/priv" &
 pid=$!
-sleep 2
+streaming_started "$T_TMP/priv"
+sleep 1.5
 echo 1 >"$DBG/privacy"
 sleep 1
 t_eq "V4L2_CID_PRIVACY while asserted" 1 "$("$PT" ctrl "$T_DEV" $V4L2_CID_PRIVACY)"
