@@ -400,6 +400,8 @@ static void vigil_buf_queue(struct vb2_buffer *vb)
 	spin_lock_irqsave(&vd->buf_lock, flags);
 	list_add_tail(&buf->list, &vd->buf_list);
 	spin_unlock_irqrestore(&vd->buf_lock, flags);
+	if (vd->streaming && vd->src_ops->buffer_queued)
+		vd->src_ops->buffer_queued(vd);
 }
 
 static int vigil_start_streaming(struct vb2_queue *q, unsigned int count)

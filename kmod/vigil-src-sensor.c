@@ -17,30 +17,13 @@
 
 #define VIGIL_MAX_PENDING	2
 
-static void vigil_sensor_frame(struct vigil_dev *vd)
+static void vigil_sensor_render(struct vigil_dev *vd, struct vigil_buffer *buf,
+				u32 seq)
 {
 	struct vigil_sensor *s = &vd->sensor;
-	u32 seq = vigil_frame_start(vd);
-	struct vigil_buffer *buf;
 	struct vigil_frame f;
-	ktime_t start;
+	ktime_t start = ktime_get();
 
-	if (s->source == VIGIL_SOURCE_SCENE)
-		vigil_gpio_sim_sensor_tick(vd);
-	if (!vigil_pir_frame_wanted(vd, seq))
-		return;
-	if (READ_ONCE(vd->inject_drop)) {
-		WRITE_ONCE(vd->inject_drop, vd->inject_drop - 1);
-		vigil_frame_dropped(vd);
-		return;
-	}
-	buf = vigil_next_buffer(vd);
-	if (!buf) {
-		vigil_frame_dropped(vd);
-		return;
-	}
-
-	start = ktime_get();
 	vigil_frame_from_buffer(vd, buf, &f);
 	if (s->source == VIGIL_SOURCE_REPLAY) {
 		struct vigil_replay *rp = vigil_replay_get(vd);
@@ -58,16 +41,64 @@ static void vigil_sensor_frame(struct vigil_dev *vd)
 	s->render_us_max = max(s->render_us_max, s->render_us_last);
 }
 
+static void vigil_sensor_frame(struct vigil_dev *vd)
+{
+	struct vigil_sensor *s = &vd->sensor;
+	u32 seq = vigil_frame_start(vd);
+	struct vigil_buffer *buf;
+
+	if (s->source == VIGIL_SOURCE_SCENE)
+		vigil_gpio_sim_sensor_tick(vd);
+	if (!vigil_pir_frame_wanted(vd, seq))
+		return;
+	if (READ_ONCE(vd->inject_drop)) {
+		WRITE_ONCE(vd->inject_drop, vd->inject_drop - 1);
+		vigil_frame_dropped(vd);
+		return;
+	}
+	buf = vigil_next_buffer(vd);
+	if (!buf) {
+		/*
+		 * Like a sensor's output FIFO: the frame waits until the
+		 * next period for a buffer, then it is dropped.
+		 */
+		s->held_seq = seq;
+		WRITE_ONCE(s->held, true);
+		return;
+	}
+	vigil_sensor_render(vd, buf, seq);
+}
+
+/* Work items of one work_struct never run concurrently: @held is ours. */
 static void vigil_sensor_work(struct work_struct *work)
 {
 	struct vigil_dev *vd = container_of(work, struct vigil_dev,
 					    sensor.work);
 	struct vigil_sensor *s = &vd->sensor;
+	struct vigil_buffer *buf;
 
+	if (s->held) {
+		buf = vigil_next_buffer(vd);
+		if (buf) {
+			WRITE_ONCE(s->held, false);
+			vigil_sensor_render(vd, buf, s->held_seq);
+		}
+	}
 	while (atomic_read(&s->pending) > 0) {
 		atomic_dec(&s->pending);
+		if (s->held) {
+			WRITE_ONCE(s->held, false);
+			vigil_frame_dropped(vd);
+		}
 		vigil_sensor_frame(vd);
 	}
+}
+
+/* A buffer was queued: deliver a frame waiting for one. */
+static void vigil_sensor_buffer_queued(struct vigil_dev *vd)
+{
+	if (READ_ONCE(vd->sensor.held))
+		queue_work(system_highpri_wq, &vd->sensor.work);
 }
 
 /*
@@ -120,6 +151,7 @@ static int vigil_sensor_start(struct vigil_dev *vd)
 	s->render_us_max = 0;
 	atomic_set(&s->pending, 0);
 	atomic_set(&s->ticks_late, 0);
+	s->held = false;
 	INIT_WORK(&s->work, vigil_sensor_work);
 	hrtimer_init(&s->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	s->timer.function = vigil_sensor_timer;
@@ -139,6 +171,7 @@ static void vigil_sensor_stop(struct vigil_dev *vd)
 
 	hrtimer_cancel(&s->timer);
 	cancel_work_sync(&s->work);
+	s->held = false;
 	vigil_sensor_free(s);
 }
 
@@ -158,6 +191,7 @@ const struct vigil_src_ops vigil_sensor_ops = {
 	.name = "virtual sensor",
 	.start = vigil_sensor_start,
 	.stop = vigil_sensor_stop,
+	.buffer_queued = vigil_sensor_buffer_queued,
 };
 
 /**

@@ -142,6 +142,8 @@ struct vigil_src_ops {
 	const char *name;
 	int (*start)(struct vigil_dev *vd);
 	void (*stop)(struct vigil_dev *vd);
+	/* optional: a buffer was queued while streaming; any context */
+	void (*buffer_queued)(struct vigil_dev *vd);
 };
 
 /* State of the virtual sensor while streaming, vigil-src-sensor.c. */
@@ -150,6 +152,8 @@ struct vigil_sensor {
 	struct work_struct work;
 	atomic_t pending;		/* frame periods not yet produced */
 	atomic_t ticks_late;		/* periods skipped: worker too late */
+	bool held;			/* a frame waits for a buffer */
+	u32 held_seq;			/* its sequence number */
 	u32 render_us_last, render_us_max;	/* statistics */
 	ktime_t period;
 	u32 source;			/* enum vigil_source, fixed per stream */
