@@ -948,7 +948,7 @@ static int vigil_gpio_sim_selftest_show(struct seq_file *s, void *unused)
 		unsigned long flags;
 		bool level;
 		int expected;
-	} cases[] = {
+	} tc[] = {
 		{ "edge-rising", IRQF_TRIGGER_RISING, false, 2 },
 		{ "edge-falling", IRQF_TRIGGER_FALLING, false, 2 },
 		{ "edge-both", IRQF_TRIGGER_RISING | IRQF_TRIGGER_FALLING,
@@ -962,6 +962,7 @@ static int vigil_gpio_sim_selftest_show(struct seq_file *s, void *unused)
 	struct gpio_desc *desc;
 	unsigned int i, k;
 	int irq, ret, hits;
+	bool ok;
 
 	desc = gpiochip_request_own_desc(&sim->gc, line, "irq-selftest",
 					 GPIO_ACTIVE_HIGH, GPIOD_IN);
@@ -974,44 +975,46 @@ static int vigil_gpio_sim_selftest_show(struct seq_file *s, void *unused)
 		seq_printf(s, "no irq (%d)\n", irq);
 		goto out;
 	}
-	for (i = 0; i < ARRAY_SIZE(cases); i++) {
-		bool high = cases[i].flags == IRQF_TRIGGER_HIGH;
+	for (i = 0; i < ARRAY_SIZE(tc); i++) {
+		bool high = tc[i].flags == IRQF_TRIGGER_HIGH;
 
 		/* Start inactive: low, or high for the active-low types. */
-		st.level = cases[i].level;
+		st.level = tc[i].level;
 		st.active = high;
 		vigil_gpio_sim_set_input(sim, line,
-					 cases[i].flags == IRQF_TRIGGER_LOW ||
-					 cases[i].flags == IRQF_TRIGGER_FALLING);
+					 tc[i].flags == IRQF_TRIGGER_LOW ||
+					 tc[i].flags == IRQF_TRIGGER_FALLING);
 		atomic_set(&st.hits, 0);
 		ret = request_threaded_irq(irq, vigil_gpio_sim_selftest_hard,
 					   vigil_gpio_sim_selftest_thread,
-					   cases[i].flags | IRQF_ONESHOT,
+					   tc[i].flags | IRQF_ONESHOT,
 					   "vigil-gpio-sim-selftest", &st);
 		if (ret) {
-			seq_printf(s, "%s FAIL request %d\n", cases[i].name,
+			seq_printf(s, "%s FAIL request %d\n", tc[i].name,
 				   ret);
 			continue;
 		}
-		if (cases[i].level) {
+		if (tc[i].level) {
 			vigil_gpio_sim_set_input(sim, line, high);
 		} else {
 			for (k = 0; k < 4; k++) {
-				vigil_gpio_sim_set_input(sim, line,
-							 !vigil_gpio_sim_get(&sim->gc,
-									     line));
+				bool cur = vigil_gpio_sim_get(&sim->gc, line);
+
+				vigil_gpio_sim_set_input(sim, line, !cur);
 			}
 		}
-		/* Let the thread and the replays run. */
-		for (k = 0; k < 100 && atomic_read(&st.hits) <
-					cases[i].expected; k++)
-			msleep(10);
+		/* Let the thread and the replays run, then a little more. */
+		for (k = 0; k < 50; k++) {
+			if (atomic_read(&st.hits) >= tc[i].expected)
+				break;
+			msleep(20);
+		}
 		msleep(50);
 		hits = atomic_read(&st.hits);
 		free_irq(irq, &st);
-		seq_printf(s, "%s %s %d/%d\n", cases[i].name,
-			   hits == cases[i].expected ? "ok" : "FAIL", hits,
-			   cases[i].expected);
+		ok = hits == tc[i].expected;
+		seq_printf(s, "%s %s %d/%d\n", tc[i].name, ok ? "ok" : "FAIL",
+			   hits, tc[i].expected);
 	}
 	vigil_gpio_sim_set_input(sim, line, test_bit(VIGIL_GPIO_LINE_PIR,
 						     sim->value));
