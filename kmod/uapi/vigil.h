@@ -124,8 +124,9 @@ enum vigil_source {
  * standby: it produces frames only at VIGIL_CID_STANDBY_FPS (0 = none).
  * With VIGIL_CID_PIR_WAKE set, a rising PIR edge clears it from the IRQ
  * thread and the sensor returns to the full frame rate at once: the first
- * full-rate frame follows within one frame period. The control then reads
- * 0 again (a V4L2_EVENT_CTRL is sent to subscribers).
+ * full-rate frame follows within one frame period. The control (volatile)
+ * then reads 0 again. The frame clock keeps running in standby: sequence
+ * numbers advance, skipped periods are not counted as dropped.
  */
 #define VIGIL_CID_STANDBY		(VIGIL_CID_PIR_BASE + 2)
 
@@ -165,8 +166,10 @@ enum vigil_source {
 
 struct vigil_event_pir {
 	__u64 irq_ts_ns;	/* CLOCK_MONOTONIC, taken in the hard IRQ */
-	__u32 seq;		/* +1 per PIR edge since the driver bound */
-	__u32 frame_seq;	/* sequence of the latest frame at the IRQ */
+	__u32 seq;		/* +1 per accepted PIR edge since probe */
+	__u32 frame_seq;	/* latest frame period started at the IRQ
+				 * (0xffffffff before the first)
+				 */
 	__u32 lost;		/* events lost right before this one */
 	__u8 level;		/* 1: rising edge, 0: falling edge */
 	__u8 flags;		/* VIGIL_PIR_FL_* */
@@ -192,10 +195,11 @@ struct vigil_event_wake {
 /*
  * VIGIL_EVENT_PRIVACY: the privacy switch changed. While it is asserted the
  * driver produces no frames: buffers stay queued, DQBUF blocks (or returns
- * -EAGAIN), sequence numbers do not advance and no frame is counted as
- * dropped; this is what capture clients (ffmpeg, GStreamer, Motion) cope
- * with best, as with a camera that stopped sending. On release capture
- * resumes with the next frame period.
+ * -EAGAIN), no frame is counted as dropped, and sequence numbers keep
+ * advancing so the gap shows the blackout; this is what capture clients
+ * (ffmpeg, GStreamer, Motion) cope with best, as with a camera that stopped
+ * sending: no STREAMOFF, no error, no black frames to record. On release
+ * capture resumes with the next frame period.
  */
 #define VIGIL_EVENT_PRIVACY		(VIGIL_EVENT_PIR_BASE + 2)
 
