@@ -44,7 +44,7 @@ struct vigil_pir_edge {
 	u32 seq;
 	u32 lost;
 	u32 frame_seq;
-	u8 level;
+	s8 level;				/* -1: not read yet */
 };
 
 struct vigil_pir {
@@ -54,6 +54,7 @@ struct vigil_pir {
 	struct gpio_desc *led_gpio;		/* optional */
 	int irq;
 	int privacy_irq;
+	bool pir_can_sleep;			/* level read in the thread */
 
 	/*
 	 * Protects the ring, @seq, @last_ns and @debounced. Raw: taken in
@@ -250,7 +251,8 @@ static irqreturn_t vigil_pir_hardirq(int irq, void *data)
 {
 	struct vigil_pir *pir = data;
 	u64 ts = ktime_get_ns();
-	int level = gpiod_get_value(pir->pir_gpio);
+	/* A sleeping controller (e.g. I2C expander) is read by the thread. */
+	int level = pir->pir_can_sleep ? -1 : gpiod_get_value(pir->pir_gpio);
 	u32 debounce_ns = READ_ONCE(pir->debounce_ns);
 	struct vigil_pir_edge *e;
 	unsigned int tail;
@@ -278,7 +280,7 @@ static irqreturn_t vigil_pir_hardirq(int irq, void *data)
 	e->seq = pir->seq++;
 	e->lost = 0;
 	e->frame_seq = vigil_pir_frame_seq(pir->vd);
-	e->level = level > 0;
+	e->level = level < 0 ? -1 : level > 0;
 	/*
 	 * The thread drains the ring until it is empty: it needs a wake-up
 	 * only for an edge into an empty ring. Waking it for every edge of a
@@ -369,6 +371,8 @@ static irqreturn_t vigil_pir_thread(int irq, void *data)
 		};
 		struct vigil_event_pir *p = (struct vigil_event_pir *)ev.u.data;
 
+		if (e.level < 0)
+			e.level = gpiod_get_value_cansleep(pir->pir_gpio) > 0;
 		/* Wake first: it is what the latency budget is for. */
 		if (e.level && vigil_pir_wake(pir, &e))
 			p->flags |= VIGIL_PIR_FL_WAKE;
@@ -668,9 +672,12 @@ int vigil_pir_init(struct vigil_dev *vd)
 			return dev_err_probe(dev, ret, "privacy IRQ\n");
 	}
 
+	pir->pir_can_sleep = gpiod_cansleep(pir->pir_gpio);
 	pir->irq = gpiod_to_irq(pir->pir_gpio);
-	if (pir->irq < 0)
-		return dev_err_probe(dev, pir->irq, "PIR line has no IRQ\n");
+	if (pir->irq < 0) {
+		ret = dev_err_probe(dev, pir->irq, "PIR line has no IRQ\n");
+		goto err_privacy;
+	}
 	/*
 	 * IRQF_ONESHOT also keeps the hard handler in hard-IRQ context on
 	 * PREEMPT_RT (no forced threading), where the timestamp belongs.
@@ -680,14 +687,22 @@ int vigil_pir_init(struct vigil_dev *vd)
 					IRQF_ONESHOT | IRQF_TRIGGER_RISING |
 					IRQF_TRIGGER_FALLING,
 					"vigil-pir", pir);
-	if (ret)
-		return dev_err_probe(dev, ret, "PIR IRQ\n");
+	if (ret) {
+		dev_err_probe(dev, ret, "PIR IRQ\n");
+		goto err_privacy;
+	}
 
 	vd->pir = pir;
 	vigil_pir_led_update(pir);
 	dev_dbg(dev, "PIR on IRQ %d, privacy %s, LED %s\n", pir->irq,
 		pir->privacy_gpio ? "yes" : "no", pir->led_gpio ? "yes" : "no");
 	return 0;
+
+err_privacy:
+	/* Not left to devm: the caller frees @vd before devm runs. */
+	if (pir->privacy_gpio)
+		devm_free_irq(dev, pir->privacy_irq, pir);
+	return ret;
 }
 
 /**
@@ -713,4 +728,6 @@ void vigil_pir_remove(struct vigil_dev *vd)
 	mutex_unlock(&pir->led_lock);
 	vigil_pir_led_update(pir);
 	cancel_delayed_work_sync(&pir->blink_work);
+	/* @pir is devm memory; @vd may outlive the device (open files). */
+	vd->pir = NULL;
 }
