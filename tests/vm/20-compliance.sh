@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # v4l2-compliance 1.30 on a vigil node: -s (MMAP, USERPTR), -s -e (DMABUF
-# imported from a second vigil instance). 0 failures and 0 warnings on 6.12.
+# imported from a second vigil instance), -s with the dma-contig allocator.
+# 0 failures and 0 warnings on 6.12.
 # On 6.1 only failures that vivid also shows with the same tool are
 # tolerated, each listed below with its reason. (-f: 27-compliance-formats.)
 . "$VIGIL_ROOT/tests/lib.sh"
@@ -50,6 +51,13 @@ run() {
 run mmap -s 20
 run dmabuf -s 20 -e "$exporter"
 grep -q 'test DMABUF (no poll): OK' "$T_TMP/dmabuf.log" || { t_log "DMABUF streaming not tested"; rc=1; }
+
+# the allocator override: a dma-contig queue (MMAP; USERPTR is not offered)
+t_unload || t_fail "rmmod vigil"
+t_load allocators=2
+dmesg | tail -n 5 | grep -q 'dma-contig buffers' || t_fail "allocators=2 did not select dma-contig"
+dev=$T_DEV
+run dma-contig -s 10
 [ $rc = 0 ] || t_fail "v4l2-compliance reported problems (logs in $T_TMP)"
 t_unload || t_fail "rmmod vigil"
 exit 0
