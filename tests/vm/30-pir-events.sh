@@ -18,6 +18,8 @@
 # 80 ms has been seen with several VMs on 2 host cores.
 . "$VIGIL_ROOT/tests/lib.sh"
 LAT=$(t_pir_lat)
+# a fresh module: no state (standby, source) from an earlier test
+t_unload
 t_load
 N=50
 

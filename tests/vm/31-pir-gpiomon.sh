@@ -14,6 +14,8 @@
 . "$VIGIL_ROOT/tests/lib.sh"
 command -v gpiomon >/dev/null || t_skip "gpiomon (gpiod) not installed"
 LAT=$(t_pir_lat)
+# a fresh module: no state (standby, source) from an earlier test
+t_unload
 t_load
 DBG=$(t_gpio_sim "$T_DEV")
 CHIP=$(basename "$DBG")

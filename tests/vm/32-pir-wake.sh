@@ -16,6 +16,8 @@
 # reads 0 after the wake.
 . "$VIGIL_ROOT/tests/lib.sh"
 PT=$(t_pirtool)
+# a fresh module: no state (standby, source) from an earlier test
+t_unload
 t_load
 DBG=$(t_gpio_sim "$T_DEV")
 FPS=30

@@ -12,6 +12,8 @@
 #   being rendered at the switch may complete.
 . "$VIGIL_ROOT/tests/lib.sh"
 PT=$(t_pirtool)
+# a fresh module: no state (standby, source) from an earlier test
+t_unload
 t_load
 DBG=$(t_gpio_sim "$T_DEV")
 CHIP=$(basename "$DBG")

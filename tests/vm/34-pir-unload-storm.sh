@@ -33,6 +33,7 @@ release() { rm -f "$T_TMP/hold"; wait $sub; }
 
 running() { grep -q '^running' "$1/train"; }
 
+t_unload
 t_load
 DBG=$(t_gpio_sim "$T_DEV")
 

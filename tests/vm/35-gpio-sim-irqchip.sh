@@ -8,6 +8,8 @@
 # it. Also: the line names and the LED direction as gpioinfo shows them on a
 # second controller (".1" suffix: names are unique).
 . "$VIGIL_ROOT/tests/lib.sh"
+# a fresh module: no state (standby, source) from an earlier test
+t_unload
 t_load num_cameras=2
 DBG=$(t_gpio_sim "$T_DEV")
 cat "$DBG/irq_selftest" | tee "$T_TMP/selftest"

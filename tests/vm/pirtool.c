@@ -135,6 +135,9 @@ static int next(int fd, uint64_t timeout_ns, struct v4l2_buffer *b,
 	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
 	int ret;
 
+	/* never a negative (infinite) timeout; callers pass end - now */
+	if ((int64_t)timeout_ns < 0)
+		timeout_ns = 0;
 	ret = poll(&pfd, 1, (int)(timeout_ns / 1000000));
 	if (ret < 0)
 		return errno == EINTR ? 0 : -1;
@@ -272,10 +275,15 @@ static int drain(int fd, uint64_t ns, struct v4l2_event *wake)
 	uint64_t end = now_ns() + ns;
 	int frames = 0;
 
-	while (now_ns() < end) {
+	for (;;) {
+		uint64_t t = now_ns();
 		struct v4l2_buffer b;
 		struct v4l2_event ev;
-		int r = next(fd, end - now_ns(), &b, &ev);
+		int r;
+
+		if (t >= end)
+			break;
+		r = next(fd, end - t, &b, &ev);
 
 		if (r < 0)
 			return -1;
@@ -349,7 +357,10 @@ static int cmd_wake(int fd, const char *dir, int cycles, unsigned int fps)
 		fflush(stdout);
 		drain(fd, 300000000ull, NULL);
 	}
-	return stop(fd) ? 1 : 0;
+	set_ctrl(fd, VIGIL_CID_STANDBY, 0);
+	if (stop(fd))
+		return 1;
+	return set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_SCENE) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
