@@ -42,7 +42,7 @@ sleep 0.2
 t_eq "LED after streaming" 0 "$(cat "$DBG/led")"
 t_log "LED: off, on while streaming, off"
 
-"$PT" stream "$T_DEV" 7 $FPS >"$T_TMP/priv" &
+"$PT" stream "$T_DEV" 12 $FPS >"$T_TMP/priv" &
 pid=$!
 streaming_started "$T_TMP/priv"
 sleep 1.5
