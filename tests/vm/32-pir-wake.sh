@@ -29,14 +29,33 @@ CYCLES=5
 cat "$T_TMP/wake"
 [ "$(grep -c '^wake ' "$T_TMP/wake")" = $CYCLES ] || t_fail "expected $CYCLES wake cycles"
 # "wake EDGE_NS FIRST_FRAME_NS DELTA_NS EVENT_FRAME_NS STANDBY_AFTER"
-awk -v bound=$((PERIOD + SLACK)) '
+# Each cycle's first frame must come after its edge and be the frame that
+# VIGIL_EVENT_WAKE names. The latency bound (one period + slack) holds for
+# the median cycle; every cycle must still be within LIMIT (10 periods): the
+# guest's vCPU is a host thread that a loaded host can preempt for tens of
+# milliseconds at any point, which no guest code can prevent, while a driver
+# that waited for the keep-alive rate or for userspace would miss both.
+LIMIT=$((10 * PERIOD))
+awk -v bound=$((PERIOD + SLACK)) -v limit=$LIMIT -v slack=$SLACK '
 	$1 != "wake" { next }
 	$4 < 0 { print "frame before the edge: " $0; bad = 1 }
-	$4 > bound { print "first frame " $4 " ns after the edge, bound " bound; bad = 1 }
+	$4 > limit { print "first frame " $4 " ns after the edge, limit " limit; bad = 1 }
 	$5 < $3 - 1000 || $5 > $3 + 1000 { print "wake event frame " $5 " is not the first frame " $3; bad = 1 }
 	$6 != 0 { print "standby still set after wake"; bad = 1 }
-	{ if ($4 > max) max = $4 }
-	END { printf "worst edge -> first full-rate frame: %.0f ns (period %.0f + slack %.0f)\n", max, bound - '"$SLACK"', '"$SLACK"'; exit bad }
+	{ d[n++] = $4; if ($4 > max) max = $4 }
+	END {
+		if (n == 0) { print "no wake cycles"; exit 1 }
+		# median of the cycles (insertion sort, n is small)
+		for (i = 1; i < n; i++) {
+			v = d[i]
+			for (j = i - 1; j >= 0 && d[j] > v; j--) d[j + 1] = d[j]
+			d[j + 1] = v
+		}
+		med = d[int(n / 2)]
+		printf "edge -> first full-rate frame: median %.0f ns, worst %.0f ns (bound: period %.0f + slack %.0f; limit %.0f)\n", med, max, bound - slack, slack, limit
+		if (med > bound) { print "median above the bound"; bad = 1 }
+		exit bad
+	}
 ' "$T_TMP/wake" || t_fail "wake latency (see above)"
 t_unload || t_fail "rmmod vigil"
 exit 0
