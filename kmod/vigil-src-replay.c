@@ -332,14 +332,22 @@ static int vigil_replay_open(struct inode *inode, struct file *file)
 	if (!up)
 		return -ENOMEM;
 	up->vd = inode->i_private;
+	/* the upload is applied at close, which may come after an unbind */
+	v4l2_device_get(&up->vd->v4l2_dev);
 	file->private_data = up;
 	return nonseekable_open(inode, file);
 }
 
 static int vigil_replay_release_file(struct inode *inode, struct file *file)
 {
-	if (file->private_data)
-		vigil_upload_finish(file->private_data);
+	struct vigil_upload *up = file->private_data;
+	struct vigil_dev *vd;
+
+	if (!up)
+		return 0;
+	vd = up->vd;
+	vigil_upload_finish(up);	/* frees up */
+	v4l2_device_put(&vd->v4l2_dev);
 	return 0;
 }
 

@@ -902,6 +902,8 @@ static int vigil_scenario_open(struct inode *inode, struct file *file)
 	if (!up)
 		return -ENOMEM;
 	up->vd = inode->i_private;
+	/* the upload is applied at close, which may come after an unbind */
+	v4l2_device_get(&up->vd->v4l2_dev);
 	file->private_data = up;
 	return 0;
 }
@@ -910,8 +912,11 @@ static int vigil_scenario_release(struct inode *inode, struct file *file)
 {
 	struct vigil_scn_upload *up = file->private_data;
 
-	if (up && !up->error && up->len)
+	if (!up)
+		return 0;
+	if (!up->error && up->len)
 		vigil_scene_load(up->vd, up->text, up->len);
+	v4l2_device_put(&up->vd->v4l2_dev);
 	kvfree(up);
 	return 0;
 }
