@@ -18,7 +18,7 @@ DESTDIR ?=
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
 	install check check-host demo bench deps kernels checkpatch clean \
-	distclean test-progs
+	distclean test-progs dt-check
 
 all: userspace modules
 
@@ -52,6 +52,10 @@ modules-sparse:
 checkpatch:
 	@scripts/kmod-check checkpatch
 
+# Device-tree bindings (dt-schema) and overlays (dtc -@, fdtoverlay).
+dt-check:
+	@scripts/dt-check
+
 test-progs:
 	$(MAKE) -C tests/progs BUILD=$(BUILD)/tests
 
@@ -73,7 +77,8 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san \
-		$(BUILD)/tests $(BUILD)/vm $(BUILD)/bench $(BUILD)/test
+		$(BUILD)/tests $(BUILD)/vm $(BUILD)/bench $(BUILD)/test \
+		$(BUILD)/dt/work $(BUILD)/dt/schemas
 	rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -f kmod/*.o kmod/.*.cmd
 
