@@ -94,7 +94,7 @@ static struct io_uring_sqe *get_sqe(struct loop *l)
 }
 
 int loop_poll_multishot(struct loop *l, int fd, unsigned int mask,
-			enum loop_tag tag)
+			uint64_t tag)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
 
@@ -105,21 +105,21 @@ int loop_poll_multishot(struct loop *l, int fd, unsigned int mask,
 	return 0;
 }
 
-int loop_poll_remove(struct loop *l, enum loop_tag tag)
+int loop_poll_remove(struct loop *l, uint64_t tag)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
 
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_poll_remove(sqe, tag);
-	io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+	io_uring_sqe_set_data64(sqe, LOOP_TAG(0, TAG_CANCEL));
 	return 0;
 }
 
-int loop_timeout_abs(struct loop *l, uint64_t when, enum loop_tag tag)
+int loop_timeout_abs(struct loop *l, uint64_t when,
+		     struct __kernel_timespec *ts, uint64_t tag)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
-	struct __kernel_timespec *ts = &l->ts[tag];
 
 	if (!sqe)
 		return -EBUSY;

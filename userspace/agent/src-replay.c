@@ -285,3 +285,148 @@ void pir_script_free(struct pir_script *s)
 	free(s->ev);
 	memset(s, 0, sizeof(*s));
 }
+
+/* ---------------------------------------------------------------- */
+/* The replay source: frames at start + n / fps, PIR edges from the side
+ * file at their times, paced by a timeout (real time) or pumped (fast). */
+
+enum { REPLAY_TAG_FRAME = 1 };
+
+struct replay_source {
+	struct replay *r;
+	struct pir_script pir;
+	uint64_t base_ns;		/* time of frame 0 */
+	uint64_t interval_ns;
+	uint64_t loop_base_ns;		/* time of frame 0 of this pass */
+	uint64_t frames;		/* frames delivered */
+	struct __kernel_timespec ts;	/* the frame timer */
+};
+
+static int rsrc_open(struct source *s, const char *path, char *err,
+		     size_t errlen)
+{
+	const struct vigil_config *c = s->cfg;
+	struct replay_source *rs = calloc(1, sizeof(*rs));
+	unsigned int num, den;
+	int ret;
+
+	if (!rs)
+		return -ENOMEM;
+	s->priv = rs;
+	ret = replay_open(c, path, &rs->r, err, errlen);
+	if (ret)
+		return ret;
+	replay_geometry(rs->r, &s->width, &s->height, &num, &den);
+	if (!num || !den) {
+		snprintf(err, errlen, "%s: bad frame rate %u/%u", path, num, den);
+		return -EINVAL;
+	}
+	rs->interval_ns = (uint64_t)den * 1000000000ULL / num;
+	if (c->pir_events[0]) {
+		ret = pir_script_load(&rs->pir, c->pir_events, err, errlen);
+		if (ret)
+			return ret;
+		s->has_pir = true;
+	}
+	s->live = false;
+	s->fast = !c->realtime;
+	rs->base_ns = rs->loop_base_ns = mono_ns();
+	return 0;
+}
+
+/* Deliver the side-file PIR edges due up to @until. */
+static void rsrc_pir_until(struct source *s, uint64_t until)
+{
+	struct replay_source *rs = s->priv;
+
+	while (rs->pir.next < rs->pir.n) {
+		struct vigil_pir_event e = rs->pir.ev[rs->pir.next];
+
+		e.ts_ns += rs->loop_base_ns;
+		if (e.ts_ns > until)
+			break;
+		rs->pir.next++;
+		s->cb.pir(s->cb.arg, &e);
+	}
+}
+
+/* Deliver the next frame; returns 0, 1 at the end, or -errno. */
+static int rsrc_step(struct source *s)
+{
+	struct replay_source *rs = s->priv;
+	struct vigil_frame f;
+	char err[256];
+	int ret;
+
+	ret = replay_next(rs->r, &f, err, sizeof(err));
+	if (ret == -ENODATA && s->cfg->loop && rs->frames) {
+		rsrc_pir_until(s, UINT64_MAX);
+		replay_rewind(rs->r);
+		ret = replay_next(rs->r, &f, err, sizeof(err));
+		rs->loop_base_ns = rs->base_ns + (uint64_t)f.seq * rs->interval_ns;
+		rs->pir.next = 0;
+	}
+	if (ret == -ENODATA)
+		return 1;
+	if (ret) {
+		fprintf(stderr, "vigild: replay: %s\n", err);
+		return ret;
+	}
+	f.ts_ns = rs->base_ns + (uint64_t)f.seq * rs->interval_ns;
+	rsrc_pir_until(s, f.ts_ns);
+	rs->frames++;
+	return s->cb.frame(s->cb.arg, &f);
+}
+
+static int rsrc_schedule(struct source *s)
+{
+	struct replay_source *rs = s->priv;
+
+	return loop_timeout_abs(s->loop, rs->base_ns + rs->frames * rs->interval_ns,
+				&rs->ts, LOOP_TAG(s->id, REPLAY_TAG_FRAME));
+}
+
+static int rsrc_start(struct source *s)
+{
+	return s->fast ? 0 : rsrc_schedule(s);
+}
+
+static int rsrc_ready(struct source *s, unsigned int tag,
+		      const struct io_uring_cqe *cqe)
+{
+	int ret;
+
+	if (tag != REPLAY_TAG_FRAME)
+		return 0;
+	if (cqe->res != -ETIME && cqe->res < 0) {
+		fprintf(stderr, "vigild: replay: frame timer: %s\n",
+			strerror(-cqe->res));
+		return cqe->res;
+	}
+	ret = rsrc_step(s);
+	if (ret)
+		return ret;
+	return rsrc_schedule(s);
+}
+
+static void rsrc_close(struct source *s)
+{
+	struct replay_source *rs = s->priv;
+
+	if (!rs)
+		return;
+	replay_free(rs->r);
+	pir_script_free(&rs->pir);
+	free(rs);
+	s->priv = NULL;
+}
+
+const struct source_ops source_replay_ops = {
+	.name = "replay",
+	.prefix = "replay:",
+	.open = rsrc_open,
+	.start = rsrc_start,
+	.ready = rsrc_ready,
+	.pump = rsrc_step,
+	.close = rsrc_close,
+};

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,7 @@ struct v4l2src {
 	unsigned int nbufs;
 	bool streaming;
 	bool pir_events;		/* VIGIL_EVENT_PIR subscribed */
+	bool motion_events;		/* V4L2_EVENT_MOTION_DET subscribed */
 	unsigned long ioctls;		/* for the syscalls-per-frame figure */
 	struct vbuf bufs[MAX_BUFFERS];
 };
@@ -230,7 +232,7 @@ static void subscribe(struct v4l2src *s)
 	struct v4l2_event_subscription sub = { .type = V4L2_EVENT_MOTION_DET };
 
 	/* optional: a device without a PIR simply has none */
-	xioctl(s, s->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+	s->motion_events = !xioctl(s, s->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
 #ifdef VIGIL_EVENT_PIR
 	memset(&sub, 0, sizeof(sub));
 	sub.type = VIGIL_EVENT_PIR;
@@ -349,6 +351,11 @@ void v4l2src_geometry(const struct v4l2src *s, unsigned int *w,
 	*h = s->height;
 }
 
+bool v4l2src_has_pir(const struct v4l2src *s)
+{
+	return s->pir_events || s->motion_events;
+}
+
 unsigned long v4l2src_ioctls(const struct v4l2src *s)
 {
 	return s->ioctls;
@@ -453,3 +460,227 @@ int v4l2src_events(struct v4l2src *s, struct vigil_pir_event *pir,
 	} while (ev.pending);
 	return 0;
 }
+
+/* ---------------------------------------------------------------- */
+/* The V4L2 source: one multishot poll on the device (POLLIN a buffer is
+ * done, POLLPRI an event), reconnection with backoff after device loss. */
+
+#define RECONNECT_MAX_MS 30000
+#define MAX_PIR_BATCH 64
+
+enum { V4L2_TAG_VIDEO = 1, V4L2_TAG_RECONNECT };
+
+struct v4l2_source {
+	struct v4l2src *v;
+	const char *dev;
+	bool armed;			/* the multishot poll is in place */
+	unsigned int reconnect_ms;	/* current backoff, 0: connected */
+	unsigned long ioctls;		/* of closed devices, for --stats */
+	struct __kernel_timespec ts;	/* the reconnect timer */
+};
+
+static int vsrc_open(struct source *s, const char *dev, char *err,
+		     size_t errlen)
+{
+	struct v4l2_source *vs = calloc(1, sizeof(*vs));
+	int ret;
+
+	if (!vs)
+		return -ENOMEM;
+	s->priv = vs;
+	vs->dev = dev;
+	ret = v4l2src_open(s->cfg, dev, &vs->v, err, errlen);
+	if (ret)
+		return ret;
+	v4l2src_geometry(vs->v, &s->width, &s->height);
+	s->has_pir = v4l2src_has_pir(vs->v);
+	s->live = true;
+	s->fast = false;
+	return 0;
+}
+
+static int vsrc_start(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+	const int ret = loop_poll_multishot(s->loop, v4l2src_fd(vs->v),
+					    POLLIN | POLLPRI,
+					    LOOP_TAG(s->id, V4L2_TAG_VIDEO));
+
+	vs->armed = !ret;
+	return ret;
+}
+
+static void vsrc_stop(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	if (vs && vs->armed) {
+		loop_poll_remove(s->loop, LOOP_TAG(s->id, V4L2_TAG_VIDEO));
+		loop_submit_wait(s->loop, 0);
+		vs->armed = false;
+	}
+}
+
+static void vsrc_release(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	vsrc_stop(s);
+	if (vs->v)
+		vs->ioctls += v4l2src_ioctls(vs->v);
+	v4l2src_free(vs->v);
+	vs->v = NULL;
+}
+
+/* Try again later, doubling the wait up to RECONNECT_MAX_MS. */
+static int schedule_reconnect(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	vs->reconnect_ms = vs->reconnect_ms ? vs->reconnect_ms * 2 :
+			   s->cfg->reconnect_ms;
+	if (vs->reconnect_ms > RECONNECT_MAX_MS)
+		vs->reconnect_ms = RECONNECT_MAX_MS;
+	fprintf(stderr, "vigild: retrying in %u ms\n", vs->reconnect_ms);
+	return loop_timeout_abs(s->loop, mono_ns() + vs->reconnect_ms * 1000000ULL,
+				&vs->ts, LOOP_TAG(s->id, V4L2_TAG_RECONNECT));
+}
+
+/* The device went away: reconnect with backoff, or stop (-ENODEV). */
+static int device_lost(struct source *s, int err)
+{
+	struct v4l2_source *vs = s->priv;
+
+	fprintf(stderr, "vigild: %s: device lost: %s\n", vs->dev, strerror(-err));
+	vsrc_release(s);
+	s->cb.restart(s->cb.arg, true, mono_ns());
+	if (!s->cfg->reconnect_ms)
+		return -ENODEV;
+	return schedule_reconnect(s);
+}
+
+static int reconnect(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+	char err[512];
+
+	if (v4l2src_open(s->cfg, vs->dev, &vs->v, err, sizeof(err))) {
+		fprintf(stderr, "vigild: %s\n", err);
+		return schedule_reconnect(s);
+	}
+	v4l2src_geometry(vs->v, &s->width, &s->height);
+	s->cb.restart(s->cb.arg, false, mono_ns());
+	fprintf(stderr, "vigild: %s: reconnected\n", vs->dev);
+	vs->reconnect_ms = 0;
+	return vsrc_start(s);
+}
+
+/* Dequeue, deliver in place, requeue. @drain: until the queue is empty. */
+static int video_frames(struct source *s, bool drain)
+{
+	struct v4l2_source *vs = s->priv;
+
+	do {
+		struct vigil_frame f;
+		unsigned int index;
+		int ret;
+
+		ret = v4l2src_dequeue(vs->v, &f, &index);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret)
+			return ret;
+		ret = s->cb.frame(s->cb.arg, &f);
+		if (ret)
+			return ret;
+		ret = v4l2src_requeue(vs->v, index);
+		if (ret)
+			return ret;
+	} while (drain);
+	return 0;
+}
+
+static int video_ready(struct source *s, const struct io_uring_cqe *cqe)
+{
+	struct v4l2_source *vs = s->priv;
+	int ret = 0;
+
+	/* the last word of a poll removed with a lost device: not ours */
+	if (cqe->res == -ECANCELED || !vs->v)
+		return 0;
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		vs->armed = false;
+	if (cqe->res < 0)
+		return device_lost(s, cqe->res);
+	if (cqe->res & POLLPRI) {
+		struct vigil_pir_event pir[MAX_PIR_BATCH];
+		unsigned int n;
+
+		ret = v4l2src_events(vs->v, pir, MAX_PIR_BATCH, &n);
+		for (unsigned int i = 0; !ret && i < n; i++)
+			s->cb.pir(s->cb.arg, &pir[i]);
+	}
+	/* one buffer per wakeup: 3 syscalls per frame (enter, DQBUF, QBUF) */
+	if (!ret && (cqe->res & (POLLIN | POLLERR)))
+		ret = video_frames(s, cqe->res & POLLERR);
+	if (!ret && (cqe->res & (POLLERR | POLLHUP)) && !(cqe->res & POLLIN))
+		ret = -EIO;
+	if (ret)
+		return device_lost(s, ret);
+	return vs->armed ? 0 : vsrc_start(s);
+}
+
+static int vsrc_ready(struct source *s, unsigned int tag,
+		      const struct io_uring_cqe *cqe)
+{
+	switch (tag) {
+	case V4L2_TAG_VIDEO:
+		return video_ready(s, cqe);
+	case V4L2_TAG_RECONNECT:
+		return reconnect(s);
+	}
+	return 0;
+}
+
+/*
+ * If no frame came since the last tick, drain the queue in case wakeups
+ * were coalesced (no cost while frames flow).
+ */
+static int vsrc_tick(struct source *s, uint64_t now_ns, bool idle)
+{
+	struct v4l2_source *vs = s->priv;
+
+	if (!vs->v || !idle)
+		return 0;
+	return video_frames(s, true) ? device_lost(s, -EIO) : 0;
+}
+
+static void vsrc_close(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	if (!vs)
+		return;
+	vsrc_release(s);
+	free(vs);
+	s->priv = NULL;
+}
+
+static unsigned long vsrc_syscalls(const struct source *s)
+{
+	const struct v4l2_source *vs = s->priv;
+
+	return vs->ioctls + (vs->v ? v4l2src_ioctls(vs->v) : 0);
+}
+
+const struct source_ops source_v4l2_ops = {
+	.name = "v4l2",
+	.prefix = "v4l2:",
+	.open = vsrc_open,
+	.start = vsrc_start,
+	.ready = vsrc_ready,
+	.tick = vsrc_tick,
+	.stop = vsrc_stop,
+	.close = vsrc_close,
+	.syscalls = vsrc_syscalls,
+};
