@@ -228,7 +228,11 @@ void vigil_fusion_params_default(struct vigil_fusion_params *p);
 int vigil_fusion_new(const struct vigil_fusion_params *p, vigil_event_cb cb,
 		     void *arg, struct vigil_fusion **out);
 void vigil_fusion_free(struct vigil_fusion *f);
-/* Feed inputs in time order; events are reported through the callback. */
+/*
+ * Feed inputs; events are reported through the callback. Inputs may come
+ * out of order (each time is clamped to the latest seen): event times are
+ * monotonic and an event never ends before it starts.
+ */
 void vigil_fusion_video(struct vigil_fusion *f,
 			const struct vigil_detect_result *r);
 void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e);
