@@ -48,6 +48,7 @@ struct v4l2src {
 	bool streaming;
 	bool pir_events;		/* VIGIL_EVENT_PIR subscribed */
 	bool motion_events;		/* V4L2_EVENT_MOTION_DET subscribed */
+	bool ts_warned;			/* said once: not monotonic */
 	unsigned long ioctls;		/* for the syscalls-per-frame figure */
 	struct vbuf bufs[MAX_BUFFERS];
 };
@@ -386,7 +387,7 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 	if (vb.flags & V4L2_BUF_FLAG_ERROR) {
 		/* corrupted frame: give it back, report nothing */
 		v4l2src_requeue(s, vb.index);
-		return -EAGAIN;
+		return -ENODATA;
 	}
 	if (s->io == VIGIL_IO_DMABUF)
 		dmabuf_sync(s, vb.index, DMA_BUF_SYNC_START);
@@ -395,11 +396,25 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 			       vb.bytesused ? vb.bytesused : s->bufs[vb.index].len);
 	if (ret) {
 		v4l2src_requeue(s, vb.index);
-		return ret == -EMSGSIZE ? -EAGAIN : ret;
+		return ret == -EMSGSIZE ? -ENODATA : ret;
 	}
 	f->seq = vb.sequence;
 	f->ts_ns = (uint64_t)vb.timestamp.tv_sec * 1000000000ULL +
 		   (uint64_t)vb.timestamp.tv_usec * 1000ULL;
+	/*
+	 * Only CLOCK_MONOTONIC timestamps can be set beside PIR times; any
+	 * other clock (unknown, copied from an output) is replaced by the
+	 * time vigild received the frame.
+	 */
+	if ((vb.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) !=
+	    V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC) {
+		if (!s->ts_warned) {
+			fprintf(stderr, "vigild: buffer timestamps are not CLOCK_MONOTONIC (flags 0x%x): using the time of reception\n",
+				vb.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK);
+			s->ts_warned = true;
+		}
+		f->ts_ns = mono_ns();
+	}
 	return 0;
 }
 
@@ -575,12 +590,12 @@ static int reconnect(struct source *s)
 	return vsrc_start(s);
 }
 
-/* Dequeue, deliver in place, requeue. @drain: until the queue is empty. */
-static int video_frames(struct source *s, bool drain)
+/* Dequeue, deliver in place, requeue: until no buffer is done. */
+static int video_frames(struct source *s)
 {
 	struct v4l2_source *vs = s->priv;
 
-	do {
+	for (;;) {
 		struct vigil_frame f;
 		unsigned int index;
 		int ret;
@@ -588,6 +603,8 @@ static int video_frames(struct source *s, bool drain)
 		ret = v4l2src_dequeue(vs->v, &f, &index);
 		if (ret == -EAGAIN)
 			return 0;
+		if (ret == -ENODATA)	/* a bad buffer, given back */
+			continue;
 		if (ret)
 			return ret;
 		ret = s->cb.frame(s->cb.arg, &f);
@@ -596,8 +613,7 @@ static int video_frames(struct source *s, bool drain)
 		ret = v4l2src_requeue(vs->v, index);
 		if (ret)
 			return ret;
-	} while (drain);
-	return 0;
+	}
 }
 
 static int video_ready(struct source *s, const struct io_uring_cqe *cqe)
@@ -620,9 +636,14 @@ static int video_ready(struct source *s, const struct io_uring_cqe *cqe)
 		for (unsigned int i = 0; !ret && i < n; i++)
 			s->cb.pir(s->cb.arg, &pir[i]);
 	}
-	/* one buffer per wakeup: 3 syscalls per frame (enter, DQBUF, QBUF) */
+	/*
+	 * Every buffer that is done, until DQBUF says EAGAIN: a multishot
+	 * poll merges the wakeups that arrive before vigild runs into one
+	 * completion, so one DQBUF per completion would leave buffers done
+	 * in the queue for good (latency up to nbufs - 1 frames).
+	 */
 	if (!ret && (cqe->res & (POLLIN | POLLERR)))
-		ret = video_frames(s, cqe->res & POLLERR);
+		ret = video_frames(s);
 	if (!ret && (cqe->res & (POLLERR | POLLHUP)) && !(cqe->res & POLLIN))
 		ret = -EIO;
 	if (ret)
@@ -637,6 +658,11 @@ static int vsrc_ready(struct source *s, unsigned int tag,
 	case V4L2_TAG_VIDEO:
 		return video_ready(s, cqe);
 	case V4L2_TAG_RECONNECT:
+		if (cqe->res != -ETIME && cqe->res < 0) {
+			fprintf(stderr, "vigild: reconnect timer: %s\n",
+				strerror(-cqe->res));
+			return cqe->res;
+		}
 		return reconnect(s);
 	}
 	return 0;
@@ -652,7 +678,7 @@ static int vsrc_tick(struct source *s, uint64_t now_ns, bool idle)
 
 	if (!vs->v || !idle)
 		return 0;
-	return video_frames(s, true) ? device_lost(s, -EIO) : 0;
+	return video_frames(s) ? device_lost(s, -EIO) : 0;
 }
 
 static void vsrc_close(struct source *s)

@@ -59,10 +59,15 @@ static void on_event(const struct vigil_event *ev, void *arg)
 
 	if (ev->type == VIGIL_EVENT_START)
 		v->nevents++;
+	if (v->events_error)
+		return;
+	/* an event that cannot be written is an alarm lost: stop, loudly */
 	ret = v->sink.ops->event(&v->sink, ev);
-	if (ret && !v->events_error) {
+	if (ret) {
 		v->events_error = ret;
-		fprintf(stderr, "vigild: writing events: %s\n", strerror(-ret));
+		fprintf(stderr, "vigild: writing events to %s: %s\n",
+			v->cfg.events, strerror(-ret));
+		stop(v, VIGILD_EXIT_RUNTIME);
 	}
 }
 
@@ -181,9 +186,29 @@ static void on_signal(struct vigild *v, const struct io_uring_cqe *cqe)
 {
 	struct signalfd_siginfo si;
 
-	if (read(v->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		fprintf(stderr, "vigild: %s, stopping\n", strsignal((int)si.ssi_signo));
-		stop(v, VIGILD_EXIT_OK);
+	/* a poll that fails would fail again at once: never re-arm it */
+	if (cqe->res < 0) {
+		fprintf(stderr, "vigild: poll on the signalfd: %s\n",
+			strerror(-cqe->res));
+		stop(v, VIGILD_EXIT_RUNTIME);
+		return;
+	}
+	while (read(v->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		char err[512];
+
+		if (si.ssi_signo != SIGHUP) {
+			fprintf(stderr, "vigild: %s, stopping\n",
+				strsignal((int)si.ssi_signo));
+			stop(v, VIGILD_EXIT_OK);
+			continue;
+		}
+		/* logrotate moved the event log away: write a new one */
+		if (v->sink.ops->reopen(&v->sink, err, sizeof(err))) {
+			fprintf(stderr, "vigild: SIGHUP: %s\n", err);
+			stop(v, VIGILD_EXIT_RUNTIME);
+		} else {
+			fprintf(stderr, "vigild: SIGHUP: event log reopened\n");
+		}
 	}
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		loop_poll_multishot(&v->loop, v->sigfd, POLLIN, LOOP_TAG(0, TAG_SIGNAL));
@@ -210,6 +235,13 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 		on_signal(v, cqe);
 		break;
 	case TAG_TICK:
+		/* -ETIME: expired, as it should; anything else would recur */
+		if (cqe->res != -ETIME && cqe->res < 0) {
+			fprintf(stderr, "vigild: tick timeout: %s\n",
+				strerror(-cqe->res));
+			stop(v, VIGILD_EXIT_RUNTIME);
+			break;
+		}
 		tick(v);
 		break;
 	default:
@@ -362,6 +394,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vigild: %s\n", err);
 		goto out;
 	}
+	/* an alarm that needs a PIR must have one, or it never fires */
+	if (v.cfg.fusion.policy == VIGIL_POLICY_PIR_AND_VIDEO && !v.src.has_pir) {
+		fprintf(stderr,
+			"vigild: policy pir-and-video needs a PIR source, and %s has none: "
+			"%s, or choose --policy video-only\n", v.cfg.source,
+			v.src.live ? "use a camera whose driver reports PIR events"
+				   : "give its PIR edges with --pir-events");
+		status = VIGILD_EXIT_UNSUPPORTED;
+		goto out;
+	}
 	if (make_detector(&v))
 		goto out;
 	ret = vigil_fusion_new(&v.cfg.fusion, on_event, &v, &v.fusion);
@@ -378,8 +420,14 @@ out:
 	source_close(&v.src);
 	if (v.trace)
 		fclose(v.trace);
-	if (v.sink.ops)
-		v.sink.ops->close(&v.sink);
+	if (v.sink.ops) {
+		ret = v.sink.ops->close(&v.sink);
+		if (ret && !v.events_error) {
+			fprintf(stderr, "vigild: closing events %s: %s\n",
+				v.cfg.events, strerror(-ret));
+			status = VIGILD_EXIT_RUNTIME;
+		}
+	}
 	notify_close(&v.notify);
 	if (v.sigfd >= 0)
 		close(v.sigfd);

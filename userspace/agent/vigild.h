@@ -201,7 +201,10 @@ void v4l2src_geometry(const struct v4l2src *s, unsigned int *w,
 		      unsigned int *h);
 /* Does the device deliver PIR edges (VIGIL_EVENT_PIR or MOTION_DET)? */
 bool v4l2src_has_pir(const struct v4l2src *s);
-/* Dequeue one filled buffer: 0 with @f viewing it in place, -EAGAIN. */
+/*
+ * Dequeue one filled buffer: 0 with @f viewing it in place, -EAGAIN when
+ * none is done, -ENODATA for a bad buffer (requeued: try the next).
+ */
 int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		    unsigned int *index);
 int v4l2src_requeue(struct v4l2src *s, unsigned int index);
