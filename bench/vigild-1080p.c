@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 static char vigild[PATH_MAX];
 

@@ -13,6 +13,7 @@
 #include <liburing.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 /* Exit statuses (documented in README.md, used by vigild.service). */
 #define VIGILD_EXIT_OK		0	/* SIGTERM/SIGINT, end of a replay */

@@ -10,6 +10,7 @@
 
 #include "fuzz.h"
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 const char *const fuzz_corpus[] = { "tests/scenarios", NULL };
 

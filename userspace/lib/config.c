@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 enum key_type {
 	K_STR,

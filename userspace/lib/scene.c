@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 static const char *const kind_names[VIGIL_SCENE_NKINDS] = {
 	[VIGIL_SCENE_PERSON] = "person",

@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 #include "t.h"
 
 static char t_vigild_path[512];

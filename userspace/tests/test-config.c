@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 #include "t.h"
 
 int main(void)

@@ -17,7 +17,7 @@ inherit systemd pkgconfig ptest
 
 SYSTEMD_SERVICE:${PN} = "vigild.service"
 
-EXTRA_OEMAKE = "-C userspace CC='${CC}' PKG_CONFIG=pkg-config PREFIX=${prefix}"
+EXTRA_OEMAKE = "-C userspace CC='${CC}' PKG_CONFIG=pkg-config PREFIX=${prefix} LIBDIR=${libdir}"
 
 do_compile() {
     oe_runmake
