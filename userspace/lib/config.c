@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "libvigil.h"
 #include "vigil-internal.h"
@@ -354,6 +355,7 @@ int vigil_config_load(struct vigil_config *c, const char *path, char *err,
 		      size_t errlen)
 {
 	struct load_ctx ctx = { .c = c };
+	struct stat st;
 	int line, ret;
 
 	ctx.file = fopen(path, "re");
@@ -362,7 +364,20 @@ int vigil_config_load(struct vigil_config *c, const char *path, char *err,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
+	/* a directory opens, then reads as nothing: not an empty file */
+	if (!fstat(fileno(ctx.file), &st) && S_ISDIR(st.st_mode)) {
+		fclose(ctx.file);
+		snprintf(err, errlen, "%s: is a directory, expected an INI file", path);
+		return -EISDIR;
+	}
+	errno = 0;
 	line = ini_parse_stream(reader, &ctx, handler, &ctx);
+	if (ferror(ctx.file)) {
+		ret = errno ? -errno : -EIO;
+		fclose(ctx.file);
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(-ret));
+		return ret;
+	}
 	fclose(ctx.file);
 	return finish(c, line, &ctx, path, err, errlen);
 }

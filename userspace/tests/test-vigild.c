@@ -131,6 +131,14 @@ int main(void)
 		T_STRSTR(t_err, ":3: bad value 'lots' for key 'noise_k'");
 		t_rmfile(conf);
 	}
+	/* a directory given as the configuration: an error, not empty */
+	{
+		const char *args[] = { "-c", "/", "--source", src, "--check-config", NULL };
+
+		st = t_vigild(args, false, 0);
+		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+		T_STRSTR(t_err, "/: is a directory");
+	}
 	/* io_uring unavailable: says so, exits non-zero */
 	{
 		const char *args[] = { "--source", src, "--fast", NULL };
