@@ -16,8 +16,6 @@
 
 #include "vigild.h"
 
-#define RAW_MAGIC "VIGIL-RAW"
-
 struct replay {
 	const uint8_t *map;
 	size_t len;
@@ -32,28 +30,21 @@ struct replay {
 /* Give back the pages of frames already processed, every RELEASE_BYTES. */
 #define RELEASE_BYTES (8u << 20)
 
-static int parse_raw_header(struct replay *r, char *err, size_t errlen)
+static int parse_raw_header(struct replay *r, const char *path, char *err,
+			    size_t errlen)
 {
-	char line[128], fourcc[8];
-	const uint8_t *nl = memchr(r->map, '\n', r->len < 128 ? r->len : 128);
-	unsigned int w, h;
-	size_t n;
+	struct vigil_raw_info in;
+	const char *why;
+	const int ret = vigil_raw_header(r->map, r->len, &in, &why);
 
-	if (!nl) {
-		snprintf(err, errlen, "VIGIL-RAW header is not terminated");
-		return -EBADMSG;
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return ret;
 	}
-	n = (size_t)(nl - r->map);
-	memcpy(line, r->map, n);
-	line[n] = '\0';
-	if (sscanf(line, RAW_MAGIC " %4s %u %u", fourcc, &w, &h) != 3 ||
-	    vigil_pixfmt_from_name(fourcc, &r->fmt)) {
-		snprintf(err, errlen, "garbled VIGIL-RAW header '%s'", line);
-		return -EBADMSG;
-	}
-	r->width = w;
-	r->height = h;
-	r->raw_first = n + 1;
+	r->fmt = in.fmt;
+	r->width = in.width;
+	r->height = in.height;
+	r->raw_first = in.header_len;
 	return 0;
 }
 
@@ -113,9 +104,8 @@ int replay_open(const struct vigil_config *c, const char *path,
 		r->fps_num = in->fps_num;
 		r->fps_den = in->fps_den;
 	} else {
-		if (r->len >= strlen(RAW_MAGIC) &&
-		    !memcmp(r->map, RAW_MAGIC, strlen(RAW_MAGIC))) {
-			ret = parse_raw_header(r, err, errlen);
+		if (vigil_raw_is(r->map, r->len)) {
+			ret = parse_raw_header(r, path, err, errlen);
 			if (ret)
 				goto fail;
 		} else {

@@ -138,4 +138,23 @@ void vigil_score_scene(const struct vigil_scene *s, const uint32_t *starts,
 		       const uint32_t *ends, unsigned int n, unsigned int tail,
 		       unsigned int max_delay, struct vigil_score *out);
 
+/* ------------------------------------------------------------------ */
+/* VIGIL-RAW: "VIGIL-RAW <fourcc> <width> <height>\n", then raw frames   */
+
+struct vigil_raw_info {
+	enum vigil_pixfmt fmt;
+	unsigned int width, height;
+	size_t header_len;		/* bytes up to the first frame */
+	size_t frame_size;		/* bytes per frame */
+};
+
+/* Does @buf start like a VIGIL-RAW file? */
+bool vigil_raw_is(const void *buf, size_t len);
+/*
+ * Parse the header line of the VIGIL-RAW file at @buf. 0, or -EBADMSG /
+ * -EINVAL with a static message in *@why.
+ */
+int vigil_raw_header(const void *buf, size_t len, struct vigil_raw_info *info,
+		     const char **why);
+
 #endif /* VIGIL_INTERNAL_H */
