@@ -35,6 +35,7 @@ struct vbuf {
 	size_t len;
 	int dmabuf_fd;		/* DMABUF: the PRIME fd, else -1 */
 	uint32_t handle;	/* DMABUF: dumb buffer handle */
+	bool cpu_access;	/* DMABUF: between SYNC_START and SYNC_END */
 };
 
 struct v4l2src {
@@ -134,23 +135,56 @@ static int set_format(struct v4l2src *s, const struct vigil_config *c,
 	return 0;
 }
 
+/*
+ * The shape of a dumb buffer holding @need bytes. The capture driver
+ * writes the frame with its own stride from the start of the buffer, so
+ * only the size matters; but drivers limit a dumb buffer's width (a
+ * display's largest pitch, often 4096 or 8192 pixels), so 8-bit pixels one
+ * stride wide fail for 4K YUYV (7680 bytes). Rows of at most 1024 32-bit
+ * pixels (4 KiB) fit every driver.
+ */
+#define DUMB_ROW_PIXELS 1024u
+
+static int dumb_shape(size_t need, struct drm_mode_create_dumb *cd)
+{
+	const size_t row = DUMB_ROW_PIXELS * 4;
+	const size_t rows = (need + row - 1) / row;
+
+	if (!need || rows > UINT32_MAX)
+		return -EINVAL;
+	cd->bpp = 32;
+	cd->width = rows > 1 ? DUMB_ROW_PIXELS : (uint32_t)((need + 3) / 4);
+	cd->height = (uint32_t)rows;
+	return 0;
+}
+
 static int alloc_dmabuf(struct v4l2src *s, struct vbuf *b, char *err,
 			size_t errlen)
 {
-	struct drm_mode_create_dumb cd = {
-		.width = s->stride,
-		.height = (uint32_t)((s->sizeimage + s->stride - 1) / s->stride),
-		.bpp = 8,
-	};
+	struct drm_mode_create_dumb cd = { 0 };
+	size_t need = s->sizeimage;
 	int ret;
 
+	/* a driver may leave sizeimage (or bytesperline) at 0 */
+	if (!need && vigil_pixfmt_frame_size(s->fmt, s->width, s->height, &need))
+		need = 0;
+	if (dumb_shape(need, &cd)) {
+		snprintf(err, errlen, "no buffer size for %ux%u (sizeimage %zu)",
+			 s->width, s->height, s->sizeimage);
+		return -EINVAL;
+	}
 	if (drmIoctl(s->drm_fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd)) {
 		ret = -errno;
-		snprintf(err, errlen, "DRM_IOCTL_MODE_CREATE_DUMB: %s", strerror(-ret));
+		snprintf(err, errlen, "DRM_IOCTL_MODE_CREATE_DUMB (%ux%u, 32 bpp, for %zu bytes): %s",
+			 cd.width, cd.height, need, strerror(-ret));
 		return ret;
 	}
 	b->handle = cd.handle;
 	b->len = cd.size;
+	if (b->len < need) {
+		snprintf(err, errlen, "dumb buffer of %zu bytes, need %zu", b->len, need);
+		return -ENOMEM;
+	}
 	if (drmPrimeHandleToFD(s->drm_fd, cd.handle, DRM_CLOEXEC | DRM_RDWR,
 			       &b->dmabuf_fd)) {
 		ret = -errno;
@@ -389,8 +423,14 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		v4l2src_requeue(s, vb.index);
 		return -ENODATA;
 	}
-	if (s->io == VIGIL_IO_DMABUF)
-		dmabuf_sync(s, vb.index, DMA_BUF_SYNC_START);
+	if (s->io == VIGIL_IO_DMABUF) {
+		ret = dmabuf_sync(s, vb.index, DMA_BUF_SYNC_START);
+		if (ret) {
+			v4l2src_requeue(s, vb.index);
+			return ret;
+		}
+		s->bufs[vb.index].cpu_access = true;
+	}
 	ret = vigil_frame_view(f, s->fmt, s->width, s->height, s->stride,
 			       s->bufs[vb.index].map,
 			       vb.bytesused ? vb.bytesused : s->bufs[vb.index].len);
@@ -427,7 +467,11 @@ int v4l2src_requeue(struct v4l2src *s, unsigned int index)
 	};
 
 	if (s->io == VIGIL_IO_DMABUF) {
-		dmabuf_sync(s, index, DMA_BUF_SYNC_END);
+		/* END only after a START: not for a buffer given back unread */
+		if (s->bufs[index].cpu_access) {
+			dmabuf_sync(s, index, DMA_BUF_SYNC_END);
+			s->bufs[index].cpu_access = false;
+		}
 		vb.m.fd = s->bufs[index].dmabuf_fd;
 		vb.length = (uint32_t)s->bufs[index].len;
 	}
