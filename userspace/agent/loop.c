@@ -14,13 +14,20 @@
 
 #define RING_ENTRIES 32
 
-/* Every opcode vigild submits; anything else is refused by the kernel. */
+/*
+ * Every opcode vigild submits, and nothing else: the ring refuses the rest.
+ * (Timeouts are never removed or cancelled: they expire or the ring goes.)
+ */
 static const unsigned char allowed_ops[] = {
 	IORING_OP_POLL_ADD,
 	IORING_OP_POLL_REMOVE,
 	IORING_OP_TIMEOUT,
-	IORING_OP_TIMEOUT_REMOVE,
-	IORING_OP_ASYNC_CANCEL,
+};
+
+static const char *const op_names[] = {
+	[IORING_OP_POLL_ADD] = "opcode POLL_ADD",
+	[IORING_OP_POLL_REMOVE] = "opcode POLL_REMOVE",
+	[IORING_OP_TIMEOUT] = "opcode TIMEOUT",
 };
 
 /*
@@ -48,6 +55,7 @@ uint64_t mono_ns(void)
 int loop_init(struct loop *l, const char **what)
 {
 	struct io_uring_restriction res[sizeof(allowed_ops)];
+	struct io_uring_probe *probe;
 	int ret;
 
 	memset(l, 0, sizeof(*l));
@@ -55,6 +63,22 @@ int loop_init(struct loop *l, const char **what)
 	ret = io_uring_queue_init(RING_ENTRIES, &l->ring, IORING_SETUP_R_DISABLED);
 	if (ret)
 		return ret;
+	/* the kernel must support every opcode vigild will submit */
+	*what = "IORING_REGISTER_PROBE";
+	probe = io_uring_get_probe_ring(&l->ring);
+	if (!probe) {
+		ret = -ENOSYS;
+		goto fail;
+	}
+	for (size_t i = 0; i < sizeof(allowed_ops); i++) {
+		if (!io_uring_opcode_supported(probe, allowed_ops[i])) {
+			*what = op_names[allowed_ops[i]];
+			ret = -EOPNOTSUPP;
+			io_uring_free_probe(probe);
+			goto fail;
+		}
+	}
+	io_uring_free_probe(probe);
 	memset(res, 0, sizeof(res));
 	for (size_t i = 0; i < sizeof(allowed_ops); i++) {
 		res[i].opcode = IORING_RESTRICTION_SQE_OP;
@@ -94,7 +118,7 @@ static struct io_uring_sqe *get_sqe(struct loop *l)
 }
 
 int loop_poll_multishot(struct loop *l, int fd, unsigned int mask,
-			enum loop_tag tag)
+			uint64_t tag)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
 
@@ -105,21 +129,21 @@ int loop_poll_multishot(struct loop *l, int fd, unsigned int mask,
 	return 0;
 }
 
-int loop_poll_remove(struct loop *l, enum loop_tag tag)
+int loop_poll_remove(struct loop *l, uint64_t tag)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
 
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_poll_remove(sqe, tag);
-	io_uring_sqe_set_data64(sqe, TAG_CANCEL);
+	io_uring_sqe_set_data64(sqe, LOOP_TAG(0, TAG_CANCEL));
 	return 0;
 }
 
-int loop_timeout_abs(struct loop *l, uint64_t when, enum loop_tag tag)
+int loop_timeout_abs(struct loop *l, uint64_t when,
+		     struct __kernel_timespec *ts, uint64_t tag)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
-	struct __kernel_timespec *ts = &l->ts[tag];
 
 	if (!sqe)
 		return -EBUSY;

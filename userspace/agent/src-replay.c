@@ -16,8 +16,6 @@
 
 #include "vigild.h"
 
-#define RAW_MAGIC "VIGIL-RAW"
-
 struct replay {
 	const uint8_t *map;
 	size_t len;
@@ -32,28 +30,21 @@ struct replay {
 /* Give back the pages of frames already processed, every RELEASE_BYTES. */
 #define RELEASE_BYTES (8u << 20)
 
-static int parse_raw_header(struct replay *r, char *err, size_t errlen)
+static int parse_raw_header(struct replay *r, const char *path, char *err,
+			    size_t errlen)
 {
-	char line[128], fourcc[8];
-	const uint8_t *nl = memchr(r->map, '\n', r->len < 128 ? r->len : 128);
-	unsigned int w, h;
-	size_t n;
+	struct vigil_raw_info in;
+	const char *why;
+	const int ret = vigil_raw_header(r->map, r->len, &in, &why);
 
-	if (!nl) {
-		snprintf(err, errlen, "VIGIL-RAW header is not terminated");
-		return -EBADMSG;
+	if (ret) {
+		snprintf(err, errlen, "%s: %s", path, why);
+		return ret;
 	}
-	n = (size_t)(nl - r->map);
-	memcpy(line, r->map, n);
-	line[n] = '\0';
-	if (sscanf(line, RAW_MAGIC " %4s %u %u", fourcc, &w, &h) != 3 ||
-	    vigil_pixfmt_from_name(fourcc, &r->fmt)) {
-		snprintf(err, errlen, "garbled VIGIL-RAW header '%s'", line);
-		return -EBADMSG;
-	}
-	r->width = w;
-	r->height = h;
-	r->raw_first = n + 1;
+	r->fmt = in.fmt;
+	r->width = in.width;
+	r->height = in.height;
+	r->raw_first = in.header_len;
 	return 0;
 }
 
@@ -113,9 +104,8 @@ int replay_open(const struct vigil_config *c, const char *path,
 		r->fps_num = in->fps_num;
 		r->fps_den = in->fps_den;
 	} else {
-		if (r->len >= strlen(RAW_MAGIC) &&
-		    !memcmp(r->map, RAW_MAGIC, strlen(RAW_MAGIC))) {
-			ret = parse_raw_header(r, err, errlen);
+		if (vigil_raw_is(r->map, r->len)) {
+			ret = parse_raw_header(r, path, err, errlen);
 			if (ret)
 				goto fail;
 		} else {
@@ -285,3 +275,148 @@ void pir_script_free(struct pir_script *s)
 	free(s->ev);
 	memset(s, 0, sizeof(*s));
 }
+
+/* ---------------------------------------------------------------- */
+/* The replay source: frames at start + n / fps, PIR edges from the side
+ * file at their times, paced by a timeout (real time) or pumped (fast). */
+
+enum { REPLAY_TAG_FRAME = 1 };
+
+struct replay_source {
+	struct replay *r;
+	struct pir_script pir;
+	uint64_t base_ns;		/* time of frame 0 */
+	uint64_t interval_ns;
+	uint64_t loop_base_ns;		/* time of frame 0 of this pass */
+	uint64_t frames;		/* frames delivered */
+	struct __kernel_timespec ts;	/* the frame timer */
+};
+
+static int rsrc_open(struct source *s, const char *path, char *err,
+		     size_t errlen)
+{
+	const struct vigil_config *c = s->cfg;
+	struct replay_source *rs = calloc(1, sizeof(*rs));
+	unsigned int num, den;
+	int ret;
+
+	if (!rs)
+		return -ENOMEM;
+	s->priv = rs;
+	ret = replay_open(c, path, &rs->r, err, errlen);
+	if (ret)
+		return ret;
+	replay_geometry(rs->r, &s->width, &s->height, &num, &den);
+	if (!num || !den) {
+		snprintf(err, errlen, "%s: bad frame rate %u/%u", path, num, den);
+		return -EINVAL;
+	}
+	rs->interval_ns = (uint64_t)den * 1000000000ULL / num;
+	if (c->pir_events[0]) {
+		ret = pir_script_load(&rs->pir, c->pir_events, err, errlen);
+		if (ret)
+			return ret;
+		s->has_pir = true;
+	}
+	s->live = false;
+	s->fast = !c->realtime;
+	rs->base_ns = rs->loop_base_ns = mono_ns();
+	return 0;
+}
+
+/* Deliver the side-file PIR edges due up to @until. */
+static void rsrc_pir_until(struct source *s, uint64_t until)
+{
+	struct replay_source *rs = s->priv;
+
+	while (rs->pir.next < rs->pir.n) {
+		struct vigil_pir_event e = rs->pir.ev[rs->pir.next];
+
+		e.ts_ns += rs->loop_base_ns;
+		if (e.ts_ns > until)
+			break;
+		rs->pir.next++;
+		s->cb.pir(s->cb.arg, &e);
+	}
+}
+
+/* Deliver the next frame; returns 0, 1 at the end, or -errno. */
+static int rsrc_step(struct source *s)
+{
+	struct replay_source *rs = s->priv;
+	struct vigil_frame f;
+	char err[256];
+	int ret;
+
+	ret = replay_next(rs->r, &f, err, sizeof(err));
+	if (ret == -ENODATA && s->cfg->loop && rs->frames) {
+		rsrc_pir_until(s, UINT64_MAX);
+		replay_rewind(rs->r);
+		ret = replay_next(rs->r, &f, err, sizeof(err));
+		rs->loop_base_ns = rs->base_ns + (uint64_t)f.seq * rs->interval_ns;
+		rs->pir.next = 0;
+	}
+	if (ret == -ENODATA)
+		return 1;
+	if (ret) {
+		fprintf(stderr, "vigild: replay: %s\n", err);
+		return ret;
+	}
+	f.ts_ns = rs->base_ns + (uint64_t)f.seq * rs->interval_ns;
+	rsrc_pir_until(s, f.ts_ns);
+	rs->frames++;
+	return s->cb.frame(s->cb.arg, &f);
+}
+
+static int rsrc_schedule(struct source *s)
+{
+	struct replay_source *rs = s->priv;
+
+	return loop_timeout_abs(s->loop, rs->base_ns + rs->frames * rs->interval_ns,
+				&rs->ts, LOOP_TAG(s->id, REPLAY_TAG_FRAME));
+}
+
+static int rsrc_start(struct source *s)
+{
+	return s->fast ? 0 : rsrc_schedule(s);
+}
+
+static int rsrc_ready(struct source *s, unsigned int tag,
+		      const struct io_uring_cqe *cqe)
+{
+	int ret;
+
+	if (tag != REPLAY_TAG_FRAME)
+		return 0;
+	if (cqe->res != -ETIME && cqe->res < 0) {
+		fprintf(stderr, "vigild: replay: frame timer: %s\n",
+			strerror(-cqe->res));
+		return cqe->res;
+	}
+	ret = rsrc_step(s);
+	if (ret)
+		return ret;
+	return rsrc_schedule(s);
+}
+
+static void rsrc_close(struct source *s)
+{
+	struct replay_source *rs = s->priv;
+
+	if (!rs)
+		return;
+	replay_free(rs->r);
+	pir_script_free(&rs->pir);
+	free(rs);
+	s->priv = NULL;
+}
+
+const struct source_ops source_replay_ops = {
+	.name = "replay",
+	.prefix = "replay:",
+	.open = rsrc_open,
+	.start = rsrc_start,
+	.ready = rsrc_ready,
+	.pump = rsrc_step,
+	.close = rsrc_close,
+};

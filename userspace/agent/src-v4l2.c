@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,7 @@
 #include <vigil.h>
 #endif
 
+#include "mjpeg.h"
 #include "vigild.h"
 
 #define MAX_BUFFERS 32
@@ -34,18 +36,26 @@ struct vbuf {
 	size_t len;
 	int dmabuf_fd;		/* DMABUF: the PRIME fd, else -1 */
 	uint32_t handle;	/* DMABUF: dumb buffer handle */
+	bool cpu_access;	/* DMABUF: between SYNC_START and SYNC_END */
 };
 
 struct v4l2src {
 	int fd;
 	int drm_fd;
 	enum vigil_io io;
+	enum v4l2_buf_type type;	/* VIDEO_CAPTURE or VIDEO_CAPTURE_MPLANE */
+	unsigned int nplanes;		/* mplane: planes per buffer (luma: 0) */
 	enum vigil_pixfmt fmt;
+	struct mjpeg *mjpeg;		/* MJPEG: decoder to a luma plane */
+	unsigned long bad_jpeg;		/* MJPEG frames that did not decode */
 	unsigned int width, height, stride;
 	size_t sizeimage;
 	unsigned int nbufs;
 	bool streaming;
+	bool logged;			/* chosen format printed */
 	bool pir_events;		/* VIGIL_EVENT_PIR subscribed */
+	bool motion_events;		/* V4L2_EVENT_MOTION_DET subscribed */
+	bool ts_warned;			/* said once: not monotonic */
 	unsigned long ioctls;		/* for the syscalls-per-frame figure */
 	struct vbuf bufs[MAX_BUFFERS];
 };
@@ -69,7 +79,26 @@ static const struct {
 	{ V4L2_PIX_FMT_NV12, VIGIL_FMT_NV12 },
 	{ V4L2_PIX_FMT_YUV420, VIGIL_FMT_I420 },
 	{ V4L2_PIX_FMT_YUYV, VIGIL_FMT_YUYV },
+	{ V4L2_PIX_FMT_NV21, VIGIL_FMT_NV21 },
+	{ V4L2_PIX_FMT_YVU420, VIGIL_FMT_YV12 },
+	{ V4L2_PIX_FMT_UYVY, VIGIL_FMT_UYVY },
+	/* multiplanar: one memory plane per colour plane, luma in plane 0 */
+	{ V4L2_PIX_FMT_NV12M, VIGIL_FMT_NV12 },
+	{ V4L2_PIX_FMT_NV21M, VIGIL_FMT_NV21 },
+	{ V4L2_PIX_FMT_YUV420M, VIGIL_FMT_I420 },
+	{ V4L2_PIX_FMT_YVU420M, VIGIL_FMT_YV12 },
 };
+
+/* What the detector reads best first: a luma plane, then packed 4:2:2. */
+static const uint32_t preferred[] = {
+	V4L2_PIX_FMT_GREY, V4L2_PIX_FMT_NV12, V4L2_PIX_FMT_NV12M,
+	V4L2_PIX_FMT_NV21, V4L2_PIX_FMT_NV21M, V4L2_PIX_FMT_YUV420,
+	V4L2_PIX_FMT_YUV420M, V4L2_PIX_FMT_YVU420, V4L2_PIX_FMT_YVU420M,
+	V4L2_PIX_FMT_YUYV, V4L2_PIX_FMT_UYVY,
+	V4L2_PIX_FMT_MJPEG,	/* decoded (libturbojpeg): luma only, scaled */
+};
+
+#define MAX_ENUM_FMT 160	/* vivid alone lists 90 */
 
 static int fourcc_to_fmt(uint32_t fourcc, enum vigil_pixfmt *fmt)
 {
@@ -90,39 +119,180 @@ static uint32_t fmt_to_fourcc(enum vigil_pixfmt fmt)
 	return V4L2_PIX_FMT_GREY;
 }
 
-static int set_format(struct v4l2src *s, const struct vigil_config *c,
-		      char *err, size_t errlen)
+static void fourcc_str(uint32_t v, char out[5])
 {
-	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	for (int i = 0; i < 4; i++) {
+		const char ch = (char)((v >> (8 * i)) & 0xff);
+
+		out[i] = ch >= 32 && ch < 127 ? ch : '?';
+	}
+	out[4] = 0;
+}
+
+/* "GREY, NV12, ..." of @n fourccs. */
+static void fourcc_list(const uint32_t *v, unsigned int n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < n && o + 8 < len; i++) {
+		char f[5];
+
+		fourcc_str(v[i], f);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", f);
+	}
+	if (!n)
+		snprintf(buf, len, "nothing");
+}
+
+/*
+ * The capture format: the configured one if the device offers it, else
+ * (format = auto) the first of preferred[] that VIDIOC_ENUM_FMT lists.
+ * -ENOTSUP with the list of what the device offers when nothing fits.
+ */
+static int choose_format(struct v4l2src *s, const struct vigil_config *c,
+			 uint32_t *fourcc, char *err, size_t errlen)
+{
+	uint32_t offered[MAX_ENUM_FMT];
+	unsigned int n = 0;
+	char have[MAX_ENUM_FMT * 6 + 16], want[5];
+
+	for (; n < MAX_ENUM_FMT; n++) {
+		struct v4l2_fmtdesc d = { .index = n, .type = s->type };
+
+		if (xioctl(s, s->fd, VIDIOC_ENUM_FMT, &d))
+			break;
+		offered[n] = d.pixelformat;
+	}
+	fourcc_list(offered, n, have, sizeof(have));
+	if (!c->pixfmt_auto) {
+		enum vigil_pixfmt f;
+
+		/* the named layout: contiguous, or in separate planes (NV12M) */
+		*fourcc = fmt_to_fourcc(c->pixfmt);
+		for (unsigned int i = 0; i < n; i++) {
+			const bool planes = offered[i] != fmt_to_fourcc(c->pixfmt);
+
+			if (!fourcc_to_fmt(offered[i], &f) && f == c->pixfmt &&
+			    planes == c->pixfmt_planes) {
+				*fourcc = offered[i];
+				return 0;
+			}
+		}
+		fourcc_str(*fourcc, want);
+		snprintf(err, errlen, "format %s%s is not offered by the device (it offers %s); "
+			 "set format = auto to choose from those", want,
+			 c->pixfmt_planes ? " in separate planes" : "", have);
+		return -ENOTSUP;
+	}
+	for (size_t p = 0; p < sizeof(preferred) / sizeof(preferred[0]); p++) {
+		for (unsigned int i = 0; i < n; i++) {
+			if (offered[i] == preferred[p]) {
+				*fourcc = preferred[p];
+				return 0;
+			}
+		}
+	}
+	snprintf(err, errlen, "no usable pixel format: the device offers %s; vigild reads "
+		 "GREY, NV12, NV21, YU12, YV12 (also as NV12M, NV21M, YM12, YM21), YUYV, UYVY "
+		 "and MJPG",
+		 have);
+	return -ENOTSUP;
+}
+
+static int set_format(struct v4l2src *s, const struct vigil_config *c,
+		      const char *dev, char *err, size_t errlen)
+{
+	struct v4l2_format f = { .type = s->type };
+	const bool mp = s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	uint32_t fourcc, got;
+	char name[5];
 	int ret;
 
+	ret = choose_format(s, c, &fourcc, err, errlen);
+	if (ret)
+		return ret;
 	ret = xioctl(s, s->fd, VIDIOC_G_FMT, &f);
 	if (ret) {
 		snprintf(err, errlen, "VIDIOC_G_FMT: %s", strerror(-ret));
 		return ret;
 	}
-	if (c->width && c->height) {
-		f.fmt.pix.width = c->width;
-		f.fmt.pix.height = c->height;
+	if (mp) {
+		if (c->width && c->height) {
+			f.fmt.pix_mp.width = c->width;
+			f.fmt.pix_mp.height = c->height;
+		}
+		f.fmt.pix_mp.pixelformat = fourcc;
+		f.fmt.pix_mp.field = V4L2_FIELD_NONE;
+	} else {
+		if (c->width && c->height) {
+			f.fmt.pix.width = c->width;
+			f.fmt.pix.height = c->height;
+		}
+		f.fmt.pix.pixelformat = fourcc;
+		f.fmt.pix.field = V4L2_FIELD_NONE;
 	}
-	f.fmt.pix.pixelformat = fmt_to_fourcc(c->pixfmt);
-	f.fmt.pix.field = V4L2_FIELD_NONE;
 	ret = xioctl(s, s->fd, VIDIOC_S_FMT, &f);
 	if (ret) {
 		snprintf(err, errlen, "VIDIOC_S_FMT: %s", strerror(-ret));
 		return ret;
 	}
-	if (fourcc_to_fmt(f.fmt.pix.pixelformat, &s->fmt)) {
-		snprintf(err, errlen, "device offers pixel format %.4s, need GREY, NV12, YU12 or YUYV",
-			 (const char *)&f.fmt.pix.pixelformat);
-		return -EINVAL;
+	got = mp ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat;
+	fourcc_str(got, name);
+	if (got == V4L2_PIX_FMT_MJPEG)
+		s->fmt = VIGIL_FMT_GREY;	/* what the decoder gives */
+	else if (fourcc_to_fmt(got, &s->fmt)) {
+		snprintf(err, errlen, "the driver set pixel format %s when asked for a supported one",
+			 name);
+		return -ENOTSUP;
 	}
-	s->width = f.fmt.pix.width;
-	s->height = f.fmt.pix.height;
-	s->stride = f.fmt.pix.bytesperline;
-	s->sizeimage = f.fmt.pix.sizeimage;
+	if (mp) {
+		s->nplanes = f.fmt.pix_mp.num_planes;
+		if (s->nplanes < 1 || s->nplanes > VIDEO_MAX_PLANES) {
+			snprintf(err, errlen, "driver reports %u planes", s->nplanes);
+			return -EINVAL;
+		}
+		if (s->io == VIGIL_IO_DMABUF && s->nplanes > 1) {
+			snprintf(err, errlen, "io = dmabuf needs a single-plane format, %s has %u planes; "
+				 "use io = mmap", name, s->nplanes);
+			return -ENOTSUP;
+		}
+		s->width = f.fmt.pix_mp.width;
+		s->height = f.fmt.pix_mp.height;
+		s->stride = f.fmt.pix_mp.plane_fmt[0].bytesperline;
+		s->sizeimage = f.fmt.pix_mp.plane_fmt[0].sizeimage;
+	} else {
+		s->width = f.fmt.pix.width;
+		s->height = f.fmt.pix.height;
+		s->stride = f.fmt.pix.bytesperline;
+		s->sizeimage = f.fmt.pix.sizeimage;
+	}
+	if (got == V4L2_PIX_FMT_MJPEG) {
+		unsigned int denom;
+
+		ret = mjpeg_new(s->width, s->height, &s->mjpeg);
+		if (ret) {
+			snprintf(err, errlen, "MJPEG decoder for %ux%u: %s", s->width, s->height,
+				 strerror(-ret));
+			return ret;
+		}
+		mjpeg_size(s->mjpeg, &s->width, &s->height, &denom);
+		if (!s->logged)
+			fprintf(stderr, "vigild: %s: format MJPG %ux%u%s, decoded to luma at 1/%u: "
+				"%ux%u%s\n", dev, f.fmt.pix.width, f.fmt.pix.height,
+				mp ? ", multiplanar" : "", denom, s->width, s->height,
+				c->pixfmt_auto ? " (format = auto)" : "");
+		s->logged = true;
+	}
+	/* bytesperline 0 (an old driver): vigil_frame_view() takes it packed */
+	if (!s->logged) {
+		fprintf(stderr, "vigild: %s: format %s %ux%u, %u bytes per line%s%s\n", dev, name,
+			s->width, s->height, s->stride, mp ? ", multiplanar" : "",
+			c->pixfmt_auto ? " (format = auto)" : "");
+		s->logged = true;
+	}
 	if (c->fps) {
-		struct v4l2_streamparm p = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+		struct v4l2_streamparm p = { .type = s->type };
 
 		p.parm.capture.timeperframe.numerator = 1;
 		p.parm.capture.timeperframe.denominator = c->fps;
@@ -131,23 +301,86 @@ static int set_format(struct v4l2src *s, const struct vigil_config *c,
 	return 0;
 }
 
+/*
+ * The shape of a dumb buffer holding @need bytes. The capture driver
+ * writes the frame with its own stride from the start of the buffer, so
+ * only the size matters; but drivers limit a dumb buffer's width (a
+ * display's largest pitch, often 4096 or 8192 pixels), so 8-bit pixels one
+ * stride wide fail for 4K YUYV (7680 bytes). Rows of at most 1024 32-bit
+ * pixels (4 KiB) fit every driver.
+ */
+#define DUMB_ROW_PIXELS 1024u
+
+static int dumb_shape(size_t need, struct drm_mode_create_dumb *cd)
+{
+	const size_t row = DUMB_ROW_PIXELS * 4;
+	const size_t rows = (need + row - 1) / row;
+
+	if (!need || rows > UINT32_MAX)
+		return -EINVAL;
+	cd->bpp = 32;
+	cd->width = rows > 1 ? DUMB_ROW_PIXELS : (uint32_t)((need + 3) / 4);
+	cd->height = (uint32_t)rows;
+	return 0;
+}
+
+/* A v4l2_buffer for buffer @index; mplane: @planes holds s->nplanes. */
+static void init_vb(const struct v4l2src *s, struct v4l2_buffer *vb,
+		    struct v4l2_plane *planes, unsigned int index)
+{
+	memset(vb, 0, sizeof(*vb));
+	vb->index = index;
+	vb->type = s->type;
+	vb->memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
+	if (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
+		memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
+		vb->m.planes = planes;
+		vb->length = s->nplanes;
+	}
+}
+
+/* DMABUF import of buffer @index (plane 0 for mplane: single plane only). */
+static void set_dmabuf(const struct v4l2src *s, struct v4l2_buffer *vb,
+		       unsigned int index)
+{
+	const struct vbuf *b = &s->bufs[index];
+
+	if (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
+		vb->m.planes[0].m.fd = b->dmabuf_fd;
+		vb->m.planes[0].length = (uint32_t)b->len;
+	} else {
+		vb->m.fd = b->dmabuf_fd;
+		vb->length = (uint32_t)b->len;
+	}
+}
+
 static int alloc_dmabuf(struct v4l2src *s, struct vbuf *b, char *err,
 			size_t errlen)
 {
-	struct drm_mode_create_dumb cd = {
-		.width = s->stride,
-		.height = (uint32_t)((s->sizeimage + s->stride - 1) / s->stride),
-		.bpp = 8,
-	};
+	struct drm_mode_create_dumb cd = { 0 };
+	size_t need = s->sizeimage;
 	int ret;
 
+	/* a driver may leave sizeimage (or bytesperline) at 0 */
+	if (!need && vigil_pixfmt_frame_size(s->fmt, s->width, s->height, &need))
+		need = 0;
+	if (dumb_shape(need, &cd)) {
+		snprintf(err, errlen, "no buffer size for %ux%u (sizeimage %zu)",
+			 s->width, s->height, s->sizeimage);
+		return -EINVAL;
+	}
 	if (drmIoctl(s->drm_fd, DRM_IOCTL_MODE_CREATE_DUMB, &cd)) {
 		ret = -errno;
-		snprintf(err, errlen, "DRM_IOCTL_MODE_CREATE_DUMB: %s", strerror(-ret));
+		snprintf(err, errlen, "DRM_IOCTL_MODE_CREATE_DUMB (%ux%u, 32 bpp, for %zu bytes): %s",
+			 cd.width, cd.height, need, strerror(-ret));
 		return ret;
 	}
 	b->handle = cd.handle;
 	b->len = cd.size;
+	if (b->len < need) {
+		snprintf(err, errlen, "dumb buffer of %zu bytes, need %zu", b->len, need);
+		return -ENOMEM;
+	}
 	if (drmPrimeHandleToFD(s->drm_fd, cd.handle, DRM_CLOEXEC | DRM_RDWR,
 			       &b->dmabuf_fd)) {
 		ret = -errno;
@@ -169,7 +402,7 @@ static int setup_buffers(struct v4l2src *s, const struct vigil_config *c,
 {
 	struct v4l2_requestbuffers rb = {
 		.count = c->buffers,
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.type = s->type,
 		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
 	};
 	int ret;
@@ -187,27 +420,27 @@ static int setup_buffers(struct v4l2src *s, const struct vigil_config *c,
 	s->nbufs = rb.count;
 	for (unsigned int i = 0; i < s->nbufs; i++) {
 		struct vbuf *b = &s->bufs[i];
-		struct v4l2_buffer vb = {
-			.index = i,
-			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-			.memory = rb.memory,
-		};
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer vb;
 
+		init_vb(s, &vb, planes, i);
 		if (s->io == VIGIL_IO_DMABUF) {
 			ret = alloc_dmabuf(s, b, err, errlen);
 			if (ret)
 				return ret;
-			vb.m.fd = b->dmabuf_fd;
-			vb.length = (uint32_t)b->len;
+			set_dmabuf(s, &vb, i);
 		} else {
+			const bool mp = s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+
 			ret = xioctl(s, s->fd, VIDIOC_QUERYBUF, &vb);
 			if (ret) {
 				snprintf(err, errlen, "VIDIOC_QUERYBUF: %s", strerror(-ret));
 				return ret;
 			}
-			b->len = vb.length;
-			b->map = mmap(NULL, vb.length, PROT_READ, MAP_SHARED, s->fd,
-				      vb.m.offset);
+			/* only the luma is read: mplane maps plane 0 alone */
+			b->len = mp ? planes[0].length : vb.length;
+			b->map = mmap(NULL, b->len, PROT_READ, MAP_SHARED, s->fd,
+				      mp ? planes[0].m.mem_offset : vb.m.offset);
 			if (b->map == MAP_FAILED) {
 				ret = -errno;
 				b->map = NULL;
@@ -230,7 +463,7 @@ static void subscribe(struct v4l2src *s)
 	struct v4l2_event_subscription sub = { .type = V4L2_EVENT_MOTION_DET };
 
 	/* optional: a device without a PIR simply has none */
-	xioctl(s, s->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
+	s->motion_events = !xioctl(s, s->fd, VIDIOC_SUBSCRIBE_EVENT, &sub);
 #ifdef VIGIL_EVENT_PIR
 	memset(&sub, 0, sizeof(sub));
 	sub.type = VIGIL_EVENT_PIR;
@@ -242,7 +475,6 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 		 struct v4l2src **out, char *err, size_t errlen)
 {
 	struct v4l2_capability cap = { 0 };
-	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	struct v4l2src *s;
 	uint32_t caps;
 	int ret;
@@ -267,11 +499,15 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 		goto fail;
 	}
 	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
-	if (!(caps & V4L2_CAP_VIDEO_CAPTURE) || !(caps & V4L2_CAP_STREAMING)) {
+	if (!(caps & (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)) ||
+	    !(caps & V4L2_CAP_STREAMING)) {
 		ret = -ENODEV;
-		snprintf(err, errlen, "%s: not a single-planar streaming capture device", dev);
+		snprintf(err, errlen, "%s: not a streaming video capture device", dev);
 		goto fail;
 	}
+	/* ISP and CSI receivers often offer only the multiplanar API */
+	s->type = caps & V4L2_CAP_VIDEO_CAPTURE ? V4L2_BUF_TYPE_VIDEO_CAPTURE :
+		  V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
 	if (s->io == VIGIL_IO_DMABUF) {
 		s->drm_fd = open(c->drm_device, O_RDWR | O_CLOEXEC);
 		if (s->drm_fd < 0) {
@@ -281,15 +517,20 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 			goto fail;
 		}
 	}
-	ret = set_format(s, c, err, errlen);
+	ret = set_format(s, c, dev, err, errlen);
 	if (ret)
 		goto fail;
 	ret = setup_buffers(s, c, err, errlen);
 	if (ret)
 		goto fail;
 	subscribe(s);
-	ret = xioctl(s, s->fd, VIDIOC_STREAMON, &type);
-	if (ret) {
+	ret = xioctl(s, s->fd, VIDIOC_STREAMON, &s->type);
+	if (ret == -EPIPE) {
+		snprintf(err, errlen, "%s: VIDIOC_STREAMON: %s: the media pipeline feeding this "
+			 "node is not configured (links or formats of its subdevices); set it up "
+			 "with media-ctl (see userspace/README.md)", dev, strerror(-ret));
+		goto fail;
+	} else if (ret) {
 		snprintf(err, errlen, "VIDIOC_STREAMON: %s", strerror(-ret));
 		goto fail;
 	}
@@ -303,12 +544,10 @@ fail:
 
 void v4l2src_free(struct v4l2src *s)
 {
-	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-
 	if (!s)
 		return;
 	if (s->streaming)
-		xioctl(s, s->fd, VIDIOC_STREAMOFF, &type);
+		xioctl(s, s->fd, VIDIOC_STREAMOFF, &s->type);
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++) {
 		struct vbuf *b = &s->bufs[i];
 
@@ -324,7 +563,7 @@ void v4l2src_free(struct v4l2src *s)
 	}
 	if (s->fd >= 0) {
 		struct v4l2_requestbuffers rb = {
-			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.type = s->type,
 			.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
 		};
 
@@ -334,6 +573,7 @@ void v4l2src_free(struct v4l2src *s)
 	}
 	if (s->drm_fd >= 0)
 		close(s->drm_fd);
+	mjpeg_free(s->mjpeg);
 	free(s);
 }
 
@@ -347,6 +587,11 @@ void v4l2src_geometry(const struct v4l2src *s, unsigned int *w,
 {
 	*w = s->width;
 	*h = s->height;
+}
+
+bool v4l2src_has_pir(const struct v4l2src *s)
+{
+	return s->pir_events || s->motion_events;
 }
 
 unsigned long v4l2src_ioctls(const struct v4l2src *s)
@@ -364,12 +609,12 @@ static int dmabuf_sync(struct v4l2src *s, unsigned int index, uint64_t flags)
 int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		    unsigned int *index)
 {
-	struct v4l2_buffer vb = {
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
-	};
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer vb;
+	uint32_t used;
 	int ret;
 
+	init_vb(s, &vb, planes, 0);
 	ret = xioctl(s, s->fd, VIDIOC_DQBUF, &vb);
 	if (ret)
 		return ret;
@@ -379,35 +624,75 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 	if (vb.flags & V4L2_BUF_FLAG_ERROR) {
 		/* corrupted frame: give it back, report nothing */
 		v4l2src_requeue(s, vb.index);
-		return -EAGAIN;
+		return -ENODATA;
 	}
-	if (s->io == VIGIL_IO_DMABUF)
-		dmabuf_sync(s, vb.index, DMA_BUF_SYNC_START);
-	ret = vigil_frame_view(f, s->fmt, s->width, s->height, s->stride,
-			       s->bufs[vb.index].map,
-			       vb.bytesused ? vb.bytesused : s->bufs[vb.index].len);
+	if (s->io == VIGIL_IO_DMABUF) {
+		ret = dmabuf_sync(s, vb.index, DMA_BUF_SYNC_START);
+		if (ret) {
+			v4l2src_requeue(s, vb.index);
+			return ret;
+		}
+		s->bufs[vb.index].cpu_access = true;
+	}
+	used = s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
+	       planes[0].bytesused - planes[0].data_offset : vb.bytesused;
+	if (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE &&
+	    planes[0].data_offset >= planes[0].bytesused)
+		used = 0;
+	if (s->mjpeg) {
+		/* a corrupt image (a USB hiccup) is dropped, as an error buffer */
+		ret = mjpeg_decode(s->mjpeg, (const uint8_t *)s->bufs[vb.index].map +
+				   (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
+				    planes[0].data_offset : 0), used, f);
+		if (ret && s->bad_jpeg++ == 0)
+			fprintf(stderr, "vigild: MJPEG frame %u dropped: %s (reported once)\n",
+				vb.sequence, mjpeg_error(s->mjpeg));
+		if (ret)
+			ret = -EMSGSIZE;
+	} else {
+		ret = vigil_frame_view(f, s->fmt, s->width, s->height, s->stride,
+				       (const uint8_t *)s->bufs[vb.index].map +
+				       (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
+					planes[0].data_offset : 0),
+				       used ? used : s->bufs[vb.index].len);
+	}
 	if (ret) {
 		v4l2src_requeue(s, vb.index);
-		return ret == -EMSGSIZE ? -EAGAIN : ret;
+		return ret == -EMSGSIZE ? -ENODATA : ret;
 	}
 	f->seq = vb.sequence;
 	f->ts_ns = (uint64_t)vb.timestamp.tv_sec * 1000000000ULL +
 		   (uint64_t)vb.timestamp.tv_usec * 1000ULL;
+	/*
+	 * Only CLOCK_MONOTONIC timestamps can be set beside PIR times; any
+	 * other clock (unknown, copied from an output) is replaced by the
+	 * time vigild received the frame.
+	 */
+	if ((vb.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK) !=
+	    V4L2_BUF_FLAG_TIMESTAMP_MONOTONIC) {
+		if (!s->ts_warned) {
+			fprintf(stderr, "vigild: buffer timestamps are not CLOCK_MONOTONIC (flags 0x%x): using the time of reception\n",
+				vb.flags & V4L2_BUF_FLAG_TIMESTAMP_MASK);
+			s->ts_warned = true;
+		}
+		f->ts_ns = mono_ns();
+	}
 	return 0;
 }
 
 int v4l2src_requeue(struct v4l2src *s, unsigned int index)
 {
-	struct v4l2_buffer vb = {
-		.index = index,
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
-	};
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer vb;
 
+	init_vb(s, &vb, planes, index);
 	if (s->io == VIGIL_IO_DMABUF) {
-		dmabuf_sync(s, index, DMA_BUF_SYNC_END);
-		vb.m.fd = s->bufs[index].dmabuf_fd;
-		vb.length = (uint32_t)s->bufs[index].len;
+		/* END only after a START: not for a buffer given back unread */
+		if (s->bufs[index].cpu_access) {
+			dmabuf_sync(s, index, DMA_BUF_SYNC_END);
+			s->bufs[index].cpu_access = false;
+		}
+		set_dmabuf(s, &vb, index);
 	}
 	return xioctl(s, s->fd, VIDIOC_QBUF, &vb);
 }
@@ -453,3 +738,238 @@ int v4l2src_events(struct v4l2src *s, struct vigil_pir_event *pir,
 	} while (ev.pending);
 	return 0;
 }
+
+/* ---------------------------------------------------------------- */
+/* The V4L2 source: one multishot poll on the device (POLLIN a buffer is
+ * done, POLLPRI an event), reconnection with backoff after device loss. */
+
+#define RECONNECT_MAX_MS 30000
+#define MAX_PIR_BATCH 64
+
+enum { V4L2_TAG_VIDEO = 1, V4L2_TAG_RECONNECT };
+
+struct v4l2_source {
+	struct v4l2src *v;
+	const char *dev;
+	bool armed;			/* the multishot poll is in place */
+	unsigned int reconnect_ms;	/* current backoff, 0: connected */
+	unsigned long ioctls;		/* of closed devices, for --stats */
+	struct __kernel_timespec ts;	/* the reconnect timer */
+};
+
+static int vsrc_open(struct source *s, const char *dev, char *err,
+		     size_t errlen)
+{
+	struct v4l2_source *vs = calloc(1, sizeof(*vs));
+	int ret;
+
+	if (!vs)
+		return -ENOMEM;
+	s->priv = vs;
+	vs->dev = dev;
+	ret = v4l2src_open(s->cfg, dev, &vs->v, err, errlen);
+	if (ret)
+		return ret;
+	v4l2src_geometry(vs->v, &s->width, &s->height);
+	s->has_pir = v4l2src_has_pir(vs->v);
+	s->live = true;
+	s->fast = false;
+	return 0;
+}
+
+static int vsrc_start(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+	const int ret = loop_poll_multishot(s->loop, v4l2src_fd(vs->v),
+					    POLLIN | POLLPRI,
+					    LOOP_TAG(s->id, V4L2_TAG_VIDEO));
+
+	vs->armed = !ret;
+	return ret;
+}
+
+static void vsrc_stop(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	if (vs && vs->armed) {
+		loop_poll_remove(s->loop, LOOP_TAG(s->id, V4L2_TAG_VIDEO));
+		loop_submit_wait(s->loop, 0);
+		vs->armed = false;
+	}
+}
+
+static void vsrc_release(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	vsrc_stop(s);
+	if (vs->v)
+		vs->ioctls += v4l2src_ioctls(vs->v);
+	v4l2src_free(vs->v);
+	vs->v = NULL;
+}
+
+/* Try again later, doubling the wait up to RECONNECT_MAX_MS. */
+static int schedule_reconnect(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	vs->reconnect_ms = vs->reconnect_ms ? vs->reconnect_ms * 2 :
+			   s->cfg->reconnect_ms;
+	if (vs->reconnect_ms > RECONNECT_MAX_MS)
+		vs->reconnect_ms = RECONNECT_MAX_MS;
+	fprintf(stderr, "vigild: retrying in %u ms\n", vs->reconnect_ms);
+	return loop_timeout_abs(s->loop, mono_ns() + vs->reconnect_ms * 1000000ULL,
+				&vs->ts, LOOP_TAG(s->id, V4L2_TAG_RECONNECT));
+}
+
+/* The device went away: reconnect with backoff, or stop (-ENODEV). */
+static int device_lost(struct source *s, int err)
+{
+	struct v4l2_source *vs = s->priv;
+
+	fprintf(stderr, "vigild: %s: device lost: %s\n", vs->dev, strerror(-err));
+	vsrc_release(s);
+	s->cb.restart(s->cb.arg, true, mono_ns());
+	if (!s->cfg->reconnect_ms)
+		return -ENODEV;
+	return schedule_reconnect(s);
+}
+
+static int reconnect(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+	char err[512];
+
+	if (v4l2src_open(s->cfg, vs->dev, &vs->v, err, sizeof(err))) {
+		fprintf(stderr, "vigild: %s\n", err);
+		return schedule_reconnect(s);
+	}
+	v4l2src_geometry(vs->v, &s->width, &s->height);
+	s->cb.restart(s->cb.arg, false, mono_ns());
+	fprintf(stderr, "vigild: %s: reconnected\n", vs->dev);
+	vs->reconnect_ms = 0;
+	return vsrc_start(s);
+}
+
+/* Dequeue, deliver in place, requeue: until no buffer is done. */
+static int video_frames(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	for (;;) {
+		struct vigil_frame f;
+		unsigned int index;
+		int ret;
+
+		ret = v4l2src_dequeue(vs->v, &f, &index);
+		if (ret == -EAGAIN)
+			return 0;
+		if (ret == -ENODATA)	/* a bad buffer, given back */
+			continue;
+		if (ret)
+			return ret;
+		ret = s->cb.frame(s->cb.arg, &f);
+		if (ret)
+			return ret;
+		ret = v4l2src_requeue(vs->v, index);
+		if (ret)
+			return ret;
+	}
+}
+
+static int video_ready(struct source *s, const struct io_uring_cqe *cqe)
+{
+	struct v4l2_source *vs = s->priv;
+	int ret = 0;
+
+	/* the last word of a poll removed with a lost device: not ours */
+	if (cqe->res == -ECANCELED || !vs->v)
+		return 0;
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		vs->armed = false;
+	if (cqe->res < 0)
+		return device_lost(s, cqe->res);
+	if (cqe->res & POLLPRI) {
+		struct vigil_pir_event pir[MAX_PIR_BATCH];
+		unsigned int n;
+
+		ret = v4l2src_events(vs->v, pir, MAX_PIR_BATCH, &n);
+		for (unsigned int i = 0; !ret && i < n; i++)
+			s->cb.pir(s->cb.arg, &pir[i]);
+	}
+	/*
+	 * Every buffer that is done, until DQBUF says EAGAIN: a multishot
+	 * poll merges the wakeups that arrive before vigild runs into one
+	 * completion, so one DQBUF per completion would leave buffers done
+	 * in the queue for good (latency up to nbufs - 1 frames).
+	 */
+	if (!ret && (cqe->res & (POLLIN | POLLERR)))
+		ret = video_frames(s);
+	if (!ret && (cqe->res & (POLLERR | POLLHUP)) && !(cqe->res & POLLIN))
+		ret = -EIO;
+	if (ret)
+		return device_lost(s, ret);
+	return vs->armed ? 0 : vsrc_start(s);
+}
+
+static int vsrc_ready(struct source *s, unsigned int tag,
+		      const struct io_uring_cqe *cqe)
+{
+	switch (tag) {
+	case V4L2_TAG_VIDEO:
+		return video_ready(s, cqe);
+	case V4L2_TAG_RECONNECT:
+		if (cqe->res != -ETIME && cqe->res < 0) {
+			fprintf(stderr, "vigild: reconnect timer: %s\n",
+				strerror(-cqe->res));
+			return cqe->res;
+		}
+		return reconnect(s);
+	}
+	return 0;
+}
+
+/*
+ * If no frame came since the last tick, drain the queue in case wakeups
+ * were coalesced (no cost while frames flow).
+ */
+static int vsrc_tick(struct source *s, uint64_t now_ns, bool idle)
+{
+	struct v4l2_source *vs = s->priv;
+
+	if (!vs->v || !idle)
+		return 0;
+	return video_frames(s) ? device_lost(s, -EIO) : 0;
+}
+
+static void vsrc_close(struct source *s)
+{
+	struct v4l2_source *vs = s->priv;
+
+	if (!vs)
+		return;
+	vsrc_release(s);
+	free(vs);
+	s->priv = NULL;
+}
+
+static unsigned long vsrc_syscalls(const struct source *s)
+{
+	const struct v4l2_source *vs = s->priv;
+
+	return vs->ioctls + (vs->v ? v4l2src_ioctls(vs->v) : 0);
+}
+
+const struct source_ops source_v4l2_ops = {
+	.name = "v4l2",
+	.prefix = "v4l2:",
+	.open = vsrc_open,
+	.start = vsrc_start,
+	.ready = vsrc_ready,
+	.tick = vsrc_tick,
+	.stop = vsrc_stop,
+	.close = vsrc_close,
+	.syscalls = vsrc_syscalls,
+};

@@ -1,29 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* vigild internals: the io_uring loop, sources, sd_notify. */
+/*
+ * vigild internals: the io_uring loop, the source and sink interfaces,
+ * sd_notify, the command line.
+ */
 #ifndef VIGILD_H
 #define VIGILD_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <liburing.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
+
+/* Exit statuses (documented in README.md, used by vigild.service). */
+#define VIGILD_EXIT_OK		0	/* SIGTERM/SIGINT, end of a replay */
+#define VIGILD_EXIT_RUNTIME	1	/* device, file, io_uring, event log */
+#define VIGILD_EXIT_CONFIG	2	/* usage or configuration error */
+#define VIGILD_EXIT_UNSUPPORTED	3	/* the hardware cannot do what the
+					 * configuration asks (no PIR source
+					 * for pir-and-video, no usable format):
+					 * restarting will not help */
 
 /* ---- loop.c: one restricted io_uring for the whole process ---- */
 
+/*
+ * Every submission carries a 64-bit tag: the owner (0 the daemon, else a
+ * source id) in the high half, the owner's own tag in the low half.
+ */
+#define LOOP_TAG(owner, tag)	(((uint64_t)(owner) << 32) | (uint32_t)(tag))
+#define LOOP_TAG_OWNER(data)	((unsigned int)((data) >> 32))
+#define LOOP_TAG_LOCAL(data)	((unsigned int)(data))
+
+/* The daemon's own tags (owner 0). */
 enum loop_tag {
 	TAG_SIGNAL = 1,		/* multishot poll on the signalfd */
-	TAG_VIDEO,		/* multishot poll on the V4L2 fd */
-	TAG_FRAME_TIMER,	/* replay: next frame is due */
 	TAG_TICK,		/* periodic: fusion clock, watchdog, rescue */
-	TAG_RECONNECT,		/* v4l2: retry after device loss */
-	TAG_CANCEL,
+	TAG_CANCEL,		/* completion of a POLL_REMOVE */
 };
 
 struct loop {
 	struct io_uring ring;
-	struct __kernel_timespec ts[8];	/* timeouts in flight, by tag */
 	unsigned long enters;		/* io_uring_enter calls (stats) */
 };
 
@@ -31,10 +50,14 @@ struct loop {
 int loop_init(struct loop *l, const char **what);
 void loop_exit(struct loop *l);
 int loop_poll_multishot(struct loop *l, int fd, unsigned int mask,
-			enum loop_tag tag);
-int loop_poll_remove(struct loop *l, enum loop_tag tag);
-/* Absolute CLOCK_MONOTONIC timeout completing with @tag. */
-int loop_timeout_abs(struct loop *l, uint64_t mono_ns, enum loop_tag tag);
+			uint64_t tag);
+int loop_poll_remove(struct loop *l, uint64_t tag);
+/*
+ * Absolute CLOCK_MONOTONIC timeout completing with @tag. @ts is the
+ * caller's storage; it must stay valid until the next submission.
+ */
+int loop_timeout_abs(struct loop *l, uint64_t mono_ns,
+		     struct __kernel_timespec *ts, uint64_t tag);
 /* Submit pending SQEs and wait for at least @wait_nr completions. */
 int loop_submit_wait(struct loop *l, unsigned int wait_nr);
 
@@ -50,6 +73,100 @@ struct notifier {
 int notify_open(struct notifier *n);
 int notify_send(const struct notifier *n, const char *msg);
 void notify_close(struct notifier *n);
+
+/* ---- sources: where frames and PIR edges come from ---- */
+
+struct source;
+
+/* What a source hands to the daemon. */
+struct source_cb {
+	/* A frame, viewed in place: valid during the call only. 0 or -errno. */
+	int (*frame)(void *arg, const struct vigil_frame *f);
+	/* A PIR edge (CLOCK_MONOTONIC time). */
+	void (*pir)(void *arg, const struct vigil_pir_event *e);
+	/* The stream broke (@lost, at @now_ns) or started again (!@lost). */
+	void (*restart)(void *arg, bool lost, uint64_t now_ns);
+	void *arg;
+};
+
+struct source_ops {
+	const char *name;	/* "v4l2", "replay" */
+	const char *prefix;	/* in the source string: "v4l2:", "replay:" */
+	/* Acquire what @arg names; sets width/height, has_pir, live, fast. */
+	int (*open)(struct source *s, const char *arg, char *err,
+		    size_t errlen);
+	/* Arm the source's polls and timers on the loop. */
+	int (*start)(struct source *s);
+	/*
+	 * A completion of one of the source's tags: take everything that is
+	 * ready (every queued frame, every pending event) and deliver it.
+	 * Returns 0, 1 at the end of the stream, or -errno (the source has
+	 * printed why; vigild stops with status 1).
+	 */
+	int (*ready)(struct source *s, unsigned int tag,
+		     const struct io_uring_cqe *cqe);
+	/* fast sources only: produce one frame without waiting (as ready) */
+	int (*pump)(struct source *s);
+	/* optional: the daemon's periodic tick (@idle: no frame since last) */
+	int (*tick)(struct source *s, uint64_t now_ns, bool idle);
+	/* Disarm (poll removal); the loop is still running. */
+	void (*stop)(struct source *s);
+	/* Release everything open() acquired. */
+	void (*close)(struct source *s);
+	/* optional: system calls besides io_uring_enter, for --stats */
+	unsigned long (*syscalls)(const struct source *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	const struct vigil_config *cfg;
+	struct loop *loop;
+	unsigned int id;		/* owner in LOOP_TAG(), >= 1 */
+	struct source_cb cb;
+	/* set by open() */
+	unsigned int width, height;
+	bool live;			/* real time: the tick drives fusion */
+	bool fast;			/* pump() as fast as possible */
+	bool has_pir;			/* may deliver PIR edges */
+	void *priv;
+};
+
+extern const struct source_ops source_v4l2_ops;
+extern const struct source_ops source_replay_ops;
+/* src-pir-gpio.c: PIR edges only, from the [pir] gpiochip line */
+extern const struct source_ops source_pir_gpio_ops;
+
+/*
+ * Pick the source type from @spec ("v4l2:DEV", "/dev/...", "replay:FILE")
+ * and open it. -EINVAL with a message for an unknown type.
+ */
+int source_open(struct source *s, const char *spec, char *err,
+		size_t errlen);
+void source_close(struct source *s);
+
+/* ---- sinks: where events go ---- */
+
+struct sink;
+
+struct sink_ops {
+	const char *name;
+	int (*open)(struct sink *k, char *err, size_t errlen);
+	/* One event. 0 or -errno (the write failed: vigild stops, status 1). */
+	int (*event)(struct sink *k, const struct vigil_event *ev);
+	/* SIGHUP: reopen files (logrotate). 0 or -errno with @err. */
+	int (*reopen)(struct sink *k, char *err, size_t errlen);
+	/* Flush and release. 0 or -errno (a write that failed late). */
+	int (*close)(struct sink *k);
+};
+
+struct sink {
+	const struct sink_ops *ops;
+	const struct vigil_config *cfg;
+	void *priv;
+};
+
+/* sink-events.c: JSON lines to a file (appended) or stdout */
+extern const struct sink_ops sink_events_ops;
 
 /* ---- src-replay.c: Y4M / VIGIL-RAW / raw file, mapped ---- */
 
@@ -85,7 +202,12 @@ void v4l2src_free(struct v4l2src *s);
 int v4l2src_fd(const struct v4l2src *s);
 void v4l2src_geometry(const struct v4l2src *s, unsigned int *w,
 		      unsigned int *h);
-/* Dequeue one filled buffer: 0 with @f viewing it in place, -EAGAIN. */
+/* Does the device deliver PIR edges (VIGIL_EVENT_PIR or MOTION_DET)? */
+bool v4l2src_has_pir(const struct v4l2src *s);
+/*
+ * Dequeue one filled buffer: 0 with @f viewing it in place, -EAGAIN when
+ * none is done, -ENODATA for a bad buffer (requeued: try the next).
+ */
 int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		    unsigned int *index);
 int v4l2src_requeue(struct v4l2src *s, unsigned int index);
@@ -96,5 +218,22 @@ int v4l2src_requeue(struct v4l2src *s, unsigned int index);
 int v4l2src_events(struct v4l2src *s, struct vigil_pir_event *pir,
 		   unsigned int max, unsigned int *npir);
 unsigned long v4l2src_ioctls(const struct v4l2src *s);
+
+/* ---- options.c: the command line over the configuration ---- */
+
+struct options {
+	const char *config;		/* -c */
+	const char *trace;		/* --trace */
+	bool stats;
+	bool check;			/* --check-config */
+};
+
+/*
+ * Load the configuration file named on the command line, then apply every
+ * other flag over it. Returns -1 to go on, or an exit status (0 for
+ * --help/--version, VIGILD_EXIT_CONFIG for errors, with a message).
+ */
+int options_parse(int argc, char **argv, struct vigil_config *c,
+		  struct options *o);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "fuzz.h"
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 const char *const fuzz_corpus[] = {
 	"userspace/vigild.conf.example", "userspace/fuzz/corpus/config",

@@ -10,8 +10,10 @@
 
 #include "fuzz.h"
 #include "libvigil.h"
+#include "vigil-internal.h"
 
-const char *const fuzz_corpus[] = { "tests/scenarios", NULL };
+const char *const fuzz_corpus[] = { "tests/scenarios",
+				     "userspace/fuzz/corpus/scene", NULL };
 
 const struct fuzz_seed fuzz_seeds[] = { { NULL, 0 } };
 

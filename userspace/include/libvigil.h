@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * libvigil: the pure parts of vigild — frame formats, the Y4M reader and
- * writer, the motion detector, PIR/video fusion, event formatting, the
- * configuration and the synthetic scene generator used by the tests.
+ * writer, the motion detector, PIR/video fusion and event formatting.
  *
  * Conventions: functions return 0 (or a non-negative count) on success and
  * -errno on failure; objects with state are opaque and come in _new/_free
  * pairs; the library never exits, never prints and does no I/O policy.
+ * Build against it with `pkg-config --cflags --libs libvigil`.
  */
 #ifndef LIBVIGIL_H
 #define LIBVIGIL_H
@@ -19,6 +19,27 @@
 extern "C" {
 #endif
 
+/* The version of this header; vigil_version() gives the library's. */
+#define VIGIL_VERSION_MAJOR 0
+#define VIGIL_VERSION_MINOR 2
+#define VIGIL_VERSION_PATCH 0
+#define VIGIL_VERSION_NUMBER(major, minor, patch) \
+	((major) * 10000 + (minor) * 100 + (patch))
+#define VIGIL_VERSION VIGIL_VERSION_NUMBER(VIGIL_VERSION_MAJOR, \
+	VIGIL_VERSION_MINOR, VIGIL_VERSION_PATCH)
+
+/* Symbols of the shared library's API (the rest is hidden). */
+#if defined(VIGIL_BUILDING_LIBRARY) && defined(__GNUC__)
+#define VIGIL_API __attribute__((visibility("default")))
+#else
+#define VIGIL_API
+#endif
+
+/* The version of the library linked at run time, as VIGIL_VERSION. */
+VIGIL_API unsigned int vigil_version(void);
+/* The same as "MAJOR.MINOR.PATCH". */
+VIGIL_API const char *vigil_version_string(void);
+
 /* ------------------------------------------------------------------ */
 /* Frame formats                                                       */
 
@@ -27,6 +48,9 @@ enum vigil_pixfmt {
 	VIGIL_FMT_NV12,	/* luma plane, then interleaved CbCr 2x2 */
 	VIGIL_FMT_I420,	/* luma plane, Cb plane, Cr plane, 2x2 */
 	VIGIL_FMT_YUYV,	/* packed Y0 Cb Y1 Cr */
+	VIGIL_FMT_NV21,	/* luma plane, then interleaved CrCb 2x2 */
+	VIGIL_FMT_YV12,	/* luma plane, Cr plane, Cb plane, 2x2 */
+	VIGIL_FMT_UYVY,	/* packed Cb Y0 Cr Y1 */
 };
 
 /* A view of one frame's luma plane. Never owns the pixels. */
@@ -35,21 +59,22 @@ struct vigil_frame {
 	size_t stride;		/* bytes between rows */
 	unsigned int width;
 	unsigned int height;
-	unsigned int step;	/* bytes between luma samples: 1, or 2 for YUYV */
+	unsigned int step;	/* bytes between luma samples: 1, or 2 packed */
+	unsigned int lead;	/* packed: bytes before luma in a pair (UYVY 1) */
 	uint32_t seq;		/* frame sequence number */
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC capture time */
 };
 
-int vigil_pixfmt_from_name(const char *name, enum vigil_pixfmt *fmt);
-const char *vigil_pixfmt_name(enum vigil_pixfmt fmt);
+VIGIL_API int vigil_pixfmt_from_name(const char *name, enum vigil_pixfmt *fmt);
+VIGIL_API const char *vigil_pixfmt_name(enum vigil_pixfmt fmt);
 /* Bytes of one tightly packed frame (stride == width * bytes per pixel). */
-int vigil_pixfmt_frame_size(enum vigil_pixfmt fmt, unsigned int width,
+VIGIL_API int vigil_pixfmt_frame_size(enum vigil_pixfmt fmt, unsigned int width,
 			    unsigned int height, size_t *size);
 /*
  * Fill @f as a view of the luma plane inside @buf (@len bytes) holding a
  * frame of @fmt with luma stride @stride (0: tightly packed).
  */
-int vigil_frame_view(struct vigil_frame *f, enum vigil_pixfmt fmt,
+VIGIL_API int vigil_frame_view(struct vigil_frame *f, enum vigil_pixfmt fmt,
 		     unsigned int width, unsigned int height, size_t stride,
 		     const void *buf, size_t len);
 
@@ -72,23 +97,23 @@ struct vigil_y4m_info {
  * buffer must outlive the reader. On failure *@err (if given) points to a
  * static message saying what is wrong.
  */
-int vigil_y4m_new(const void *buf, size_t len, struct vigil_y4m **out,
+VIGIL_API int vigil_y4m_new(const void *buf, size_t len, struct vigil_y4m **out,
 		  const char **err);
-void vigil_y4m_free(struct vigil_y4m *y);
-const struct vigil_y4m_info *vigil_y4m_info(const struct vigil_y4m *y);
+VIGIL_API void vigil_y4m_free(struct vigil_y4m *y);
+VIGIL_API const struct vigil_y4m_info *vigil_y4m_info(const struct vigil_y4m *y);
 /*
  * Next frame: *@data points at the payload inside the buffer. Returns 0,
  * -ENODATA at a clean end of stream, -EBADMSG for a garbled frame header
  * and -EPIPE for a truncated frame (see vigil_y4m_error()).
  */
-int vigil_y4m_next(struct vigil_y4m *y, const uint8_t **data);
+VIGIL_API int vigil_y4m_next(struct vigil_y4m *y, const uint8_t **data);
 /* Back to the first frame (for --loop). */
-void vigil_y4m_rewind(struct vigil_y4m *y);
+VIGIL_API void vigil_y4m_rewind(struct vigil_y4m *y);
 /* Index of the next frame vigil_y4m_next() returns. */
-unsigned int vigil_y4m_frame_index(const struct vigil_y4m *y);
-const char *vigil_y4m_error(const struct vigil_y4m *y);
+VIGIL_API unsigned int vigil_y4m_frame_index(const struct vigil_y4m *y);
+VIGIL_API const char *vigil_y4m_error(const struct vigil_y4m *y);
 /* Format a stream header into @buf; returns its length or -ENOSPC. */
-int vigil_y4m_format_header(char *buf, size_t len,
+VIGIL_API int vigil_y4m_format_header(char *buf, size_t len,
 			    const struct vigil_y4m_info *info);
 
 /* ------------------------------------------------------------------ */
@@ -142,20 +167,20 @@ struct vigil_detect_result {
 
 struct vigil_detector;
 
-void vigil_detect_params_default(struct vigil_detect_params *p);
-/* Checks @p; returns -EINVAL naming nothing: see vigil_config for messages. */
-int vigil_detect_params_check(const struct vigil_detect_params *p);
-int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
+VIGIL_API void vigil_detect_params_default(struct vigil_detect_params *p);
+/* Checks @p; returns 0 or -EINVAL (without saying which field). */
+VIGIL_API int vigil_detect_params_check(const struct vigil_detect_params *p);
+VIGIL_API int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 		       unsigned int height, struct vigil_detector **out);
-void vigil_detector_free(struct vigil_detector *d);
+VIGIL_API void vigil_detector_free(struct vigil_detector *d);
 /* Process one frame in place; @f must match the detector's size. */
-int vigil_detector_process(struct vigil_detector *d,
+VIGIL_API int vigil_detector_process(struct vigil_detector *d,
 			   const struct vigil_frame *f,
 			   struct vigil_detect_result *r);
 /* Forget the background (e.g. after the source restarted). */
-void vigil_detector_reset(struct vigil_detector *d);
+VIGIL_API void vigil_detector_reset(struct vigil_detector *d);
 /* Effective cell size (after "auto"). */
-unsigned int vigil_detector_cell(const struct vigil_detector *d);
+VIGIL_API unsigned int vigil_detector_cell(const struct vigil_detector *d);
 
 /* ------------------------------------------------------------------ */
 /* PIR events and fusion                                               */
@@ -166,8 +191,8 @@ enum vigil_policy {
 	VIGIL_POLICY_PIR_ONLY,
 };
 
-int vigil_policy_from_name(const char *name, enum vigil_policy *p);
-const char *vigil_policy_name(enum vigil_policy p);
+VIGIL_API int vigil_policy_from_name(const char *name, enum vigil_policy *p);
+VIGIL_API const char *vigil_policy_name(enum vigil_policy p);
 
 struct vigil_pir_event {
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC of the interrupt */
@@ -182,7 +207,7 @@ struct vigil_pir_event {
  * relative to the first frame; '#' starts a comment. Returns 1 with *@ev
  * filled, 0 for a blank/comment line, -EINVAL for a bad line.
  */
-int vigil_pir_parse_line(const char *line, struct vigil_pir_event *ev);
+VIGIL_API int vigil_pir_parse_line(const char *line, struct vigil_pir_event *ev);
 
 struct vigil_fusion_params {
 	enum vigil_policy policy;
@@ -224,153 +249,29 @@ typedef void (*vigil_event_cb)(const struct vigil_event *ev, void *arg);
 
 struct vigil_fusion;
 
-void vigil_fusion_params_default(struct vigil_fusion_params *p);
-int vigil_fusion_new(const struct vigil_fusion_params *p, vigil_event_cb cb,
+VIGIL_API void vigil_fusion_params_default(struct vigil_fusion_params *p);
+VIGIL_API int vigil_fusion_new(const struct vigil_fusion_params *p, vigil_event_cb cb,
 		     void *arg, struct vigil_fusion **out);
-void vigil_fusion_free(struct vigil_fusion *f);
-/* Feed inputs in time order; events are reported through the callback. */
-void vigil_fusion_video(struct vigil_fusion *f,
+VIGIL_API void vigil_fusion_free(struct vigil_fusion *f);
+/*
+ * Feed inputs; events are reported through the callback. Inputs may come
+ * out of order (each time is clamped to the latest seen): event times are
+ * monotonic and an event never ends before it starts.
+ */
+VIGIL_API void vigil_fusion_video(struct vigil_fusion *f,
 			const struct vigil_detect_result *r);
-void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e);
+VIGIL_API void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e);
 /* Advance the clock without input (ends events after the gap). */
-void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns);
+VIGIL_API void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns);
 /* End any open event now (shutdown, end of stream). */
-void vigil_fusion_flush(struct vigil_fusion *f, uint64_t now_ns);
-bool vigil_fusion_active(const struct vigil_fusion *f);
+VIGIL_API void vigil_fusion_flush(struct vigil_fusion *f, uint64_t now_ns);
+VIGIL_API bool vigil_fusion_active(const struct vigil_fusion *f);
 
 /*
  * Format @ev as one JSON object with a trailing newline. Returns the
  * length written (without the NUL) or -ENOSPC.
  */
-int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len);
-
-/* ------------------------------------------------------------------ */
-/* Configuration                                                       */
-
-enum vigil_io {
-	VIGIL_IO_MMAP,
-	VIGIL_IO_DMABUF,
-};
-
-#define VIGIL_PATH_MAX 256
-
-struct vigil_config {
-	/* [source] */
-	char source[VIGIL_PATH_MAX];	/* replay:FILE or v4l2:/dev/videoN */
-	enum vigil_io io;
-	char drm_device[VIGIL_PATH_MAX];
-	unsigned int buffers;
-	unsigned int width, height;	/* v4l2 format request / raw replay */
-	enum vigil_pixfmt pixfmt;
-	unsigned int fps;		/* raw replay rate / v4l2 request */
-	bool realtime;			/* replay at the stream's rate */
-	bool loop;			/* replay: start again at the end */
-	char pir_events[VIGIL_PATH_MAX];/* replay: PIR side file */
-	unsigned int reconnect_ms;	/* v4l2: retry after device loss; 0 off */
-	/* [detector] */
-	struct vigil_detect_params detect;
-	/* [fusion] */
-	struct vigil_fusion_params fusion;
-	/* [output] */
-	char events[VIGIL_PATH_MAX];	/* "-" stdout, or a log file */
-	bool stats;			/* print a stats line at exit */
-};
-
-void vigil_config_default(struct vigil_config *c);
-/*
- * Set one key. Returns 0, -ENOENT for an unknown section/key, -EINVAL for
- * a bad value (with a reason in @why, if given).
- */
-int vigil_config_set(struct vigil_config *c, const char *section,
-		     const char *key, const char *value, const char **why);
-/*
- * Load an INI file over @c. On failure @err holds "FILE:LINE: message"
- * naming the key. Returns 0 or -errno.
- */
-int vigil_config_load(struct vigil_config *c, const char *path, char *err,
-		      size_t errlen);
-/* As vigil_config_load() for a string (tests); @name is used in messages. */
-int vigil_config_load_string(struct vigil_config *c, const char *text,
-			     const char *name, char *err, size_t errlen);
-
-/* ------------------------------------------------------------------ */
-/* Synthetic scenes (deterministic test material)                      */
-
-enum vigil_scene_kind {
-	VIGIL_SCENE_PERSON,	/* person-sized warm blob crossing */
-	VIGIL_SCENE_PET,	/* small warm blob */
-	VIGIL_SCENE_SWAY,	/* tree/shadow swaying in place */
-	VIGIL_SCENE_LIGHT,	/* light switch: global gain step */
-	VIGIL_SCENE_IR,		/* IR day/night switch */
-	VIGIL_SCENE_HEADLIGHTS,	/* bright band sweeping across */
-	VIGIL_SCENE_RAIN,	/* many small short-lived streaks */
-	VIGIL_SCENE_NKINDS,
-};
-
-#define VIGIL_SCENE_MAX_ITEMS 8
-
-struct vigil_scene_item {
-	enum vigil_scene_kind kind;
-	unsigned int start, end;	/* frames [start, end) */
-	bool warm;			/* triggers the PIR */
-	bool alarm;			/* ground truth: an alarm must fire */
-	int from_x, to_x;		/* movers: x of the left edge */
-	int y;				/* movers: top; sway: region top */
-	unsigned int w, h;		/* object / region size */
-	int contrast;			/* luma offset of the object */
-	double amount;			/* light/ir gain, rain density */
-};
-
-struct vigil_scene {
-	char name[64];
-	unsigned int width, height, fps, frames;
-	uint64_t seed;
-	double noise;			/* sensor noise sigma, luma levels */
-	unsigned int pir_latency;	/* frames from onset to PIR edge */
-	unsigned int pir_hold;		/* frames PIR stays high after */
-	unsigned int nitems;
-	struct vigil_scene_item items[VIGIL_SCENE_MAX_ITEMS];
-};
-
-int vigil_scene_kind_from_name(const char *name, enum vigil_scene_kind *k);
-const char *vigil_scene_kind_name(enum vigil_scene_kind k);
-/* Load a scenario file (INI: [scene] then [item NAME] sections). */
-int vigil_scene_load(struct vigil_scene *s, const char *path, char *err,
-		     size_t errlen);
-/* Render frame @n (GREY, stride = width) into @buf. Deterministic. */
-int vigil_scene_render(const struct vigil_scene *s, unsigned int n,
-		       uint8_t *buf);
-/*
- * PIR edges of the scene, in time order. Fills up to @max events and
- * returns how many there are in total. Timestamps are ns from frame 0.
- */
-int vigil_scene_pir(const struct vigil_scene *s, struct vigil_pir_event *ev,
-		    unsigned int max);
-
-/* ------------------------------------------------------------------ */
-/* Scoring alarms against a scene's ground truth                      */
-
-struct vigil_score {
-	unsigned int must;		/* items that must raise an alarm */
-	unsigned int detected;		/* ... that did */
-	unsigned int late;		/* ... later than max_delay frames */
-	unsigned int false_alarms;	/* alarms outside every must window */
-	unsigned int delay_sum, delay_max;	/* frames, over detected items */
-	bool warm;			/* the scene has a warm object */
-	bool pet;			/* the scene has a pet */
-	char detail[256];		/* "delay 1, FA@42, MISSED 30-75" */
-};
-
-/*
- * Score the alarms of one run: @starts[i] and @ends[i] are the first and
- * last frame of alarm i (@n alarms, in order). An item that must alarm is
- * detected by an alarm starting within its frames (delay = start - onset)
- * or already running at its onset (delay 0); an alarm starting outside
- * every such item's [start, end + @tail) is a false alarm.
- */
-void vigil_score_scene(const struct vigil_scene *s, const uint32_t *starts,
-		       const uint32_t *ends, unsigned int n, unsigned int tail,
-		       unsigned int max_delay, struct vigil_score *out);
+VIGIL_API int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len);
 
 #ifdef __cplusplus
 }

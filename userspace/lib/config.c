@@ -9,8 +9,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 enum key_type {
 	K_STR,
@@ -20,6 +22,7 @@ enum key_type {
 	K_MS,		/* milliseconds into a uint64_t of ns */
 	K_IO,
 	K_PIXFMT,
+	K_PIRSRC,
 	K_POLICY,
 	K_ZONE,
 	K_IGNORE,
@@ -60,6 +63,9 @@ static const struct key keys[] = {
 	{ "fusion", "window_ms", K_MS, F(window_ns), 0, 3600000 },
 	{ "output", "events", K_STR, C(events), 0, 0 },
 	{ "output", "stats", K_BOOL, C(stats), 0, 0 },
+	{ "pir", "chip", K_STR, C(pir_chip), 0, 0 },
+	{ "pir", "line", K_STR, C(pir_line), 0, 0 },
+	{ "pir", "source", K_PIRSRC, 0, 0, 0 },
 	{ "source", "buffers", K_UINT, C(buffers), 2, 32 },
 	{ "source", "drm_device", K_STR, C(drm_device), 0, 0 },
 	{ "source", "format", K_PIXFMT, C(pixfmt), 0, 0 },
@@ -74,6 +80,19 @@ static const struct key keys[] = {
 	{ "source", "width", K_UINT, C(width), 0, 16384 },
 };
 
+/* V4L2 multiplanar layouts: the same luma plane, in a buffer of its own. */
+static const struct {
+	const char *name;
+	enum vigil_pixfmt fmt;
+} mplane_names[] = {
+	{ "NV12M", VIGIL_FMT_NV12 },
+	{ "NM12", VIGIL_FMT_NV12 },
+	{ "NV21M", VIGIL_FMT_NV21 },
+	{ "NM21", VIGIL_FMT_NV21 },
+	{ "YM12", VIGIL_FMT_I420 },
+	{ "YM21", VIGIL_FMT_YV12 },
+};
+
 void vigil_config_default(struct vigil_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -82,6 +101,7 @@ void vigil_config_default(struct vigil_config *c)
 	snprintf(c->drm_device, sizeof(c->drm_device), "/dev/dri/card0");
 	c->buffers = 4;
 	c->pixfmt = VIGIL_FMT_GREY;
+	c->pixfmt_auto = true;
 	c->fps = 30;
 	c->realtime = true;
 	c->reconnect_ms = 1000;
@@ -233,8 +253,31 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 		}
 		return 0;
 	case K_PIXFMT:
-		if (vigil_pixfmt_from_name(value, &c->pixfmt)) {
-			*why = "expected GREY, NV12, I420 or YUYV";
+		if (!strcasecmp(value, "auto")) {
+			c->pixfmt_auto = true;
+			return 0;
+		}
+		c->pixfmt_planes = false;
+		for (size_t i = 0; i < sizeof(mplane_names) / sizeof(mplane_names[0]); i++) {
+			if (!strcasecmp(value, mplane_names[i].name)) {
+				c->pixfmt = mplane_names[i].fmt;
+				c->pixfmt_planes = true;
+			}
+		}
+		if (!c->pixfmt_planes && vigil_pixfmt_from_name(value, &c->pixfmt)) {
+			*why = "expected auto, GREY, NV12, NV21, I420 (YU12), YV12, YUYV, UYVY, "
+			       "or NV12M (NM12), NV21M (NM21), YM12, YM21 (separate planes, V4L2 only)";
+			return -EINVAL;
+		}
+		c->pixfmt_auto = false;
+		return 0;
+	case K_PIRSRC:
+		if (!strcmp(value, "device"))
+			c->pir_source = VIGIL_PIR_DEVICE;
+		else if (!strcmp(value, "gpio"))
+			c->pir_source = VIGIL_PIR_GPIO;
+		else {
+			*why = "expected device or gpio";
 			return -EINVAL;
 		}
 		return 0;
@@ -353,6 +396,7 @@ int vigil_config_load(struct vigil_config *c, const char *path, char *err,
 		      size_t errlen)
 {
 	struct load_ctx ctx = { .c = c };
+	struct stat st;
 	int line, ret;
 
 	ctx.file = fopen(path, "re");
@@ -361,7 +405,20 @@ int vigil_config_load(struct vigil_config *c, const char *path, char *err,
 		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(-ret));
 		return ret;
 	}
+	/* a directory opens, then reads as nothing: not an empty file */
+	if (!fstat(fileno(ctx.file), &st) && S_ISDIR(st.st_mode)) {
+		fclose(ctx.file);
+		snprintf(err, errlen, "%s: is a directory, expected an INI file", path);
+		return -EISDIR;
+	}
+	errno = 0;
 	line = ini_parse_stream(reader, &ctx, handler, &ctx);
+	if (ferror(ctx.file)) {
+		ret = errno ? -errno : -EIO;
+		fclose(ctx.file);
+		snprintf(err, errlen, "%s: read error: %s", path, strerror(-ret));
+		return ret;
+	}
 	fclose(ctx.file);
 	return finish(c, line, &ctx, path, err, errlen);
 }

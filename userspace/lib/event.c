@@ -53,7 +53,7 @@ int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len)
 	if (ev->type == VIGIL_EVENT_END)
 		put(&o, ",\"end_ns\":%llu,\"duration_ms\":%.1f",
 		    (unsigned long long)ev->end_ns,
-		    (double)(ev->end_ns - ev->start_ns) / 1e6);
+		    (double)(int64_t)(ev->end_ns - ev->start_ns) / 1e6);
 	put(&o, ",\"score\":%.4f,\"max_score\":%.4f,\"area\":%u,"
 		"\"motion_frames\":%u,\"boxes\":[",
 	    ev->score, ev->max_score, ev->area, ev->motion_frames);

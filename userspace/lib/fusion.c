@@ -11,6 +11,12 @@
  * The first trigger starts an event; each later trigger extends it; an
  * update is reported every update_ns while it lasts; it ends once the
  * trigger has not held for gap_ns (shorter gaps merge into one event).
+ *
+ * Inputs may arrive out of order: PIR edges of a wakeup are handled before
+ * its frames, a frame is stamped at the start of its capture, a looping
+ * replay starts its clock again. Every input time is therefore clamped to
+ * the latest time seen, so event times never go back and an event never
+ * ends before it starts; differences between times are signed.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,6 +29,7 @@ struct vigil_fusion {
 	vigil_event_cb cb;
 	void *arg;
 	uint32_t next_id;
+	uint64_t now;			/* latest input time seen */
 
 	/* video */
 	bool video_seen;
@@ -106,9 +113,25 @@ bool vigil_fusion_active(const struct vigil_fusion *f)
 	return f->active;
 }
 
+/* @a - @b as a signed difference (times are far below 2^63 ns). */
+static int64_t delta(uint64_t a, uint64_t b)
+{
+	return (int64_t)(a - b);
+}
+
 static bool within(uint64_t a, uint64_t b, uint64_t w)
 {
-	return (a > b ? a - b : b - a) <= w;
+	const int64_t d = delta(a, b);
+
+	return (uint64_t)(d < 0 ? -d : d) <= w;
+}
+
+/* The time of an input: never before the latest time already seen. */
+static uint64_t clamp_now(struct vigil_fusion *f, uint64_t ts)
+{
+	if (ts > f->now)
+		f->now = ts;
+	return f->now;
 }
 
 /* Is the PIR active at @now (high, or fell within the hold time)? */
@@ -118,7 +141,8 @@ static bool pir_active(const struct vigil_fusion *f, uint64_t now)
 		return false;
 	if (f->pir_level)
 		return true;
-	return now >= f->pir_fall_ns && now - f->pir_fall_ns <= f->p.pir_hold_ns;
+	return delta(now, f->pir_fall_ns) >= 0 &&
+	       (uint64_t)delta(now, f->pir_fall_ns) <= f->p.pir_hold_ns;
 }
 
 /* PIR activity within the window of @now (for pir-and-video). */
@@ -129,7 +153,8 @@ static bool pir_recent(const struct vigil_fusion *f, uint64_t now)
 	if (f->pir_level)
 		return true;
 	return within(now, f->pir_rise_ns, f->p.window_ns) ||
-	       (now >= f->pir_fall_ns && now - f->pir_fall_ns <= f->p.window_ns);
+	       (delta(now, f->pir_fall_ns) >= 0 &&
+		(uint64_t)delta(now, f->pir_fall_ns) <= f->p.window_ns);
 }
 
 static void emit(struct vigil_fusion *f, enum vigil_event_type type,
@@ -153,7 +178,7 @@ static void end_event(struct vigil_fusion *f, uint64_t now)
 
 static void expire(struct vigil_fusion *f, uint64_t now)
 {
-	if (f->active && now > f->trigger_ns && now - f->trigger_ns > f->p.gap_ns)
+	if (f->active && delta(now, f->trigger_ns) > (int64_t)f->p.gap_ns)
 		end_event(f, now);
 }
 
@@ -177,7 +202,7 @@ static void correlate_pir(struct vigil_fusion *f)
 	ev->pir_valid = true;
 	ev->pir_ts_ns = f->pir_rise_ns;
 	ev->pir_delta_ns = f->video_seen ?
-			   (int64_t)(f->pir_rise_ns - f->video_since_ns) : 0;
+			   delta(f->pir_rise_ns, f->video_since_ns) : 0;
 }
 
 /* The trigger held at @now: start or extend the event. */
@@ -207,14 +232,14 @@ static void trigger(struct vigil_fusion *f, uint64_t now,
 	correlate_pir(f);
 	if (r)
 		take_video(&f->ev, r);
-	if (f->p.update_ns && now - f->update_ns >= f->p.update_ns)
+	if (f->p.update_ns && delta(now, f->update_ns) >= (int64_t)f->p.update_ns)
 		emit(f, VIGIL_EVENT_UPDATE, now);
 }
 
 void vigil_fusion_video(struct vigil_fusion *f,
 			const struct vigil_detect_result *r)
 {
-	const uint64_t now = r->ts_ns;
+	const uint64_t now = clamp_now(f, r->ts_ns);
 	bool trig = false;
 
 	f->frame = r->seq;
@@ -250,7 +275,7 @@ void vigil_fusion_video(struct vigil_fusion *f,
 
 void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e)
 {
-	const uint64_t now = e->ts_ns;
+	const uint64_t now = clamp_now(f, e->ts_ns);
 	const bool rise = e->level && !f->pir_level;
 	bool trig = false;
 
@@ -283,6 +308,7 @@ void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e)
 
 void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns)
 {
+	now_ns = clamp_now(f, now_ns);
 	if (f->active && f->p.policy == VIGIL_POLICY_PIR_ONLY &&
 	    pir_active(f, now_ns))
 		f->trigger_ns = now_ns;
@@ -291,6 +317,7 @@ void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns)
 
 void vigil_fusion_flush(struct vigil_fusion *f, uint64_t now_ns)
 {
+	now_ns = clamp_now(f, now_ns);
 	if (f->active)
 		end_event(f, now_ns);
 }

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 static const char *const kind_names[VIGIL_SCENE_NKINDS] = {
 	[VIGIL_SCENE_PERSON] = "person",
@@ -145,9 +146,10 @@ static void draw_headlights(const struct vigil_scene *s, uint8_t *buf,
 		return;
 	for (unsigned int y = 0; y < s->height; y++) {
 		for (int x = xa; x < xb; x++) {
-			int add;
+			/* 64-bit: contrast and width may both be 100000 */
+			const int add = (int)((int64_t)it->contrast *
+					      (half - abs(x - cx)) / half);
 
-			add = it->contrast * (half - abs(x - cx)) / half;
 			buf[(size_t)y * s->width + x] = clamp8(buf[(size_t)y * s->width + x] + add);
 		}
 	}
@@ -242,9 +244,13 @@ int vigil_scene_render(const struct vigil_scene *s, unsigned int n,
 	r.s = splitmix(s->seed ^ ((uint64_t)n * 0x100000001b3ULL)) | 1;
 	{
 		/* sum of 4 uniform bytes: mean 510, sigma 147.8 */
+		/* stacked light changes multiply: bound the gain (a gain of
+		 * 64 already saturates every pixel) so 8.8 fixed point fits */
+		const double gain_c = gain < 0 ? 0 : gain > 64 ? 64 : gain;
+		const double off_c = offset < -4096 ? -4096 : offset > 4096 ? 4096 : offset;
 		const int scale = (int)lround(noise / 147.8 * 256);
-		const int g256 = (int)lround(gain * 256);
-		const int off = (int)lround(offset);
+		const int g256 = (int)lround(gain_c * 256);
+		const int off = (int)lround(off_c);
 		const size_t total = (size_t)s->width * s->height;
 
 		for (size_t i = 0; i < total; i++) {

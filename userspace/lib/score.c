@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 __attribute__((format(printf, 2, 3)))
 static void note(struct vigil_score *o, const char *fmt, ...);

@@ -104,6 +104,14 @@ static int parse_header(struct vigil_y4m *y, const char *line, size_t n)
 		case 'C': {
 			const size_t l = (size_t)(tend - tok - 1);
 
+			/* 8-bit only: 'mono10', '420p10' and the like have
+			 * 16-bit samples that would be read as two pixels */
+			if ((l > 4 && !memcmp(tok + 1, "mono", 4)) ||
+			    (l > 4 && !memcmp(tok + 1, "420p", 4) &&
+			     tok[5] >= '0' && tok[5] <= '9')) {
+				y->error = "more than 8 bits per sample is not supported (convert to 8-bit mono or 420)";
+				return -ENOTSUP;
+			}
 			if (l == 4 && !memcmp(tok + 1, "mono", 4))
 				in->fmt = VIGIL_FMT_GREY;
 			else if (l >= 3 && !memcmp(tok + 1, "420", 3))

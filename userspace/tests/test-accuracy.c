@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 #include "t.h"
 
 #define NPOL 3

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 #include "t.h"
 
 int main(void)
@@ -140,5 +141,14 @@ int main(void)
 	}
 	T_EQ(vigil_config_load(&c, "/nonexistent/vigild.conf", err, sizeof(err)), -ENOENT);
 	T_STRSTR(err, "cannot open");
+	/* a directory is not an empty configuration */
+	{
+		char dir[] = "/tmp/vigil-confdir-XXXXXX";
+
+		T_ASSERT(mkdtemp(dir));
+		T_EQ(vigil_config_load(&c, dir, err, sizeof(err)), -EISDIR);
+		T_STRSTR(err, "is a directory, expected an INI file");
+		rmdir(dir);
+	}
 	return t_done();
 }

@@ -3,6 +3,7 @@
 #include <stdint.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 #include "t.h"
 
 static char *t_write(const char *text)

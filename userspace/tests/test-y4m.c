@@ -105,6 +105,17 @@ int main(void)
 	T_EQ(vigil_y4m_new("YUV4MPEG2 Wx H8\n", 16, &y, &err), -EBADMSG);
 	T_EQ(vigil_y4m_new("YUV4MPEG2 W16 H8 C444\n", 22, &y, &err), -ENOTSUP);
 	T_EQ(vigil_y4m_new("YUV4MPEG2 W16 H8 It\n", 20, &y, &err), -ENOTSUP);
+	/* 10-bit and deeper samples are refused, not read as 8-bit pixels */
+	T_EQ(vigil_y4m_new("YUV4MPEG2 W16 H8 C420p10\n", 25, &y, &err), -ENOTSUP);
+	T_STRSTR(err, "more than 8 bits per sample");
+	T_EQ(vigil_y4m_new("YUV4MPEG2 W16 H8 Cmono16\n", 25, &y, &err), -ENOTSUP);
+	T_STRSTR(err, "more than 8 bits per sample");
+	/* the 8-bit 4:2:0 siting variants are fine */
+	T_EQ(vigil_y4m_new("YUV4MPEG2 W16 H8 C420paldv\n", 27, &y, &err), 0);
+	T_EQ(vigil_y4m_info(y)->fmt, VIGIL_FMT_I420);
+	vigil_y4m_free(y);
+	T_EQ(vigil_y4m_new("YUV4MPEG2 W16 H8 C420jpeg\n", 26, &y, &err), 0);
+	vigil_y4m_free(y);
 	T_EQ(vigil_y4m_new("YUV4MPEG2 W16 H8 F0:1\n", 22, &y, &err), -EBADMSG);
 	return t_done();
 }

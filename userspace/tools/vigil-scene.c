@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 static void usage(FILE *fp)
 {

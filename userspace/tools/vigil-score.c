@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 #define NPOL 3
 #define MAX_ALARMS 64

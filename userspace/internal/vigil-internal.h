@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * vigil internals shared by vigild, the tools, the tests and the benchmarks:
+ * vigild's configuration (INI through inih), the synthetic scene generator
+ * and the scorer. Not part of libvigil's API, not installed; built into
+ * libvigil-internal.a (lib/config.c, lib/scene.c, lib/score.c).
+ */
+#ifndef VIGIL_INTERNAL_H
+#define VIGIL_INTERNAL_H
+
+#include "libvigil.h"
+
+/* ------------------------------------------------------------------ */
+/* Configuration                                                       */
+
+enum vigil_io {
+	VIGIL_IO_MMAP,
+	VIGIL_IO_DMABUF,
+};
+
+#define VIGIL_PATH_MAX 256
+
+enum vigil_pir_source {
+	VIGIL_PIR_DEVICE,	/* the camera's V4L2 events (vigil.ko), if any */
+	VIGIL_PIR_GPIO,		/* a gpiochip line through libgpiod */
+};
+
+struct vigil_config {
+	/* [source] */
+	char source[VIGIL_PATH_MAX];	/* replay:FILE or v4l2:/dev/videoN */
+	enum vigil_io io;
+	char drm_device[VIGIL_PATH_MAX];
+	unsigned int buffers;
+	unsigned int width, height;	/* v4l2 format request / raw replay */
+	enum vigil_pixfmt pixfmt;
+	bool pixfmt_auto;		/* v4l2: choose from VIDIOC_ENUM_FMT */
+	bool pixfmt_planes;		/* v4l2: the planes in separate buffers (NV12M) */
+	unsigned int fps;		/* raw replay rate / v4l2 request */
+	bool realtime;			/* replay at the stream's rate */
+	bool loop;			/* replay: start again at the end */
+	char pir_events[VIGIL_PATH_MAX];/* replay: PIR side file */
+	unsigned int reconnect_ms;	/* v4l2: retry after device loss; 0 off */
+	/* [pir] */
+	enum vigil_pir_source pir_source;
+	char pir_chip[VIGIL_PATH_MAX];	/* gpio: path, gpiochipN or label; "" any */
+	char pir_line[VIGIL_PATH_MAX];	/* gpio: offset or line name */
+	/* [detector] */
+	struct vigil_detect_params detect;
+	/* [fusion] */
+	struct vigil_fusion_params fusion;
+	/* [output] */
+	char events[VIGIL_PATH_MAX];	/* "-" stdout, or a log file */
+	bool stats;			/* print a stats line at exit */
+};
+
+void vigil_config_default(struct vigil_config *c);
+/*
+ * Set one key. Returns 0, -ENOENT for an unknown section/key, -EINVAL for
+ * a bad value (with a reason in @why, if given).
+ */
+int vigil_config_set(struct vigil_config *c, const char *section,
+		     const char *key, const char *value, const char **why);
+/*
+ * Load an INI file over @c. On failure @err holds "FILE:LINE: message"
+ * naming the key. Returns 0 or -errno.
+ */
+int vigil_config_load(struct vigil_config *c, const char *path, char *err,
+		      size_t errlen);
+/* As vigil_config_load() for a string (tests); @name is used in messages. */
+int vigil_config_load_string(struct vigil_config *c, const char *text,
+			     const char *name, char *err, size_t errlen);
+
+/* ------------------------------------------------------------------ */
+/* Synthetic scenes (deterministic test material)                      */
+
+enum vigil_scene_kind {
+	VIGIL_SCENE_PERSON,	/* person-sized warm blob crossing */
+	VIGIL_SCENE_PET,	/* small warm blob */
+	VIGIL_SCENE_SWAY,	/* tree/shadow swaying in place */
+	VIGIL_SCENE_LIGHT,	/* light switch: global gain step */
+	VIGIL_SCENE_IR,		/* IR day/night switch */
+	VIGIL_SCENE_HEADLIGHTS,	/* bright band sweeping across */
+	VIGIL_SCENE_RAIN,	/* many small short-lived streaks */
+	VIGIL_SCENE_NKINDS,
+};
+
+#define VIGIL_SCENE_MAX_ITEMS 8
+
+struct vigil_scene_item {
+	enum vigil_scene_kind kind;
+	unsigned int start, end;	/* frames [start, end) */
+	bool warm;			/* triggers the PIR */
+	bool alarm;			/* ground truth: an alarm must fire */
+	int from_x, to_x;		/* movers: x of the left edge */
+	int y;				/* movers: top; sway: region top */
+	unsigned int w, h;		/* object / region size */
+	int contrast;			/* luma offset of the object */
+	double amount;			/* light/ir gain, rain density */
+};
+
+struct vigil_scene {
+	char name[64];
+	unsigned int width, height, fps, frames;
+	uint64_t seed;
+	double noise;			/* sensor noise sigma, luma levels */
+	unsigned int pir_latency;	/* frames from onset to PIR edge */
+	unsigned int pir_hold;		/* frames PIR stays high after */
+	unsigned int nitems;
+	struct vigil_scene_item items[VIGIL_SCENE_MAX_ITEMS];
+};
+
+int vigil_scene_kind_from_name(const char *name, enum vigil_scene_kind *k);
+const char *vigil_scene_kind_name(enum vigil_scene_kind k);
+/* Load a scenario file (INI: [scene] then [item NAME] sections). */
+int vigil_scene_load(struct vigil_scene *s, const char *path, char *err,
+		     size_t errlen);
+/* Render frame @n (GREY, stride = width) into @buf. Deterministic. */
+int vigil_scene_render(const struct vigil_scene *s, unsigned int n,
+		       uint8_t *buf);
+/*
+ * PIR edges of the scene, in time order. Fills up to @max events and
+ * returns how many there are in total. Timestamps are ns from frame 0.
+ */
+int vigil_scene_pir(const struct vigil_scene *s, struct vigil_pir_event *ev,
+		    unsigned int max);
+
+/* ------------------------------------------------------------------ */
+/* Scoring alarms against a scene's ground truth                      */
+
+struct vigil_score {
+	unsigned int must;		/* items that must raise an alarm */
+	unsigned int detected;		/* ... that did */
+	unsigned int late;		/* ... later than max_delay frames */
+	unsigned int false_alarms;	/* alarms outside every must window */
+	unsigned int delay_sum, delay_max;	/* frames, over detected items */
+	bool warm;			/* the scene has a warm object */
+	bool pet;			/* the scene has a pet */
+	char detail[256];		/* "delay 1, FA@42, MISSED 30-75" */
+};
+
+/*
+ * Score the alarms of one run: @starts[i] and @ends[i] are the first and
+ * last frame of alarm i (@n alarms, in order). An item that must alarm is
+ * detected by an alarm starting within its frames (delay = start - onset)
+ * or already running at its onset (delay 0); an alarm starting outside
+ * every such item's [start, end + @tail) is a false alarm.
+ */
+void vigil_score_scene(const struct vigil_scene *s, const uint32_t *starts,
+		       const uint32_t *ends, unsigned int n, unsigned int tail,
+		       unsigned int max_delay, struct vigil_score *out);
+
+/* ------------------------------------------------------------------ */
+/* VIGIL-RAW: "VIGIL-RAW <fourcc> <width> <height>\n", then raw frames   */
+
+struct vigil_raw_info {
+	enum vigil_pixfmt fmt;
+	unsigned int width, height;
+	size_t header_len;		/* bytes up to the first frame */
+	size_t frame_size;		/* bytes per frame */
+};
+
+/* Does @buf start like a VIGIL-RAW file? */
+bool vigil_raw_is(const void *buf, size_t len);
+/*
+ * Parse the header line of the VIGIL-RAW file at @buf. 0, or -EBADMSG /
+ * -EINVAL with a static message in *@why.
+ */
+int vigil_raw_header(const void *buf, size_t len, struct vigil_raw_info *info,
+		     const char **why);
+
+#endif /* VIGIL_INTERNAL_H */
