@@ -26,8 +26,10 @@ done
 for _ in $(seq 20); do [ -c "$card" ] && [ -c "$dev" ] && break; sleep 0.1; done
 t_log "device $dev (vivid webcam), DRM $card"
 
+# 2 fps: when vivid's capture thread falls behind (4K under TCG) it hands
+# schedule_timeout() a negative value, a kernel report this test would fail on
 "$VIGILD" --source "v4l2:$dev" --io dmabuf --drm-device "$card" \
-	--size 3840x2160 --format YUYV --fps 15 --policy video-only --stats \
+	--size 3840x2160 --format YUYV --fps 2 --policy video-only --stats \
 	--set source.buffers=3 --events "$T_TMP/events.jsonl" 2>"$T_TMP/err" &
 pid=$!
 # 4K frames under TCG come slowly: wait for the stream, then a while more
@@ -48,13 +50,14 @@ rc=$?
 cat "$T_TMP/err"
 t_eq "vigild exit status after SIGTERM" 0 "$rc"
 frames=$(sed -n 's/.*stats: frames \([0-9]*\).*/\1/p' "$T_TMP/err")
-[ -n "$frames" ] && [ "$frames" -ge 2 ] || t_fail "only ${frames:-no} 4K frames"
+[ -n "$frames" ] && [ "$frames" -ge 4 ] || t_fail "only ${frames:-no} 4K frames"
 # per frame: DQBUF, SYNC_START, SYNC_END, QBUF, and the DQBUF finding the
-# queue empty; an unmatched SYNC_END would show as more
+# queue empty
 ioctls=$(sed -n 's/.*v4l2_ioctls_per_frame \([0-9.]*\).*/\1/p' "$T_TMP/err")
 t_log "4K YUYV frames $frames, ioctls per frame $ioctls"
-awk -v i="$ioctls" 'BEGIN { exit !(i > 0 && i <= 5.5) }' ||
-	t_fail "$ioctls ioctls per frame, expected at most 5"
+# (plus about 16 ioctls of set-up and tear-down over the whole run)
+awk -v i="$ioctls" -v f="$frames" 'BEGIN { exit !(i > 0 && i * f <= 5 * f + 20) }' ||
+	t_fail "$ioctls ioctls per frame over $frames frames, expected 5 each and set-up"
 # vigild set the format it was asked for (it stays on the device)
 if command -v v4l2-ctl >/dev/null; then
 	fmt=$(v4l2-ctl -d "$dev" --get-fmt-video)
