@@ -9,7 +9,9 @@
 #     do_compile/do_install do (6.12 headers from the private cache); and the
 #     plain `modules_install INSTALL_MOD_PATH=…`;
 #  2. `make install DESTDIR=… PREFIX=/usr` with CC, CFLAGS and LDFLAGS from
-#     the environment: the exact file list, the flags used, the unit's paths.
+#     the environment: the exact file list, the flags used, the unit's paths;
+#  3. meta-vigil's ptest: the recipe's own do_install_ptest on that build,
+#     then its run-ptest, which must print PASS: for every test and replay.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -111,3 +113,21 @@ grep -qx 'Documentation=file:/usr/share/doc/vigil/README.md' \
 	"$D/usr/lib/systemd/system/vigild.service" || fail "the unit's Documentation path"
 "$D/usr/sbin/vigild" --help >/dev/null || fail "the installed vigild does not run"
 echo "ok: make install DESTDIR=… PREFIX=/usr: $(echo "$got" | wc -l) files as listed; $n compiler calls through \$CC with \$CFLAGS; vigild has BIND_NOW"
+
+# ---- 3. the Yocto ptest ----------------------------------------------------
+bb=$S/yocto/meta-vigil/recipes-vigil/vigild
+P=$T/ptest
+PTEST_PATH=/usr/lib/vigild/ptest
+eval "$(sed -n '/^do_install_ptest() {$/,/^}$/p' "$bb/vigild.bb")"
+declare -F do_install_ptest >/dev/null || fail "no do_install_ptest in vigild.bb"
+(D=$P; do_install_ptest) || fail "vigild.bb's do_install_ptest"
+install -m 0755 "$bb/files/run-ptest" "$P$PTEST_PATH/"
+out=$(cd / && PATH="$D/usr/sbin:$PATH" "$P$PTEST_PATH/run-ptest" 2>&1) ||
+	fail "run-ptest failed:
+$out"
+want=$(ls "$S/build/userspace/tests" "$S/build/userspace/fuzz" | grep -E '^(test|fuzz)-[a-z0-9-]+$' | sort -u)
+have=$(echo "$out" | sed -n 's/^PASS: //p' | sort)
+[ "$have" = "$want" ] || fail "run-ptest: PASS lines differ from the built tests (-built +passed):
+$(diff <(echo "$want") <(echo "$have") | grep '^[<>]')
+$out"
+echo "ok: ptest: run-ptest passes all $(echo "$have" | wc -l) tests (test-vigild on the installed vigild)"

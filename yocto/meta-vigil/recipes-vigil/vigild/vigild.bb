@@ -52,7 +52,10 @@ do_install_ptest() {
 	b=${S}/build/userspace
 	install -d ${D}${PTEST_PATH}/bin ${D}${PTEST_PATH}/src/userspace \
 		${D}${PTEST_PATH}/src/tests
-	install -m 0755 $b/tests/test-* $b/fuzz/fuzz-* ${D}${PTEST_PATH}/bin/
+	for t in $b/tests/test-* $b/fuzz/fuzz-*; do
+		case $t in *.d) continue ;; esac
+		install -m 0755 $t ${D}${PTEST_PATH}/bin/
+	done
 	install -m 0644 ${S}/userspace/vigild.conf.example ${D}${PTEST_PATH}/src/userspace/
 	cp -R --no-dereference --preserve=mode,links ${S}/tests/scenarios \
 		${D}${PTEST_PATH}/src/tests/
