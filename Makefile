@@ -15,6 +15,7 @@ KERNEL ?= 6.12
 KERNELS ?= 6.1 6.12 rt
 PREFIX ?= /usr/local
 DESTDIR ?=
+MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
 	install check check-host demo bench deps kernels checkpatch clean \
@@ -61,6 +62,12 @@ test-progs:
 
 install: userspace
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX)
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(MANDIR)/man8
+	install -m 644 man/*.1 $(DESTDIR)$(MANDIR)/man1/
+	install -m 644 man/*.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 644 man/*.8 $(DESTDIR)$(MANDIR)/man8/
+	ln -sf vigild.conf.5 $(DESTDIR)$(MANDIR)/man5/vigil.conf.5
 
 check-host: userspace test-progs
 	$(MAKE) -C userspace check

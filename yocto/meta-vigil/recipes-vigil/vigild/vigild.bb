@@ -1,39 +1,67 @@
 # SPDX-License-Identifier: GPL-2.0
 SUMMARY = "vigil agent: on-device motion detection fused with a PIR sensor"
 DESCRIPTION = "vigild: one io_uring event loop capturing frames zero-copy \
-from vigil.ko, detecting motion, fusing it with PIR events, and writing events."
+from vigil.ko, detecting motion, fusing it with PIR events, and writing \
+events; libvigil (the detector, fusion and formats) and the tools \
+vigil-lat, vigil-scene and vigil-score."
+HOMEPAGE = "https://github.com/vigil-camera/vigil"
 LICENSE = "GPL-2.0-or-later & LGPL-2.1-or-later"
 LIC_FILES_CHKSUM = "file://LICENSES/GPL-2.0;md5=e6a75371ba4d16749254a51215d13f97 \
                     file://LICENSES/LGPL-2.1;md5=4fbd65380cdd255951079008b364516c"
 
-DEPENDS = "liburing zstd libgpiod libdrm libinih libjpeg-turbo"
+require inc/vigil-source.inc
+SRC_URI += "file://run-ptest"
 
-VIGIL_SRC_URI ??= "git://${TOPDIR}/../vigil;protocol=file;branch=main"
-SRC_URI = "${VIGIL_SRC_URI} file://run-ptest"
-SRCREV ??= "${AUTOREV}"
-S = "${WORKDIR}/git"
+# libdrm, libjpeg-turbo and zstd are in oe-core; libinih, liburing and
+# libgpiod (2.x) are in
+# meta-openembedded's meta-oe.
+DEPENDS = "libdrm libgpiod libinih libjpeg-turbo liburing zstd"
 
 inherit systemd pkgconfig ptest
 
-SYSTEMD_SERVICE:${PN} = "vigild.service"
+# The top-level Makefile: `userspace` builds, `install` installs programs,
+# library, header, unit, example configuration and man pages.  CC, CFLAGS
+# and LDFLAGS come from the environment bitbake exports.
+EXTRA_OEMAKE = "PREFIX=${prefix} UNITDIR=${systemd_system_unitdir} \
+                SYSCONFDIR=${sysconfdir} LIBDIR=${libdir}"
 
-EXTRA_OEMAKE = "-C userspace CC='${CC}' PKG_CONFIG=pkg-config PREFIX=${prefix} LIBDIR=${libdir}"
+do_configure[noexec] = "1"
 
 do_compile() {
-    oe_runmake
+	oe_runmake userspace
 }
 
 do_install() {
-    oe_runmake install DESTDIR=${D}
-    install -d ${D}${systemd_system_unitdir}
-    install -m 0644 ${S}/userspace/vigild.service ${D}${systemd_system_unitdir}/
+	oe_runmake install DESTDIR=${D}
+	install -d ${D}${sysconfdir}/vigil
+	install -m 0644 ${S}/userspace/vigild.conf.example ${D}${sysconfdir}/vigil/vigild.conf
 }
 
-do_compile_ptest() {
-    oe_runmake tests
-}
+SYSTEMD_SERVICE:${PN} = "vigild.service"
+# The unit has ConditionPathExists on the configuration installed above.
+SYSTEMD_AUTO_ENABLE:${PN} = "enable"
+CONFFILES:${PN} = "${sysconfdir}/vigil/vigild.conf"
 
+PACKAGES =+ "${PN}-tools"
+FILES:${PN}-tools = "${bindir}/vigil-* ${mandir}/man1/vigil-*"
+RRECOMMENDS:${PN} += "${PN}-tools"
+
+# ptest: the unit tests and the fuzz corpus replays (userspace/Makefile's
+# `all` built them), with the data they read: the scenarios, the example
+# configuration and the corpus.  test-vigild runs the installed vigild.
 do_install_ptest() {
-    install -d ${D}${PTEST_PATH}/tests
-    cp -r ${S}/build/userspace/tests/. ${D}${PTEST_PATH}/tests/
+	b=${S}/build/userspace
+	install -d ${D}${PTEST_PATH}/bin ${D}${PTEST_PATH}/src/userspace \
+		${D}${PTEST_PATH}/src/tests
+	for t in $b/tests/test-* $b/fuzz/fuzz-*; do
+		case $t in *.d) continue ;; esac
+		install -m 0755 $t ${D}${PTEST_PATH}/bin/
+	done
+	install -m 0644 ${S}/userspace/vigild.conf.example ${D}${PTEST_PATH}/src/userspace/
+	cp -R --no-dereference --preserve=mode,links ${S}/tests/scenarios \
+		${D}${PTEST_PATH}/src/tests/
+	cp -R --no-dereference --preserve=mode,links ${S}/userspace/fuzz \
+		${D}${PTEST_PATH}/src/userspace/
+	rm -f ${D}${PTEST_PATH}/src/userspace/fuzz/*.c ${D}${PTEST_PATH}/src/userspace/fuzz/*.h
 }
+RDEPENDS:${PN}-ptest += "${PN}"
