@@ -13,8 +13,7 @@ require inc/vigil-source.inc
 SRC_URI += "file://run-ptest"
 
 # libdrm, libjpeg-turbo and zstd are in oe-core; libinih, liburing and
-# libgpiod (2.x) are in
-# meta-openembedded's meta-oe.
+# libgpiod (2.x) are in meta-openembedded's meta-oe.
 DEPENDS = "libdrm libgpiod libinih libjpeg-turbo liburing zstd"
 
 inherit systemd pkgconfig ptest
