@@ -81,12 +81,19 @@ CC=$T/cc CFLAGS="-O1 -g -DVIGIL_PACKAGER_CFLAGS" LDFLAGS="-Wl,-z,now" \
 	make -C "$S" install DESTDIR="$D" PREFIX=/usr >"$T/us.log" 2>&1 ||
 	{ tail -n 40 "$T/us.log"; fail "make install DESTDIR"; }
 got=$(cd "$D" && find . ! -type d | sort)
-exp=$(sort <<'LIST'
+# The shared library's version, as the public header states it.
+ver=$(awk '/^#define VIGIL_VERSION_(MAJOR|MINOR|PATCH) / {v = v (v ? "." : "") $3}
+	END {print v}' "$S/userspace/include/libvigil.h")
+exp=$(sort <<LIST
 ./usr/bin/vigil-lat
 ./usr/bin/vigil-scene
 ./usr/bin/vigil-score
 ./usr/include/libvigil.h
 ./usr/lib/libvigil.a
+./usr/lib/libvigil.so
+./usr/lib/libvigil.so.${ver%%.*}
+./usr/lib/libvigil.so.$ver
+./usr/lib/pkgconfig/libvigil.pc
 ./usr/lib/systemd/system/vigild.service
 ./usr/sbin/vigild
 ./usr/share/doc/vigil/README.md
