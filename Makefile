@@ -17,7 +17,7 @@ PREFIX ?= /usr/local
 DESTDIR ?=
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
-	install check check-host demo bench deps kernels checkpatch clean \
+	install check check-host demo bench accuracy-real deps kernels checkpatch clean \
 	distclean test-progs
 
 all: userspace modules
@@ -70,6 +70,11 @@ demo: deps
 
 bench: deps
 	@scripts/bench
+
+# vigil's detector against OpenCV's MOG2 on real footage (scripts/detect-compare).
+accuracy-real:
+	@scripts/deps --packages
+	@scripts/detect-compare
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san \
