@@ -102,17 +102,26 @@ struct vigil_rect {
 	float x, y, w, h;
 };
 
+/*
+ * Times are in seconds and converted per frame with the interval between
+ * the frames' timestamps (1/15 s when they do not advance), so the
+ * behaviour does not change with the frame rate.
+ */
 struct vigil_detect_params {
 	unsigned int cell;		/* cell side in pixels: 0 (auto), 4, 8, 16, 32 */
 	unsigned int row_step;		/* sample every Nth row: 0 (auto: cell/4), 1, 2, 4 */
-	double learning_rate;		/* background EMA rate, (0, 1) */
+	double background_s;		/* background time constant, seconds */
+	double hold_s;			/* a changed cell stays out of the background this long */
+	double deviation_s;		/* time constant of the per-cell deviation */
 	double noise_k;			/* threshold = k * estimated noise */
 	unsigned int threshold_min;	/* floor of the threshold, luma levels */
-	double min_area;		/* smallest blob, fraction of the frame */
-	unsigned int min_motion_frames;	/* consecutive frames before motion */
-	double global_change;		/* changed fraction meaning "lights" */
-	unsigned int relearn_frames;	/* frames of fast relearning after it */
-	unsigned int warmup_frames;	/* frames learnt before reporting */
+	unsigned int min_blob_px;	/* smallest blob, pixels */
+	double min_area;		/* ... and fraction of the frame (0: none) */
+	double min_motion_s;		/* blobs this long before motion */
+	double global_change;		/* fraction a uniform gain must explain */
+	double relearn_s;		/* fast relearning after a light change */
+	double warmup_s;		/* learnt before reporting */
+	double tamper_s;		/* covered/moved this long: tamper */
 	unsigned int nzones;		/* 0: whole frame */
 	struct vigil_rect zones[VIGIL_MAX_ZONES];
 	unsigned int nignore;
@@ -127,9 +136,12 @@ struct vigil_box {
 struct vigil_detect_result {
 	uint32_t seq;
 	uint64_t ts_ns;
-	bool motion;		/* blobs for min_motion_frames frames */
+	bool motion;		/* blobs for min_motion_s */
 	bool raw_motion;	/* blobs in this frame */
-	bool global_change;	/* lights/IR switch: relearning, no alarm */
+	bool global_change;	/* lights/IR switch: compensated, no alarm */
+	bool tamper;		/* lens covered, defocused or camera moved */
+	bool covered;		/* tamper: the image lost its contrast */
+	double gain, offset;	/* global photometric change compensated */
 	bool learning;		/* warm-up or relearning */
 	double score;		/* changed fraction of the watched area, 0..1 */
 	unsigned int changed_px;/* pixels in kept blobs */

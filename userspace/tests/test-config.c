@@ -25,8 +25,8 @@ int main(void)
 		"format = nv12\n"
 		"\n"
 		"[detector]\n"
-		"learning_rate = 0.1   ; inline comment\n"
-		"min_motion_frames = 3\n"
+		"background_s = 0.5   ; inline comment\n"
+		"min_blob_px = 120\n"
 		"zone = 0,0,0.5,1\n"
 		"zone = 0.5,0,0.5,0.5\n"
 		"ignore = 0.9,0.9,0.1,0.1\n"
@@ -40,8 +40,8 @@ int main(void)
 	T_EQ(c.loop, 1);
 	T_EQ(c.realtime, 0);
 	T_EQ(c.pixfmt, VIGIL_FMT_NV12);
-	T_ASSERT(c.detect.learning_rate == 0.1);
-	T_EQ(c.detect.min_motion_frames, 3);
+	T_ASSERT(c.detect.background_s == 0.5);
+	T_EQ(c.detect.min_blob_px, 120);
 	T_EQ(c.detect.nzones, 2);
 	T_ASSERT(c.detect.zones[1].x == 0.5f && c.detect.zones[1].h == 0.5f);
 	T_EQ(c.detect.nignore, 1);
@@ -61,7 +61,7 @@ int main(void)
 	T_STRSTR(err, "b.conf:3:");
 	T_STRSTR(err, "'policy'");
 	T_STRSTR(err, "'always'");
-	T_EQ(vigil_config_load_string(&c, "[detector]\nlearning_rate = 2\n",
+	T_EQ(vigil_config_load_string(&c, "[detector]\nbackground_s = 0\n",
 				      "c.conf", err, sizeof(err)), -EINVAL);
 	T_STRSTR(err, "c.conf:2:");
 	T_STRSTR(err, "out of range");
@@ -101,9 +101,10 @@ int main(void)
 		static const char *const keys[] = {
 			"source", "io", "drm_device", "buffers", "width", "height",
 			"format", "fps", "realtime", "loop", "pir_events",
-			"reconnect_ms", "cell", "row_step", "learning_rate",
-			"noise_k", "threshold_min", "min_area", "min_motion_frames",
-			"global_change", "relearn_frames", "warmup_frames", "zone",
+			"reconnect_ms", "cell", "row_step", "background_s",
+			"hold_s", "deviation_s", "noise_k", "threshold_min",
+			"min_blob_px", "min_area", "min_motion_s", "global_change",
+			"relearn_s", "warmup_s", "tamper_s", "zone",
 			"ignore", "policy", "window_ms", "gap_ms", "update_ms",
 			"pir_hold_ms", "events", "stats",
 		};

@@ -84,7 +84,7 @@ int main(void)
 	T_ASSERT(r.noise > 0.35 && r.noise < 1.4);
 	T_ASSERT(!r.learning);
 
-	/* an object: motion after min_motion_frames, box around it */
+	/* an object: motion after min_motion_s, box around it */
 	for (int i = 0; i < 5; i++) {
 		t_render(&seed, 4.0, 100 + i * 6, 60, 40, 100, -50, 1.0);
 		T_EQ(t_run(d, seq++, &r), 0);
@@ -92,7 +92,7 @@ int main(void)
 		if (r.motion && first < 0)
 			first = i;
 	}
-	T_EQ(first, (int)p.min_motion_frames - 1);
+	T_EQ(first, 1);	/* 0.12 s at 15 fps: the second frame */
 	T_ASSERT(r.nboxes >= 1);
 	T_ASSERT(r.boxes[0].x <= 124 + 8 && r.boxes[0].x + r.boxes[0].w >= 164 - 8);
 	T_ASSERT(r.boxes[0].y <= 68 && r.boxes[0].y + r.boxes[0].h >= 152);
@@ -102,7 +102,7 @@ int main(void)
 	t_quiet(d, &seed, &seq, 3, 4.0);
 	T_EQ(t_quiet(d, &seed, &seq, 20, 4.0), 0);
 
-	/* small object below min_area (1% = 768 px): despeckled away */
+	/* small object below min_blob_px (300): despeckled away */
 	for (int i = 0; i < 6; i++) {
 		t_render(&seed, 4.0, 200, 100, 12, 12, 60, 1.0);
 		T_EQ(t_run(d, seq++, &r), 0);
@@ -124,7 +124,7 @@ int main(void)
 
 	/* ignore mask over the object, and a zone elsewhere */
 	vigil_detect_params_default(&p);
-	p.warmup_frames = 10;
+	p.warmup_s = 0.6;
 	p.nignore = 1;
 	p.ignore[0] = (struct vigil_rect){ 0.25f, 0.2f, 0.35f, 0.6f };
 	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
@@ -142,7 +142,7 @@ int main(void)
 	}
 	vigil_detector_free(d);
 	vigil_detect_params_default(&p);
-	p.warmup_frames = 10;
+	p.warmup_s = 0.6;
 	p.nzones = 1;
 	p.zones[0] = (struct vigil_rect){ 0.5f, 0.0f, 0.5f, 1.0f };
 	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
@@ -171,7 +171,7 @@ int main(void)
 		vigil_detect_params_default(&p);
 		p.cell = cells[v];
 		p.row_step = steps[v];
-		p.warmup_frames = 8;
+		p.warmup_s = 0.5;
 		T_EQ(vigil_detector_new(&p, W, H, &d), 0);
 		T_EQ(vigil_detector_new(&p, W, H, &d2), 0);
 		for (int i = 0; i < 16; i++) {
@@ -206,7 +206,7 @@ int main(void)
 	T_EQ(vigil_detector_new(&p, W, H, &d), -EINVAL);
 	T_ASSERT(d == NULL);
 	p.cell = 8;
-	p.learning_rate = 0;
+	p.background_s = 0;
 	T_EQ(vigil_detector_new(&p, W, H, &d), -EINVAL);
 	vigil_detect_params_default(&p);
 	T_EQ(vigil_detector_new(&p, 8, 8, &d), -EINVAL);

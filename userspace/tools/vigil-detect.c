@@ -122,7 +122,7 @@ int main(int argc, char **argv)
 			break;
 		}
 		printf("%u %d %d %d %d %d %u %.4f\n", n, r.motion, r.raw_motion, r.learning,
-		       r.global_change, 0, r.nblobs, r.score);
+		       r.global_change, r.tamper, r.nblobs, r.score);
 	}
 out:
 	vigil_detector_free(det);
