@@ -102,9 +102,14 @@ static int print_kernel(const struct vigil_scene *s, FILE *fp)
 				fprintf(fp, "light at=%u level=100 ramp=%u\n", ms(s, it->end),
 					ms(s, 1));
 			break;
+		case VIGIL_SCENE_EXPOSURE:
+			/* the sensor's light level, ramped: an exposure drift */
+			fprintf(fp, "light at=%u level=%d ramp=%u\n", ms(s, it->start),
+				(int)(100 * it->amount + 0.5),
+				ms(s, it->end > it->start ? it->end - it->start : 1));
+			break;
 		case VIGIL_SCENE_RAIN:
 		case VIGIL_SCENE_SHADOW:
-		case VIGIL_SCENE_EXPOSURE:
 		case VIGIL_SCENE_COVER:
 		case VIGIL_SCENE_NKINDS:
 			fprintf(stderr, "vigil-scene: %s: '%s' has no equivalent in vigil.ko's scenes\n",
