@@ -767,15 +767,17 @@ int vigil_detector_process(struct vigil_detector *d,
 	}
 
 	/*
-	 * Robust global noise: median |cur - bg| over the watched cells; one
-	 * cell in NOISE_STRIDE is plenty and keeps this pass cheap.
+	 * Robust global noise: median |cur - bg| over the watched cells that
+	 * were quiet in the last frame (a close person is not noise); one cell
+	 * in NOISE_STRIDE is plenty and keeps this pass cheap.
 	 */
 	memset(d->hist, 0, sizeof(d->hist));
 	for (unsigned int i = 0; i < d->ncells; i += NOISE_STRIDE) {
 		const int32_t diff = abs((int32_t)d->cur[i] - d->bg[i]) >> 4;
+		const uint32_t use = d->active[i] & (d->mask[i] == 0);
 
-		d->hist[diff < HIST_BINS ? diff : HIST_BINS - 1] += d->active[i];
-		nsampled += d->active[i];
+		d->hist[diff < HIST_BINS ? diff : HIST_BINS - 1] += use;
+		nsampled += use;
 	}
 	half = nsampled / 2;
 	for (med = 0; med < HIST_BINS; med++) {
@@ -788,9 +790,9 @@ int vigil_detector_process(struct vigil_detector *d,
 	if (!d->noise_valid) {
 		d->noise_q8 = sigma;
 		d->noise_valid = true;
-	} else if (sigma < 4 * d->noise_q8 + (2 << Q)) {
-		/* smooth; ignore the spike of a global change */
-		d->noise_q8 += (sigma - d->noise_q8) / 16;
+	} else if (nsampled && sigma < 4 * d->noise_q8 + (2 << Q)) {
+		/* smooth over about a second; ignore the spike of a change */
+		d->noise_q8 += ((sigma - d->noise_q8) * rate_q(d->dt_ns, 1.0)) >> RATE_BITS;
 	}
 	thr = (d->noise_q8 * d->k16) >> 4;
 	if (thr < d->floor_q8)

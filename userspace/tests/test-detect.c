@@ -197,6 +197,73 @@ int main(void)
 			vigil_detector_free(d);
 	}
 
+	/*
+	 * Times in seconds: an object that appears and stands still is motion
+	 * until hold_s, then absorbed, at 10 and at 30 fps alike; a close
+	 * object (62% of the frame) is motion, not a light change.
+	 */
+	{
+		double gone[2];
+
+		for (int k = 0; k < 2; k++) {
+			const unsigned int fps = k ? 30 : 10;
+			int first_on = -1, last_on = -1, global = 0;
+			struct vigil_detector *d3;
+
+			vigil_detect_params_default(&p);
+			T_EQ(vigil_detector_new(&p, W, H, &d3), 0);
+			for (unsigned int n = 0; n < 22 * fps; n++) {
+				const bool on = n >= 2 * fps;
+
+				t_render(&seed, 3.0, 40, 20, on ? 240 : 0, 200, -40, 1.0);
+				T_EQ(vigil_frame_view(&f, VIGIL_FMT_GREY, W, H, 0, t_img,
+						      sizeof(t_img)), 0);
+				f.seq = n;
+				f.ts_ns = (uint64_t)n * 1000000000ULL / fps;
+				T_EQ(vigil_detector_process(d3, &f, &r), 0);
+				if (!on) {
+					T_ASSERT(!r.motion);
+					continue;
+				}
+				global += r.global_change;
+				if (r.motion && first_on < 0)
+					first_on = (int)n;
+				if (r.motion)
+					last_on = (int)n;
+				/* held without a gap from its onset */
+				if (first_on >= 0 && n < 2 * fps + 14 * fps)
+					T_ASSERT(r.motion);
+			}
+			T_EQ(global, 0);
+			T_ASSERT(first_on >= 0 && first_on <= (int)(2 * fps + fps / 3));
+			gone[k] = (double)(last_on + 1) / fps - 2.0;
+			T_ASSERT(gone[k] >= p.hold_s && gone[k] < p.hold_s + 3);
+			T_ASSERT(!r.motion);
+			vigil_detector_free(d3);
+		}
+		fprintf(stderr, "absorbed after %.2f s at 10 fps, %.2f s at 30 fps\n", gone[0], gone[1]);
+		T_ASSERT(fabs(gone[0] - gone[1]) < 0.5);
+	}
+
+	/* an exposure ramp (gain 1.0 -> 1.4 over 3 s) is compensated: quiet */
+	{
+		struct vigil_detector *d3;
+		int motion = 0;
+
+		vigil_detect_params_default(&p);
+		T_EQ(vigil_detector_new(&p, W, H, &d3), 0);
+		for (unsigned int n = 0; n < 120; n++) {
+			const double g = n < 30 ? 1.0 : n < 75 ? 1.0 + 0.4 * (n - 30) / 45 : 1.4;
+
+			t_render(&seed, 3.0, 0, 0, 0, 0, 0, g);
+			T_EQ(t_run(d3, n, &r), 0);
+			motion += r.motion;
+		}
+		T_EQ(motion, 0);
+		T_ASSERT(fabs(r.gain - 1.0) < 0.05);	/* the last step: small */
+		vigil_detector_free(d3);
+	}
+
 	/* wrong size and bad parameters */
 	T_EQ(vigil_frame_view(&f, VIGIL_FMT_GREY, W / 2, H, 0, t_img, sizeof(t_img)), 0);
 	T_EQ(vigil_detector_process(d, &f, &r), -EINVAL);
