@@ -97,9 +97,21 @@ int vigil_y4m_format_header(char *buf, size_t len,
 #define VIGIL_MAX_ZONES 8
 #define VIGIL_MAX_BOXES 16
 
+#define VIGIL_MAX_POLY_POINTS 16
+#define VIGIL_MASK_W 160	/* a mask image is scaled to this grid */
+#define VIGIL_MASK_H 120
+
 /* A rectangle in fractions of the frame: 0..1 on both axes. */
 struct vigil_rect {
 	float x, y, w, h;
+	float sensitivity;	/* zones: threshold divided by this (0: 1) */
+};
+
+/* A polygon zone, vertices in fractions of the frame. */
+struct vigil_polygon {
+	unsigned int npoints;	/* 3..VIGIL_MAX_POLY_POINTS */
+	float x[VIGIL_MAX_POLY_POINTS], y[VIGIL_MAX_POLY_POINTS];
+	float sensitivity;	/* threshold divided by this (0: 1) */
 };
 
 /*
@@ -126,6 +138,10 @@ struct vigil_detect_params {
 	struct vigil_rect zones[VIGIL_MAX_ZONES];
 	unsigned int nignore;
 	struct vigil_rect ignore[VIGIL_MAX_ZONES];
+	unsigned int npolygons;		/* polygon zones, with the rectangles */
+	struct vigil_polygon polygons[VIGIL_MAX_ZONES];
+	bool has_mask;			/* mask[][]: 0 ignored, 255 watched */
+	uint8_t mask[VIGIL_MASK_H][VIGIL_MASK_W];
 };
 
 struct vigil_box {
@@ -157,6 +173,13 @@ struct vigil_detector;
 void vigil_detect_params_default(struct vigil_detect_params *p);
 /* Checks @p; returns -EINVAL naming nothing: see vigil_config for messages. */
 int vigil_detect_params_check(const struct vigil_detect_params *p);
+/*
+ * Set @p's mask from a PGM image (P5 or P2, any size, scaled to the frame)
+ * in memory, as Motion's mask_file: black (below half the maximum) is not
+ * watched. Returns 0, or -EINVAL with a reason in *@why.
+ */
+int vigil_detect_params_set_mask(struct vigil_detect_params *p,
+				 const void *pgm, size_t len, const char **why);
 int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 		       unsigned int height, struct vigil_detector **out);
 void vigil_detector_free(struct vigil_detector *d);

@@ -11,7 +11,8 @@
  *
  *   gain        cur = a * bg + b fitted over the cells that were quiet in
  *               the last frame (then over the inliers): when it explains
- *               most of the frame, the background is moved by it (auto-
+ *               most of the frame and most of the cells that changed,
+ *               the background is moved by it (auto-
  *               exposure, lights, IR switch); a close person does not fit
  *               a uniform gain and stays motion
  *   background  bg += (cur - bg) * dt / background_s for quiet cells; a
@@ -79,6 +80,7 @@ struct vigil_detector {
 	int32_t *dev;			/* Q8 mean absolute deviation */
 	uint32_t *fg_ms;		/* time each cell has been changed */
 	uint8_t *active;		/* 1 when the cell is watched */
+	uint8_t *tscale;		/* threshold scale, Q4 (zone sensitivity) */
 	uint8_t *mask;			/* changed cells; then blob labels seen */
 	uint32_t *stack;		/* flood fill */
 	uint32_t hist[HIST_BINS];
@@ -111,7 +113,19 @@ void vigil_detect_params_default(struct vigil_detect_params *p)
 static bool rect_ok(const struct vigil_rect *r)
 {
 	return r->x >= 0 && r->y >= 0 && r->w > 0 && r->h > 0 &&
-	       r->x + r->w <= 1.0001f && r->y + r->h <= 1.0001f;
+	       r->x + r->w <= 1.0001f && r->y + r->h <= 1.0001f &&
+	       r->sensitivity >= 0 && r->sensitivity <= 16;
+}
+
+static bool poly_ok(const struct vigil_polygon *g)
+{
+	if (g->npoints < 3 || g->npoints > VIGIL_MAX_POLY_POINTS ||
+	    !(g->sensitivity >= 0 && g->sensitivity <= 16))
+		return false;
+	for (unsigned int i = 0; i < g->npoints; i++)
+		if (!(g->x[i] >= 0 && g->x[i] <= 1 && g->y[i] >= 0 && g->y[i] <= 1))
+			return false;
+	return true;
 }
 
 int vigil_detect_params_check(const struct vigil_detect_params *p)
@@ -148,6 +162,103 @@ int vigil_detect_params_check(const struct vigil_detect_params *p)
 	for (unsigned int i = 0; i < p->nignore; i++)
 		if (!rect_ok(&p->ignore[i]))
 			return -EINVAL;
+	if (p->npolygons > VIGIL_MAX_ZONES)
+		return -EINVAL;
+	for (unsigned int i = 0; i < p->npolygons; i++)
+		if (!poly_ok(&p->polygons[i]))
+			return -EINVAL;
+	return 0;
+}
+
+/* One PGM header number, after blanks and '#' comments. */
+static int pgm_num(const uint8_t **q, const uint8_t *end, unsigned long *v)
+{
+	const uint8_t *c = *q;
+
+	for (;;) {
+		while (c < end && (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r'))
+			c++;
+		if (c < end && *c == '#') {
+			while (c < end && *c != '\n')
+				c++;
+			continue;
+		}
+		break;
+	}
+	if (c >= end || *c < '0' || *c > '9')
+		return -EINVAL;
+	*v = 0;
+	while (c < end && *c >= '0' && *c <= '9') {
+		*v = *v * 10 + (unsigned long)(*c - '0');
+		if (*v > 1000000)
+			return -EINVAL;
+		c++;
+	}
+	*q = c;
+	return 0;
+}
+
+int vigil_detect_params_set_mask(struct vigil_detect_params *p,
+				 const void *pgm, size_t len, const char **why)
+{
+	const uint8_t *q = pgm, *const end = q + len;
+	unsigned long w, h, maxval;
+	uint8_t *img;
+	bool ascii;
+
+	*why = NULL;
+	if (len < 3 || q[0] != 'P' || (q[1] != '5' && q[1] != '2')) {
+		*why = "not a PGM image (P5 or P2)";
+		return -EINVAL;
+	}
+	ascii = q[1] == '2';
+	q += 2;
+	if (pgm_num(&q, end, &w) || pgm_num(&q, end, &h) || pgm_num(&q, end, &maxval) ||
+	    !w || !h || !maxval || maxval > 65535) {
+		*why = "bad PGM header";
+		return -EINVAL;
+	}
+	if (w * h > 64UL << 20) {
+		*why = "PGM image too large";
+		return -EINVAL;
+	}
+	if (!ascii) {
+		const size_t bpp = maxval > 255 ? 2 : 1;
+
+		q++;	/* the one whitespace after maxval */
+		if (q > end || (size_t)(end - q) < w * h * bpp) {
+			*why = "PGM image truncated";
+			return -EINVAL;
+		}
+	}
+	img = malloc(w * h);
+	if (!img) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < w * h; i++) {
+		unsigned long v;
+
+		if (ascii) {
+			if (pgm_num(&q, end, &v) || v > maxval) {
+				free(img);
+				*why = "PGM image truncated or bad sample";
+				return -EINVAL;
+			}
+		} else if (maxval > 255) {
+			v = (unsigned long)q[2 * i] << 8 | q[2 * i + 1];
+		} else {
+			v = q[i];
+		}
+		img[i] = v * 2 >= maxval + 1 ? 255 : 0;
+	}
+	/* nearest sample at each grid point */
+	for (unsigned int y = 0; y < VIGIL_MASK_H; y++)
+		for (unsigned int x = 0; x < VIGIL_MASK_W; x++)
+			p->mask[y][x] = img[((2 * y + 1) * h / (2 * VIGIL_MASK_H)) * w +
+					    (2 * x + 1) * w / (2 * VIGIL_MASK_W)];
+	free(img);
+	p->has_mask = true;
 	return 0;
 }
 
@@ -156,20 +267,66 @@ static bool in_rect(const struct vigil_rect *r, float x, float y)
 	return x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h;
 }
 
+/* Even-odd rule. */
+static bool in_polygon(const struct vigil_polygon *g, float x, float y)
+{
+	bool in = false;
+
+	for (unsigned int i = 0, j = g->npoints - 1; i < g->npoints; j = i++) {
+		if ((g->y[i] > y) != (g->y[j] > y) &&
+		    x < (g->x[j] - g->x[i]) * (y - g->y[i]) / (g->y[j] - g->y[i]) + g->x[i])
+			in = !in;
+	}
+	return in;
+}
+
+static float sens(float s)
+{
+	return s > 0 ? s : 1.0f;
+}
+
+/*
+ * Watched cells and their threshold scale (Q4, 16 = 1): a cell is watched
+ * when its centre lies in a zone (any, when there are none), outside every
+ * ignore rectangle and white in the mask; the most sensitive zone holding
+ * it sets its scale.
+ */
 static void build_active(struct vigil_detector *d)
 {
+	const struct vigil_detect_params *p = &d->p;
+
 	d->nactive = 0;
 	for (unsigned int cy = 0; cy < d->ch; cy++) {
 		for (unsigned int cx = 0; cx < d->cw; cx++) {
 			const float x = ((float)cx + 0.5f) * (float)d->cell / (float)d->width;
 			const float y = ((float)cy + 0.5f) * (float)d->cell / (float)d->height;
-			bool on = d->p.nzones == 0;
+			const unsigned int i = cy * d->cw + cx;
+			bool on = p->nzones == 0 && p->npolygons == 0;
+			float s = on ? 1.0f : 0.0f;
+			long q;
 
-			for (unsigned int i = 0; i < d->p.nzones && !on; i++)
-				on = in_rect(&d->p.zones[i], x, y);
-			for (unsigned int i = 0; i < d->p.nignore && on; i++)
-				on = !in_rect(&d->p.ignore[i], x, y);
-			d->active[cy * d->cw + cx] = on;
+			for (unsigned int k = 0; k < p->nzones; k++) {
+				if (in_rect(&p->zones[k], x, y)) {
+					on = true;
+					s = fmaxf(s, sens(p->zones[k].sensitivity));
+				}
+			}
+			for (unsigned int k = 0; k < p->npolygons; k++) {
+				if (in_polygon(&p->polygons[k], x, y)) {
+					on = true;
+					s = fmaxf(s, sens(p->polygons[k].sensitivity));
+				}
+			}
+			for (unsigned int k = 0; k < p->nignore && on; k++)
+				on = !in_rect(&p->ignore[k], x, y);
+			if (on && p->has_mask)
+				on = p->mask[(unsigned int)(y * VIGIL_MASK_H) < VIGIL_MASK_H ?
+					     (unsigned int)(y * VIGIL_MASK_H) : VIGIL_MASK_H - 1]
+					    [(unsigned int)(x * VIGIL_MASK_W) < VIGIL_MASK_W ?
+					     (unsigned int)(x * VIGIL_MASK_W) : VIGIL_MASK_W - 1] != 0;
+			d->active[i] = on;
+			q = lroundf(16.0f / (s > 0 ? s : 1.0f));
+			d->tscale[i] = (uint8_t)(q < 1 ? 1 : q > 255 ? 255 : q);
 			d->nactive += on;
 		}
 	}
@@ -246,9 +403,10 @@ int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 	d->dev = calloc(d->ncells, sizeof(*d->dev));
 	d->fg_ms = calloc(d->ncells, sizeof(*d->fg_ms));
 	d->active = calloc(d->ncells, 1);
+	d->tscale = calloc(d->ncells, 1);
 	d->mask = calloc(d->ncells, 1);
 	d->stack = calloc(d->ncells, sizeof(*d->stack));
-	if (!d->acc || !d->csum || !d->cur || !d->bg || !d->dev || !d->fg_ms || !d->active ||
+	if (!d->acc || !d->csum || !d->cur || !d->bg || !d->dev || !d->fg_ms || !d->active || !d->tscale ||
 	    !d->mask || !d->stack) {
 		ret = -ENOMEM;
 		goto fail;
@@ -270,6 +428,7 @@ void vigil_detector_free(struct vigil_detector *d)
 		return;
 	free(d->stack);
 	free(d->mask);
+	free(d->tscale);
 	free(d->active);
 	free(d->fg_ms);
 	free(d->dev);
@@ -572,6 +731,7 @@ static unsigned int update_cells(const uint16_t *restrict cur,
 				 int32_t *restrict bg, int32_t *restrict dev,
 				 uint32_t *restrict fg_ms,
 				 const uint8_t *restrict active,
+				 const uint8_t *restrict tscale,
 				 uint8_t *restrict mask, unsigned int n,
 				 int32_t thr, int32_t kdev16, int32_t rate,
 				 int32_t rate_hold, int32_t drate,
@@ -583,7 +743,7 @@ static unsigned int update_cells(const uint16_t *restrict cur,
 		const int32_t diff = (int32_t)cur[i] - bg[i];
 		const int32_t ad = diff < 0 ? -diff : diff;
 		const int32_t tdev = (dev[i] * kdev16) >> 4;
-		const int32_t t = tdev > thr ? tdev : thr;
+		const int32_t t = ((tdev > thr ? tdev : thr) * (int32_t)tscale[i]) >> 4;
 		const int32_t m = (int32_t)active[i] & (ad > t);
 		const uint32_t fg = m ? fg_ms[i] + dt_ms : 0;
 		const int32_t held = m & (fg < hold_ms);
@@ -605,11 +765,11 @@ static unsigned int update_cells(const uint16_t *restrict cur,
  * and return the fraction of all active cells the result explains.
  * Saturated cells count as explained when the model saturates them too.
  */
-static double fit_gain(struct vigil_detector *d, int32_t tol, double *pa,
-		       double *pb)
+static double fit_gain(struct vigil_detector *d, int32_t tol, int32_t thr,
+		       double *pa, double *pb, double *changed_explained)
 {
 	double a = 1, b = 0;
-	unsigned int inl = 0;
+	unsigned int inl = 0, chg = 0, chg_inl = 0;
 
 	for (int pass = 0; pass < 2; pass++) {
 		double sx = 0, sy = 0, sxx = 0, sxy = 0, nn = 0;
@@ -648,15 +808,22 @@ static double fit_gain(struct vigil_detector *d, int32_t tol, double *pa,
 	}
 	for (unsigned int i = 0; i < d->ncells; i++) {
 		const double x = d->bg[i], y = d->cur[i], m = a * x + b;
+		const bool c = fabs(y - x) > thr;
+		bool in;
 
 		if (!d->active[i])
 			continue;
-		inl += fabs(y - m) <= tol ||
-		       (y >= (245 << Q) && m >= (245 << Q)) ||
-		       (y <= (5 << Q) && m <= (5 << Q));
+		in = fabs(y - m) <= tol ||
+		     (y >= (245 << Q) && m >= (245 << Q)) ||
+		     (y <= (5 << Q) && m <= (5 << Q));
+		inl += in;
+		chg += c;
+		chg_inl += c && in;
 	}
 	*pa = a;
 	*pb = b;
+	/* a local object that happens to fit a line leaves its cells out */
+	*changed_explained = chg * 100 < d->nactive ? 1.0 : (double)chg_inl / chg;
 	return d->nactive ? (double)inl / d->nactive : 0;
 }
 
@@ -750,8 +917,11 @@ int vigil_detector_process(struct vigil_detector *d,
 
 	/* a uniform gain over the frame (exposure, lights, IR) is compensated */
 	if (!cover) {
-		inliers = fit_gain(d, 2 * thr, &a, &b);
-		if (inliers >= p->global_change && a > 0.2 && a < 5 &&
+		double expl;
+
+		inliers = fit_gain(d, 2 * thr, thr, &a, &b, &expl);
+		if (inliers >= p->global_change && expl >= p->global_change &&
+		    a > 0.2 && a < 5 &&
 		    (fabs(a - 1) > 0.004 || fabs(b) > 64)) {
 			apply_gain(d, a, b);
 			fitted = true;
@@ -810,7 +980,7 @@ int vigil_detector_process(struct vigil_detector *d,
 		rate_hold = rate_q(d->dt_ns, 0.5);
 		drate = rate_q(d->dt_ns, p->deviation_s);
 	}
-	changed = update_cells(d->cur, d->bg, d->dev, d->fg_ms, d->active, d->mask,
+	changed = update_cells(d->cur, d->bg, d->dev, d->fg_ms, d->active, d->tscale, d->mask,
 			       d->ncells, thr, d->kdev16, rate, rate_hold, drate,
 			       dt_ms ? dt_ms : 1, learning ? 0 : d->hold_ms);
 

@@ -126,7 +126,7 @@ int main(void)
 	vigil_detect_params_default(&p);
 	p.warmup_s = 0.6;
 	p.nignore = 1;
-	p.ignore[0] = (struct vigil_rect){ 0.25f, 0.2f, 0.35f, 0.6f };
+	p.ignore[0] = (struct vigil_rect){ 0.25f, 0.2f, 0.35f, 0.6f, 0 };
 	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
 	t_quiet(d, &seed, &seq, 20, 3.0);
 	for (int i = 0; i < 5; i++) {
@@ -144,7 +144,7 @@ int main(void)
 	vigil_detect_params_default(&p);
 	p.warmup_s = 0.6;
 	p.nzones = 1;
-	p.zones[0] = (struct vigil_rect){ 0.5f, 0.0f, 0.5f, 1.0f };
+	p.zones[0] = (struct vigil_rect){ 0.5f, 0.0f, 0.5f, 1.0f, 0 };
 	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
 	t_quiet(d, &seed, &seq, 20, 3.0);
 	for (int i = 0; i < 3; i++) {
@@ -158,6 +158,90 @@ int main(void)
 		T_ASSERT(r.raw_motion);
 	}
 	vigil_detector_free(d);
+
+	/* a polygon zone: a triangle over the left part */
+	vigil_detect_params_default(&p);
+	p.warmup_s = 0.6;
+	p.npolygons = 1;
+	p.polygons[0] = (struct vigil_polygon){ .npoints = 3,
+		.x = { 0.0f, 0.6f, 0.0f }, .y = { 0.0f, 1.0f, 1.0f } };
+	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+	t_quiet(d, &seed, &seq, 20, 3.0);
+	for (int i = 0; i < 3; i++) {
+		t_render(&seed, 3.0, 10, 130, 40, 100, -50, 1.0);	/* inside */
+		T_EQ(t_run(d, seq++, &r), 0);
+		/* a local object is no global gain, even if it fits a line */
+		T_ASSERT(!r.learning && r.gain == 1.0);
+		T_ASSERT(r.raw_motion);
+	}
+	t_quiet(d, &seed, &seq, 10, 3.0);
+	for (int i = 0; i < 3; i++) {
+		t_render(&seed, 3.0, 150, 10, 40, 80, -50, 1.0);	/* above the diagonal */
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(!r.raw_motion);
+	}
+	vigil_detector_free(d);
+
+	/* per-zone sensitivity: a faint object is seen where it is raised */
+	vigil_detect_params_default(&p);
+	p.warmup_s = 0.6;
+	p.nzones = 2;
+	p.zones[0] = (struct vigil_rect){ 0.0f, 0.0f, 0.5f, 1.0f, 4.0f };
+	p.zones[1] = (struct vigil_rect){ 0.5f, 0.0f, 0.5f, 1.0f, 0.25f };
+	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+	t_quiet(d, &seed, &seq, 20, 3.0);
+	for (int i = 0; i < 3; i++) {
+		t_render(&seed, 3.0, 40, 60, 48, 100, -10, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(r.raw_motion);
+	}
+	t_quiet(d, &seed, &seq, 10, 3.0);
+	for (int i = 0; i < 3; i++) {
+		t_render(&seed, 3.0, 220, 60, 48, 100, -10, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(!r.raw_motion);
+	}
+	vigil_detector_free(d);
+
+	/* a PGM mask (Motion's mask_file): black is not watched */
+	{
+		static uint8_t pgm[64 + 32 * 24];
+		static const char ascii[] = "P2\n# left column masked\n2 1\n255\n0 255\n";
+		const char *why;
+		int hl = snprintf((char *)pgm, 64, "P5\n32 24\n255\n");
+
+		for (int i = 0; i < 32 * 24; i++)
+			pgm[hl + i] = (uint8_t)(i % 32 < 16 ? 0 : 255);
+		vigil_detect_params_default(&p);
+		p.warmup_s = 0.6;
+		T_EQ(vigil_detect_params_set_mask(&p, pgm, (size_t)hl + 32 * 24, &why), 0);
+		T_ASSERT(p.has_mask && p.mask[60][10] == 0 && p.mask[60][150] == 255);
+		T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+		t_quiet(d, &seed, &seq, 20, 3.0);
+		for (int i = 0; i < 3; i++) {
+			t_render(&seed, 3.0, 40, 60, 40, 100, -50, 1.0);
+			T_EQ(t_run(d, seq++, &r), 0);
+			T_ASSERT(!r.raw_motion);
+		}
+		for (int i = 0; i < 3; i++) {
+			t_render(&seed, 3.0, 220, 60, 40, 100, -50, 1.0);
+			T_EQ(t_run(d, seq++, &r), 0);
+			T_ASSERT(r.raw_motion);
+		}
+		vigil_detector_free(d);
+		/* ASCII, 16-bit, and bad images */
+		vigil_detect_params_default(&p);
+		T_EQ(vigil_detect_params_set_mask(&p, ascii, sizeof(ascii) - 1, &why), 0);
+		T_ASSERT(p.mask[0][0] == 0 && p.mask[119][159] == 255);
+		T_EQ(vigil_detect_params_set_mask(&p, "P6\n1 1\n255\n", 12, &why), -EINVAL);
+		T_STRSTR(why, "not a PGM");
+		T_EQ(vigil_detect_params_set_mask(&p, pgm, (size_t)hl + 100, &why), -EINVAL);
+		T_STRSTR(why, "truncated");
+		T_EQ(vigil_detect_params_set_mask(&p, "P5\n0 4\n255\n", 11, &why), -EINVAL);
+		T_STRSTR(why, "header");
+		T_EQ(vigil_detect_params_set_mask(&p, "P2 2 1 255 0\n", 13, &why), -EINVAL);
+		T_STRSTR(why, "truncated");
+	}
 
 	/* YUYV (scalar path, step 2) gives the same cells as GREY (SIMD),
 	 * for several cell sizes and row steps */
