@@ -21,7 +21,12 @@
  *   deviation   dev += (|cur - bg| - dev) * dt / deviation_s, only while
  *               quiet (per-cell noise, sway), as fast up as down
  *   noise       robust global sigma from the median |cur - bg|
- *   change      |cur - bg| > max(k * sigma, k * 1.25 * dev, floor)
+ *   texture     mean |difference| between the sampled rows of a cell,
+ *               with its own background: a surface that changes at the
+ *               same mean brightness
+ *   change      |cur - bg| > t = max(k * sigma, k * 1.25 * dev, floor),
+ *               or the texture moved by more than max(half its level, t)
+ *               + t
  *   blobs       8-connected components of changed cells, smaller than
  *               min_blob_px (and min_area) dropped, boxes of the largest
  *   motion      blobs present for min_motion_s
@@ -49,6 +54,7 @@
 #define RATE_BITS 12		/* fractional bits of learning rates */
 #define HIST_BINS 1024		/* |diff| histogram, Q4 luma levels */
 #define NOISE_STRIDE 3		/* noise sampled in one cell of 3 */
+#define FIT_STRIDE 3		/* gain fitted on one cell of 3 */
 #define DEFAULT_DT_NS 66666667ULL	/* 15 fps when timestamps do not advance */
 #define TAMPER_CONTRAST 0.3	/* contrast left of the background's */
 #define TAMPER_CHANGED 0.85	/* changed fraction meaning "moved" */
@@ -79,6 +85,11 @@ struct vigil_detector {
 	int32_t *bg;			/* Q8 background */
 	int32_t *dev;			/* Q8 mean absolute deviation */
 	uint32_t *fg_ms;		/* time each cell has been changed */
+	int32_t *tex;			/* Q8 texture: mean |vertical difference| */
+	int32_t *tbg;			/* Q8 texture background */
+	uint32_t *tsum;			/* per 8-byte group texture sums */
+	uint32_t tnorm;			/* tex = tsum * tnorm >> 16 */
+	unsigned int tpairs;		/* sampled row pairs per cell (0: off) */
 	uint8_t *active;		/* 1 when the cell is watched */
 	uint8_t *tscale;		/* threshold scale, Q4 (zone sensitivity) */
 	uint8_t *mask;			/* changed cells; then blob labels seen */
@@ -402,11 +413,17 @@ int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 	d->bg = calloc(d->ncells, sizeof(*d->bg));
 	d->dev = calloc(d->ncells, sizeof(*d->dev));
 	d->fg_ms = calloc(d->ncells, sizeof(*d->fg_ms));
+	d->tex = calloc(d->ncells, sizeof(*d->tex));
+	d->tbg = calloc(d->ncells, sizeof(*d->tbg));
+	/* 8-byte groups of a row in the widest layout (2 bytes a pixel) */
+	d->tsum = calloc(d->cw * d->cell * 2 / 8 + 2, sizeof(*d->tsum));
+	d->tpairs = d->cell / d->row_step - 1;
 	d->active = calloc(d->ncells, 1);
 	d->tscale = calloc(d->ncells, 1);
 	d->mask = calloc(d->ncells, 1);
 	d->stack = calloc(d->ncells, sizeof(*d->stack));
 	if (!d->acc || !d->csum || !d->cur || !d->bg || !d->dev || !d->fg_ms || !d->active || !d->tscale ||
+	    !d->tex || !d->tbg || !d->tsum ||
 	    !d->mask || !d->stack) {
 		ret = -ENOMEM;
 		goto fail;
@@ -430,6 +447,9 @@ void vigil_detector_free(struct vigil_detector *d)
 	free(d->mask);
 	free(d->tscale);
 	free(d->active);
+	free(d->tsum);
+	free(d->tbg);
+	free(d->tex);
 	free(d->fg_ms);
 	free(d->dev);
 	free(d->bg);
@@ -623,10 +643,64 @@ static void reduce(struct vigil_detector *d, const struct vigil_frame *f)
 	}
 }
 
+/*
+ * Texture of each cell: the mean absolute difference between consecutive
+ * sampled rows, over every byte of the cell (luma, and chroma too in
+ * packed YUYV). It changes when a surface does even where the mean stays
+ * (a patterned shirt over a wall of the same brightness). The rows were
+ * just read by reduce(), so they come from the cache.
+ */
+static void texture(struct vigil_detector *d, const struct vigil_frame *f)
+{
+	const unsigned int cb = d->cell * f->step;	/* bytes of a cell */
+	const unsigned int ng = d->cw * cb / 8;		/* 8-byte groups */
+	const unsigned int per = cb / 8;
+	const size_t rstep = f->stride * d->row_step;
+	/* per pixel: packed chroma adds to the luma's texture */
+	const uint32_t norm = (uint32_t)(((uint64_t)256 << 16) /
+					 (d->tpairs * (uint64_t)d->cell));
+
+	for (unsigned int cy = 0; cy < d->ch; cy++) {
+		const uint8_t *row = f->luma + (size_t)cy * d->cell * f->stride;
+		int32_t *const out = d->tex + cy * d->cw;
+		unsigned int g;
+
+		memset(d->tsum, 0, ng * sizeof(*d->tsum));
+		for (unsigned int k = 0; k < d->tpairs; k++, row += rstep) {
+			const uint8_t *const nx = row + rstep;
+
+			g = 0;
+#if defined(__SSE2__)
+			for (; g + 2 <= ng; g += 2) {
+				const __m128i s = _mm_sad_epu8(
+					_mm_loadu_si128((const __m128i *)(row + g * 8)),
+					_mm_loadu_si128((const __m128i *)(nx + g * 8)));
+
+				d->tsum[g] += (uint32_t)_mm_cvtsi128_si32(s);
+				d->tsum[g + 1] += (uint32_t)_mm_extract_epi16(s, 4);
+			}
+#endif
+			for (; g < ng; g++)
+				for (unsigned int j = 0; j < 8; j++)
+					d->tsum[g] += (uint32_t)abs((int)row[g * 8 + j] -
+								    (int)nx[g * 8 + j]);
+		}
+		for (unsigned int cx = 0; cx < d->cw; cx++) {
+			uint32_t sum = 0;
+
+			for (unsigned int j = 0; j < per; j++)
+				sum += d->tsum[cx * per + j];
+			out[cx] = (int32_t)(((uint64_t)sum * norm) >> 16);
+		}
+	}
+}
+
 static void relearn(struct vigil_detector *d)
 {
-	for (unsigned int i = 0; i < d->ncells; i++)
+	for (unsigned int i = 0; i < d->ncells; i++) {
 		d->bg[i] = d->cur[i];
+		d->tbg[i] = d->tex[i];
+	}
 }
 
 /* Flood fill the blob at @seed; returns its cell count and box (cells). */
@@ -730,6 +804,8 @@ __attribute__((target_clones("avx2", "default"), optimize("tree-vectorize")))
 static unsigned int update_cells(const uint16_t *restrict cur,
 				 int32_t *restrict bg, int32_t *restrict dev,
 				 uint32_t *restrict fg_ms,
+				 const int32_t *restrict tex,
+				 int32_t *restrict tbg,
 				 const uint8_t *restrict active,
 				 const uint8_t *restrict tscale,
 				 uint8_t *restrict mask, unsigned int n,
@@ -744,7 +820,11 @@ static unsigned int update_cells(const uint16_t *restrict cur,
 		const int32_t ad = diff < 0 ? -diff : diff;
 		const int32_t tdev = (dev[i] * kdev16) >> 4;
 		const int32_t t = ((tdev > thr ? tdev : thr) * (int32_t)tscale[i]) >> 4;
-		const int32_t m = (int32_t)active[i] & (ad > t);
+		const int32_t tdiff = tex[i] - tbg[i];
+		const int32_t tad = tdiff < 0 ? -tdiff : tdiff;
+		/* texture: a change of half its level, and of the threshold */
+		const int32_t tt = ((tbg[i] >> 1) > t ? (tbg[i] >> 1) : t) + t;
+		const int32_t m = (int32_t)active[i] & ((ad > t) | (tad > tt));
 		const uint32_t fg = m ? fg_ms[i] + dt_ms : 0;
 		const int32_t held = m & (fg < hold_ms);
 		const int32_t r = m ? (held ? 0 : rate_hold) : rate;
@@ -754,6 +834,7 @@ static unsigned int update_cells(const uint16_t *restrict cur,
 		changed += (unsigned int)m;
 		fg_ms[i] = fg < hold_ms ? fg : hold_ms;
 		bg[i] += (diff * r) >> RATE_BITS;
+		tbg[i] += (tdiff * r) >> RATE_BITS;
 		dev[i] += ((cap - dev[i]) * drate * (m ^ 1)) >> RATE_BITS;
 	}
 	return changed;
@@ -769,12 +850,12 @@ static double fit_gain(struct vigil_detector *d, int32_t tol, int32_t thr,
 		       double *pa, double *pb, double *changed_explained)
 {
 	double a = 1, b = 0;
-	unsigned int inl = 0, chg = 0, chg_inl = 0;
+	unsigned int inl = 0, chg = 0, chg_inl = 0, nact = 0;
 
 	for (int pass = 0; pass < 2; pass++) {
 		double sx = 0, sy = 0, sxx = 0, sxy = 0, nn = 0;
 
-		for (unsigned int i = 0; i < d->ncells; i++) {
+		for (unsigned int i = 0; i < d->ncells; i += FIT_STRIDE) {
 			const double x = d->bg[i], y = d->cur[i];
 			bool use;
 
@@ -792,7 +873,7 @@ static double fit_gain(struct vigil_detector *d, int32_t tol, int32_t thr,
 			sxy += x * y;
 			nn++;
 		}
-		if (nn < 8)
+		if (nn < 4)
 			break;
 		{
 			const double var = sxx - sx * sx / nn;
@@ -806,13 +887,14 @@ static double fit_gain(struct vigil_detector *d, int32_t tol, int32_t thr,
 			}
 		}
 	}
-	for (unsigned int i = 0; i < d->ncells; i++) {
+	for (unsigned int i = 0; i < d->ncells; i += FIT_STRIDE) {
 		const double x = d->bg[i], y = d->cur[i], m = a * x + b;
-		const bool c = fabs(y - x) > thr;
-		bool in;
+		bool in, c;
 
 		if (!d->active[i])
 			continue;
+		c = fabs(y - x) > thr;
+		nact++;
 		in = fabs(y - m) <= tol ||
 		     (y >= (245 << Q) && m >= (245 << Q)) ||
 		     (y <= (5 << Q) && m <= (5 << Q));
@@ -823,17 +905,18 @@ static double fit_gain(struct vigil_detector *d, int32_t tol, int32_t thr,
 	*pa = a;
 	*pb = b;
 	/* a local object that happens to fit a line leaves its cells out */
-	*changed_explained = chg * 100 < d->nactive ? 1.0 : (double)chg_inl / chg;
-	return d->nactive ? (double)inl / d->nactive : 0;
+	*changed_explained = chg * 100 < nact ? 1.0 : (double)chg_inl / chg;
+	return nact ? (double)inl / nact : 0;
 }
 
-/* Mean absolute difference between horizontally adjacent active cells. */
+/* Mean absolute difference between horizontally adjacent active cells
+ * (every other row of cells). */
 static double contrast(const struct vigil_detector *d, bool of_bg)
 {
 	uint64_t sum = 0;
 	unsigned int n = 0;
 
-	for (unsigned int y = 0; y < d->ch; y++) {
+	for (unsigned int y = 0; y < d->ch; y += 2) {
 		for (unsigned int x = 0; x + 1 < d->cw; x++) {
 			const unsigned int i = y * d->cw + x;
 			const int32_t u = of_bg ? d->bg[i] : d->cur[i];
@@ -857,6 +940,7 @@ static void apply_gain(struct vigil_detector *d, double a, double b)
 		int32_t v = (int32_t)(((int64_t)d->bg[i] * a12) >> RATE_BITS) + b8;
 
 		d->bg[i] = v < 0 ? 0 : v > (255 << Q) ? (255 << Q) : v;
+		d->tbg[i] = (int32_t)(((int64_t)d->tbg[i] * a12) >> RATE_BITS);
 	}
 }
 
@@ -885,6 +969,8 @@ int vigil_detector_process(struct vigil_detector *d,
 	r->gain = 1;
 
 	reduce(d, f);
+	if (d->tpairs)
+		texture(d, f);
 	if (d->frames++ == 0) {
 		relearn(d);
 		memset(d->dev, 0, d->ncells * sizeof(*d->dev));
@@ -980,7 +1066,8 @@ int vigil_detector_process(struct vigil_detector *d,
 		rate_hold = rate_q(d->dt_ns, 0.5);
 		drate = rate_q(d->dt_ns, p->deviation_s);
 	}
-	changed = update_cells(d->cur, d->bg, d->dev, d->fg_ms, d->active, d->tscale, d->mask,
+	changed = update_cells(d->cur, d->bg, d->dev, d->fg_ms, d->tex, d->tbg,
+			       d->active, d->tscale, d->mask,
 			       d->ncells, thr, d->kdev16, rate, rate_hold, drate,
 			       dt_ms ? dt_ms : 1, learning ? 0 : d->hold_ms);
 

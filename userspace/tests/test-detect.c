@@ -159,6 +159,25 @@ int main(void)
 	}
 	vigil_detector_free(d);
 
+	/* a texture change at the same mean brightness: stripes of +-30 over
+	 * 4 rows on an 8-row cell leave every cell mean as it was */
+	vigil_detect_params_default(&p);
+	p.warmup_s = 0.6;
+	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+	T_EQ(t_quiet(d, &seed, &seq, 20, 3.0), 0);
+	for (int i = 0; i < 4; i++) {
+		t_render(&seed, 3.0, 0, 0, 0, 0, 0, 1.0);
+		for (int y = 64; y < 160; y++)
+			for (int x = 96; x < 160; x++)
+				t_img[y * W + x] = (uint8_t)(t_img[y * W + x] +
+							     ((y / 2) % 2 ? 30 : -30));
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(r.raw_motion);
+		T_ASSERT(r.nboxes >= 1 && r.boxes[0].x >= 88 && r.boxes[0].x + r.boxes[0].w <= 168);
+	}
+	T_ASSERT(r.motion);
+	vigil_detector_free(d);
+
 	/* a polygon zone: a triangle over the left part */
 	vigil_detect_params_default(&p);
 	p.warmup_s = 0.6;
