@@ -1066,6 +1066,12 @@ int vigil_detector_process(struct vigil_detector *d,
 		rate_hold = rate_q(d->dt_ns, 0.5);
 		drate = rate_q(d->dt_ns, p->deviation_s);
 	}
+	if (cover && !learning) {
+		/* keep the scene as it was until the lens is free again */
+		rate = 0;
+		rate_hold = 0;
+		drate = 0;
+	}
 	changed = update_cells(d->cur, d->bg, d->dev, d->fg_ms, d->tex, d->tbg,
 			       d->active, d->tscale, d->mask,
 			       d->ncells, thr, d->kdev16, rate, rate_hold, drate,

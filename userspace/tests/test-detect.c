@@ -178,6 +178,30 @@ int main(void)
 	T_ASSERT(r.motion);
 	vigil_detector_free(d);
 
+	/* the lens covered for 20 s: tamper from tamper_s on, for as long as
+	 * it lasts (the scene is kept), no motion; then the scene is back */
+	vigil_detect_params_default(&p);
+	p.warmup_s = 0.6;
+	T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+	T_EQ(t_quiet(d, &seed, &seq, 20, 3.0), 0);
+	for (int i = 0; i < 300; i++) {
+		for (int k = 0; k < W * H; k++)
+			t_img[k] = (uint8_t)(20 + (t_rand(&seed) & 3));
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(!r.motion);
+		T_ASSERT(r.covered);
+		if (i >= 2 * 15 + 1)
+			T_ASSERT(r.tamper);
+		if (i < 2 * 15 - 1)
+			T_ASSERT(!r.tamper);
+	}
+	for (int i = 0; i < 10; i++) {
+		t_render(&seed, 3.0, 0, 0, 0, 0, 0, 1.0);
+		T_EQ(t_run(d, seq++, &r), 0);
+		T_ASSERT(!r.motion && !r.tamper && !r.covered);
+	}
+	vigil_detector_free(d);
+
 	/* a polygon zone: a triangle over the left part */
 	vigil_detect_params_default(&p);
 	p.warmup_s = 0.6;
