@@ -900,7 +900,11 @@ static double fit_gain(struct vigil_detector *d, int32_t tol, int32_t thr,
 		     (y <= (5 << Q) && m <= (5 << Q));
 		inl += in;
 		chg += c;
-		chg_inl += c && in;
+		/* a changed cell is explained when the model brings it under
+		 * the threshold, not merely within the fit's tolerance */
+		chg_inl += c && (fabs(y - m) <= thr ||
+				 (y >= (245 << Q) && m >= (245 << Q)) ||
+				 (y <= (5 << Q) && m <= (5 << Q)));
 	}
 	*pa = a;
 	*pb = b;
