@@ -7,7 +7,7 @@
  *
  * Each -s sets one [detector] key as vigild.conf would. One line per frame:
  * "<frame> <motion> <raw_motion> <learning> <global_change> <tamper>
- * <nblobs> <score>".
+ * <nblobs> <score>", then "x,y,w,h" of each box (largest first).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@ static void usage(FILE *fp)
 	fprintf(fp,
 "usage: vigil-detect [-s KEY=VALUE]... FILE.y4m\n"
 "  -s KEY=VALUE   a [detector] setting, as in vigild.conf\n"
-"Prints: frame motion raw learning global tamper nblobs score\n");
+"Prints: frame motion raw learning global tamper nblobs score x,y,w,h...\n");
 }
 
 int main(int argc, char **argv)
@@ -121,8 +121,12 @@ int main(int argc, char **argv)
 			fprintf(stderr, "vigil-detect: frame %u: %s\n", n, strerror(-ret));
 			break;
 		}
-		printf("%u %d %d %d %d %d %u %.4f\n", n, r.motion, r.raw_motion, r.learning,
+		printf("%u %d %d %d %d %d %u %.4f", n, r.motion, r.raw_motion, r.learning,
 		       r.global_change, r.tamper, r.nblobs, r.score);
+		for (unsigned int b = 0; b < r.nboxes; b++)
+			printf(" %u,%u,%u,%u", r.boxes[b].x, r.boxes[b].y, r.boxes[b].w,
+			       r.boxes[b].h);
+		putchar('\n');
 	}
 out:
 	vigil_detector_free(det);
