@@ -229,6 +229,53 @@ int main(void)
 	}
 	vigil_detector_free(d);
 
+	/* defocused: the blocky scene blurred over 17x17 px loses its
+	 * contrast between cells: covered (tamper), not motion */
+	{
+		static uint8_t sharp[W * H], blur[W * H];
+
+		for (int y = 0; y < H; y++) {
+			for (int x = 0; x < W; x++) {
+				const uint32_t b = (uint32_t)(x / 8) * 2654435761u ^
+						   (uint32_t)(y / 8) * 40503u;
+
+				sharp[y * W + x] = (uint8_t)(50 + ((b >> 7) % 150));
+			}
+		}
+		for (int y = 0; y < H; y++) {
+			for (int x = 0; x < W; x++) {
+				int sum = 0, n = 0;
+
+				for (int dy = -8; dy <= 8; dy += 2) {
+					for (int dx = -8; dx <= 8; dx += 2) {
+						const int xx = x + dx < 0 ? 0 : x + dx >= W ? W - 1 : x + dx;
+						const int yy = y + dy < 0 ? 0 : y + dy >= H ? H - 1 : y + dy;
+
+						sum += sharp[yy * W + xx];
+						n++;
+					}
+				}
+				blur[y * W + x] = (uint8_t)(sum / n);
+			}
+		}
+		vigil_detect_params_default(&p);
+		p.warmup_s = 0.6;
+		T_EQ(vigil_detector_new(&p, W, H, &d), 0);
+		for (int n = 0; n < 80; n++) {
+			const uint8_t *src = n < 30 ? sharp : blur;
+
+			for (int k = 0; k < W * H; k++)
+				t_img[k] = (uint8_t)(src[k] + (t_rand(&seed) & 3));
+			T_EQ(t_run(d, seq++, &r), 0);
+			T_ASSERT(!r.motion);
+			if (n >= 30)
+				T_ASSERT(r.covered);
+			if (n >= 30 + 2 * 15 + 1)
+				T_ASSERT(r.tamper);
+		}
+		vigil_detector_free(d);
+	}
+
 	/* a polygon zone: a triangle over the left part */
 	vigil_detect_params_default(&p);
 	p.warmup_s = 0.6;
