@@ -2,6 +2,8 @@
 /* Motion detector: noise, objects, blob size, lights, zones, formats. */
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "libvigil.h"
 #include "t.h"
@@ -463,6 +465,54 @@ int main(void)
 		T_EQ(motion, 0);
 		T_ASSERT(fabs(r.gain - 1.0) < 0.05);	/* the last step: small */
 		vigil_detector_free(d3);
+	}
+
+	/* a slow mover at 1080p: 1 px/frame at 30 fps walks in from the left
+	 * edge; it is seen before it is halfway in and stays seen */
+	{
+		enum { BW = 1920, BH = 1080, PW = 60, PH = 180 };
+		uint8_t *noisy[4], *img = malloc((size_t)BW * BH);
+		struct vigil_detector *d3;
+		int onset = -1, seen = 0, after = 0;
+
+		T_ASSERT(img != NULL);
+		for (int k = 0; k < 4; k++) {
+			noisy[k] = malloc((size_t)BW * BH);
+			T_ASSERT(noisy[k] != NULL);
+			for (int y = 0; y < BH; y++)
+				for (int x = 0; x < BW; x++)
+					noisy[k][(size_t)y * BW + x] = (uint8_t)(60 + x / 16 +
+						((x / 9 + y / 7) % 4) * 8 + (int)(t_rand(&seed) % 7));
+		}
+		vigil_detect_params_default(&p);
+		T_EQ(vigil_detector_new(&p, BW, BH, &d3), 0);
+		for (unsigned int n = 0; n < 300; n++) {
+			const int px = (int)n - 60 - PW;	/* enters at frame 60 */
+
+			memcpy(img, noisy[n % 4], (size_t)BW * BH);
+			for (int y = 400; y < 400 + PH; y++)
+				for (int x = px < 0 ? 0 : px; x < px + PW; x++)
+					img[(size_t)y * BW + x] = (uint8_t)(img[(size_t)y * BW + x] - 30);
+			T_EQ(vigil_frame_view(&f, VIGIL_FMT_GREY, BW, BH, 0, img,
+					      (size_t)BW * BH), 0);
+			f.seq = n;
+			f.ts_ns = (uint64_t)n * 1000000000ULL / 30;
+			T_EQ(vigil_detector_process(d3, &f, &r), 0);
+			if (n < 60)
+				T_ASSERT(!r.motion);
+			if (r.motion && onset < 0)
+				onset = (int)n;
+			if (onset >= 0) {
+				after++;
+				seen += r.motion;
+			}
+		}
+		T_ASSERT(onset >= 60 && onset < 60 + PW / 2);
+		T_EQ(seen, after);
+		vigil_detector_free(d3);
+		for (int k = 0; k < 4; k++)
+			free(noisy[k]);
+		free(img);
 	}
 
 	/* wrong size and bad parameters */
