@@ -278,7 +278,18 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 		why = &dummy;
 	*why = "bad value";
 	if (!k) {
+		/* per-frame detector keys that became times in seconds */
+		static const char *const gone[][2] = {
+			{ "learning_rate", "replaced by background_s, a time constant in seconds" },
+			{ "min_motion_frames", "replaced by min_motion_s, in seconds" },
+			{ "relearn_frames", "replaced by relearn_s, in seconds" },
+			{ "warmup_frames", "replaced by warmup_s, in seconds" },
+		};
+
 		*why = "unknown key";
+		for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+			if (!strcmp(section, "detector") && !strcmp(key, gone[i][0]))
+				*why = gone[i][1];
 		return -ENOENT;
 	}
 	switch (k->type) {
@@ -442,7 +453,9 @@ static int handler(void *user, const char *section, const char *name,
 		ctx->err_line = ctx->line;
 		if (ret == -ENOENT)
 			snprintf(ctx->msg, sizeof(ctx->msg),
-				 "unknown key '%s' in section [%s]", name, section);
+				 "unknown key '%s' in section [%s]%s%s", name, section,
+				 strcmp(why, "unknown key") ? ": " : "",
+				 strcmp(why, "unknown key") ? why : "");
 		else
 			snprintf(ctx->msg, sizeof(ctx->msg),
 				 "bad value '%s' for key '%s' in [%s]: %s", value,

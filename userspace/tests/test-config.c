@@ -70,6 +70,10 @@ int main(void)
 				      "c.conf", err, sizeof(err)), -EINVAL);
 	T_STRSTR(err, "c.conf:2:");
 	T_STRSTR(err, "out of range");
+	T_EQ(vigil_config_load_string(&c, "[detector]\nlearning_rate = 0.04\n",
+				      "o.conf", err, sizeof(err)), -EINVAL);
+	T_STRSTR(err, "o.conf:2: unknown key 'learning_rate' in section [detector]: "
+		      "replaced by background_s, a time constant in seconds");
 	T_EQ(vigil_config_load_string(&c, "[detector]\npolygon = 0,0 1,0\n",
 				      "p.conf", err, sizeof(err)), -EINVAL);
 	T_STRSTR(err, "p.conf:2:");
