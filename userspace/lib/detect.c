@@ -661,29 +661,34 @@ static void texture(struct vigil_detector *d, const struct vigil_frame *f)
 					 (d->tpairs * (uint64_t)d->cell));
 
 	for (unsigned int cy = 0; cy < d->ch; cy++) {
-		const uint8_t *row = f->luma + (size_t)cy * d->cell * f->stride;
+		const uint8_t *const base = f->luma + (size_t)cy * d->cell * f->stride;
 		int32_t *const out = d->tex + cy * d->cw;
-		unsigned int g;
+		unsigned int g = 0;
 
-		memset(d->tsum, 0, ng * sizeof(*d->tsum));
-		for (unsigned int k = 0; k < d->tpairs; k++, row += rstep) {
-			const uint8_t *const nx = row + rstep;
-
-			g = 0;
 #if defined(__SSE2__)
-			for (; g + 2 <= ng; g += 2) {
-				const __m128i s = _mm_sad_epu8(
-					_mm_loadu_si128((const __m128i *)(row + g * 8)),
-					_mm_loadu_si128((const __m128i *)(nx + g * 8)));
+		/* each 16-byte column down the cell's sampled rows, in a register */
+		for (; g + 2 <= ng; g += 2) {
+			const uint8_t *p = base + g * 8;
+			__m128i prev = _mm_loadu_si128((const __m128i *)p);
+			__m128i acc = _mm_setzero_si128();
 
-				d->tsum[g] += (uint32_t)_mm_cvtsi128_si32(s);
-				d->tsum[g + 1] += (uint32_t)_mm_extract_epi16(s, 4);
+			for (unsigned int k = 0; k < d->tpairs; k++) {
+				const __m128i v = _mm_loadu_si128((const __m128i *)(p += rstep));
+
+				acc = _mm_add_epi64(acc, _mm_sad_epu8(prev, v));
+				prev = v;
 			}
+			d->tsum[g] = (uint32_t)_mm_cvtsi128_si32(acc);
+			d->tsum[g + 1] = (uint32_t)_mm_extract_epi16(acc, 4);
+		}
 #endif
-			for (; g < ng; g++)
+		for (; g < ng; g++) {
+			const uint8_t *p = base + g * 8;
+
+			d->tsum[g] = 0;
+			for (unsigned int k = 0; k < d->tpairs; k++, p += rstep)
 				for (unsigned int j = 0; j < 8; j++)
-					d->tsum[g] += (uint32_t)abs((int)row[g * 8 + j] -
-								    (int)nx[g * 8 + j]);
+					d->tsum[g] += (uint32_t)abs((int)p[j] - (int)p[rstep + j]);
 		}
 		for (unsigned int cx = 0; cx < d->cw; cx++) {
 			uint32_t sum = 0;
