@@ -18,8 +18,8 @@ DESTDIR ?=
 MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
-	install check check-host demo bench deps kernels checkpatch clean \
-	distclean test-progs dt-check
+	install check check-host demo bench accuracy-real deps kernels checkpatch \
+	clean distclean test-progs dt-check
 
 all: userspace modules
 
@@ -82,6 +82,11 @@ demo: deps
 
 bench: deps
 	@scripts/bench
+
+# vigil's detector against OpenCV's MOG2 on real footage (scripts/detect-compare).
+accuracy-real:
+	@scripts/deps --packages
+	@scripts/detect-compare
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san \

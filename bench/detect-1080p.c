@@ -27,6 +27,8 @@
 #define H 1080
 #define RUNS 201
 #define NPOS 8		/* object positions, cycled */
+#define FRAME_NS 33333333ULL	/* 30 fps timestamps: the detector's times are seconds */
+#define LEARN 60	/* frames of background before the timed ones (2 s) */
 
 static uint64_t now_ns(void)
 {
@@ -118,9 +120,10 @@ static int bench(enum vigil_pixfmt fmt, uint8_t *const luma[NPOS + 1])
 		return 1;
 	}
 	/* learn the background (frames[NPOS] has no object) */
-	for (uint32_t i = 0; i < 30; i++) {
+	for (uint32_t i = 0; i < LEARN; i++) {
 		vigil_frame_view(&f, fmt, W, H, 0, frames[NPOS], len);
 		f.seq = i;
+		f.ts_ns = i * FRAME_NS;
 		vigil_detector_process(d, &f, &r);
 	}
 	for (int i = 0; i < RUNS; i++) {
@@ -128,7 +131,8 @@ static int bench(enum vigil_pixfmt fmt, uint8_t *const luma[NPOS + 1])
 		uint64_t t0;
 
 		vigil_frame_view(&f, fmt, W, H, 0, src, len);
-		f.seq = (uint32_t)(30 + i);
+		f.seq = (uint32_t)(LEARN + i);
+		f.ts_ns = f.seq * FRAME_NS;
 		t0 = now_ns();
 		vigil_detector_process(d, &f, &r);
 		td[i] = now_ns() - t0;
@@ -191,10 +195,11 @@ static int bench_mjpeg(uint8_t *const luma[NPOS + 1])
 	vigil_detect_params_default(&p);
 	if (vigil_detector_new(&p, dw, dh, &d))
 		goto out;
-	for (uint32_t i = 0; i < 30; i++) {
+	for (uint32_t i = 0; i < LEARN; i++) {
 		if (mjpeg_decode(m, jpeg[NPOS], jlen[NPOS], &f))
 			goto out;
 		f.seq = i;
+		f.ts_ns = i * FRAME_NS;
 		vigil_detector_process(d, &f, &r);
 	}
 	memset(dst, 0, (size_t)W * H * 2);
@@ -205,7 +210,8 @@ static int bench_mjpeg(uint8_t *const luma[NPOS + 1])
 		t0 = now_ns();
 		if (mjpeg_decode(m, jpeg[k], jlen[k], &f))
 			goto out;
-		f.seq = (uint32_t)(30 + i);
+		f.seq = (uint32_t)(LEARN + i);
+		f.ts_ns = f.seq * FRAME_NS;
 		vigil_detector_process(d, &f, &r);
 		td[i] = now_ns() - t0;
 		motion += r.motion;

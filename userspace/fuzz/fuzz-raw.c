@@ -28,8 +28,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (in.header_len > size || !in.frame_size)
 		__builtin_trap();
 	vigil_detect_params_default(&p);
-	p.warmup_frames = 1;
-	p.min_motion_frames = 1;
+	p.warmup_s = 0.1;
+	p.min_motion_s = 0;
 	/* keep each run fast: detect on small frames only */
 	if ((size_t)in.width * in.height <= 256 * 256)
 		vigil_detector_new(&p, in.width, in.height, &d);

@@ -33,8 +33,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	in = vigil_y4m_info(y);
 	vigil_detect_params_default(&p);
-	p.warmup_frames = 1;
-	p.min_motion_frames = 1;
+	p.warmup_s = 0.1;
+	p.min_motion_s = 0;
 	/* keep each run fast: detect on small frames only */
 	if ((size_t)in->width * in->height <= 256 * 256)
 		vigil_detector_new(&p, in->width, in->height, &d);

@@ -122,26 +122,51 @@ VIGIL_API int vigil_y4m_format_header(char *buf, size_t len,
 #define VIGIL_MAX_ZONES 8
 #define VIGIL_MAX_BOXES 16
 
+#define VIGIL_MAX_POLY_POINTS 16
+#define VIGIL_MASK_W 160	/* a mask image is scaled to this grid */
+#define VIGIL_MASK_H 120
+
 /* A rectangle in fractions of the frame: 0..1 on both axes. */
 struct vigil_rect {
 	float x, y, w, h;
+	float sensitivity;	/* zones: threshold divided by this (0: 1) */
 };
 
+/* A polygon zone, vertices in fractions of the frame. */
+struct vigil_polygon {
+	unsigned int npoints;	/* 3..VIGIL_MAX_POLY_POINTS */
+	float x[VIGIL_MAX_POLY_POINTS], y[VIGIL_MAX_POLY_POINTS];
+	float sensitivity;	/* threshold divided by this (0: 1) */
+};
+
+/*
+ * Times are in seconds and converted per frame with the interval between
+ * the frames' timestamps (1/15 s when they do not advance), so the
+ * behaviour does not change with the frame rate.
+ */
 struct vigil_detect_params {
 	unsigned int cell;		/* cell side in pixels: 0 (auto), 4, 8, 16, 32 */
 	unsigned int row_step;		/* sample every Nth row: 0 (auto: cell/4), 1, 2, 4 */
-	double learning_rate;		/* background EMA rate, (0, 1) */
+	double background_s;		/* background time constant, seconds */
+	double hold_s;			/* a changed cell stays out of the background this long */
+	double deviation_s;		/* time constant of the per-cell deviation */
 	double noise_k;			/* threshold = k * estimated noise */
 	unsigned int threshold_min;	/* floor of the threshold, luma levels */
-	double min_area;		/* smallest blob, fraction of the frame */
-	unsigned int min_motion_frames;	/* consecutive frames before motion */
-	double global_change;		/* changed fraction meaning "lights" */
-	unsigned int relearn_frames;	/* frames of fast relearning after it */
-	unsigned int warmup_frames;	/* frames learnt before reporting */
+	unsigned int min_blob_px;	/* smallest blob, pixels */
+	double min_area;		/* ... and fraction of the frame (0: none) */
+	double min_motion_s;		/* blobs this long before motion */
+	double global_change;		/* fraction a uniform gain must explain */
+	double relearn_s;		/* fast relearning after a light change */
+	double warmup_s;		/* learnt before reporting */
+	double tamper_s;		/* covered/moved this long: tamper */
 	unsigned int nzones;		/* 0: whole frame */
 	struct vigil_rect zones[VIGIL_MAX_ZONES];
 	unsigned int nignore;
 	struct vigil_rect ignore[VIGIL_MAX_ZONES];
+	unsigned int npolygons;		/* polygon zones, with the rectangles */
+	struct vigil_polygon polygons[VIGIL_MAX_ZONES];
+	bool has_mask;			/* mask[][]: 0 ignored, 255 watched */
+	uint8_t mask[VIGIL_MASK_H][VIGIL_MASK_W];
 };
 
 struct vigil_box {
@@ -152,9 +177,12 @@ struct vigil_box {
 struct vigil_detect_result {
 	uint32_t seq;
 	uint64_t ts_ns;
-	bool motion;		/* blobs for min_motion_frames frames */
+	bool motion;		/* blobs for min_motion_s */
 	bool raw_motion;	/* blobs in this frame */
-	bool global_change;	/* lights/IR switch: relearning, no alarm */
+	bool global_change;	/* lights/IR switch: compensated, no alarm */
+	bool tamper;		/* lens covered, defocused or camera moved */
+	bool covered;		/* tamper: the image lost its contrast */
+	double gain, offset;	/* global photometric change compensated */
 	bool learning;		/* warm-up or relearning */
 	double score;		/* changed fraction of the watched area, 0..1 */
 	unsigned int changed_px;/* pixels in kept blobs */
@@ -170,6 +198,14 @@ struct vigil_detector;
 VIGIL_API void vigil_detect_params_default(struct vigil_detect_params *p);
 /* Checks @p; returns 0 or -EINVAL (without saying which field). */
 VIGIL_API int vigil_detect_params_check(const struct vigil_detect_params *p);
+/*
+ * Set @p's mask from a PGM image (P5 or P2, any size, scaled to the frame)
+ * in memory, as Motion's mask_file: black (below half the maximum) is not
+ * watched. Returns 0, or -EINVAL with a reason in *@why.
+ */
+VIGIL_API int vigil_detect_params_set_mask(struct vigil_detect_params *p,
+					   const void *pgm, size_t len,
+					   const char **why);
 VIGIL_API int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 		       unsigned int height, struct vigil_detector **out);
 VIGIL_API void vigil_detector_free(struct vigil_detector *d);

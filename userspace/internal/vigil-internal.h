@@ -81,10 +81,20 @@ enum vigil_scene_kind {
 	VIGIL_SCENE_IR,		/* IR day/night switch */
 	VIGIL_SCENE_HEADLIGHTS,	/* bright band sweeping across */
 	VIGIL_SCENE_RAIN,	/* many small short-lived streaks */
+	VIGIL_SCENE_SHADOW,	/* cloud shadow: soft dark band drifting across */
+	VIGIL_SCENE_EXPOSURE,	/* auto-exposure: gain ramps to amount over [start, end) */
+	VIGIL_SCENE_COVER,	/* lens covered: a dark, flat image from start */
 	VIGIL_SCENE_NKINDS,
 };
 
 #define VIGIL_SCENE_MAX_ITEMS 8
+#define VIGIL_SCENE_MAX_WAYPOINTS 8
+
+/* A mover's position (left, top) at a frame; between two: straight line. */
+struct vigil_scene_waypoint {
+	unsigned int frame;
+	int x, y;
+};
 
 struct vigil_scene_item {
 	enum vigil_scene_kind kind;
@@ -96,6 +106,8 @@ struct vigil_scene_item {
 	unsigned int w, h;		/* object / region size */
 	int contrast;			/* luma offset of the object */
 	double amount;			/* light/ir gain, rain density */
+	unsigned int nwaypoints;	/* movers: "path = F:X,Y ..." (stops, */
+	struct vigil_scene_waypoint waypoints[VIGIL_SCENE_MAX_WAYPOINTS]; /* restarts) */
 };
 
 struct vigil_scene {
@@ -105,6 +117,7 @@ struct vigil_scene {
 	double noise;			/* sensor noise sigma, luma levels */
 	unsigned int pir_latency;	/* frames from onset to PIR edge */
 	unsigned int pir_hold;		/* frames PIR stays high after */
+	unsigned int max_delay;		/* frames an alarm may take (0: default) */
 	unsigned int nitems;
 	struct vigil_scene_item items[VIGIL_SCENE_MAX_ITEMS];
 };

@@ -26,6 +26,8 @@ enum key_type {
 	K_POLICY,
 	K_ZONE,
 	K_IGNORE,
+	K_POLYGON,
+	K_MASK,
 };
 
 struct key {
@@ -44,17 +46,23 @@ struct key {
 
 /* Sorted by section, then key; every key is shown in vigild.conf.example. */
 static const struct key keys[] = {
+	{ "detector", "background_s", K_DOUBLE, D(background_s), 0.05, 3600 },
 	{ "detector", "cell", K_UINT, D(cell), 0, 32 },
+	{ "detector", "deviation_s", K_DOUBLE, D(deviation_s), 0.05, 3600 },
 	{ "detector", "global_change", K_DOUBLE, D(global_change), 0.01, 1 },
+	{ "detector", "hold_s", K_DOUBLE, D(hold_s), 0, 3600 },
 	{ "detector", "ignore", K_IGNORE, 0, 0, 0 },
-	{ "detector", "learning_rate", K_DOUBLE, D(learning_rate), 0.0005, 0.99 },
+	{ "detector", "mask_file", K_MASK, 0, 0, 0 },
 	{ "detector", "min_area", K_DOUBLE, D(min_area), 0, 1 },
-	{ "detector", "min_motion_frames", K_UINT, D(min_motion_frames), 1, 1000 },
+	{ "detector", "min_blob_px", K_UINT, D(min_blob_px), 1, 1 << 26 },
+	{ "detector", "min_motion_s", K_DOUBLE, D(min_motion_s), 0, 60 },
 	{ "detector", "noise_k", K_DOUBLE, D(noise_k), 0.5, 100 },
-	{ "detector", "relearn_frames", K_UINT, D(relearn_frames), 0, 10000 },
+	{ "detector", "polygon", K_POLYGON, 0, 0, 0 },
+	{ "detector", "relearn_s", K_DOUBLE, D(relearn_s), 0, 600 },
 	{ "detector", "row_step", K_UINT, D(row_step), 0, 4 },
 	{ "detector", "threshold_min", K_UINT, D(threshold_min), 0, 255 },
-	{ "detector", "warmup_frames", K_UINT, D(warmup_frames), 0, 100000 },
+	{ "detector", "tamper_s", K_DOUBLE, D(tamper_s), 0.1, 3600 },
+	{ "detector", "warmup_s", K_DOUBLE, D(warmup_s), 0, 3600 },
 	{ "detector", "zone", K_ZONE, 0, 0, 0 },
 	{ "fusion", "gap_ms", K_MS, F(gap_ns), 0, 3600000 },
 	{ "fusion", "pir_hold_ms", K_MS, F(pir_hold_ns), 0, 3600000 },
@@ -139,12 +147,14 @@ static int parse_double(const char *v, double *d)
 	return 0;
 }
 
-static int parse_rect(const char *v, struct vigil_rect *r)
+/* "x,y,w,h" or, for zones, "x,y,w,h,sensitivity". */
+static int parse_rect(const char *v, struct vigil_rect *r, bool zone)
 {
-	float a[4];
+	float a[5] = { 0 };
 	const char *p = v;
+	int i;
 
-	for (int i = 0; i < 4; i++) {
+	for (i = 0; i < 5; i++) {
 		char *end;
 
 		errno = 0;
@@ -153,9 +163,9 @@ static int parse_rect(const char *v, struct vigil_rect *r)
 			return -EINVAL;
 		while (*end == ' ')
 			end++;
-		if (i < 3 && *end != ',')
-			return -EINVAL;
-		if (i == 3 && *end)
+		if (!*end && i >= 3)
+			break;
+		if (*end != ',' || i == 4 || (i == 3 && !zone))
 			return -EINVAL;
 		p = end + 1;
 	}
@@ -163,10 +173,57 @@ static int parse_rect(const char *v, struct vigil_rect *r)
 	r->y = a[1];
 	r->w = a[2];
 	r->h = a[3];
+	r->sensitivity = a[4];
 	if (!(r->x >= 0 && r->y >= 0 && r->w > 0 && r->h > 0 &&
 	      r->x + r->w <= 1.0001f && r->y + r->h <= 1.0001f))
-		return -ERANGE;
+		return -EINVAL;
+	if (i == 4 && !(r->sensitivity >= 0.25f && r->sensitivity <= 4))
+		return -EINVAL;
 	return 0;
+}
+
+/* "x,y x,y x,y ..." (3..16 vertices), optionally "... / sensitivity". */
+static int parse_polygon(const char *v, struct vigil_polygon *g)
+{
+	const char *p = v;
+
+	memset(g, 0, sizeof(*g));
+	for (;;) {
+		char *end;
+		float x, y;
+
+		while (*p == ' ')
+			p++;
+		if (!*p)
+			break;
+		if (*p == '/') {
+			errno = 0;
+			g->sensitivity = strtof(p + 1, &end);
+			while (*end == ' ')
+				end++;
+			if (end == p + 1 || *end || errno ||
+			    !(g->sensitivity >= 0.25f && g->sensitivity <= 4))
+				return -EINVAL;
+			break;
+		}
+		if (g->npoints == VIGIL_MAX_POLY_POINTS)
+			return -EINVAL;
+		errno = 0;
+		x = strtof(p, &end);
+		if (end == p || *end != ',' || errno)
+			return -EINVAL;
+		p = end + 1;
+		y = strtof(p, &end);
+		if (end == p || errno || (*end && *end != ' ' && *end != '/'))
+			return -EINVAL;
+		if (!(x >= 0 && x <= 1 && y >= 0 && y <= 1))
+			return -EINVAL;
+		g->x[g->npoints] = x;
+		g->y[g->npoints] = y;
+		g->npoints++;
+		p = end;
+	}
+	return g->npoints >= 3 ? 0 : -EINVAL;
 }
 
 static const struct key *find_key(const char *section, const char *name)
@@ -175,6 +232,58 @@ static const struct key *find_key(const char *section, const char *name)
 		if (!strcmp(keys[i].section, section) && !strcmp(keys[i].name, name))
 			return &keys[i];
 	return NULL;
+}
+
+/* mask_file: read a PGM mask into the detector parameters. */
+static int load_mask(struct vigil_config *c, const char *path, const char **why)
+{
+	static __thread char msg[160];
+	FILE *fp = fopen(path, "rb");
+	uint8_t *buf = NULL;
+	size_t len = 0, cap = 0;
+	int ret;
+
+	if (!fp) {
+		snprintf(msg, sizeof(msg), "cannot open the mask: %s", strerror(errno));
+		*why = msg;
+		return -EINVAL;
+	}
+	for (;;) {
+		size_t n;
+
+		if (len == cap) {
+			uint8_t *nb;
+
+			cap = cap ? cap * 2 : 65536;
+			if (cap > (256u << 20)) {
+				*why = "mask file too large";
+				ret = -EINVAL;
+				goto out;
+			}
+			nb = realloc(buf, cap);
+			if (!nb) {
+				*why = "out of memory";
+				ret = -ENOMEM;
+				goto out;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, fp);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		snprintf(msg, sizeof(msg), "cannot read the mask: %s", strerror(errno));
+		*why = msg;
+		ret = -EINVAL;
+		goto out;
+	}
+	ret = vigil_detect_params_set_mask(&c->detect, buf, len, why);
+out:
+	free(buf);
+	fclose(fp);
+	return ret;
 }
 
 int vigil_config_set(struct vigil_config *c, const char *section,
@@ -189,7 +298,18 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 		why = &dummy;
 	*why = "bad value";
 	if (!k) {
+		/* per-frame detector keys that became times in seconds */
+		static const char *const gone[][2] = {
+			{ "learning_rate", "replaced by background_s, a time constant in seconds" },
+			{ "min_motion_frames", "replaced by min_motion_s, in seconds" },
+			{ "relearn_frames", "replaced by relearn_s, in seconds" },
+			{ "warmup_frames", "replaced by warmup_s, in seconds" },
+		};
+
 		*why = "unknown key";
+		for (size_t i = 0; i < sizeof(gone) / sizeof(gone[0]); i++)
+			if (!strcmp(section, "detector") && !strcmp(key, gone[i][0]))
+				*why = gone[i][1];
 		return -ENOENT;
 	}
 	switch (k->type) {
@@ -297,13 +417,29 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 			*why = "too many rectangles (at most 8)";
 			return -EINVAL;
 		}
-		if (parse_rect(value, &r[*n])) {
-			*why = "expected x,y,w,h as fractions of the frame (0..1)";
+		if (parse_rect(value, &r[*n], zone)) {
+			*why = zone ? "expected x,y,w,h as fractions of the frame (0..1), "
+				      "then optionally a sensitivity (0.25..4)" :
+				      "expected x,y,w,h as fractions of the frame (0..1)";
 			return -EINVAL;
 		}
 		(*n)++;
 		return 0;
 	}
+	case K_POLYGON:
+		if (c->detect.npolygons >= VIGIL_MAX_ZONES) {
+			*why = "too many polygons (at most 8)";
+			return -EINVAL;
+		}
+		if (parse_polygon(value, &c->detect.polygons[c->detect.npolygons])) {
+			*why = "expected 3 to 16 points x,y (fractions of the frame) "
+			       "separated by spaces, then optionally / sensitivity (0.25..4)";
+			return -EINVAL;
+		}
+		c->detect.npolygons++;
+		return 0;
+	case K_MASK:
+		return load_mask(c, value, why);
 	}
 	return -EINVAL;
 }
@@ -360,7 +496,9 @@ static int handler(void *user, const char *section, const char *name,
 		ctx->err_line = ctx->line;
 		if (ret == -ENOENT)
 			snprintf(ctx->msg, sizeof(ctx->msg),
-				 "unknown key '%s' in section [%s]", name, section);
+				 "unknown key '%s' in section [%s]%s%s", name, section,
+				 strcmp(why, "unknown key") ? ": " : "",
+				 strcmp(why, "unknown key") ? why : "");
 		else
 			snprintf(ctx->msg, sizeof(ctx->msg),
 				 "bad value '%s' for key '%s' in [%s]: %s", value,

@@ -6,17 +6,34 @@
  * row_step-th row sampled) holding the mean luma in Q8 fixed point. All
  * further work is per cell, so the cost is one partial pass over the frame
  * (SSE2 PSADBW sums 8 pixels per lane; packed 4:2:2 masks its chroma
- * bytes off and sums 4 per lane) plus a few operations per cell:
+ * bytes off and sums 4 per lane) plus a few operations per cell.
+ * Every rate is a time constant in seconds, turned into a per-frame rate
+ * with the interval between the frames' timestamps.
  *
- *   background  bg += (cur - bg) * rate          (slower under motion)
- *   deviation   dev += (|cur - bg| - dev) * rate  (per-cell noise, sway)
+ *   gain        cur = a * bg + b fitted over the cells that were quiet in
+ *               the last frame (then over the inliers): when it explains
+ *               most of the frame and most of the cells that changed,
+ *               the background is moved by it (auto-
+ *               exposure, lights, IR switch); a close person does not fit
+ *               a uniform gain and stays motion
+ *   background  bg += (cur - bg) * dt / background_s for quiet cells; a
+ *               changed cell is held out of the background for hold_s,
+ *               then absorbed
+ *   deviation   dev += (|cur - bg| - dev) * dt / deviation_s, only while
+ *               quiet (per-cell noise, sway), as fast up as down
  *   noise       robust global sigma from the median |cur - bg|
- *   change      |cur - bg| > max(k * sigma, k * 1.25 * dev, floor)
- *   global      changed fraction > global_change: lights or IR switched,
- *               the background is relearnt and no motion is reported
- *   blobs       8-connected components of changed cells, small ones
- *               dropped (despeckle), boxes of the largest reported
- *   motion      blobs present in min_motion_frames consecutive frames
+ *   texture     mean |difference| between the sampled rows of a cell,
+ *               with its own background: a surface that changes at the
+ *               same mean brightness
+ *   change      |cur - bg| > t = max(k * sigma, k * 1.25 * dev, floor),
+ *               or the texture moved by more than max(half its level, t)
+ *               + t
+ *   blobs       8-connected components of changed cells, smaller than
+ *               min_blob_px (and min_area) dropped, boxes of the largest
+ *   motion      blobs present for min_motion_s
+ *   tamper      contrast between cells collapsed (covered, defocused) or
+ *               nearly every cell changed without a uniform gain (camera
+ *               moved), for tamper_s
  */
 #include <assert.h>
 #include <errno.h>
@@ -38,6 +55,10 @@
 #define RATE_BITS 12		/* fractional bits of learning rates */
 #define HIST_BINS 1024		/* |diff| histogram, Q4 luma levels */
 #define NOISE_STRIDE 3		/* noise sampled in one cell of 3 */
+#define FIT_STRIDE 3		/* gain fitted on one cell of 3 */
+#define DEFAULT_DT_NS 66666667ULL	/* 15 fps when timestamps do not advance */
+#define TAMPER_CONTRAST 0.3	/* contrast left of the background's */
+#define TAMPER_CHANGED 0.85	/* changed fraction meaning "moved" */
 
 struct vigil_detector {
 	struct vigil_detect_params p;
@@ -49,24 +70,35 @@ struct vigil_detector {
 	int norm_shift;			/* Q8 mean = sum << norm_shift (or >>) */
 	unsigned int min_cells;		/* smallest blob kept */
 	unsigned int nactive;		/* cells inside the zones */
-	int32_t rate, rate_slow, rate_fast;	/* Q12 */
 	int32_t k16, kdev16;		/* Q4 multipliers of sigma and dev */
 	int32_t floor_q8;
+	uint64_t dt_ns;			/* interval between the last frames */
+	uint64_t last_ts;
+	uint64_t elapsed_ns;		/* since the first frame (or reset) */
+	uint64_t relearn_ns;		/* fast relearning left */
+	uint64_t run_ns;		/* time blobs have been present */
+	uint64_t tamper_ns;		/* time the tamper condition held */
+	uint32_t hold_ms;
 
 	uint64_t *acc;			/* per group sums of one cell row */
 	uint32_t *csum;			/* scalar path: per cell sums */
 	uint16_t *cur;			/* Q8 cell means of this frame */
 	int32_t *bg;			/* Q8 background */
 	int32_t *dev;			/* Q8 mean absolute deviation */
+	uint32_t *fg_ms;		/* time each cell has been changed */
+	int32_t *tex;			/* Q8 texture: mean |vertical difference| */
+	int32_t *tbg;			/* Q8 texture background */
+	uint32_t *tsum;			/* per 8-byte group texture sums */
+	uint32_t tnorm;			/* tex = tsum * tnorm >> 16 */
+	unsigned int tpairs;		/* sampled row pairs per cell (0: off) */
 	uint8_t *active;		/* 1 when the cell is watched */
+	uint8_t *tscale;		/* threshold scale, Q4 (zone sensitivity) */
 	uint8_t *mask;			/* changed cells; then blob labels seen */
 	uint32_t *stack;		/* flood fill */
 	uint32_t hist[HIST_BINS];
 
 	bool avx2;			/* reduce with 32-byte PSADBW */
 	uint32_t frames;
-	uint32_t motion_run;
-	uint32_t relearn_left;
 	int32_t noise_q8;		/* smoothed sigma, Q8 */
 	bool noise_valid;
 };
@@ -76,20 +108,36 @@ void vigil_detect_params_default(struct vigil_detect_params *p)
 	memset(p, 0, sizeof(*p));
 	p->cell = 0;
 	p->row_step = 0;
-	p->learning_rate = 0.04;
+	p->background_s = 2.0;
+	p->hold_s = 15.0;
+	p->deviation_s = 4.0;
 	p->noise_k = 4.0;
 	p->threshold_min = 6;
-	p->min_area = 0.01;
-	p->min_motion_frames = 2;
-	p->global_change = 0.5;
-	p->relearn_frames = 8;
-	p->warmup_frames = 20;
+	p->min_blob_px = 800;
+	p->min_area = 0;
+	p->min_motion_s = 0.12;
+	p->global_change = 0.8;
+	p->relearn_s = 0.5;
+	p->warmup_s = 1.0;
+	p->tamper_s = 2.0;
 }
 
 static bool rect_ok(const struct vigil_rect *r)
 {
 	return r->x >= 0 && r->y >= 0 && r->w > 0 && r->h > 0 &&
-	       r->x + r->w <= 1.0001f && r->y + r->h <= 1.0001f;
+	       r->x + r->w <= 1.0001f && r->y + r->h <= 1.0001f &&
+	       r->sensitivity >= 0 && r->sensitivity <= 16;
+}
+
+static bool poly_ok(const struct vigil_polygon *g)
+{
+	if (g->npoints < 3 || g->npoints > VIGIL_MAX_POLY_POINTS ||
+	    !(g->sensitivity >= 0 && g->sensitivity <= 16))
+		return false;
+	for (unsigned int i = 0; i < g->npoints; i++)
+		if (!(g->x[i] >= 0 && g->x[i] <= 1 && g->y[i] >= 0 && g->y[i] <= 1))
+			return false;
+	return true;
 }
 
 int vigil_detect_params_check(const struct vigil_detect_params *p)
@@ -103,7 +151,12 @@ int vigil_detect_params_check(const struct vigil_detect_params *p)
 		return -EINVAL;
 	if (c && p->row_step > c)
 		return -EINVAL;
-	if (!(p->learning_rate > 0 && p->learning_rate < 1))
+	if (!(p->background_s > 0 && p->deviation_s > 0 && p->tamper_s > 0))
+		return -EINVAL;
+	if (!(p->hold_s >= 0 && p->min_motion_s >= 0 && p->relearn_s >= 0 &&
+	      p->warmup_s >= 0 && p->hold_s < 4e6))
+		return -EINVAL;
+	if (!p->min_blob_px)
 		return -EINVAL;
 	if (!(p->noise_k > 0 && p->noise_k <= 100))
 		return -EINVAL;
@@ -121,6 +174,103 @@ int vigil_detect_params_check(const struct vigil_detect_params *p)
 	for (unsigned int i = 0; i < p->nignore; i++)
 		if (!rect_ok(&p->ignore[i]))
 			return -EINVAL;
+	if (p->npolygons > VIGIL_MAX_ZONES)
+		return -EINVAL;
+	for (unsigned int i = 0; i < p->npolygons; i++)
+		if (!poly_ok(&p->polygons[i]))
+			return -EINVAL;
+	return 0;
+}
+
+/* One PGM header number, after blanks and '#' comments. */
+static int pgm_num(const uint8_t **q, const uint8_t *end, unsigned long *v)
+{
+	const uint8_t *c = *q;
+
+	for (;;) {
+		while (c < end && (*c == ' ' || *c == '\t' || *c == '\n' || *c == '\r'))
+			c++;
+		if (c < end && *c == '#') {
+			while (c < end && *c != '\n')
+				c++;
+			continue;
+		}
+		break;
+	}
+	if (c >= end || *c < '0' || *c > '9')
+		return -EINVAL;
+	*v = 0;
+	while (c < end && *c >= '0' && *c <= '9') {
+		*v = *v * 10 + (unsigned long)(*c - '0');
+		if (*v > 1000000)
+			return -EINVAL;
+		c++;
+	}
+	*q = c;
+	return 0;
+}
+
+int vigil_detect_params_set_mask(struct vigil_detect_params *p,
+				 const void *pgm, size_t len, const char **why)
+{
+	const uint8_t *q = pgm, *const end = q + len;
+	unsigned long w, h, maxval;
+	uint8_t *img;
+	bool ascii;
+
+	*why = NULL;
+	if (len < 3 || q[0] != 'P' || (q[1] != '5' && q[1] != '2')) {
+		*why = "not a PGM image (P5 or P2)";
+		return -EINVAL;
+	}
+	ascii = q[1] == '2';
+	q += 2;
+	if (pgm_num(&q, end, &w) || pgm_num(&q, end, &h) || pgm_num(&q, end, &maxval) ||
+	    !w || !h || !maxval || maxval > 65535) {
+		*why = "bad PGM header";
+		return -EINVAL;
+	}
+	if (w * h > 64UL << 20) {
+		*why = "PGM image too large";
+		return -EINVAL;
+	}
+	if (!ascii) {
+		const size_t bpp = maxval > 255 ? 2 : 1;
+
+		q++;	/* the one whitespace after maxval */
+		if (q > end || (size_t)(end - q) < w * h * bpp) {
+			*why = "PGM image truncated";
+			return -EINVAL;
+		}
+	}
+	img = malloc(w * h);
+	if (!img) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < w * h; i++) {
+		unsigned long v;
+
+		if (ascii) {
+			if (pgm_num(&q, end, &v) || v > maxval) {
+				free(img);
+				*why = "PGM image truncated or bad sample";
+				return -EINVAL;
+			}
+		} else if (maxval > 255) {
+			v = (unsigned long)q[2 * i] << 8 | q[2 * i + 1];
+		} else {
+			v = q[i];
+		}
+		img[i] = v * 2 >= maxval + 1 ? 255 : 0;
+	}
+	/* nearest sample at each grid point */
+	for (unsigned int y = 0; y < VIGIL_MASK_H; y++)
+		for (unsigned int x = 0; x < VIGIL_MASK_W; x++)
+			p->mask[y][x] = img[((2 * y + 1) * h / (2 * VIGIL_MASK_H)) * w +
+					    (2 * x + 1) * w / (2 * VIGIL_MASK_W)];
+	free(img);
+	p->has_mask = true;
 	return 0;
 }
 
@@ -129,20 +279,66 @@ static bool in_rect(const struct vigil_rect *r, float x, float y)
 	return x >= r->x && x < r->x + r->w && y >= r->y && y < r->y + r->h;
 }
 
+/* Even-odd rule. */
+static bool in_polygon(const struct vigil_polygon *g, float x, float y)
+{
+	bool in = false;
+
+	for (unsigned int i = 0, j = g->npoints - 1; i < g->npoints; j = i++) {
+		if ((g->y[i] > y) != (g->y[j] > y) &&
+		    x < (g->x[j] - g->x[i]) * (y - g->y[i]) / (g->y[j] - g->y[i]) + g->x[i])
+			in = !in;
+	}
+	return in;
+}
+
+static float sens(float s)
+{
+	return s > 0 ? s : 1.0f;
+}
+
+/*
+ * Watched cells and their threshold scale (Q4, 16 = 1): a cell is watched
+ * when its centre lies in a zone (any, when there are none), outside every
+ * ignore rectangle and white in the mask; the most sensitive zone holding
+ * it sets its scale.
+ */
 static void build_active(struct vigil_detector *d)
 {
+	const struct vigil_detect_params *p = &d->p;
+
 	d->nactive = 0;
 	for (unsigned int cy = 0; cy < d->ch; cy++) {
 		for (unsigned int cx = 0; cx < d->cw; cx++) {
 			const float x = ((float)cx + 0.5f) * (float)d->cell / (float)d->width;
 			const float y = ((float)cy + 0.5f) * (float)d->cell / (float)d->height;
-			bool on = d->p.nzones == 0;
+			const unsigned int i = cy * d->cw + cx;
+			bool on = p->nzones == 0 && p->npolygons == 0;
+			float s = on ? 1.0f : 0.0f;
+			long q;
 
-			for (unsigned int i = 0; i < d->p.nzones && !on; i++)
-				on = in_rect(&d->p.zones[i], x, y);
-			for (unsigned int i = 0; i < d->p.nignore && on; i++)
-				on = !in_rect(&d->p.ignore[i], x, y);
-			d->active[cy * d->cw + cx] = on;
+			for (unsigned int k = 0; k < p->nzones; k++) {
+				if (in_rect(&p->zones[k], x, y)) {
+					on = true;
+					s = fmaxf(s, sens(p->zones[k].sensitivity));
+				}
+			}
+			for (unsigned int k = 0; k < p->npolygons; k++) {
+				if (in_polygon(&p->polygons[k], x, y)) {
+					on = true;
+					s = fmaxf(s, sens(p->polygons[k].sensitivity));
+				}
+			}
+			for (unsigned int k = 0; k < p->nignore && on; k++)
+				on = !in_rect(&p->ignore[k], x, y);
+			if (on && p->has_mask)
+				on = p->mask[(unsigned int)(y * VIGIL_MASK_H) < VIGIL_MASK_H ?
+					     (unsigned int)(y * VIGIL_MASK_H) : VIGIL_MASK_H - 1]
+					    [(unsigned int)(x * VIGIL_MASK_W) < VIGIL_MASK_W ?
+					     (unsigned int)(x * VIGIL_MASK_W) : VIGIL_MASK_W - 1] != 0;
+			d->active[i] = on;
+			q = lroundf(16.0f / (s > 0 ? s : 1.0f));
+			d->tscale[i] = (uint8_t)(q < 1 ? 1 : q > 255 ? 255 : q);
 			d->nactive += on;
 		}
 	}
@@ -157,8 +353,10 @@ static unsigned int ilog2(unsigned int v)
 	return r;
 }
 
-static int32_t rate_q(double r)
+/* Per-frame rate (Q12) of time constant @tau_s at frame interval @dt_ns. */
+static int32_t rate_q(uint64_t dt_ns, double tau_s)
 {
+	const double r = 1.0 - exp(-(double)dt_ns / (tau_s * 1e9));
 	int32_t q = (int32_t)lround(r * (1 << RATE_BITS));
 
 	return q < 1 ? 1 : q;
@@ -197,13 +395,15 @@ int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 	d->groups = d->cw * d->cell / 8;
 	samples = d->cell * (d->cell / d->row_step);
 	d->norm_shift = Q - (int)ilog2(samples);
-	d->min_cells = (unsigned int)ceil(p->min_area * width * height /
-					  (double)(d->cell * d->cell));
+	{
+		const double px = fmax(p->min_blob_px, p->min_area * width * height);
+
+		d->min_cells = (unsigned int)ceil(px / (double)(d->cell * d->cell));
+	}
 	if (d->min_cells < 1)
 		d->min_cells = 1;
-	d->rate = rate_q(p->learning_rate);
-	d->rate_slow = d->rate / 8 ? d->rate / 8 : 1;
-	d->rate_fast = d->rate > (1 << RATE_BITS) / 4 ? d->rate : (1 << RATE_BITS) / 4;
+	d->hold_ms = (uint32_t)lround(p->hold_s * 1000);
+	d->dt_ns = DEFAULT_DT_NS;
 	d->k16 = (int32_t)lround(p->noise_k * 16);
 	d->kdev16 = (int32_t)lround(p->noise_k * 1.25 * 16);
 	d->floor_q8 = (int32_t)p->threshold_min << Q;
@@ -213,10 +413,18 @@ int vigil_detector_new(const struct vigil_detect_params *p, unsigned int width,
 	d->cur = calloc(d->ncells, sizeof(*d->cur));
 	d->bg = calloc(d->ncells, sizeof(*d->bg));
 	d->dev = calloc(d->ncells, sizeof(*d->dev));
+	d->fg_ms = calloc(d->ncells, sizeof(*d->fg_ms));
+	d->tex = calloc(d->ncells, sizeof(*d->tex));
+	d->tbg = calloc(d->ncells, sizeof(*d->tbg));
+	/* 8-byte groups of a row in the widest layout (2 bytes a pixel) */
+	d->tsum = calloc(d->cw * d->cell * 2 / 8 + 2, sizeof(*d->tsum));
+	d->tpairs = d->cell / d->row_step - 1;
 	d->active = calloc(d->ncells, 1);
+	d->tscale = calloc(d->ncells, 1);
 	d->mask = calloc(d->ncells, 1);
 	d->stack = calloc(d->ncells, sizeof(*d->stack));
-	if (!d->acc || !d->csum || !d->cur || !d->bg || !d->dev || !d->active ||
+	if (!d->acc || !d->csum || !d->cur || !d->bg || !d->dev || !d->fg_ms || !d->active || !d->tscale ||
+	    !d->tex || !d->tbg || !d->tsum ||
 	    !d->mask || !d->stack) {
 		ret = -ENOMEM;
 		goto fail;
@@ -238,7 +446,12 @@ void vigil_detector_free(struct vigil_detector *d)
 		return;
 	free(d->stack);
 	free(d->mask);
+	free(d->tscale);
 	free(d->active);
+	free(d->tsum);
+	free(d->tbg);
+	free(d->tex);
+	free(d->fg_ms);
 	free(d->dev);
 	free(d->bg);
 	free(d->cur);
@@ -250,8 +463,10 @@ void vigil_detector_free(struct vigil_detector *d)
 void vigil_detector_reset(struct vigil_detector *d)
 {
 	d->frames = 0;
-	d->motion_run = 0;
-	d->relearn_left = 0;
+	d->run_ns = 0;
+	d->relearn_ns = 0;
+	d->tamper_ns = 0;
+	d->elapsed_ns = 0;
 	d->noise_valid = false;
 	d->noise_q8 = 0;
 }
@@ -490,10 +705,78 @@ static void reduce(struct vigil_detector *d, const struct vigil_frame *f)
 	}
 }
 
+/*
+ * Texture of each cell: the mean absolute difference between consecutive
+ * sampled rows of its luma. It changes when a surface does even where the
+ * mean stays (a patterned shirt over a wall of the same brightness). In
+ * packed 4:2:2 the chroma bytes are masked off, so every format gives the
+ * texture GREY gives. The rows were just read by reduce(), so they come
+ * from the cache.
+ */
+static void texture(struct vigil_detector *d, const struct vigil_frame *f)
+{
+	const bool packed = f->step == 2;
+	const unsigned int cb = d->cell * f->step;	/* bytes of a cell */
+	const unsigned int ng = d->cw * cb / 8;		/* 8-byte groups */
+	const unsigned int per = cb / 8;
+	const size_t rstep = f->stride * d->row_step;
+	/* packed: loads start at the pixel pair, luma at byte f->lead */
+	const uint8_t *const plane = f->luma - (packed ? f->lead : 0);
+	const uint32_t norm = (uint32_t)(((uint64_t)256 << 16) /
+					 (d->tpairs * (uint64_t)d->cell));
+#if defined(__SSE2__)
+	const __m128i m = !packed ? _mm_set1_epi8((char)0xff) :
+			  _mm_set1_epi16(f->lead ? (short)0xff00 : 0x00ff);
+#endif
+
+	for (unsigned int cy = 0; cy < d->ch; cy++) {
+		const uint8_t *const base = plane + (size_t)cy * d->cell * f->stride;
+		int32_t *const out = d->tex + cy * d->cw;
+		unsigned int g = 0;
+
+#if defined(__SSE2__)
+		/* each 16-byte column down the cell's sampled rows, in a register */
+		for (; g + 2 <= ng; g += 2) {
+			const uint8_t *p = base + g * 8;
+			__m128i prev = _mm_and_si128(_mm_loadu_si128((const __m128i *)p), m);
+			__m128i acc = _mm_setzero_si128();
+
+			for (unsigned int k = 0; k < d->tpairs; k++) {
+				const __m128i v = _mm_and_si128(
+					_mm_loadu_si128((const __m128i *)(p += rstep)), m);
+
+				acc = _mm_add_epi64(acc, _mm_sad_epu8(prev, v));
+				prev = v;
+			}
+			d->tsum[g] = (uint32_t)_mm_cvtsi128_si32(acc);
+			d->tsum[g + 1] = (uint32_t)_mm_extract_epi16(acc, 4);
+		}
+#endif
+		for (; g < ng; g++) {
+			const uint8_t *p = base + g * 8;
+			const unsigned int j0 = packed ? f->lead : 0;
+
+			d->tsum[g] = 0;
+			for (unsigned int k = 0; k < d->tpairs; k++, p += rstep)
+				for (unsigned int j = j0; j < 8; j += f->step)
+					d->tsum[g] += (uint32_t)abs((int)p[j] - (int)p[rstep + j]);
+		}
+		for (unsigned int cx = 0; cx < d->cw; cx++) {
+			uint32_t sum = 0;
+
+			for (unsigned int j = 0; j < per; j++)
+				sum += d->tsum[cx * per + j];
+			out[cx] = (int32_t)(((uint64_t)sum * norm) >> 16);
+		}
+	}
+}
+
 static void relearn(struct vigil_detector *d)
 {
-	for (unsigned int i = 0; i < d->ncells; i++)
+	for (unsigned int i = 0; i < d->ncells; i++) {
 		d->bg[i] = d->cur[i];
+		d->tbg[i] = d->tex[i];
+	}
 }
 
 /* Flood fill the blob at @seed; returns its cell count and box (cells). */
@@ -586,6 +869,10 @@ static unsigned int find_blobs(struct vigil_detector *d,
  * Change mask, background and deviation update for every cell; returns the
  * changed count. Written branch-free over plain arrays so the compiler
  * vectorizes it; built for AVX2 as well where the toolchain can dispatch.
+ * A changed cell is held out of the background (rate 0) until it has been
+ * changed for hold_ms, then absorbed at @rate_hold; its deviation is not
+ * updated while changed, so a person standing still stays changed. Quiet,
+ * a cell earns its hold time back four times as fast.
  */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && \
 	!defined(__SANITIZE_ADDRESS__)
@@ -593,10 +880,15 @@ __attribute__((target_clones("avx2", "default"), optimize("tree-vectorize")))
 #endif
 static unsigned int update_cells(const uint16_t *restrict cur,
 				 int32_t *restrict bg, int32_t *restrict dev,
+				 uint32_t *restrict fg_ms,
+				 const int32_t *restrict tex,
+				 int32_t *restrict tbg,
 				 const uint8_t *restrict active,
+				 const uint8_t *restrict tscale,
 				 uint8_t *restrict mask, unsigned int n,
-				 int32_t thr, int32_t kdev16, int32_t rate_base,
-				 int32_t rate_slow)
+				 int32_t thr, int32_t kdev16, int32_t rate,
+				 int32_t rate_hold, int32_t drate,
+				 uint32_t dt_ms, uint32_t hold_ms)
 {
 	unsigned int changed = 0;
 
@@ -604,34 +896,168 @@ static unsigned int update_cells(const uint16_t *restrict cur,
 		const int32_t diff = (int32_t)cur[i] - bg[i];
 		const int32_t ad = diff < 0 ? -diff : diff;
 		const int32_t tdev = (dev[i] * kdev16) >> 4;
-		const int32_t t = tdev > thr ? tdev : thr;
-		const int32_t m = (int32_t)active[i] & (ad > t);
-		const int32_t rate = rate_base - m * (rate_base - rate_slow);
+		const int32_t t = ((tdev > thr ? tdev : thr) * (int32_t)tscale[i]) >> 4;
+		const int32_t tdiff = tex[i] - tbg[i];
+		const int32_t tad = tdiff < 0 ? -tdiff : tdiff;
+		/* texture: a change of half its level, and of the threshold */
+		const int32_t tt = ((tbg[i] >> 1) > t ? (tbg[i] >> 1) : t) + t;
+		const int32_t m = (int32_t)active[i] & ((ad > t) | (tad > tt));
+		/* the hold time comes back 4x faster than it runs out, so a
+		 * cell flickering while it is absorbed is not held again */
+		const uint32_t fg = m ? fg_ms[i] + dt_ms :
+				    fg_ms[i] > 4 * dt_ms ? fg_ms[i] - 4 * dt_ms : 0;
+		const int32_t held = m & (fg < hold_ms);
+		const int32_t r = m ? (held ? 0 : rate_hold) : rate;
 		const int32_t cap = ad < 4 * t ? ad : 4 * t;
-		/* deviation rises 4x faster than it decays: it follows the
-		 * peaks of cells that always move (leaves, water) */
-		const int32_t up = (cap > dev[i]) & (m ^ 1);
-		const int32_t drate = rate + 3 * up * rate;
 
 		mask[i] = (uint8_t)m;
 		changed += (unsigned int)m;
-		bg[i] += (diff * rate) >> RATE_BITS;
-		dev[i] += ((cap - dev[i]) * drate) >> RATE_BITS;
+		fg_ms[i] = fg < hold_ms ? fg : hold_ms;
+		bg[i] += (diff * r) >> RATE_BITS;
+		tbg[i] += (tdiff * r) >> RATE_BITS;
+		dev[i] += ((cap - dev[i]) * drate * (m ^ 1)) >> RATE_BITS;
 	}
 	return changed;
+}
+
+/*
+ * Global photometric change: fit cur = a * bg + b over the active cells
+ * that were quiet in the last frame, refit over the inliers of that fit,
+ * and return the fraction of all active cells the result explains.
+ * Saturated cells count as explained when the model saturates them too.
+ */
+static double fit_gain(struct vigil_detector *d, int32_t tol, int32_t thr,
+		       double *pa, double *pb, double *changed_explained)
+{
+	double a = 1, b = 0;
+	unsigned int inl = 0, chg = 0, chg_inl = 0, nact = 0;
+	double res_id = 0, res_m = 0;
+	unsigned int brk = 0;	/* quiet cells the model would change */
+
+	for (int pass = 0; pass < 2; pass++) {
+		double sx = 0, sy = 0, sxx = 0, sxy = 0, nn = 0;
+
+		for (unsigned int i = 0; i < d->ncells; i += FIT_STRIDE) {
+			const double x = d->bg[i], y = d->cur[i];
+			bool use;
+
+			if (!d->active[i] || y >= (250 << Q) || x >= (250 << Q))
+				continue;
+			if (pass == 0)
+				use = !d->mask[i];
+			else
+				use = fabs(y - (a * x + b)) <= tol;
+			if (!use)
+				continue;
+			sx += x;
+			sy += y;
+			sxx += x * x;
+			sxy += x * y;
+			nn++;
+		}
+		if (nn < 4)
+			break;
+		{
+			const double var = sxx - sx * sx / nn;
+
+			if (var > nn * (4 << Q) * (4 << Q)) {
+				a = (sxy - sx * sy / nn) / var;
+				b = (sy - a * sx) / nn;
+			} else {
+				a = 1;
+				b = (sy - sx) / nn;
+			}
+		}
+	}
+	for (unsigned int i = 0; i < d->ncells; i += FIT_STRIDE) {
+		const double x = d->bg[i], y = d->cur[i], m = a * x + b;
+		bool in, c;
+
+		if (!d->active[i])
+			continue;
+		c = fabs(y - x) > thr;
+		nact++;
+		in = fabs(y - m) <= tol ||
+		     (y >= (245 << Q) && m >= (245 << Q)) ||
+		     (y <= (5 << Q) && m <= (5 << Q));
+		inl += in;
+		chg += c;
+		if (in) {
+			res_id += fabs(y - x);
+			res_m += fabs(y - m);
+		}
+		brk += !c && fabs(y - m) > thr;
+		/* a changed cell is explained when the model brings it under
+		 * the threshold, not merely within the fit's tolerance */
+		chg_inl += c && (fabs(y - m) <= thr ||
+				 (y >= (245 << Q) && m >= (245 << Q)) ||
+				 (y <= (5 << Q) && m <= (5 << Q)));
+	}
+	/* only a model that clearly beats "nothing changed", and changes
+	 * (almost) no quiet cell, is one: fitting the noise every frame would
+	 * walk the background away, and a fit to a person being absorbed
+	 * would move the rest of the scene */
+	if (res_m > 0.8 * res_id || brk * 50 > nact) {
+		a = 1;
+		b = 0;
+	}
+	*pa = a;
+	*pb = b;
+	/* a local object that happens to fit a line leaves its cells out */
+	*changed_explained = chg * 100 < nact ? 1.0 : (double)chg_inl / chg;
+	return nact ? (double)inl / nact : 0;
+}
+
+/* Mean absolute difference between horizontally adjacent active cells
+ * (every other row of cells). */
+static double contrast(const struct vigil_detector *d, bool of_bg)
+{
+	uint64_t sum = 0;
+	unsigned int n = 0;
+
+	for (unsigned int y = 0; y < d->ch; y += 2) {
+		for (unsigned int x = 0; x + 1 < d->cw; x++) {
+			const unsigned int i = y * d->cw + x;
+			const int32_t u = of_bg ? d->bg[i] : d->cur[i];
+			const int32_t v = of_bg ? d->bg[i + 1] : d->cur[i + 1];
+
+			if (!d->active[i] || !d->active[i + 1])
+				continue;
+			sum += (uint64_t)abs(u - v);
+			n++;
+		}
+	}
+	return n ? (double)sum / n / (1 << Q) : 0;
+}
+
+static void apply_gain(struct vigil_detector *d, double a, double b)
+{
+	const int32_t a12 = (int32_t)lround(a * (1 << RATE_BITS));
+	const int32_t b8 = (int32_t)lround(b);
+
+	for (unsigned int i = 0; i < d->ncells; i++) {
+		int32_t v = (int32_t)(((int64_t)d->bg[i] * a12) >> RATE_BITS) + b8;
+
+		d->bg[i] = v < 0 ? 0 : v > (255 << Q) ? (255 << Q) : v;
+		d->tbg[i] = (int32_t)(((int64_t)d->tbg[i] * a12) >> RATE_BITS);
+	}
+}
+
+static uint64_t sec_ns(double s)
+{
+	return (uint64_t)llround(s * 1e9);
 }
 
 int vigil_detector_process(struct vigil_detector *d,
 			   const struct vigil_frame *f,
 			   struct vigil_detect_result *r)
 {
-	const int32_t rate_base = d->relearn_left || d->frames < d->p.warmup_frames ?
-				  d->rate_fast : d->rate;
-	const bool learning = d->relearn_left || d->frames < d->p.warmup_frames;
-	/* while learning, changed cells learn as fast as the others */
-	const int32_t rate_slow = learning ? rate_base : d->rate_slow;
 	unsigned int changed = 0, half, acc = 0, med = 0, nsampled = 0;
-	int32_t thr, sigma;
+	const struct vigil_detect_params *p = &d->p;
+	bool learning, fitted = false, cover = false;
+	int32_t thr, sigma, rate, rate_hold, drate;
+	double a = 1, b = 0, inliers = 0;
+	uint32_t dt_ms;
 
 	if (f->width != d->width || f->height != d->height || !f->luma ||
 	    (f->step != 1 && f->step != 2))
@@ -639,23 +1065,74 @@ int vigil_detector_process(struct vigil_detector *d,
 	memset(r, 0, sizeof(*r));
 	r->seq = f->seq;
 	r->ts_ns = f->ts_ns;
+	r->gain = 1;
 
 	reduce(d, f);
+	if (d->tpairs)
+		texture(d, f);
 	if (d->frames++ == 0) {
 		relearn(d);
 		memset(d->dev, 0, d->ncells * sizeof(*d->dev));
+		memset(d->fg_ms, 0, d->ncells * sizeof(*d->fg_ms));
+		memset(d->mask, 0, d->ncells);
+		d->last_ts = f->ts_ns;
+		d->elapsed_ns = 0;
+		r->learning = true;
+		return 0;
+	}
+	/* the actual frame interval; a clock that stands still keeps the last */
+	if (f->ts_ns > d->last_ts && f->ts_ns - d->last_ts < 2000000000ULL)
+		d->dt_ns = f->ts_ns - d->last_ts;
+	d->last_ts = f->ts_ns;
+	d->elapsed_ns += d->dt_ns;
+	dt_ms = (uint32_t)((d->dt_ns + 500000) / 1000000);
+	learning = d->relearn_ns || d->elapsed_ns < sec_ns(p->warmup_s);
+
+	/* threshold of the last frame: the tolerance of the gain fit */
+	thr = (d->noise_q8 * d->k16) >> 4;
+	if (thr < d->floor_q8)
+		thr = d->floor_q8;
+
+	/* lens covered or defocused: the image lost its contrast */
+	{
+		const double cb = contrast(d, true), cc = contrast(d, false);
+
+		cover = cb > 1.0 && cc < TAMPER_CONTRAST * cb;
+	}
+
+	/* a uniform gain over the frame (exposure, lights, IR) is compensated */
+	if (!cover) {
+		double expl;
+
+		inliers = fit_gain(d, 2 * thr, thr, &a, &b, &expl);
+		if (inliers >= p->global_change && expl >= p->global_change &&
+		    a > 0.2 && a < 5 &&
+		    (fabs(a - 1) > 0.004 || fabs(b) > 64)) {
+			apply_gain(d, a, b);
+			fitted = true;
+			r->gain = a;
+			r->offset = b / (1 << Q);
+			/* a step, not a drift: relearn the noise briefly */
+			if (fabs(a - 1) > 0.1 || fabs(b + (a - 1) * (128 << Q)) > (12 << Q)) {
+				r->global_change = true;
+				d->relearn_ns = sec_ns(p->relearn_s);
+				learning = true;
+			}
+		}
 	}
 
 	/*
-	 * Robust global noise: median |cur - bg| over the watched cells; one
-	 * cell in NOISE_STRIDE is plenty and keeps this pass cheap.
+	 * Robust global noise: median |cur - bg| over the watched cells that
+	 * were quiet in the last frame (a close person is not noise); one cell
+	 * in NOISE_STRIDE is plenty and keeps this pass cheap.
 	 */
 	memset(d->hist, 0, sizeof(d->hist));
 	for (unsigned int i = 0; i < d->ncells; i += NOISE_STRIDE) {
 		const int32_t diff = abs((int32_t)d->cur[i] - d->bg[i]) >> 4;
+		const uint32_t use = d->active[i] & (d->mask[i] == 0);
 
-		d->hist[diff < HIST_BINS ? diff : HIST_BINS - 1] += d->active[i];
-		nsampled += d->active[i];
+		d->hist[diff < HIST_BINS ? diff : HIST_BINS - 1] += use;
+		nsampled += use;
 	}
 	half = nsampled / 2;
 	for (med = 0; med < HIST_BINS; med++) {
@@ -666,13 +1143,11 @@ int vigil_detector_process(struct vigil_detector *d,
 	/* sigma = median / 0.6745, Q8 (median is Q4) */
 	sigma = (int32_t)(med * 16u * 379u / 256u);
 	if (!d->noise_valid) {
-		if (d->frames > 1) {
-			d->noise_q8 = sigma;
-			d->noise_valid = true;
-		}
-	} else if (sigma < 4 * d->noise_q8 + (2 << Q)) {
-		/* smooth; ignore the spike of a global change */
-		d->noise_q8 += (sigma - d->noise_q8) / 16;
+		d->noise_q8 = sigma;
+		d->noise_valid = true;
+	} else if (nsampled && sigma < 4 * d->noise_q8 + (2 << Q)) {
+		/* smooth over about a second; ignore the spike of a change */
+		d->noise_q8 += ((sigma - d->noise_q8) * rate_q(d->dt_ns, 1.0)) >> RATE_BITS;
 	}
 	thr = (d->noise_q8 * d->k16) >> 4;
 	if (thr < d->floor_q8)
@@ -680,24 +1155,42 @@ int vigil_detector_process(struct vigil_detector *d,
 	r->noise = d->noise_q8 / 256.0;
 	r->threshold = thr / 256.0;
 
-	changed = update_cells(d->cur, d->bg, d->dev, d->active, d->mask, d->ncells,
-			       thr, d->kdev16, rate_base, rate_slow);
-
-	if (d->frames > 1 && d->nactive &&
-	    changed > d->p.global_change * d->nactive) {
-		/* Lights or IR switched: the whole scene changed at once. */
-		relearn(d);
-		d->relearn_left = d->p.relearn_frames;
-		d->motion_run = 0;
-		r->global_change = true;
-		r->learning = true;
-		return 0;
+	if (learning) {
+		/* learn fast, nothing held */
+		rate = rate_q(d->dt_ns, 0.25);
+		rate_hold = rate;
+		drate = rate;
+	} else {
+		rate = rate_q(d->dt_ns, p->background_s);
+		rate_hold = rate_q(d->dt_ns, 0.5);
+		drate = rate_q(d->dt_ns, p->deviation_s);
 	}
-	if (d->relearn_left)
-		d->relearn_left--;
-	if (d->frames <= d->p.warmup_frames || d->relearn_left) {
+	if (cover && !learning) {
+		/* keep the scene as it was until the lens is free again */
+		rate = 0;
+		rate_hold = 0;
+		drate = 0;
+	}
+	changed = update_cells(d->cur, d->bg, d->dev, d->fg_ms, d->tex, d->tbg,
+			       d->active, d->tscale, d->mask,
+			       d->ncells, thr, d->kdev16, rate, rate_hold, drate,
+			       dt_ms ? dt_ms : 1, learning ? 0 : d->hold_ms);
+
+	/* tamper: covered/defocused, or nearly all changed without a gain */
+	if (cover || (!fitted && d->nactive &&
+		      changed > TAMPER_CHANGED * d->nactive))
+		d->tamper_ns += d->dt_ns;
+	else
+		d->tamper_ns = 0;
+	r->covered = cover;
+	r->tamper = d->tamper_ns >= sec_ns(p->tamper_s);
+
+	if (d->relearn_ns)
+		d->relearn_ns = d->relearn_ns > d->dt_ns ? d->relearn_ns - d->dt_ns : 0;
+	if (learning) {
 		r->learning = true;
-		d->motion_run = 0;
+		d->run_ns = 0;
+		memset(d->mask, 0, d->ncells);
 		return 0;
 	}
 
@@ -708,7 +1201,8 @@ int vigil_detector_process(struct vigil_detector *d,
 		r->score = d->nactive ? (double)kept / d->nactive : 0;
 	}
 	r->raw_motion = r->nblobs > 0;
-	d->motion_run = r->raw_motion ? d->motion_run + 1 : 0;
-	r->motion = d->motion_run >= d->p.min_motion_frames && r->raw_motion;
+	d->run_ns = r->raw_motion ? d->run_ns + d->dt_ns : 0;
+	r->motion = r->raw_motion && d->run_ns >= sec_ns(p->min_motion_s) &&
+		    !cover;
 	return 0;
 }

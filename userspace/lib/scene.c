@@ -22,6 +22,9 @@ static const char *const kind_names[VIGIL_SCENE_NKINDS] = {
 	[VIGIL_SCENE_IR] = "ir",
 	[VIGIL_SCENE_HEADLIGHTS] = "headlights",
 	[VIGIL_SCENE_RAIN] = "rain",
+	[VIGIL_SCENE_SHADOW] = "shadow",
+	[VIGIL_SCENE_EXPOSURE] = "exposure",
+	[VIGIL_SCENE_COVER] = "cover",
 };
 
 int vigil_scene_kind_from_name(const char *name, enum vigil_scene_kind *k)
@@ -80,13 +83,71 @@ static bool item_on(const struct vigil_scene_item *it, unsigned int n)
 	return n >= it->start && n < it->end;
 }
 
+/* Position along the waypoints at frame @n (held before the first and
+ * after the last; two waypoints at one place make a pause). */
+static void path_at(const struct vigil_scene_item *it, unsigned int n, int *x,
+		    int *y)
+{
+	const struct vigil_scene_waypoint *w = it->waypoints;
+	unsigned int k = 0;
+
+	while (k + 1 < it->nwaypoints && n >= w[k + 1].frame)
+		k++;
+	if (k + 1 >= it->nwaypoints || n <= w[k].frame) {
+		*x = w[k].x;
+		*y = w[k].y;
+		return;
+	}
+	{
+		const double t = (double)(n - w[k].frame) / (w[k + 1].frame - w[k].frame);
+
+		*x = (int)lround(w[k].x + t * (w[k + 1].x - w[k].x));
+		*y = (int)lround(w[k].y + t * (w[k + 1].y - w[k].y));
+	}
+}
+
 /* Position of a mover at frame @n. */
 static int mover_x(const struct vigil_scene_item *it, unsigned int n)
 {
 	const unsigned int len = it->end - it->start;
 	const double t = len > 1 ? (double)(n - it->start) / (len - 1) : 0;
+	int x, y;
 
+	if (it->nwaypoints) {
+		path_at(it, n, &x, &y);
+		return x;
+	}
 	return (int)lround(it->from_x + t * (it->to_x - it->from_x));
+}
+
+static int mover_y(const struct vigil_scene_item *it, unsigned int n)
+{
+	int x, y;
+
+	if (!it->nwaypoints)
+		return it->y;
+	path_at(it, n, &x, &y);
+	return y;
+}
+
+/* Cloud shadow: a soft-edged band of gain @amount drifting along x. */
+static void draw_shadow(const struct vigil_scene *s, uint8_t *buf,
+			const struct vigil_scene_item *it, unsigned int n)
+{
+	const int x0 = mover_x(it, n);
+	const int edge = (int)it->w / 4 + 1;
+
+	for (int x = x0 < 0 ? 0 : x0; x < x0 + (int)it->w && x < (int)s->width; x++) {
+		const int in = x - x0 < edge ? x - x0 : x0 + (int)it->w - 1 - x;
+		const double k = in < edge ? (double)in / edge : 1.0;
+		const int g256 = (int)lround(256 * (1.0 - k * (1.0 - it->amount)));
+
+		for (unsigned int y = 0; y < s->height; y++) {
+			uint8_t *p = buf + (size_t)y * s->width + x;
+
+			*p = clamp8((*p * g256) >> 8);
+		}
+	}
 }
 
 static void draw_ellipse(const struct vigil_scene *s, uint8_t *buf, int x0,
@@ -204,8 +265,30 @@ int vigil_scene_render(const struct vigil_scene *s, unsigned int n,
 		case VIGIL_SCENE_PERSON:
 		case VIGIL_SCENE_PET:
 			if (item_on(it, n))
-				draw_ellipse(s, buf, mover_x(it, n), it->y, it->w,
-					     it->h, it->contrast);
+				draw_ellipse(s, buf, mover_x(it, n), mover_y(it, n),
+					     it->w, it->h, it->contrast);
+			break;
+		case VIGIL_SCENE_SHADOW:
+			if (item_on(it, n))
+				draw_shadow(s, buf, it, n);
+			break;
+		case VIGIL_SCENE_EXPOSURE:
+			/* a slow ramp, then held */
+			if (n >= it->start) {
+				const double t = n >= it->end || it->end <= it->start + 1 ? 1.0 :
+					(double)(n - it->start) / (it->end - it->start);
+
+				gain *= 1.0 + t * (it->amount - 1.0);
+			}
+			break;
+		case VIGIL_SCENE_COVER:
+			if (item_on(it, n)) {
+				/* a hand or tape over the lens: dark and nearly flat */
+				const size_t total = (size_t)s->width * s->height;
+
+				for (size_t k = 0; k < total; k++)
+					buf[k] = (uint8_t)(18 + buf[k] / 32);
+			}
 			break;
 		case VIGIL_SCENE_SWAY:
 			if (item_on(it, n))
@@ -357,8 +440,52 @@ static int set_scene(struct vigil_scene *s, const char *k, const char *v)
 		s->pir_latency = (unsigned int)n;
 	else if (!strcmp(k, "pir_hold"))
 		s->pir_hold = (unsigned int)n;
+	else if (!strcmp(k, "max_delay"))
+		s->max_delay = (unsigned int)n;
 	else
 		return -ENOENT;
+	return 0;
+}
+
+/* "F:X,Y F:X,Y ...": frames increasing, at most VIGIL_SCENE_MAX_WAYPOINTS. */
+static int parse_path(struct vigil_scene_item *it, const char *v)
+{
+	unsigned int n = 0;
+
+	while (*v) {
+		struct vigil_scene_waypoint *w;
+		long f, x, y;
+		char *end;
+
+		while (*v == ' ' || *v == '\t')
+			v++;
+		if (!*v)
+			break;
+		if (n == VIGIL_SCENE_MAX_WAYPOINTS)
+			return -EINVAL;
+		errno = 0;
+		f = strtol(v, &end, 10);
+		if (end == v || *end != ':' || f < 0 || f > 1000000)
+			return -EINVAL;
+		v = end + 1;
+		x = strtol(v, &end, 10);
+		if (end == v || *end != ',' || x < -100000 || x > 100000)
+			return -EINVAL;
+		v = end + 1;
+		y = strtol(v, &end, 10);
+		if (end == v || (*end && *end != ' ' && *end != '\t') ||
+		    y < -100000 || y > 100000 || errno)
+			return -EINVAL;
+		v = end;
+		w = &it->waypoints[n];
+		if (n && (unsigned long)f <= it->waypoints[n - 1].frame)
+			return -EINVAL;
+		*w = (struct vigil_scene_waypoint){ (unsigned int)f, (int)x, (int)y };
+		n++;
+	}
+	if (!n)
+		return -EINVAL;
+	it->nwaypoints = n;
 	return 0;
 }
 
@@ -385,6 +512,8 @@ static int set_item(struct vigil_scene_item *it, const char *k, const char *v)
 		it->amount = strtod(v, &end);
 		return *end || !(it->amount >= 0 && it->amount <= 100) ? -EINVAL : 0;
 	}
+	if (!strcmp(k, "path"))
+		return parse_path(it, v);
 	if (parse_int(v, -100000, 100000, &n))
 		return -EINVAL;
 	if (!strcmp(k, "start"))

@@ -26,10 +26,11 @@ int main(void)
 		"format = nv12\n"
 		"\n"
 		"[detector]\n"
-		"learning_rate = 0.1   ; inline comment\n"
-		"min_motion_frames = 3\n"
+		"background_s = 0.5   ; inline comment\n"
+		"min_blob_px = 120\n"
 		"zone = 0,0,0.5,1\n"
-		"zone = 0.5,0,0.5,0.5\n"
+		"zone = 0.5,0,0.5,0.5, 2\n"
+		"polygon = 0,0 1,0 0.5,1 / 0.5\n"
 		"ignore = 0.9,0.9,0.1,0.1\n"
 		"[fusion]\n"
 		"policy = video-only\n"
@@ -41,10 +42,14 @@ int main(void)
 	T_EQ(c.loop, 1);
 	T_EQ(c.realtime, 0);
 	T_EQ(c.pixfmt, VIGIL_FMT_NV12);
-	T_ASSERT(c.detect.learning_rate == 0.1);
-	T_EQ(c.detect.min_motion_frames, 3);
+	T_ASSERT(c.detect.background_s == 0.5);
+	T_EQ(c.detect.min_blob_px, 120);
 	T_EQ(c.detect.nzones, 2);
 	T_ASSERT(c.detect.zones[1].x == 0.5f && c.detect.zones[1].h == 0.5f);
+	T_ASSERT(c.detect.zones[0].sensitivity == 0 && c.detect.zones[1].sensitivity == 2);
+	T_EQ(c.detect.npolygons, 1);
+	T_EQ(c.detect.polygons[0].npoints, 3);
+	T_ASSERT(c.detect.polygons[0].x[2] == 0.5f && c.detect.polygons[0].sensitivity == 0.5f);
 	T_EQ(c.detect.nignore, 1);
 	T_EQ(c.fusion.policy, VIGIL_POLICY_VIDEO_ONLY);
 	T_EQ(c.fusion.window_ns, 250000000ULL);
@@ -62,10 +67,24 @@ int main(void)
 	T_STRSTR(err, "b.conf:3:");
 	T_STRSTR(err, "'policy'");
 	T_STRSTR(err, "'always'");
-	T_EQ(vigil_config_load_string(&c, "[detector]\nlearning_rate = 2\n",
+	T_EQ(vigil_config_load_string(&c, "[detector]\nbackground_s = 0\n",
 				      "c.conf", err, sizeof(err)), -EINVAL);
 	T_STRSTR(err, "c.conf:2:");
 	T_STRSTR(err, "out of range");
+	T_EQ(vigil_config_load_string(&c, "[detector]\nlearning_rate = 0.04\n",
+				      "o.conf", err, sizeof(err)), -EINVAL);
+	T_STRSTR(err, "o.conf:2: unknown key 'learning_rate' in section [detector]: "
+		      "replaced by background_s, a time constant in seconds");
+	T_EQ(vigil_config_load_string(&c, "[detector]\npolygon = 0,0 1,0\n",
+				      "p.conf", err, sizeof(err)), -EINVAL);
+	T_STRSTR(err, "p.conf:2:");
+	T_STRSTR(err, "3 to 16 points");
+	T_EQ(vigil_config_load_string(&c, "[detector]\nignore = 0,0,0.5,1,2\n",
+				      "i.conf", err, sizeof(err)), -EINVAL);
+	T_STRSTR(err, "'ignore'");
+	T_EQ(vigil_config_load_string(&c, "[detector]\nmask_file = /nonexistent.pgm\n",
+				      "m.conf", err, sizeof(err)), -EINVAL);
+	T_STRSTR(err, "cannot open the mask: No such file or directory");
 	T_EQ(vigil_config_load_string(&c, "[source]\nbuffers = -3\n",
 				      "d.conf", err, sizeof(err)), -EINVAL);
 	T_STRSTR(err, "'buffers'");
@@ -102,9 +121,11 @@ int main(void)
 		static const char *const keys[] = {
 			"source", "io", "drm_device", "buffers", "width", "height",
 			"format", "fps", "realtime", "loop", "pir_events",
-			"reconnect_ms", "cell", "row_step", "learning_rate",
-			"noise_k", "threshold_min", "min_area", "min_motion_frames",
-			"global_change", "relearn_frames", "warmup_frames", "zone",
+			"reconnect_ms", "cell", "row_step", "background_s",
+			"hold_s", "deviation_s", "noise_k", "threshold_min",
+			"min_blob_px", "min_area", "min_motion_s", "global_change",
+			"relearn_s", "warmup_s", "tamper_s", "zone", "polygon",
+			"mask_file",
 			"ignore", "policy", "window_ms", "gap_ms", "update_ms",
 			"pir_hold_ms", "events", "stats",
 		};

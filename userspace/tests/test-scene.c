@@ -69,6 +69,29 @@ int main(void)
 	T_EQ(ev[1].frame_seq, 23);
 	T_EQ(vigil_scene_pir(&s, NULL, 0), 2);
 
+	/* a path with a stop: the object stands still, then moves on */
+	path = t_write("[scene]\nframes = 40\nnoise = 0\n[item p]\nkind = person\n"
+		       "path = 0:10,50 10:100,50 30:100,50 39:200,50\nw = 20\nh = 40\n"
+		       "contrast = -60\n");
+	T_EQ(vigil_scene_load(&s, path, err, sizeof(err)), 0);
+	t_rmfile(path);
+	T_EQ(s.items[0].nwaypoints, 4);
+	T_EQ(s.items[0].waypoints[2].frame, 30);
+	{
+		static uint8_t f1[320 * 240], f2[320 * 240];
+
+		T_EQ(vigil_scene_render(&s, 12, f1), 0);
+		T_EQ(vigil_scene_render(&s, 28, f2), 0);
+		T_EQ(memcmp(f1, f2, sizeof(f1)), 0);	/* standing, no noise */
+		T_EQ(vigil_scene_render(&s, 35, f2), 0);
+		T_ASSERT(memcmp(f1, f2, sizeof(f1)) != 0);
+		T_ASSERT(f1[70 * 320 + 110] < f2[70 * 320 + 110]);	/* it left */
+	}
+	path = t_write("[scene]\nframes = 40\n[item x]\nkind = person\npath = 5:1,1 5:2,2\n");
+	T_EQ(vigil_scene_load(&s, path, err, sizeof(err)), -EINVAL);
+	T_STRSTR(err, ":5: bad value for key 'path'");
+	t_rmfile(path);
+
 	/* errors name the line */
 	path = t_write("[scene]\nframes = 40\n[item x]\nkind = dragon\n");
 	T_EQ(vigil_scene_load(&s, path, err, sizeof(err)), -EINVAL);

@@ -63,6 +63,11 @@ static int print_kernel(const struct vigil_scene *s, FILE *fp)
 		switch (it->kind) {
 		case VIGIL_SCENE_PERSON:
 		case VIGIL_SCENE_PET:
+			if (it->nwaypoints) {
+				fprintf(stderr, "vigil-scene: %s: paths have no equivalent in vigil.ko's scenes\n",
+					s->name);
+				return -ENOTSUP;
+			}
 			fprintf(fp, "object name=i%u shape=ellipse w=%d h=%d from=%d,%d to=%d,%d "
 				    "start=%u duration=%u luma=%d warm=%d\n", i,
 				pm((int)it->w, s->width), pm((int)it->h, s->height),
@@ -98,7 +103,15 @@ static int print_kernel(const struct vigil_scene *s, FILE *fp)
 				fprintf(fp, "light at=%u level=100 ramp=%u\n", ms(s, it->end),
 					ms(s, 1));
 			break;
+		case VIGIL_SCENE_EXPOSURE:
+			/* the sensor's light level, ramped: an exposure drift */
+			fprintf(fp, "light at=%u level=%d ramp=%u\n", ms(s, it->start),
+				(int)(100 * it->amount + 0.5),
+				ms(s, it->end > it->start ? it->end - it->start : 1));
+			break;
 		case VIGIL_SCENE_RAIN:
+		case VIGIL_SCENE_SHADOW:
+		case VIGIL_SCENE_COVER:
 		case VIGIL_SCENE_NKINDS:
 			fprintf(stderr, "vigil-scene: %s: '%s' has no equivalent in vigil.ko's scenes\n",
 				s->name, vigil_scene_kind_name(it->kind));
