@@ -61,6 +61,7 @@ install: userspace
 check-host: userspace test-progs
 	$(MAKE) -C userspace check
 	$(MAKE) -C userspace SAN=1 check
+	$(MAKE) -C userspace check-gpiod2
 
 check: deps
 	@tests/run
@@ -73,6 +74,7 @@ bench: deps
 
 clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san \
+		$(BUILD)/userspace-gpiod2 $(BUILD)/userspace-san-gpiod2 \
 		$(BUILD)/tests $(BUILD)/vm $(BUILD)/bench $(BUILD)/test
 	rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -f kmod/*.o kmod/.*.cmd

@@ -12,10 +12,11 @@
  *   v4l2      VIGIL_EVENT_PIR on the capture node (VIDIOC_DQEVENT), whose
  *             payload carries the hard-IRQ timestamp of vigil's PIR IRQ;
  *   gpiocdev  the PIR mirror line through the gpiolib character device,
- *             with libgpiod (the API of libgpiod 1.6, as shipped by Debian
- *             12: gpiod_line_request_both_edges_events(); it uses the v1
- *             line-event uAPI, whose event timestamp is the hard-IRQ time
- *             of the mirror line's IRQ, CLOCK_MONOTONIC).
+ *             with vigild's GPIO PIR source (agent/pir-gpio.c: libgpiod
+ *             1.6 as shipped by Debian 12, or 2.x, chosen at build time);
+ *             the event timestamp is the hard-IRQ time of the mirror
+ *             line's IRQ, CLOCK_MONOTONIC (1.6: the v1 line-event uAPI;
+ *             2.x: the v2 uAPI with the monotonic event clock).
  * Per path it prints received, lost, and IRQ -> userspace latency (receive
  * time minus the IRQ timestamp, CLOCK_MONOTONIC) p50/p99/max in ns. It also
  * matches every event to the edge the board emitted (debugfs "edges") and
@@ -28,7 +29,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <gpiod.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <poll.h>
@@ -47,6 +47,8 @@
 
 #include <linux/videodev2.h>
 #include <vigil.h>
+
+#include "pir-gpio.h"
 
 #define DEBUGFS "/sys/kernel/debug"
 
@@ -138,7 +140,7 @@ static int thread_setup(const struct lat_opts *o)
 struct thread_arg {
 	struct lat_path *path;
 	const struct lat_opts *opts;
-	struct gpiod_line *line;
+	struct pir_gpio *pir;
 };
 
 static void *v4l2_thread(void *data)
@@ -186,18 +188,19 @@ static void *v4l2_thread(void *data)
 	return NULL;
 }
 
-/* ---- gpiolib character device path (libgpiod 1.6 API) ------------------ */
+/* ---- gpiolib character device path (libgpiod, through pir-gpio.c) ------- */
 
 static void *gpio_thread(void *data)
 {
 	struct thread_arg *a = data;
 	struct lat_path *p = a->path;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	struct gpiod_line_event evs[64];
+	struct vigil_pir_event evs[64];
 
 	p->err = thread_setup(a->opts);
 	while (!p->err && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
-		int ret = poll(&pfd, 1, 50), i, n;
+		int ret = poll(&pfd, 1, 50);
+		unsigned int i, n;
 		uint64_t t;
 
 		if (ret < 0 && errno != EINTR) {
@@ -206,19 +209,17 @@ static void *gpio_thread(void *data)
 		}
 		if (ret <= 0)
 			continue;
-		n = gpiod_line_event_read_fd_multiple(p->fd, evs, 64);
+		ret = pir_gpio_read(a->pir, evs, 64, &n);
 		t = now_ns();
-		if (n < 0) {
-			p->err = -errno;
+		if (ret) {
+			p->err = ret;
 			break;
 		}
 		for (i = 0; i < n; i++) {
 			struct lat_event e = {
-				.irq_ns = (uint64_t)evs[i].ts.tv_sec *
-					  1000000000ull + evs[i].ts.tv_nsec,
+				.irq_ns = evs[i].ts_ns,
 				.recv_ns = t,
-				.level = evs[i].event_type ==
-					 GPIOD_LINE_EVENT_RISING_EDGE,
+				.level = evs[i].level,
 			};
 
 			if (path_push(p, &e)) {
@@ -537,8 +538,8 @@ int main(int argc, char **argv)
 	struct thread_arg ga = { .path = &gpio, .opts = &o };
 	struct v4l2_event_subscription sub = { .type = VIGIL_EVENT_PIR };
 	char dir[256], path[300], label[64], cmd[96];
-	struct gpiod_chip *chip = NULL;
-	struct gpiod_line *line = NULL;
+	struct pir_gpio *pir = NULL;
+	char line[16], err[256];
 	unsigned int id = 0, period_us;
 	uint64_t *edges = NULL, limit;
 	size_t nedges = 0;
@@ -591,22 +592,14 @@ int main(int argc, char **argv)
 	}
 
 	if (o.gpio) {
-		chip = gpiod_chip_open_by_label(label);
-		if (!chip) {
-			fprintf(stderr, "vigil-lat: gpiochip %s: %s\n", label,
-				strerror(errno));
+		snprintf(line, sizeof(line), "%d", VIGIL_GPIO_LINE_PIR_MIRROR);
+		ret = pir_gpio_open(label, line, "vigil-lat", &pir, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "vigil-lat: %s\n", err);
 			goto out;
 		}
-		line = gpiod_chip_get_line(chip, VIGIL_GPIO_LINE_PIR_MIRROR);
-		if (!line ||
-		    gpiod_line_request_both_edges_events(line, "vigil-lat")) {
-			fprintf(stderr, "vigil-lat: request %s line %d: %s\n",
-				label, VIGIL_GPIO_LINE_PIR_MIRROR,
-				strerror(errno));
-			goto out;
-		}
-		gpio.fd = gpiod_line_event_get_fd(line);
-		ga.line = line;
+		gpio.fd = pir_gpio_fd(pir);
+		ga.pir = pir;
 	}
 
 	if (pthread_create(&v4l2.thread, NULL, v4l2_thread, &va))
@@ -690,10 +683,7 @@ out:
 	free(edges);
 	free(v4l2.ev);
 	free(gpio.ev);
-	if (line)
-		gpiod_line_release(line);
-	if (chip)
-		gpiod_chip_close(chip);
+	pir_gpio_free(pir);
 	close(v4l2.fd);
 	return rc;
 }
