@@ -68,13 +68,18 @@ t_frames_equal() { cmp -s "$1" "$2"; }
 
 # ---- PIR, LED and privacy helpers (issue 4) ----
 
-# t_pir_lat: build userspace/tools/vigil-lat (alone, no libvigil) if needed,
-# print its path.
+# t_pir_lat: build userspace/tools/vigil-lat (alone, no libvigil; with
+# vigild's GPIO PIR source) if needed, print its path.
 t_pir_lat() {
 	local bin=$VIGIL_ROOT/build/tests/vigil-lat src=$VIGIL_ROOT/userspace/tools/vigil-lat.c
-	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
+	local pg=$VIGIL_ROOT/userspace/agent/pir-gpio.c api
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$pg" -nt "$bin" ] ||
+	   [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
 		mkdir -p "$(dirname "$bin")"
-		cc -O2 -Wall -Wextra -D_GNU_SOURCE -I"$VIGIL_ROOT/kmod/uapi" -o "$bin" "$src" \
+		api=$(pkg-config --modversion libgpiod | cut -d. -f1)
+		cc -O2 -Wall -Wextra -D_GNU_SOURCE -DVIGIL_GPIOD_API="$api" \
+			-I"$VIGIL_ROOT/kmod/uapi" -I"$VIGIL_ROOT/userspace/include" \
+			-I"$VIGIL_ROOT/userspace/agent" -o "$bin" "$src" "$pg" \
 			$(pkg-config --cflags --libs libgpiod) -lpthread >&2 || t_fail "cannot build vigil-lat"
 	fi
 	echo "$bin"

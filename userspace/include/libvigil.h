@@ -48,6 +48,9 @@ enum vigil_pixfmt {
 	VIGIL_FMT_NV12,	/* luma plane, then interleaved CbCr 2x2 */
 	VIGIL_FMT_I420,	/* luma plane, Cb plane, Cr plane, 2x2 */
 	VIGIL_FMT_YUYV,	/* packed Y0 Cb Y1 Cr */
+	VIGIL_FMT_NV21,	/* luma plane, then interleaved CrCb 2x2 */
+	VIGIL_FMT_YV12,	/* luma plane, Cr plane, Cb plane, 2x2 */
+	VIGIL_FMT_UYVY,	/* packed Cb Y0 Cr Y1 */
 };
 
 /* A view of one frame's luma plane. Never owns the pixels. */
@@ -56,7 +59,8 @@ struct vigil_frame {
 	size_t stride;		/* bytes between rows */
 	unsigned int width;
 	unsigned int height;
-	unsigned int step;	/* bytes between luma samples: 1, or 2 for YUYV */
+	unsigned int step;	/* bytes between luma samples: 1, or 2 packed */
+	unsigned int lead;	/* packed: bytes before luma in a pair (UYVY 1) */
 	uint32_t seq;		/* frame sequence number */
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC capture time */
 };

@@ -5,7 +5,8 @@
  * The frame is reduced to a grid of cells (cell x cell pixels, every
  * row_step-th row sampled) holding the mean luma in Q8 fixed point. All
  * further work is per cell, so the cost is one partial pass over the frame
- * (SSE2 PSADBW sums 8 pixels per lane) plus a few operations per cell:
+ * (SSE2 PSADBW sums 8 pixels per lane; packed 4:2:2 masks its chroma
+ * bytes off and sums 4 per lane) plus a few operations per cell:
  *
  *   background  bg += (cur - bg) * rate          (slower under motion)
  *   deviation   dev += (|cur - bg| - dev) * rate  (per-cell noise, sway)
@@ -292,7 +293,7 @@ static void acc_row_groups(struct vigil_detector *d, const uint8_t *row)
 		acc[g] += sum8(row + g * 8);
 }
 
-/* Scalar path: cells of 4 pixels, or luma every 2nd byte (YUYV). */
+/* Scalar path: cells of 4 pixels, or packed luma without SSE2. */
 static void acc_row_scalar(struct vigil_detector *d, const uint8_t *row,
 			   unsigned int step)
 {
@@ -326,9 +327,58 @@ static unsigned int sums_avx2(const uint8_t *base, unsigned int groups,
 	}
 	return g;
 }
+
+/* Packed 4:2:2: 32 bytes are 16 pixels (2 groups); chroma masked off. */
+__attribute__((target("avx2")))
+static unsigned int sums_packed_avx2(const uint8_t *base, unsigned int groups,
+				     unsigned int nrows, size_t rstep,
+				     uint32_t *gs, unsigned int lead)
+{
+	const __m256i zero = _mm256_setzero_si256();
+	const __m256i m = _mm256_set1_epi16(lead ? (short)0xff00 : 0x00ff);
+	unsigned int g = 0;
+
+	for (; g + 2 <= groups; g += 2) {
+		const uint8_t *p = base + g * 16;
+		__m256i acc = zero;
+
+		for (unsigned int k = 0; k < nrows; k++, p += rstep)
+			acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_and_si256(
+				_mm256_loadu_si256((const __m256i *)p), m), zero));
+		gs[g] = (uint32_t)_mm256_extract_epi32(acc, 0) +
+			(uint32_t)_mm256_extract_epi32(acc, 2);
+		gs[g + 1] = (uint32_t)_mm256_extract_epi32(acc, 4) +
+			    (uint32_t)_mm256_extract_epi32(acc, 6);
+	}
+	return g;
+}
 #endif
 
 #if defined(__SSE2__)
+/*
+ * Packed 4:2:2 (YUYV, UYVY): a 16-byte load holds 8 pixels; the chroma
+ * bytes are masked to zero and PSADBW sums the 4 luma bytes of each lane,
+ * so a group costs one load, one AND and one PSADBW, as GREY does.
+ */
+static void sums_packed_sse2(const uint8_t *base, unsigned int g,
+			     unsigned int groups, unsigned int nrows,
+			     size_t rstep, uint32_t *gs, unsigned int lead)
+{
+	const __m128i zero = _mm_setzero_si128();
+	const __m128i m = _mm_set1_epi16(lead ? (short)0xff00 : 0x00ff);
+
+	for (; g < groups; g++) {
+		const uint8_t *p = base + g * 16;
+		__m128i acc = zero;
+
+		for (unsigned int k = 0; k < nrows; k++, p += rstep)
+			acc = _mm_add_epi64(acc, _mm_sad_epu8(_mm_and_si128(
+				_mm_loadu_si128((const __m128i *)p), m), zero));
+		gs[g] = (uint32_t)_mm_cvtsi128_si32(acc) +
+			(uint32_t)_mm_extract_epi16(acc, 4);
+	}
+}
+
 /*
  * SSE2: for each 16-pixel column chunk of a cell row, PSADBW against zero
  * sums 8 pixels per 64-bit lane; the sampled rows accumulate in a
@@ -344,13 +394,25 @@ static void reduce_sse2(struct vigil_detector *d, const struct vigil_frame *f)
 	const int sh = d->norm_shift;
 	uint32_t *const gs = d->csum;		/* groups + 1 entries */
 
+	const bool packed = f->step == 2;
+	/* packed: loads start at the pixel pair, luma at byte f->lead */
+	const uint8_t *const plane = f->luma - (packed ? f->lead : 0);
+
 	for (unsigned int cy = 0; cy < d->ch; cy++) {
-		const uint8_t *const base = f->luma + (size_t)cy * d->cell * f->stride;
+		const uint8_t *const base = plane + (size_t)cy * d->cell * f->stride;
 		uint16_t *const out = d->cur + cy * d->cw;
 		unsigned int g = 0;
 
+		if (packed) {
 #ifdef HAVE_AVX2_PATH
-		if (d->avx2)
+			if (d->avx2)
+				g = sums_packed_avx2(base, d->groups, nrows, rstep, gs, f->lead);
+#endif
+			sums_packed_sse2(base, g, d->groups, nrows, rstep, gs, f->lead);
+			g = d->groups;
+		}
+#ifdef HAVE_AVX2_PATH
+		if (d->avx2 && !packed)
 			g = sums_avx2(base, d->groups, nrows, rstep, gs);
 #endif
 		for (; g + 2 <= d->groups; g += 2) {
@@ -393,7 +455,7 @@ static void reduce(struct vigil_detector *d, const struct vigil_frame *f)
 	const int sh = d->norm_shift;
 
 #if defined(__SSE2__)
-	if (fast) {
+	if (d->cell >= 8 && (f->step == 1 || (f->step == 2 && f->lead <= 1))) {
 		reduce_sse2(d, f);
 		return;
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: LGPL-2.1-or-later
 /* Frame formats and luma-plane views. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,9 @@ static const struct {
 	{ "I420", VIGIL_FMT_I420 },
 	{ "YU12", VIGIL_FMT_I420 },
 	{ "YUYV", VIGIL_FMT_YUYV },
+	{ "NV21", VIGIL_FMT_NV21 },
+	{ "YV12", VIGIL_FMT_YV12 },
+	{ "UYVY", VIGIL_FMT_UYVY },
 };
 
 int vigil_pixfmt_from_name(const char *name, enum vigil_pixfmt *fmt)
@@ -36,6 +40,9 @@ const char *vigil_pixfmt_name(enum vigil_pixfmt fmt)
 	case VIGIL_FMT_NV12: return "NV12";
 	case VIGIL_FMT_I420: return "I420";
 	case VIGIL_FMT_YUYV: return "YUYV";
+	case VIGIL_FMT_NV21: return "NV21";
+	case VIGIL_FMT_YV12: return "YV12";
+	case VIGIL_FMT_UYVY: return "UYVY";
 	}
 	return "?";
 }
@@ -52,10 +59,13 @@ int vigil_pixfmt_frame_size(enum vigil_pixfmt fmt, unsigned int width,
 		*size = luma;
 		return 0;
 	case VIGIL_FMT_NV12:
+	case VIGIL_FMT_NV21:
 	case VIGIL_FMT_I420:
+	case VIGIL_FMT_YV12:
 		*size = luma + 2 * (((size_t)width + 1) / 2) * ((height + 1) / 2);
 		return 0;
 	case VIGIL_FMT_YUYV:
+	case VIGIL_FMT_UYVY:
 		*size = luma * 2;
 		return 0;
 	}
@@ -66,7 +76,9 @@ int vigil_frame_view(struct vigil_frame *f, enum vigil_pixfmt fmt,
 		     unsigned int width, unsigned int height, size_t stride,
 		     const void *buf, size_t len)
 {
-	const unsigned int step = fmt == VIGIL_FMT_YUYV ? 2 : 1;
+	const bool packed = fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY;
+	const unsigned int step = packed ? 2 : 1;
+	const unsigned int lead = fmt == VIGIL_FMT_UYVY;
 	size_t need;
 
 	if (!width || !height || !buf)
@@ -75,15 +87,16 @@ int vigil_frame_view(struct vigil_frame *f, enum vigil_pixfmt fmt,
 		stride = (size_t)width * step;
 	if (stride < (size_t)width * step)
 		return -EINVAL;
-	/* Only the luma plane is read; it must fit in the buffer. */
+	/* Only the luma plane (packed: whole pixel pairs) is read; it must fit. */
 	need = stride * (height - 1) + (size_t)width * step;
 	if (len < need)
 		return -EMSGSIZE;
 	memset(f, 0, sizeof(*f));
-	f->luma = buf;
+	f->luma = (const uint8_t *)buf + lead;
 	f->stride = stride;
 	f->width = width;
 	f->height = height;
 	f->step = step;
+	f->lead = lead;
 	return 0;
 }
