@@ -28,7 +28,9 @@ static void usage(FILE *fp)
 "      --io mmap|dmabuf     v4l2 buffer memory\n"
 "      --drm-device PATH    DRM device for dmabuf (vgem in the VM)\n"
 "      --size WxH           v4l2 format request, or raw replay size\n"
-"      --format FMT         GREY, NV12, I420 or YUYV\n"
+"      --format FMT         auto (v4l2 default), GREY, NV12, NV21, I420, YV12,\n"
+"                           YUYV or UYVY\n"
+"      --pir-gpio [CHIP:]LINE  PIR on a gpiochip line (offset or name)\n"
 "      --fps N              v4l2 frame rate request, or raw replay rate\n"
 "      --set SEC.KEY=VAL    set any configuration key (repeatable)\n"
 "      --stats              print statistics to stderr at exit\n"
@@ -43,6 +45,7 @@ static void usage(FILE *fp)
 enum {
 	OPT_PIR = 256, OPT_LOOP, OPT_FAST, OPT_REALTIME, OPT_IO, OPT_DRM,
 	OPT_SIZE, OPT_FORMAT, OPT_FPS, OPT_SET, OPT_STATS, OPT_CHECK, OPT_TRACE,
+	OPT_PIR_GPIO,
 };
 
 static const struct option long_opts[] = {
@@ -51,6 +54,7 @@ static const struct option long_opts[] = {
 	{ "events", required_argument, NULL, 'e' },
 	{ "policy", required_argument, NULL, 'p' },
 	{ "pir-events", required_argument, NULL, OPT_PIR },
+	{ "pir-gpio", required_argument, NULL, OPT_PIR_GPIO },
 	{ "loop", no_argument, NULL, OPT_LOOP },
 	{ "fast", no_argument, NULL, OPT_FAST },
 	{ "realtime", no_argument, NULL, OPT_REALTIME },
@@ -100,6 +104,16 @@ static int apply_opt(struct vigil_config *c, int opt, char *arg,
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_CHECK: o->check = true; return 0;
 	case OPT_TRACE: o->trace = arg; return 0;
+	case OPT_PIR_GPIO:
+		/* [CHIP:]LINE; a chip path may hold no ':' */
+		x = strrchr(arg, ':');
+		if (x)
+			*x = '\0';
+		if (set_opt(c, "pir", "source", "gpio", "--pir-gpio") ||
+		    set_opt(c, "pir", "chip", x ? arg : "", "--pir-gpio") ||
+		    set_opt(c, "pir", "line", x ? x + 1 : arg, "--pir-gpio"))
+			return -EINVAL;
+		return 0;
 	case OPT_SIZE:
 		x = strchr(arg, 'x');
 		if (!x) {

@@ -47,6 +47,7 @@ struct v4l2src {
 	size_t sizeimage;
 	unsigned int nbufs;
 	bool streaming;
+	bool logged;			/* chosen format printed */
 	bool pir_events;		/* VIGIL_EVENT_PIR subscribed */
 	bool motion_events;		/* V4L2_EVENT_MOTION_DET subscribed */
 	bool ts_warned;			/* said once: not monotonic */
@@ -73,7 +74,19 @@ static const struct {
 	{ V4L2_PIX_FMT_NV12, VIGIL_FMT_NV12 },
 	{ V4L2_PIX_FMT_YUV420, VIGIL_FMT_I420 },
 	{ V4L2_PIX_FMT_YUYV, VIGIL_FMT_YUYV },
+	{ V4L2_PIX_FMT_NV21, VIGIL_FMT_NV21 },
+	{ V4L2_PIX_FMT_YVU420, VIGIL_FMT_YV12 },
+	{ V4L2_PIX_FMT_UYVY, VIGIL_FMT_UYVY },
 };
+
+/* What the detector reads best first: a luma plane, then packed 4:2:2. */
+static const uint32_t preferred[] = {
+	V4L2_PIX_FMT_GREY, V4L2_PIX_FMT_NV12, V4L2_PIX_FMT_NV21,
+	V4L2_PIX_FMT_YUV420, V4L2_PIX_FMT_YVU420, V4L2_PIX_FMT_YUYV,
+	V4L2_PIX_FMT_UYVY,
+};
+
+#define MAX_ENUM_FMT 64
 
 static int fourcc_to_fmt(uint32_t fourcc, enum vigil_pixfmt *fmt)
 {
@@ -94,12 +107,86 @@ static uint32_t fmt_to_fourcc(enum vigil_pixfmt fmt)
 	return V4L2_PIX_FMT_GREY;
 }
 
+static void fourcc_str(uint32_t v, char out[5])
+{
+	for (int i = 0; i < 4; i++) {
+		const char ch = (char)((v >> (8 * i)) & 0xff);
+
+		out[i] = ch >= 32 && ch < 127 ? ch : '?';
+	}
+	out[4] = 0;
+}
+
+/* "GREY, NV12, ..." of @n fourccs. */
+static void fourcc_list(const uint32_t *v, unsigned int n, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	buf[0] = 0;
+	for (unsigned int i = 0; i < n && o + 8 < len; i++) {
+		char f[5];
+
+		fourcc_str(v[i], f);
+		o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", f);
+	}
+	if (!n)
+		snprintf(buf, len, "nothing");
+}
+
+/*
+ * The capture format: the configured one if the device offers it, else
+ * (format = auto) the first of preferred[] that VIDIOC_ENUM_FMT lists.
+ * -ENOTSUP with the list of what the device offers when nothing fits.
+ */
+static int choose_format(struct v4l2src *s, const struct vigil_config *c,
+			 uint32_t *fourcc, char *err, size_t errlen)
+{
+	uint32_t offered[MAX_ENUM_FMT];
+	unsigned int n = 0;
+	char have[MAX_ENUM_FMT * 6 + 16], want[5];
+
+	for (; n < MAX_ENUM_FMT; n++) {
+		struct v4l2_fmtdesc d = { .index = n, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+
+		if (xioctl(s, s->fd, VIDIOC_ENUM_FMT, &d))
+			break;
+		offered[n] = d.pixelformat;
+	}
+	fourcc_list(offered, n, have, sizeof(have));
+	if (!c->pixfmt_auto) {
+		*fourcc = fmt_to_fourcc(c->pixfmt);
+		for (unsigned int i = 0; i < n; i++)
+			if (offered[i] == *fourcc)
+				return 0;
+		fourcc_str(*fourcc, want);
+		snprintf(err, errlen, "format %s is not offered by the device (it offers %s); "
+			 "set format = auto to choose from those", want, have);
+		return -ENOTSUP;
+	}
+	for (size_t p = 0; p < sizeof(preferred) / sizeof(preferred[0]); p++) {
+		for (unsigned int i = 0; i < n; i++) {
+			if (offered[i] == preferred[p]) {
+				*fourcc = preferred[p];
+				return 0;
+			}
+		}
+	}
+	snprintf(err, errlen, "no usable pixel format: the device offers %s; vigild reads "
+		 "GREY, NV12, NV21, YU12, YV12, YUYV and UYVY", have);
+	return -ENOTSUP;
+}
+
 static int set_format(struct v4l2src *s, const struct vigil_config *c,
-		      char *err, size_t errlen)
+		      const char *dev, char *err, size_t errlen)
 {
 	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	uint32_t fourcc;
+	char name[5];
 	int ret;
 
+	ret = choose_format(s, c, &fourcc, err, errlen);
+	if (ret)
+		return ret;
 	ret = xioctl(s, s->fd, VIDIOC_G_FMT, &f);
 	if (ret) {
 		snprintf(err, errlen, "VIDIOC_G_FMT: %s", strerror(-ret));
@@ -109,17 +196,24 @@ static int set_format(struct v4l2src *s, const struct vigil_config *c,
 		f.fmt.pix.width = c->width;
 		f.fmt.pix.height = c->height;
 	}
-	f.fmt.pix.pixelformat = fmt_to_fourcc(c->pixfmt);
+	f.fmt.pix.pixelformat = fourcc;
 	f.fmt.pix.field = V4L2_FIELD_NONE;
 	ret = xioctl(s, s->fd, VIDIOC_S_FMT, &f);
 	if (ret) {
 		snprintf(err, errlen, "VIDIOC_S_FMT: %s", strerror(-ret));
 		return ret;
 	}
+	fourcc_str(f.fmt.pix.pixelformat, name);
 	if (fourcc_to_fmt(f.fmt.pix.pixelformat, &s->fmt)) {
-		snprintf(err, errlen, "device offers pixel format %.4s, need GREY, NV12, YU12 or YUYV",
-			 (const char *)&f.fmt.pix.pixelformat);
-		return -EINVAL;
+		snprintf(err, errlen, "the driver set pixel format %s when asked for a supported one",
+			 name);
+		return -ENOTSUP;
+	}
+	if (!s->logged) {
+		fprintf(stderr, "vigild: %s: format %s %ux%u, %u bytes per line%s\n", dev, name,
+			f.fmt.pix.width, f.fmt.pix.height, f.fmt.pix.bytesperline,
+			c->pixfmt_auto ? " (format = auto)" : "");
+		s->logged = true;
 	}
 	s->width = f.fmt.pix.width;
 	s->height = f.fmt.pix.height;
@@ -318,7 +412,7 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 			goto fail;
 		}
 	}
-	ret = set_format(s, c, err, errlen);
+	ret = set_format(s, c, dev, err, errlen);
 	if (ret)
 		goto fail;
 	ret = setup_buffers(s, c, err, errlen);
@@ -326,7 +420,12 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 		goto fail;
 	subscribe(s);
 	ret = xioctl(s, s->fd, VIDIOC_STREAMON, &type);
-	if (ret) {
+	if (ret == -EPIPE) {
+		snprintf(err, errlen, "%s: VIDIOC_STREAMON: %s: the media pipeline feeding this "
+			 "node is not configured (links or formats of its subdevices); set it up "
+			 "with media-ctl (see userspace/README.md)", dev, strerror(-ret));
+		goto fail;
+	} else if (ret) {
 		snprintf(err, errlen, "VIDIOC_STREAMON: %s", strerror(-ret));
 		goto fail;
 	}

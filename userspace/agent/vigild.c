@@ -18,6 +18,7 @@
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
+#define PIR_ID 2		/* [pir] source = gpio */
 
 struct vigild {
 	struct vigil_config cfg;
@@ -30,6 +31,7 @@ struct vigild {
 	struct vigil_detector *det;
 	struct vigil_fusion *fusion;
 	struct source src;
+	struct source pir;		/* ops NULL unless [pir] source = gpio */
 	struct sink sink;
 	struct __kernel_timespec tick_ts;
 
@@ -111,6 +113,15 @@ static void on_pir(void *arg, const struct vigil_pir_event *e)
 			"\"frame\":%u,\"lost\":%u}\n", e->level,
 			(unsigned long long)e->ts_ns, e->seq, e->frame_seq, e->lost);
 	vigil_fusion_pir(v->fusion, e);
+}
+
+/* The camera's own PIR events, unless [pir] source = gpio replaces them. */
+static void on_pir_device(void *arg, const struct vigil_pir_event *e)
+{
+	const struct vigild *v = arg;
+
+	if (v->cfg.pir_source != VIGIL_PIR_GPIO)
+		on_pir(arg, e);
 }
 
 static int make_detector(struct vigild *v)
@@ -230,6 +241,10 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 		source_result(v, v->src.ops->ready(&v->src, tag, cqe));
 		return;
 	}
+	if (v->pir.ops && LOOP_TAG_OWNER(data) == v->pir.id) {
+		source_result(v, v->pir.ops->ready(&v->pir, tag, cqe));
+		return;
+	}
 	switch (tag) {
 	case TAG_SIGNAL:
 		on_signal(v, cqe);
@@ -266,6 +281,8 @@ static int run(struct vigild *v)
 	ret = loop_poll_multishot(&v->loop, v->sigfd, POLLIN, LOOP_TAG(0, TAG_SIGNAL));
 	if (!ret)
 		ret = v->src.ops->start(&v->src);
+	if (!ret && v->pir.ops)
+		ret = v->pir.ops->start(&v->pir);
 	if (!ret)
 		ret = arm_tick(v, mono_ns());
 	if (!ret)
@@ -298,6 +315,8 @@ static int run(struct vigild *v)
 	notify_send(&v->notify, "STOPPING=1");
 	if (v->src.ops->stop)
 		v->src.ops->stop(&v->src);
+	if (v->pir.ops)
+		v->pir.ops->stop(&v->pir);
 	vigil_fusion_flush(v->fusion, v->src.live ? mono_ns() : v->last_ns);
 	return v->status;
 }
@@ -387,19 +406,41 @@ int main(int argc, char **argv)
 		.cfg = &v.cfg,
 		.loop = &v.loop,
 		.id = SOURCE_ID,
-		.cb = { on_frame, on_pir, on_restart, &v },
+		.cb = { on_frame, on_pir_device, on_restart, &v },
 	};
 	ret = source_open(&v.src, v.cfg.source, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "vigild: %s\n", err);
+		/* no usable format: restarting will not help */
+		if (ret == -ENOTSUP)
+			status = VIGILD_EXIT_UNSUPPORTED;
 		goto out;
 	}
+	if (v.cfg.pir_source == VIGIL_PIR_GPIO) {
+		v.pir = (struct source){
+			.ops = &source_pir_gpio_ops,
+			.cfg = &v.cfg,
+			.loop = &v.loop,
+			.id = PIR_ID,
+			.cb = { on_frame, on_pir, on_restart, &v },
+		};
+		ret = v.pir.ops->open(&v.pir, v.cfg.pir_line, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "vigild: PIR: %s\n", err);
+			/* no such chip or line: restarting will not help */
+			if (ret == -ENOENT || ret == -EINVAL)
+				status = VIGILD_EXIT_UNSUPPORTED;
+			goto out;
+		}
+	}
 	/* an alarm that needs a PIR must have one, or it never fires */
-	if (v.cfg.fusion.policy == VIGIL_POLICY_PIR_AND_VIDEO && !v.src.has_pir) {
+	if (v.cfg.fusion.policy == VIGIL_POLICY_PIR_AND_VIDEO && !v.src.has_pir &&
+	    !v.pir.ops) {
 		fprintf(stderr,
 			"vigild: policy pir-and-video needs a PIR source, and %s has none: "
 			"%s, or choose --policy video-only\n", v.cfg.source,
-			v.src.live ? "use a camera whose driver reports PIR events"
+			v.src.live ? "use a camera whose driver reports PIR events or a GPIO PIR "
+				     "([pir] source = gpio, --pir-gpio)"
 				   : "give its PIR edges with --pir-events");
 		status = VIGILD_EXIT_UNSUPPORTED;
 		goto out;
@@ -417,6 +458,7 @@ int main(int argc, char **argv)
 out:
 	vigil_fusion_free(v.fusion);
 	vigil_detector_free(v.det);
+	source_close(&v.pir);
 	source_close(&v.src);
 	if (v.trace)
 		fclose(v.trace);

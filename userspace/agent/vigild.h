@@ -133,6 +133,8 @@ struct source {
 
 extern const struct source_ops source_v4l2_ops;
 extern const struct source_ops source_replay_ops;
+/* src-pir-gpio.c: PIR edges only, from the [pir] gpiochip line */
+extern const struct source_ops source_pir_gpio_ops;
 
 /*
  * Pick the source type from @spec ("v4l2:DEV", "/dev/...", "replay:FILE")

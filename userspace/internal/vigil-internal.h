@@ -20,6 +20,11 @@ enum vigil_io {
 
 #define VIGIL_PATH_MAX 256
 
+enum vigil_pir_source {
+	VIGIL_PIR_DEVICE,	/* the camera's V4L2 events (vigil.ko), if any */
+	VIGIL_PIR_GPIO,		/* a gpiochip line through libgpiod */
+};
+
 struct vigil_config {
 	/* [source] */
 	char source[VIGIL_PATH_MAX];	/* replay:FILE or v4l2:/dev/videoN */
@@ -28,11 +33,16 @@ struct vigil_config {
 	unsigned int buffers;
 	unsigned int width, height;	/* v4l2 format request / raw replay */
 	enum vigil_pixfmt pixfmt;
+	bool pixfmt_auto;		/* v4l2: choose from VIDIOC_ENUM_FMT */
 	unsigned int fps;		/* raw replay rate / v4l2 request */
 	bool realtime;			/* replay at the stream's rate */
 	bool loop;			/* replay: start again at the end */
 	char pir_events[VIGIL_PATH_MAX];/* replay: PIR side file */
 	unsigned int reconnect_ms;	/* v4l2: retry after device loss; 0 off */
+	/* [pir] */
+	enum vigil_pir_source pir_source;
+	char pir_chip[VIGIL_PATH_MAX];	/* gpio: path, gpiochipN or label; "" any */
+	char pir_line[VIGIL_PATH_MAX];	/* gpio: offset or line name */
 	/* [detector] */
 	struct vigil_detect_params detect;
 	/* [fusion] */

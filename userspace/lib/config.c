@@ -22,6 +22,7 @@ enum key_type {
 	K_MS,		/* milliseconds into a uint64_t of ns */
 	K_IO,
 	K_PIXFMT,
+	K_PIRSRC,
 	K_POLICY,
 	K_ZONE,
 	K_IGNORE,
@@ -62,6 +63,9 @@ static const struct key keys[] = {
 	{ "fusion", "window_ms", K_MS, F(window_ns), 0, 3600000 },
 	{ "output", "events", K_STR, C(events), 0, 0 },
 	{ "output", "stats", K_BOOL, C(stats), 0, 0 },
+	{ "pir", "chip", K_STR, C(pir_chip), 0, 0 },
+	{ "pir", "line", K_STR, C(pir_line), 0, 0 },
+	{ "pir", "source", K_PIRSRC, 0, 0, 0 },
 	{ "source", "buffers", K_UINT, C(buffers), 2, 32 },
 	{ "source", "drm_device", K_STR, C(drm_device), 0, 0 },
 	{ "source", "format", K_PIXFMT, C(pixfmt), 0, 0 },
@@ -84,6 +88,7 @@ void vigil_config_default(struct vigil_config *c)
 	snprintf(c->drm_device, sizeof(c->drm_device), "/dev/dri/card0");
 	c->buffers = 4;
 	c->pixfmt = VIGIL_FMT_GREY;
+	c->pixfmt_auto = true;
 	c->fps = 30;
 	c->realtime = true;
 	c->reconnect_ms = 1000;
@@ -235,8 +240,23 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 		}
 		return 0;
 	case K_PIXFMT:
+		if (!strcasecmp(value, "auto")) {
+			c->pixfmt_auto = true;
+			return 0;
+		}
 		if (vigil_pixfmt_from_name(value, &c->pixfmt)) {
-			*why = "expected GREY, NV12, I420 or YUYV";
+			*why = "expected auto, GREY, NV12, NV21, I420 (YU12), YV12, YUYV or UYVY";
+			return -EINVAL;
+		}
+		c->pixfmt_auto = false;
+		return 0;
+	case K_PIRSRC:
+		if (!strcmp(value, "device"))
+			c->pir_source = VIGIL_PIR_DEVICE;
+		else if (!strcmp(value, "gpio"))
+			c->pir_source = VIGIL_PIR_GPIO;
+		else {
+			*why = "expected device or gpio";
 			return -EINVAL;
 		}
 		return 0;
