@@ -129,3 +129,17 @@ t_wait_nodes() {
 	T_DEVS=$list
 	T_DEV=$(echo "$list" | head -n 1)
 }
+
+# ---- other cameras (issue 10) ----
+
+# t_vivid_cap [N]: print the Nth (from 1) vivid capture node, by its name
+# ("vivid-000-vid-cap"); fails when there is none.
+t_vivid_cap() {
+	local want=${1:-1} i=0 v
+	for v in $(ls -d /sys/class/video4linux/video* | sort -V); do
+		case $(cat "$v/name") in
+		*vid-cap) i=$((i + 1)); [ $i = "$want" ] && { echo "/dev/$(basename "$v")"; return 0; } ;;
+		esac
+	done
+	return 1
+}

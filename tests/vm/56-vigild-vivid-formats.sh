@@ -1,0 +1,47 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# vigild on a camera that is not vigil.ko: the kernel's vivid, its test
+# pattern moving (horizontal_movement). format = auto chooses GREY, the
+# detector's best, and logs it; then every format vivid offers that vigild
+# reads gives motion events on the same moving pattern, single-planar.
+. "$VIGIL_ROOT/tests/lib.sh"
+VIGILD=$T_BIN/vigild
+[ -x "$VIGILD" ] || t_skip "vigild not built (make -C userspace)"
+command -v v4l2-ctl >/dev/null || t_skip "v4l2-ctl (v4l-utils) not installed"
+modprobe vivid n_devs=1 node_types=0x1 || t_fail "modprobe vivid"
+trap 'rmmod vivid 2>/dev/null' EXIT
+dev=$(t_vivid_cap) || t_fail "no vivid capture node"
+t_log "vivid capture node $dev"
+v4l2-ctl -d "$dev" -c horizontal_movement=6 || t_fail "cannot make vivid's pattern move"
+
+# run_vigild NAME ARGS...: 5 s of video-only detection, events in NAME.jsonl
+run_vigild() {
+	local name=$1 rc
+	shift
+	"$VIGILD" --source "v4l2:$dev" --size 320x240 --fps 15 --policy video-only \
+		--events "$T_TMP/$name.jsonl" --stats "$@" 2>"$T_TMP/$name.err" &
+	local pid=$!
+	sleep 5
+	kill -TERM $pid
+	wait $pid
+	rc=$?
+	cat "$T_TMP/$name.err"
+	[ "$rc" = 0 ] || t_fail "$name: vigild exited $rc"
+	grep -q '"event":"start"' "$T_TMP/$name.jsonl" || t_fail "$name: no motion event on the moving pattern"
+}
+
+run_vigild auto
+grep -q "format GREY [0-9]*x[0-9]*,.*(format = auto)" "$T_TMP/auto.err" || t_fail "format = auto did not choose GREY"
+
+offered=$(v4l2-ctl -d "$dev" --list-formats | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p")
+t_log "vivid offers: $(echo $offered)"
+n=0
+for f in GREY NV12 NV21 YU12 YV12 YUYV UYVY; do
+	echo "$offered" | grep -qx "$f" || { t_log "$f: not offered by vivid"; continue; }
+	run_vigild "fmt-$f" --format "$f"
+	grep -q "format $f [0-9]*x[0-9]*," "$T_TMP/fmt-$f.err" || t_fail "$f: not the format used"
+	t_log "$f: $(grep -c '"event":"start"' "$T_TMP/fmt-$f.jsonl") event(s)"
+	n=$((n + 1))
+done
+[ $n -ge 6 ] || t_fail "only $n of vigild's formats tested"
+exit 0
