@@ -26,6 +26,7 @@
 #include <vigil.h>
 #endif
 
+#include "mjpeg.h"
 #include "vigild.h"
 
 #define MAX_BUFFERS 32
@@ -42,7 +43,11 @@ struct v4l2src {
 	int fd;
 	int drm_fd;
 	enum vigil_io io;
+	enum v4l2_buf_type type;	/* VIDEO_CAPTURE or VIDEO_CAPTURE_MPLANE */
+	unsigned int nplanes;		/* mplane: planes per buffer (luma: 0) */
 	enum vigil_pixfmt fmt;
+	struct mjpeg *mjpeg;		/* MJPEG: decoder to a luma plane */
+	unsigned long bad_jpeg;		/* MJPEG frames that did not decode */
 	unsigned int width, height, stride;
 	size_t sizeimage;
 	unsigned int nbufs;
@@ -77,16 +82,23 @@ static const struct {
 	{ V4L2_PIX_FMT_NV21, VIGIL_FMT_NV21 },
 	{ V4L2_PIX_FMT_YVU420, VIGIL_FMT_YV12 },
 	{ V4L2_PIX_FMT_UYVY, VIGIL_FMT_UYVY },
+	/* multiplanar: one memory plane per colour plane, luma in plane 0 */
+	{ V4L2_PIX_FMT_NV12M, VIGIL_FMT_NV12 },
+	{ V4L2_PIX_FMT_NV21M, VIGIL_FMT_NV21 },
+	{ V4L2_PIX_FMT_YUV420M, VIGIL_FMT_I420 },
+	{ V4L2_PIX_FMT_YVU420M, VIGIL_FMT_YV12 },
 };
 
 /* What the detector reads best first: a luma plane, then packed 4:2:2. */
 static const uint32_t preferred[] = {
-	V4L2_PIX_FMT_GREY, V4L2_PIX_FMT_NV12, V4L2_PIX_FMT_NV21,
-	V4L2_PIX_FMT_YUV420, V4L2_PIX_FMT_YVU420, V4L2_PIX_FMT_YUYV,
-	V4L2_PIX_FMT_UYVY,
+	V4L2_PIX_FMT_GREY, V4L2_PIX_FMT_NV12, V4L2_PIX_FMT_NV12M,
+	V4L2_PIX_FMT_NV21, V4L2_PIX_FMT_NV21M, V4L2_PIX_FMT_YUV420,
+	V4L2_PIX_FMT_YUV420M, V4L2_PIX_FMT_YVU420, V4L2_PIX_FMT_YVU420M,
+	V4L2_PIX_FMT_YUYV, V4L2_PIX_FMT_UYVY,
+	V4L2_PIX_FMT_MJPEG,	/* decoded (libturbojpeg): luma only, scaled */
 };
 
-#define MAX_ENUM_FMT 64
+#define MAX_ENUM_FMT 160	/* vivid alone lists 90 */
 
 static int fourcc_to_fmt(uint32_t fourcc, enum vigil_pixfmt *fmt)
 {
@@ -146,7 +158,7 @@ static int choose_format(struct v4l2src *s, const struct vigil_config *c,
 	char have[MAX_ENUM_FMT * 6 + 16], want[5];
 
 	for (; n < MAX_ENUM_FMT; n++) {
-		struct v4l2_fmtdesc d = { .index = n, .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+		struct v4l2_fmtdesc d = { .index = n, .type = s->type };
 
 		if (xioctl(s, s->fd, VIDIOC_ENUM_FMT, &d))
 			break;
@@ -154,13 +166,23 @@ static int choose_format(struct v4l2src *s, const struct vigil_config *c,
 	}
 	fourcc_list(offered, n, have, sizeof(have));
 	if (!c->pixfmt_auto) {
+		enum vigil_pixfmt f;
+
+		/* the named layout: contiguous, or in separate planes (NV12M) */
 		*fourcc = fmt_to_fourcc(c->pixfmt);
-		for (unsigned int i = 0; i < n; i++)
-			if (offered[i] == *fourcc)
+		for (unsigned int i = 0; i < n; i++) {
+			const bool planes = offered[i] != fmt_to_fourcc(c->pixfmt);
+
+			if (!fourcc_to_fmt(offered[i], &f) && f == c->pixfmt &&
+			    planes == c->pixfmt_planes) {
+				*fourcc = offered[i];
 				return 0;
+			}
+		}
 		fourcc_str(*fourcc, want);
-		snprintf(err, errlen, "format %s is not offered by the device (it offers %s); "
-			 "set format = auto to choose from those", want, have);
+		snprintf(err, errlen, "format %s%s is not offered by the device (it offers %s); "
+			 "set format = auto to choose from those", want,
+			 c->pixfmt_planes ? " in separate planes" : "", have);
 		return -ENOTSUP;
 	}
 	for (size_t p = 0; p < sizeof(preferred) / sizeof(preferred[0]); p++) {
@@ -172,15 +194,18 @@ static int choose_format(struct v4l2src *s, const struct vigil_config *c,
 		}
 	}
 	snprintf(err, errlen, "no usable pixel format: the device offers %s; vigild reads "
-		 "GREY, NV12, NV21, YU12, YV12, YUYV and UYVY", have);
+		 "GREY, NV12, NV21, YU12, YV12 (also as NV12M, NV21M, YM12, YM21), YUYV, UYVY "
+		 "and MJPG",
+		 have);
 	return -ENOTSUP;
 }
 
 static int set_format(struct v4l2src *s, const struct vigil_config *c,
 		      const char *dev, char *err, size_t errlen)
 {
-	struct v4l2_format f = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
-	uint32_t fourcc;
+	struct v4l2_format f = { .type = s->type };
+	const bool mp = s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	uint32_t fourcc, got;
 	char name[5];
 	int ret;
 
@@ -192,35 +217,82 @@ static int set_format(struct v4l2src *s, const struct vigil_config *c,
 		snprintf(err, errlen, "VIDIOC_G_FMT: %s", strerror(-ret));
 		return ret;
 	}
-	if (c->width && c->height) {
-		f.fmt.pix.width = c->width;
-		f.fmt.pix.height = c->height;
+	if (mp) {
+		if (c->width && c->height) {
+			f.fmt.pix_mp.width = c->width;
+			f.fmt.pix_mp.height = c->height;
+		}
+		f.fmt.pix_mp.pixelformat = fourcc;
+		f.fmt.pix_mp.field = V4L2_FIELD_NONE;
+	} else {
+		if (c->width && c->height) {
+			f.fmt.pix.width = c->width;
+			f.fmt.pix.height = c->height;
+		}
+		f.fmt.pix.pixelformat = fourcc;
+		f.fmt.pix.field = V4L2_FIELD_NONE;
 	}
-	f.fmt.pix.pixelformat = fourcc;
-	f.fmt.pix.field = V4L2_FIELD_NONE;
 	ret = xioctl(s, s->fd, VIDIOC_S_FMT, &f);
 	if (ret) {
 		snprintf(err, errlen, "VIDIOC_S_FMT: %s", strerror(-ret));
 		return ret;
 	}
-	fourcc_str(f.fmt.pix.pixelformat, name);
-	if (fourcc_to_fmt(f.fmt.pix.pixelformat, &s->fmt)) {
+	got = mp ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat;
+	fourcc_str(got, name);
+	if (got == V4L2_PIX_FMT_MJPEG)
+		s->fmt = VIGIL_FMT_GREY;	/* what the decoder gives */
+	else if (fourcc_to_fmt(got, &s->fmt)) {
 		snprintf(err, errlen, "the driver set pixel format %s when asked for a supported one",
 			 name);
 		return -ENOTSUP;
 	}
+	if (mp) {
+		s->nplanes = f.fmt.pix_mp.num_planes;
+		if (s->nplanes < 1 || s->nplanes > VIDEO_MAX_PLANES) {
+			snprintf(err, errlen, "driver reports %u planes", s->nplanes);
+			return -EINVAL;
+		}
+		if (s->io == VIGIL_IO_DMABUF && s->nplanes > 1) {
+			snprintf(err, errlen, "io = dmabuf needs a single-plane format, %s has %u planes; "
+				 "use io = mmap", name, s->nplanes);
+			return -ENOTSUP;
+		}
+		s->width = f.fmt.pix_mp.width;
+		s->height = f.fmt.pix_mp.height;
+		s->stride = f.fmt.pix_mp.plane_fmt[0].bytesperline;
+		s->sizeimage = f.fmt.pix_mp.plane_fmt[0].sizeimage;
+	} else {
+		s->width = f.fmt.pix.width;
+		s->height = f.fmt.pix.height;
+		s->stride = f.fmt.pix.bytesperline;
+		s->sizeimage = f.fmt.pix.sizeimage;
+	}
+	if (got == V4L2_PIX_FMT_MJPEG) {
+		unsigned int denom;
+
+		ret = mjpeg_new(s->width, s->height, &s->mjpeg);
+		if (ret) {
+			snprintf(err, errlen, "MJPEG decoder for %ux%u: %s", s->width, s->height,
+				 strerror(-ret));
+			return ret;
+		}
+		mjpeg_size(s->mjpeg, &s->width, &s->height, &denom);
+		if (!s->logged)
+			fprintf(stderr, "vigild: %s: format MJPG %ux%u%s, decoded to luma at 1/%u: "
+				"%ux%u%s\n", dev, f.fmt.pix.width, f.fmt.pix.height,
+				mp ? ", multiplanar" : "", denom, s->width, s->height,
+				c->pixfmt_auto ? " (format = auto)" : "");
+		s->logged = true;
+	}
+	/* bytesperline 0 (an old driver): vigil_frame_view() takes it packed */
 	if (!s->logged) {
-		fprintf(stderr, "vigild: %s: format %s %ux%u, %u bytes per line%s\n", dev, name,
-			f.fmt.pix.width, f.fmt.pix.height, f.fmt.pix.bytesperline,
+		fprintf(stderr, "vigild: %s: format %s %ux%u, %u bytes per line%s%s\n", dev, name,
+			s->width, s->height, s->stride, mp ? ", multiplanar" : "",
 			c->pixfmt_auto ? " (format = auto)" : "");
 		s->logged = true;
 	}
-	s->width = f.fmt.pix.width;
-	s->height = f.fmt.pix.height;
-	s->stride = f.fmt.pix.bytesperline;
-	s->sizeimage = f.fmt.pix.sizeimage;
 	if (c->fps) {
-		struct v4l2_streamparm p = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+		struct v4l2_streamparm p = { .type = s->type };
 
 		p.parm.capture.timeperframe.numerator = 1;
 		p.parm.capture.timeperframe.denominator = c->fps;
@@ -250,6 +322,36 @@ static int dumb_shape(size_t need, struct drm_mode_create_dumb *cd)
 	cd->width = rows > 1 ? DUMB_ROW_PIXELS : (uint32_t)((need + 3) / 4);
 	cd->height = (uint32_t)rows;
 	return 0;
+}
+
+/* A v4l2_buffer for buffer @index; mplane: @planes holds s->nplanes. */
+static void init_vb(const struct v4l2src *s, struct v4l2_buffer *vb,
+		    struct v4l2_plane *planes, unsigned int index)
+{
+	memset(vb, 0, sizeof(*vb));
+	vb->index = index;
+	vb->type = s->type;
+	vb->memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP;
+	if (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
+		memset(planes, 0, sizeof(*planes) * VIDEO_MAX_PLANES);
+		vb->m.planes = planes;
+		vb->length = s->nplanes;
+	}
+}
+
+/* DMABUF import of buffer @index (plane 0 for mplane: single plane only). */
+static void set_dmabuf(const struct v4l2src *s, struct v4l2_buffer *vb,
+		       unsigned int index)
+{
+	const struct vbuf *b = &s->bufs[index];
+
+	if (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE) {
+		vb->m.planes[0].m.fd = b->dmabuf_fd;
+		vb->m.planes[0].length = (uint32_t)b->len;
+	} else {
+		vb->m.fd = b->dmabuf_fd;
+		vb->length = (uint32_t)b->len;
+	}
 }
 
 static int alloc_dmabuf(struct v4l2src *s, struct vbuf *b, char *err,
@@ -300,7 +402,7 @@ static int setup_buffers(struct v4l2src *s, const struct vigil_config *c,
 {
 	struct v4l2_requestbuffers rb = {
 		.count = c->buffers,
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.type = s->type,
 		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
 	};
 	int ret;
@@ -318,27 +420,27 @@ static int setup_buffers(struct v4l2src *s, const struct vigil_config *c,
 	s->nbufs = rb.count;
 	for (unsigned int i = 0; i < s->nbufs; i++) {
 		struct vbuf *b = &s->bufs[i];
-		struct v4l2_buffer vb = {
-			.index = i,
-			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-			.memory = rb.memory,
-		};
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer vb;
 
+		init_vb(s, &vb, planes, i);
 		if (s->io == VIGIL_IO_DMABUF) {
 			ret = alloc_dmabuf(s, b, err, errlen);
 			if (ret)
 				return ret;
-			vb.m.fd = b->dmabuf_fd;
-			vb.length = (uint32_t)b->len;
+			set_dmabuf(s, &vb, i);
 		} else {
+			const bool mp = s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+
 			ret = xioctl(s, s->fd, VIDIOC_QUERYBUF, &vb);
 			if (ret) {
 				snprintf(err, errlen, "VIDIOC_QUERYBUF: %s", strerror(-ret));
 				return ret;
 			}
-			b->len = vb.length;
-			b->map = mmap(NULL, vb.length, PROT_READ, MAP_SHARED, s->fd,
-				      vb.m.offset);
+			/* only the luma is read: mplane maps plane 0 alone */
+			b->len = mp ? planes[0].length : vb.length;
+			b->map = mmap(NULL, b->len, PROT_READ, MAP_SHARED, s->fd,
+				      mp ? planes[0].m.mem_offset : vb.m.offset);
 			if (b->map == MAP_FAILED) {
 				ret = -errno;
 				b->map = NULL;
@@ -373,7 +475,6 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 		 struct v4l2src **out, char *err, size_t errlen)
 {
 	struct v4l2_capability cap = { 0 };
-	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	struct v4l2src *s;
 	uint32_t caps;
 	int ret;
@@ -398,11 +499,15 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 		goto fail;
 	}
 	caps = cap.capabilities & V4L2_CAP_DEVICE_CAPS ? cap.device_caps : cap.capabilities;
-	if (!(caps & V4L2_CAP_VIDEO_CAPTURE) || !(caps & V4L2_CAP_STREAMING)) {
+	if (!(caps & (V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_VIDEO_CAPTURE_MPLANE)) ||
+	    !(caps & V4L2_CAP_STREAMING)) {
 		ret = -ENODEV;
-		snprintf(err, errlen, "%s: not a single-planar streaming capture device", dev);
+		snprintf(err, errlen, "%s: not a streaming video capture device", dev);
 		goto fail;
 	}
+	/* ISP and CSI receivers often offer only the multiplanar API */
+	s->type = caps & V4L2_CAP_VIDEO_CAPTURE ? V4L2_BUF_TYPE_VIDEO_CAPTURE :
+		  V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
 	if (s->io == VIGIL_IO_DMABUF) {
 		s->drm_fd = open(c->drm_device, O_RDWR | O_CLOEXEC);
 		if (s->drm_fd < 0) {
@@ -419,7 +524,7 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 	if (ret)
 		goto fail;
 	subscribe(s);
-	ret = xioctl(s, s->fd, VIDIOC_STREAMON, &type);
+	ret = xioctl(s, s->fd, VIDIOC_STREAMON, &s->type);
 	if (ret == -EPIPE) {
 		snprintf(err, errlen, "%s: VIDIOC_STREAMON: %s: the media pipeline feeding this "
 			 "node is not configured (links or formats of its subdevices); set it up "
@@ -439,12 +544,10 @@ fail:
 
 void v4l2src_free(struct v4l2src *s)
 {
-	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-
 	if (!s)
 		return;
 	if (s->streaming)
-		xioctl(s, s->fd, VIDIOC_STREAMOFF, &type);
+		xioctl(s, s->fd, VIDIOC_STREAMOFF, &s->type);
 	for (unsigned int i = 0; i < MAX_BUFFERS; i++) {
 		struct vbuf *b = &s->bufs[i];
 
@@ -460,7 +563,7 @@ void v4l2src_free(struct v4l2src *s)
 	}
 	if (s->fd >= 0) {
 		struct v4l2_requestbuffers rb = {
-			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.type = s->type,
 			.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
 		};
 
@@ -470,6 +573,7 @@ void v4l2src_free(struct v4l2src *s)
 	}
 	if (s->drm_fd >= 0)
 		close(s->drm_fd);
+	mjpeg_free(s->mjpeg);
 	free(s);
 }
 
@@ -505,12 +609,12 @@ static int dmabuf_sync(struct v4l2src *s, unsigned int index, uint64_t flags)
 int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		    unsigned int *index)
 {
-	struct v4l2_buffer vb = {
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
-	};
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer vb;
+	uint32_t used;
 	int ret;
 
+	init_vb(s, &vb, planes, 0);
 	ret = xioctl(s, s->fd, VIDIOC_DQBUF, &vb);
 	if (ret)
 		return ret;
@@ -530,9 +634,28 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		}
 		s->bufs[vb.index].cpu_access = true;
 	}
-	ret = vigil_frame_view(f, s->fmt, s->width, s->height, s->stride,
-			       s->bufs[vb.index].map,
-			       vb.bytesused ? vb.bytesused : s->bufs[vb.index].len);
+	used = s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
+	       planes[0].bytesused - planes[0].data_offset : vb.bytesused;
+	if (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE &&
+	    planes[0].data_offset >= planes[0].bytesused)
+		used = 0;
+	if (s->mjpeg) {
+		/* a corrupt image (a USB hiccup) is dropped, as an error buffer */
+		ret = mjpeg_decode(s->mjpeg, (const uint8_t *)s->bufs[vb.index].map +
+				   (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
+				    planes[0].data_offset : 0), used, f);
+		if (ret && s->bad_jpeg++ == 0)
+			fprintf(stderr, "vigild: MJPEG frame %u dropped: %s (reported once)\n",
+				vb.sequence, mjpeg_error(s->mjpeg));
+		if (ret)
+			ret = -EMSGSIZE;
+	} else {
+		ret = vigil_frame_view(f, s->fmt, s->width, s->height, s->stride,
+				       (const uint8_t *)s->bufs[vb.index].map +
+				       (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
+					planes[0].data_offset : 0),
+				       used ? used : s->bufs[vb.index].len);
+	}
 	if (ret) {
 		v4l2src_requeue(s, vb.index);
 		return ret == -EMSGSIZE ? -ENODATA : ret;
@@ -559,20 +682,17 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 
 int v4l2src_requeue(struct v4l2src *s, unsigned int index)
 {
-	struct v4l2_buffer vb = {
-		.index = index,
-		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
-		.memory = s->io == VIGIL_IO_DMABUF ? V4L2_MEMORY_DMABUF : V4L2_MEMORY_MMAP,
-	};
+	struct v4l2_plane planes[VIDEO_MAX_PLANES];
+	struct v4l2_buffer vb;
 
+	init_vb(s, &vb, planes, index);
 	if (s->io == VIGIL_IO_DMABUF) {
 		/* END only after a START: not for a buffer given back unread */
 		if (s->bufs[index].cpu_access) {
 			dmabuf_sync(s, index, DMA_BUF_SYNC_END);
 			s->bufs[index].cpu_access = false;
 		}
-		vb.m.fd = s->bufs[index].dmabuf_fd;
-		vb.length = (uint32_t)s->bufs[index].len;
+		set_dmabuf(s, &vb, index);
 	}
 	return xioctl(s, s->fd, VIDIOC_QBUF, &vb);
 }

@@ -34,6 +34,7 @@ struct vigil_config {
 	unsigned int width, height;	/* v4l2 format request / raw replay */
 	enum vigil_pixfmt pixfmt;
 	bool pixfmt_auto;		/* v4l2: choose from VIDIOC_ENUM_FMT */
+	bool pixfmt_planes;		/* v4l2: the planes in separate buffers (NV12M) */
 	unsigned int fps;		/* raw replay rate / v4l2 request */
 	bool realtime;			/* replay at the stream's rate */
 	bool loop;			/* replay: start again at the end */

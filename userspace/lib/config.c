@@ -80,6 +80,19 @@ static const struct key keys[] = {
 	{ "source", "width", K_UINT, C(width), 0, 16384 },
 };
 
+/* V4L2 multiplanar layouts: the same luma plane, in a buffer of its own. */
+static const struct {
+	const char *name;
+	enum vigil_pixfmt fmt;
+} mplane_names[] = {
+	{ "NV12M", VIGIL_FMT_NV12 },
+	{ "NM12", VIGIL_FMT_NV12 },
+	{ "NV21M", VIGIL_FMT_NV21 },
+	{ "NM21", VIGIL_FMT_NV21 },
+	{ "YM12", VIGIL_FMT_I420 },
+	{ "YM21", VIGIL_FMT_YV12 },
+};
+
 void vigil_config_default(struct vigil_config *c)
 {
 	memset(c, 0, sizeof(*c));
@@ -244,8 +257,16 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 			c->pixfmt_auto = true;
 			return 0;
 		}
-		if (vigil_pixfmt_from_name(value, &c->pixfmt)) {
-			*why = "expected auto, GREY, NV12, NV21, I420 (YU12), YV12, YUYV or UYVY";
+		c->pixfmt_planes = false;
+		for (size_t i = 0; i < sizeof(mplane_names) / sizeof(mplane_names[0]); i++) {
+			if (!strcasecmp(value, mplane_names[i].name)) {
+				c->pixfmt = mplane_names[i].fmt;
+				c->pixfmt_planes = true;
+			}
+		}
+		if (!c->pixfmt_planes && vigil_pixfmt_from_name(value, &c->pixfmt)) {
+			*why = "expected auto, GREY, NV12, NV21, I420 (YU12), YV12, YUYV, UYVY, "
+			       "or NV12M (NM12), NV21M (NM21), YM12, YM21 (separate planes, V4L2 only)";
 			return -EINVAL;
 		}
 		c->pixfmt_auto = false;
