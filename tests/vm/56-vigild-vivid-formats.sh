@@ -3,7 +3,10 @@
 # vigild on a camera that is not vigil.ko: the kernel's vivid, its test
 # pattern moving (horizontal_movement). format = auto chooses GREY, the
 # detector's best, and logs it; then every format vivid offers that vigild
-# reads gives motion events on the same moving pattern, single-planar.
+# reads gives motion events on the same moving pattern, single-planar; then
+# multiplanar (vivid multiplanar=2, as ISP and CSI receivers deliver):
+# auto, packed YUYV, and the separate-plane layouts NV12M (NM12), NV21M
+# (NM21), YM12, YM21.
 . "$VIGIL_ROOT/tests/lib.sh"
 VIGILD=$T_BIN/vigild
 [ -x "$VIGILD" ] || t_skip "vigild not built (make -C userspace)"
@@ -44,4 +47,26 @@ for f in GREY NV12 NV21 YU12 YV12 YUYV UYVY; do
 	n=$((n + 1))
 done
 [ $n -ge 6 ] || t_fail "only $n of vigild's formats tested"
+
+# multiplanar: the second instance of vivid
+rmmod vivid || t_fail "rmmod vivid"
+modprobe vivid n_devs=2 multiplanar=1,2 node_types=0x1,0x1 || t_fail "modprobe vivid multiplanar"
+dev=$(t_vivid_cap 2) || t_fail "no second vivid capture node"
+v4l2-ctl -d "$dev" -D | grep -q "Video Capture Multiplanar" || t_fail "$dev is not multiplanar"
+t_log "multiplanar vivid capture node $dev"
+v4l2-ctl -d "$dev" -c horizontal_movement=6 || t_fail "cannot make vivid's pattern move"
+run_vigild mp-auto
+grep -q "format GREY [0-9]*x[0-9]*,.*multiplanar (format = auto)" "$T_TMP/mp-auto.err" ||
+	t_fail "multiplanar: format = auto did not choose GREY"
+offered=$(v4l2-ctl -d "$dev" --list-formats | sed -n "s/.*\[[0-9]*\]: '\(....\)'.*/\1/p")
+t_log "multiplanar vivid offers: $(echo $offered)"
+n=0
+for f in YUYV NM12 NM21 YM12 YM21; do
+	echo "$offered" | grep -qx "$f" || { t_log "$f: not offered by vivid"; continue; }
+	run_vigild "mp-$f" --format "$f"
+	grep -q "format $f [0-9]*x[0-9]*, .*multiplanar" "$T_TMP/mp-$f.err" || t_fail "multiplanar $f: not the format used"
+	t_log "multiplanar $f: $(grep -c '"event":"start"' "$T_TMP/mp-$f.jsonl") event(s)"
+	n=$((n + 1))
+done
+[ $n -ge 5 ] || t_fail "only $n multiplanar formats tested"
 exit 0
