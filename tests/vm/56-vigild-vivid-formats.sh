@@ -48,6 +48,14 @@ for f in GREY NV12 NV21 YU12 YV12 YUYV UYVY; do
 done
 [ $n -ge 6 ] || t_fail "only $n of vigild's formats tested"
 
+# a layout the node does not offer: the list of what it offers, status 3
+"$VIGILD" --source "v4l2:$dev" --format NM12 --events /dev/null 2>"$T_TMP/nm12.err"
+rc=$?
+cat "$T_TMP/nm12.err"
+t_eq "exit status for a format the device does not offer" 3 "$rc"
+grep -q "format NV12 in separate planes is not offered by the device (it offers YUYV, UYVY, .*GREY" \
+	"$T_TMP/nm12.err" || t_fail "no list of the offered formats"
+
 # multiplanar: the second instance of vivid
 rmmod vivid || t_fail "rmmod vivid"
 modprobe vivid n_devs=2 multiplanar=1,2 node_types=0x1,0x1 || t_fail "modprobe vivid multiplanar"
