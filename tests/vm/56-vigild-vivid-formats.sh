@@ -1,7 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # vigild on a camera that is not vigil.ko: the kernel's vivid, its test
-# pattern moving (horizontal_movement). format = auto chooses GREY, the
+# pattern still while vigild learns the scene, then moving
+# (horizontal_movement). format = auto chooses GREY, the
 # detector's best, and logs it; then every format vivid offers that vigild
 # reads gives motion events on the same moving pattern, single-planar; then
 # multiplanar (vivid multiplanar=2, as ISP and CSI receivers deliver):
@@ -15,16 +16,19 @@ modprobe vivid n_devs=1 node_types=0x1 || t_fail "modprobe vivid"
 trap 'rmmod vivid 2>/dev/null' EXIT
 dev=$(t_vivid_cap) || t_fail "no vivid capture node"
 t_log "vivid capture node $dev"
-v4l2-ctl -d "$dev" -c horizontal_movement=6 || t_fail "cannot make vivid's pattern move"
 
-# run_vigild NAME ARGS...: 5 s of video-only detection, events in NAME.jsonl
+# run_vigild NAME ARGS...: video-only detection, events in NAME.jsonl: 4 s
+# on the still pattern (warm-up), then 4 s with the pattern moving
 run_vigild() {
 	local name=$1 rc
 	shift
+	v4l2-ctl -d "$dev" -c horizontal_movement=3 || t_fail "cannot stop vivid's pattern"
 	"$VIGILD" --source "v4l2:$dev" --size 320x240 --fps 15 --policy video-only \
 		--events "$T_TMP/$name.jsonl" --stats "$@" 2>"$T_TMP/$name.err" &
 	local pid=$!
-	sleep 5
+	sleep 4
+	v4l2-ctl -d "$dev" -c horizontal_movement=6 || t_fail "cannot make vivid's pattern move"
+	sleep 4
 	kill -TERM $pid
 	wait $pid
 	rc=$?
@@ -62,7 +66,6 @@ modprobe vivid n_devs=2 multiplanar=1,2 node_types=0x1,0x1 || t_fail "modprobe v
 dev=$(t_vivid_cap 2) || t_fail "no second vivid capture node"
 v4l2-ctl -d "$dev" -D | grep -q "Video Capture Multiplanar" || t_fail "$dev is not multiplanar"
 t_log "multiplanar vivid capture node $dev"
-v4l2-ctl -d "$dev" -c horizontal_movement=6 || t_fail "cannot make vivid's pattern move"
 run_vigild mp-auto
 grep -q "format GREY [0-9]*x[0-9]*,.*multiplanar (format = auto)" "$T_TMP/mp-auto.err" ||
 	t_fail "multiplanar: format = auto did not choose GREY"

