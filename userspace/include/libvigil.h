@@ -372,6 +372,71 @@ void vigil_score_scene(const struct vigil_scene *s, const uint32_t *starts,
 		       const uint32_t *ends, unsigned int n, unsigned int tail,
 		       unsigned int max_delay, struct vigil_score *out);
 
+/* ------------------------------------------------------------------ */
+/* BEGIN clips: codec and clip container (issue #8)                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Clip codec: lossless (or near-lossless, every pixel within @near of the
+ * source) prediction coding of raw frames. Keyframes use the MED/LOCO-I
+ * spatial predictor, other frames the previous reconstructed frame. The
+ * residuals are split into VIGIL_CODEC_CONTEXTS streams by the size of the
+ * already-coded neighbouring residuals and each stream is zstd-coded.
+ * Planes are coded separately (NV12's CbCr and YUYV's chroma are stored
+ * planar).
+ */
+#define VIGIL_CODEC_CONTEXTS 8
+#define VIGIL_CODEC_MAX_NEAR 16
+#define VIGIL_CODEC_MAX_KEYINT 100000
+
+struct vigil_codec_params {
+	enum vigil_pixfmt fmt;
+	unsigned int width, height;
+	unsigned int near;	/* 0 lossless, 1..VIGIL_CODEC_MAX_NEAR */
+	unsigned int keyint;	/* frames per keyframe group, 1..MAX_KEYINT */
+	int level;		/* zstd level, -7..19; 0 means 1 */
+};
+
+void vigil_codec_params_default(struct vigil_codec_params *p);
+int vigil_codec_params_check(const struct vigil_codec_params *p);
+
+struct vigil_encoder;
+struct vigil_decoder;
+
+int vigil_encoder_new(const struct vigil_codec_params *p,
+		      struct vigil_encoder **out);
+void vigil_encoder_free(struct vigil_encoder *e);
+/* Largest encoded frame: a @dst of this size always suffices. */
+size_t vigil_encoder_bound(const struct vigil_encoder *e);
+/* Make the next frame a keyframe (starting a new group). */
+void vigil_encoder_force_key(struct vigil_encoder *e);
+/*
+ * Encode one frame of vigil_pixfmt_frame_size() bytes into @dst (@cap
+ * bytes); *len gets the encoded size, *key whether it is a keyframe.
+ * 0 or -errno (-ENOSPC: @cap too small, the frame is not consumed).
+ */
+int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
+			 void *dst, size_t cap, size_t *len, bool *key);
+
+int vigil_decoder_new(const struct vigil_codec_params *p,
+		      struct vigil_decoder **out);
+void vigil_decoder_free(struct vigil_decoder *d);
+/* Forget the reference frame: the next frame must be a keyframe. */
+void vigil_decoder_reset(struct vigil_decoder *d);
+/* Is @src (an encoded frame) a keyframe? -EBADMSG if it is not a frame. */
+int vigil_codec_frame_is_key(const void *src, size_t len);
+/*
+ * Decode one encoded frame into @frame (vigil_pixfmt_frame_size() bytes).
+ * 0, -EBADMSG (corrupt data) or -ENODATA (an inter frame without the
+ * previous frame). Never reads outside @src.
+ */
+int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
+			 uint8_t *frame);
+
+/* ------------------------------------------------------------------ */
+/* END clips                                                          */
+/* ------------------------------------------------------------------ */
+
 #ifdef __cplusplus
 }
 #endif
