@@ -48,8 +48,7 @@ struct vigil_encoder {
 	uint8_t *rec;		/* this frame, reconstructed */
 	uint8_t *ref;		/* previous frame, reconstructed */
 	uint8_t *res;		/* zigzag residuals */
-	uint8_t *ctx;		/* context of each residual */
-	uint8_t *sorted;	/* residuals grouped by context */
+	uint8_t *st[NCTX];	/* residuals by context; pages touched on use */
 	unsigned int since_key;
 	bool have_ref;
 	bool force_key;
@@ -71,8 +70,17 @@ struct vigil_decoder {
 static uint8_t ctx_map[766];
 static pthread_once_t ctx_map_once = PTHREAD_ONCE_INIT;
 
+/* Near-lossless quantisation of e in -255..255 for each N, by (N, e+255). */
+static int8_t qtab[VIGIL_CODEC_MAX_NEAR + 1][511];
+
 static void ctx_map_fill(void)
 {
+	for (int n = 1; n <= VIGIL_CODEC_MAX_NEAR; n++) {
+		for (int e = -255; e <= 255; e++)
+			qtab[n][e + 255] = (int8_t)(e >= 0 ? (e + n) / (2 * n + 1) :
+						    -((n - e) / (2 * n + 1)));
+	}
+
 	static const unsigned int top[NCTX - 1] = { 0, 2, 4, 8, 16, 32, 64 };
 
 	for (unsigned int a = 0; a < 766; a++) {
@@ -289,12 +297,14 @@ int vigil_encoder_new(const struct vigil_codec_params *p,
 	e->rec = malloc(t);
 	e->ref = malloc(t);
 	e->res = malloc(t);
-	e->ctx = malloc(t);
-	e->sorted = malloc(t);
 	e->cctx = ZSTD_createCCtx();
-	if (!e->src || !e->rec || !e->ref || !e->res || !e->ctx ||
-	    !e->sorted || !e->cctx)
+	if (!e->src || !e->rec || !e->ref || !e->res || !e->cctx)
 		goto err;
+	for (unsigned int c = 0; c < NCTX; c++) {
+		e->st[c] = malloc(t);
+		if (!e->st[c])
+			goto err;
+	}
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel,
 						e->p.level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 0)) ||
@@ -312,8 +322,8 @@ void vigil_encoder_free(struct vigil_encoder *e)
 	if (!e)
 		return;
 	ZSTD_freeCCtx(e->cctx);
-	free(e->sorted);
-	free(e->ctx);
+	for (unsigned int c = 0; c < NCTX; c++)
+		free(e->st[c]);
 	free(e->res);
 	free(e->ref);
 	free(e->rec);
@@ -332,14 +342,18 @@ void vigil_encoder_force_key(struct vigil_encoder *e)
 }
 
 /*
- * Predict, quantise and classify one plane. @cnt counts residuals per
- * context. Lossless: residual modulo 256. Near-lossless: q = round(e /
- * (2N+1)) towards the nearest multiple, reconstruction clamped.
+ * Predict, quantise and classify one plane, appending each residual to the
+ * stream of its context. Lossless: residual modulo 256. Near-lossless:
+ * q = round(e / (2N+1)) towards the nearest multiple, reconstruction
+ * clamped. Inlined per (key, near != 0) so the pixel loop has no branch on
+ * either.
  */
-static void encode_plane(const uint8_t *restrict src, uint8_t *restrict rec,
-			 const uint8_t *restrict ref, uint8_t *restrict res,
-			 uint8_t *restrict ctx, unsigned int w, unsigned int h,
-			 bool key, unsigned int near, size_t *cnt)
+static inline __attribute__((always_inline)) void
+encode_plane_t(const uint8_t *restrict src, uint8_t *restrict rec,
+	       const uint8_t *restrict ref, uint8_t *restrict res,
+	       unsigned int w, unsigned int h, const bool key,
+	       const bool nearmode, unsigned int near, uint8_t *const *st,
+	       size_t *cnt)
 {
 	static const uint8_t zero_row[16384];
 	const int step = 2 * (int)near + 1;
@@ -347,16 +361,57 @@ static void encode_plane(const uint8_t *restrict src, uint8_t *restrict rec,
 	for (unsigned int y = 0; y < h; y++) {
 		const size_t o = (size_t)y * w;
 		const uint8_t *s = src + o, *pr = ref + o;
-		uint8_t *r = rec + o, *z = res + o, *c = ctx + o;
+		uint8_t *r = rec + o, *z = res + o;
 		const uint8_t *up = y ? z - w : zero_row;
 		const uint8_t *uprec = y ? r - w : zero_row;
 
+		if (!key) {
+			/* residuals first (vectorisable), then contexts */
+			for (unsigned int x = 0; x < w; x++) {
+				if (!nearmode) {
+					const uint8_t dd = (uint8_t)(s[x] - pr[x]);
+
+					z[x] = (uint8_t)((uint8_t)(dd << 1) ^
+							 (uint8_t)((int8_t)dd >> 7));
+				} else {
+					const int e = qtab[near][(int)s[x] - pr[x] + 255];
+					const int v = pr[x] + e * step;
+
+					r[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+					z[x] = zig(e);
+				}
+			}
+			if (!nearmode)
+				memcpy(r, s, w);
+			{
+				uint8_t *wp[NCTX];
+				unsigned int k = ctx_of(z, up, 0, w);
+
+				for (unsigned int c = 0; c < NCTX; c++)
+					wp[c] = st[c] + cnt[c];
+				*wp[k]++ = z[0];
+				for (unsigned int x = 1; x + 1 < w; x++) {
+					k = ctx_map[z[x - 1] + up[x] +
+						    ((up[x - 1] + up[x + 1]) >> 1)];
+					*wp[k]++ = z[x];
+				}
+				if (w > 1) {
+					k = ctx_of(z, up, w - 1, w);
+					*wp[k]++ = z[w - 1];
+				}
+				for (unsigned int c = 0; c < NCTX; c++)
+					cnt[c] = (size_t)(wp[c] - st[c]);
+			}
+			continue;
+		}
 		for (unsigned int x = 0; x < w; x++) {
 			const int pred = key ? (int)med(r, uprec, x, y) : pr[x];
-			const unsigned int k = ctx_of(z, up, x, w);
+			const unsigned int k = x && x + 1 < w ?
+				ctx_map[z[x - 1] + up[x] + ((up[x - 1] + up[x + 1]) >> 1)] :
+				ctx_of(z, up, x, w);
 			int e = (int)s[x] - pred;
 
-			if (!near) {
+			if (!nearmode) {
 				e = (int8_t)(uint8_t)e;
 				r[x] = s[x];
 			} else {
@@ -368,19 +423,31 @@ static void encode_plane(const uint8_t *restrict src, uint8_t *restrict rec,
 				r[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
 			}
 			z[x] = zig(e);
-			c[x] = (uint8_t)k;
-			cnt[k]++;
+			st[k][cnt[k]++] = z[x];
 		}
 	}
+}
+
+static void encode_plane(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
+			 uint8_t *res, unsigned int w, unsigned int h, bool key,
+			 unsigned int near, uint8_t *const *st, size_t *cnt)
+{
+	if (key && near)
+		encode_plane_t(src, rec, ref, res, w, h, true, true, near, st, cnt);
+	else if (key)
+		encode_plane_t(src, rec, ref, res, w, h, true, false, 0, st, cnt);
+	else if (near)
+		encode_plane_t(src, rec, ref, res, w, h, false, true, near, st, cnt);
+	else
+		encode_plane_t(src, rec, ref, res, w, h, false, false, 0, st, cnt);
 }
 
 int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 			 void *dst, size_t cap, size_t *len, bool *key)
 {
 	const bool k = !e->have_ref || e->force_key || e->since_key >= e->p.keyint;
-	size_t cnt[NCTX] = { 0 }, pos[NCTX], out = HDR_SIZE;
+	size_t cnt[NCTX] = { 0 }, out = HDR_SIZE, acc = 0;
 	uint8_t *d = dst, *tmp;
-	size_t acc = 0;
 
 	if (cap < HDR_SIZE)
 		return -ENOSPC;
@@ -389,21 +456,13 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 		const size_t o = e->g.off[i];
 
 		encode_plane(e->src + o, e->rec + o, e->ref + o, e->res + o,
-			     e->ctx + o, e->g.w[i], e->g.h[i], k, e->p.near, cnt);
+			     e->g.w[i], e->g.h[i], k, e->p.near, e->st, cnt);
 	}
-	for (unsigned int c = 0; c < NCTX; c++) {
-		pos[c] = acc;
-		acc += cnt[c];
-	}
-	assert(acc == e->g.total);
-	for (size_t i = 0; i < e->g.total; i++)
-		e->sorted[pos[e->ctx[i]]++] = e->res[i];
 	d[0] = k ? FLAG_KEY : 0;
 	d[1] = NCTX;
 	d[2] = d[3] = 0;
-	acc = 0;
 	for (unsigned int c = 0; c < NCTX; c++) {
-		const uint8_t *s = e->sorted + acc;
+		const uint8_t *s = e->st[c];
 		size_t n = 0;
 
 		if (cnt[c]) {
@@ -421,6 +480,7 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 		out += n;
 		acc += cnt[c];
 	}
+	assert(acc == e->g.total);
 	tmp = e->ref;
 	e->ref = e->rec;
 	e->rec = tmp;
