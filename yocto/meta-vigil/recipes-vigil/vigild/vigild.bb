@@ -6,7 +6,7 @@ LICENSE = "GPL-2.0-or-later & LGPL-2.1-or-later"
 LIC_FILES_CHKSUM = "file://LICENSES/GPL-2.0;md5=e6a75371ba4d16749254a51215d13f97 \
                     file://LICENSES/LGPL-2.1;md5=4fbd65380cdd255951079008b364516c"
 
-DEPENDS = "liburing zstd libgpiod libdrm libinih"
+DEPENDS = "liburing zstd libgpiod libdrm libinih libsodium xxhash"
 
 VIGIL_SRC_URI ??= "git://${TOPDIR}/../vigil;protocol=file;branch=main"
 SRC_URI = "${VIGIL_SRC_URI} file://run-ptest"
