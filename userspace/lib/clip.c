@@ -271,6 +271,8 @@ struct vigil_clip_writer {
 	crypto_secretstream_xchacha20poly1305_state ss;
 	uint8_t *buf;		/* chunk assembly */
 	size_t cap;
+	uint8_t *plain;		/* sealed frames: summary + encoded frame */
+	size_t plain_cap;
 	int error;		/* sticky sink error */
 };
 
@@ -392,7 +394,9 @@ int vigil_clip_writer_frame(struct vigil_clip_writer *w, const void *data,
 	       CHUNK_SUM;
 	if (need - CHUNK_HDR - CHUNK_SUM > CHUNK_MAX)
 		return -EFBIG;
-	if (buf_reserve(&w->buf, &w->cap, need))
+	if (buf_reserve(&w->buf, &w->cap, need) ||
+	    (w->encrypted &&
+	     buf_reserve(&w->plain, &w->plain_cap, META_MAX + len)))
 		return -ENOMEM;
 	if (key) {
 		if (w->ngroups == w->cap_groups) {
@@ -424,11 +428,10 @@ int vigil_clip_writer_frame(struct vigil_clip_writer *w, const void *data,
 	} else {
 		uint8_t ad[CLIP_ID_LEN + FRAM_FIXED], meta[META_MAX];
 		const size_t ml = meta_pack(m, meta);
-		uint8_t *plain = malloc(ml + len);
 		unsigned long long clen;
+		uint8_t *plain;
 
-		if (!plain)
-			return -ENOMEM;
+		plain = w->plain;
 		if (key) {
 			crypto_secretstream_xchacha20poly1305_init_push(&w->ss,
 								p + o, w->key);
@@ -440,7 +443,6 @@ int vigil_clip_writer_frame(struct vigil_clip_writer *w, const void *data,
 		crypto_secretstream_xchacha20poly1305_push(&w->ss, p + o, &clen,
 							   plain, ml + len, ad,
 							   sizeof(ad), 0);
-		free(plain);
 		o += clen;
 	}
 	ret = emit(w, T_FRAM, o);
@@ -549,6 +551,9 @@ void vigil_clip_writer_free(struct vigil_clip_writer *w)
 	sodium_memzero(w->key, sizeof(w->key));
 	sodium_memzero(&w->ss, sizeof(w->ss));
 	free(w->groups);
+	if (w->plain)
+		sodium_memzero(w->plain, w->plain_cap);
+	free(w->plain);
 	free(w->buf);
 	free(w);
 }
