@@ -524,7 +524,9 @@ enum vigil_clip_state {
 struct vigil_clip_status {
 	enum vigil_clip_state state;
 	uint64_t good_bytes;	/* prefix made of whole, valid chunks */
-	unsigned int frames;	/* complete frame chunks in that prefix */
+	/* intact frames: the prefix's, then those of every intact group
+	 * after a damaged chunk (the scan resumes at the next keyframe) */
+	unsigned int frames;
 	unsigned int groups;
 	unsigned int events;
 	bool index_authenticated;	/* sealed clip whose index MAC checked */
@@ -571,8 +573,8 @@ int vigil_clip_reader_event(struct vigil_clip_reader *r, unsigned int i,
 /* Why the last call failed, for humans. */
 const char *vigil_clip_reader_error(const struct vigil_clip_reader *r);
 /*
- * Recover: write through @sink the valid prefix of the clip followed by a
- * fresh index and footer (unauthenticated if the clip is sealed and no key
+ * Recover: write through @sink the header and every intact chunk (damaged
+ * runs dropped, a cut tail dropped) followed by a fresh index and footer (unauthenticated if the clip is sealed and no key
  * was given). Works on a complete clip too.
  */
 int vigil_clip_reader_recover(struct vigil_clip_reader *r,

@@ -253,8 +253,9 @@ int vigil_clip_keygen(uint8_t pk[VIGIL_CLIP_PK_BYTES],
 /* ---- writer ---------------------------------------------------------- */
 
 struct group {
-	uint32_t first_frame, nframes;
+	uint32_t first_frame, nframes;	/* frame numbers as stored */
 	uint64_t offset, mono_ns;
+	uint32_t pos;			/* reader: position of its keyframe */
 };
 
 struct vigil_clip_writer {
@@ -579,6 +580,14 @@ struct vigil_clip_reader {
 	uint64_t *events;	/* payload offsets; length in the chunk */
 	struct group *groups;
 	uint32_t nframes_cap, nevents_cap, ngroups_cap;
+	struct seg {
+		uint64_t start, end;
+	} *segs;		/* runs of valid chunks after the header */
+	uint32_t nsegs, nsegs_cap;
+	uint32_t last_fno, last_g, last_ev;	/* of the last chunk kept */
+	uint64_t head_end;	/* end of the header chunk */
+	uint64_t resync_budget;	/* bytes resync may still hash */
+	bool any_frame, any_event, damaged;
 	uint32_t next;		/* next frame to read */
 	bool stream_ok;		/* ss follows frame next - 1 */
 	crypto_secretstream_xchacha20poly1305_state ss;
@@ -731,94 +740,173 @@ static int tail_check(struct vigil_clip_reader *r, uint64_t off, uint32_t len)
 	return off + CHUNK_HDR + fl + CHUNK_SUM == r->len ? 0 : -EBADMSG;
 }
 
-/* Walk the chunks after the header; record every valid frame and event. */
+static int push_seg(struct vigil_clip_reader *r, uint64_t start, uint64_t end)
+{
+	if (end <= start)
+		return 0;
+	if (grow((void **)&r->segs, &r->nsegs_cap, r->nsegs, sizeof(*r->segs)))
+		return -ENOMEM;
+	r->segs[r->nsegs++] = (struct seg){ .start = start, .end = end };
+	return 0;
+}
+
+/*
+ * After damage at @off: the next keyframe chunk that is intact and follows
+ * what was kept (a damaged chunk costs at most its group), or 0.
+ */
+static uint64_t resync(struct vigil_clip_reader *r, uint64_t off)
+{
+	for (uint64_t q = off + 1; q + CHUNK_HDR + FRAM_FIXED <= r->len; q++) {
+		const uint8_t *p = r->buf + q + CHUNK_HDR;
+		uint32_t type, len = rd32(r->buf + q + 4);
+
+		if (rd32(r->buf + q) != T_FRAM || len < FRAM_FIXED + 4 ||
+		    p[8] != 1 || p[9] || p[10] || p[11] ||
+		    (r->any_frame &&
+		     (rd32(p) <= r->last_fno || rd32(p + 4) <= r->last_g)))
+			continue;
+		/* bound the hashing a crafted file can cause */
+		if (len > r->resync_budget)
+			return 0;
+		r->resync_budget -= len;
+		if (!chunk_at(r, q, &type, &len))
+			return q;
+	}
+	return 0;
+}
+
+/*
+ * Walk the chunks after the header; record every valid frame and event.
+ * Frame numbers rise by one inside a group; a keyframe may skip numbers
+ * (groups lost to damage, or dropped by recover). After a damaged chunk
+ * the scan resumes at the next intact keyframe.
+ */
 static int scan(struct vigil_clip_reader *r, uint64_t off)
 {
+	uint64_t seg_start = off;
+	enum vigil_clip_state state;
+	const char *why;
+
 	for (;;) {
 		uint32_t type, len;
 		const uint8_t *p;
 		int ret;
 
-		r->st.good_bytes = off;
+		if (!r->damaged)
+			r->st.good_bytes = off;
 		if (off == r->len) {
-			stop(r, VIGIL_CLIP_TRUNCATED, off, "no index and footer");
-			return 0;
+			state = VIGIL_CLIP_TRUNCATED;
+			why = "no index and footer";
+			break;
 		}
 		ret = chunk_at(r, off, &type, &len);
 		if (ret == -EPIPE) {
-			stop(r, VIGIL_CLIP_TRUNCATED, off, "chunk cut short");
-			return 0;
-		}
-		if (ret) {
-			stop(r, VIGIL_CLIP_DAMAGED, off,
-			     "chunk length or checksum wrong");
-			return 0;
+			state = VIGIL_CLIP_TRUNCATED;
+			why = "chunk cut short";
+			break;
 		}
 		p = r->buf + off + CHUNK_HDR;
-		if (type == T_FRAM) {
+		why = NULL;
+		if (ret) {
+			why = "chunk length or checksum wrong";
+		} else if (type == T_FRAM) {
 			const uint32_t fno = len >= FRAM_FIXED ? rd32(p) : 0;
 			const uint32_t g = len >= FRAM_FIXED ? rd32(p + 4) : 0;
 			const bool key = len >= FRAM_FIXED && p[8] == 1;
+			bool seq;
 
-			if (len < FRAM_FIXED + 4 || fno != r->st.frames ||
-			    p[8] > 1 || p[9] || p[10] || p[11] ||
-			    g != (key ? r->st.groups : r->st.groups - 1) ||
-			    (!key && (!r->st.groups ||
-				      r->groups[g].nframes >= r->h.codec.keyint)) ||
-			    fno >= MAX_FRAMES) {
-				stop(r, VIGIL_CLIP_DAMAGED, off,
-				     "frame chunk out of sequence or malformed");
-				return 0;
-			}
-			if (key) {
-				if (grow((void **)&r->groups, &r->ngroups_cap,
-					 r->st.groups, sizeof(*r->groups)))
+			if (key)
+				seq = !r->any_frame ||
+				      (fno > r->last_fno && g > r->last_g);
+			else
+				seq = r->any_frame && fno == r->last_fno + 1 &&
+				      g == r->last_g &&
+				      r->groups[r->st.groups - 1].nframes <
+				      r->h.codec.keyint;
+			if (len < FRAM_FIXED + 4 || !seq || p[8] > 1 || p[9] ||
+			    p[10] || p[11] || fno >= MAX_FRAMES) {
+				why = "frame chunk out of sequence or malformed";
+			} else {
+				if (key) {
+					if (grow((void **)&r->groups, &r->ngroups_cap,
+						 r->st.groups, sizeof(*r->groups)))
+						return -ENOMEM;
+					r->groups[r->st.groups++] = (struct group){
+						.first_frame = fno, .offset = off,
+						.mono_ns = rd64(p + 12),
+						.pos = r->st.frames,
+					};
+				}
+				if (grow((void **)&r->frames, &r->nframes_cap,
+					 r->st.frames, sizeof(*r->frames)))
 					return -ENOMEM;
-				r->groups[r->st.groups++] = (struct group){
-					.first_frame = fno, .offset = off,
-					.mono_ns = rd64(p + 12),
+				r->frames[r->st.frames++] = (struct frame_ref){
+					.off = off + CHUNK_HDR, .len = len,
+					.group = r->st.groups - 1,
 				};
+				r->groups[r->st.groups - 1].nframes++;
+				r->last_fno = fno;
+				r->last_g = g;
+				r->any_frame = true;
 			}
-			if (grow((void **)&r->frames, &r->nframes_cap, r->st.frames,
-				 sizeof(*r->frames)))
-				return -ENOMEM;
-			r->frames[r->st.frames++] = (struct frame_ref){
-				.off = off + CHUNK_HDR, .len = len, .group = g,
-			};
-			r->groups[g].nframes++;
 		} else if (type == T_EVNT) {
-			if (len < 4 || rd32(p) != r->st.events ||
-			    r->st.events >= MAX_EVENTS) {
-				stop(r, VIGIL_CLIP_DAMAGED, off,
-				     "event chunk out of sequence or malformed");
-				return 0;
+			if (len < 4 || (r->any_event && rd32(p) <= r->last_ev) ||
+			    rd32(p) >= MAX_EVENTS) {
+				why = "event chunk out of sequence or malformed";
+			} else {
+				if (grow((void **)&r->events, &r->nevents_cap,
+					 r->st.events, sizeof(*r->events)))
+					return -ENOMEM;
+				r->events[r->st.events++] = off;
+				r->last_ev = rd32(p);
+				r->any_event = true;
 			}
-			if (grow((void **)&r->events, &r->nevents_cap, r->st.events,
-				 sizeof(*r->events)))
-				return -ENOMEM;
-			r->events[r->st.events++] = off;
 		} else if (type == T_INDX) {
+			if (push_seg(r, seg_start, off))
+				return -ENOMEM;
 			ret = tail_check(r, off, len);
-			if (!ret) {
+			if (!ret && !r->damaged) {
 				r->st.state = VIGIL_CLIP_COMPLETE;
 				snprintf(r->st.detail, sizeof(r->st.detail),
 					 "complete");
 				return 0;
 			}
-			if (ret == -EPIPE) {
-				stop(r, VIGIL_CLIP_TRUNCATED, off,
-				     "footer cut short");
+			if (ret == -EPIPE && !r->damaged) {
+				stop(r, VIGIL_CLIP_TRUNCATED, off, "footer cut short");
 				return 0;
 			}
-			stop(r, VIGIL_CLIP_DAMAGED, off,
-			     "index or footer inconsistent with the chunks");
+			if (!r->damaged)
+				stop(r, VIGIL_CLIP_DAMAGED, off,
+				     "index or footer inconsistent with the chunks");
+			r->st.state = VIGIL_CLIP_DAMAGED;
 			return 0;
 		} else {
-			stop(r, VIGIL_CLIP_DAMAGED, off, "unknown chunk type");
-			return 0;
+			why = "unknown chunk type";
+		}
+		if (why) {
+			if (push_seg(r, seg_start, off))
+				return -ENOMEM;
+			if (!r->damaged) {
+				stop(r, VIGIL_CLIP_DAMAGED, off, why);
+				r->damaged = true;
+			}
+			off = resync(r, off);
+			if (!off) {
+				r->st.state = VIGIL_CLIP_DAMAGED;
+				return 0;
+			}
+			seg_start = off;
+			continue;
 		}
 		off += CHUNK_HDR + (uint64_t)len + CHUNK_SUM;
 	}
+	if (push_seg(r, seg_start, off))
+		return -ENOMEM;
+	if (r->damaged)
+		r->st.state = VIGIL_CLIP_DAMAGED;
+	else
+		stop(r, state, off, why);
+	return 0;
 }
 
 int vigil_clip_reader_new(const void *buf, size_t len, const uint8_t *owner_pk,
@@ -867,7 +955,9 @@ int vigil_clip_reader_new(const void *buf, size_t len, const uint8_t *owner_pk,
 		*err = "cannot create the decoder";
 		goto err;
 	}
-	ret = scan(r, MAGIC_LEN + CHUNK_HDR + (uint64_t)hl + CHUNK_SUM);
+	r->head_end = MAGIC_LEN + CHUNK_HDR + (uint64_t)hl + CHUNK_SUM;
+	r->resync_budget = 4 * (uint64_t)len + (1u << 20);
+	ret = scan(r, r->head_end);
 	if (ret) {
 		*err = "out of memory";
 		goto err;
@@ -887,6 +977,7 @@ void vigil_clip_reader_free(struct vigil_clip_reader *r)
 	sodium_memzero(&r->ss, sizeof(r->ss));
 	vigil_decoder_free(r->dec);
 	free(r->plain);
+	free(r->segs);
 	free(r->groups);
 	free(r->events);
 	free(r->frames);
@@ -1014,7 +1105,7 @@ int vigil_clip_reader_seek_group(struct vigil_clip_reader *r, unsigned int g)
 {
 	if (g >= r->st.groups)
 		return -ERANGE;
-	r->next = r->groups[g].first_frame;
+	r->next = r->groups[g].pos;
 	r->stream_ok = false;
 	vigil_decoder_reset(r->dec);
 	return 0;
@@ -1059,21 +1150,42 @@ int vigil_clip_reader_recover(struct vigil_clip_reader *r,
 {
 	struct vigil_clip_writer w = {
 		.sink = sink, .arg = arg, .frames = r->st.frames,
-		.events = r->st.events, .groups = r->groups,
-		.ngroups = r->st.groups, .encrypted = r->h.encrypted,
+		.events = r->st.events, .ngroups = r->st.groups,
+		.encrypted = r->h.encrypted,
 	};
+	const uint64_t head_end = r->head_end;
+	uint32_t s = 0;
 	int ret;
 
+	/* the groups' offsets in the new file, which drops damaged runs */
+	w.groups = malloc(((size_t)r->st.groups + 1) * sizeof(*w.groups));
+	if (!w.groups)
+		return -ENOMEM;
+	for (uint32_t g = 0; g < r->st.groups; g++) {
+		uint64_t shift = r->segs[0].start - head_end;
+
+		w.groups[g] = r->groups[g];
+		while (s + 1 < r->nsegs && r->groups[g].offset >= r->segs[s + 1].start)
+			s++;
+		for (uint32_t i = 1; i <= s; i++)
+			shift += r->segs[i].start - r->segs[i - 1].end;
+		w.groups[g].offset -= shift;
+	}
 	/* without the key a sealed clip's new index cannot carry a MAC */
 	if (r->have_key)
 		memcpy(w.key, r->key, KEY_LEN);
 	memcpy(w.clip_id, r->clip_id, CLIP_ID_LEN);
-	ret = sink(arg, r->buf, r->st.good_bytes);
-	if (ret)
-		return ret;
-	w.bytes = r->st.good_bytes;
-	ret = write_tail(&w, r->have_key);
+	ret = sink(arg, r->buf, head_end);
+	w.bytes = head_end;
+	for (uint32_t i = 0; !ret && i < r->nsegs; i++) {
+		ret = sink(arg, r->buf + r->segs[i].start,
+			   r->segs[i].end - r->segs[i].start);
+		w.bytes += r->segs[i].end - r->segs[i].start;
+	}
+	if (!ret)
+		ret = write_tail(&w, r->have_key);
 	sodium_memzero(w.key, sizeof(w.key));
+	free(w.groups);
 	free(w.buf);
 	return ret;
 }

@@ -238,22 +238,71 @@ static void test_truncation(const uint8_t *pk, const uint8_t *sk)
 	free(m.buf);
 }
 
-static void test_damage(void)
+/* Frames of @r in order; compares them with the source by timestamp. */
+static unsigned int t_read_some(struct vigil_clip_reader *r, unsigned int *ids,
+				unsigned int max)
 {
-	struct vigil_clip_reader *r;
-	struct t_mem m;
-	const char *err;
-	int last;
+	struct vigil_clip_frame_meta meta;
+	uint8_t out[W * H];
+	unsigned int n = 0;
 
-	t_write(&m, NULL);
-	/* a byte of frame 10's chunk: frames 0-9 survive, damage reported */
+	while (n < max && !vigil_clip_reader_next(r, out, &meta)) {
+		const unsigned int i = (unsigned int)(meta.mono_ns / 1000000);
+
+		if (i >= N || memcmp(out, frames[i], sizeof(out)))
+			break;
+		ids[n++] = i;
+	}
+	return n;
+}
+
+static void test_damage(const uint8_t *pk, const uint8_t *sk)
+{
+	struct vigil_clip_reader *r, *r2;
+	struct t_mem m, rec = { 0 };
+	unsigned int ids[N], n;
+	const char *err;
+
+	t_write(&m, pk);
+	/*
+	 * A byte of frame 10's chunk (first of group 2): frames 0-9 survive,
+	 * the scan resumes at group 3 (frame 15), the damage is reported.
+	 */
 	m.buf[m.bounds[2 + 10] + 40] ^= 0x10;
-	T_EQ(vigil_clip_reader_new(m.buf, m.len, NULL, NULL, &r, &err), 0);
+	T_EQ(vigil_clip_reader_new(m.buf, m.len, pk, sk, &r, &err), 0);
 	T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_DAMAGED);
-	T_EQ(vigil_clip_reader_status(r)->frames, 10);
+	T_EQ(vigil_clip_reader_status(r)->frames, N - KEYINT);
+	T_EQ(vigil_clip_reader_status(r)->good_bytes, m.bounds[2 + 10]);
 	T_STRSTR(vigil_clip_reader_status(r)->detail, "checksum");
-	T_EQ(t_read_all(r, &last), 10);
+	n = t_read_some(r, ids, N);
+	T_EQ(n, N - KEYINT);
+	T_EQ(ids[9], 9);
+	T_EQ(ids[10], 15);
+	T_EQ(ids[n - 1], N - 1);
+	/* recover keeps every intact group; the result is complete */
+	T_EQ(vigil_clip_reader_recover(r, t_sink, &rec), 0);
+	T_EQ(vigil_clip_reader_new(rec.buf, rec.len, pk, sk, &r2, &err), 0);
+	T_EQ(vigil_clip_reader_status(r2)->state, VIGIL_CLIP_COMPLETE);
+	T_EQ(vigil_clip_reader_status(r2)->frames, N - KEYINT);
+	T_EQ(vigil_clip_reader_status(r2)->events, 1);
+	T_EQ(vigil_clip_reader_seek_group(r2, 2), 0);
+	T_EQ(t_read_some(r2, ids, 1), 1);
+	T_EQ(ids[0], 15);
+	T_EQ(vigil_clip_reader_seek_group(r2, 0), 0);
+	T_EQ(t_read_some(r2, ids, N), N - KEYINT);
+	vigil_clip_reader_free(r2);
 	vigil_clip_reader_free(r);
+	/* damage in the first chunk after the header: groups 1.. survive */
+	m.buf[m.bounds[2 + 10] + 40] ^= 0x10;
+	m.buf[m.bounds[1] + 40] ^= 0x10;
+	T_EQ(vigil_clip_reader_new(m.buf, m.len, pk, sk, &r, &err), 0);
+	T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_DAMAGED);
+	T_EQ(vigil_clip_reader_status(r)->frames, N - KEYINT);
+	n = t_read_some(r, ids, N);
+	T_EQ(n, N - KEYINT);
+	T_EQ(ids[0], KEYINT);
+	vigil_clip_reader_free(r);
+	free(rec.buf);
 	free(m.buf);
 }
 
@@ -381,7 +430,8 @@ int main(void)
 	test_truncation(NULL, NULL);
 	T_EQ(vigil_clip_keygen(pk, sk), 0);
 	test_truncation(pk, sk);
-	test_damage();
+	test_damage(NULL, NULL);
+	test_damage(pk, sk);
 	test_sealed();
 	test_group_reorder();
 	return t_done();
