@@ -309,6 +309,218 @@ VIGIL_API bool vigil_fusion_active(const struct vigil_fusion *f);
  */
 VIGIL_API int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len);
 
+/* ------------------------------------------------------------------ */
+/* BEGIN clips: codec and clip container (issue #8)                   */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Clip codec: lossless (or near-lossless, every pixel within @near of the
+ * source) prediction coding of raw frames. Keyframes use the MED/LOCO-I
+ * spatial predictor, other frames the previous reconstructed frame. The
+ * residuals are split into VIGIL_CODEC_CONTEXTS streams by the size of the
+ * already-coded neighbouring residuals and each stream is zstd-coded.
+ * Planes are coded separately (NV12's CbCr and YUYV's chroma are stored
+ * planar).
+ */
+#define VIGIL_CODEC_CONTEXTS 8
+#define VIGIL_CODEC_MAX_NEAR 16
+#define VIGIL_CODEC_MAX_KEYINT 100000
+
+struct vigil_codec_params {
+	enum vigil_pixfmt fmt;
+	unsigned int width, height;
+	unsigned int near;	/* 0 lossless, 1..VIGIL_CODEC_MAX_NEAR */
+	unsigned int keyint;	/* frames per keyframe group, 1..MAX_KEYINT */
+	int level;		/* zstd level, -7..19; 0 means 1 */
+};
+
+VIGIL_API void vigil_codec_params_default(struct vigil_codec_params *p);
+VIGIL_API int vigil_codec_params_check(const struct vigil_codec_params *p);
+
+struct vigil_encoder;
+struct vigil_decoder;
+
+VIGIL_API int vigil_encoder_new(const struct vigil_codec_params *p,
+		      struct vigil_encoder **out);
+VIGIL_API void vigil_encoder_free(struct vigil_encoder *e);
+/* Largest encoded frame: a @dst of this size always suffices. */
+VIGIL_API size_t vigil_encoder_bound(const struct vigil_encoder *e);
+/* Make the next frame a keyframe (starting a new group). */
+VIGIL_API void vigil_encoder_force_key(struct vigil_encoder *e);
+/*
+ * Encode one frame of vigil_pixfmt_frame_size() bytes into @dst (@cap
+ * bytes); *len gets the encoded size, *key whether it is a keyframe.
+ * 0 or -errno (-ENOSPC: @cap too small, the frame is not consumed).
+ */
+VIGIL_API int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
+			 void *dst, size_t cap, size_t *len, bool *key);
+
+VIGIL_API int vigil_decoder_new(const struct vigil_codec_params *p,
+		      struct vigil_decoder **out);
+VIGIL_API void vigil_decoder_free(struct vigil_decoder *d);
+/* Forget the reference frame: the next frame must be a keyframe. */
+VIGIL_API void vigil_decoder_reset(struct vigil_decoder *d);
+/* Is @src (an encoded frame) a keyframe? -EBADMSG if it is not a frame. */
+VIGIL_API int vigil_codec_frame_is_key(const void *src, size_t len);
+/*
+ * Decode one encoded frame into @frame (vigil_pixfmt_frame_size() bytes).
+ * 0, -EBADMSG (corrupt data) or -ENODATA (an inter frame without the
+ * previous frame). Never reads outside @src.
+ */
+VIGIL_API int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
+			 uint8_t *frame);
+
+/*
+ * Clip container (docs/clip-format.md): a header chunk, one chunk per
+ * encoded frame with its timestamps and detection summary, event chunks,
+ * an index and a footer, each chunk with an XXH3 checksum. Optionally
+ * encrypted: each keyframe group is its own XChaCha20-Poly1305
+ * secretstream under a random clip key, sealed to the owner's X25519
+ * public key. The writer emits bytes through a caller's sink; the reader
+ * works on a caller's buffer and never trusts a length it has not checked.
+ */
+#define VIGIL_CLIP_VERSION 1
+#define VIGIL_CLIP_CAMERA_MAX 32	/* bytes, NUL-padded */
+#define VIGIL_CLIP_MAX_PIR 32
+#define VIGIL_CLIP_PK_BYTES 32
+#define VIGIL_CLIP_SK_BYTES 32
+
+struct vigil_clip_header {
+	struct vigil_codec_params codec;	/* level is not stored */
+	unsigned int fps_num, fps_den;		/* 1..1000000 each */
+	char camera[VIGIL_CLIP_CAMERA_MAX + 1];
+	uint64_t created_wall_ns;
+	bool encrypted;				/* reader: clip is sealed */
+};
+
+/* A rectangle in pixels. */
+struct vigil_clip_box {
+	uint16_t x, y, w, h;
+};
+
+/* What the detector said about one frame. */
+struct vigil_clip_frame_meta {
+	uint64_t mono_ns, wall_ns;
+	bool motion, raw_motion, global_change, learning;
+	double score;			/* 0..1 (stored in 1/10000) */
+	unsigned int nboxes;		/* 0..VIGIL_MAX_BOXES */
+	struct vigil_clip_box boxes[VIGIL_MAX_BOXES];
+};
+
+struct vigil_clip_pir {
+	uint64_t mono_ns;
+	bool level;
+};
+
+struct vigil_clip_event {
+	uint32_t type;			/* enum vigil_event_type */
+	uint64_t start_mono_ns, end_mono_ns;
+	double score;			/* 0..1 */
+	unsigned int nboxes;		/* 0..VIGIL_MAX_BOXES */
+	struct vigil_clip_box boxes[VIGIL_MAX_BOXES];
+	unsigned int npir;		/* 0..VIGIL_CLIP_MAX_PIR */
+	struct vigil_clip_pir pir[VIGIL_CLIP_MAX_PIR];
+};
+
+/* Owner key pair for sealed clips (X25519). */
+VIGIL_API int vigil_clip_keygen(uint8_t pk[VIGIL_CLIP_PK_BYTES],
+		      uint8_t sk[VIGIL_CLIP_SK_BYTES]);
+
+/* Where the writer's bytes go: 0 or -errno. */
+typedef int (*vigil_clip_sink)(void *arg, const void *buf, size_t len);
+
+struct vigil_clip_writer;
+
+/*
+ * Start a clip: writes the magic and the header chunk. @owner_pk non-NULL
+ * encrypts the clip to that owner (h->encrypted is ignored).
+ */
+VIGIL_API int vigil_clip_writer_new(const struct vigil_clip_header *h,
+			  const uint8_t *owner_pk, vigil_clip_sink sink,
+			  void *arg, struct vigil_clip_writer **out);
+/*
+ * Append one frame encoded by vigil_encoder_encode(); the first frame and
+ * the first of each group must be keyframes (-EINVAL otherwise).
+ */
+VIGIL_API int vigil_clip_writer_frame(struct vigil_clip_writer *w, const void *data,
+			    size_t len, const struct vigil_clip_frame_meta *m);
+VIGIL_API int vigil_clip_writer_event(struct vigil_clip_writer *w,
+			    const struct vigil_clip_event *ev);
+/* Write the index and the footer. The writer accepts nothing after. */
+VIGIL_API int vigil_clip_writer_close(struct vigil_clip_writer *w);
+/* Bytes written so far. */
+VIGIL_API uint64_t vigil_clip_writer_bytes(const struct vigil_clip_writer *w);
+VIGIL_API void vigil_clip_writer_free(struct vigil_clip_writer *w);
+
+enum vigil_clip_state {
+	VIGIL_CLIP_COMPLETE,	/* footer and index present and consistent */
+	VIGIL_CLIP_TRUNCATED,	/* ends without a footer (cut at some byte) */
+	VIGIL_CLIP_DAMAGED,	/* a chunk fails its checks before the end */
+};
+
+struct vigil_clip_status {
+	enum vigil_clip_state state;
+	uint64_t good_bytes;	/* prefix made of whole, valid chunks */
+	/* intact frames: the prefix's, then those of every intact group
+	 * after a damaged chunk (the scan resumes at the next keyframe) */
+	unsigned int frames;
+	unsigned int groups;
+	unsigned int events;
+	bool index_authenticated;	/* sealed clip whose index MAC checked */
+	char detail[160];	/* why the scan stopped, for humans */
+};
+
+struct vigil_clip_reader;
+
+/*
+ * Open a clip in @buf (@len bytes, kept by the caller while the reader
+ * lives). @owner_pk/@owner_sk (both or neither) open a sealed clip; without
+ * them a sealed clip's frames cannot be read (-EACCES) but its structure
+ * can be checked. Returns -EBADMSG with *err set when the file is not a
+ * clip or its header is corrupt; a truncated or damaged clip opens, its
+ * status says so.
+ */
+VIGIL_API int vigil_clip_reader_new(const void *buf, size_t len, const uint8_t *owner_pk,
+			  const uint8_t *owner_sk, struct vigil_clip_reader **out,
+			  const char **err);
+VIGIL_API void vigil_clip_reader_free(struct vigil_clip_reader *r);
+const struct vigil_clip_header *
+vigil_clip_reader_header(const struct vigil_clip_reader *r);
+const struct vigil_clip_status *
+vigil_clip_reader_status(const struct vigil_clip_reader *r);
+/*
+ * Decode the next frame into @frame (vigil_pixfmt_frame_size() bytes) and
+ * its metadata into @m (may be NULL). 1 at the end, 0 or -errno:
+ * -EBADMSG corrupt or failing authentication, -EACCES no key.
+ */
+VIGIL_API int vigil_clip_reader_next(struct vigil_clip_reader *r, uint8_t *frame,
+			   struct vigil_clip_frame_meta *m);
+/*
+ * The same without decoding: @data and @len get the encoded frame (valid until
+ * the next call), for copying frames into another clip.
+ */
+VIGIL_API int vigil_clip_reader_next_encoded(struct vigil_clip_reader *r,
+				   const void **data, size_t *len,
+				   struct vigil_clip_frame_meta *m);
+/* Continue reading at the first frame of group @g. */
+VIGIL_API int vigil_clip_reader_seek_group(struct vigil_clip_reader *r, unsigned int g);
+/* Event @i (0..status.events-1). */
+VIGIL_API int vigil_clip_reader_event(struct vigil_clip_reader *r, unsigned int i,
+			    struct vigil_clip_event *ev);
+/* Why the last call failed, for humans. */
+VIGIL_API const char *vigil_clip_reader_error(const struct vigil_clip_reader *r);
+/*
+ * Recover: write through @sink the header and every intact chunk (damaged
+ * runs dropped, a cut tail dropped) followed by a fresh index and footer (unauthenticated if the clip is sealed and no key
+ * was given). Works on a complete clip too.
+ */
+VIGIL_API int vigil_clip_reader_recover(struct vigil_clip_reader *r,
+			      vigil_clip_sink sink, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* END clips                                                          */
+/* ------------------------------------------------------------------ */
+
 #ifdef __cplusplus
 }
 #endif

@@ -18,7 +18,10 @@ fail() { echo "FAIL: $*"; exit 1; }
 rm -rf "$D"
 ${MAKE:-make} -s install DESTDIR="$D" PREFIX=/usr LIBDIR=/usr/lib SAN="${SAN:-}" >/dev/null
 
-pc() { PKG_CONFIG_LIBDIR=$D/usr/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$D pkg-config "$@"; }
+# The scratch root first, then the system's own .pc files (libvigil's
+# Requires.private: libzstd, libsodium, libxxhash).
+syspc=$(pkg-config --variable pc_path pkg-config)
+pc() { PKG_CONFIG_LIBDIR=$D/usr/lib/pkgconfig:$syspc PKG_CONFIG_SYSROOT_DIR=$D pkg-config "$@"; }
 pc --exists libvigil || fail "pkg-config finds no libvigil.pc"
 ver=$(pc --modversion libvigil)
 echo "pkg-config: libvigil $ver: $(pc --cflags --libs libvigil)"

@@ -12,9 +12,9 @@ LIC_FILES_CHKSUM = "file://LICENSES/GPL-2.0;md5=e6a75371ba4d16749254a51215d13f97
 require inc/vigil-source.inc
 SRC_URI += "file://run-ptest"
 
-# libdrm, libjpeg-turbo and zstd are in oe-core; libinih, liburing and
-# libgpiod (2.x) are in meta-openembedded's meta-oe.
-DEPENDS = "libdrm libgpiod libinih libjpeg-turbo liburing zstd"
+# libdrm, libjpeg-turbo and zstd are in oe-core; libgpiod (2.x), libinih,
+# libsodium, liburing and xxhash are in meta-openembedded's meta-oe.
+DEPENDS = "libdrm libgpiod libinih libjpeg-turbo libsodium liburing xxhash zstd"
 
 inherit systemd pkgconfig ptest
 

@@ -1,0 +1,671 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The clip codec: prediction + context-split residual streams + zstd.
+ *
+ * Every plane of a frame is predicted pixel by pixel: keyframes with the
+ * MED (LOCO-I) predictor over the reconstructed neighbours, other frames
+ * with the co-located pixel of the previous reconstructed frame. The
+ * residual (modulo 256 when lossless, quantised with step 2N+1 inside the
+ * prediction loop when near-lossless, as JPEG-LS's NEAR) is zigzag-mapped
+ * to a byte and appended to one of VIGIL_CODEC_CONTEXTS streams chosen
+ * from the size of the already-coded residuals left, above, above-left
+ * and above-right. Each stream is zstd-coded on its own: quiet regions
+ * land in streams of nearly all zeros, busy ones in their own, which is
+ * what gains over a single zstd-coded delta stream.
+ *
+ * Encoded frame (little-endian, see docs/clip-format.md):
+ *   u8 flags (bit 0: keyframe; others 0), u8 contexts (8), u16 0,
+ *   contexts x { u32 raw length, u32 stored length },
+ *   the streams, each zstd frame or, when stored length == raw length,
+ *   the raw bytes.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zstd.h>
+
+#include "libvigil.h"
+
+#define NCTX VIGIL_CODEC_CONTEXTS
+#define HDR_SIZE (4 + 8 * NCTX)
+#define FLAG_KEY 0x01
+
+struct plane_geom {
+	unsigned int n;			/* planes */
+	unsigned int w[3], h[3];
+	size_t off[3];			/* offset in the planar buffer */
+	size_t total;			/* bytes of all planes */
+};
+
+struct vigil_encoder {
+	struct vigil_codec_params p;
+	struct plane_geom g;
+	size_t frame_size;
+	ZSTD_CCtx *cctx;
+	uint8_t *src;		/* this frame, planar */
+	uint8_t *rec;		/* this frame, reconstructed */
+	uint8_t *ref;		/* previous frame, reconstructed */
+	uint8_t *res;		/* zigzag residuals */
+	uint8_t *st[NCTX];	/* residuals by context; pages touched on use */
+	unsigned int since_key;
+	bool have_ref;
+	bool force_key;
+};
+
+struct vigil_decoder {
+	struct vigil_codec_params p;
+	struct plane_geom g;
+	size_t frame_size;
+	ZSTD_DCtx *dctx;
+	uint8_t *rec;
+	uint8_t *ref;
+	uint8_t *res;
+	uint8_t *streams;
+	bool have_ref;
+};
+
+/* Context from the sum of neighbouring zigzag residuals (0..765). */
+static uint8_t ctx_map[766];
+static pthread_once_t ctx_map_once = PTHREAD_ONCE_INIT;
+
+/* Near-lossless quantisation of e in -255..255 for each N, by (N, e+255). */
+static int8_t qtab[VIGIL_CODEC_MAX_NEAR + 1][511];
+
+static void ctx_map_fill(void)
+{
+	for (int n = 1; n <= VIGIL_CODEC_MAX_NEAR; n++) {
+		for (int e = -255; e <= 255; e++)
+			qtab[n][e + 255] = (int8_t)(e >= 0 ? (e + n) / (2 * n + 1) :
+						    -((n - e) / (2 * n + 1)));
+	}
+
+	static const unsigned int top[NCTX - 1] = { 0, 2, 4, 8, 16, 32, 64 };
+
+	for (unsigned int a = 0; a < 766; a++) {
+		unsigned int c = 0;
+
+		while (c < NCTX - 1 && a > top[c])
+			c++;
+		ctx_map[a] = (uint8_t)c;
+	}
+}
+
+static void ctx_map_init(void)
+{
+	pthread_once(&ctx_map_once, ctx_map_fill);
+}
+
+static inline unsigned int ctx_of(const uint8_t *r, const uint8_t *up,
+				  unsigned int x, unsigned int w)
+{
+	const unsigned int u = up[x];
+	const unsigned int l = x ? r[x - 1] : u;
+	const unsigned int ul = x ? up[x - 1] : u;
+	const unsigned int ur = x + 1 < w ? up[x + 1] : u;
+
+	return ctx_map[l + u + ((ul + ur) >> 1)];
+}
+
+static inline unsigned int med(const uint8_t *rec, const uint8_t *uprec,
+			       unsigned int x, unsigned int y)
+{
+	unsigned int a, b, c, mx, mn;
+
+	if (!y)
+		return x ? rec[x - 1] : 128;
+	b = uprec[x];
+	if (!x)
+		return b;
+	a = rec[x - 1];
+	c = uprec[x - 1];
+	mx = a > b ? a : b;
+	mn = a > b ? b : a;
+	if (c >= mx)
+		return mn;
+	if (c <= mn)
+		return mx;
+	return a + b - c;
+}
+
+static inline uint8_t zig(int s)
+{
+	return (uint8_t)((unsigned int)s << 1 ^ (unsigned int)(s >> 31));
+}
+
+static inline int unzig(unsigned int z)
+{
+	return (int)(z >> 1) ^ -(int)(z & 1);
+}
+
+static int geom(const struct vigil_codec_params *p, struct plane_geom *g)
+{
+	const unsigned int cw = (p->width + 1) / 2, ch = (p->height + 1) / 2;
+
+	g->w[0] = p->width;
+	g->h[0] = p->height;
+	switch (p->fmt) {
+	case VIGIL_FMT_GREY:
+		g->n = 1;
+		break;
+	case VIGIL_FMT_NV12:
+	case VIGIL_FMT_NV21:
+	case VIGIL_FMT_I420:
+	case VIGIL_FMT_YV12:
+		g->n = 3;
+		g->w[1] = g->w[2] = cw;
+		g->h[1] = g->h[2] = ch;
+		break;
+	case VIGIL_FMT_YUYV:
+	case VIGIL_FMT_UYVY:
+		if (p->width & 1)
+			return -EINVAL;
+		g->n = 3;
+		g->w[1] = g->w[2] = p->width / 2;
+		g->h[1] = g->h[2] = p->height;
+		break;
+	default:
+		return -EINVAL;
+	}
+	g->total = 0;
+	for (unsigned int i = 0; i < g->n; i++) {
+		g->off[i] = g->total;
+		g->total += (size_t)g->w[i] * g->h[i];
+	}
+	return 0;
+}
+
+void vigil_codec_params_default(struct vigil_codec_params *p)
+{
+	memset(p, 0, sizeof(*p));
+	p->fmt = VIGIL_FMT_GREY;
+	p->keyint = 30;
+	p->level = 1;
+}
+
+int vigil_codec_params_check(const struct vigil_codec_params *p)
+{
+	struct plane_geom g;
+	size_t size;
+
+	if (vigil_pixfmt_frame_size(p->fmt, p->width, p->height, &size))
+		return -EINVAL;
+	if (p->near > VIGIL_CODEC_MAX_NEAR)
+		return -EINVAL;
+	if (!p->keyint || p->keyint > VIGIL_CODEC_MAX_KEYINT)
+		return -EINVAL;
+	if (p->level < -7 || p->level > 19)
+		return -EINVAL;
+	return geom(p, &g);
+}
+
+/* Packed frame -> planar buffer. */
+static void to_planar(const struct vigil_codec_params *p,
+		      const struct plane_geom *g, const uint8_t *f, uint8_t *dst)
+{
+	const size_t luma = (size_t)p->width * p->height;
+	uint8_t *u = dst + g->off[1], *v = dst + g->off[2];
+	const size_t nc = (size_t)g->w[1] * g->h[1];
+
+	switch (p->fmt) {
+	case VIGIL_FMT_GREY:
+	case VIGIL_FMT_I420:
+	case VIGIL_FMT_YV12:
+		memcpy(dst, f, g->total);
+		break;
+	case VIGIL_FMT_NV12:
+	case VIGIL_FMT_NV21:
+		memcpy(dst, f, luma);
+		for (size_t i = 0; i < nc; i++) {
+			u[i] = f[luma + 2 * i];
+			v[i] = f[luma + 2 * i + 1];
+		}
+		break;
+	case VIGIL_FMT_YUYV:
+		for (size_t i = 0; i < luma / 2; i++) {
+			dst[2 * i] = f[4 * i];
+			u[i] = f[4 * i + 1];
+			dst[2 * i + 1] = f[4 * i + 2];
+			v[i] = f[4 * i + 3];
+		}
+		break;
+	case VIGIL_FMT_UYVY:
+		for (size_t i = 0; i < luma / 2; i++) {
+			u[i] = f[4 * i];
+			dst[2 * i] = f[4 * i + 1];
+			v[i] = f[4 * i + 2];
+			dst[2 * i + 1] = f[4 * i + 3];
+		}
+		break;
+	}
+}
+
+static void from_planar(const struct vigil_codec_params *p,
+			const struct plane_geom *g, const uint8_t *src,
+			uint8_t *f)
+{
+	const size_t luma = (size_t)p->width * p->height;
+	const uint8_t *u = src + g->off[1], *v = src + g->off[2];
+	const size_t nc = (size_t)g->w[1] * g->h[1];
+
+	switch (p->fmt) {
+	case VIGIL_FMT_GREY:
+	case VIGIL_FMT_I420:
+	case VIGIL_FMT_YV12:
+		memcpy(f, src, g->total);
+		break;
+	case VIGIL_FMT_NV12:
+	case VIGIL_FMT_NV21:
+		memcpy(f, src, luma);
+		for (size_t i = 0; i < nc; i++) {
+			f[luma + 2 * i] = u[i];
+			f[luma + 2 * i + 1] = v[i];
+		}
+		break;
+	case VIGIL_FMT_YUYV:
+		for (size_t i = 0; i < luma / 2; i++) {
+			f[4 * i] = src[2 * i];
+			f[4 * i + 1] = u[i];
+			f[4 * i + 2] = src[2 * i + 1];
+			f[4 * i + 3] = v[i];
+		}
+		break;
+	case VIGIL_FMT_UYVY:
+		for (size_t i = 0; i < luma / 2; i++) {
+			f[4 * i] = u[i];
+			f[4 * i + 1] = src[2 * i];
+			f[4 * i + 2] = v[i];
+			f[4 * i + 3] = src[2 * i + 1];
+		}
+		break;
+	}
+}
+
+static void put_le32(uint8_t *b, uint32_t v)
+{
+	b[0] = (uint8_t)v;
+	b[1] = (uint8_t)(v >> 8);
+	b[2] = (uint8_t)(v >> 16);
+	b[3] = (uint8_t)(v >> 24);
+}
+
+static uint32_t get_le32(const uint8_t *b)
+{
+	return b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 |
+	       (uint32_t)b[3] << 24;
+}
+
+int vigil_encoder_new(const struct vigil_codec_params *p,
+		      struct vigil_encoder **out)
+{
+	struct vigil_encoder *e;
+	size_t t;
+	int ret;
+
+	ret = vigil_codec_params_check(p);
+	if (ret)
+		return ret;
+	ctx_map_init();
+	e = calloc(1, sizeof(*e));
+	if (!e)
+		return -ENOMEM;
+	e->p = *p;
+	if (!e->p.level)
+		e->p.level = 1;
+	geom(p, &e->g);
+	vigil_pixfmt_frame_size(p->fmt, p->width, p->height, &e->frame_size);
+	t = e->g.total;
+	e->src = malloc(t);
+	e->rec = malloc(t);
+	e->ref = malloc(t);
+	e->res = malloc(t);
+	e->cctx = ZSTD_createCCtx();
+	if (!e->src || !e->rec || !e->ref || !e->res || !e->cctx)
+		goto err;
+	for (unsigned int c = 0; c < NCTX; c++) {
+		e->st[c] = malloc(t);
+		if (!e->st[c])
+			goto err;
+	}
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel,
+						e->p.level)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 0)) ||
+	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1)))
+		goto err;
+	*out = e;
+	return 0;
+err:
+	vigil_encoder_free(e);
+	return -ENOMEM;
+}
+
+void vigil_encoder_free(struct vigil_encoder *e)
+{
+	if (!e)
+		return;
+	ZSTD_freeCCtx(e->cctx);
+	for (unsigned int c = 0; c < NCTX; c++)
+		free(e->st[c]);
+	free(e->res);
+	free(e->ref);
+	free(e->rec);
+	free(e->src);
+	free(e);
+}
+
+size_t vigil_encoder_bound(const struct vigil_encoder *e)
+{
+	return HDR_SIZE + e->g.total;
+}
+
+void vigil_encoder_force_key(struct vigil_encoder *e)
+{
+	e->force_key = true;
+}
+
+/*
+ * Predict, quantise and classify one plane, appending each residual to the
+ * stream of its context. Lossless: residual modulo 256. Near-lossless:
+ * q = round(e / (2N+1)) towards the nearest multiple, reconstruction
+ * clamped. Inlined per (key, near != 0) so the pixel loop has no branch on
+ * either.
+ */
+static inline __attribute__((always_inline)) void
+encode_plane_t(const uint8_t *restrict src, uint8_t *restrict rec,
+	       const uint8_t *restrict ref, uint8_t *restrict res,
+	       unsigned int w, unsigned int h, const bool key,
+	       const bool nearmode, unsigned int near, uint8_t *const *st,
+	       size_t *cnt)
+{
+	static const uint8_t zero_row[16384];
+	const int step = 2 * (int)near + 1;
+
+	for (unsigned int y = 0; y < h; y++) {
+		const size_t o = (size_t)y * w;
+		const uint8_t *s = src + o, *pr = ref + o;
+		uint8_t *r = rec + o, *z = res + o;
+		const uint8_t *up = y ? z - w : zero_row;
+		const uint8_t *uprec = y ? r - w : zero_row;
+
+		if (!key) {
+			/* residuals first (vectorisable), then contexts */
+			for (unsigned int x = 0; x < w; x++) {
+				if (!nearmode) {
+					const uint8_t dd = (uint8_t)(s[x] - pr[x]);
+
+					z[x] = (uint8_t)((uint8_t)(dd << 1) ^
+							 (uint8_t)((int8_t)dd >> 7));
+				} else {
+					const int e = qtab[near][(int)s[x] - pr[x] + 255];
+					const int v = pr[x] + e * step;
+
+					r[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+					z[x] = zig(e);
+				}
+			}
+			if (!nearmode)
+				memcpy(r, s, w);
+			{
+				uint8_t *wp[NCTX];
+				unsigned int k = ctx_of(z, up, 0, w);
+
+				for (unsigned int c = 0; c < NCTX; c++)
+					wp[c] = st[c] + cnt[c];
+				*wp[k]++ = z[0];
+				for (unsigned int x = 1; x + 1 < w; x++) {
+					k = ctx_map[z[x - 1] + up[x] +
+						    ((up[x - 1] + up[x + 1]) >> 1)];
+					*wp[k]++ = z[x];
+				}
+				if (w > 1) {
+					k = ctx_of(z, up, w - 1, w);
+					*wp[k]++ = z[w - 1];
+				}
+				for (unsigned int c = 0; c < NCTX; c++)
+					cnt[c] = (size_t)(wp[c] - st[c]);
+			}
+			continue;
+		}
+		for (unsigned int x = 0; x < w; x++) {
+			const int pred = key ? (int)med(r, uprec, x, y) : pr[x];
+			const unsigned int k = x && x + 1 < w ?
+				ctx_map[z[x - 1] + up[x] + ((up[x - 1] + up[x + 1]) >> 1)] :
+				ctx_of(z, up, x, w);
+			int e = (int)s[x] - pred;
+
+			if (!nearmode) {
+				e = (int8_t)(uint8_t)e;
+				r[x] = s[x];
+			} else {
+				int v;
+
+				e = e >= 0 ? (e + (int)near) / step :
+					     -(((int)near - e) / step);
+				v = pred + e * step;
+				r[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+			z[x] = zig(e);
+			st[k][cnt[k]++] = z[x];
+		}
+	}
+}
+
+static void encode_plane(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
+			 uint8_t *res, unsigned int w, unsigned int h, bool key,
+			 unsigned int near, uint8_t *const *st, size_t *cnt)
+{
+	if (key && near)
+		encode_plane_t(src, rec, ref, res, w, h, true, true, near, st, cnt);
+	else if (key)
+		encode_plane_t(src, rec, ref, res, w, h, true, false, 0, st, cnt);
+	else if (near)
+		encode_plane_t(src, rec, ref, res, w, h, false, true, near, st, cnt);
+	else
+		encode_plane_t(src, rec, ref, res, w, h, false, false, 0, st, cnt);
+}
+
+int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
+			 void *dst, size_t cap, size_t *len, bool *key)
+{
+	const bool k = !e->have_ref || e->force_key || e->since_key >= e->p.keyint;
+	size_t cnt[NCTX] = { 0 }, out = HDR_SIZE, acc = 0;
+	uint8_t *d = dst, *tmp;
+
+	if (cap < HDR_SIZE)
+		return -ENOSPC;
+	to_planar(&e->p, &e->g, frame, e->src);
+	for (unsigned int i = 0; i < e->g.n; i++) {
+		const size_t o = e->g.off[i];
+
+		encode_plane(e->src + o, e->rec + o, e->ref + o, e->res + o,
+			     e->g.w[i], e->g.h[i], k, e->p.near, e->st, cnt);
+	}
+	d[0] = k ? FLAG_KEY : 0;
+	d[1] = NCTX;
+	d[2] = d[3] = 0;
+	for (unsigned int c = 0; c < NCTX; c++) {
+		const uint8_t *s = e->st[c];
+		size_t n = 0;
+
+		if (cnt[c]) {
+			n = ZSTD_compress2(e->cctx, d + out, cap - out, s, cnt[c]);
+			if (ZSTD_isError(n) || n >= cnt[c]) {
+				/* incompressible, or no room for zstd: raw */
+				if (cap - out < cnt[c])
+					return -ENOSPC;
+				memcpy(d + out, s, cnt[c]);
+				n = cnt[c];
+			}
+		}
+		put_le32(d + 4 + 8 * c, (uint32_t)cnt[c]);
+		put_le32(d + 8 + 8 * c, (uint32_t)n);
+		out += n;
+		acc += cnt[c];
+	}
+	assert(acc == e->g.total);
+	tmp = e->ref;
+	e->ref = e->rec;
+	e->rec = tmp;
+	e->have_ref = true;
+	e->force_key = false;
+	e->since_key = k ? 1 : e->since_key + 1;
+	*len = out;
+	if (key)
+		*key = k;
+	return 0;
+}
+
+int vigil_decoder_new(const struct vigil_codec_params *p,
+		      struct vigil_decoder **out)
+{
+	struct vigil_decoder *d;
+	size_t t;
+	int ret;
+
+	ret = vigil_codec_params_check(p);
+	if (ret)
+		return ret;
+	ctx_map_init();
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	d->p = *p;
+	geom(p, &d->g);
+	vigil_pixfmt_frame_size(p->fmt, p->width, p->height, &d->frame_size);
+	t = d->g.total;
+	d->rec = malloc(t);
+	d->ref = malloc(t);
+	d->res = malloc(t);
+	d->streams = malloc(t);
+	d->dctx = ZSTD_createDCtx();
+	if (!d->rec || !d->ref || !d->res || !d->streams || !d->dctx) {
+		vigil_decoder_free(d);
+		return -ENOMEM;
+	}
+	*out = d;
+	return 0;
+}
+
+void vigil_decoder_free(struct vigil_decoder *d)
+{
+	if (!d)
+		return;
+	ZSTD_freeDCtx(d->dctx);
+	free(d->streams);
+	free(d->res);
+	free(d->ref);
+	free(d->rec);
+	free(d);
+}
+
+void vigil_decoder_reset(struct vigil_decoder *d)
+{
+	d->have_ref = false;
+}
+
+int vigil_codec_frame_is_key(const void *src, size_t len)
+{
+	const uint8_t *s = src;
+
+	if (len < HDR_SIZE || (s[0] & ~FLAG_KEY) || s[1] != NCTX || s[2] || s[3])
+		return -EBADMSG;
+	return s[0] & FLAG_KEY;
+}
+
+static int decode_plane(uint8_t *restrict rec, const uint8_t *restrict ref,
+			uint8_t *restrict res, unsigned int w, unsigned int h,
+			bool key, unsigned int near,
+			const uint8_t *const *st, size_t *pos, const size_t *end)
+{
+	static const uint8_t zero_row[16384];
+	const int step = 2 * (int)near + 1;
+
+	for (unsigned int y = 0; y < h; y++) {
+		const size_t o = (size_t)y * w;
+		const uint8_t *pr = ref + o;
+		uint8_t *r = rec + o, *z = res + o;
+		const uint8_t *up = y ? z - w : zero_row;
+		const uint8_t *uprec = y ? r - w : zero_row;
+
+		for (unsigned int x = 0; x < w; x++) {
+			const int pred = key ? (int)med(r, uprec, x, y) : pr[x];
+			const unsigned int k = ctx_of(z, up, x, w);
+			int e;
+
+			if (pos[k] >= end[k])
+				return -EBADMSG;
+			z[x] = st[0][pos[k]++];
+			e = unzig(z[x]);
+			if (!near) {
+				r[x] = (uint8_t)(pred + e);
+			} else {
+				const int v = pred + e * step;
+
+				r[x] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+			}
+		}
+	}
+	return 0;
+}
+
+int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
+			 uint8_t *frame)
+{
+	const uint8_t *s = src;
+	size_t raw[NCTX], stored[NCTX], pos[NCTX], end[NCTX];
+	size_t in = HDR_SIZE, acc = 0;
+	const uint8_t *st[1] = { d->streams };
+	uint8_t *tmp;
+	int key, ret;
+
+	key = vigil_codec_frame_is_key(src, len);
+	if (key < 0)
+		return key;
+	if (!key && !d->have_ref)
+		return -ENODATA;
+	for (unsigned int c = 0; c < NCTX; c++) {
+		raw[c] = get_le32(s + 4 + 8 * c);
+		stored[c] = get_le32(s + 8 + 8 * c);
+		if (raw[c] > d->g.total - acc || stored[c] > len - in ||
+		    (raw[c] && !stored[c]) || stored[c] > raw[c])
+			return -EBADMSG;
+		acc += raw[c];
+		in += stored[c];
+	}
+	if (acc != d->g.total || in != len)
+		return -EBADMSG;
+	in = HDR_SIZE;
+	acc = 0;
+	for (unsigned int c = 0; c < NCTX; c++) {
+		if (stored[c] == raw[c]) {
+			memcpy(d->streams + acc, s + in, raw[c]);
+		} else {
+			const size_t n = ZSTD_decompressDCtx(d->dctx, d->streams + acc,
+							     raw[c], s + in, stored[c]);
+
+			if (ZSTD_isError(n) || n != raw[c])
+				return -EBADMSG;
+		}
+		pos[c] = acc;
+		end[c] = acc + raw[c];
+		acc += raw[c];
+		in += stored[c];
+	}
+	for (unsigned int i = 0; i < d->g.n; i++) {
+		const size_t o = d->g.off[i];
+
+		ret = decode_plane(d->rec + o, d->ref + o, d->res + o, d->g.w[i],
+				   d->g.h[i], key, d->p.near, st, pos, end);
+		if (ret) {
+			d->have_ref = false;
+			return ret;
+		}
+	}
+	from_planar(&d->p, &d->g, d->rec, frame);
+	tmp = d->ref;
+	d->ref = d->rec;
+	d->rec = tmp;
+	d->have_ref = true;
+	return 0;
+}
