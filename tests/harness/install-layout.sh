@@ -85,6 +85,8 @@ got=$(cd "$D" && find . ! -type d | sort)
 ver=$(awk '/^#define VIGIL_VERSION_(MAJOR|MINOR|PATCH) / {v = v (v ? "." : "") $3}
 	END {print v}' "$S/userspace/include/libvigil.h")
 exp=$(sort <<LIST
+./usr/bin/vigil-clip
+./usr/bin/vigil-detect
 ./usr/bin/vigil-lat
 ./usr/bin/vigil-scene
 ./usr/bin/vigil-score
@@ -129,7 +131,7 @@ eval "$(sed -n '/^do_install_ptest() {$/,/^}$/p' "$bb/vigild.bb")"
 declare -F do_install_ptest >/dev/null || fail "no do_install_ptest in vigild.bb"
 (D=$P; do_install_ptest) || fail "vigild.bb's do_install_ptest"
 install -m 0755 "$bb/files/run-ptest" "$P$PTEST_PATH/"
-out=$(cd / && PATH="$D/usr/sbin:$PATH" "$P$PTEST_PATH/run-ptest" 2>&1) ||
+out=$(cd / && PATH="$D/usr/sbin:$D/usr/bin:$PATH" "$P$PTEST_PATH/run-ptest" 2>&1) ||
 	fail "run-ptest failed:
 $out"
 want=$(ls "$S/build/userspace/tests" "$S/build/userspace/fuzz" | grep -E '^(test|fuzz)-[a-z0-9-]+$' | sort -u)
