@@ -45,7 +45,14 @@ done
 t_log "train: $N pulses at 5 Hz, gpiomon on the mirror line"
 gpiomon -n $((2 * N)) -F '%e %s %n' "$CHIP" 1 >"$T_TMP/gpiomon" &
 mon=$!
-sleep 1
+# Start the train only once gpiomon holds the line (a fixed sleep lost the
+# first edges on a loaded host).
+for _ in $(seq 100); do
+	gpioinfo "$CHIP" | grep -q '"vigil-pir-mirror" .*\[used\]' && break
+	sleep 0.1
+done
+gpioinfo "$CHIP" | grep -q '"vigil-pir-mirror" .*\[used\]' || t_fail "gpiomon did not take the mirror line"
+sleep 0.2
 echo "$N 200000 100000" >"$DBG/train" || t_fail "start train"
 for _ in $(seq 300); do
 	kill -0 $mon 2>/dev/null || break
