@@ -41,6 +41,7 @@ static void vigil_v4l2_release(struct v4l2_device *v4l2_dev)
 					    v4l2_dev);
 
 	v4l2_ctrl_handler_free(&vd->ctrl_handler);
+	vigil_pir_free(vd);
 	vigil_sensor_exit(vd);
 	vigil_scene_exit(vd);
 	vigil_replay_exit(vd);

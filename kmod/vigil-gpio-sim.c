@@ -1,19 +1,26 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vigil: simulated GPIO controller of the virtual board
+ * vigil-gpio-sim: simulated GPIO controller of vigil's virtual board
  *
- * A real gpio_chip with a gpiolib irqchip (edge and level, both
+ * A module of its own: a platform driver plus nr_chips controllers
+ * "vigil-gpio-sim.<n>", each a real gpio_chip (owner this module, parent
+ * its platform device) with a gpiolib irqchip (edge and level, both
  * polarities), so that vigil's PIR driver and userspace (gpiodetect,
  * gpioinfo, gpiomon, libgpiod) use it exactly like a SoC GPIO controller.
+ * Consumers find it through gpiolib (vigil's virtual board adds a GPIO
+ * lookup table keyed by the controller's label); nothing calls into this
+ * module directly. A requested line or IRQ pins the module.
  *
- * Lines (uapi/vigil.h, VIGIL_GPIO_LINE_*):
+ * Lines (uapi/vigil-gpio-sim.h, VIGIL_GPIO_LINE_*):
  *   0 vigil-pir         input, PIR output, requested by vigil
  *   1 vigil-pir-mirror  input, same level as line 0, free for userspace
  *   2 vigil-privacy     input, privacy switch (high = asserted)
  *   3 vigil-rec-led     output, recording LED, requested by vigil
+ *   4 vigil-scene-warm  output, "a warm object is in view", driven by
+ *                       vigil's virtual sensor: the PIR model's input
  *
- * The PIR lines are driven either by a PIR model fed by the virtual sensor
- * (vigil_gpio_sim_set_presence()) or by the debugfs test interface, which
+ * The PIR lines are driven either by a PIR model fed through line 4 (or
+ * debugfs "presence") or by the debugfs test interface, which
  * sets levels or emits pulse trains from a hard hrtimer and records the
  * CLOCK_MONOTONIC time of every edge it emits. Interrupts are raised with
  * generic_handle_domain_irq() from hard-IRQ context (the hrtimer callback,
@@ -37,6 +44,7 @@
 #include <linux/irqdesc.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/math64.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
@@ -47,16 +55,22 @@
 #include <linux/vmalloc.h>
 
 #include "compat.h"
-#include "vigil.h"
-#include "vigil-gpio-sim.h"
+#include "uapi/vigil-gpio-sim.h"
 
 #define VIGIL_GPIO_SIM_DRV_NAME		"vigil-gpio-sim"
 #define VIGIL_GPIO_SIM_MAX		16
+
+static unsigned int nr_chips = 8;
+module_param(nr_chips, uint, 0444);
+MODULE_PARM_DESC(nr_chips,
+		 "number of controllers vigil-gpio-sim.<n> (0-16, default 8)");
 
 /* PIR model defaults, in the range of common pyroelectric modules. */
 #define VIGIL_PIR_RISE_DELAY_MS		150
 #define VIGIL_PIR_HOLD_MS		2000
 #define VIGIL_PIR_BLIND_MS		1000
+#define VIGIL_PIR_MODEL_MIN_MS		1
+#define VIGIL_PIR_MODEL_MAX_MS		60000
 
 enum vigil_pir_state {
 	VIGIL_PIR_IDLE,		/* output low, watching */
@@ -101,8 +115,8 @@ struct vigil_gpio_sim {
 	/* Pulse train (debugfs "train"); edge i is rising when i is even. */
 	bool train_running;
 	u32 train_count;	/* pulses */
-	u32 train_period_ns;
-	u32 train_width_ns;
+	u64 train_period_ns;	/* up to VIGIL_GPIO_SIM_TRAIN_MAX_US */
+	u64 train_width_ns;
 	u32 train_emitted;	/* edges emitted so far */
 	ktime_t train_start;
 	u64 *train_edge_ns;	/* 2 * train_count CLOCK_MONOTONIC times */
@@ -111,19 +125,8 @@ struct vigil_gpio_sim {
 	struct irq_work refire_work;
 };
 
-/*
- * Protects sims[]: the presence hook finds a controller by id from any
- * context, so this is a raw spinlock too.
- */
-static DEFINE_RAW_SPINLOCK(sims_lock);
-static struct vigil_gpio_sim *sims[VIGIL_GPIO_SIM_MAX];
-
-/*
- * GPIO lookup tables handed to the cameras, indexed by id. Only touched
- * by vigil_gpio_sim_add()/_remove(), which the board calls from module
- * init and exit, so they need no lock.
- */
-static struct gpiod_lookup_table *lookups[VIGIL_GPIO_SIM_MAX];
+/* The controllers' platform devices, created at module init. */
+static struct platform_device *vigil_gpio_sim_pdevs[VIGIL_GPIO_SIM_MAX];
 
 /* Serialises debugfs "train" writers (allocation of the edge buffer). */
 static DEFINE_MUTEX(train_mutex);
@@ -133,12 +136,16 @@ static const char *const vigil_gpio_sim_names[VIGIL_GPIO_NLINES] = {
 	[VIGIL_GPIO_LINE_PIR_MIRROR] = VIGIL_GPIO_NAME_PIR_MIRROR,
 	[VIGIL_GPIO_LINE_PRIVACY] = VIGIL_GPIO_NAME_PRIVACY,
 	[VIGIL_GPIO_LINE_REC_LED] = VIGIL_GPIO_NAME_REC_LED,
+	[VIGIL_GPIO_LINE_WARM] = VIGIL_GPIO_NAME_WARM,
 };
 
 static bool vigil_gpio_sim_is_input(unsigned int offset)
 {
-	return offset != VIGIL_GPIO_LINE_REC_LED;
+	return offset != VIGIL_GPIO_LINE_REC_LED &&
+	       offset != VIGIL_GPIO_LINE_WARM;
 }
+
+static void vigil_pir_model_presence(struct vigil_gpio_sim *sim, bool warm);
 
 /* ---- interrupt raising ------------------------------------------------ */
 
@@ -392,28 +399,14 @@ static void vigil_gpio_sim_set(struct gpio_chip *gc, unsigned int offset,
 	raw_spin_lock_irqsave(&sim->lock, flags);
 	if (test_bit(offset, sim->value) != !!value) {
 		sim->edges[offset]++;
-		sim->led_changes++;
+		if (offset == VIGIL_GPIO_LINE_REC_LED)
+			sim->led_changes++;
 	}
 	__assign_bit(offset, sim->value, value);
 	raw_spin_unlock_irqrestore(&sim->lock, flags);
-}
-
-/*
- * The PIR mirror is the one line vigil never takes: whoever requests it is
- * outside vigil.ko (gpiolib-cdev for userspace) and keeps the module, and
- * so this chip, alive until released.
- */
-static int vigil_gpio_sim_request(struct gpio_chip *gc, unsigned int offset)
-{
-	if (offset == VIGIL_GPIO_LINE_PIR_MIRROR && !try_module_get(THIS_MODULE))
-		return -ENODEV;
-	return 0;
-}
-
-static void vigil_gpio_sim_free(struct gpio_chip *gc, unsigned int offset)
-{
-	if (offset == VIGIL_GPIO_LINE_PIR_MIRROR)
-		module_put(THIS_MODULE);
+	/* The scene's warmth reaches the PIR model through its line. */
+	if (offset == VIGIL_GPIO_LINE_WARM)
+		vigil_pir_model_presence(sim, value);
 }
 
 static int vigil_gpio_sim_get_direction(struct gpio_chip *gc,
@@ -442,6 +435,8 @@ static int vigil_gpio_sim_direction_output(struct gpio_chip *gc,
 
 static void vigil_pir_model_arm(struct vigil_gpio_sim *sim, u32 ms)
 {
+	/* Never 0 (see vigil_gpio_sim_model_ms_set()). */
+	ms = max_t(u32, ms, VIGIL_PIR_MODEL_MIN_MS);
 	hrtimer_start(&sim->model_timer, ms_to_ktime(ms), HRTIMER_MODE_REL_HARD);
 }
 
@@ -539,28 +534,6 @@ out:
 	raw_spin_unlock_irqrestore(&sim->lock, flags);
 }
 
-void vigil_gpio_sim_set_presence(unsigned int id, bool warm)
-{
-	unsigned long flags;
-
-	if (id >= VIGIL_GPIO_SIM_MAX)
-		return;
-	raw_spin_lock_irqsave(&sims_lock, flags);
-	if (sims[id])
-		vigil_pir_model_presence(sims[id], warm);
-	raw_spin_unlock_irqrestore(&sims_lock, flags);
-}
-
-void vigil_gpio_sim_sensor_tick(struct vigil_dev *vd)
-{
-	struct platform_device *pdev = to_platform_device(vd->dev);
-
-	/* The camera and its controller share the board's instance id. */
-	if (pdev->id >= 0)
-		vigil_gpio_sim_set_presence(pdev->id,
-					    vigil_scene_warm_in_view(vd));
-}
-
 /* ---- pulse train ------------------------------------------------------ */
 
 static enum hrtimer_restart vigil_gpio_sim_train_timer(struct hrtimer *t)
@@ -585,7 +558,7 @@ static enum hrtimer_restart vigil_gpio_sim_train_timer(struct hrtimer *t)
 	}
 	/* Absolute schedule: a late edge does not shift the following ones. */
 	pulse = i / 2;
-	next = (u64)pulse * sim->train_period_ns;
+	next = pulse * sim->train_period_ns;
 	if (i & 1)
 		next += sim->train_width_ns;
 	hrtimer_set_expires(t, ktime_add_ns(sim->train_start, next));
@@ -636,8 +609,8 @@ static int vigil_gpio_sim_train_start(struct vigil_gpio_sim *sim, u32 count,
 	old = sim->train_edge_ns;
 	sim->train_edge_ns = edge_ns;
 	sim->train_count = count;
-	sim->train_period_ns = period_us * NSEC_PER_USEC;
-	sim->train_width_ns = width_us * NSEC_PER_USEC;
+	sim->train_period_ns = (u64)period_us * NSEC_PER_USEC;
+	sim->train_width_ns = (u64)width_us * NSEC_PER_USEC;
 	sim->train_emitted = 0;
 	/* First rising edge one period from now. */
 	sim->train_start = ktime_add_ns(ktime_get(), sim->train_period_ns);
@@ -788,8 +761,8 @@ static int vigil_gpio_sim_train_show(struct seq_file *s, void *unused)
 	raw_spin_lock_irqsave(&sim->lock, flags);
 	running = sim->train_running;
 	count = sim->train_count;
-	period = sim->train_period_ns / NSEC_PER_USEC;
-	width = sim->train_width_ns / NSEC_PER_USEC;
+	period = div_u64(sim->train_period_ns, NSEC_PER_USEC);
+	width = div_u64(sim->train_width_ns, NSEC_PER_USEC);
 	emitted = sim->train_emitted;
 	raw_spin_unlock_irqrestore(&sim->lock, flags);
 
@@ -1069,6 +1042,29 @@ static int vigil_gpio_sim_led_show(struct seq_file *s, void *unused)
 
 DEFINE_SHOW_ATTRIBUTE(vigil_gpio_sim_led);
 
+/*
+ * PIR model timing (rise_delay_ms, hold_ms, blind_ms): 1..60000 ms. A 0
+ * would re-arm the hard model hrtimer at 0 ns from its own callback (an
+ * endless hard-IRQ loop while a warm object stays in view).
+ */
+static int vigil_gpio_sim_model_ms_get(void *data, u64 *val)
+{
+	*val = READ_ONCE(*(u32 *)data);
+	return 0;
+}
+
+static int vigil_gpio_sim_model_ms_set(void *data, u64 val)
+{
+	if (val < VIGIL_PIR_MODEL_MIN_MS || val > VIGIL_PIR_MODEL_MAX_MS)
+		return -EINVAL;
+	WRITE_ONCE(*(u32 *)data, val);
+	return 0;
+}
+
+DEFINE_DEBUGFS_ATTRIBUTE(vigil_gpio_sim_model_ms_fops,
+			 vigil_gpio_sim_model_ms_get,
+			 vigil_gpio_sim_model_ms_set, "%llu\n");
+
 static void vigil_gpio_sim_debugfs_init(struct vigil_gpio_sim *sim)
 {
 	struct dentry *d = debugfs_create_dir(dev_name(sim->dev), NULL);
@@ -1086,9 +1082,12 @@ static void vigil_gpio_sim_debugfs_init(struct vigil_gpio_sim *sim)
 			    &vigil_gpio_sim_status_fops);
 	debugfs_create_file("irq_selftest", 0400, d, sim,
 			    &vigil_gpio_sim_selftest_fops);
-	debugfs_create_u32("rise_delay_ms", 0600, d, &sim->rise_delay_ms);
-	debugfs_create_u32("hold_ms", 0600, d, &sim->hold_ms);
-	debugfs_create_u32("blind_ms", 0600, d, &sim->blind_ms);
+	debugfs_create_file_unsafe("rise_delay_ms", 0600, d, &sim->rise_delay_ms,
+				   &vigil_gpio_sim_model_ms_fops);
+	debugfs_create_file_unsafe("hold_ms", 0600, d, &sim->hold_ms,
+				   &vigil_gpio_sim_model_ms_fops);
+	debugfs_create_file_unsafe("blind_ms", 0600, d, &sim->blind_ms,
+				   &vigil_gpio_sim_model_ms_fops);
 }
 
 /* ---- platform device -------------------------------------------------- */
@@ -1098,11 +1097,6 @@ static void vigil_gpio_sim_quiesce(void *data)
 {
 	struct vigil_gpio_sim *sim = data;
 	unsigned long flags;
-
-	raw_spin_lock_irqsave(&sims_lock, flags);
-	if (sims[sim->id] == sim)
-		sims[sim->id] = NULL;
-	raw_spin_unlock_irqrestore(&sims_lock, flags);
 
 	/* No debugfs writer is left to restart the timers. */
 	debugfs_remove_recursive(sim->dbg);
@@ -1131,7 +1125,6 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 	struct vigil_gpio_sim *sim;
 	struct gpio_irq_chip *girq;
 	struct gpio_chip *gc;
-	unsigned long flags;
 	unsigned int i;
 	int ret;
 
@@ -1161,17 +1154,11 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 		return ret;
 
 	gc = &sim->gc;
+	/* Consumers' lookup tables name the controller by this label. */
 	gc->label = dev_name(dev);
-	/*
-	 * No parent and no owner, so that gpiolib does not pin vigil.ko for
-	 * the lines and IRQs vigil itself takes from its own board (it
-	 * could never be unloaded); vigil_gpio_sim_request() pins it for
-	 * the line userspace takes instead.
-	 */
-	gc->parent = NULL;
-	gc->owner = NULL;
-	gc->request = vigil_gpio_sim_request;
-	gc->free = vigil_gpio_sim_free;
+	gc->parent = dev;
+	/* A requested line or IRQ keeps this module (and the chip) alive. */
+	gc->owner = THIS_MODULE;
 	gc->base = -1;
 	gc->ngpio = VIGIL_GPIO_NLINES;
 	/* Line names are unique system-wide: ".<id>" from the second on. */
@@ -1205,16 +1192,6 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 		return ret;
 
 	vigil_gpio_sim_debugfs_init(sim);
-
-	raw_spin_lock_irqsave(&sims_lock, flags);
-	if (sims[sim->id])
-		ret = -EBUSY;
-	else
-		sims[sim->id] = sim;
-	raw_spin_unlock_irqrestore(&sims_lock, flags);
-	if (ret)
-		return dev_err_probe(dev, ret, "instance %u exists\n", sim->id);
-
 	platform_set_drvdata(pdev, sim);
 	return 0;
 }
@@ -1228,100 +1205,62 @@ static struct platform_driver vigil_gpio_sim_driver = {
 	.probe = vigil_gpio_sim_probe,
 };
 
-/* What the camera gets: con_id as in the DT binding's "<con_id>-gpios". */
-static const struct gpiod_lookup vigil_gpio_sim_lookup_tmpl[] = {
-	GPIO_LOOKUP(NULL, VIGIL_GPIO_LINE_PIR, "pir", GPIO_ACTIVE_HIGH),
-	GPIO_LOOKUP(NULL, VIGIL_GPIO_LINE_PRIVACY, "privacy", GPIO_ACTIVE_HIGH),
-	GPIO_LOOKUP(NULL, VIGIL_GPIO_LINE_REC_LED, "led", GPIO_ACTIVE_HIGH),
-};
-
-/**
- * vigil_gpio_sim_add - create simulated GPIO controller @id and wire it up
- * @id: instance number, the camera's platform device id
- * @consumer: platform driver name of the camera; its device "<consumer>.<id>"
- *	gets the lines
- *
- * Registers platform device "vigil-gpio-sim.<id>" (its gpio_chip is added
- * on probe) and a GPIO lookup table giving the camera the functions "pir",
- * "privacy" and "led", as a board file would.
- *
- * Return: the platform device or an ERR_PTR().
- */
-struct platform_device *vigil_gpio_sim_add(unsigned int id,
-					   const char *consumer)
+static void vigil_gpio_sim_del_all(void)
 {
-	struct gpiod_lookup_table *lookup;
-	struct platform_device *pdev;
-	const char *key;
-	unsigned int i;
+	unsigned int i = VIGIL_GPIO_SIM_MAX;
 
-	if (id >= VIGIL_GPIO_SIM_MAX || lookups[id])
-		return ERR_PTR(-EINVAL);
-
-	pdev = platform_device_register_simple(VIGIL_GPIO_SIM_DRV_NAME, id,
-					       NULL, 0);
-	if (IS_ERR(pdev))
-		return pdev;
-	if (!platform_get_drvdata(pdev))
-		goto err_unregister;
-
-	lookup = kzalloc(struct_size(lookup, table,
-				     ARRAY_SIZE(vigil_gpio_sim_lookup_tmpl) + 1),
-			 GFP_KERNEL);
-	if (!lookup)
-		goto err_unregister;
-	lookup->dev_id = kasprintf(GFP_KERNEL, "%s.%u", consumer, id);
-	if (!lookup->dev_id) {
-		kfree(lookup);
-		goto err_unregister;
+	while (i--) {
+		platform_device_unregister(vigil_gpio_sim_pdevs[i]);
+		vigil_gpio_sim_pdevs[i] = NULL;
 	}
-	/* The key lives as long as pdev, which outlives the table. */
-	key = dev_name(&pdev->dev);
-	for (i = 0; i < ARRAY_SIZE(vigil_gpio_sim_lookup_tmpl); i++) {
-		lookup->table[i] = vigil_gpio_sim_lookup_tmpl[i];
-		lookup->table[i].key = key;
-	}
-	/* The last entry stays zeroed: the terminator. */
-	gpiod_add_lookup_table(lookup);
-	lookups[id] = lookup;
-	return pdev;
-
-err_unregister:
-	/* Probe failed (its reason is in the log) or no memory. */
-	platform_device_unregister(pdev);
-	return ERR_PTR(-ENOMEM);
 }
 
-/**
- * vigil_gpio_sim_remove - undo vigil_gpio_sim_add()
- * @pdev: the platform device it returned; NULL or ERR_PTR() is ignored
- *
- * The consumer device must be gone already.
- */
-void vigil_gpio_sim_remove(struct platform_device *pdev)
+static int __init vigil_gpio_sim_init(void)
 {
-	struct gpiod_lookup_table *lookup;
+	struct platform_device *pdev;
+	unsigned int i;
+	int ret;
 
-	if (IS_ERR_OR_NULL(pdev))
-		return;
-	if (pdev->id >= 0 && pdev->id < VIGIL_GPIO_SIM_MAX) {
-		lookup = lookups[pdev->id];
-		lookups[pdev->id] = NULL;
-		if (lookup) {
-			gpiod_remove_lookup_table(lookup);
-			kfree(lookup->dev_id);
-			kfree(lookup);
+	if (nr_chips > VIGIL_GPIO_SIM_MAX) {
+		pr_err(VIGIL_GPIO_SIM_DRV_NAME ": nr_chips must be 0..%d\n",
+		       VIGIL_GPIO_SIM_MAX);
+		return -EINVAL;
+	}
+	ret = platform_driver_register(&vigil_gpio_sim_driver);
+	if (ret)
+		return ret;
+	for (i = 0; i < nr_chips; i++) {
+		pdev = platform_device_register_simple(VIGIL_GPIO_SIM_DRV_NAME,
+						       i, NULL, 0);
+		if (IS_ERR(pdev)) {
+			ret = PTR_ERR(pdev);
+			goto err;
+		}
+		vigil_gpio_sim_pdevs[i] = pdev;
+		/* Probe ran synchronously: a controller that failed is gone. */
+		if (!platform_get_drvdata(pdev)) {
+			ret = -ENODEV;
+			goto err;
 		}
 	}
-	platform_device_unregister(pdev);
+	return 0;
+
+err:
+	pr_err(VIGIL_GPIO_SIM_DRV_NAME ".%u: %d\n", i, ret);
+	vigil_gpio_sim_del_all();
+	platform_driver_unregister(&vigil_gpio_sim_driver);
+	return ret;
 }
 
-int vigil_gpio_sim_init(void)
+static void __exit vigil_gpio_sim_exit(void)
 {
-	return platform_driver_register(&vigil_gpio_sim_driver);
-}
-
-void vigil_gpio_sim_exit(void)
-{
+	vigil_gpio_sim_del_all();
 	platform_driver_unregister(&vigil_gpio_sim_driver);
 }
+
+module_init(vigil_gpio_sim_init);
+module_exit(vigil_gpio_sim_exit);
+
+MODULE_DESCRIPTION("vigil: simulated GPIO controller of the virtual board");
+MODULE_AUTHOR("The vigil project");
+MODULE_LICENSE("GPL");

@@ -34,10 +34,14 @@
 #include "vigil.h"
 #include "vigil-pir.h"
 
+#define CREATE_TRACE_POINTS
+#include "vigil_trace.h"
+
 /* Edges the hard-IRQ handler can queue for the IRQ thread. */
 #define VIGIL_PIR_RING			256
 #define VIGIL_PIR_OTHER_EVENT_DEPTH	8
 #define VIGIL_PIR_HOLD_DEFAULT_MS	1000
+#define VIGIL_LED_BLINK_MS		250
 
 struct vigil_pir_edge {
 	u64 ts_ns;
@@ -52,8 +56,10 @@ struct vigil_pir {
 	struct gpio_desc *pir_gpio;
 	struct gpio_desc *privacy_gpio;		/* optional */
 	struct gpio_desc *led_gpio;		/* optional */
+	struct gpio_desc *warm_gpio;		/* optional, virtual board */
 	int irq;
 	int privacy_irq;
+	bool irq_ready;				/* IRQs requested, probe done */
 	bool pir_can_sleep;			/* level read in the thread */
 
 	/*
@@ -75,8 +81,12 @@ struct vigil_pir {
 	u32 standby_fps;
 	bool wake_enabled;
 
-	/* protects the wake_* fields; frame completion may be any context */
+	/*
+	 * Protects @stream_on and the wake_* fields; frame completion may be
+	 * any context.
+	 */
 	spinlock_t wake_lock;
+	bool stream_on;				/* a wake has a stream to wake */
 	bool wake_pending;			/* first full-rate frame due */
 	u32 wake_frame_seq;			/* first full-rate sequence */
 	u32 wake_pir_seq;
@@ -91,7 +101,7 @@ struct vigil_pir {
 	struct delayed_work motion_work;
 
 	bool privacy;				/* switch asserted */
-	atomic64_t privacy_ts;			/* time of the last switch edge */
+	u32 md_mode;				/* V4L2_DETECT_MD_MODE_* */
 
 	/* protects the LED state below and the LED line */
 	struct mutex led_lock;
@@ -101,7 +111,10 @@ struct vigil_pir {
 	bool removed;
 	struct delayed_work blink_work;
 
+	/* state controls: read-only (but standby), set by the driver */
 	struct v4l2_ctrl *ctrl_standby;
+	struct v4l2_ctrl *ctrl_led;
+	struct v4l2_ctrl *ctrl_privacy;		/* NULL: no switch */
 };
 
 /* ---- recording LED ---------------------------------------------------- */
@@ -112,6 +125,9 @@ static void vigil_pir_led_set(struct vigil_pir *pir, bool on)
 	pir->led_on = on;
 	if (pir->led_gpio)
 		gpiod_set_value_cansleep(pir->led_gpio, on);
+	/* The control follows, sending control events to subscribers. */
+	if (pir->ctrl_led)
+		v4l2_ctrl_s_ctrl(pir->ctrl_led, on);
 }
 
 /*
@@ -162,9 +178,16 @@ static void vigil_pir_blink_work(struct work_struct *work)
 void vigil_pir_streaming(struct vigil_dev *vd, bool on)
 {
 	struct vigil_pir *pir = vd->pir;
+	unsigned long flags;
 
 	if (!pir)
 		return;
+	/* A wake belongs to one stream: none is carried into the next. */
+	spin_lock_irqsave(&pir->wake_lock, flags);
+	WRITE_ONCE(pir->stream_on, on);
+	pir->wake_pending = false;
+	spin_unlock_irqrestore(&pir->wake_lock, flags);
+
 	mutex_lock(&pir->led_lock);
 	pir->streaming = on;
 	mutex_unlock(&pir->led_lock);
@@ -235,34 +258,58 @@ void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns)
 		send = true;
 	}
 	spin_unlock_irqrestore(&pir->wake_lock, flags);
-	if (send)
+	if (send) {
+		trace_vigil_pir_wake(vd->instance, w->irq_ts_ns, w->wake_ts_ns,
+				     w->frame_ts_ns, w->pir_seq, w->frame_seq);
 		v4l2_event_queue(&vd->vdev, &ev);
+	}
+}
+
+/**
+ * vigil_pir_scene_warm() - the virtual scene has a warm object in view
+ * @vd: the device
+ * @warm: whether it has
+ *
+ * On the virtual board the scene's warmth reaches the simulated PIR through
+ * the optional output line "warm" of the camera's GPIO controller. Called
+ * every frame period by the virtual sensor; any context (the line must not
+ * sleep).
+ */
+void vigil_pir_scene_warm(struct vigil_dev *vd, bool warm)
+{
+	struct vigil_pir *pir = vd->pir;
+
+	if (pir && pir->warm_gpio)
+		gpiod_set_value(pir->warm_gpio, warm);
 }
 
 /* ---- PIR interrupt ---------------------------------------------------- */
 
-static u32 vigil_pir_frame_seq(struct vigil_dev *vd)
+static u32 vigil_pir_frame_seq(struct vigil_pir *pir)
 {
 	/* The latest frame period started; U32_MAX before the first. */
-	return (u32)atomic_read(&vd->sequence) - 1;
+	if (!READ_ONCE(pir->stream_on))
+		return U32_MAX;
+	return (u32)atomic_read(&pir->vd->sequence) - 1;
 }
 
-static irqreturn_t vigil_pir_hardirq(int irq, void *data)
+/*
+ * Queue an edge seen at @ts with @level (-1: read it in the thread).
+ * Returns whether the thread must be woken. Any context.
+ */
+static bool vigil_pir_push(struct vigil_pir *pir, u64 ts, int level)
 {
-	struct vigil_pir *pir = data;
-	u64 ts = ktime_get_ns();
-	/* A sleeping controller (e.g. I2C expander) is read by the thread. */
-	int level = pir->pir_can_sleep ? -1 : gpiod_get_value(pir->pir_gpio);
 	u32 debounce_ns = READ_ONCE(pir->debounce_ns);
 	struct vigil_pir_edge *e;
+	unsigned long flags;
 	unsigned int tail;
 	bool wake;
 
-	raw_spin_lock(&pir->ring_lock);
+	raw_spin_lock_irqsave(&pir->ring_lock, flags);
 	if (debounce_ns && pir->seq && ts - pir->last_ns < debounce_ns) {
 		pir->debounced++;
-		raw_spin_unlock(&pir->ring_lock);
-		return IRQ_HANDLED;
+		raw_spin_unlock_irqrestore(&pir->ring_lock, flags);
+		return false;
 	}
 	pir->last_ns = ts;
 	if (pir->count == VIGIL_PIR_RING) {
@@ -279,7 +326,7 @@ static irqreturn_t vigil_pir_hardirq(int irq, void *data)
 	e->ts_ns = ts;
 	e->seq = pir->seq++;
 	e->lost = 0;
-	e->frame_seq = vigil_pir_frame_seq(pir->vd);
+	e->frame_seq = vigil_pir_frame_seq(pir);
 	e->level = level < 0 ? -1 : level > 0;
 	/*
 	 * The thread drains the ring until it is empty: it needs a wake-up
@@ -288,8 +335,18 @@ static irqreturn_t vigil_pir_hardirq(int irq, void *data)
 	 * detector (one thread run handles many edges) and get it disabled.
 	 */
 	wake = !pir->count++;
-	raw_spin_unlock(&pir->ring_lock);
-	return wake ? IRQ_WAKE_THREAD : IRQ_HANDLED;
+	raw_spin_unlock_irqrestore(&pir->ring_lock, flags);
+	return wake;
+}
+
+static irqreturn_t vigil_pir_hardirq(int irq, void *data)
+{
+	struct vigil_pir *pir = data;
+	u64 ts = ktime_get_ns();
+	/* A controller that can sleep is read by the thread. */
+	int level = pir->pir_can_sleep ? -1 : gpiod_get_value(pir->pir_gpio);
+
+	return vigil_pir_push(pir, ts, level) ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
 static bool vigil_pir_pop(struct vigil_pir *pir, struct vigil_pir_edge *e)
@@ -308,18 +365,28 @@ static bool vigil_pir_pop(struct vigil_pir *pir, struct vigil_pir_edge *e)
 	return ret;
 }
 
-/* Rising edge in standby: back to full rate now. IRQ thread. */
+/*
+ * Rising edge in standby while streaming: back to full rate now. Without a
+ * stream there is nothing to wake: standby stays set and no wake is left
+ * pending for the next stream. IRQ thread.
+ */
 static bool vigil_pir_wake(struct vigil_pir *pir,
 			   const struct vigil_pir_edge *e)
 {
 	struct vigil_dev *vd = pir->vd;
 	unsigned long flags;
 
-	if (!READ_ONCE(pir->wake_enabled) || !READ_ONCE(vd->standby))
+	if (!READ_ONCE(pir->wake_enabled) || !READ_ONCE(vd->standby) ||
+	    !READ_ONCE(pir->stream_on))
 		return false;
 	vigil_set_standby(vd, false);
 
 	spin_lock_irqsave(&pir->wake_lock, flags);
+	if (!pir->stream_on) {
+		/* Stopped meanwhile: the next stream starts awake. */
+		spin_unlock_irqrestore(&pir->wake_lock, flags);
+		return false;
+	}
 	pir->wake_ns = ktime_get_ns();
 	pir->wake_irq_ns = e->ts_ns;
 	pir->wake_pir_seq = e->seq;
@@ -328,6 +395,8 @@ static bool vigil_pir_wake(struct vigil_pir *pir,
 	pir->wake_pending = true;
 	pir->wakes++;
 	spin_unlock_irqrestore(&pir->wake_lock, flags);
+	/* The control follows (control event), after the latency path. */
+	v4l2_ctrl_s_ctrl(pir->ctrl_standby, 0);
 	return true;
 }
 
@@ -337,11 +406,17 @@ static void vigil_pir_motion_event(struct vigil_pir *pir, bool motion,
 	struct v4l2_event ev = {
 		.type = V4L2_EVENT_MOTION_DET,
 		.u.motion_det = {
-			.flags = V4L2_EVENT_MD_FL_HAVE_FRAME_SEQ,
-			.frame_sequence = frame_seq,
 			.region_mask = motion ? 1 : 0,
 		},
 	};
+
+	if (READ_ONCE(pir->md_mode) == V4L2_DETECT_MD_MODE_DISABLED)
+		return;
+	/* Only a streaming sensor has a frame sequence to refer to. */
+	if (frame_seq != U32_MAX) {
+		ev.u.motion_det.flags = V4L2_EVENT_MD_FL_HAVE_FRAME_SEQ;
+		ev.u.motion_det.frame_sequence = frame_seq;
+	}
 
 	v4l2_event_queue(&pir->vd->vdev, &ev);
 }
@@ -355,7 +430,7 @@ static void vigil_pir_motion_work(struct work_struct *work)
 	if (pir->in_motion && !pir->level) {
 		pir->in_motion = false;
 		vigil_pir_motion_event(pir, false,
-				       vigil_pir_frame_seq(pir->vd));
+				       vigil_pir_frame_seq(pir));
 	}
 	mutex_unlock(&pir->motion_lock);
 }
@@ -401,35 +476,37 @@ static irqreturn_t vigil_pir_thread(int irq, void *data)
 	return IRQ_HANDLED;
 }
 
-/* ---- privacy switch --------------------------------------------------- */
-
-static irqreturn_t vigil_pir_privacy_hardirq(int irq, void *data)
+/*
+ * The PIR behind a controller that can sleep (an I2C/SPI expander): its
+ * IRQ is nested in the expander's IRQ thread, which runs only this
+ * function, no hard handler. The timestamp is taken here, as early as this
+ * controller allows.
+ */
+static irqreturn_t vigil_pir_nested_thread(int irq, void *data)
 {
 	struct vigil_pir *pir = data;
+	u64 ts = ktime_get_ns();
 
-	atomic64_set(&pir->privacy_ts, ktime_get_ns());
-	return IRQ_WAKE_THREAD;
+	vigil_pir_push(pir, ts, gpiod_get_value_cansleep(pir->pir_gpio));
+	return vigil_pir_thread(irq, data);
 }
 
+/* ---- privacy switch --------------------------------------------------- */
+
+/*
+ * The switch changed: from the next frame period on no frame is produced
+ * (or they resume). Userspace sees it as V4L2_CID_PRIVACY's control event.
+ */
 static irqreturn_t vigil_pir_privacy_thread(int irq, void *data)
 {
 	struct vigil_pir *pir = data;
-	struct vigil_dev *vd = pir->vd;
-	struct v4l2_event ev = {
-		.type = VIGIL_EVENT_PRIVACY,
-	};
-	struct vigil_event_privacy *p = (struct vigil_event_privacy *)ev.u.data;
 	bool on = gpiod_get_value_cansleep(pir->privacy_gpio) > 0;
 
 	if (on == READ_ONCE(pir->privacy))
 		return IRQ_HANDLED;
-	/* From the next frame period on, no frame is produced. */
 	WRITE_ONCE(pir->privacy, on);
-	p->irq_ts_ns = atomic64_read(&pir->privacy_ts);
-	p->asserted = on;
-	p->frame_seq = vigil_pir_frame_seq(vd);
-	v4l2_event_queue(&vd->vdev, &ev);
-	dev_info(vd->dev, "privacy switch %s\n", on ? "on" : "off");
+	v4l2_ctrl_s_ctrl(pir->ctrl_privacy, on);
+	dev_dbg(pir->vd->dev, "privacy switch %s\n", on ? "on" : "off");
 	vigil_pir_led_update(pir);
 	return IRQ_HANDLED;
 }
@@ -468,7 +545,6 @@ int vigil_pir_subscribe_event(struct v4l2_fh *fh,
 					    VIGIL_PIR_EVENT_QUEUE_DEPTH,
 					    &vigil_pir_sev_ops);
 	case VIGIL_EVENT_WAKE:
-	case VIGIL_EVENT_PRIVACY:
 	case V4L2_EVENT_MOTION_DET:
 		return v4l2_event_subscribe(fh, sub,
 					    VIGIL_PIR_OTHER_EVENT_DEPTH, NULL);
@@ -490,6 +566,9 @@ static int vigil_pir_s_ctrl(struct v4l2_ctrl *ctrl)
 	case VIGIL_CID_PIR_HOLD_MS:
 		WRITE_ONCE(pir->hold_ms, ctrl->val);
 		return 0;
+	case V4L2_CID_DETECT_MD_MODE:
+		WRITE_ONCE(pir->md_mode, ctrl->val);
+		return 0;
 	case VIGIL_CID_STANDBY:
 		vigil_set_standby(pir->vd, ctrl->val);
 		return 0;
@@ -503,27 +582,8 @@ static int vigil_pir_s_ctrl(struct v4l2_ctrl *ctrl)
 	return -EINVAL;
 }
 
-static int vigil_pir_g_volatile_ctrl(struct v4l2_ctrl *ctrl)
-{
-	struct vigil_pir *pir = ctrl->priv;
-
-	switch (ctrl->id) {
-	case VIGIL_CID_STANDBY:
-		ctrl->val = READ_ONCE(pir->vd->standby);
-		return 0;
-	case VIGIL_CID_REC_LED:
-		ctrl->val = READ_ONCE(pir->led_on);
-		return 0;
-	case V4L2_CID_PRIVACY:
-		ctrl->val = READ_ONCE(pir->privacy);
-		return 0;
-	}
-	return -EINVAL;
-}
-
 static const struct v4l2_ctrl_ops vigil_pir_ctrl_ops = {
 	.s_ctrl = vigil_pir_s_ctrl,
-	.g_volatile_ctrl = vigil_pir_g_volatile_ctrl,
 };
 
 static const struct v4l2_ctrl_config vigil_pir_ctrls[] = {
@@ -549,8 +609,6 @@ static const struct v4l2_ctrl_config vigil_pir_ctrls[] = {
 		.type = V4L2_CTRL_TYPE_BOOLEAN,
 		.max = 1,
 		.step = 1,
-		.flags = V4L2_CTRL_FLAG_VOLATILE |
-			 V4L2_CTRL_FLAG_EXECUTE_ON_WRITE,
 	}, {
 		.ops = &vigil_pir_ctrl_ops,
 		.id = VIGIL_CID_STANDBY_FPS,
@@ -568,13 +626,13 @@ static const struct v4l2_ctrl_config vigil_pir_ctrls[] = {
 		.step = 1,
 		.def = 1,
 	}, {
-		.ops = &vigil_pir_ctrl_ops,
+		/* no ops: set by the driver alone (v4l2_ctrl_s_ctrl()) */
 		.id = VIGIL_CID_REC_LED,
 		.name = "Recording LED",
 		.type = V4L2_CTRL_TYPE_BOOLEAN,
 		.max = 1,
 		.step = 1,
-		.flags = V4L2_CTRL_FLAG_READ_ONLY | V4L2_CTRL_FLAG_VOLATILE,
+		.flags = V4L2_CTRL_FLAG_READ_ONLY,
 	},
 };
 
@@ -586,17 +644,28 @@ static int vigil_pir_ctrls_init(struct vigil_pir *pir)
 
 	for (i = 0; i < ARRAY_SIZE(vigil_pir_ctrls); i++) {
 		ctrl = v4l2_ctrl_new_custom(hdl, &vigil_pir_ctrls[i], pir);
-		if (ctrl && ctrl->id == VIGIL_CID_STANDBY)
+		if (!ctrl)
+			continue;
+		if (ctrl->id == VIGIL_CID_STANDBY)
 			pir->ctrl_standby = ctrl;
+		else if (ctrl->id == VIGIL_CID_REC_LED)
+			pir->ctrl_led = ctrl;
 	}
+	/* The PIR detects motion of the whole view: global mode only. */
+	ctrl = v4l2_ctrl_new_std_menu(hdl, &vigil_pir_ctrl_ops,
+				      V4L2_CID_DETECT_MD_MODE,
+				      V4L2_DETECT_MD_MODE_GLOBAL, 0,
+				      V4L2_DETECT_MD_MODE_GLOBAL);
+	if (ctrl)
+		ctrl->priv = pir;
+	pir->md_mode = V4L2_DETECT_MD_MODE_GLOBAL;
 	if (pir->privacy_gpio) {
-		ctrl = v4l2_ctrl_new_std(hdl, &vigil_pir_ctrl_ops,
-					 V4L2_CID_PRIVACY, 0, 1, 1, 0);
-		if (ctrl) {
-			ctrl->priv = pir;
-			ctrl->flags |= V4L2_CTRL_FLAG_READ_ONLY |
-				       V4L2_CTRL_FLAG_VOLATILE;
-		}
+		/* no ops: set by the driver alone */
+		ctrl = v4l2_ctrl_new_std(hdl, NULL, V4L2_CID_PRIVACY, 0, 1, 1,
+					 READ_ONCE(pir->privacy));
+		if (ctrl)
+			ctrl->flags |= V4L2_CTRL_FLAG_READ_ONLY;
+		pir->ctrl_privacy = ctrl;
 	}
 	return hdl->error;
 }
@@ -616,10 +685,14 @@ int vigil_pir_init(struct vigil_dev *vd)
 {
 	struct device *dev = vd->dev;
 	struct vigil_pir *pir;
-	const char *name;
+	const char *name, *irq_name;
 	int ret;
 
-	pir = devm_kzalloc(dev, sizeof(*pir), GFP_KERNEL);
+	/*
+	 * Not devm: its controls (in @vd's handler) refer to it until the
+	 * last file handle is closed; vigil_pir_free() frees it with @vd.
+	 */
+	pir = kzalloc(sizeof(*pir), GFP_KERNEL);
 	if (!pir)
 		return -ENOMEM;
 	pir->vd = vd;
@@ -632,6 +705,11 @@ int vigil_pir_init(struct vigil_dev *vd)
 	pir->hold_ms = VIGIL_PIR_HOLD_DEFAULT_MS;
 	pir->standby_fps = 1;
 	pir->wake_enabled = true;
+	/*
+	 * Published now, so that vigil_pir_free() finds it whatever happens
+	 * below; the producer hooks cope with lines and IRQs not taken yet.
+	 */
+	vd->pir = pir;
 
 	pir->pir_gpio = devm_gpiod_get(dev, "pir", GPIOD_IN);
 	if (IS_ERR(pir->pir_gpio))
@@ -646,32 +724,50 @@ int vigil_pir_init(struct vigil_dev *vd)
 		return dev_err_probe(dev, PTR_ERR(pir->led_gpio),
 				     "bad LED line\n");
 
+	pir->warm_gpio = devm_gpiod_get_optional(dev, "warm", GPIOD_OUT_LOW);
+	if (IS_ERR(pir->warm_gpio))
+		return dev_err_probe(dev, PTR_ERR(pir->warm_gpio),
+				     "bad scene warmth line\n");
+	if (pir->warm_gpio && gpiod_cansleep(pir->warm_gpio))
+		return dev_err_probe(dev, -EINVAL,
+				     "scene warmth line can sleep\n");
+
 	name = devm_kasprintf(dev, GFP_KERNEL, "%s pir", dev_name(dev));
 	if (!name)
 		return -ENOMEM;
 	gpiod_set_consumer_name(pir->pir_gpio, name);
 
+	if (pir->privacy_gpio)
+		pir->privacy = gpiod_get_value_cansleep(pir->privacy_gpio) > 0;
 	ret = vigil_pir_ctrls_init(pir);
 	if (ret)
 		return dev_err_probe(dev, ret, "PIR controls\n");
 
 	if (pir->privacy_gpio) {
-		pir->privacy = gpiod_get_value_cansleep(pir->privacy_gpio) > 0;
+		irq_name = devm_kasprintf(dev, GFP_KERNEL, "vigil-privacy:%s",
+					  dev_name(dev));
+		if (!irq_name)
+			return -ENOMEM;
 		pir->privacy_irq = gpiod_to_irq(pir->privacy_gpio);
 		if (pir->privacy_irq < 0)
 			return dev_err_probe(dev, pir->privacy_irq,
 					     "privacy line has no IRQ\n");
-		ret = devm_request_threaded_irq(dev, pir->privacy_irq,
-						vigil_pir_privacy_hardirq,
+		ret = devm_request_threaded_irq(dev, pir->privacy_irq, NULL,
 						vigil_pir_privacy_thread,
 						IRQF_ONESHOT |
 						IRQF_TRIGGER_RISING |
 						IRQF_TRIGGER_FALLING,
-						"vigil-privacy", pir);
+						irq_name, pir);
 		if (ret)
 			return dev_err_probe(dev, ret, "privacy IRQ\n");
 	}
 
+	irq_name = devm_kasprintf(dev, GFP_KERNEL, "vigil-pir:%s",
+				  dev_name(dev));
+	if (!irq_name) {
+		ret = -ENOMEM;
+		goto err_privacy;
+	}
 	pir->pir_can_sleep = gpiod_cansleep(pir->pir_gpio);
 	pir->irq = gpiod_to_irq(pir->pir_gpio);
 	if (pir->irq < 0) {
@@ -680,19 +776,25 @@ int vigil_pir_init(struct vigil_dev *vd)
 	}
 	/*
 	 * IRQF_ONESHOT also keeps the hard handler in hard-IRQ context on
-	 * PREEMPT_RT (no forced threading), where the timestamp belongs.
+	 * PREEMPT_RT (no forced threading), where the timestamp belongs. A
+	 * line that can sleep has a nested-threaded IRQ: no hard handler
+	 * would ever run, so the thread does its work.
 	 */
-	ret = devm_request_threaded_irq(dev, pir->irq, vigil_pir_hardirq,
-					vigil_pir_thread,
+	ret = devm_request_threaded_irq(dev, pir->irq,
+					pir->pir_can_sleep ? NULL :
+							     vigil_pir_hardirq,
+					pir->pir_can_sleep ?
+						vigil_pir_nested_thread :
+						vigil_pir_thread,
 					IRQF_ONESHOT | IRQF_TRIGGER_RISING |
 					IRQF_TRIGGER_FALLING,
-					"vigil-pir", pir);
+					irq_name, pir);
 	if (ret) {
 		dev_err_probe(dev, ret, "PIR IRQ\n");
 		goto err_privacy;
 	}
 
-	vd->pir = pir;
+	pir->irq_ready = true;
 	vigil_pir_led_update(pir);
 	dev_dbg(dev, "PIR on IRQ %d, privacy %s, LED %s\n", pir->irq,
 		pir->privacy_gpio ? "yes" : "no", pir->led_gpio ? "yes" : "no");
@@ -700,8 +802,10 @@ int vigil_pir_init(struct vigil_dev *vd)
 
 err_privacy:
 	/* Not left to devm: the caller frees @vd before devm runs. */
-	if (pir->privacy_gpio)
+	if (pir->privacy_gpio) {
 		devm_free_irq(dev, pir->privacy_irq, pir);
+		cancel_delayed_work_sync(&pir->blink_work);
+	}
 	return ret;
 }
 
@@ -710,14 +814,16 @@ err_privacy:
  * @vd: the device, after vigil_cap_unregister()
  *
  * Frees the IRQs (waiting for running handlers) and the works, switches
- * the LED off. The lines and the memory go with the device (devm).
+ * the LED off. The lines go with the device (devm); @pir stays for its
+ * controls until vigil_pir_free().
  */
 void vigil_pir_remove(struct vigil_dev *vd)
 {
 	struct vigil_pir *pir = vd->pir;
 
-	if (!pir)
+	if (!pir || !pir->irq_ready)
 		return;
+	pir->irq_ready = false;
 	devm_free_irq(vd->dev, pir->irq, pir);
 	if (pir->privacy_gpio)
 		devm_free_irq(vd->dev, pir->privacy_irq, pir);
@@ -728,6 +834,23 @@ void vigil_pir_remove(struct vigil_dev *vd)
 	mutex_unlock(&pir->led_lock);
 	vigil_pir_led_update(pir);
 	cancel_delayed_work_sync(&pir->blink_work);
-	/* @pir is devm memory; @vd may outlive the device (open files). */
+}
+
+/**
+ * vigil_pir_free() - free the PIR state
+ * @vd: the device, released (its control handler freed)
+ *
+ * Called from the v4l2_device release, after the last file handle is
+ * closed: nothing can reach the PIR controls any more.
+ */
+void vigil_pir_free(struct vigil_dev *vd)
+{
+	struct vigil_pir *pir = vd->pir;
+
+	if (!pir)
+		return;
 	vd->pir = NULL;
+	mutex_destroy(&pir->led_lock);
+	mutex_destroy(&pir->motion_lock);
+	kfree(pir);
 }

@@ -11,9 +11,13 @@ struct v4l2_event_subscription;
 struct v4l2_fh;
 struct vigil_dev;
 
-/* Probe: after vigil_cap_register(). Remove: first thing in remove. */
+/*
+ * Probe: after vigil_cap_register(). Remove: after vigil_cap_unregister().
+ * Free: in the v4l2_device release (the PIR controls live until then).
+ */
 int vigil_pir_init(struct vigil_dev *vd);
 void vigil_pir_remove(struct vigil_dev *vd);
+void vigil_pir_free(struct vigil_dev *vd);
 
 /* vidioc_subscribe_event of the capture node */
 int vigil_pir_subscribe_event(struct v4l2_fh *fh,
@@ -23,5 +27,6 @@ int vigil_pir_subscribe_event(struct v4l2_fh *fh,
 void vigil_pir_streaming(struct vigil_dev *vd, bool on);
 bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence);
 void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns);
+void vigil_pir_scene_warm(struct vigil_dev *vd, bool warm);
 
 #endif /* _VIGIL_PIR_H_ */

@@ -12,7 +12,6 @@
 #include <linux/workqueue.h>
 
 #include "vigil.h"
-#include "vigil-gpio-sim.h"
 #include "vigil-pir.h"
 
 #define VIGIL_MAX_PENDING	2
@@ -48,7 +47,7 @@ static void vigil_sensor_frame(struct vigil_dev *vd)
 	struct vigil_buffer *buf;
 
 	if (s->source == VIGIL_SOURCE_SCENE)
-		vigil_gpio_sim_sensor_tick(vd);
+		vigil_pir_scene_warm(vd, vigil_scene_warm_in_view(vd));
 	if (!vigil_pir_frame_wanted(vd, seq))
 		return;
 	if (READ_ONCE(vd->inject_drop)) {

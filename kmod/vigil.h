@@ -23,6 +23,20 @@
 #define VIGIL_NAME		"vigil"
 #define VIGIL_MAX_INSTANCES	8
 
+/* Frame geometry limits (what ENUM_FRAMESIZES/FRAMEINTERVALS report). */
+#define VIGIL_MIN_WIDTH		160
+#define VIGIL_MIN_HEIGHT	120
+#define VIGIL_MAX_WIDTH		1920
+#define VIGIL_MAX_HEIGHT	1080
+#define VIGIL_MIN_FPS		1
+#define VIGIL_MAX_FPS		60
+
+/*
+ * Replay file header (debugfs <debugfs>/vigil/<device>/replay), followed by
+ * the raw frames: "VIGIL-RAW <fourcc> <width> <height>\n". See README.md.
+ */
+#define VIGIL_RAW_MAGIC		"VIGIL-RAW"
+
 extern int vigil_debug;
 
 #define vigil_dbg(level, vd, fmt, ...)					\

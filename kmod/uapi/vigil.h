@@ -2,14 +2,24 @@
 /*
  * vigil - user API of the vigil V4L2 capture driver
  *
- * Shared between vigil.ko and userspace. Userspace includes it as
- * <vigil.h> (with -Ikmod/uapi) after <linux/videodev2.h>.
+ * Shared between vigil.ko and userspace: ABI only (control IDs and
+ * payloads, event types and payloads). Userspace includes it as <vigil.h>
+ * (with -Ikmod/uapi); it includes what it uses.
+ *
+ * Private ranges (vigil is out of tree, none is registered upstream):
+ *   controls, user class     VIGIL_CID_BASE + 0x00 .. + 0x7f
+ *                            (V4L2_CID_USER_BASE | 0xe000 ...)
+ *   controls, detect class   VIGIL_CID_DETECT_BASE + 0x00 .. + 0x0f
+ *                            (V4L2_CID_DETECT_CLASS_BASE + 0x1000 ...)
+ *   events                   VIGIL_EVENT_PIR_BASE + 0x00 .. + 0xff
+ *                            (V4L2_EVENT_PRIVATE_START + 0x100 ...)
  */
 #ifndef _UAPI_VIGIL_H
 #define _UAPI_VIGIL_H
 
 #include <linux/types.h>
 #include <linux/v4l2-controls.h>
+#include <linux/videodev2.h>
 
 /* Value of v4l2_capability.driver for every vigil video node. */
 #define VIGIL_DRIVER_NAME		"vigil"
@@ -31,7 +41,8 @@
  * (32 __u32 values). Coordinates are in pixels of the current capture format,
  * origin top-left. A rectangle with width or height 0 is unused. Rectangles
  * reaching outside the active frame are clipped to it; a rectangle reaching
- * beyond VIGIL_MAX_WIDTH x VIGIL_MAX_HEIGHT is rejected with -ERANGE.
+ * beyond the largest frame size (VIDIOC_ENUM_FRAMESIZES) is rejected with
+ * -ERANGE.
  *
  * Masked pixels get Y = 16 (black, limited range); every chroma sample that
  * covers at least one masked pixel gets Cb = Cr = 128 (neutral). The mask
@@ -73,60 +84,53 @@ enum vigil_source {
  */
 #define VIGIL_CID_SEED			(VIGIL_CID_BASE + 3)
 
-/*
- * Frame geometry limits.
- */
-#define VIGIL_MIN_WIDTH			160
-#define VIGIL_MIN_HEIGHT		120
-#define VIGIL_MAX_WIDTH			1920
-#define VIGIL_MAX_HEIGHT		1080
-#define VIGIL_MIN_FPS			1
-#define VIGIL_MAX_FPS			60
-
-/*
- * Replay file format (written to debugfs <debugfs>/vigil/<device>/replay):
- * one ASCII header line followed by the raw frames, back to back:
- *
- *	"VIGIL-RAW <fourcc> <width> <height>\n"
- *
- * <fourcc> is GREY (width*height bytes per frame) or NV12 (width*height*3/2
- * bytes per frame; width and height even). See kmod/README.md.
- */
-#define VIGIL_RAW_MAGIC			"VIGIL-RAW"
-
 /* ---- BEGIN PIR section (issue 4: PIR events and controls go here) ---- */
 
 /*
  * PIR motion sensor, recording LED and privacy switch
  * ---------------------------------------------------
- * Controls from VIGIL_CID_BASE + 0x40, events from
- * V4L2_EVENT_PRIVATE_START + 0x100. See kmod/README.md, "PIR".
+ * Camera controls from VIGIL_CID_BASE + 0x40, detection controls in the
+ * detect class (V4L2_CTRL_CLASS_DETECT) from VIGIL_CID_DETECT_BASE, events
+ * from V4L2_EVENT_PRIVATE_START + 0x100. See kmod/README.md, "PIR".
+ *
+ * State the driver changes on its own (V4L2_CID_PRIVACY, VIGIL_CID_STANDBY,
+ * VIGIL_CID_REC_LED) is in non-volatile controls: subscribe to V4L2_EVENT_CTRL
+ * for them (V4L2_EVENT_SUB_FL_SEND_INITIAL gives the current value first).
+ *
+ * V4L2_CID_DETECT_MD_MODE (detect class, menu): V4L2_DETECT_MD_MODE_GLOBAL
+ * (default: the PIR sees the whole view; V4L2_EVENT_MOTION_DET is sent) or
+ * V4L2_DETECT_MD_MODE_DISABLED (no V4L2_EVENT_MOTION_DET; VIGIL_EVENT_PIR
+ * is sent in both modes).
  */
 #define VIGIL_CID_PIR_BASE		(VIGIL_CID_BASE + 0x40)
+#define VIGIL_CID_DETECT_BASE		(V4L2_CID_DETECT_CLASS_BASE + 0x1000)
 #define VIGIL_EVENT_PIR_BASE		(V4L2_EVENT_PRIVATE_START + 0x100)
 
 /*
- * VIGIL_CID_PIR_DEBOUNCE_US: integer 0..1000000, default 0 (off). A PIR
- * edge arriving less than this many microseconds after the previous
- * accepted edge is ignored (counted in debugfs "pir", not an event).
+ * VIGIL_CID_PIR_DEBOUNCE_US (detect class): integer 0..1000000, default 0
+ * (off). A PIR edge arriving less than this many microseconds after the
+ * previous accepted edge is ignored (counted in debugfs "pir", not an
+ * event).
  */
-#define VIGIL_CID_PIR_DEBOUNCE_US	(VIGIL_CID_PIR_BASE + 0)
+#define VIGIL_CID_PIR_DEBOUNCE_US	(VIGIL_CID_DETECT_BASE + 0)
 
 /*
- * VIGIL_CID_PIR_HOLD_MS: integer 0..60000, default 1000. Motion as seen by
- * V4L2_EVENT_MOTION_DET starts at a rising PIR edge and ends this long after
- * the last falling edge (a new rising edge in between extends it).
+ * VIGIL_CID_PIR_HOLD_MS (detect class): integer 0..60000, default 1000.
+ * Motion as seen by V4L2_EVENT_MOTION_DET starts at a rising PIR edge and
+ * ends this long after the last falling edge (a new rising edge in between
+ * extends it).
  */
-#define VIGIL_CID_PIR_HOLD_MS		(VIGIL_CID_PIR_BASE + 1)
+#define VIGIL_CID_PIR_HOLD_MS		(VIGIL_CID_DETECT_BASE + 1)
 
 /*
  * VIGIL_CID_STANDBY: boolean, default 0. While set, a streaming sensor is in
  * standby: it produces frames only at VIGIL_CID_STANDBY_FPS (0 = none).
  * With VIGIL_CID_PIR_WAKE set, a rising PIR edge clears it from the IRQ
  * thread and the sensor returns to the full frame rate at once: the first
- * full-rate frame follows within one frame period. The control (volatile)
- * then reads 0 again. The frame clock keeps running in standby: sequence
- * numbers advance, skipped periods are not counted as dropped.
+ * full-rate frame follows within one frame period; the control then reads
+ * 0 again and sends a control event. A PIR edge while not streaming wakes
+ * nothing (standby stays set). The frame clock keeps running in standby:
+ * sequence numbers advance, skipped periods are not counted as dropped.
  */
 #define VIGIL_CID_STANDBY		(VIGIL_CID_PIR_BASE + 2)
 
@@ -137,18 +141,24 @@ enum vigil_source {
 #define VIGIL_CID_PIR_WAKE		(VIGIL_CID_PIR_BASE + 4)
 
 /*
- * VIGIL_CID_REC_LED: read-only, volatile boolean: the recording LED's
- * current state. The driver alone drives the LED: on while the sensor
- * streams (standby keep-alive included), off otherwise; while the privacy
- * switch is asserted it blinks (VIGIL_LED_BLINK_MS on/off) whether or not
- * streaming. Userspace cannot change it.
+ * VIGIL_CID_REC_LED: read-only boolean: the recording LED's current state,
+ * with a control event on every change. The driver alone drives the LED:
+ * on while the sensor streams (standby keep-alive included), off
+ * otherwise; while the privacy switch is asserted it blinks (250 ms on/off)
+ * whether or not streaming. Userspace cannot change it.
  */
 #define VIGIL_CID_REC_LED		(VIGIL_CID_PIR_BASE + 5)
-#define VIGIL_LED_BLINK_MS		250
 
 /*
  * The privacy switch state is the standard V4L2_CID_PRIVACY (camera class),
- * read-only and volatile: 1 while the switch is asserted.
+ * read-only: 1 while the switch is asserted, a control event on every
+ * change. While it is asserted the driver produces no frames: buffers stay
+ * queued, DQBUF blocks (or returns -EAGAIN), no frame is counted as
+ * dropped, and sequence numbers keep advancing so the gap shows the
+ * blackout; this is what capture clients (ffmpeg, GStreamer, Motion) cope
+ * with best, as with a camera that stopped sending: no STREAMOFF, no error,
+ * no black frames to record. On release capture resumes with the next
+ * frame period. (It replaces the former VIGIL_EVENT_PRIVACY.)
  */
 
 /*
@@ -168,7 +178,8 @@ struct vigil_event_pir {
 	__u64 irq_ts_ns;	/* CLOCK_MONOTONIC, taken in the hard IRQ */
 	__u32 seq;		/* +1 per accepted PIR edge since probe */
 	__u32 frame_seq;	/* latest frame period started at the IRQ
-				 * (0xffffffff before the first)
+				 * (0xffffffff before the first one of a
+				 * stream, and while not streaming)
 				 */
 	__u32 lost;		/* events lost right before this one */
 	__u8 level;		/* 1: rising edge, 0: falling edge */
@@ -192,53 +203,7 @@ struct vigil_event_wake {
 	__u32 frame_seq;	/* v4l2_buffer.sequence of that frame */
 };
 
-/*
- * VIGIL_EVENT_PRIVACY: the privacy switch changed. While it is asserted the
- * driver produces no frames: buffers stay queued, DQBUF blocks (or returns
- * -EAGAIN), no frame is counted as dropped, and sequence numbers keep
- * advancing so the gap shows the blackout; this is what capture clients
- * (ffmpeg, GStreamer, Motion) cope with best, as with a camera that stopped
- * sending: no STREAMOFF, no error, no black frames to record. On release
- * capture resumes with the next frame period.
- */
-#define VIGIL_EVENT_PRIVACY		(VIGIL_EVENT_PIR_BASE + 2)
-
-struct vigil_event_privacy {
-	__u64 irq_ts_ns;	/* CLOCK_MONOTONIC of the switch edge */
-	__u32 asserted;		/* 1: privacy on, no frames */
-	__u32 frame_seq;	/* latest frame sequence at that moment */
-};
-
-/*
- * Simulated GPIO controller of the virtual board: one gpiochip per camera,
- * labelled VIGIL_GPIO_SIM_LABEL "<n>", with these lines (named as below on
- * controller 0, with a ".<n>" suffix on controller n > 0). Its test interface
- * is <debugfs>/vigil-gpio-sim.<n>/ (see kmod/README.md):
- *	pir, privacy   rw  level 0/1 (writing pir also drives pir-mirror)
- *	presence       rw  warm object in the PIR's view (PIR model input)
- *	train          rw  "COUNT PERIOD_US WIDTH_US" starts a pulse train on
- *			   pir + pir-mirror (first rising edge one period
- *			   later), "stop" ends it; reads
- *			   "<running|idle> count C period_us P width_us W
- *			   emitted E"
- *	edges          r   "INDEX LEVEL TIME_NS" per emitted train edge
- *	led            r   recording LED level
- *	status         r   per-line level, irq type, counters
- *	rise_delay_ms, hold_ms, blind_ms   PIR model timing
- */
-#define VIGIL_GPIO_SIM_LABEL		"vigil-gpio-sim."
-#define VIGIL_GPIO_LINE_PIR		0
-#define VIGIL_GPIO_LINE_PIR_MIRROR	1
-#define VIGIL_GPIO_LINE_PRIVACY		2
-#define VIGIL_GPIO_LINE_REC_LED		3
-#define VIGIL_GPIO_NLINES		4
-#define VIGIL_GPIO_NAME_PIR		"vigil-pir"
-#define VIGIL_GPIO_NAME_PIR_MIRROR	"vigil-pir-mirror"
-#define VIGIL_GPIO_NAME_PRIVACY		"vigil-privacy"
-#define VIGIL_GPIO_NAME_REC_LED		"vigil-rec-led"
-#define VIGIL_GPIO_SIM_TRAIN_MAX	65536	/* pulses */
-#define VIGIL_GPIO_SIM_TRAIN_MIN_US	2	/* period */
-#define VIGIL_GPIO_SIM_TRAIN_MAX_US	10000000
+/* VIGIL_EVENT_PIR_BASE + 2 was VIGIL_EVENT_PRIVACY: not reused. */
 
 /* ---- END PIR section ---- */
 

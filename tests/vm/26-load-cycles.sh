@@ -8,7 +8,8 @@ t_unload
 # the first load brings in the dependencies; then plain insmod/rmmod
 t_load num_cameras=2
 t_wait_nodes 2
-t_unload || t_fail "rmmod"
+# vigil-gpio-sim.ko stays loaded: its controllers serve every cycle
+rmmod vigil || t_fail "rmmod"
 KO=${VIGIL_KO:-$VIGIL_ROOT/build/kmod/$(uname -r)/vigil/vigil.ko}
 # probe is synchronous: both nodes exist when insmod returns (no forks here,
 # they are slow under TCG)
@@ -21,5 +22,6 @@ for i in $(seq 2 50); do
 done
 grep -q '^vigil ' /proc/modules && t_fail "vigil still loaded"
 [ -e /sys/bus/platform/devices/vigil.0 ] && t_fail "platform device left behind"
+t_unload || t_fail "rmmod vigil_gpio_sim"
 t_log "50 cycles"
 exit 0

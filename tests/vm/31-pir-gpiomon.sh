@@ -22,14 +22,15 @@ CHIP=$(basename "$DBG")
 N=20
 
 gpiodetect | tee "$T_TMP/gpiodetect"
-grep -q "\[$CHIP\] (4 lines)" "$T_TMP/gpiodetect" || t_fail "gpiodetect does not list $CHIP"
+grep -q "\[$CHIP\] (5 lines)" "$T_TMP/gpiodetect" || t_fail "gpiodetect does not list $CHIP"
 gpioinfo "$CHIP" | tee "$T_TMP/gpioinfo"
-for l in vigil-pir vigil-pir-mirror vigil-privacy vigil-rec-led; do
+for l in vigil-pir vigil-pir-mirror vigil-privacy vigil-rec-led vigil-scene-warm; do
 	grep -q "\"$l\"" "$T_TMP/gpioinfo" || t_fail "gpioinfo: no line $l"
 done
 grep -q '"vigil-pir-mirror" *unused *input' "$T_TMP/gpioinfo" || t_fail "mirror line not free"
 grep -q '"vigil-pir" .*input.*\[used\]' "$T_TMP/gpioinfo" || t_fail "PIR line not taken by vigil"
 grep -q '"vigil-rec-led" .*output.*\[used\]' "$T_TMP/gpioinfo" || t_fail "LED line not taken by vigil"
+grep -q '"vigil-scene-warm" .*output.*\[used\]' "$T_TMP/gpioinfo" || t_fail "scene warmth line not taken by vigil"
 
 t_log "train: $N pulses at 5 Hz, V4L2 and gpiocdev in one run"
 "$LAT" pir -d "$T_DEV" -c $N -r 5 -w 100000 --json >"$T_TMP/lat.json" || t_fail "vigil-lat pir"
@@ -44,7 +45,14 @@ done
 t_log "train: $N pulses at 5 Hz, gpiomon on the mirror line"
 gpiomon -n $((2 * N)) -F '%e %s %n' "$CHIP" 1 >"$T_TMP/gpiomon" &
 mon=$!
-sleep 1
+# Start the train only once gpiomon holds the line (a fixed sleep lost the
+# first edges on a loaded host).
+for _ in $(seq 100); do
+	gpioinfo "$CHIP" | grep -q '"vigil-pir-mirror" .*\[used\]' && break
+	sleep 0.1
+done
+gpioinfo "$CHIP" | grep -q '"vigil-pir-mirror" .*\[used\]' || t_fail "gpiomon did not take the mirror line"
+sleep 0.2
 echo "$N 200000 100000" >"$DBG/train" || t_fail "start train"
 for _ in $(seq 300); do
 	kill -0 $mon 2>/dev/null || break

@@ -12,8 +12,9 @@
 # the work item's scheduling and rendering 160x120 GREY: 25 ms, stated for
 # the emulated (TCG) CPU of a shared host, where each of these can take
 # milliseconds (well under 1 ms on hardware).
-# Also: VIGIL_EVENT_WAKE reports that very frame, and the standby control
-# reads 0 after the wake.
+# Also: VIGIL_EVENT_WAKE reports that very frame, and so does the tracepoint
+# vigil:vigil_pir_wake (read from tracefs), and the standby control reads 0
+# after the wake.
 . "$VIGIL_ROOT/tests/lib.sh"
 PT=$(t_pirtool)
 # a fresh module: no state (standby, source) from an earlier test
@@ -25,8 +26,23 @@ PERIOD=$((1000000000 / FPS))
 SLACK=25000000
 CYCLES=5
 
+TR=/sys/kernel/tracing
+mountpoint -q $TR || mount -t tracefs nodev $TR || t_fail "mount tracefs"
+[ -d $TR/events/vigil/vigil_pir_wake ] || t_fail "no tracepoint vigil:vigil_pir_wake in tracefs"
+grep -qx 'vigil:vigil_pir_wake' $TR/available_events || t_fail "vigil:vigil_pir_wake not in available_events"
+echo 0 >$TR/tracing_on
+: >$TR/trace
+echo 1 >$TR/events/vigil/vigil_pir_wake/enable
+echo 1 >$TR/tracing_on
 "$PT" wake "$T_DEV" "$DBG" $CYCLES $FPS >"$T_TMP/wake" || { cat "$T_TMP/wake"; t_fail "pirtool wake"; }
-cat "$T_TMP/wake"
+echo 0 >$TR/events/vigil/vigil_pir_wake/enable
+grep -o 'vigil_pir_wake: .*' $TR/trace >"$T_TMP/trace"
+cat "$T_TMP/wake" "$T_TMP/trace"
+# one trace record per cycle, naming the frame VIGIL_EVENT_WAKE names
+t_eq "tracepoint records" $CYCLES "$(grep -c . "$T_TMP/trace")"
+sed -n 's/.* frame_ns=\([0-9]*\) .*/\1/p' "$T_TMP/trace" >"$T_TMP/trace-frames"
+awk '$1 == "wake" { print $5 }' "$T_TMP/wake" | cmp -s - "$T_TMP/trace-frames" ||
+	t_fail "tracepoint frame times differ from the wake events'"
 [ "$(grep -c '^wake ' "$T_TMP/wake")" = $CYCLES ] || t_fail "expected $CYCLES wake cycles"
 # "wake EDGE_NS FIRST_FRAME_NS DELTA_NS EVENT_FRAME_NS STANDBY_AFTER"
 # Each cycle's first frame must come after its edge and be the frame that

@@ -5,11 +5,13 @@
 #   streaming, off after; VIGIL_CID_REC_LED says the same; userspace cannot
 #   take the LED line;
 # - asserting the privacy switch while streaming stops frames within one
-#   frame period (+ slack), sends VIGIL_EVENT_PRIVACY, sets V4L2_CID_PRIVACY
-#   and blinks the LED; releasing it resumes frames within one period
+#   frame period (+ slack) of V4L2_CID_PRIVACY's control event (a read-only
+#   control, 0 first through SEND_INITIAL, then 1), and blinks the LED;
+#   releasing it (control event 0) resumes frames within one period
 #   (+ slack). Slack 25 ms, as in 32-pir-wake (IRQ thread wake-up, frame
 #   work scheduling and rendering on an emulated CPU); a frame that was
 #   being rendered at the switch may complete.
+# - V4L2_CID_PRIVACY and VIGIL_CID_REC_LED refuse writes.
 . "$VIGIL_ROOT/tests/lib.sh"
 PT=$(t_pirtool)
 # a fresh module: no state (standby, source) from an earlier test
@@ -21,6 +23,7 @@ FPS=30
 PERIOD=$((1000000000 / FPS))
 SLACK=25000000
 V4L2_CID_PRIVACY=$((0x009a0910))
+VIGIL_CID_REC_LED=$((0x00980900 + 0xe000 + 0x45))
 
 t_eq "LED before streaming" 0 "$(cat "$DBG/led")"
 # streaming_started FILE: wait until pirtool printed its post-STREAMON line.
@@ -56,6 +59,9 @@ c2=$(awk '/^led_changes/ {print $2}' "$DBG/status")
 echo 0 >"$DBG/privacy"
 wait $pid || t_fail "pirtool stream"
 t_eq "V4L2_CID_PRIVACY after release" 0 "$("$PT" ctrl "$T_DEV" $V4L2_CID_PRIVACY)"
+grep -qx 'privacy-initial 0' "$T_TMP/priv" || t_fail "no initial control event for V4L2_CID_PRIVACY"
+"$PT" ctrl "$T_DEV" $V4L2_CID_PRIVACY 1 2>/dev/null && t_fail "V4L2_CID_PRIVACY writable"
+"$PT" ctrl "$T_DEV" $VIGIL_CID_REC_LED 1 2>/dev/null && t_fail "VIGIL_CID_REC_LED writable"
 # "frame SEQ TS" and "privacy ASSERTED TS" lines
 awk -v bound=$((PERIOD + SLACK)) '
 	$1 == "privacy" && $2 == 1 { on = $3 }

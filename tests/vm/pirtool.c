@@ -4,9 +4,11 @@
  *
  *   pirtool stream DEV SECONDS [FPS]
  *	stream GREY 160x120 at FPS (default 30) for SECONDS with MMAP
- *	buffers, subscribed to the PIR, wake, privacy and motion events;
- *	prints one line per frame and event as they arrive:
- *	  "frame SEQ TS_NS", "privacy ASSERTED IRQ_TS_NS",
+ *	buffers, subscribed to the PIR, wake and motion events and to
+ *	V4L2_CID_PRIVACY's control events (with SEND_INITIAL); prints one
+ *	line per frame and event as they arrive:
+ *	  "frame SEQ TS_NS", "privacy-initial ASSERTED" (the SEND_INITIAL
+ *	  event), "privacy ASSERTED EVENT_TS_NS" (later changes),
  *	  "pir SEQ LEVEL IRQ_TS_NS", "motion MASK", "wake IRQ_TS WAKE_TS
  *	  FRAME_TS FRAME_SEQ", "led ON" (VIGIL_CID_REC_LED after STREAMON and
  *	  before STREAMOFF)
@@ -15,6 +17,12 @@
  *	PIR); per cycle: standby on (keep-alive 0), check that no frame
  *	arrives for 0.5 s, one PIR pulse from the board, then report
  *	"wake EDGE_TS FIRST_FRAME_TS DELTA_NS EVENT_FRAME_TS STANDBY_AFTER".
+ *   pirtool stale DEV DEBUGFS_DIR
+ *	a PIR pulse while not streaming, in standby (keep-alive 0, replay
+ *	source), then a stream: prints "idle-motion MASK FLAGS",
+ *	"idle-pir FRAME_SEQ", "standby-after-idle-pulse S", then for the
+ *	first second of the stream "stream-frames N stream-wakes N", then
+ *	after one pulse while streaming "pulse-frames N pulse-wakes N".
  *   pirtool ctrl DEV CID [VALUE]
  *	get (print) or set a control.
  *
@@ -79,6 +87,18 @@ static int subscribe(int fd, uint32_t type)
 	struct v4l2_event_subscription sub = { .type = type };
 
 	return xioctl(fd, VIDIOC_SUBSCRIBE_EVENT, &sub, "SUBSCRIBE_EVENT");
+}
+
+/* Control events of @id, the current value first. */
+static int subscribe_ctrl(int fd, uint32_t id)
+{
+	struct v4l2_event_subscription sub = {
+		.type = V4L2_EVENT_CTRL,
+		.id = id,
+		.flags = V4L2_EVENT_SUB_FL_SEND_INITIAL,
+	};
+
+	return xioctl(fd, VIDIOC_SUBSCRIBE_EVENT, &sub, "SUBSCRIBE_EVENT ctrl");
 }
 
 static int start(int fd, unsigned int fps)
@@ -178,11 +198,14 @@ static void print_event(const struct v4l2_event *ev)
 
 		printf("pir %u %u %llu\n", p->seq, p->level,
 		       (unsigned long long)p->irq_ts_ns);
-	} else if (ev->type == VIGIL_EVENT_PRIVACY) {
-		const struct vigil_event_privacy *p = (const void *)ev->u.data;
-
-		printf("privacy %u %llu\n", p->asserted,
-		       (unsigned long long)p->irq_ts_ns);
+	} else if (ev->type == V4L2_EVENT_CTRL && ev->id == V4L2_CID_PRIVACY) {
+		/* SEND_INITIAL's event also reports the flags */
+		if (ev->u.ctrl.changes & V4L2_EVENT_CTRL_CH_FLAGS)
+			printf("privacy-initial %d\n", ev->u.ctrl.value);
+		else
+			printf("privacy %d %llu\n", ev->u.ctrl.value,
+			       (unsigned long long)ev->timestamp.tv_sec *
+			       1000000000ull + ev->timestamp.tv_nsec);
 	} else if (ev->type == VIGIL_EVENT_WAKE) {
 		const struct vigil_event_wake *w = (const void *)ev->u.data;
 
@@ -202,7 +225,7 @@ static int cmd_stream(int fd, double seconds, unsigned int fps)
 	int32_t led;
 
 	if (subscribe(fd, VIGIL_EVENT_PIR) || subscribe(fd, VIGIL_EVENT_WAKE) ||
-	    subscribe(fd, VIGIL_EVENT_PRIVACY) ||
+	    subscribe_ctrl(fd, V4L2_CID_PRIVACY) ||
 	    subscribe(fd, V4L2_EVENT_MOTION_DET) || start(fd, fps))
 		return 1;
 	if (get_ctrl(fd, VIGIL_CID_REC_LED, &led))
@@ -363,6 +386,87 @@ static int cmd_wake(int fd, const char *dir, int cycles, unsigned int fps)
 	return set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_SCENE) ? 1 : 0;
 }
 
+/* Count frames and wake events for @ns. */
+static int count(int fd, uint64_t ns, int *frames, int *wakes)
+{
+	uint64_t end = now_ns() + ns;
+
+	*frames = 0;
+	*wakes = 0;
+	for (;;) {
+		uint64_t t = now_ns();
+		struct v4l2_buffer b;
+		struct v4l2_event ev;
+		int r;
+
+		if (t >= end)
+			return 0;
+		r = next(fd, end - t, &b, &ev);
+		if (r < 0)
+			return -1;
+		if (r == 1)
+			++*frames;
+		if (r == 2 && ev.type == VIGIL_EVENT_WAKE)
+			++*wakes;
+	}
+}
+
+static int cmd_stale(int fd, const char *dir)
+{
+	struct v4l2_event ev;
+	int32_t standby = -1;
+	int frames, wakes, n = 0;
+
+	if (set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_REPLAY) ||
+	    set_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
+	    set_ctrl(fd, VIGIL_CID_PIR_WAKE, 1) ||
+	    set_ctrl(fd, VIGIL_CID_STANDBY, 1) ||
+	    subscribe(fd, VIGIL_EVENT_PIR) || subscribe(fd, VIGIL_EVENT_WAKE) ||
+	    subscribe(fd, V4L2_EVENT_MOTION_DET))
+		return 1;
+	if (write_str(dir, "train", "1 1000 500"))
+		return 1;
+	usleep(300000);
+	/* Not streaming: the events are queued, DQEVENT takes them. */
+	for (;;) {
+		memset(&ev, 0, sizeof(ev));
+		if (ioctl(fd, VIDIOC_DQEVENT, &ev))
+			break;
+		n++;
+		if (ev.type == V4L2_EVENT_MOTION_DET) {
+			printf("idle-motion %u %u\n", ev.u.motion_det.region_mask,
+			       ev.u.motion_det.flags);
+		} else if (ev.type == VIGIL_EVENT_PIR) {
+			const struct vigil_event_pir *p = (const void *)ev.u.data;
+
+			printf("idle-pir %u\n", p->frame_seq);
+		} else if (ev.type == VIGIL_EVENT_WAKE) {
+			printf("idle-wake\n");
+		}
+	}
+	if (!n) {
+		fprintf(stderr, "pirtool: no event for the idle pulse\n");
+		return 1;
+	}
+	if (get_ctrl(fd, VIGIL_CID_STANDBY, &standby))
+		return 1;
+	printf("standby-after-idle-pulse %d\n", standby);
+	if (start(fd, 30) || count(fd, 1000000000ull, &frames, &wakes))
+		return 1;
+	printf("stream-frames %d stream-wakes %d\n", frames, wakes);
+	fflush(stdout);
+	/* The same pulse while streaming does wake it. */
+	if (write_str(dir, "train", "1 1000 500") ||
+	    count(fd, 1000000000ull, &frames, &wakes))
+		return 1;
+	printf("pulse-frames %d pulse-wakes %d\n", frames, wakes);
+	fflush(stdout);
+	set_ctrl(fd, VIGIL_CID_STANDBY, 0);
+	if (stop(fd))
+		return 1;
+	return set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_SCENE) ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd, ret = 2;
@@ -383,6 +487,8 @@ int main(int argc, char **argv)
 	} else if (!strcmp(argv[1], "wake") && argc >= 5) {
 		ret = cmd_wake(fd, argv[3], atoi(argv[4]),
 			       argc > 5 ? atoi(argv[5]) : 30);
+	} else if (!strcmp(argv[1], "stale") && argc >= 4) {
+		ret = cmd_stale(fd, argv[3]);
 	} else if (!strcmp(argv[1], "ctrl") && argc >= 4) {
 		uint32_t id = strtoul(argv[3], NULL, 0);
 		int32_t v;

@@ -47,6 +47,7 @@
 
 #include <linux/videodev2.h>
 #include <vigil.h>
+#include <vigil-gpio-sim.h>
 
 #include "pir-gpio.h"
 
