@@ -40,5 +40,18 @@ for t in vigild:8 vigil-lat:1 vigil-scene:1; do
 	done
 	echo "$prog: $(echo "$opts" | wc -l) options of --help documented"
 done
+# vigil-clip: every command of its --help has a section in its page.
+bin=$BIN/tools/vigil-clip
+if [ -x "$bin" ]; then
+	text=$(groff -man -Tascii -P-cbou "$ROOT/man/vigil-clip.1" 2>/dev/null)
+	cmds=$("$bin" --help 2>&1 | sed -n '/^Commands:/,/^$/p' | awk '/^  [a-z]+ / {print $1}')
+	[ -n "$cmds" ] || fail "vigil-clip --help lists no command"
+	for c in $cmds; do
+		grep -qE "^ {7}$c( |$)" <<<"$text" || fail "vigil-clip --help has $c, vigil-clip.1 does not"
+	done
+	echo "vigil-clip: $(echo "$cmds" | wc -w) commands of --help documented"
+else
+	fail "vigil-clip not built in $BIN (make userspace)"
+fi
 [ $rc = 0 ] && echo "ok: $n man pages render without warnings"
 exit $rc
