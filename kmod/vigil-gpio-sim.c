@@ -551,16 +551,6 @@ void vigil_gpio_sim_set_presence(unsigned int id, bool warm)
 	raw_spin_unlock_irqrestore(&sims_lock, flags);
 }
 
-void vigil_gpio_sim_sensor_tick(struct vigil_dev *vd)
-{
-	struct platform_device *pdev = to_platform_device(vd->dev);
-
-	/* The camera and its controller share the board's instance id. */
-	if (pdev->id >= 0)
-		vigil_gpio_sim_set_presence(pdev->id,
-					    vigil_scene_warm_in_view(vd));
-}
-
 /* ---- pulse train ------------------------------------------------------ */
 
 static enum hrtimer_restart vigil_gpio_sim_train_timer(struct hrtimer *t)

@@ -13,7 +13,6 @@
 #include <linux/types.h>
 
 struct platform_device;
-struct vigil_dev;
 
 int vigil_gpio_sim_init(void);
 void vigil_gpio_sim_exit(void);
@@ -27,11 +26,5 @@ void vigil_gpio_sim_remove(struct platform_device *pdev);
  * field of view of camera @id. Any context; unknown ids are ignored.
  */
 void vigil_gpio_sim_set_presence(unsigned int id, bool warm);
-
-/*
- * Called by the virtual sensor every frame period: feeds "a warm object of
- * the scene is in view" to the PIR model of the camera's controller.
- */
-void vigil_gpio_sim_sensor_tick(struct vigil_dev *vd);
 
 #endif /* _VIGIL_GPIO_SIM_H_ */

@@ -194,9 +194,9 @@ bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence)
 	if (!READ_ONCE(vd->standby))
 		return true;
 	fps = READ_ONCE(pir->standby_fps);
-	if (!fps || !vd->sensor.interval_num)
+	if (!fps || !vd->interval.numerator)
 		return false;
-	full_fps = vd->sensor.interval_den / vd->sensor.interval_num;
+	full_fps = vd->interval.denominator / vd->interval.numerator;
 	div = max(1U, full_fps / fps);
 	return sequence % div == 0;
 }
@@ -236,7 +236,7 @@ void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns)
 	}
 	spin_unlock_irqrestore(&pir->wake_lock, flags);
 	if (send)
-		v4l2_event_queue(&vd->vdev, &ev);
+		vigil_event_queue(vd, &ev);
 }
 
 /* ---- PIR interrupt ---------------------------------------------------- */
@@ -343,7 +343,7 @@ static void vigil_pir_motion_event(struct vigil_pir *pir, bool motion,
 		},
 	};
 
-	v4l2_event_queue(&pir->vd->vdev, &ev);
+	vigil_event_queue(pir->vd, &ev);
 }
 
 static void vigil_pir_motion_work(struct work_struct *work)
@@ -382,7 +382,7 @@ static irqreturn_t vigil_pir_thread(int irq, void *data)
 		p->frame_seq = e.frame_seq;
 		p->lost = e.lost;
 		p->level = e.level;
-		v4l2_event_queue(&pir->vd->vdev, &ev);
+		vigil_event_queue(pir->vd, &ev);
 
 		mutex_lock(&pir->motion_lock);
 		pir->level = e.level;
@@ -428,7 +428,7 @@ static irqreturn_t vigil_pir_privacy_thread(int irq, void *data)
 	p->irq_ts_ns = atomic64_read(&pir->privacy_ts);
 	p->asserted = on;
 	p->frame_seq = vigil_pir_frame_seq(vd);
-	v4l2_event_queue(&vd->vdev, &ev);
+	vigil_event_queue(vd, &ev);
 	dev_info(vd->dev, "privacy switch %s\n", on ? "on" : "off");
 	vigil_pir_led_update(pir);
 	return IRQ_HANDLED;

@@ -24,6 +24,8 @@ FPS=30
 PERIOD=$((1000000000 / FPS))
 SLACK=25000000
 CYCLES=5
+# replay (mid-grey without footage): the scene's warm objects would wake it too
+v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
 
 "$PT" wake "$T_DEV" "$DBG" $CYCLES $FPS >"$T_TMP/wake" || { cat "$T_TMP/wake"; t_fail "pirtool wake"; }
 cat "$T_TMP/wake"

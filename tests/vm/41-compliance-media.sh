@@ -1,0 +1,39 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# v4l2-compliance 1.30 on the whole media device (-m: the media node, the
+# capture node and the sensor's subdev node), with streaming: 0 failures
+# and 0 warnings on 6.12. On 6.1 only failures that vivid also shows with
+# the same tool are tolerated (see 20-compliance.sh).
+. "$VIGIL_ROOT/tests/lib.sh"
+
+"$T_COMPLIANCE" --version >/dev/null 2>&1 || t_skip "v4l2-compliance 1.30 not unpacked (scripts/deps)"
+KNOWN_61='v4l2-test-buffers\.cpp\([0-9]+\): q\.g_buffers\(\) != reqbufs_buf_count'
+
+t_unload
+t_load
+m=$(t_media "$T_DEV")
+log=$T_TMP/media.log
+"$T_COMPLIANCE" -m "$m" -s 10 >"$log" 2>&1
+total=$(grep '^Grand Total for' "$log" | tail -n 1)
+[ -n "$total" ] || { tail -n 30 "$log"; t_fail "no grand total"; }
+t_log "$m: $total"
+grep -E '^(Total for|Grand Total)' "$log" | sed 's/^/    /'
+for node in "$T_DEV" "$(t_subdev "$T_DEV")" "$m"; do
+	grep -q "^Total for .*device $node:" "$log" || t_fail "$node was not tested"
+done
+warnings=$(echo "$total" | sed -n 's/.*Warnings: \([0-9]*\).*/\1/p')
+if [ "$warnings" != 0 ]; then
+	grep -E '^\s*warn:' "$log" | sed 's/^/    /'
+	t_fail "$warnings warnings"
+fi
+bad=$(grep -E '^\s*fail:' "$log")
+if [ "$(t_kernel_major_minor)" = 6.1 ]; then
+	grep -E "$KNOWN_61" "$log" | sed 's/^/    known on 6.1 (vivid too): /'
+	bad=$(echo "$bad" | grep -Ev "$KNOWN_61")
+fi
+if [ -n "$bad" ]; then
+	echo "$bad" | sed 's/^/    /'
+	t_fail "v4l2-compliance failures (log: $log)"
+fi
+t_unload || t_fail "rmmod vigil"
+exit 0
