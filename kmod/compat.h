@@ -104,6 +104,44 @@ static inline int vigil_async_nf_register(struct v4l2_async_notifier *nf,
 	{ .pad = (p), .which = V4L2_SUBDEV_FORMAT_ACTIVE }
 #endif
 
+/*
+ * The try frame interval: from 6.8 on in the subdev state, when @fi is a
+ * TRY request (NULL for ACTIVE); before 6.8 frame intervals had no try
+ * state (always NULL). Call as vigil_subdev_try_interval(VIGIL_FI_STATE_ARG
+ * fi) in a handler declared with VIGIL_FI_STATE_PARAM.
+ */
+#if KERNEL_VERSION(6, 8, 0) > LINUX_VERSION_CODE
+#define VIGIL_FI_STATE_ARG
+static inline struct v4l2_fract *
+vigil_subdev_try_interval(struct v4l2_subdev_frame_interval *fi)
+{
+	return NULL;
+}
+
+static inline void
+vigil_subdev_init_try_interval(struct v4l2_subdev_state *state,
+			       unsigned int pad, const struct v4l2_fract *ival)
+{
+}
+#else
+#define VIGIL_FI_STATE_ARG		state,
+static inline struct v4l2_fract *
+vigil_subdev_try_interval(struct v4l2_subdev_state *state,
+			  struct v4l2_subdev_frame_interval *fi)
+{
+	if (fi->which != V4L2_SUBDEV_FORMAT_TRY)
+		return NULL;
+	return v4l2_subdev_state_get_interval(state, fi->pad);
+}
+
+static inline void
+vigil_subdev_init_try_interval(struct v4l2_subdev_state *state,
+			       unsigned int pad, const struct v4l2_fract *ival)
+{
+	*v4l2_subdev_state_get_interval(state, pad) = *ival;
+}
+#endif
+
 static inline struct v4l2_mbus_framefmt *
 vigil_subdev_try_fmt(struct v4l2_subdev *sd, struct v4l2_subdev_state *state,
 		     unsigned int pad)

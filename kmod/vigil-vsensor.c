@@ -139,7 +139,10 @@ static u32 vigil_vsensor_nearest_fps(const struct v4l2_fract *tpf)
 static int vigil_vsensor_init_try(struct v4l2_subdev *sd,
 				  struct v4l2_subdev_state *state)
 {
+	static const struct v4l2_fract ival = { 1, 30 };
+
 	vigil_vsensor_default_fmt(vigil_subdev_try_fmt(sd, state, 0));
+	vigil_subdev_init_try_interval(state, 0, &ival);
 	return 0;
 }
 
@@ -223,9 +226,15 @@ static int vigil_vsensor_g_frame_interval(struct v4l2_subdev *sd,
 					  struct v4l2_subdev_frame_interval *fi)
 {
 	struct vigil_vsensor *vs = to_vigil_vsensor(sd);
+	struct v4l2_fract *try;
 
 	if (fi->pad)
 		return -EINVAL;
+	try = vigil_subdev_try_interval(VIGIL_FI_STATE_ARG fi);
+	if (try) {
+		fi->interval = *try;
+		return 0;
+	}
 	mutex_lock(&vs->lock);
 	fi->interval = vs->interval;
 	mutex_unlock(&vs->lock);
@@ -237,12 +246,18 @@ static int vigil_vsensor_s_frame_interval(struct v4l2_subdev *sd,
 					  struct v4l2_subdev_frame_interval *fi)
 {
 	struct vigil_vsensor *vs = to_vigil_vsensor(sd);
+	struct v4l2_fract *try;
 	int ret = 0;
 
 	if (fi->pad)
 		return -EINVAL;
 	fi->interval.denominator = vigil_vsensor_nearest_fps(&fi->interval);
 	fi->interval.numerator = 1;
+	try = vigil_subdev_try_interval(VIGIL_FI_STATE_ARG fi);
+	if (try) {
+		*try = fi->interval;
+		return 0;
+	}
 	mutex_lock(&vs->lock);
 	if (vs->streaming)
 		ret = -EBUSY;
