@@ -444,12 +444,24 @@ u32 vigil_frame_start(struct vigil_dev *vd)
  * @vd: the bridge
  * @sequence: from vigil_frame_start()
  *
- * False while the privacy switch is asserted, and in standby except for
- * the keep-alive frames. Any context.
+ * False while the privacy switch is asserted; in standby only every n-th
+ * frame, for the keep-alive rate (none if 0). In standby the frame clock
+ * keeps running (sequence numbers advance, so a client sees the pause as a
+ * gap) and nothing is counted as dropped. Any context.
  */
 bool vigil_frame_wanted(struct vigil_dev *vd, u32 sequence)
 {
-	return vigil_pir_frame_wanted(vd, sequence);
+	u32 fps, full_fps;
+
+	if (vigil_gate_test(&vd->gate, VIGIL_GATE_PRIVACY))
+		return false;
+	if (!vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY))
+		return true;
+	fps = READ_ONCE(vd->gate.keepalive_fps);
+	if (!fps || !vd->interval.numerator)
+		return false;
+	full_fps = vd->interval.denominator / vd->interval.numerator;
+	return sequence % max(1U, full_fps / fps) == 0;
 }
 
 void vigil_frame_from_buffer(struct vigil_dev *vd, struct vigil_buffer *buf,
@@ -834,18 +846,4 @@ void vigil_cap_unregister(struct vigil_dev *vd)
 	mutex_lock(&vd->lock);
 	vd->cap = NULL;
 	mutex_unlock(&vd->lock);
-}
-
-/**
- * vigil_set_standby() - frame gate: put the capture in standby or wake it
- * @vd: the bridge
- * @standby: true to deliver only keep-alive frames
- *
- * In standby the frame clock keeps running (sequence numbers advance, so a
- * client sees the pause as a gap) but no buffer is filled and nothing is
- * counted as dropped. Any context.
- */
-void vigil_set_standby(struct vigil_dev *vd, bool standby)
-{
-	WRITE_ONCE(vd->standby, standby);
 }

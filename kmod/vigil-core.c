@@ -162,7 +162,7 @@ static int vigil_stats_show(struct seq_file *m, void *unused)
 		   atomic_read(&vd->sequence), atomic_read(&vd->dropped),
 		   atomic_read(&vd->rx.ticks_late));
 	seq_printf(m, "streaming %d\nstandby %d\n", READ_ONCE(vd->streaming),
-		   READ_ONCE(vd->standby));
+		   vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vigil_stats);
@@ -206,6 +206,7 @@ static int vigil_probe(struct platform_device *pdev)
 		vd->alloc = VIGIL_ALLOC_VMALLOC; /* the receiver writes by CPU */
 	vd->interval.numerator = 1;
 	vd->interval.denominator = 30;
+	vigil_gate_set_keepalive(&vd->gate, 1);
 	mutex_init(&vd->lock);
 	spin_lock_init(&vd->node_lock);
 	spin_lock_init(&vd->buf_lock);

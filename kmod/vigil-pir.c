@@ -174,34 +174,6 @@ void vigil_pir_streaming(struct vigil_dev *vd, bool on)
 /* ---- frame hooks ------------------------------------------------------ */
 
 /**
- * vigil_pir_frame_wanted() - should the producer fill a buffer for a frame?
- * @vd: the device
- * @sequence: the frame's sequence number
- *
- * No while the privacy switch is asserted; in standby only every n-th
- * frame, for the keep-alive rate VIGIL_CID_STANDBY_FPS (none if 0). Any
- * context.
- */
-bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence)
-{
-	struct vigil_pir *pir = vd->pir;
-	u32 fps, full_fps, div;
-
-	if (!pir)
-		return !READ_ONCE(vd->standby);
-	if (READ_ONCE(pir->privacy))
-		return false;
-	if (!READ_ONCE(vd->standby))
-		return true;
-	fps = READ_ONCE(pir->standby_fps);
-	if (!fps || !vd->interval.numerator)
-		return false;
-	full_fps = vd->interval.denominator / vd->interval.numerator;
-	div = max(1U, full_fps / fps);
-	return sequence % div == 0;
-}
-
-/**
  * vigil_pir_frame_done() - a frame is complete
  * @vd: the device
  * @sequence: its v4l2_buffer.sequence
@@ -315,9 +287,9 @@ static bool vigil_pir_wake(struct vigil_pir *pir,
 	struct vigil_dev *vd = pir->vd;
 	unsigned long flags;
 
-	if (!READ_ONCE(pir->wake_enabled) || !READ_ONCE(vd->standby))
+	if (!READ_ONCE(pir->wake_enabled) || !vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY))
 		return false;
-	vigil_set_standby(vd, false);
+	vigil_gate_set(&vd->gate, VIGIL_GATE_STANDBY, false);
 
 	spin_lock_irqsave(&pir->wake_lock, flags);
 	pir->wake_ns = ktime_get_ns();
@@ -425,6 +397,7 @@ static irqreturn_t vigil_pir_privacy_thread(int irq, void *data)
 		return IRQ_HANDLED;
 	/* From the next frame period on, no frame is produced. */
 	WRITE_ONCE(pir->privacy, on);
+	vigil_gate_set(&vd->gate, VIGIL_GATE_PRIVACY, on);
 	p->irq_ts_ns = atomic64_read(&pir->privacy_ts);
 	p->asserted = on;
 	p->frame_seq = vigil_pir_frame_seq(vd);
@@ -491,10 +464,11 @@ static int vigil_pir_s_ctrl(struct v4l2_ctrl *ctrl)
 		WRITE_ONCE(pir->hold_ms, ctrl->val);
 		return 0;
 	case VIGIL_CID_STANDBY:
-		vigil_set_standby(pir->vd, ctrl->val);
+		vigil_gate_set(&pir->vd->gate, VIGIL_GATE_STANDBY, ctrl->val);
 		return 0;
 	case VIGIL_CID_STANDBY_FPS:
 		WRITE_ONCE(pir->standby_fps, ctrl->val);
+		vigil_gate_set_keepalive(&pir->vd->gate, ctrl->val);
 		return 0;
 	case VIGIL_CID_PIR_WAKE:
 		WRITE_ONCE(pir->wake_enabled, ctrl->val);
@@ -509,7 +483,7 @@ static int vigil_pir_g_volatile_ctrl(struct v4l2_ctrl *ctrl)
 
 	switch (ctrl->id) {
 	case VIGIL_CID_STANDBY:
-		ctrl->val = READ_ONCE(pir->vd->standby);
+		ctrl->val = vigil_gate_test(&pir->vd->gate, VIGIL_GATE_STANDBY);
 		return 0;
 	case VIGIL_CID_REC_LED:
 		ctrl->val = READ_ONCE(pir->led_on);
@@ -657,6 +631,7 @@ int vigil_pir_init(struct vigil_dev *vd)
 
 	if (pir->privacy_gpio) {
 		pir->privacy = gpiod_get_value_cansleep(pir->privacy_gpio) > 0;
+		vigil_gate_set(&vd->gate, VIGIL_GATE_PRIVACY, pir->privacy);
 		pir->privacy_irq = gpiod_to_irq(pir->privacy_gpio);
 		if (pir->privacy_irq < 0)
 			return dev_err_probe(dev, pir->privacy_irq,

@@ -21,7 +21,6 @@ int vigil_pir_subscribe_event(struct v4l2_fh *fh,
 
 /* Producer hooks (vigil-cap.c, vigil-src-sensor.c) */
 void vigil_pir_streaming(struct vigil_dev *vd, bool on);
-bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence);
 void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns);
 
 #endif /* _VIGIL_PIR_H_ */

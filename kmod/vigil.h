@@ -21,6 +21,7 @@
 
 #include "uapi/vigil.h"
 #include "vigil-frame.h"
+#include "vigil-gate.h"
 
 #define VIGIL_NAME		"vigil"
 #define VIGIL_MAX_INSTANCES	8
@@ -105,7 +106,7 @@ struct vigil_dev {
 	atomic_t sequence;		/* next v4l2_buffer.sequence */
 	atomic_t dropped;		/* frames dropped since STREAMON */
 	bool streaming;			/* under @lock */
-	bool standby;			/* frame gate: standby */
+	struct vigil_gate gate;		/* set by lower layers, read per frame */
 
 	/* protects @mask */
 	spinlock_t mask_lock;
@@ -129,7 +130,6 @@ extern struct dentry *vigil_debugfs_root;
 /* vigil-cap.c */
 int vigil_cap_register(struct vigil_dev *vd);
 void vigil_cap_unregister(struct vigil_dev *vd);
-void vigil_set_standby(struct vigil_dev *vd, bool standby);
 
 /**
  * vigil_event_queue() - queue an event on the capture node, if one exists
