@@ -16,6 +16,9 @@
 
 "$T_COMPLIANCE" --version >/dev/null 2>&1 || t_skip "v4l2-compliance 1.30 not unpacked (scripts/deps)"
 KNOWN_61='v4l2-test-buffers\.cpp\([0-9]+\): q\.g_buffers\(\) != reqbufs_buf_count'
+# 6.1 only: V4L2_SUBDEV_CLIENT_CAP_INTERVAL_USES_WHICH came with 6.8, so
+# the tool warns that the kernel lacks it.
+KNOWN_61_WARN='V4L2_SUBDEV_CLIENT_CAP_INTERVAL_USES_WHICH is not supported'
 KNOWN_TRY_FIVAL='v4l2-test-subdevs\.cpp\((68|198|270)\)|VIDIOC_SUBDEV_G/S_FRAME_INTERVAL: (try/active|fmt/frame_interval) mismatch'
 
 t_unload
@@ -30,10 +33,14 @@ grep -E '^(Total for|Grand Total)' "$log" | sed 's/^/    /'
 for node in "$T_DEV" "$(t_subdev "$T_DEV")" "$m"; do
 	grep -q "^Total for .*device $node:" "$log" || t_fail "$node was not tested"
 done
-warnings=$(echo "$total" | sed -n 's/.*Warnings: \([0-9]*\).*/\1/p')
-if [ "$warnings" != 0 ]; then
-	grep -E '^\s*warn:' "$log" | sed 's/^/    /'
-	t_fail "$warnings warnings"
+warns=$(grep -E '^\s*warn:' "$log")
+if [ "$(t_kernel_major_minor)" = 6.1 ]; then
+	echo "$warns" | grep -E "$KNOWN_61_WARN" | sed 's/^/    known on 6.1 (kernel API): /'
+	warns=$(echo "$warns" | grep -Ev "$KNOWN_61_WARN")
+fi
+if [ -n "$warns" ]; then
+	echo "$warns" | sed 's/^/    /'
+	t_fail "warnings: $total"
 fi
 bad=$(grep -E '^\s*fail:' "$log" | grep -Ev "$KNOWN_TRY_FIVAL")
 grep -E "$KNOWN_TRY_FIVAL" "$log" | sed 's/^/    known (tool, Try frame intervals): /'
