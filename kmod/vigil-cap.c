@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vigil - the video capture node: ioctls, vb2 queue and the frame
- * completion path shared by every frame producer.
+ * vigil - the capture node of the bridge: a media entity with one sink pad
+ * linked to the bound sensor's source pad, its ioctls (formats, sizes and
+ * frame intervals come from the sensor's pad), the vb2 queue, and the frame
+ * completion path shared by every receiver (vigil-rx.h).
  */
 
 #include <linux/kernel.h>
@@ -9,70 +11,139 @@
 #include <linux/slab.h>
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
+#include <media/v4l2-subdev.h>
 #include <media/videobuf2-dma-contig.h>
 #include <media/videobuf2-vmalloc.h>
 
 #include "compat.h"
 #include "vigil.h"
 #include "vigil-pir.h"
+#include "vigil-rx.h"
 
-#define VIGIL_DEF_WIDTH		640
-#define VIGIL_DEF_HEIGHT	480
 #define VIGIL_MIN_BUFFERS	4
+#define VIGIL_MAX_FOURCCS	8
 
-static const u32 vigil_formats[] = {
-	V4L2_PIX_FMT_YUYV,
-	V4L2_PIX_FMT_NV12,
-	V4L2_PIX_FMT_GREY,
+/*
+ * Pixel formats of the receiver per media bus code. A receiver's output
+ * formatter stores a 4:2:2 YUYV bus as is or subsampled to 4:2:0 NV12 (the
+ * vertical chroma subsampling happens in the receiver; the bus carries no
+ * NV12). Mapping order is ENUM_FMT order within a bus code.
+ */
+static const struct {
+	u32 code;
+	u32 fourcc;
+} vigil_fmt_map[] = {
+	{ MEDIA_BUS_FMT_YUYV8_1X16, V4L2_PIX_FMT_YUYV },
+	{ MEDIA_BUS_FMT_YUYV8_1X16, V4L2_PIX_FMT_NV12 },
+	{ MEDIA_BUS_FMT_YUYV8_2X8, V4L2_PIX_FMT_YUYV },
+	{ MEDIA_BUS_FMT_YUYV8_2X8, V4L2_PIX_FMT_NV12 },
+	{ MEDIA_BUS_FMT_Y8_1X8, V4L2_PIX_FMT_GREY },
 };
-
-static const struct v4l2_frmsize_discrete vigil_sizes[] = {
-	{  160,  120 },
-	{  320,  240 },
-	{  640,  360 },
-	{  640,  480 },
-	{ 1280,  720 },
-	{ 1920, 1080 },
-};
-
-/* Frame rates offered, fastest first (ENUM_FRAMEINTERVALS order). */
-static const u32 vigil_fps[] = { 60, 30, 25, 15, 10, 5, 1 };
 
 static inline struct vigil_buffer *to_vigil_buffer(struct vb2_buffer *vb)
 {
 	return container_of(to_vb2_v4l2_buffer(vb), struct vigil_buffer, vb);
 }
 
-static bool vigil_format_valid(u32 fourcc)
+static bool vigil_code_gives(u32 code, u32 fourcc)
 {
 	unsigned int i;
 
-	for (i = 0; i < ARRAY_SIZE(vigil_formats); i++)
-		if (vigil_formats[i] == fourcc)
+	for (i = 0; i < ARRAY_SIZE(vigil_fmt_map); i++)
+		if (vigil_fmt_map[i].code == code &&
+		    vigil_fmt_map[i].fourcc == fourcc)
 			return true;
 	return false;
 }
 
-static bool vigil_size_valid(u32 width, u32 height)
+/*
+ * The sensor's bus codes in its enumeration order; @fourcc, when not 0,
+ * limits them to those the receiver turns into @fourcc.
+ * Return: the number of codes stored in @codes (at most @max).
+ */
+static unsigned int vigil_sensor_codes(struct vigil_dev *vd, u32 fourcc,
+				       u32 *codes, unsigned int max)
 {
-	unsigned int i;
+	struct v4l2_subdev_mbus_code_enum ce = {
+		.pad = vd->sensor_pad,
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE,
+	};
+	unsigned int n = 0;
 
-	for (i = 0; i < ARRAY_SIZE(vigil_sizes); i++)
-		if (vigil_sizes[i].width == width &&
-		    vigil_sizes[i].height == height)
-			return true;
-	return false;
+	for (ce.index = 0; n < max && ce.index < 64; ce.index++) {
+		if (v4l2_subdev_call(vd->sensor, pad, enum_mbus_code, NULL,
+				     &ce))
+			break;
+		if (!fourcc || vigil_code_gives(ce.code, fourcc))
+			codes[n++] = ce.code;
+	}
+	return n;
 }
 
-static void vigil_fill_pix(struct v4l2_pix_format *pix)
+/* The pixel formats the receiver makes of the sensor's codes, deduplicated. */
+static unsigned int vigil_fourccs(struct vigil_dev *vd, u32 *out,
+				  unsigned int max)
 {
-	const struct v4l2_frmsize_discrete *sz;
+	u32 codes[VIGIL_MAX_FOURCCS];
+	unsigned int nc, i, j, k, n = 0;
 
-	if (!vigil_format_valid(pix->pixelformat))
-		pix->pixelformat = vigil_formats[0];
-	sz = v4l2_find_nearest_size(vigil_sizes, ARRAY_SIZE(vigil_sizes),
-				    width, height, pix->width, pix->height);
-	v4l2_fill_pixfmt(pix, pix->pixelformat, sz->width, sz->height);
+	nc = vigil_sensor_codes(vd, 0, codes, ARRAY_SIZE(codes));
+	for (i = 0; i < nc; i++) {
+		for (j = 0; j < ARRAY_SIZE(vigil_fmt_map); j++) {
+			if (vigil_fmt_map[j].code != codes[i])
+				continue;
+			for (k = 0; k < n; k++)
+				if (out[k] == vigil_fmt_map[j].fourcc)
+					break;
+			if (k == n && n < max)
+				out[n++] = vigil_fmt_map[j].fourcc;
+		}
+	}
+	return n;
+}
+
+static u32 vigil_code_for(struct vigil_dev *vd, u32 fourcc)
+{
+	u32 code;
+
+	return vigil_sensor_codes(vd, fourcc, &code, 1) ? code : 0;
+}
+
+/* The sensor frame size nearest to *w x *h for @code. */
+static int vigil_nearest_size(struct vigil_dev *vd, u32 code, u32 *w, u32 *h)
+{
+	struct v4l2_subdev_frame_size_enum fse = {
+		.pad = vd->sensor_pad,
+		.code = code,
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE,
+	};
+	u32 best_w = 0, best_h = 0, bw, bh;
+	u64 d, best = U64_MAX;
+
+	for (fse.index = 0; fse.index < 256; fse.index++) {
+		if (v4l2_subdev_call(vd->sensor, pad, enum_frame_size, NULL,
+				     &fse))
+			break;
+		bw = clamp(*w, fse.min_width, fse.max_width);
+		bh = clamp(*h, fse.min_height, fse.max_height);
+		d = abs((s64)bw - *w) + abs((s64)bh - *h);
+		if (d < best) {
+			best = d;
+			best_w = bw;
+			best_h = bh;
+		}
+	}
+	if (best == U64_MAX)
+		return -EINVAL;
+	*w = best_w;
+	*h = best_h;
+	return 0;
+}
+
+static void vigil_fill_pix(struct v4l2_pix_format *pix, u32 fourcc, u32 w,
+			   u32 h)
+{
+	v4l2_fill_pixfmt(pix, fourcc, w, h);
 	pix->field = V4L2_FIELD_NONE;
 	pix->colorspace = V4L2_COLORSPACE_SRGB;
 	pix->xfer_func = V4L2_XFER_FUNC_SRGB;
@@ -80,6 +151,28 @@ static void vigil_fill_pix(struct v4l2_pix_format *pix)
 	pix->quantization = V4L2_QUANTIZATION_LIM_RANGE;
 	pix->flags = 0;
 	pix->priv = 0;
+}
+
+/* TRY_FMT: a format the receiver can make of a size the sensor offers. */
+static int vigil_try_pix(struct vigil_dev *vd, struct v4l2_pix_format *pix,
+			 u32 *code)
+{
+	u32 fourccs[VIGIL_MAX_FOURCCS];
+	u32 w = pix->width, h = pix->height;
+	int ret;
+
+	*code = vigil_code_for(vd, pix->pixelformat);
+	if (!*code) {
+		if (!vigil_fourccs(vd, fourccs, ARRAY_SIZE(fourccs)))
+			return -EINVAL;
+		pix->pixelformat = fourccs[0];
+		*code = vigil_code_for(vd, pix->pixelformat);
+	}
+	ret = vigil_nearest_size(vd, *code, &w, &h);
+	if (ret)
+		return ret;
+	vigil_fill_pix(pix, pix->pixelformat, w, h);
+	return 0;
 }
 
 /* ---- ioctl handlers ---- */
@@ -100,9 +193,12 @@ static int vigil_querycap(struct file *file, void *priv,
 static int vigil_enum_fmt(struct file *file, void *priv,
 			  struct v4l2_fmtdesc *f)
 {
-	if (f->index >= ARRAY_SIZE(vigil_formats))
+	struct vigil_dev *vd = video_drvdata(file);
+	u32 fourccs[VIGIL_MAX_FOURCCS];
+
+	if (f->index >= vigil_fourccs(vd, fourccs, ARRAY_SIZE(fourccs)))
 		return -EINVAL;
-	f->pixelformat = vigil_formats[f->index];
+	f->pixelformat = fourccs[f->index];
 	return 0;
 }
 
@@ -116,44 +212,97 @@ static int vigil_g_fmt(struct file *file, void *priv, struct v4l2_format *f)
 
 static int vigil_try_fmt(struct file *file, void *priv, struct v4l2_format *f)
 {
-	vigil_fill_pix(&f->fmt.pix);
-	return 0;
+	struct vigil_dev *vd = video_drvdata(file);
+	u32 code;
+
+	return vigil_try_pix(vd, &f->fmt.pix, &code);
 }
 
 static int vigil_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 {
 	struct vigil_dev *vd = video_drvdata(file);
+	struct v4l2_subdev_format sfmt = {
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE,
+		.pad = vd->sensor_pad,
+	};
+	int ret;
 
-	if (vb2_is_busy(&vd->queue))
+	if (vb2_is_busy(&vd->cap->queue))
 		return -EBUSY;
-	vigil_fill_pix(&f->fmt.pix);
+	ret = vigil_try_pix(vd, &f->fmt.pix, &sfmt.format.code);
+	if (ret)
+		return ret;
+	sfmt.format.width = f->fmt.pix.width;
+	sfmt.format.height = f->fmt.pix.height;
+	sfmt.format.field = V4L2_FIELD_NONE;
+	ret = v4l2_subdev_call(vd->sensor, pad, set_fmt, NULL, &sfmt);
+	if (ret)
+		return ret;
 	vd->fmt = f->fmt.pix;
-	vigil_dbg(1, vd, "format %p4cc %ux%u\n", &vd->fmt.pixelformat,
-		  vd->fmt.width, vd->fmt.height);
+	dev_dbg(vd->dev, "format %p4cc %ux%u, sensor bus 0x%04x\n",
+		&vd->fmt.pixelformat, vd->fmt.width, vd->fmt.height,
+		sfmt.format.code);
 	return 0;
 }
 
 static int vigil_enum_framesizes(struct file *file, void *priv,
 				 struct v4l2_frmsizeenum *fsize)
 {
-	if (!vigil_format_valid(fsize->pixel_format) ||
-	    fsize->index >= ARRAY_SIZE(vigil_sizes))
+	struct vigil_dev *vd = video_drvdata(file);
+	struct v4l2_subdev_frame_size_enum fse = {
+		.index = fsize->index,
+		.pad = vd->sensor_pad,
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE,
+	};
+	int ret;
+
+	fse.code = vigil_code_for(vd, fsize->pixel_format);
+	if (!fse.code)
 		return -EINVAL;
-	fsize->type = V4L2_FRMSIZE_TYPE_DISCRETE;
-	fsize->discrete = vigil_sizes[fsize->index];
+	ret = v4l2_subdev_call(vd->sensor, pad, enum_frame_size, NULL, &fse);
+	if (ret)
+		return ret;
+	if (fse.min_width == fse.max_width &&
+	    fse.min_height == fse.max_height) {
+		fsize->type = V4L2_FRMSIZE_TYPE_DISCRETE;
+		fsize->discrete.width = fse.min_width;
+		fsize->discrete.height = fse.min_height;
+	} else {
+		if (fsize->index)
+			return -EINVAL;
+		fsize->type = V4L2_FRMSIZE_TYPE_CONTINUOUS;
+		fsize->stepwise.min_width = fse.min_width;
+		fsize->stepwise.max_width = fse.max_width;
+		fsize->stepwise.min_height = fse.min_height;
+		fsize->stepwise.max_height = fse.max_height;
+		fsize->stepwise.step_width = 1;
+		fsize->stepwise.step_height = 1;
+	}
 	return 0;
 }
 
 static int vigil_enum_frameintervals(struct file *file, void *priv,
 				     struct v4l2_frmivalenum *fival)
 {
-	if (!vigil_format_valid(fival->pixel_format) ||
-	    !vigil_size_valid(fival->width, fival->height) ||
-	    fival->index >= ARRAY_SIZE(vigil_fps))
+	struct vigil_dev *vd = video_drvdata(file);
+	struct v4l2_subdev_frame_interval_enum fie = {
+		.index = fival->index,
+		.pad = vd->sensor_pad,
+		.width = fival->width,
+		.height = fival->height,
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE,
+	};
+	int ret;
+
+	fie.code = vigil_code_for(vd, fival->pixel_format);
+	if (!fie.code)
 		return -EINVAL;
+	ret = v4l2_subdev_call(vd->sensor, pad, enum_frame_interval, NULL,
+			       &fie);
+	if (ret)
+		return ret;
 	fival->type = V4L2_FRMIVAL_TYPE_DISCRETE;
-	fival->discrete.numerator = 1;
-	fival->discrete.denominator = vigil_fps[fival->index];
+	fival->discrete = fie.interval;
 	return 0;
 }
 
@@ -161,12 +310,18 @@ static int vigil_g_parm(struct file *file, void *priv,
 			struct v4l2_streamparm *parm)
 {
 	struct vigil_dev *vd = video_drvdata(file);
+	struct v4l2_subdev_frame_interval fi =
+		VIGIL_SUBDEV_FI_ACTIVE(vd->sensor_pad);
+	int ret;
 
 	if (parm->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
 		return -EINVAL;
+	ret = vigil_subdev_call_g_frame_interval(vd->sensor, &fi);
+	if (ret)
+		return ret;
+	memset(&parm->parm.capture, 0, sizeof(parm->parm.capture));
 	parm->parm.capture.capability = V4L2_CAP_TIMEPERFRAME;
-	parm->parm.capture.timeperframe = vd->timeperframe;
-	parm->parm.capture.readbuffers = 0;
+	parm->parm.capture.timeperframe = fi.interval;
 	return 0;
 }
 
@@ -174,29 +329,19 @@ static int vigil_s_parm(struct file *file, void *priv,
 			struct v4l2_streamparm *parm)
 {
 	struct vigil_dev *vd = video_drvdata(file);
-	struct v4l2_fract *tpf = &parm->parm.capture.timeperframe;
-	unsigned int i, best = 0;
-	u32 fps, diff, best_diff = U32_MAX;
+	struct v4l2_subdev_frame_interval fi =
+		VIGIL_SUBDEV_FI_ACTIVE(vd->sensor_pad);
+	int ret;
 
 	if (parm->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
 		return -EINVAL;
-	if (vb2_is_streaming(&vd->queue))
+	if (vb2_is_streaming(&vd->cap->queue))
 		return -EBUSY;
-
-	/* 0/0 or a zero term: the default rate */
-	if (!tpf->numerator || !tpf->denominator)
-		fps = 30;
-	else
-		fps = DIV_ROUND_CLOSEST(tpf->denominator, tpf->numerator);
-	for (i = 0; i < ARRAY_SIZE(vigil_fps); i++) {
-		diff = abs((int)vigil_fps[i] - (int)fps);
-		if (diff < best_diff) {
-			best_diff = diff;
-			best = i;
-		}
-	}
-	vd->timeperframe.numerator = 1;
-	vd->timeperframe.denominator = vigil_fps[best];
+	/* the sensor picks the nearest interval it offers */
+	fi.interval = parm->parm.capture.timeperframe;
+	ret = vigil_subdev_call_s_frame_interval(vd->sensor, &fi);
+	if (ret)
+		return ret;
 	return vigil_g_parm(file, priv, parm);
 }
 
@@ -259,13 +404,13 @@ static const struct v4l2_ioctl_ops vigil_ioctl_ops = {
 	.vidioc_unsubscribe_event = v4l2_event_unsubscribe,
 };
 
-/* ---- buffer helpers: the completion path shared by all producers ---- */
+/* ---- buffer helpers: the completion path shared by all receivers ---- */
 
 /**
  * vigil_next_buffer() - take the oldest queued buffer for the next frame
- * @vd: the device
+ * @vd: the bridge
  *
- * Return: the buffer, or NULL when userspace has none queued (the producer
+ * Return: the buffer, or NULL when userspace has none queued (the receiver
  * then drops the frame with vigil_frame_dropped()). Any context.
  */
 struct vigil_buffer *vigil_next_buffer(struct vigil_dev *vd)
@@ -284,7 +429,7 @@ struct vigil_buffer *vigil_next_buffer(struct vigil_dev *vd)
 
 /**
  * vigil_frame_start() - number a new frame period
- * @vd: the device
+ * @vd: the bridge
  *
  * Return: the v4l2_buffer.sequence of the frame that starts now. Every
  * frame period gets a number, delivered or dropped, so drops are gaps.
@@ -292,6 +437,31 @@ struct vigil_buffer *vigil_next_buffer(struct vigil_dev *vd)
 u32 vigil_frame_start(struct vigil_dev *vd)
 {
 	return (u32)atomic_inc_return(&vd->sequence) - 1;
+}
+
+/**
+ * vigil_frame_wanted() - the frame gate: should frame @sequence be captured?
+ * @vd: the bridge
+ * @sequence: from vigil_frame_start()
+ *
+ * False while the privacy switch is asserted; in standby only every n-th
+ * frame, for the keep-alive rate (none if 0). In standby the frame clock
+ * keeps running (sequence numbers advance, so a client sees the pause as a
+ * gap) and nothing is counted as dropped. Any context.
+ */
+bool vigil_frame_wanted(struct vigil_dev *vd, u32 sequence)
+{
+	u32 fps, full_fps;
+
+	if (vigil_gate_test(&vd->gate, VIGIL_GATE_PRIVACY))
+		return false;
+	if (!vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY))
+		return true;
+	fps = READ_ONCE(vd->gate.keepalive_fps);
+	if (!fps || !vd->interval.numerator)
+		return false;
+	full_fps = vd->interval.denominator / vd->interval.numerator;
+	return sequence % max(1U, full_fps / fps) == 0;
 }
 
 void vigil_frame_from_buffer(struct vigil_dev *vd, struct vigil_buffer *buf,
@@ -307,31 +477,29 @@ void vigil_frame_from_buffer(struct vigil_dev *vd, struct vigil_buffer *buf,
 
 /**
  * vigil_frame_done() - return a filled buffer to userspace
- * @vd: the device
- * @buf: buffer from vigil_next_buffer(), filled
+ * @vd: the bridge
+ * @buf: buffer from vigil_next_buffer(), filled and masked
  * @sequence: from vigil_frame_start()
- *
- * Applies the privacy mask, then stamps and completes the buffer.
+ * @error: 0, or why the buffer does not hold a complete, masked frame: it
+ *	is then returned as VB2_BUF_STATE_ERROR
  */
 void vigil_frame_done(struct vigil_dev *vd, struct vigil_buffer *buf,
-		      u32 sequence)
+		      u32 sequence, int error)
 {
-	struct vigil_frame f;
-
-	vigil_frame_from_buffer(vd, buf, &f);
-	if (f.vaddr)
-		vigil_privacy_apply(vd, &f);
 	buf->vb.sequence = sequence;
 	buf->vb.field = V4L2_FIELD_NONE;
 	buf->vb.vb2_buf.timestamp = ktime_get_ns();
 	vb2_set_plane_payload(&buf->vb.vb2_buf, 0, vd->fmt.sizeimage);
-	vigil_pir_frame_done(vd, sequence, buf->vb.vb2_buf.timestamp);
-	vb2_buffer_done(&buf->vb.vb2_buf, VB2_BUF_STATE_DONE);
+	if (!error)
+		vigil_pir_frame_done(vd, sequence,
+				     buf->vb.vb2_buf.timestamp);
+	vb2_buffer_done(&buf->vb.vb2_buf,
+			error ? VB2_BUF_STATE_ERROR : VB2_BUF_STATE_DONE);
 }
 
 /**
  * vigil_frame_dropped() - count a frame period that produced no buffer
- * @vd: the device
+ * @vd: the bridge
  */
 void vigil_frame_dropped(struct vigil_dev *vd)
 {
@@ -366,7 +534,7 @@ static int vigil_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 
 	if (vd->inject_queue_setup) {
 		vd->inject_queue_setup--;
-		vigil_dbg(1, vd, "injected queue_setup failure\n");
+		dev_dbg(vd->dev, "injected queue_setup failure\n");
 		return -ENOMEM;
 	}
 	if (*nplanes)
@@ -383,8 +551,8 @@ static int vigil_buf_prepare(struct vb2_buffer *vb)
 	struct vigil_dev *vd = vb2_get_drv_priv(vb->vb2_queue);
 
 	if (vb2_plane_size(vb, 0) < vd->fmt.sizeimage) {
-		vigil_dbg(1, vd, "buffer too small (%lu < %u)\n",
-			  vb2_plane_size(vb, 0), vd->fmt.sizeimage);
+		dev_dbg(vd->dev, "buffer too small (%lu < %u)\n",
+			vb2_plane_size(vb, 0), vd->fmt.sizeimage);
 		return -EINVAL;
 	}
 	vb2_set_plane_payload(vb, 0, vd->fmt.sizeimage);
@@ -400,13 +568,15 @@ static void vigil_buf_queue(struct vb2_buffer *vb)
 	spin_lock_irqsave(&vd->buf_lock, flags);
 	list_add_tail(&buf->list, &vd->buf_list);
 	spin_unlock_irqrestore(&vd->buf_lock, flags);
-	if (vd->streaming && vd->src_ops->buffer_queued)
-		vd->src_ops->buffer_queued(vd);
+	if (vd->streaming && vd->rx_ops->buffer_queued)
+		vd->rx_ops->buffer_queued(vd);
 }
 
 static int vigil_start_streaming(struct vb2_queue *q, unsigned int count)
 {
 	struct vigil_dev *vd = vb2_get_drv_priv(q);
+	struct v4l2_subdev_frame_interval fi =
+		VIGIL_SUBDEV_FI_ACTIVE(vd->sensor_pad);
 	int ret;
 
 	atomic_set(&vd->sequence, 0);
@@ -414,26 +584,45 @@ static int vigil_start_streaming(struct vb2_queue *q, unsigned int count)
 
 	if (vd->inject_start) {
 		vd->inject_start--;
-		vigil_dbg(1, vd, "injected start_streaming failure\n");
+		dev_dbg(vd->dev, "injected start_streaming failure\n");
 		ret = -EIO;
 		goto err;
 	}
 
-	v4l2_ctrl_grab(vd->ctrl_source, true);
-	v4l2_ctrl_grab(vd->ctrl_seed, true);
-	ret = vd->src_ops->start(vd);
+	/* validates the link: sensor pad format against the capture format */
+	ret = video_device_pipeline_start(&vd->cap->vdev, &vd->cap->pipe);
 	if (ret) {
-		v4l2_ctrl_grab(vd->ctrl_source, false);
-		v4l2_ctrl_grab(vd->ctrl_seed, false);
+		dev_dbg(vd->dev, "pipeline start failed: %d\n", ret);
 		goto err;
 	}
+	ret = vigil_subdev_call_g_frame_interval(vd->sensor, &fi);
+	if (ret || !fi.interval.numerator || !fi.interval.denominator) {
+		ret = ret ?: -EINVAL;
+		goto err_pipe;
+	}
+	vd->interval = fi.interval;
+
+	/* the LED is on before the sensor starts, the receiver after it */
 	vd->streaming = true;
 	vigil_pir_streaming(vd, true);
-	vigil_dbg(1, vd, "streaming %p4cc %ux%u at 1/%u s\n",
-		  &vd->fmt.pixelformat, vd->fmt.width, vd->fmt.height,
-		  vd->timeperframe.denominator);
+	ret = v4l2_subdev_call(vd->sensor, video, s_stream, 1);
+	if (ret)
+		goto err_led;
+	ret = vd->rx_ops->start(vd);
+	if (ret) {
+		v4l2_subdev_call(vd->sensor, video, s_stream, 0);
+		goto err_led;
+	}
+	dev_dbg(vd->dev, "streaming %p4cc %ux%u at %u/%u s\n",
+		&vd->fmt.pixelformat, vd->fmt.width, vd->fmt.height,
+		vd->interval.numerator, vd->interval.denominator);
 	return 0;
 
+err_led:
+	vigil_pir_streaming(vd, false);
+	vd->streaming = false;
+err_pipe:
+	video_device_pipeline_stop(&vd->cap->vdev);
 err:
 	vigil_return_all_buffers(vd, VB2_BUF_STATE_QUEUED);
 	return ret;
@@ -443,14 +632,15 @@ static void vigil_stop_streaming(struct vb2_queue *q)
 {
 	struct vigil_dev *vd = vb2_get_drv_priv(q);
 
-	vd->src_ops->stop(vd);
+	/* the receiver first: it renders through the sensor */
+	vd->rx_ops->stop(vd);
+	v4l2_subdev_call(vd->sensor, video, s_stream, 0);
 	vd->streaming = false;
 	vigil_pir_streaming(vd, false);
-	v4l2_ctrl_grab(vd->ctrl_source, false);
-	v4l2_ctrl_grab(vd->ctrl_seed, false);
+	video_device_pipeline_stop(&vd->cap->vdev);
 	vigil_return_all_buffers(vd, VB2_BUF_STATE_ERROR);
-	vigil_dbg(1, vd, "stopped, %u frames, %u dropped\n",
-		  atomic_read(&vd->sequence), atomic_read(&vd->dropped));
+	dev_dbg(vd->dev, "stopped, %u frames, %u dropped\n",
+		atomic_read(&vd->sequence), atomic_read(&vd->dropped));
 }
 
 static const struct vb2_ops vigil_vb2_ops = {
@@ -462,18 +652,103 @@ static const struct vb2_ops vigil_vb2_ops = {
 	VIGIL_VB2_WAIT_OPS
 };
 
-/* ---- register / unregister ---- */
+/* ---- media entity ---- */
 
-int vigil_cap_register(struct vigil_dev *vd)
+/* The sensor's active pad format must be what the capture format needs. */
+static int vigil_link_validate(struct media_link *link)
 {
-	struct video_device *vdev = &vd->vdev;
-	struct vb2_queue *q = &vd->queue;
+	struct video_device *vdev =
+		media_entity_to_video_device(link->sink->entity);
+	struct vigil_dev *vd = video_get_drvdata(vdev);
+	struct v4l2_subdev_format sfmt = {
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE,
+		.pad = link->source->index,
+	};
+	struct v4l2_subdev *sd;
 	int ret;
 
-	vd->fmt.pixelformat = vigil_formats[0];
-	vd->fmt.width = VIGIL_DEF_WIDTH;
-	vd->fmt.height = VIGIL_DEF_HEIGHT;
-	vigil_fill_pix(&vd->fmt);
+	if (!is_media_entity_v4l2_subdev(link->source->entity))
+		return -EINVAL;
+	sd = media_entity_to_v4l2_subdev(link->source->entity);
+	ret = v4l2_subdev_call(sd, pad, get_fmt, NULL, &sfmt);
+	if (ret)
+		return ret;
+	if (sfmt.format.width != vd->fmt.width ||
+	    sfmt.format.height != vd->fmt.height ||
+	    !vigil_code_gives(sfmt.format.code, vd->fmt.pixelformat)) {
+		dev_dbg(vd->dev,
+			"link: sensor 0x%04x %ux%u, capture %p4cc %ux%u\n",
+			sfmt.format.code, sfmt.format.width,
+			sfmt.format.height, &vd->fmt.pixelformat,
+			vd->fmt.width, vd->fmt.height);
+		return -EPIPE;
+	}
+	return 0;
+}
+
+static const struct media_entity_operations vigil_entity_ops = {
+	.link_validate = vigil_link_validate,
+};
+
+/* ---- register / unregister ---- */
+
+static void vigil_cap_release(struct video_device *vdev)
+{
+	struct vigil_cap *cap = container_of(vdev, struct vigil_cap, vdev);
+	struct vigil_dev *vd = cap->vd;
+
+	kfree(cap);
+	v4l2_device_put(&vd->v4l2_dev);
+}
+
+/* The capture format that matches the sensor's active pad format. */
+static int vigil_cap_init_fmt(struct vigil_dev *vd)
+{
+	struct v4l2_subdev_format sfmt = {
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE,
+		.pad = vd->sensor_pad,
+	};
+	unsigned int i;
+	int ret;
+
+	ret = v4l2_subdev_call(vd->sensor, pad, get_fmt, NULL, &sfmt);
+	if (ret)
+		return ret;
+	for (i = 0; i < ARRAY_SIZE(vigil_fmt_map); i++) {
+		if (vigil_fmt_map[i].code == sfmt.format.code) {
+			vigil_fill_pix(&vd->fmt, vigil_fmt_map[i].fourcc,
+				       sfmt.format.width, sfmt.format.height);
+			return 0;
+		}
+	}
+	dev_err(vd->dev, "sensor bus format 0x%04x not supported\n",
+		sfmt.format.code);
+	return -EINVAL;
+}
+
+/**
+ * vigil_cap_register() - create the capture node and link it to the sensor
+ * @vd: the bridge, with @vd->sensor bound; called from .complete
+ *
+ * Return: 0 or -errno.
+ */
+int vigil_cap_register(struct vigil_dev *vd)
+{
+	struct vigil_cap *cap;
+	struct video_device *vdev;
+	struct vb2_queue *q;
+	int ret;
+
+	ret = vigil_cap_init_fmt(vd);
+	if (ret)
+		return ret;
+
+	cap = kzalloc(sizeof(*cap), GFP_KERNEL);
+	if (!cap)
+		return -ENOMEM;
+	cap->vd = vd;
+	vdev = &cap->vdev;
+	q = &cap->queue;
 
 	q->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	q->io_modes = VB2_MMAP | VB2_DMABUF;
@@ -493,23 +768,82 @@ int vigil_cap_register(struct vigil_dev *vd)
 	q->dev = vd->dev;
 	ret = vb2_queue_init(q);
 	if (ret)
-		return ret;
+		goto err_free;
+
+	cap->pad.flags = MEDIA_PAD_FL_SINK | MEDIA_PAD_FL_MUST_CONNECT;
+	vdev->entity.ops = &vigil_entity_ops;
+	ret = media_entity_pads_init(&vdev->entity, 1, &cap->pad);
+	if (ret)
+		goto err_free;
 
 	strscpy(vdev->name, dev_name(vd->dev), sizeof(vdev->name));
-	vdev->release = video_device_release_empty;
+	vdev->release = vigil_cap_release;
 	vdev->fops = &vigil_fops;
 	vdev->ioctl_ops = &vigil_ioctl_ops;
 	vdev->v4l2_dev = &vd->v4l2_dev;
+	vdev->ctrl_handler = &vd->ctrl_handler;
 	vdev->queue = q;
 	vdev->lock = &vd->lock;
 	vdev->device_caps = V4L2_CAP_VIDEO_CAPTURE | V4L2_CAP_STREAMING;
 	vdev->vfl_dir = VFL_DIR_RX;
 	video_set_drvdata(vdev, vd);
 
-	return video_register_device(vdev, VFL_TYPE_VIDEO, -1);
+	/* from here on the release callback frees @cap */
+	v4l2_device_get(&vd->v4l2_dev);
+	ret = video_register_device(vdev, VFL_TYPE_VIDEO, -1);
+	if (ret) {
+		video_device_release_empty(vdev);
+		media_entity_cleanup(&vdev->entity);
+		v4l2_device_put(&vd->v4l2_dev);
+		goto err_free;
+	}
+
+	ret = media_create_pad_link(&vd->sensor->entity, vd->sensor_pad,
+				    &vdev->entity, 0,
+				    MEDIA_LNK_FL_IMMUTABLE |
+				    MEDIA_LNK_FL_ENABLED);
+	if (ret) {
+		vb2_video_unregister_device(vdev);
+		return ret;
+	}
+
+	mutex_lock(&vd->lock);
+	vd->cap = cap;
+	mutex_unlock(&vd->lock);
+	spin_lock_irq(&vd->node_lock);
+	vd->node = vdev;
+	spin_unlock_irq(&vd->node_lock);
+	return 0;
+
+err_free:
+	kfree(cap);
+	return ret;
 }
 
+/**
+ * vigil_cap_unregister() - remove the capture node
+ * @vd: the bridge
+ *
+ * Stops streaming and releases the buffers, even with files open; the
+ * node's memory goes with its last file. Called from .unbind and remove.
+ */
 void vigil_cap_unregister(struct vigil_dev *vd)
 {
-	vb2_video_unregister_device(&vd->vdev);
+	struct vigil_cap *cap;
+
+	mutex_lock(&vd->lock);
+	cap = vd->cap;
+	mutex_unlock(&vd->lock);
+	if (!cap)
+		return;
+
+	spin_lock_irq(&vd->node_lock);
+	vd->node = NULL;
+	spin_unlock_irq(&vd->node_lock);
+	media_entity_remove_links(&cap->vdev.entity);
+	vb2_video_unregister_device(&cap->vdev);
+
+	mutex_lock(&vd->lock);
+	vd->cap = NULL;
+	mutex_unlock(&vd->lock);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vigil - V4L2 capture driver for the vigil camera: module, platform driver,
- * probe/remove and firmware-node parsing.
+ * vigil - the bridge: module, platform driver, probe/remove, the media
+ * device and the v4l2_async notifier that binds the sensor on port@0.
  */
 
 #include <linux/debugfs.h>
@@ -14,23 +14,23 @@
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 
+#include <media/v4l2-fwnode.h>
+
 #include "compat.h"
 #include "vigil.h"
 #include "vigil-pir.h"
-
-int vigil_debug;
-module_param_named(debug, vigil_debug, int, 0644);
-MODULE_PARM_DESC(debug, "debug level (0-2), messages through dev_info");
+#include "vigil-rx.h"
+#include "vigil-vsensor.h"
 
 static int allocators[VIGIL_MAX_INSTANCES];
 module_param_array(allocators, int, NULL, 0444);
 MODULE_PARM_DESC(allocators,
-		 "vb2 memory allocator per instance: 0 = follows the source (vmalloc for the virtual sensor, dma-contig for a hardware receiver), 1 = vmalloc, 2 = dma-contig");
+		 "vb2 memory allocator per instance: 0 = follows the receiver (vmalloc for the virtual receiver, which writes with the CPU), 1 = vmalloc, 2 = dma-contig");
 
 unsigned int vigil_replay_max_mb = 64;
 module_param_named(replay_max_mb, vigil_replay_max_mb, uint, 0644);
 MODULE_PARM_DESC(replay_max_mb,
-		 "largest replay footage accepted per instance, in MiB (default 64)");
+		 "largest replay footage accepted per virtual sensor, in MiB (default 64)");
 
 struct dentry *vigil_debugfs_root;
 static DEFINE_IDA(vigil_ida);
@@ -42,40 +42,116 @@ static void vigil_v4l2_release(struct v4l2_device *v4l2_dev)
 
 	v4l2_ctrl_handler_free(&vd->ctrl_handler);
 	vigil_pir_free(vd);
-	vigil_sensor_exit(vd);
-	vigil_scene_exit(vd);
-	vigil_replay_exit(vd);
+	media_device_cleanup(&vd->mdev);
 	mutex_destroy(&vd->lock);
+	ida_free(&vigil_ida, vd->instance);
+	put_device(vd->dev);
 	kfree(vd);
 }
 
-static int vigil_parse_fwnode(struct vigil_dev *vd)
+static inline struct vigil_dev *to_vigil_dev(struct v4l2_async_notifier *nf)
 {
-	struct device *dev = vd->dev;
-	const char *src = "scene";
-	u32 val;
+	return container_of(nf, struct vigil_dev, notifier);
+}
 
-	device_property_read_string(dev, "vigil,source", &src);
-	if (!strcmp(src, "scene") || !strcmp(src, "replay")) {
-		vd->src_ops = &vigil_sensor_ops;
-	} else {
-		return dev_err_probe(dev, -EINVAL,
-				     "unsupported vigil,source \"%s\"\n", src);
+static int vigil_notify_bound(struct v4l2_async_notifier *nf,
+			      struct v4l2_subdev *sd,
+			      struct vigil_async_conn *asc)
+{
+	struct vigil_dev *vd = to_vigil_dev(nf);
+	int pad;
+
+	if (!vd->rx_ops->accepts(vd, sd)) {
+		dev_err(vd->dev, "%s: no receiver for this sensor\n",
+			sd->name);
+		return -ENODEV;
 	}
+	pad = media_entity_get_fwnode_pad(&sd->entity, asc->match.fwnode,
+					  MEDIA_PAD_FL_SOURCE);
+	if (pad < 0) {
+		dev_err(vd->dev, "%s: no source pad for the endpoint\n",
+			sd->name);
+		return pad;
+	}
+	mutex_lock(&vd->lock);
+	vd->sensor = sd;
+	vd->sensor_pad = pad;
+	mutex_unlock(&vd->lock);
+	dev_dbg(vd->dev, "bound %s pad %d\n", sd->name, pad);
+	return 0;
+}
 
-	if (!device_property_read_u32(dev, "vigil,seed", &val))
-		vd->sensor.seed = val & 0x7fffffff;
-	else
-		vd->sensor.seed = 0x5eed + vd->instance;
-	vd->sensor.source = strcmp(src, "replay") ? VIGIL_SOURCE_SCENE :
-						    VIGIL_SOURCE_REPLAY;
+/* The sensor is there: the capture node and subdev nodes appear. */
+static int vigil_notify_complete(struct v4l2_async_notifier *nf)
+{
+	struct vigil_dev *vd = to_vigil_dev(nf);
+	int ret;
 
-	if (!device_property_read_u32(dev, "vigil,fps", &val) &&
-	    val >= VIGIL_MIN_FPS && val <= VIGIL_MAX_FPS)
-		vd->timeperframe.denominator = val;
+	ret = vigil_cap_register(vd);
+	if (ret) {
+		dev_err(vd->dev, "capture node registration failed: %d\n",
+			ret);
+		return ret;
+	}
+	ret = v4l2_device_register_subdev_nodes(&vd->v4l2_dev);
+	if (ret) {
+		vigil_cap_unregister(vd);
+		return ret;
+	}
+	dev_info(vd->dev, "%s: sensor %s, %s, %s buffers\n",
+		 video_device_node_name(&vd->cap->vdev), vd->sensor->name,
+		 vd->rx_ops->name,
+		 vd->alloc == VIGIL_ALLOC_DMA_CONTIG ? "dma-contig" :
+						       "vmalloc");
+	return 0;
+}
 
-	if (vd->alloc == VIGIL_ALLOC_AUTO)
-		vd->alloc = VIGIL_ALLOC_VMALLOC; /* the sensor writes by CPU */
+/* The sensor goes (unbind or rmmod): stop, and remove the node. */
+static void vigil_notify_unbind(struct v4l2_async_notifier *nf,
+				struct v4l2_subdev *sd,
+				struct vigil_async_conn *asc)
+{
+	struct vigil_dev *vd = to_vigil_dev(nf);
+
+	vigil_cap_unregister(vd);
+	mutex_lock(&vd->lock);
+	vd->sensor = NULL;
+	mutex_unlock(&vd->lock);
+	dev_dbg(vd->dev, "unbound %s\n", sd->name);
+}
+
+static const struct v4l2_async_notifier_operations vigil_notify_ops = {
+	.bound = vigil_notify_bound,
+	.complete = vigil_notify_complete,
+	.unbind = vigil_notify_unbind,
+};
+
+/* port@0: the sensor, one endpoint (a parallel or CSI-2 bus). */
+static int vigil_parse_endpoint(struct vigil_dev *vd)
+{
+	struct v4l2_fwnode_endpoint vep = { .bus_type = V4L2_MBUS_UNKNOWN };
+	struct vigil_async_conn *asc;
+	struct fwnode_handle *ep;
+	int ret;
+
+	ep = fwnode_graph_get_endpoint_by_id(dev_fwnode(vd->dev), 0, 0,
+					     FWNODE_GRAPH_ENDPOINT_NEXT);
+	if (!ep)
+		return dev_err_probe(vd->dev, -ENODEV,
+				     "no endpoint on port@0 (the sensor)\n");
+	ret = v4l2_fwnode_endpoint_parse(ep, &vep);
+	if (ret) {
+		fwnode_handle_put(ep);
+		return dev_err_probe(vd->dev, ret,
+				     "port@0 endpoint cannot be parsed\n");
+	}
+	asc = v4l2_async_nf_add_fwnode_remote(&vd->notifier, ep,
+					      struct vigil_async_conn);
+	fwnode_handle_put(ep);
+	if (IS_ERR(asc))
+		return dev_err_probe(vd->dev, PTR_ERR(asc),
+				     "cannot add the sensor to the notifier\n");
+	dev_dbg(vd->dev, "port@0 bus type %u\n", vep.bus_type);
 	return 0;
 }
 
@@ -85,11 +161,9 @@ static int vigil_stats_show(struct seq_file *m, void *unused)
 
 	seq_printf(m, "sequence %u\ndropped %u\nticks_late %u\n",
 		   atomic_read(&vd->sequence), atomic_read(&vd->dropped),
-		   atomic_read(&vd->sensor.ticks_late));
-	seq_printf(m, "render_us_last %u\nrender_us_max %u\n",
-		   vd->sensor.render_us_last, vd->sensor.render_us_max);
+		   atomic_read(&vd->rx.ticks_late));
 	seq_printf(m, "streaming %d\nstandby %d\n", READ_ONCE(vd->streaming),
-		   READ_ONCE(vd->standby));
+		   vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vigil_stats);
@@ -104,7 +178,6 @@ static void vigil_debugfs_init(struct vigil_dev *vd)
 	debugfs_create_u32("drop_frames", 0600, vd->debugfs,
 			   &vd->inject_drop);
 	debugfs_create_file("stats", 0400, vd->debugfs, vd, &vigil_stats_fops);
-	vigil_scene_debugfs_init(vd);
 }
 
 static int vigil_probe(struct platform_device *pdev)
@@ -125,41 +198,46 @@ static int vigil_probe(struct platform_device *pdev)
 		ida_free(&vigil_ida, instance);
 		return -ENOMEM;
 	}
-	vd->dev = dev;
+	vd->dev = get_device(dev);
 	vd->instance = instance;
+	vd->rx_ops = &vigil_rx_virtual_ops;
 	vd->alloc = allocators[instance];
-	if (vd->alloc > VIGIL_ALLOC_DMA_CONTIG)
-		vd->alloc = VIGIL_ALLOC_AUTO;
-	vd->timeperframe.numerator = 1;
-	vd->timeperframe.denominator = 30;
+	if (vd->alloc > VIGIL_ALLOC_DMA_CONTIG ||
+	    vd->alloc == VIGIL_ALLOC_AUTO)
+		vd->alloc = VIGIL_ALLOC_VMALLOC; /* the receiver writes by CPU */
+	vd->interval.numerator = 1;
+	vd->interval.denominator = 30;
+	vigil_gate_set_keepalive(&vd->gate, 1);
 	mutex_init(&vd->lock);
+	spin_lock_init(&vd->node_lock);
 	spin_lock_init(&vd->buf_lock);
 	spin_lock_init(&vd->mask_lock);
-	spin_lock_init(&vd->src_lock);
 	INIT_LIST_HEAD(&vd->buf_list);
-	vd->epoch = ktime_get();
 
-	ret = vigil_parse_fwnode(vd);
-	if (ret)
-		goto err_free;
+	vd->mdev.dev = dev;
+	strscpy(vd->mdev.model, "vigil camera", sizeof(vd->mdev.model));
+	snprintf(vd->mdev.bus_info, sizeof(vd->mdev.bus_info), "platform:%s",
+		 dev_name(dev));
+	media_device_init(&vd->mdev);
+	vd->v4l2_dev.mdev = &vd->mdev;
+	vd->v4l2_dev.release = vigil_v4l2_release;
+
+	ret = v4l2_device_register(dev, &vd->v4l2_dev);
+	if (ret) {
+		dev_err_probe(dev, ret, "v4l2_device_register failed\n");
+		media_device_cleanup(&vd->mdev);
+		mutex_destroy(&vd->lock);
+		put_device(dev);
+		kfree(vd);
+		ida_free(&vigil_ida, instance);
+		return ret;
+	}
+	/* from here on vigil_v4l2_release() frees vd */
 
 	ret = dma_set_mask_and_coherent(dev, DMA_BIT_MASK(32));
 	if (ret) {
 		dev_err_probe(dev, ret, "no usable DMA mask\n");
-		goto err_free;
-	}
-
-	ret = vigil_scene_init(vd);
-	if (ret) {
-		dev_err_probe(dev, ret, "built-in scenario rejected\n");
-		goto err_free;
-	}
-
-	vd->v4l2_dev.release = vigil_v4l2_release;
-	ret = v4l2_device_register(dev, &vd->v4l2_dev);
-	if (ret) {
-		dev_err_probe(dev, ret, "v4l2_device_register failed\n");
-		goto err_scene;
+		goto err_v4l2;
 	}
 
 	ret = vigil_ctrls_init(vd);
@@ -168,59 +246,61 @@ static int vigil_probe(struct platform_device *pdev)
 		goto err_v4l2;
 	}
 
-	vigil_debugfs_init(vd);
-	ret = vigil_replay_debugfs_init(vd);
+	vigil_async_nf_init(&vd->notifier, &vd->v4l2_dev);
+	vd->notifier.ops = &vigil_notify_ops;
+	ret = vigil_parse_endpoint(vd);
 	if (ret)
-		goto err_debugfs;
-
-	ret = vigil_cap_register(vd);
-	if (ret) {
-		dev_err_probe(dev, ret, "video device registration failed\n");
-		goto err_debugfs;
-	}
+		goto err_nf;
 
 	ret = vigil_pir_init(vd);
 	if (ret)
-		goto err_cap;
+		goto err_nf;
 
+	ret = media_device_register(&vd->mdev);
+	if (ret) {
+		dev_err_probe(dev, ret, "media device registration failed\n");
+		goto err_pir;
+	}
+	vigil_debugfs_init(vd);
 	platform_set_drvdata(pdev, vd);
-	dev_info(dev, "%s: %s source, %s buffers\n",
-		 video_device_node_name(&vd->vdev), vd->src_ops->name,
-		 vd->alloc == VIGIL_ALLOC_DMA_CONTIG ? "dma-contig" :
-						       "vmalloc");
+
+	/*
+	 * Last: the capture node appears in .complete, once the sensor is
+	 * bound, after everything it depends on exists.
+	 */
+	ret = vigil_async_nf_register(&vd->notifier, &vd->v4l2_dev);
+	if (ret) {
+		dev_err_probe(dev, ret, "notifier registration failed\n");
+		goto err_media;
+	}
 	return 0;
 
-err_cap:
-	vigil_cap_unregister(vd);
-err_debugfs:
+err_media:
 	debugfs_remove_recursive(vd->debugfs);
+	media_device_unregister(&vd->mdev);
+err_pir:
+	vigil_pir_remove(vd);
+err_nf:
+	v4l2_async_nf_cleanup(&vd->notifier);
 err_v4l2:
 	v4l2_device_unregister(&vd->v4l2_dev);
-	ida_free(&vigil_ida, instance);
-	/* frees vd through vigil_v4l2_release() */
 	v4l2_device_put(&vd->v4l2_dev);
-	return ret;
-err_scene:
-	vigil_scene_exit(vd);
-err_free:
-	mutex_destroy(&vd->lock);
-	kfree(vd);
-	ida_free(&vigil_ida, instance);
 	return ret;
 }
 
 static void vigil_remove(struct platform_device *pdev)
 {
 	struct vigil_dev *vd = platform_get_drvdata(pdev);
-	unsigned int instance = vd->instance;
 
-	/* Stops streaming and releases the buffers, even with files open. */
+	/* unbinds the sensor: stops streaming and removes the node */
+	v4l2_async_nf_unregister(&vd->notifier);
+	v4l2_async_nf_cleanup(&vd->notifier);
 	vigil_cap_unregister(vd);
 	vigil_pir_remove(vd);
 	debugfs_remove_recursive(vd->debugfs);
+	media_device_unregister(&vd->mdev);
 	v4l2_device_unregister(&vd->v4l2_dev);
 	v4l2_device_put(&vd->v4l2_dev);
-	ida_free(&vigil_ida, instance);
 }
 
 static const struct of_device_id vigil_of_match[] = {
@@ -244,9 +324,13 @@ static int __init vigil_init(void)
 
 	vigil_debugfs_root = debugfs_create_dir(VIGIL_NAME, NULL);
 
-	ret = platform_driver_register(&vigil_driver);
+	ret = platform_driver_register(&vigil_vsensor_driver);
 	if (ret)
 		goto err_debugfs;
+
+	ret = platform_driver_register(&vigil_driver);
+	if (ret)
+		goto err_vsensor;
 
 	ret = vigil_board_init();
 	if (ret)
@@ -255,6 +339,8 @@ static int __init vigil_init(void)
 
 err_driver:
 	platform_driver_unregister(&vigil_driver);
+err_vsensor:
+	platform_driver_unregister(&vigil_vsensor_driver);
 err_debugfs:
 	debugfs_remove_recursive(vigil_debugfs_root);
 	return ret;
@@ -264,13 +350,14 @@ static void __exit vigil_exit(void)
 {
 	vigil_board_exit();
 	platform_driver_unregister(&vigil_driver);
+	platform_driver_unregister(&vigil_vsensor_driver);
 	debugfs_remove_recursive(vigil_debugfs_root);
 }
 
 module_init(vigil_init);
 module_exit(vigil_exit);
 
-MODULE_DESCRIPTION("vigil V4L2 capture driver with a virtual sensor");
+MODULE_DESCRIPTION("vigil camera bridge, virtual sensor and virtual board");
 MODULE_AUTHOR("The vigil project");
 MODULE_LICENSE("GPL");
 MODULE_ALIAS("platform:" VIGIL_NAME);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vigil - controls: privacy mask, dropped-frame counter, source and seed;
+ * vigil - the bridge's controls: privacy mask and dropped-frame counter;
  * and the privacy-mask pass applied to every frame before it is returned.
  */
 
@@ -9,12 +9,6 @@
 #include <media/v4l2-ctrls.h>
 
 #include "vigil.h"
-
-static const char * const vigil_source_menu[] = {
-	"Virtual Scene",
-	"Replay",
-	NULL,
-};
 
 static int vigil_try_ctrl(struct v4l2_ctrl *ctrl)
 {
@@ -54,12 +48,6 @@ static int vigil_s_ctrl(struct v4l2_ctrl *ctrl)
 		spin_lock_irqsave(&vd->mask_lock, flags);
 		memcpy(vd->mask, ctrl->p_new.p_u32, sizeof(vd->mask));
 		spin_unlock_irqrestore(&vd->mask_lock, flags);
-		return 0;
-	case VIGIL_CID_SOURCE:
-		vd->sensor.source = ctrl->val;
-		return 0;
-	case VIGIL_CID_SEED:
-		vd->sensor.seed = ctrl->val;
 		return 0;
 	default:
 		return -EINVAL;
@@ -107,49 +95,17 @@ static const struct v4l2_ctrl_config vigil_ctrl_dropped = {
 	.flags = V4L2_CTRL_FLAG_READ_ONLY | V4L2_CTRL_FLAG_VOLATILE,
 };
 
-static const struct v4l2_ctrl_config vigil_ctrl_source = {
-	.ops = &vigil_ctrl_ops,
-	.id = VIGIL_CID_SOURCE,
-	.name = "Source",
-	.type = V4L2_CTRL_TYPE_MENU,
-	.max = VIGIL_SOURCE_REPLAY,
-	.qmenu = vigil_source_menu,
-};
-
-static const struct v4l2_ctrl_config vigil_ctrl_seed = {
-	.ops = &vigil_ctrl_ops,
-	.id = VIGIL_CID_SEED,
-	.name = "Scene Seed",
-	.type = V4L2_CTRL_TYPE_INTEGER,
-	.min = 0,
-	.max = S32_MAX,
-	.step = 1,
-};
-
 int vigil_ctrls_init(struct vigil_dev *vd)
 {
 	struct v4l2_ctrl_handler *hdl = &vd->ctrl_handler;
-	struct v4l2_ctrl_config cfg;
 
-	v4l2_ctrl_handler_init(hdl, 4);
+	v4l2_ctrl_handler_init(hdl, 8);
 	vd->ctrl_privacy = v4l2_ctrl_new_custom(hdl, &vigil_ctrl_privacy,
 						NULL);
 	vd->ctrl_dropped = v4l2_ctrl_new_custom(hdl, &vigil_ctrl_dropped,
 						NULL);
-	cfg = vigil_ctrl_source;
-	cfg.def = vd->sensor.source;
-	vd->ctrl_source = v4l2_ctrl_new_custom(hdl, &cfg, NULL);
-	cfg = vigil_ctrl_seed;
-	cfg.def = vd->sensor.seed;
-	vd->ctrl_seed = v4l2_ctrl_new_custom(hdl, &cfg, NULL);
-	if (hdl->error) {
-		int ret = hdl->error;
-
-		v4l2_ctrl_handler_free(hdl);
-		return ret;
-	}
-	vd->v4l2_dev.ctrl_handler = hdl;
-	return 0;
+	/* freed by the v4l2_device release */
+	return hdl->error;
 }
 
 /* ---- privacy mask pass ---- */
@@ -204,14 +160,20 @@ static void vigil_mask_rect(const struct vigil_frame *f,
  * @vd: the device
  * @f: the filled frame, CPU-mapped
  *
- * Called on every frame before it is returned to userspace.
+ * Called on every frame, as the last step of filling it, before it is
+ * returned to userspace.
+ *
+ * Return: 0, or -EFAULT when the frame has no CPU mapping (the buffer must
+ * then not be delivered).
  */
-void vigil_privacy_apply(struct vigil_dev *vd, const struct vigil_frame *f)
+int vigil_privacy_apply(struct vigil_dev *vd, const struct vigil_frame *f)
 {
 	struct vigil_privacy_rect mask[VIGIL_MAX_PRIVACY_RECTS];
 	unsigned long flags;
 	unsigned int i;
 
+	if (!f->vaddr)
+		return -EFAULT;
 	spin_lock_irqsave(&vd->mask_lock, flags);
 	memcpy(mask, vd->mask, sizeof(mask));
 	spin_unlock_irqrestore(&vd->mask_lock, flags);
@@ -219,4 +181,5 @@ void vigil_privacy_apply(struct vigil_dev *vd, const struct vigil_frame *f)
 	for (i = 0; i < VIGIL_MAX_PRIVACY_RECTS; i++)
 		if (mask[i].width && mask[i].height)
 			vigil_mask_rect(f, &mask[i]);
+	return 0;
 }

@@ -56,7 +56,6 @@ struct vigil_pir {
 	struct gpio_desc *pir_gpio;
 	struct gpio_desc *privacy_gpio;		/* optional */
 	struct gpio_desc *led_gpio;		/* optional */
-	struct gpio_desc *warm_gpio;		/* optional, virtual board */
 	int irq;
 	int privacy_irq;
 	bool irq_ready;				/* IRQs requested, probe done */
@@ -197,34 +196,6 @@ void vigil_pir_streaming(struct vigil_dev *vd, bool on)
 /* ---- frame hooks ------------------------------------------------------ */
 
 /**
- * vigil_pir_frame_wanted() - should the producer fill a buffer for a frame?
- * @vd: the device
- * @sequence: the frame's sequence number
- *
- * No while the privacy switch is asserted; in standby only every n-th
- * frame, for the keep-alive rate VIGIL_CID_STANDBY_FPS (none if 0). Any
- * context.
- */
-bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence)
-{
-	struct vigil_pir *pir = vd->pir;
-	u32 fps, full_fps, div;
-
-	if (!pir)
-		return !READ_ONCE(vd->standby);
-	if (READ_ONCE(pir->privacy))
-		return false;
-	if (!READ_ONCE(vd->standby))
-		return true;
-	fps = READ_ONCE(pir->standby_fps);
-	if (!fps || !vd->sensor.interval_num)
-		return false;
-	full_fps = vd->sensor.interval_den / vd->sensor.interval_num;
-	div = max(1U, full_fps / fps);
-	return sequence % div == 0;
-}
-
-/**
  * vigil_pir_frame_done() - a frame is complete
  * @vd: the device
  * @sequence: its v4l2_buffer.sequence
@@ -261,26 +232,8 @@ void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns)
 	if (send) {
 		trace_vigil_pir_wake(vd->instance, w->irq_ts_ns, w->wake_ts_ns,
 				     w->frame_ts_ns, w->pir_seq, w->frame_seq);
-		v4l2_event_queue(&vd->vdev, &ev);
+		vigil_event_queue(vd, &ev);
 	}
-}
-
-/**
- * vigil_pir_scene_warm() - the virtual scene has a warm object in view
- * @vd: the device
- * @warm: whether it has
- *
- * On the virtual board the scene's warmth reaches the simulated PIR through
- * the optional output line "warm" of the camera's GPIO controller. Called
- * every frame period by the virtual sensor; any context (the line must not
- * sleep).
- */
-void vigil_pir_scene_warm(struct vigil_dev *vd, bool warm)
-{
-	struct vigil_pir *pir = vd->pir;
-
-	if (pir && pir->warm_gpio)
-		gpiod_set_value(pir->warm_gpio, warm);
 }
 
 /* ---- PIR interrupt ---------------------------------------------------- */
@@ -376,10 +329,11 @@ static bool vigil_pir_wake(struct vigil_pir *pir,
 	struct vigil_dev *vd = pir->vd;
 	unsigned long flags;
 
-	if (!READ_ONCE(pir->wake_enabled) || !READ_ONCE(vd->standby) ||
+	if (!READ_ONCE(pir->wake_enabled) ||
+	    !vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY) ||
 	    !READ_ONCE(pir->stream_on))
 		return false;
-	vigil_set_standby(vd, false);
+	vigil_gate_set(&vd->gate, VIGIL_GATE_STANDBY, false);
 
 	spin_lock_irqsave(&pir->wake_lock, flags);
 	if (!pir->stream_on) {
@@ -418,7 +372,7 @@ static void vigil_pir_motion_event(struct vigil_pir *pir, bool motion,
 		ev.u.motion_det.frame_sequence = frame_seq;
 	}
 
-	v4l2_event_queue(&pir->vd->vdev, &ev);
+	vigil_event_queue(pir->vd, &ev);
 }
 
 static void vigil_pir_motion_work(struct work_struct *work)
@@ -457,7 +411,7 @@ static irqreturn_t vigil_pir_thread(int irq, void *data)
 		p->frame_seq = e.frame_seq;
 		p->lost = e.lost;
 		p->level = e.level;
-		v4l2_event_queue(&pir->vd->vdev, &ev);
+		vigil_event_queue(pir->vd, &ev);
 
 		mutex_lock(&pir->motion_lock);
 		pir->level = e.level;
@@ -505,6 +459,8 @@ static irqreturn_t vigil_pir_privacy_thread(int irq, void *data)
 	if (on == READ_ONCE(pir->privacy))
 		return IRQ_HANDLED;
 	WRITE_ONCE(pir->privacy, on);
+	/* From the next frame period on, no frame is produced. */
+	vigil_gate_set(&pir->vd->gate, VIGIL_GATE_PRIVACY, on);
 	v4l2_ctrl_s_ctrl(pir->ctrl_privacy, on);
 	dev_dbg(pir->vd->dev, "privacy switch %s\n", on ? "on" : "off");
 	vigil_pir_led_update(pir);
@@ -570,10 +526,11 @@ static int vigil_pir_s_ctrl(struct v4l2_ctrl *ctrl)
 		WRITE_ONCE(pir->md_mode, ctrl->val);
 		return 0;
 	case VIGIL_CID_STANDBY:
-		vigil_set_standby(pir->vd, ctrl->val);
+		vigil_gate_set(&pir->vd->gate, VIGIL_GATE_STANDBY, ctrl->val);
 		return 0;
 	case VIGIL_CID_STANDBY_FPS:
 		WRITE_ONCE(pir->standby_fps, ctrl->val);
+		vigil_gate_set_keepalive(&pir->vd->gate, ctrl->val);
 		return 0;
 	case VIGIL_CID_PIR_WAKE:
 		WRITE_ONCE(pir->wake_enabled, ctrl->val);
@@ -724,21 +681,15 @@ int vigil_pir_init(struct vigil_dev *vd)
 		return dev_err_probe(dev, PTR_ERR(pir->led_gpio),
 				     "bad LED line\n");
 
-	pir->warm_gpio = devm_gpiod_get_optional(dev, "warm", GPIOD_OUT_LOW);
-	if (IS_ERR(pir->warm_gpio))
-		return dev_err_probe(dev, PTR_ERR(pir->warm_gpio),
-				     "bad scene warmth line\n");
-	if (pir->warm_gpio && gpiod_cansleep(pir->warm_gpio))
-		return dev_err_probe(dev, -EINVAL,
-				     "scene warmth line can sleep\n");
-
 	name = devm_kasprintf(dev, GFP_KERNEL, "%s pir", dev_name(dev));
 	if (!name)
 		return -ENOMEM;
 	gpiod_set_consumer_name(pir->pir_gpio, name);
 
-	if (pir->privacy_gpio)
+	if (pir->privacy_gpio) {
 		pir->privacy = gpiod_get_value_cansleep(pir->privacy_gpio) > 0;
+		vigil_gate_set(&vd->gate, VIGIL_GATE_PRIVACY, pir->privacy);
+	}
 	ret = vigil_pir_ctrls_init(pir);
 	if (ret)
 		return dev_err_probe(dev, ret, "PIR controls\n");

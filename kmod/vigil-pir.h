@@ -23,10 +23,8 @@ void vigil_pir_free(struct vigil_dev *vd);
 int vigil_pir_subscribe_event(struct v4l2_fh *fh,
 			      const struct v4l2_event_subscription *sub);
 
-/* Producer hooks (vigil-cap.c, vigil-src-sensor.c) */
+/* Capture hooks (vigil-cap.c) */
 void vigil_pir_streaming(struct vigil_dev *vd, bool on);
-bool vigil_pir_frame_wanted(struct vigil_dev *vd, u32 sequence);
 void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns);
-void vigil_pir_scene_warm(struct vigil_dev *vd, bool warm);
 
 #endif /* _VIGIL_PIR_H_ */

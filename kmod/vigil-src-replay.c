@@ -18,12 +18,12 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include "vigil.h"
+#include "vigil-vsensor.h"
 
 #define VIGIL_RAW_HDR_MAX	64
 
 struct vigil_upload {
-	struct vigil_dev *vd;
+	struct vigil_vsensor *vs;
 	char hdr[VIGIL_RAW_HDR_MAX];
 	size_t hdr_len;
 	bool have_hdr;
@@ -55,32 +55,32 @@ void vigil_replay_put(struct vigil_replay *rp)
 
 /**
  * vigil_replay_get() - reference the loaded footage
- * @vd: the device
+ * @vs: the virtual sensor
  *
  * Return: the footage or NULL if none is loaded. Any context.
  */
-struct vigil_replay *vigil_replay_get(struct vigil_dev *vd)
+struct vigil_replay *vigil_replay_get(struct vigil_vsensor *vs)
 {
 	struct vigil_replay *rp;
 	unsigned long flags;
 
-	spin_lock_irqsave(&vd->src_lock, flags);
-	rp = vd->replay;
+	spin_lock_irqsave(&vs->src_lock, flags);
+	rp = vs->replay;
 	if (rp)
 		kref_get(&rp->ref);
-	spin_unlock_irqrestore(&vd->src_lock, flags);
+	spin_unlock_irqrestore(&vs->src_lock, flags);
 	return rp;
 }
 
-void vigil_replay_exit(struct vigil_dev *vd)
+void vigil_replay_exit(struct vigil_vsensor *vs)
 {
-	vigil_replay_put(vd->replay);
-	vd->replay = NULL;
+	vigil_replay_put(vs->replay);
+	vs->replay = NULL;
 }
 
 /* ---- rendering ---- */
 
-static void vigil_replay_blank(struct vigil_frame *f)
+static void vigil_replay_blank(const struct vigil_frame *f)
 {
 	u32 ysize = f->bytesperline * f->height;
 
@@ -104,7 +104,8 @@ static void vigil_replay_blank(struct vigil_frame *f)
  * @f: destination
  * @sequence: frame number since STREAMON
  */
-void vigil_replay_render(const struct vigil_replay *rp, struct vigil_frame *f,
+void vigil_replay_render(const struct vigil_replay *rp,
+			 const struct vigil_frame *f,
 			 u32 sequence)
 {
 	u32 w = f->width, h = f->height, bpl = f->bytesperline;
@@ -161,7 +162,7 @@ void vigil_replay_render(const struct vigil_replay *rp, struct vigil_frame *f,
 
 static int vigil_upload_header(struct vigil_upload *up)
 {
-	struct device *dev = up->vd->dev;
+	struct device *dev = up->vs->dev;
 	char fcc[8];
 	u32 w, h;
 	int n;
@@ -204,7 +205,7 @@ static int vigil_upload_grow(struct vigil_upload *up, size_t need)
 	u8 *data;
 
 	if (need > max) {
-		dev_err(up->vd->dev, "replay: footage larger than replay_max_mb=%u MiB\n",
+		dev_err(up->vs->dev, "replay: footage larger than replay_max_mb=%u MiB\n",
 			vigil_replay_max_mb);
 		return -EFBIG;
 	}
@@ -241,7 +242,7 @@ static ssize_t vigil_replay_write(struct file *file, const char __user *ubuf,
 			return -EFAULT;
 		done++;
 		if (up->hdr_len >= VIGIL_RAW_HDR_MAX - 1) {
-			dev_err(up->vd->dev, "replay: header line too long\n");
+			dev_err(up->vs->dev, "replay: header line too long\n");
 			up->error = -EINVAL;
 			return up->error;
 		}
@@ -274,7 +275,7 @@ out:
 
 static void vigil_upload_finish(struct vigil_upload *up)
 {
-	struct vigil_dev *vd = up->vd;
+	struct vigil_vsensor *vs = up->vs;
 	struct vigil_replay *rp, *old;
 	unsigned long flags;
 	size_t nr;
@@ -282,18 +283,18 @@ static void vigil_upload_finish(struct vigil_upload *up)
 	if (up->error)
 		goto out;
 	if (!up->have_hdr) {
-		dev_err(vd->dev, "replay: no \"%s\" header line\n",
+		dev_err(vs->dev, "replay: no \"%s\" header line\n",
 			VIGIL_RAW_MAGIC);
 		goto out;
 	}
 	nr = up->size / up->frame_size;
 	if (!nr) {
-		dev_err(vd->dev, "replay: no complete frame (%zu bytes, %zu per frame)\n",
+		dev_err(vs->dev, "replay: no complete frame (%zu bytes, %zu per frame)\n",
 			up->size, up->frame_size);
 		goto out;
 	}
 	if (up->size % up->frame_size)
-		dev_warn(vd->dev, "replay: ignoring %zu trailing bytes\n",
+		dev_warn(vs->dev, "replay: ignoring %zu trailing bytes\n",
 			 up->size % up->frame_size);
 
 	rp = kzalloc(sizeof(*rp), GFP_KERNEL);
@@ -308,12 +309,12 @@ static void vigil_upload_finish(struct vigil_upload *up)
 	rp->data = up->data;
 	up->data = NULL;
 
-	spin_lock_irqsave(&vd->src_lock, flags);
-	old = vd->replay;
-	vd->replay = rp;
-	spin_unlock_irqrestore(&vd->src_lock, flags);
+	spin_lock_irqsave(&vs->src_lock, flags);
+	old = vs->replay;
+	vs->replay = rp;
+	spin_unlock_irqrestore(&vs->src_lock, flags);
 	vigil_replay_put(old);
-	dev_info(vd->dev, "replay: %u frames %s %ux%u loaded\n",
+	dev_info(vs->dev, "replay: %u frames %s %ux%u loaded\n",
 		 rp->nr_frames, vigil_replay_fmt_name(rp->fourcc), rp->width,
 		 rp->height);
 out:
@@ -331,9 +332,9 @@ static int vigil_replay_open(struct inode *inode, struct file *file)
 	up = kzalloc(sizeof(*up), GFP_KERNEL);
 	if (!up)
 		return -ENOMEM;
-	up->vd = inode->i_private;
+	up->vs = inode->i_private;
 	/* the upload is applied at close, which may come after an unbind */
-	v4l2_device_get(&up->vd->v4l2_dev);
+	vigil_vsensor_get(up->vs);
 	file->private_data = up;
 	return nonseekable_open(inode, file);
 }
@@ -341,21 +342,21 @@ static int vigil_replay_open(struct inode *inode, struct file *file)
 static int vigil_replay_release_file(struct inode *inode, struct file *file)
 {
 	struct vigil_upload *up = file->private_data;
-	struct vigil_dev *vd;
+	struct vigil_vsensor *vs;
 
 	if (!up)
 		return 0;
-	vd = up->vd;
+	vs = up->vs;
 	vigil_upload_finish(up);	/* frees up */
-	v4l2_device_put(&vd->v4l2_dev);
+	vigil_vsensor_put(vs);
 	return 0;
 }
 
 static ssize_t vigil_replay_read(struct file *file, char __user *ubuf,
 				 size_t count, loff_t *ppos)
 {
-	struct vigil_dev *vd = file_inode(file)->i_private;
-	struct vigil_replay *rp = vigil_replay_get(vd);
+	struct vigil_vsensor *vs = file_inode(file)->i_private;
+	struct vigil_replay *rp = vigil_replay_get(vs);
 	char buf[80];
 	int len;
 
@@ -377,9 +378,8 @@ static const struct file_operations vigil_replay_fops = {
 	.write = vigil_replay_write,
 };
 
-int vigil_replay_debugfs_init(struct vigil_dev *vd)
+void vigil_replay_debugfs_init(struct vigil_vsensor *vs)
 {
-	debugfs_create_file("replay", 0600, vd->debugfs, vd,
+	debugfs_create_file("replay", 0600, vs->debugfs, vs,
 			    &vigil_replay_fops);
-	return 0;
 }

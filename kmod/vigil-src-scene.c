@@ -17,7 +17,7 @@
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
 
-#include "vigil.h"
+#include "vigil-vsensor.h"
 
 #define VIGIL_MAX_SHAKE		30	/* permille of the width */
 #define VIGIL_Y_MIN		16
@@ -402,27 +402,27 @@ void vigil_scene_put(struct vigil_scene *sc)
 
 /**
  * vigil_scene_get() - reference the current scenario
- * @vd: the device
+ * @vs: the virtual sensor
  *
  * Return: the scenario, never NULL after probe; drop it with
  * vigil_scene_put(). Any context.
  */
-struct vigil_scene *vigil_scene_get(struct vigil_dev *vd)
+struct vigil_scene *vigil_scene_get(struct vigil_vsensor *vs)
 {
 	struct vigil_scene *sc;
 	unsigned long flags;
 
-	spin_lock_irqsave(&vd->src_lock, flags);
-	sc = vd->scene;
+	spin_lock_irqsave(&vs->src_lock, flags);
+	sc = vs->scene;
 	if (sc)
 		kref_get(&sc->ref);
-	spin_unlock_irqrestore(&vd->src_lock, flags);
+	spin_unlock_irqrestore(&vs->src_lock, flags);
 	return sc;
 }
 
 /**
  * vigil_scene_load() - parse a scenario and make it current
- * @vd: the device
+ * @vs: the virtual sensor
  * @text: scenario text (not NUL-terminated)
  * @len: its length
  *
@@ -431,26 +431,26 @@ struct vigil_scene *vigil_scene_get(struct vigil_dev *vd)
  *
  * Return: 0 or -errno.
  */
-int vigil_scene_load(struct vigil_dev *vd, const char *text, size_t len)
+int vigil_scene_load(struct vigil_vsensor *vs, const char *text, size_t len)
 {
 	struct vigil_scene *sc, *old;
 	unsigned long flags;
 
-	sc = vigil_scene_parse(vd->dev, text, len);
+	sc = vigil_scene_parse(vs->dev, text, len);
 	if (IS_ERR(sc)) {
-		if (vd->scene)
-			dev_err(vd->dev, "scenario rejected, keeping the current one\n");
+		if (vs->scene)
+			dev_err(vs->dev, "scenario rejected, keeping the current one\n");
 		return PTR_ERR(sc);
 	}
 
-	spin_lock_irqsave(&vd->src_lock, flags);
-	old = vd->scene;
-	vd->scene = sc;
-	if (!vd->streaming)
-		vd->epoch = ktime_get();
-	spin_unlock_irqrestore(&vd->src_lock, flags);
+	spin_lock_irqsave(&vs->src_lock, flags);
+	old = vs->scene;
+	vs->scene = sc;
+	if (!vs->streaming)
+		vs->epoch = ktime_get();
+	spin_unlock_irqrestore(&vs->src_lock, flags);
 	vigil_scene_put(old);
-	dev_info(vd->dev, "scenario loaded: %u objects, %u light changes\n",
+	dev_info(vs->dev, "scenario loaded: %u objects, %u light changes\n",
 		 sc->nr_objects, sc->nr_lights);
 	return 0;
 }
@@ -515,20 +515,20 @@ static u32 vigil_scene_light(const struct vigil_scene *sc, u64 t, bool *ir)
 
 /**
  * vigil_scene_time_ms() - current scene time
- * @vd: the device
+ * @vs: the virtual sensor
  *
  * Milliseconds since the stream started (or, when not streaming, since the
  * last stream start or scenario load), before looping. The frame with
  * sequence s shows scene time s * frame interval.
  */
-u64 vigil_scene_time_ms(struct vigil_dev *vd)
+u64 vigil_scene_time_ms(struct vigil_vsensor *vs)
 {
-	return ktime_ms_delta(ktime_get(), READ_ONCE(vd->epoch));
+	return ktime_ms_delta(ktime_get(), READ_ONCE(vs->epoch));
 }
 
 /**
  * vigil_scene_warm_objects() - warm objects in view at a scene time
- * @vd: the device
+ * @vs: the virtual sensor
  * @t_ms: scene time, as from vigil_scene_time_ms()
  * @objs: filled with up to @max objects
  * @max: capacity of @objs
@@ -538,10 +538,10 @@ u64 vigil_scene_time_ms(struct vigil_dev *vd)
  *
  * Return: the number of warm objects in view (may exceed @max).
  */
-int vigil_scene_warm_objects(struct vigil_dev *vd, u64 t_ms,
+int vigil_scene_warm_objects(struct vigil_vsensor *vs, u64 t_ms,
 			     struct vigil_warm_object *objs, unsigned int max)
 {
-	struct vigil_scene *sc = vigil_scene_get(vd);
+	struct vigil_scene *sc = vigil_scene_get(vs);
 	unsigned int i, n = 0;
 	s32 x, y;
 	u64 t;
@@ -572,11 +572,11 @@ int vigil_scene_warm_objects(struct vigil_dev *vd, u64 t_ms,
 
 /**
  * vigil_scene_warm_in_view() - is a warm object in view now?
- * @vd: the device
+ * @vs: the virtual sensor
  */
-bool vigil_scene_warm_in_view(struct vigil_dev *vd)
+bool vigil_scene_warm_in_view(struct vigil_vsensor *vs)
 {
-	return vigil_scene_warm_objects(vd, vigil_scene_time_ms(vd), NULL,
+	return vigil_scene_warm_objects(vs, vigil_scene_time_ms(vs), NULL,
 					0) > 0;
 }
 
@@ -584,14 +584,14 @@ bool vigil_scene_warm_in_view(struct vigil_dev *vd)
 
 /**
  * vigil_scene_prepare() - per-stream state: background texture, noise
- * @vd: the device
+ * @vs: the virtual sensor
  * @s: sensor state; seed and format are fixed for the stream
  *
  * Return: 0 or -ENOMEM.
  */
-int vigil_scene_prepare(struct vigil_dev *vd, struct vigil_sensor *s)
+int vigil_scene_prepare(struct vigil_vsensor *vs, struct vigil_render *s)
 {
-	u32 w = vd->fmt.width, h = vd->fmt.height;
+	u32 w = s->width, h = s->height;
 	u32 m = w * VIGIL_MAX_SHAKE / 1000;
 	u32 bw = w + 2 * m, bh = h + 2 * m;
 	u32 cell = max(w / 12, 4U);
@@ -650,7 +650,7 @@ int vigil_scene_prepare(struct vigil_dev *vd, struct vigil_sensor *s)
 	return 0;
 }
 
-static void vigil_scene_noise_table(struct vigil_sensor *s, u32 amp)
+static void vigil_scene_noise_table(struct vigil_render *s, u32 amp)
 {
 	u32 st = vigil_hash(s->seed ^ 0x9e3779b9) | 1;
 	unsigned int i;
@@ -705,14 +705,13 @@ static bool vigil_span(const struct vigil_span_obj *o, s32 y, u32 w,
 
 /**
  * vigil_scene_render() - render the frame with sequence number @sequence
- * @vd: the device
  * @s: per-stream state from vigil_scene_prepare()
  * @sc: the scenario
  * @f: destination
  * @sequence: frame number since STREAMON; scene time is derived from it
  */
-void vigil_scene_render(struct vigil_dev *vd, struct vigil_sensor *s,
-			const struct vigil_scene *sc, struct vigil_frame *f,
+void vigil_scene_render(struct vigil_render *s, const struct vigil_scene *sc,
+			const struct vigil_frame *f,
 			u32 sequence)
 {
 	struct vigil_span_obj objs[VIGIL_SCENE_MAX_OBJECTS];
@@ -818,8 +817,8 @@ void vigil_scene_render(struct vigil_dev *vd, struct vigil_sensor *s,
 static ssize_t vigil_scenario_read(struct file *file, char __user *ubuf,
 				   size_t count, loff_t *ppos)
 {
-	struct vigil_dev *vd = file_inode(file)->i_private;
-	struct vigil_scene *sc = vigil_scene_get(vd);
+	struct vigil_vsensor *vs = file_inode(file)->i_private;
+	struct vigil_scene *sc = vigil_scene_get(vs);
 	ssize_t ret;
 
 	if (!sc)
@@ -837,7 +836,7 @@ static ssize_t vigil_scenario_read(struct file *file, char __user *ubuf,
  * line, and the scenario is loaded when the file is closed.
  */
 struct vigil_scn_upload {
-	struct vigil_dev *vd;
+	struct vigil_vsensor *vs;
 	size_t len;
 	int error;
 	char text[VIGIL_SCENE_MAX_TEXT];
@@ -867,7 +866,7 @@ static ssize_t vigil_scenario_write(struct file *file,
 	if (up->error)
 		return up->error;
 	if (count > VIGIL_SCENE_MAX_TEXT - up->len) {
-		dev_err(up->vd->dev, "scenario: more than %u bytes\n",
+		dev_err(up->vs->dev, "scenario: more than %u bytes\n",
 			VIGIL_SCENE_MAX_TEXT);
 		up->error = -EFBIG;
 		return up->error;
@@ -878,9 +877,9 @@ static ssize_t vigil_scenario_write(struct file *file,
 
 	n = vigil_scn_complete(up->text, up->len);
 	if (n) {
-		sc = vigil_scene_parse(up->vd->dev, up->text, n);
+		sc = vigil_scene_parse(up->vs->dev, up->text, n);
 		if (IS_ERR(sc)) {
-			dev_err(up->vd->dev,
+			dev_err(up->vs->dev,
 				"scenario rejected, keeping the current one\n");
 			up->error = PTR_ERR(sc);
 			return up->error;
@@ -901,9 +900,9 @@ static int vigil_scenario_open(struct inode *inode, struct file *file)
 	up = kvzalloc(sizeof(*up), GFP_KERNEL);
 	if (!up)
 		return -ENOMEM;
-	up->vd = inode->i_private;
+	up->vs = inode->i_private;
 	/* the upload is applied at close, which may come after an unbind */
-	v4l2_device_get(&up->vd->v4l2_dev);
+	vigil_vsensor_get(up->vs);
 	file->private_data = up;
 	return 0;
 }
@@ -915,8 +914,8 @@ static int vigil_scenario_release(struct inode *inode, struct file *file)
 	if (!up)
 		return 0;
 	if (!up->error && up->len)
-		vigil_scene_load(up->vd, up->text, up->len);
-	v4l2_device_put(&up->vd->v4l2_dev);
+		vigil_scene_load(up->vs, up->text, up->len);
+	vigil_vsensor_put(up->vs);
 	kvfree(up);
 	return 0;
 }
@@ -933,10 +932,10 @@ static const struct file_operations vigil_scenario_fops = {
 static ssize_t vigil_warm_read(struct file *file, char __user *ubuf,
 			       size_t count, loff_t *ppos)
 {
-	struct vigil_dev *vd = file->private_data;
+	struct vigil_vsensor *vs = file->private_data;
 	struct vigil_warm_object objs[VIGIL_SCENE_MAX_OBJECTS];
 	const size_t size = 64 * (VIGIL_SCENE_MAX_OBJECTS + 1);
-	u64 t = vigil_scene_time_ms(vd);
+	u64 t = vigil_scene_time_ms(vs);
 	int n, i, len;
 	ssize_t ret;
 	char *buf;
@@ -944,7 +943,7 @@ static ssize_t vigil_warm_read(struct file *file, char __user *ubuf,
 	buf = kmalloc(size, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
-	n = vigil_scene_warm_objects(vd, t, objs, ARRAY_SIZE(objs));
+	n = vigil_scene_warm_objects(vs, t, objs, ARRAY_SIZE(objs));
 	len = scnprintf(buf, size, "t=%llu in_view=%d\n", t, n);
 	for (i = 0; i < min_t(int, n, ARRAY_SIZE(objs)); i++)
 		len += scnprintf(buf + len, size - len,
@@ -964,26 +963,26 @@ static const struct file_operations vigil_warm_fops = {
 
 /**
  * vigil_scene_init() - load the built-in scenario, create debugfs files
- * @vd: the device
+ * @vs: the virtual sensor
  *
  * Return: 0 or -errno.
  */
-int vigil_scene_init(struct vigil_dev *vd)
+int vigil_scene_init(struct vigil_vsensor *vs)
 {
-	return vigil_scene_load(vd, vigil_default_scenario,
+	return vigil_scene_load(vs, vigil_default_scenario,
 				sizeof(vigil_default_scenario) - 1);
 }
 
-void vigil_scene_debugfs_init(struct vigil_dev *vd)
+void vigil_scene_debugfs_init(struct vigil_vsensor *vs)
 {
-	debugfs_create_file("scenario", 0600, vd->debugfs, vd,
+	debugfs_create_file("scenario", 0600, vs->debugfs, vs,
 			    &vigil_scenario_fops);
-	debugfs_create_file("warm_objects", 0400, vd->debugfs, vd,
+	debugfs_create_file("warm_objects", 0400, vs->debugfs, vs,
 			    &vigil_warm_fops);
 }
 
-void vigil_scene_exit(struct vigil_dev *vd)
+void vigil_scene_exit(struct vigil_vsensor *vs)
 {
-	vigil_scene_put(vd->scene);
-	vd->scene = NULL;
+	vigil_scene_put(vs->scene);
+	vs->scene = NULL;
 }

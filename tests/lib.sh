@@ -63,6 +63,42 @@ t_debugfs() {
 	echo "/sys/kernel/debug/vigil/$name"
 }
 
+# t_media DEVNODE: print the media device (/dev/mediaN) of /dev/videoN's bridge.
+t_media() {
+	local m
+	m=$(ls -d "/sys/class/video4linux/$(basename "$1")/device/media"* 2>/dev/null | head -n 1)
+	[ -n "$m" ] || t_fail "no media device for $1"
+	echo "/dev/$(basename "$m")"
+}
+
+# t_sensor DEVNODE: print the entity name of the sensor linked to /dev/videoN
+# (the source of its sink pad's link in the media graph).
+t_sensor() {
+	local name
+	name=$(media-ctl -d "$(t_media "$1")" -p |
+		sed -n 's/^[[:space:]]*<- "\([^"]*\)":[0-9]* \[.*ENABLED.*/\1/p' | head -n 1)
+	[ -n "$name" ] || t_fail "no sensor linked to $1"
+	echo "$name"
+}
+
+# t_subdev DEVNODE: print the subdev node (/dev/v4l-subdevN) of that sensor.
+t_subdev() {
+	local n
+	n=$(media-ctl -d "$(t_media "$1")" -e "$(t_sensor "$1")")
+	[ -c "$n" ] || t_fail "no subdev node for the sensor of $1"
+	echo "$n"
+}
+
+# t_sensor_debugfs DEVNODE: print the debugfs directory of the virtual
+# sensor of /dev/videoN (scenario, replay, warm_objects).
+t_sensor_debugfs() {
+	local name
+	name=$(t_sensor "$1")
+	mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
+	[ -d "/sys/kernel/debug/vigil/$name" ] || t_fail "no debugfs for sensor $name"
+	echo "/sys/kernel/debug/vigil/$name"
+}
+
 # t_frames_equal A B: byte comparison of two files.
 t_frames_equal() { cmp -s "$1" "$2"; }
 

@@ -67,17 +67,18 @@ struct vigil_privacy_rect {
 #define VIGIL_CID_DROPPED_FRAMES	(VIGIL_CID_BASE + 1)
 
 /*
- * VIGIL_CID_SOURCE: menu selecting what the virtual sensor shows.
- * Cannot be changed while streaming (-EBUSY).
+ * What the virtual sensor shows: its V4L2_CID_TEST_PATTERN menu (on the
+ * sensor's subdev node), with these indices. Cannot be changed while
+ * streaming (-EBUSY). (VIGIL_CID_BASE + 2 was the Source control.)
  */
-#define VIGIL_CID_SOURCE		(VIGIL_CID_BASE + 2)
 enum vigil_source {
 	VIGIL_SOURCE_SCENE = 0,		/* scripted scene generator */
 	VIGIL_SOURCE_REPLAY = 1,	/* raw footage loaded through debugfs */
 };
 
 /*
- * VIGIL_CID_SEED: 32-bit integer (0..0x7fffffff) seeding the scene generator.
+ * VIGIL_CID_SEED: a control of the virtual sensor (its subdev node).
+ * 32-bit integer (0..0x7fffffff) seeding the scene generator.
  * The same scenario, seed, format and frame interval give byte-identical
  * frames for the same v4l2_buffer.sequence. Cannot be changed while
  * streaming (-EBUSY).

@@ -10,7 +10,8 @@ command -v v4l2-ctl >/dev/null || t_skip "v4l2-ctl not installed"
 t_unload
 V=$(t_vtool)
 t_load
-D=$(t_debugfs "$T_DEV")
+D=$(t_sensor_debugfs "$T_DEV")
+S=$(t_subdev "$T_DEV")
 CHECK="python3 $VIGIL_ROOT/tests/vm/framecheck.py"
 
 ffmpeg -hide_banner -loglevel error -nostdin -f lavfi -i testsrc2=size=320x240:rate=30 \
@@ -18,7 +19,7 @@ ffmpeg -hide_banner -loglevel error -nostdin -f lavfi -i testsrc2=size=320x240:r
 raw=$T_TMP/clip.raw
 "$VIGIL_ROOT/scripts/video-to-raw" -f NV12 -s 320x240 "$T_TMP/clip.mkv" "$raw" || t_fail "video-to-raw"
 cat "$raw" >"$D/replay" || t_fail "load replay"
-v4l2-ctl -d "$T_DEV" -c source=1 || t_fail "select replay"
+v4l2-ctl -d "$S" -c test_pattern=1 || t_fail "select replay"
 
 rects="10,20,64,48 200,100,100,120 300,230,40,40"
 "$V" mask "$T_DEV" $rects || t_fail "set privacy mask"

@@ -9,7 +9,8 @@ command -v v4l2-ctl >/dev/null || t_skip "v4l2-ctl not installed"
 t_unload
 V=$(t_vtool)
 t_load
-D=$(t_debugfs "$T_DEV")
+D=$(t_sensor_debugfs "$T_DEV")
+S=$(t_subdev "$T_DEV")
 CHECK="python3 $VIGIL_ROOT/tests/vm/framecheck.py"
 
 cat >"$T_TMP/scene.txt" <<'SCENE'
@@ -31,7 +32,7 @@ cat "$T_TMP/scene.txt" >"$D/scenario" || t_fail "load scenario"
 [ "$(cat "$D/scenario")" = "$(cat "$T_TMP/scene.txt")" ] || t_fail "scenario does not read back"
 
 cap() {
-	v4l2-ctl -d "$T_DEV" -c scene_seed="$2" || t_fail "set seed $2"
+	v4l2-ctl -d "$S" -c scene_seed="$2" || t_fail "set seed $2"
 	VTOOL_SEQ=1 "$V" capture "$T_DEV" YUYV 320x240 30 30 "$T_TMP/$1.cap" 4 \
 		2>"$T_TMP/$1.seq" >"$T_TMP/$1.out" || t_fail "capture $1"
 	t_log "$1 (seed $2): $(cat "$T_TMP/$1.out")"

@@ -10,7 +10,9 @@ command -v v4l2-ctl >/dev/null || t_skip "v4l2-ctl not installed"
 t_unload
 V=$(t_vtool)
 t_load
-D=$(t_debugfs "$T_DEV")
+D=$(t_sensor_debugfs "$T_DEV")
+S=$(t_subdev "$T_DEV")
+B=$(t_debugfs "$T_DEV")
 
 good=$(cat "$D/scenario")
 bad_scenario() {
@@ -42,17 +44,17 @@ grep -q none "$D/replay" || t_fail "a bad replay file was loaded"
 
 "$V" mask "$T_DEV" 1900,0,100,10 2>"$T_TMP/mask.err" && t_fail "mask beyond 1920 accepted"
 grep -q 'Numerical result out of range' "$T_TMP/mask.err" || t_fail "mask error: $(cat "$T_TMP/mask.err")"
-v4l2-ctl -d "$T_DEV" -c source=7 2>/dev/null && t_fail "source=7 accepted"
+v4l2-ctl -d "$S" -c test_pattern=7 2>/dev/null && t_fail "test_pattern=7 accepted"
 v4l2-ctl -d "$T_DEV" -c dropped_frames=3 2>/dev/null && t_fail "read-only control written"
 t_log "control values rejected"
 
-echo 1 >"$D/fail_queue_setup"
+echo 1 >"$B/fail_queue_setup"
 "$V" capture "$T_DEV" GREY 160x120 30 5 /dev/null 2>"$T_TMP/qs.err" && t_fail "queue_setup injection ignored"
 grep -q REQBUFS "$T_TMP/qs.err" || t_fail "queue_setup failure not seen at REQBUFS"
-echo 1 >"$D/fail_start_streaming"
+echo 1 >"$B/fail_start_streaming"
 "$V" capture "$T_DEV" GREY 160x120 30 5 /dev/null 2>"$T_TMP/ss.err" && t_fail "start_streaming injection ignored"
 grep -q 'STREAMON: Input/output error' "$T_TMP/ss.err" || t_fail "STREAMON error: $(cat "$T_TMP/ss.err")"
-echo 5 >"$D/drop_frames"
+echo 5 >"$B/drop_frames"
 out=$("$V" capture "$T_DEV" GREY 160x120 30 20 /dev/null 4) || t_fail "capture after injected failures"
 t_log "forced drops: $out"
 echo "$out" | grep -q 'gaps=5 .*dropped=5' || t_fail "5 forced drops not reported as gaps and counted"

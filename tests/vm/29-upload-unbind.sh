@@ -1,17 +1,18 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # A scenario or replay upload is applied when its debugfs file is closed.
-# Close it after the device was unbound: the upload must still complete
-# against the (refcounted) device without touching freed memory, and a
-# rebound device starts fresh. The kernel log scan fails on any report.
+# Close it after the virtual sensor was unbound: the upload must still
+# complete against the (refcounted) sensor without touching freed memory;
+# the bridge's capture node goes with its sensor and comes back when the
+# sensor is bound again. The kernel log scan fails on any report.
 . "$VIGIL_ROOT/tests/lib.sh"
 
 t_unload
 t_load
 node=$(basename "$T_DEV")
-pdev=$(basename "$(readlink -f "/sys/class/video4linux/$node/device")")
-dbg=$(t_debugfs "$T_DEV")
-drv=/sys/bus/platform/drivers/vigil
+pdev=$(t_sensor "$T_DEV")
+dbg=$(t_sensor_debugfs "$T_DEV")
+drv=/sys/bus/platform/drivers/vigil-sensor
 
 # Open both upload files for writing and send part of each.
 exec 3>"$dbg/scenario" || t_fail "open scenario"

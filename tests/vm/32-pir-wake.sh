@@ -25,6 +25,8 @@ FPS=30
 PERIOD=$((1000000000 / FPS))
 SLACK=25000000
 CYCLES=5
+# replay (mid-grey without footage): the scene's warm objects would wake it too
+v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
 
 TR=/sys/kernel/tracing
 mountpoint -q $TR || mount -t tracefs nodev $TR || t_fail "mount tracefs"

@@ -15,7 +15,7 @@ for b in "$VIGILD" "$SCENE" "$SCORE"; do
 	[ -x "$b" ] || t_skip "$b not built (make -C userspace)"
 done
 t_load
-dbg=$(t_debugfs "$T_DEV")
+dbg=$(t_sensor_debugfs "$T_DEV")
 [ -w "$dbg/scenario" ] || t_skip "no scenario file in $dbg"
 t_log "device $T_DEV, debugfs $dbg"
 

@@ -13,8 +13,8 @@
  *	  FRAME_TS FRAME_SEQ", "led ON" (VIGIL_CID_REC_LED after STREAMON and
  *	  before STREAMOFF)
  *   pirtool wake DEV DEBUGFS_DIR CYCLES [FPS]
- *	stream (replay source, so that only the board's pulses move the
- *	PIR); per cycle: standby on (keep-alive 0), check that no frame
+ *	stream (the caller selects the sensor's replay test pattern, so
+ *	that only the board's pulses move the PIR); per cycle: standby on (keep-alive 0), check that no frame
  *	arrives for 0.5 s, one PIR pulse from the board, then report
  *	"wake EDGE_TS FIRST_FRAME_TS DELTA_NS EVENT_FRAME_TS STANDBY_AFTER".
  *   pirtool stale DEV DEBUGFS_DIR
@@ -322,9 +322,8 @@ static int cmd_wake(int fd, const char *dir, int cycles, unsigned int fps)
 {
 	int c;
 
-	/* Replay source: the scene's warm objects would wake it too. */
-	if (set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_REPLAY) ||
-	    subscribe(fd, VIGIL_EVENT_WAKE) || start(fd, fps) ||
+	/* the caller selects replay: the scene's warm objects would wake it */
+	if (subscribe(fd, VIGIL_EVENT_WAKE) || start(fd, fps) ||
 	    set_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
 	    set_ctrl(fd, VIGIL_CID_PIR_WAKE, 1))
 		return 1;
@@ -381,9 +380,7 @@ static int cmd_wake(int fd, const char *dir, int cycles, unsigned int fps)
 		drain(fd, 300000000ull, NULL);
 	}
 	set_ctrl(fd, VIGIL_CID_STANDBY, 0);
-	if (stop(fd))
-		return 1;
-	return set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_SCENE) ? 1 : 0;
+	return stop(fd) ? 1 : 0;
 }
 
 /* Count frames and wake events for @ns. */

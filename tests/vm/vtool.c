@@ -7,6 +7,10 @@
  *        capture COUNT frames (MMAP) into OUT, back to back; print
  *        "frames=N gaps=G first=S last=S dropped=D" (dropped: the control)
  *        and one "seq S" line per frame on stderr when VTOOL_SEQ is set.
+ *   vtool parm DEV NUM DEN
+ *        S_PARM with timeperframe NUM/DEN (any u32 values), then print
+ *        the interval S_PARM returned and the one G_PARM reports, as
+ *        "set N/D get N/D".
  *
  * Exit status 0 on success; errors name the failing call.
  */
@@ -192,12 +196,36 @@ static int cmd_capture(int fd, int argc, char **argv)
 	return fclose(out) ? 1 : 0;
 }
 
+static int cmd_parm(int fd, int argc, char **argv)
+{
+	struct v4l2_streamparm p;
+	struct v4l2_fract set;
+
+	if (argc != 2)
+		return 2;
+	memset(&p, 0, sizeof(p));
+	p.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	p.parm.capture.timeperframe.numerator = strtoul(argv[0], NULL, 0);
+	p.parm.capture.timeperframe.denominator = strtoul(argv[1], NULL, 0);
+	if (xioctl(fd, VIDIOC_S_PARM, &p, "VIDIOC_S_PARM"))
+		return 1;
+	set = p.parm.capture.timeperframe;
+	memset(&p, 0, sizeof(p));
+	p.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	if (xioctl(fd, VIDIOC_G_PARM, &p, "VIDIOC_G_PARM"))
+		return 1;
+	printf("set %u/%u get %u/%u\n", set.numerator, set.denominator,
+	       p.parm.capture.timeperframe.numerator,
+	       p.parm.capture.timeperframe.denominator);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int fd, ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vtool mask|capture DEV ARGS...\n");
+		fprintf(stderr, "usage: vtool mask|capture|parm DEV ARGS...\n");
 		return 2;
 	}
 	fd = open(argv[2], O_RDWR);
@@ -209,6 +237,8 @@ int main(int argc, char **argv)
 		ret = cmd_mask(fd, argc - 3, argv + 3);
 	else if (!strcmp(argv[1], "capture"))
 		ret = cmd_capture(fd, argc - 3, argv + 3);
+	else if (!strcmp(argv[1], "parm"))
+		ret = cmd_parm(fd, argc - 3, argv + 3);
 	else
 		ret = 2;
 	if (ret == 2)

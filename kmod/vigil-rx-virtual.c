@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vigil - the virtual receiver: takes frames from the virtual sensor.
+ *
+ * An hrtimer ticks at the sensor's frame interval, in place of a
+ * receiver's frame-end interrupt, and kicks a work item that takes a queued
+ * buffer and has the sensor render into it with the CPU
+ * (vigil_vsensor_render(), the virtual sensor's private hook: on hardware
+ * the receiver's DMA writes the pixels). Its output formatter offers what
+ * a receiver's does: the bus format as is (YUYV, GREY) and 4:2:0 NV12 from
+ * a 4:2:2 YUYV bus.
+ */
+
+#include <linux/dma-buf.h>
+#include <linux/hrtimer.h>
+#include <linux/workqueue.h>
+
+#include "compat.h"
+#include "vigil.h"
+#include "vigil-rx.h"
+#include "vigil-vsensor.h"
+
+#define VIGIL_MAX_PENDING	2
+
+VIGIL_IMPORT_NS_DMA_BUF;
+
+/*
+ * CPU writes into an imported dma-buf are bracketed by begin/end CPU
+ * access, so that the exporter can make caches coherent.
+ */
+static struct dma_buf *vigil_rx_dmabuf(struct vigil_buffer *buf)
+{
+	struct vb2_buffer *vb = &buf->vb.vb2_buf;
+
+	return vb->memory == VB2_MEMORY_DMABUF ? vb->planes[0].dbuf : NULL;
+}
+
+static void vigil_rx_render(struct vigil_dev *vd, struct vigil_buffer *buf,
+			    u32 seq)
+{
+	struct dma_buf *dbuf = vigil_rx_dmabuf(buf);
+	struct vigil_frame f;
+	int ret;
+
+	if (dbuf) {
+		ret = dma_buf_begin_cpu_access(dbuf, DMA_BIDIRECTIONAL);
+		if (ret)
+			goto done;
+	}
+	vigil_frame_from_buffer(vd, buf, &f);
+	/* e.g. an imported dma-buf that refuses vmap: never write to NULL */
+	ret = f.vaddr ? vigil_vsensor_render(vd->sensor, &f, seq) : -EFAULT;
+	if (!ret)
+		ret = vigil_privacy_apply(vd, &f);
+	if (dbuf)
+		dma_buf_end_cpu_access(dbuf, DMA_BIDIRECTIONAL);
+done:
+	if (ret)
+		dev_dbg(vd->dev, "frame %u not rendered: %d\n", seq, ret);
+	vigil_frame_done(vd, buf, seq, ret);
+}
+
+static void vigil_rx_frame(struct vigil_dev *vd)
+{
+	struct vigil_rx_virtual *rx = &vd->rx;
+	u32 seq = vigil_frame_start(vd);
+	struct vigil_buffer *buf;
+
+	vigil_vsensor_frame_period(vd->sensor);
+	if (!vigil_frame_wanted(vd, seq))
+		return;
+	if (READ_ONCE(vd->inject_drop)) {
+		WRITE_ONCE(vd->inject_drop, vd->inject_drop - 1);
+		vigil_frame_dropped(vd);
+		return;
+	}
+	buf = vigil_next_buffer(vd);
+	if (!buf) {
+		/*
+		 * Like a sensor's output FIFO: the frame waits until the
+		 * next period for a buffer, then it is dropped.
+		 */
+		rx->held_seq = seq;
+		WRITE_ONCE(rx->held, true);
+		return;
+	}
+	vigil_rx_render(vd, buf, seq);
+}
+
+/* Work items of one work_struct never run concurrently: @held is ours. */
+static void vigil_rx_work(struct work_struct *work)
+{
+	struct vigil_dev *vd = container_of(work, struct vigil_dev, rx.work);
+	struct vigil_rx_virtual *rx = &vd->rx;
+	struct vigil_buffer *buf;
+
+	if (rx->held) {
+		buf = vigil_next_buffer(vd);
+		if (buf) {
+			WRITE_ONCE(rx->held, false);
+			vigil_rx_render(vd, buf, rx->held_seq);
+		}
+	}
+	while (atomic_read(&rx->pending) > 0) {
+		atomic_dec(&rx->pending);
+		if (rx->held) {
+			WRITE_ONCE(rx->held, false);
+			vigil_frame_dropped(vd);
+		}
+		vigil_rx_frame(vd);
+	}
+}
+
+/* A buffer was queued: deliver a frame waiting for one. */
+static void vigil_rx_buffer_queued(struct vigil_dev *vd)
+{
+	if (READ_ONCE(vd->rx.held))
+		queue_work(system_highpri_wq, &vd->rx.work);
+}
+
+/*
+ * Hard IRQ. At most VIGIL_MAX_PENDING frame periods wait for the worker: when
+ * the machine cannot keep up (an emulator under load), the receiver slows
+ * down instead of inventing drops, so a sequence gap always means that no
+ * buffer was queued. Periods skipped that way are counted in ticks_late.
+ */
+static enum hrtimer_restart vigil_rx_timer(struct hrtimer *t)
+{
+	struct vigil_rx_virtual *rx = container_of(t, struct vigil_rx_virtual,
+						   timer);
+
+	hrtimer_forward_now(t, rx->period);
+	if (atomic_add_unless(&rx->pending, 1, VIGIL_MAX_PENDING))
+		queue_work(system_highpri_wq, &rx->work);
+	else
+		atomic_inc(&rx->ticks_late);
+	return HRTIMER_RESTART;
+}
+
+static bool vigil_rx_accepts(struct vigil_dev *vd, struct v4l2_subdev *sd)
+{
+	return vigil_vsensor_is_virtual(sd);
+}
+
+static int vigil_rx_start(struct vigil_dev *vd)
+{
+	struct vigil_rx_virtual *rx = &vd->rx;
+
+	rx->period = ns_to_ktime(div_u64((u64)NSEC_PER_SEC *
+					 vd->interval.numerator,
+					 vd->interval.denominator));
+	atomic_set(&rx->pending, 0);
+	atomic_set(&rx->ticks_late, 0);
+	rx->held = false;
+	INIT_WORK(&rx->work, vigil_rx_work);
+	hrtimer_init(&rx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
+	rx->timer.function = vigil_rx_timer;
+	/* the first frame is due now, then one per period */
+	hrtimer_start(&rx->timer, 0, HRTIMER_MODE_REL);
+	return 0;
+}
+
+static void vigil_rx_stop(struct vigil_dev *vd)
+{
+	struct vigil_rx_virtual *rx = &vd->rx;
+
+	hrtimer_cancel(&rx->timer);
+	cancel_work_sync(&rx->work);
+	rx->held = false;
+}
+
+const struct vigil_rx_ops vigil_rx_virtual_ops = {
+	.name = "virtual receiver",
+	.accepts = vigil_rx_accepts,
+	.start = vigil_rx_start,
+	.stop = vigil_rx_stop,
+	.buffer_queued = vigil_rx_buffer_queued,
+};
