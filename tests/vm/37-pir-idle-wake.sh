@@ -10,6 +10,8 @@ PT=$(t_pirtool)
 t_unload
 t_load
 DBG=$(t_gpio_sim "$T_DEV")
+# replay (mid-grey without footage): the scene's warm objects would wake it too
+v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
 "$PT" stale "$T_DEV" "$DBG" >"$T_TMP/out" || { cat "$T_TMP/out"; t_fail "pirtool stale"; }
 cat "$T_TMP/out"
 grep -q '^idle-wake' "$T_TMP/out" && t_fail "wake event without a stream"

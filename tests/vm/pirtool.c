@@ -18,8 +18,8 @@
  *	arrives for 0.5 s, one PIR pulse from the board, then report
  *	"wake EDGE_TS FIRST_FRAME_TS DELTA_NS EVENT_FRAME_TS STANDBY_AFTER".
  *   pirtool stale DEV DEBUGFS_DIR
- *	a PIR pulse while not streaming, in standby (keep-alive 0, replay
- *	source), then a stream: prints "idle-motion MASK FLAGS",
+ *	a PIR pulse while not streaming, in standby (keep-alive 0; the
+ *	caller selects the sensor's replay test pattern), then a stream: prints "idle-motion MASK FLAGS",
  *	"idle-pir FRAME_SEQ", "standby-after-idle-pulse S", then for the
  *	first second of the stream "stream-frames N stream-wakes N", then
  *	after one pulse while streaming "pulse-frames N pulse-wakes N".
@@ -414,8 +414,7 @@ static int cmd_stale(int fd, const char *dir)
 	int32_t standby = -1;
 	int frames, wakes, n = 0;
 
-	if (set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_REPLAY) ||
-	    set_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
+	if (set_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
 	    set_ctrl(fd, VIGIL_CID_PIR_WAKE, 1) ||
 	    set_ctrl(fd, VIGIL_CID_STANDBY, 1) ||
 	    subscribe(fd, VIGIL_EVENT_PIR) || subscribe(fd, VIGIL_EVENT_WAKE) ||
@@ -459,9 +458,7 @@ static int cmd_stale(int fd, const char *dir)
 	printf("pulse-frames %d pulse-wakes %d\n", frames, wakes);
 	fflush(stdout);
 	set_ctrl(fd, VIGIL_CID_STANDBY, 0);
-	if (stop(fd))
-		return 1;
-	return set_ctrl(fd, VIGIL_CID_SOURCE, VIGIL_SOURCE_SCENE) ? 1 : 0;
+	return stop(fd) ? 1 : 0;
 }
 
 int main(int argc, char **argv)
