@@ -49,6 +49,8 @@ for k in $KERNELS; do
 		cat "$T/install.log"; fail "dkms install for $rel"; }
 	inst=$(find "$T/inst/$rel/updates/dkms" -name 'vigil.ko*' | head -n 1)
 	[ -n "$inst" ] || fail "dkms install put no vigil.ko under updates/dkms ($rel)"
+	[ -n "$(find "$T/inst/$rel/updates/dkms" -name 'vigil-gpio-sim.ko*')" ] ||
+		fail "dkms install put no vigil-gpio-sim.ko under updates/dkms ($rel)"
 	vm=$(modinfo -F vermagic "$inst" | awk '{print $1}')
 	[ "$vm" = "$rel" ] || fail "installed module's vermagic is '$vm', not $rel"
 	d status -m vigil -v "$ver" -k "$rel" 2>/dev/null | grep -q ": installed" ||
@@ -56,7 +58,7 @@ for k in $KERNELS; do
 	echo "installed $rel: ${inst#$T/} (vermagic $vm)"
 	d remove --no-depmod "${a[@]}" >"$T/remove.log" 2>&1 || {
 		cat "$T/remove.log"; fail "dkms remove for $rel"; }
-	[ -z "$(find "$T/inst/$rel" -name 'vigil.ko*')" ] || fail "dkms remove left the module ($rel)"
+	[ -z "$(find "$T/inst/$rel" -name 'vigil*.ko*')" ] || fail "dkms remove left a module ($rel)"
 done
 
 # BUILD_EXCLUSIVE_CONFIG: headers whose .config lacks CONFIG_VIDEO_DEV.

@@ -47,25 +47,28 @@ D=$T/image
 # module_do_install warns unless ${B}/Module.symvers exists.
 [ -f "$S/Module.symvers" ] || fail "no Module.symvers in the build directory"
 # modules_install compresses as the kernel's configuration says.
-ko=vigil.ko
-grep -q '^CONFIG_MODULE_COMPRESS_XZ=y' "$h/.config" && ko=vigil.ko.xz
-grep -q '^CONFIG_MODULE_COMPRESS_ZSTD=y' "$h/.config" && ko=vigil.ko.zst
-grep -q '^CONFIG_MODULE_COMPRESS_GZIP=y' "$h/.config" && ko=vigil.ko.gz
+z=
+grep -q '^CONFIG_MODULE_COMPRESS_XZ=y' "$h/.config" && z=.xz
+grep -q '^CONFIG_MODULE_COMPRESS_ZSTD=y' "$h/.config" && z=.zst
+grep -q '^CONFIG_MODULE_COMPRESS_GZIP=y' "$h/.config" && z=.gz
 got=$(cd "$D" && find . -type f | sort)
-exp=$(printf './lib/modules/%s/updates/%s\n' "$rel" "$ko")
+# the two modules of Kbuild: vigil.ko and the simulated GPIO controller
+exp=$(printf './lib/modules/%s/updates/%s\n' "$rel" "vigil-gpio-sim.ko$z" "$rel" "vigil.ko$z" | sort)
 [ "$got" = "$exp" ] || fail "module.bbclass install: expected
 $exp
 got
 $got"
-vm=$(modinfo -F vermagic "$D/lib/modules/$rel/updates/$ko" | awk '{print $1}')
-[ "$vm" = "$rel" ] || fail "vermagic '$vm', expected $rel"
-echo "ok: module.bbclass build and install for $rel: ${exp#./}"
+for ko in vigil.ko$z vigil-gpio-sim.ko$z; do
+	vm=$(modinfo -F vermagic "$D/lib/modules/$rel/updates/$ko" | awk '{print $1}')
+	[ "$vm" = "$rel" ] || fail "$ko: vermagic '$vm', expected $rel"
+done
+echo "ok: module.bbclass build and install for $rel:" $exp
 
 make -C "$S" KERNEL_SRC="$h" INSTALL_MOD_PATH="$T/root" modules_install >"$T/mi.log" 2>&1 ||
 	{ tail -n 20 "$T/mi.log"; fail "modules_install INSTALL_MOD_PATH"; }
 got=$(cd "$T/root" && find . -type f -name '*.ko*' | sort)
 [ "$got" = "$exp" ] || fail "INSTALL_MOD_PATH install: expected $exp, got: $got"
-echo "ok: modules_install INSTALL_MOD_PATH=… puts ${exp#./}"
+echo "ok: modules_install INSTALL_MOD_PATH=… puts" $exp
 
 # ---- 2. userspace make install -------------------------------------------
 # A CC wrapper proves CC is taken from the environment; a define in CFLAGS

@@ -98,9 +98,10 @@ bb() {
 	fi
 }
 
-# meta-vigil depends on meta-oe (liburing, libgpiod, libinih), which the
-# snapshot lacks and which cannot be fetched here: a stand-in layer of the
-# same collection name provides those three recipe names, empty, so that
+# meta-vigil depends on meta-oe (libgpiod, libinih, libsodium, liburing,
+# xxhash), which the snapshot lacks and which cannot be fetched here: a
+# stand-in layer of the same collection name provides those recipe names,
+# empty, so that
 # dependency resolution in `bitbake -e` works.  It is only ever parsed.
 OE=$Y/meta-oe-standin
 rm -rf "$OE"
@@ -114,7 +115,7 @@ BBFILE_PRIORITY_openembedded-layer = "5"
 LAYERDEPENDS_openembedded-layer = "core"
 LAYERSERIES_COMPAT_openembedded-layer = "scarthgap"
 CONF
-for r in libgpiod libinih liburing; do
+for r in libgpiod libinih libsodium liburing xxhash; do
 	as_user tee "$OE/recipes-support/standin/$r.bb" >/dev/null <<CONF
 SUMMARY = "Stand-in for meta-oe's $r, for vigil's parse test only"
 LICENSE = "MIT"

@@ -20,12 +20,12 @@ rc=$?
 cat "$T_TMP/err"
 cat "$T_TMP/events.jsonl"
 t_eq "exit status after SIGTERM" 0 "$rc"
-starts=$(grep -c '"event":"start"' "$T_TMP/events.jsonl" || true)
+starts=$(grep -c '"event":"start","id"' "$T_TMP/events.jsonl" || true)
 [ "$starts" -ge 1 ] || t_fail "no alarm for the warm person"
-grep '"event":"start"' "$T_TMP/events.jsonl" | head -n 1 | grep -q '"pir":{' ||
+grep '"event":"start","id"' "$T_TMP/events.jsonl" | head -n 1 | grep -q '"pir":{' ||
 	t_fail "the alarm carries no PIR correlation"
 # PIR edge and video motion within the fusion window (1.5 s)
-delta=$(grep '"event":"start"' "$T_TMP/events.jsonl" | head -n 1 |
+delta=$(grep '"event":"start","id"' "$T_TMP/events.jsonl" | head -n 1 |
 	sed 's/.*"delta_ms":\(-\{0,1\}[0-9.]*\).*/\1/')
 t_log "first alarm: PIR edge - video motion = $delta ms"
 awk -v d="$delta" 'BEGIN { exit !(d >= -1500 && d <= 1500) }' || t_fail "delta $delta ms"

@@ -34,7 +34,7 @@ run_vigild() {
 	rc=$?
 	cat "$T_TMP/$name.err"
 	[ "$rc" = 0 ] || t_fail "$name: vigild exited $rc"
-	grep -q '"event":"start"' "$T_TMP/$name.jsonl" || t_fail "$name: no motion event on the moving pattern"
+	grep -q '"event":"start","id"' "$T_TMP/$name.jsonl" || t_fail "$name: no motion event on the moving pattern"
 }
 
 run_vigild auto
@@ -47,7 +47,7 @@ for f in GREY NV12 NV21 YU12 YV12 YUYV UYVY; do
 	echo "$offered" | grep -qx "$f" || { t_log "$f: not offered by vivid"; continue; }
 	run_vigild "fmt-$f" --format "$f"
 	grep -q "format $f [0-9]*x[0-9]*," "$T_TMP/fmt-$f.err" || t_fail "$f: not the format used"
-	t_log "$f: $(grep -c '"event":"start"' "$T_TMP/fmt-$f.jsonl") event(s)"
+	t_log "$f: $(grep -c '"event":"start","id"' "$T_TMP/fmt-$f.jsonl") event(s)"
 	n=$((n + 1))
 done
 [ $n -ge 6 ] || t_fail "only $n of vigild's formats tested"
@@ -76,7 +76,7 @@ for f in YUYV NM12 NM21 YM12 YM21; do
 	echo "$offered" | grep -qx "$f" || { t_log "$f: not offered by vivid"; continue; }
 	run_vigild "mp-$f" --format "$f"
 	grep -q "format $f [0-9]*x[0-9]*, .*multiplanar" "$T_TMP/mp-$f.err" || t_fail "multiplanar $f: not the format used"
-	t_log "multiplanar $f: $(grep -c '"event":"start"' "$T_TMP/mp-$f.jsonl") event(s)"
+	t_log "multiplanar $f: $(grep -c '"event":"start","id"' "$T_TMP/mp-$f.jsonl") event(s)"
 	n=$((n + 1))
 done
 [ $n -ge 5 ] || t_fail "only $n multiplanar formats tested"

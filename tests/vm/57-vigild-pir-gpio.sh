@@ -17,9 +17,9 @@ VIGILD=$T_BIN/vigild
 check_alarm() {
 	local ev=$T_TMP/$1.jsonl delta
 	cat "$ev"
-	grep -q '"event":"start"' "$ev" || t_fail "$1: no alarm"
-	grep '"event":"start"' "$ev" | head -n 1 | grep -q '"pir":{' || t_fail "$1: alarm without PIR"
-	delta=$(grep '"event":"start"' "$ev" | head -n 1 | sed 's/.*"delta_ms":\(-\{0,1\}[0-9.]*\).*/\1/')
+	grep -q '"event":"start","id"' "$ev" || t_fail "$1: no alarm"
+	grep '"event":"start","id"' "$ev" | head -n 1 | grep -q '"pir":{' || t_fail "$1: alarm without PIR"
+	delta=$(grep '"event":"start","id"' "$ev" | head -n 1 | sed 's/.*"delta_ms":\(-\{0,1\}[0-9.]*\).*/\1/')
 	t_log "$1: PIR edge - video motion = $delta ms"
 	awk -v d="$delta" 'BEGIN { exit !(d >= -1500 && d <= 1500) }' || t_fail "$1: delta $delta ms"
 }
@@ -84,7 +84,7 @@ python3 - "$T_TMP/$name.trace" "$T_TMP/$name.jsonl" <<'PY' || t_fail "$name: ala
 import json, sys
 trace = [json.loads(l) for l in open(sys.argv[1])]
 rising = [t["ts_ns"] for t in trace if t.get("pir") == 1]
-starts = [e for e in map(json.loads, open(sys.argv[2])) if e["event"] == "start"]
+starts = [e for e in map(json.loads, open(sys.argv[2])) if e["event"] == "start" and "kind" not in e]
 assert rising and starts, (len(rising), len(starts))
 first = starts[0]
 assert first["pir"] and first["pir"]["ts_ns"] >= rising[0], (first, rising[0])

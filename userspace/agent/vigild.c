@@ -38,7 +38,10 @@ struct vigild {
 	bool stop;
 	int status;			/* exit status */
 	uint64_t last_ns;		/* latest input time */
+	uint32_t last_seq;		/* latest frame */
 	unsigned long frames, motion_frames, nevents;
+	struct vigil_event tamper;	/* the open tamper event (tamper.id: count) */
+	bool tampered;
 	unsigned long tick_frames;	/* frames at the previous tick */
 	uint64_t detect_ns;
 	int events_error;
@@ -59,7 +62,7 @@ static void on_event(const struct vigil_event *ev, void *arg)
 	struct vigild *v = arg;
 	int ret;
 
-	if (ev->type == VIGIL_EVENT_START)
+	if (ev->type == VIGIL_EVENT_START && ev->kind == VIGIL_KIND_MOTION)
 		v->nevents++;
 	if (v->events_error)
 		return;
@@ -75,6 +78,43 @@ static void on_event(const struct vigil_event *ev, void *arg)
 
 /* ---------------------------------------------------------------- */
 /* source -> detector -> fusion */
+
+/*
+ * Tamper (lens covered or defocused, camera moved) is its own event in the
+ * same stream: a start when the detector reports it, an end when it clears.
+ * Alarms go on meanwhile: fusion sees every frame.
+ */
+static void set_tamper(struct vigild *v, bool on, uint64_t ts_ns, uint32_t seq,
+		       bool covered)
+{
+	struct vigil_event *t = &v->tamper;
+
+	if (on == v->tampered)
+		return;
+	v->tampered = on;
+	t->kind = VIGIL_KIND_TAMPER;
+	t->ts_ns = ts_ns;
+	t->frame = seq;
+	if (on) {
+		t->type = VIGIL_EVENT_START;
+		t->id++;
+		t->start_ns = ts_ns;
+		t->covered = covered;
+		fprintf(stderr, "vigild: tamper: %s\n",
+			covered ? "the image lost its contrast (lens covered or defocused)" :
+				  "the whole view changed (camera moved)");
+	} else {
+		t->type = VIGIL_EVENT_END;
+		t->end_ns = ts_ns < t->start_ns ? t->start_ns : ts_ns;
+		fprintf(stderr, "vigild: tamper: cleared\n");
+	}
+	on_event(t, v);
+}
+
+static void on_tamper(struct vigild *v, const struct vigil_detect_result *r)
+{
+	set_tamper(v, r->tamper, r->ts_ns, r->seq, r->covered);
+}
 
 static int on_frame(void *arg, const struct vigil_frame *f)
 {
@@ -98,7 +138,9 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 			r.motion, r.raw_motion, r.global_change, r.score,
 			r.changed_px, r.noise);
 	v->last_ns = f->ts_ns;
+	v->last_seq = f->seq;
 	vigil_fusion_video(v->fusion, &r);
+	on_tamper(v, &r);
 	return 0;
 }
 
@@ -143,6 +185,7 @@ static void on_restart(void *arg, bool lost, uint64_t now_ns)
 
 	if (lost) {
 		vigil_fusion_flush(v->fusion, now_ns);
+		set_tamper(v, false, now_ns, v->last_seq, false);
 		return;
 	}
 	/* the device may come back with another size */
@@ -318,6 +361,7 @@ static int run(struct vigild *v)
 	if (v->pir.ops)
 		v->pir.ops->stop(&v->pir);
 	vigil_fusion_flush(v->fusion, v->src.live ? mono_ns() : v->last_ns);
+	set_tamper(v, false, v->src.live ? mono_ns() : v->last_ns, v->last_seq, false);
 	return v->status;
 }
 

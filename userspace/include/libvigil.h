@@ -259,6 +259,12 @@ enum vigil_event_type {
 	VIGIL_EVENT_END,
 };
 
+/* What an event is about. */
+enum vigil_event_kind {
+	VIGIL_KIND_MOTION,	/* an alarm: fused video motion and PIR */
+	VIGIL_KIND_TAMPER,	/* lens covered or defocused, camera moved */
+};
+
 struct vigil_event {
 	enum vigil_event_type type;
 	enum vigil_policy policy;
@@ -279,6 +285,8 @@ struct vigil_event {
 	int pir_level;
 	int64_t pir_delta_ns;		/* PIR edge minus first video motion */
 	uint32_t pir_lost;
+	enum vigil_event_kind kind;
+	bool covered;			/* tamper: the image lost its contrast */
 };
 
 typedef void (*vigil_event_cb)(const struct vigil_event *ev, void *arg);

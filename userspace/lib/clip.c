@@ -92,16 +92,21 @@ static int fmt_to_file(enum vigil_pixfmt f)
 	case VIGIL_FMT_NV12: return 2;
 	case VIGIL_FMT_I420: return 3;
 	case VIGIL_FMT_YUYV: return 4;
+	case VIGIL_FMT_NV21: return 5;
+	case VIGIL_FMT_YV12: return 6;
+	case VIGIL_FMT_UYVY: return 7;
 	}
 	return -EINVAL;
 }
 
 static int fmt_from_file(uint32_t v, enum vigil_pixfmt *f)
 {
-	static const enum vigil_pixfmt map[] = { VIGIL_FMT_GREY, VIGIL_FMT_NV12,
-						 VIGIL_FMT_I420, VIGIL_FMT_YUYV };
+	static const enum vigil_pixfmt map[] = {
+		VIGIL_FMT_GREY, VIGIL_FMT_NV12, VIGIL_FMT_I420, VIGIL_FMT_YUYV,
+		VIGIL_FMT_NV21, VIGIL_FMT_YV12, VIGIL_FMT_UYVY,
+	};
 
-	if (v < 1 || v > 4)
+	if (v < 1 || v > sizeof(map) / sizeof(map[0]))
 		return -EBADMSG;
 	*f = map[v - 1];
 	return 0;

@@ -76,6 +76,7 @@ struct vigil_detector {
 	uint64_t last_ts;
 	uint64_t elapsed_ns;		/* since the first frame (or reset) */
 	uint64_t relearn_ns;		/* fast relearning left */
+	bool watching;			/* the warm-up is over */
 	uint64_t run_ns;		/* time blobs have been present */
 	uint64_t tamper_ns;		/* time the tamper condition held */
 	uint32_t hold_ms;
@@ -465,6 +466,7 @@ void vigil_detector_reset(struct vigil_detector *d)
 	d->frames = 0;
 	d->run_ns = 0;
 	d->relearn_ns = 0;
+	d->watching = false;
 	d->tamper_ns = 0;
 	d->elapsed_ns = 0;
 	d->noise_valid = false;
@@ -1087,6 +1089,16 @@ int vigil_detector_process(struct vigil_detector *d,
 	d->elapsed_ns += d->dt_ns;
 	dt_ms = (uint32_t)((d->dt_ns + 500000) / 1000000);
 	learning = d->relearn_ns || d->elapsed_ns < sec_ns(p->warmup_s);
+	if (!learning && !d->watching) {
+		/*
+		 * Watching starts: the background is the scene as it is now.
+		 * The warm-up's fast average still holds the trail of what
+		 * moved through it; a cell of that trail would be a change
+		 * held for hold_s (a ghost that looks like a standing person).
+		 */
+		d->watching = true;
+		relearn(d);
+	}
 
 	/* threshold of the last frame: the tolerance of the gain fit */
 	thr = (d->noise_q8 * d->k16) >> 4;

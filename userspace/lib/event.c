@@ -45,6 +45,18 @@ int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len)
 
 	if (!len)
 		return -ENOSPC;
+	if (ev->kind == VIGIL_KIND_TAMPER) {
+		put(&o, "{\"event\":\"%s\",\"kind\":\"tamper\",\"id\":%u,"
+			"\"ts_ns\":%llu,\"frame\":%u,\"start_ns\":%llu",
+		    type_names[ev->type], ev->id, (unsigned long long)ev->ts_ns,
+		    ev->frame, (unsigned long long)ev->start_ns);
+		if (ev->type == VIGIL_EVENT_END)
+			put(&o, ",\"end_ns\":%llu,\"duration_ms\":%.1f",
+			    (unsigned long long)ev->end_ns,
+			    (double)(int64_t)(ev->end_ns - ev->start_ns) / 1e6);
+		put(&o, ",\"cause\":\"%s\"}\n", ev->covered ? "covered" : "moved");
+		return o.full ? -ENOSPC : (int)o.pos;
+	}
 	put(&o, "{\"event\":\"%s\",\"id\":%u,\"ts_ns\":%llu,\"frame\":%u,"
 		"\"policy\":\"%s\",\"start_ns\":%llu",
 	    type_names[ev->type], ev->id, (unsigned long long)ev->ts_ns,

@@ -130,14 +130,9 @@ static int t_count(const char *hay, const char *needle)
 }
 
 /* Render a scene file into a Y4M; returns the Y4M and PIR paths. */
-static void t_render(char **y4m, char **pir)
+/* Render the scenario file @spath (320x240, 15 fps) to a Y4M and a PIR file. */
+static void t_render_file(const char *spath, char **y4m, char **pir)
 {
-	static const char scene[] =
-		"[scene]\nframes = 60\nseed = 3\nnoise = 3\n"
-		"[item p]\nkind = person\nstart = 20\nend = 45\nfrom_x = -10\n"
-		"to_x = 300\ny = 70\nw = 36\nh = 110\ncontrast = -45\nwarm = yes\n"
-		"alarm = yes\n";
-	char *spath = t_tmpfile(scene, sizeof(scene) - 1);
 	const struct vigil_y4m_info info = { 320, 240, 15, 1, VIGIL_FMT_GREY, 0 };
 	struct vigil_pir_event ev[8];
 	struct vigil_scene s;
@@ -151,7 +146,6 @@ static void t_render(char **y4m, char **pir)
 		fprintf(stderr, "%s\n", err);
 		exit(1);
 	}
-	t_rmfile(spath);
 	n = vigil_y4m_format_header(hdr, sizeof(hdr), &info);
 	len = (size_t)n + s.frames * (6 + sizeof(frame));
 	buf = malloc(len);
@@ -174,6 +168,20 @@ static void t_render(char **y4m, char **pir)
 	}
 	*pir = t_tmpfile(buf, strlen(buf));
 	free(buf);
+}
+
+/* A person walks through frames 20-45 of 60, warm. */
+static void t_render(char **y4m, char **pir)
+{
+	static const char scene[] =
+		"[scene]\nframes = 60\nseed = 3\nnoise = 3\n"
+		"[item p]\nkind = person\nstart = 20\nend = 45\nfrom_x = -10\n"
+		"to_x = 300\ny = 70\nw = 36\nh = 110\ncontrast = -45\nwarm = yes\n"
+		"alarm = yes\n";
+	char *spath = t_tmpfile(scene, sizeof(scene) - 1);
+
+	t_render_file(spath, y4m, pir);
+	t_rmfile(spath);
 }
 
 /* Find vigild in the build directory: 0, or T_SKIP. */
