@@ -179,3 +179,18 @@ t_vivid_cap() {
 	done
 	return 1
 }
+
+# t_vgem_card: print vgem's DRM card node (vgem loaded), once it exists;
+# fails when there is none. vgem is a bare platform device: it is
+# recognised by its sysfs path.
+t_vgem_card() {
+	local c card=
+	for c in /sys/class/drm/card*; do
+		case $(readlink -f "$c") in
+		*/vgem/drm/card*) card=/dev/dri/$(basename "$c") ;;
+		esac
+	done
+	[ -n "$card" ] || return 1
+	for _ in $(seq 20); do [ -c "$card" ] && break; sleep 0.1; done
+	echo "$card"
+}

@@ -8,15 +8,7 @@
 VIGILD=$T_BIN/vigild
 [ -x "$VIGILD" ] || t_skip "vigild not built (make -C userspace)"
 modprobe vgem 2>/dev/null || t_skip "no vgem module in this kernel"
-card=
-for c in /sys/class/drm/card*; do
-	# vgem is a bare platform device: recognise it by its sysfs path
-	case $(readlink -f "$c") in
-	*/vgem/drm/card*) card=/dev/dri/$(basename "$c") ;;
-	esac
-done
-[ -n "$card" ] || t_fail "vgem loaded but no card node"
-for _ in $(seq 20); do [ -c "$card" ] && break; sleep 0.1; done
+card=$(t_vgem_card) || t_fail "vgem loaded but no card node"
 t_load
 t_log "device $T_DEV, DRM $card"
 

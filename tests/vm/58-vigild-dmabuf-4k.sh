@@ -11,18 +11,8 @@ VIGILD=$T_BIN/vigild
 modprobe vgem 2>/dev/null || t_skip "no vgem module in this kernel"
 modprobe vivid n_devs=1 node_types=0x1 || t_fail "modprobe vivid"
 trap 'rmmod vivid vgem 2>/dev/null' EXIT
-card=
-for c in /sys/class/drm/card*; do
-	case $(readlink -f "$c") in
-	*/vgem/drm/card*) card=/dev/dri/$(basename "$c") ;;
-	esac
-done
-[ -n "$card" ] || t_fail "vgem loaded but no card node"
-dev=
-for v in /sys/class/video4linux/video*; do
-	grep -q vivid "$v/name" 2>/dev/null && { dev=/dev/$(basename "$v"); break; }
-done
-[ -n "$dev" ] || t_fail "no vivid video node"
+card=$(t_vgem_card) || t_fail "vgem loaded but no card node"
+dev=$(t_vivid_cap) || t_fail "no vivid video node"
 for _ in $(seq 20); do [ -c "$card" ] && [ -c "$dev" ] && break; sleep 0.1; done
 t_log "device $dev (vivid webcam), DRM $card"
 
