@@ -43,14 +43,29 @@ t_unload() { "$VIGIL_ROOT/scripts/vigil-load" --unload; }
 T_BIN=$VIGIL_ROOT/build/userspace
 T_COMPLIANCE=$VIGIL_ROOT/scripts/v4l2-compliance
 
+# t_cc OUT ARGS...: cc ARGS into OUT atomically. The guests of both
+# kernels share build/ and may build the same tool at once: compiling to a
+# unique name and renaming means no guest ever executes a half-written file
+# (stop 17: "vigil-lat: Permission denied" on 6.1 while 6.12 linked it).
+t_cc() {
+	local out=$1 tmp
+	shift
+	mkdir -p "$(dirname "$out")"
+	tmp=$(mktemp "$out.XXXXXX") || return 1
+	if cc -o "$tmp" "$@" >&2 && chmod 0755 "$tmp" && mv -f "$tmp" "$out"; then
+		return 0
+	fi
+	rm -f "$tmp"
+	return 1
+}
+
 # ---- vigil capture driver helpers (issue 3) ----
 
 # t_vtool: build tests/vm/vtool.c (a small V4L2 client) if needed, print its path.
 t_vtool() {
 	local bin=$VIGIL_ROOT/build/tests/vtool src=$VIGIL_ROOT/tests/vm/vtool.c
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
-		mkdir -p "$(dirname "$bin")"
-		cc -O2 -Wall -I"$VIGIL_ROOT/kmod/uapi" -o "$bin" "$src" >&2 || t_fail "cannot build vtool"
+		t_cc "$bin" -O2 -Wall -I"$VIGIL_ROOT/kmod/uapi" "$src" || t_fail "cannot build vtool"
 	fi
 	echo "$bin"
 }
@@ -111,12 +126,11 @@ t_pir_lat() {
 	local pg=$VIGIL_ROOT/userspace/agent/pir-gpio.c api
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$pg" -nt "$bin" ] ||
 	   [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
-		mkdir -p "$(dirname "$bin")"
 		api=$(pkg-config --modversion libgpiod | cut -d. -f1)
-		cc -O2 -Wall -Wextra -D_GNU_SOURCE -DVIGIL_GPIOD_API="$api" \
+		t_cc "$bin" -O2 -Wall -Wextra -D_GNU_SOURCE -DVIGIL_GPIOD_API="$api" \
 			-I"$VIGIL_ROOT/kmod/uapi" -I"$VIGIL_ROOT/userspace/include" \
-			-I"$VIGIL_ROOT/userspace/agent" -o "$bin" "$src" "$pg" \
-			$(pkg-config --cflags --libs libgpiod) -lpthread >&2 || t_fail "cannot build vigil-lat"
+			-I"$VIGIL_ROOT/userspace/agent" "$src" "$pg" \
+			$(pkg-config --cflags --libs libgpiod) -lpthread || t_fail "cannot build vigil-lat"
 	fi
 	echo "$bin"
 }
@@ -125,8 +139,7 @@ t_pir_lat() {
 t_pirtool() {
 	local bin=$VIGIL_ROOT/build/tests/pirtool src=$VIGIL_ROOT/tests/vm/pirtool.c
 	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ] || [ "$VIGIL_ROOT/kmod/uapi/vigil.h" -nt "$bin" ]; then
-		mkdir -p "$(dirname "$bin")"
-		cc -O2 -Wall -Wextra -I"$VIGIL_ROOT/kmod/uapi" -o "$bin" "$src" >&2 || t_fail "cannot build pirtool"
+		t_cc "$bin" -O2 -Wall -Wextra -I"$VIGIL_ROOT/kmod/uapi" "$src" || t_fail "cannot build pirtool"
 	fi
 	echo "$bin"
 }
