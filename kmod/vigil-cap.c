@@ -239,6 +239,9 @@ static int vigil_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 	if (ret)
 		return ret;
 	vd->fmt = f->fmt.pix;
+	ret = vigil_privacy_fit(vd, vd->fmt.width, vd->fmt.height);
+	if (ret)
+		return ret;
 	dev_dbg(vd->dev, "format %p4cc %ux%u, sensor bus 0x%04x\n",
 		&vd->fmt.pixelformat, vd->fmt.width, vd->fmt.height,
 		sfmt.format.code);
@@ -718,7 +721,8 @@ static int vigil_cap_init_fmt(struct vigil_dev *vd)
 		if (vigil_fmt_map[i].code == sfmt.format.code) {
 			vigil_fill_pix(&vd->fmt, vigil_fmt_map[i].fourcc,
 				       sfmt.format.width, sfmt.format.height);
-			return 0;
+			return vigil_privacy_fit(vd, vd->fmt.width,
+						 vd->fmt.height);
 		}
 	}
 	dev_err(vd->dev, "sensor bus format 0x%04x not supported\n",

@@ -39,10 +39,12 @@
  * Type: V4L2_CTRL_TYPE_U32 array, dims = { VIGIL_MAX_PRIVACY_RECTS, 4 }, i.e.
  * the payload is exactly a struct vigil_privacy_rect[VIGIL_MAX_PRIVACY_RECTS]
  * (32 __u32 values). Coordinates are in pixels of the current capture format,
- * origin top-left. A rectangle with width or height 0 is unused. Rectangles
- * reaching outside the active frame are clipped to it; a rectangle reaching
- * beyond the largest frame size (VIDIOC_ENUM_FRAMESIZES) is rejected with
- * -ERANGE.
+ * origin top-left. A rectangle with width or height 0 is unused. A used
+ * rectangle must lie inside the current format's frame, else setting the
+ * control fails with -ERANGE. VIDIOC_S_FMT fits the mask to the new frame:
+ * each rectangle is clipped to it, one wholly outside it is removed, and a
+ * changed mask is reported as a V4L2_EVENT_CTRL control event (read the mask
+ * back after changing the format).
  *
  * Masked pixels get Y = 16 (black, limited range); every chroma sample that
  * covers at least one masked pixel gets Cb = Cr = 128 (neutral). The mask

@@ -3,6 +3,8 @@
  * vtool - small V4L2 client for vigil's VM tests.
  *
  *   vtool mask DEV [LEFT,TOP,WIDTH,HEIGHT ...]   set the privacy mask
+ *   vtool getmask DEV      print the used rectangles, "LEFT,TOP,WIDTH,HEIGHT"
+ *        one per line
  *   vtool capture DEV FOURCC WxH FPS COUNT OUT [BUFFERS]
  *        capture COUNT frames (MMAP) into OUT, back to back; print
  *        "frames=N gaps=G first=S last=S dropped=D" (dropped: the control)
@@ -69,6 +71,31 @@ static int cmd_mask(int fd, int argc, char **argv)
 	cs.count = 1;
 	cs.controls = &c;
 	return xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs, "S_EXT_CTRLS privacy mask") ? 1 : 0;
+}
+
+static int cmd_getmask(int fd)
+{
+	struct vigil_privacy_rect r[VIGIL_MAX_PRIVACY_RECTS];
+	struct v4l2_ext_control c;
+	struct v4l2_ext_controls cs;
+	int i;
+
+	memset(r, 0, sizeof(r));
+	memset(&c, 0, sizeof(c));
+	c.id = VIGIL_CID_PRIVACY_MASK;
+	c.size = sizeof(r);
+	c.ptr = r;
+	memset(&cs, 0, sizeof(cs));
+	cs.which = V4L2_CTRL_WHICH_CUR_VAL;
+	cs.count = 1;
+	cs.controls = &c;
+	if (xioctl(fd, VIDIOC_G_EXT_CTRLS, &cs, "G_EXT_CTRLS privacy mask"))
+		return 1;
+	for (i = 0; i < VIGIL_MAX_PRIVACY_RECTS; i++)
+		if (r[i].width && r[i].height)
+			printf("%u,%u,%u,%u\n", r[i].left, r[i].top,
+			       r[i].width, r[i].height);
+	return 0;
 }
 
 static int get_dropped(int fd)
@@ -225,7 +252,7 @@ int main(int argc, char **argv)
 	int fd, ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vtool mask|capture|parm DEV ARGS...\n");
+		fprintf(stderr, "usage: vtool mask|getmask|capture|parm DEV ARGS...\n");
 		return 2;
 	}
 	fd = open(argv[2], O_RDWR);
@@ -235,6 +262,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "mask"))
 		ret = cmd_mask(fd, argc - 3, argv + 3);
+	else if (!strcmp(argv[1], "getmask"))
+		ret = cmd_getmask(fd);
 	else if (!strcmp(argv[1], "capture"))
 		ret = cmd_capture(fd, argc - 3, argv + 3);
 	else if (!strcmp(argv[1], "parm"))
