@@ -193,19 +193,10 @@ struct vigil_event_pir {
 #define VIGIL_PIR_FL_WAKE		0x01	/* this edge ended standby */
 
 /*
- * VIGIL_EVENT_WAKE: sent when the first full-rate frame after a PIR wake
- * is complete: makes the wake latency visible.
+ * VIGIL_EVENT_PIR_BASE + 1 was VIGIL_EVENT_WAKE (the first full-rate frame
+ * after a PIR wake): the tracepoint vigil:vigil_pir_wake reports it now.
+ * Not reused.
  */
-#define VIGIL_EVENT_WAKE		(VIGIL_EVENT_PIR_BASE + 1)
-
-struct vigil_event_wake {
-	__u64 irq_ts_ns;	/* PIR edge that woke the sensor */
-	__u64 wake_ts_ns;	/* IRQ thread switched to full rate */
-	__u64 frame_ts_ns;	/* timestamp of the first full-rate frame */
-	__u32 pir_seq;		/* vigil_event_pir.seq of that edge */
-	__u32 frame_seq;	/* v4l2_buffer.sequence of that frame */
-};
-
 /* VIGIL_EVENT_PIR_BASE + 2 was VIGIL_EVENT_PRIVACY: not reused. */
 
 /* ---- END PIR section ---- */
