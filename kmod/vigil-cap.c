@@ -471,6 +471,11 @@ void vigil_frame_from_buffer(struct vigil_dev *vd, struct vigil_buffer *buf,
 			     struct vigil_frame *f)
 {
 	f->vaddr = vb2_plane_vaddr(&buf->vb.vb2_buf, 0);
+	/* error injection: as an imported dma-buf that refuses vmap */
+	if (READ_ONCE(vd->inject_no_vaddr)) {
+		WRITE_ONCE(vd->inject_no_vaddr, vd->inject_no_vaddr - 1);
+		f->vaddr = NULL;
+	}
 	f->fourcc = vd->fmt.pixelformat;
 	f->width = vd->fmt.width;
 	f->height = vd->fmt.height;

@@ -128,6 +128,7 @@ struct vigil_dev {
 	u32 inject_queue_setup;		/* fail the next N queue_setup */
 	u32 inject_start;		/* fail the next N start_streaming */
 	u32 inject_drop;		/* drop the next N frames */
+	u32 inject_no_vaddr;		/* no CPU mapping for the next N */
 };
 
 /* vigil-core.c */

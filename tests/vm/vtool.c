@@ -9,6 +9,9 @@
  *        capture COUNT frames (MMAP) into OUT, back to back; print
  *        "frames=N gaps=G first=S last=S dropped=D" (dropped: the control)
  *        and one "seq S" line per frame on stderr when VTOOL_SEQ is set.
+ *        With VTOOL_ERRORS set, buffers flagged V4L2_BUF_FLAG_ERROR are
+ *        counted (" errors=E" ends the line), not written and not counted
+ *        as frames; without it such a buffer fails the capture.
  *   vtool parm DEV NUM DEN
  *        S_PARM with timeperframe NUM/DEN (any u32 values), then print
  *        the interval S_PARM returned and the one G_PARM reports, as
@@ -120,6 +123,8 @@ static int cmd_capture(int fd, int argc, char **argv)
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	const char *fcc;
 	int seqlog = getenv("VTOOL_SEQ") != NULL;
+	int allow_errors = getenv("VTOOL_ERRORS") != NULL;
+	unsigned int errors = 0;
 	FILE *out;
 
 	if (argc < 5)
@@ -191,6 +196,14 @@ static int cmd_capture(int fd, int argc, char **argv)
 		b.memory = V4L2_MEMORY_MMAP;
 		if (xioctl(fd, VIDIOC_DQBUF, &b, "DQBUF"))
 			return 1;
+		if ((b.flags & V4L2_BUF_FLAG_ERROR) && allow_errors) {
+			errors++;
+			if (seqlog)
+				fprintf(stderr, "error-seq %u\n", b.sequence);
+			if (xioctl(fd, VIDIOC_QBUF, &b, "QBUF"))
+				return 1;
+			continue;
+		}
 		if (b.flags & V4L2_BUF_FLAG_ERROR) {
 			fprintf(stderr, "vtool: buffer with ERROR flag\n");
 			return 1;
@@ -214,8 +227,11 @@ static int cmd_capture(int fd, int argc, char **argv)
 		if (xioctl(fd, VIDIOC_QBUF, &b, "QBUF"))
 			return 1;
 	}
-	printf("frames=%u gaps=%u first=%u last=%u dropped=%d\n", n, gaps,
+	printf("frames=%u gaps=%u first=%u last=%u dropped=%d", n, gaps,
 	       first, last, get_dropped(fd));
+	if (allow_errors)
+		printf(" errors=%u", errors);
+	printf("\n");
 	if (xioctl(fd, VIDIOC_STREAMOFF, &type, "STREAMOFF"))
 		return 1;
 	for (i = 0; i < rb.count; i++)
