@@ -239,6 +239,9 @@ static int vigil_s_fmt(struct file *file, void *priv, struct v4l2_format *f)
 	if (ret)
 		return ret;
 	vd->fmt = f->fmt.pix;
+	ret = vigil_privacy_fit(vd, vd->fmt.width, vd->fmt.height);
+	if (ret)
+		return ret;
 	dev_dbg(vd->dev, "format %p4cc %ux%u, sensor bus 0x%04x\n",
 		&vd->fmt.pixelformat, vd->fmt.width, vd->fmt.height,
 		sfmt.format.code);
@@ -468,6 +471,11 @@ void vigil_frame_from_buffer(struct vigil_dev *vd, struct vigil_buffer *buf,
 			     struct vigil_frame *f)
 {
 	f->vaddr = vb2_plane_vaddr(&buf->vb.vb2_buf, 0);
+	/* error injection: as an imported dma-buf that refuses vmap */
+	if (READ_ONCE(vd->inject_no_vaddr)) {
+		WRITE_ONCE(vd->inject_no_vaddr, vd->inject_no_vaddr - 1);
+		f->vaddr = NULL;
+	}
 	f->fourcc = vd->fmt.pixelformat;
 	f->width = vd->fmt.width;
 	f->height = vd->fmt.height;
@@ -718,7 +726,8 @@ static int vigil_cap_init_fmt(struct vigil_dev *vd)
 		if (vigil_fmt_map[i].code == sfmt.format.code) {
 			vigil_fill_pix(&vd->fmt, vigil_fmt_map[i].fourcc,
 				       sfmt.format.width, sfmt.format.height);
-			return 0;
+			return vigil_privacy_fit(vd, vd->fmt.width,
+						 vd->fmt.height);
 		}
 	}
 	dev_err(vd->dev, "sensor bus format 0x%04x not supported\n",

@@ -10,6 +10,14 @@
 
 #include "vigil.h"
 
+/* Does the used rectangle @r lie in a @width x @height frame? */
+static bool vigil_rect_inside(const struct vigil_privacy_rect *r, u32 width,
+			      u32 height)
+{
+	return r->left < width && r->width <= width - r->left &&
+	       r->top < height && r->height <= height - r->top;
+}
+
 static int vigil_try_ctrl(struct v4l2_ctrl *ctrl)
 {
 	struct vigil_dev *vd = container_of(ctrl->handler, struct vigil_dev,
@@ -20,17 +28,17 @@ static int vigil_try_ctrl(struct v4l2_ctrl *ctrl)
 	if (ctrl->id != VIGIL_CID_PRIVACY_MASK)
 		return 0;
 
+	/* Pixels of the current format (the handler's lock is held). */
 	r = (const struct vigil_privacy_rect *)ctrl->p_new.p_u32;
 	for (i = 0; i < VIGIL_MAX_PRIVACY_RECTS; i++) {
 		if (!r[i].width || !r[i].height)
 			continue;
-		if (r[i].left + r[i].width > VIGIL_MAX_WIDTH ||
-		    r[i].top + r[i].height > VIGIL_MAX_HEIGHT) {
+		if (!vigil_rect_inside(&r[i], vd->mask_width,
+				       vd->mask_height)) {
 			dev_dbg(vd->dev,
 				"privacy rect %u (%u,%u %ux%u) beyond %ux%u\n",
 				i, r[i].left, r[i].top, r[i].width,
-				r[i].height, VIGIL_MAX_WIDTH,
-				VIGIL_MAX_HEIGHT);
+				r[i].height, vd->mask_width, vd->mask_height);
 			return -ERANGE;
 		}
 	}
@@ -106,6 +114,52 @@ int vigil_ctrls_init(struct vigil_dev *vd)
 						NULL);
 	/* freed by the v4l2_device release */
 	return hdl->error;
+}
+
+/**
+ * vigil_privacy_fit() - the capture format changed: fit the mask to it
+ * @vd: the device
+ * @width: the new frame width
+ * @height: the new frame height
+ *
+ * Rectangles are in pixels of the current format. Each one is clipped to
+ * the new frame; one wholly outside it is removed (it could mask nothing).
+ * A changed mask is set as the control's new value, so subscribers get a
+ * control event.
+ *
+ * Return: 0 or a negative error code.
+ */
+int vigil_privacy_fit(struct vigil_dev *vd, u32 width, u32 height)
+{
+	struct vigil_privacy_rect r[VIGIL_MAX_PRIVACY_RECTS];
+	struct v4l2_ctrl *ctrl = vd->ctrl_privacy;
+	bool changed = false;
+	unsigned int i;
+	int ret = 0;
+
+	v4l2_ctrl_lock(ctrl);
+	vd->mask_width = width;
+	vd->mask_height = height;
+	memcpy(r, ctrl->p_cur.p_u32, sizeof(r));
+	for (i = 0; i < VIGIL_MAX_PRIVACY_RECTS; i++) {
+		if (!r[i].width || !r[i].height ||
+		    vigil_rect_inside(&r[i], width, height))
+			continue;
+		changed = true;
+		if (r[i].left >= width || r[i].top >= height) {
+			memset(&r[i], 0, sizeof(r[i]));
+			continue;
+		}
+		r[i].width = min(r[i].width, width - r[i].left);
+		r[i].height = min(r[i].height, height - r[i].top);
+	}
+	if (changed) {
+		dev_dbg(vd->dev, "privacy mask fitted to %ux%u\n", width,
+			height);
+		ret = __v4l2_ctrl_s_ctrl_compound(ctrl, V4L2_CTRL_TYPE_U32, r);
+	}
+	v4l2_ctrl_unlock(ctrl);
+	return ret;
 }
 
 /* ---- privacy mask pass ---- */

@@ -27,6 +27,12 @@
  * an irq_work, or a debugfs write with interrupts disabled), as a GPIO
  * controller's chained handler would.
  *
+ * A controller whose bit is set in the module parameter can_sleep acts as
+ * an I2C/SPI GPIO expander instead: gc->can_sleep, and its interrupts are
+ * nested-threaded (gc->irq.threaded), raised with handle_nested_irq() from
+ * a work item standing for the expander's IRQ thread, so consumers' hard
+ * handlers never run (what vigil's PIR must cope with).
+ *
  * Based on drivers/gpio/gpio-sim.c and drivers/gpio/gpio-mockup.c.
  */
 
@@ -53,6 +59,7 @@
 #include <linux/spinlock.h>
 #include <linux/uaccess.h>
 #include <linux/vmalloc.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "uapi/vigil-gpio-sim.h"
@@ -64,6 +71,11 @@ static unsigned int nr_chips = 8;
 module_param(nr_chips, uint, 0444);
 MODULE_PARM_DESC(nr_chips,
 		 "number of controllers vigil-gpio-sim.<n> (0-16, default 8)");
+
+static unsigned int can_sleep;
+module_param(can_sleep, uint, 0444);
+MODULE_PARM_DESC(can_sleep,
+		 "bit n set: controller n acts as a GPIO expander that can sleep (nested-threaded IRQs; default 0)");
 
 /* PIR model defaults, in the range of common pyroelectric modules. */
 #define VIGIL_PIR_RISE_DELAY_MS		150
@@ -123,6 +135,14 @@ struct vigil_gpio_sim {
 	struct hrtimer train_timer;
 
 	struct irq_work refire_work;
+
+	/*
+	 * can_sleep controllers: interrupts to raise from nested_work, one
+	 * count per edge (under @lock), as an expander's IRQ thread would.
+	 */
+	bool nested;
+	u32 nested_pending[VIGIL_GPIO_NLINES];
+	struct work_struct nested_work;
 };
 
 /* The controllers' platform devices, created at module init. */
@@ -181,6 +201,38 @@ static bool vigil_gpio_sim_level_active(struct vigil_gpio_sim *sim,
 	       (!level && (type & IRQ_TYPE_LEVEL_LOW));
 }
 
+/*
+ * The expander's IRQ thread (can_sleep controllers): runs the consumers'
+ * thread functions with handle_nested_irq(), once per edge raised.
+ */
+static void vigil_gpio_sim_nested_work(struct work_struct *work)
+{
+	struct vigil_gpio_sim *sim = container_of(work, struct vigil_gpio_sim,
+						  nested_work);
+	struct irq_domain *domain = sim->gc.irq.domain;
+	unsigned int offset, irq;
+	unsigned long flags;
+	bool more;
+
+	do {
+		more = false;
+		for (offset = 0; offset < VIGIL_GPIO_NLINES; offset++) {
+			raw_spin_lock_irqsave(&sim->lock, flags);
+			if (!sim->nested_pending[offset] || sim->dying) {
+				raw_spin_unlock_irqrestore(&sim->lock, flags);
+				continue;
+			}
+			sim->nested_pending[offset]--;
+			more = true;
+			raw_spin_unlock_irqrestore(&sim->lock, flags);
+			irq = domain ? irq_find_mapping(domain, offset) : 0;
+			if (irq)
+				handle_nested_irq(irq);
+		}
+		cond_resched();
+	} while (more);
+}
+
 /* Raise the interrupts in @pending. Hard-IRQ context, sim->lock not held. */
 static void vigil_gpio_sim_raise(struct vigil_gpio_sim *sim,
 				 unsigned long pending)
@@ -189,8 +241,17 @@ static void vigil_gpio_sim_raise(struct vigil_gpio_sim *sim,
 	unsigned int offset;
 
 	lockdep_assert_irqs_disabled();
-	if (!domain)
+	if (!domain || !pending)
 		return;
+	if (sim->nested) {
+		raw_spin_lock(&sim->lock);
+		for_each_set_bit(offset, &pending, VIGIL_GPIO_NLINES)
+			sim->nested_pending[offset]++;
+		if (!sim->dying)
+			queue_work(system_highpri_wq, &sim->nested_work);
+		raw_spin_unlock(&sim->lock);
+		return;
+	}
 	for_each_set_bit(offset, &pending, VIGIL_GPIO_NLINES) {
 		if (!irq_find_mapping(domain, offset))
 			continue;
@@ -937,6 +998,10 @@ static int vigil_gpio_sim_selftest_show(struct seq_file *s, void *unused)
 	int irq, ret, hits;
 	bool ok;
 
+	if (sim->nested) {
+		seq_puts(s, "not run: this controller can sleep (nested IRQs)\n");
+		return 0;
+	}
 	desc = gpiochip_request_own_desc(&sim->gc, line, "irq-selftest",
 					 GPIO_ACTIVE_HIGH, GPIOD_IN);
 	if (IS_ERR(desc)) {
@@ -1028,8 +1093,8 @@ static int vigil_gpio_sim_status_show(struct seq_file *s, void *unused)
 		seq_printf(s, "line %u %s level %d irq_type 0x%x masked %d edges %llu irqs %llu\n",
 			   i, vigil_gpio_sim_names[i], test_bit(i, value),
 			   type[i], test_bit(i, masked), edges[i], irqs[i]);
-	seq_printf(s, "pir_model %s\nled_changes %llu\n", states[state],
-		   led_changes);
+	seq_printf(s, "pir_model %s\nled_changes %llu\ncan_sleep %d\n",
+		   states[state], led_changes, sim->nested);
 	return 0;
 }
 
@@ -1108,6 +1173,7 @@ static void vigil_gpio_sim_quiesce(void *data)
 	hrtimer_cancel(&sim->train_timer);
 	hrtimer_cancel(&sim->model_timer);
 	irq_work_sync(&sim->refire_work);
+	cancel_work_sync(&sim->nested_work);
 }
 
 /* devm action, runs after gpiochip removal. */
@@ -1148,6 +1214,8 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 	hrtimer_init(&sim->train_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	sim->train_timer.function = vigil_gpio_sim_train_timer;
 	sim->refire_work = IRQ_WORK_INIT_HARD(vigil_gpio_sim_refire);
+	sim->nested = can_sleep & BIT(sim->id);
+	INIT_WORK(&sim->nested_work, vigil_gpio_sim_nested_work);
 
 	ret = devm_add_action_or_reset(dev, vigil_gpio_sim_release, sim);
 	if (ret)
@@ -1171,7 +1239,7 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 			return -ENOMEM;
 	}
 	gc->names = sim->names;
-	gc->can_sleep = false;
+	gc->can_sleep = sim->nested;
 	gc->get = vigil_gpio_sim_get;
 	gc->set = vigil_gpio_sim_set;
 	gc->get_direction = vigil_gpio_sim_get_direction;
@@ -1182,6 +1250,8 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 	gpio_irq_chip_set_chip(girq, &vigil_gpio_sim_irqchip);
 	girq->handler = handle_bad_irq;
 	girq->default_type = IRQ_TYPE_NONE;
+	/* An expander's interrupts are nested in its IRQ thread. */
+	girq->threaded = sim->nested;
 
 	ret = devm_gpiochip_add_data(dev, gc, sim);
 	if (ret)

@@ -201,39 +201,32 @@ void vigil_pir_streaming(struct vigil_dev *vd, bool on)
  * @sequence: its v4l2_buffer.sequence
  * @ts_ns: its timestamp
  *
- * Reports the first full-rate frame after a PIR wake as VIGIL_EVENT_WAKE.
- * Any context.
+ * Reports the first full-rate frame after a PIR wake with the tracepoint
+ * vigil:vigil_pir_wake. Any context.
  */
 void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns)
 {
 	struct vigil_pir *pir = vd->pir;
-	struct vigil_event_wake *w;
-	struct v4l2_event ev = {
-		.type = VIGIL_EVENT_WAKE,
-	};
+	u64 irq_ns = 0, wake_ns = 0;
 	unsigned long flags;
-	bool send = false;
+	bool done = false;
+	u32 pir_seq = 0;
 
 	if (!pir || !READ_ONCE(pir->wake_pending))
 		return;
 
-	w = (struct vigil_event_wake *)ev.u.data;
 	spin_lock_irqsave(&pir->wake_lock, flags);
 	if (pir->wake_pending && (s32)(sequence - pir->wake_frame_seq) >= 0) {
 		pir->wake_pending = false;
-		w->irq_ts_ns = pir->wake_irq_ns;
-		w->wake_ts_ns = pir->wake_ns;
-		w->frame_ts_ns = ts_ns;
-		w->pir_seq = pir->wake_pir_seq;
-		w->frame_seq = sequence;
-		send = true;
+		irq_ns = pir->wake_irq_ns;
+		wake_ns = pir->wake_ns;
+		pir_seq = pir->wake_pir_seq;
+		done = true;
 	}
 	spin_unlock_irqrestore(&pir->wake_lock, flags);
-	if (send) {
-		trace_vigil_pir_wake(vd->instance, w->irq_ts_ns, w->wake_ts_ns,
-				     w->frame_ts_ns, w->pir_seq, w->frame_seq);
-		vigil_event_queue(vd, &ev);
-	}
+	if (done)
+		trace_vigil_pir_wake(vd->instance, irq_ns, wake_ns, ts_ns,
+				     pir_seq, sequence);
 }
 
 /* ---- PIR interrupt ---------------------------------------------------- */
@@ -500,7 +493,6 @@ int vigil_pir_subscribe_event(struct v4l2_fh *fh,
 		return v4l2_event_subscribe(fh, sub,
 					    VIGIL_PIR_EVENT_QUEUE_DEPTH,
 					    &vigil_pir_sev_ops);
-	case VIGIL_EVENT_WAKE:
 	case V4L2_EVENT_MOTION_DET:
 		return v4l2_event_subscribe(fh, sub,
 					    VIGIL_PIR_OTHER_EVENT_DEPTH, NULL);

@@ -379,14 +379,16 @@ int vigil_vsensor_render(struct v4l2_subdev *sd, const struct vigil_frame *f,
  *
  * Drives the optional output line "warm" (a warm object of the scene is in
  * view): on the virtual board it is the PIR model's input on the camera's
- * simulated GPIO controller. Any context (the line cannot sleep).
+ * simulated GPIO controller. Process context (the receiver's worker): the
+ * line may be on a controller that can sleep.
  */
 void vigil_vsensor_frame_period(struct v4l2_subdev *sd)
 {
 	struct vigil_vsensor *vs = to_vigil_vsensor(sd);
 
 	if (vs->warm_gpio && vs->r.source == VIGIL_SOURCE_SCENE)
-		gpiod_set_value(vs->warm_gpio, vigil_scene_warm_in_view(vs));
+		gpiod_set_value_cansleep(vs->warm_gpio,
+					 vigil_scene_warm_in_view(vs));
 }
 
 /* ---- controls ---- */
@@ -561,11 +563,6 @@ static int vigil_vsensor_probe(struct platform_device *pdev)
 		ret = PTR_ERR(vs->warm_gpio);
 		vs->warm_gpio = NULL;
 		dev_err_probe(dev, ret, "bad scene warmth line\n");
-		goto err_put;
-	}
-	if (vs->warm_gpio && gpiod_cansleep(vs->warm_gpio)) {
-		ret = dev_err_probe(dev, -EINVAL,
-				    "scene warmth line can sleep\n");
 		goto err_put;
 	}
 

@@ -82,6 +82,12 @@ struct vigil_dev {
 	struct v4l2_ctrl_handler ctrl_handler;
 	struct v4l2_ctrl *ctrl_privacy;
 	struct v4l2_ctrl *ctrl_dropped;
+	/*
+	 * The frame the privacy rectangles must lie in (the current
+	 * format); under the control handler's lock.
+	 */
+	u32 mask_width;
+	u32 mask_height;
 
 	/*
 	 * Serialises ioctls and file operations (vdev.lock, queue.lock) and
@@ -122,6 +128,7 @@ struct vigil_dev {
 	u32 inject_queue_setup;		/* fail the next N queue_setup */
 	u32 inject_start;		/* fail the next N start_streaming */
 	u32 inject_drop;		/* drop the next N frames */
+	u32 inject_no_vaddr;		/* no CPU mapping for the next N */
 };
 
 /* vigil-core.c */
@@ -152,6 +159,7 @@ static inline void vigil_event_queue(struct vigil_dev *vd,
 /* vigil-ctrls.c */
 int vigil_ctrls_init(struct vigil_dev *vd);
 int vigil_privacy_apply(struct vigil_dev *vd, const struct vigil_frame *f);
+int vigil_privacy_fit(struct vigil_dev *vd, u32 width, u32 height);
 
 /* vigil-board.c: the virtual board */
 int vigil_board_init(void);

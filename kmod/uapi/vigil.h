@@ -39,10 +39,12 @@
  * Type: V4L2_CTRL_TYPE_U32 array, dims = { VIGIL_MAX_PRIVACY_RECTS, 4 }, i.e.
  * the payload is exactly a struct vigil_privacy_rect[VIGIL_MAX_PRIVACY_RECTS]
  * (32 __u32 values). Coordinates are in pixels of the current capture format,
- * origin top-left. A rectangle with width or height 0 is unused. Rectangles
- * reaching outside the active frame are clipped to it; a rectangle reaching
- * beyond the largest frame size (VIDIOC_ENUM_FRAMESIZES) is rejected with
- * -ERANGE.
+ * origin top-left. A rectangle with width or height 0 is unused. A used
+ * rectangle must lie inside the current format's frame, else setting the
+ * control fails with -ERANGE. VIDIOC_S_FMT fits the mask to the new frame:
+ * each rectangle is clipped to it, one wholly outside it is removed, and a
+ * changed mask is reported as a V4L2_EVENT_CTRL control event (read the mask
+ * back after changing the format).
  *
  * Masked pixels get Y = 16 (black, limited range); every chroma sample that
  * covers at least one masked pixel gets Cb = Cr = 128 (neutral). The mask
@@ -191,19 +193,10 @@ struct vigil_event_pir {
 #define VIGIL_PIR_FL_WAKE		0x01	/* this edge ended standby */
 
 /*
- * VIGIL_EVENT_WAKE: sent when the first full-rate frame after a PIR wake
- * is complete: makes the wake latency visible.
+ * VIGIL_EVENT_PIR_BASE + 1 was VIGIL_EVENT_WAKE (the first full-rate frame
+ * after a PIR wake): the tracepoint vigil:vigil_pir_wake reports it now.
+ * Not reused.
  */
-#define VIGIL_EVENT_WAKE		(VIGIL_EVENT_PIR_BASE + 1)
-
-struct vigil_event_wake {
-	__u64 irq_ts_ns;	/* PIR edge that woke the sensor */
-	__u64 wake_ts_ns;	/* IRQ thread switched to full rate */
-	__u64 frame_ts_ns;	/* timestamp of the first full-rate frame */
-	__u32 pir_seq;		/* vigil_event_pir.seq of that edge */
-	__u32 frame_seq;	/* v4l2_buffer.sequence of that frame */
-};
-
 /* VIGIL_EVENT_PIR_BASE + 2 was VIGIL_EVENT_PRIVACY: not reused. */
 
 /* ---- END PIR section ---- */

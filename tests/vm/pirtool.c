@@ -4,25 +4,27 @@
  *
  *   pirtool stream DEV SECONDS [FPS]
  *	stream GREY 160x120 at FPS (default 30) for SECONDS with MMAP
- *	buffers, subscribed to the PIR, wake and motion events and to
+ *	buffers, subscribed to the PIR and motion events and to
  *	V4L2_CID_PRIVACY's control events (with SEND_INITIAL); prints one
  *	line per frame and event as they arrive:
  *	  "frame SEQ TS_NS", "privacy-initial ASSERTED" (the SEND_INITIAL
  *	  event), "privacy ASSERTED EVENT_TS_NS" (later changes),
- *	  "pir SEQ LEVEL IRQ_TS_NS", "motion MASK", "wake IRQ_TS WAKE_TS
- *	  FRAME_TS FRAME_SEQ", "led ON" (VIGIL_CID_REC_LED after STREAMON and
- *	  before STREAMOFF)
+ *	  "pir SEQ LEVEL IRQ_TS_NS", "motion MASK", "led ON"
+ *	  (VIGIL_CID_REC_LED after STREAMON and before STREAMOFF)
  *   pirtool wake DEV DEBUGFS_DIR CYCLES [FPS]
  *	stream (the caller selects the sensor's replay test pattern, so
- *	that only the board's pulses move the PIR); per cycle: standby on (keep-alive 0), check that no frame
- *	arrives for 0.5 s, one PIR pulse from the board, then report
- *	"wake EDGE_TS FIRST_FRAME_TS DELTA_NS EVENT_FRAME_TS STANDBY_AFTER".
+ *	that only the board's pulses move the PIR); per cycle: standby on
+ *	(keep-alive 0), check that no frame arrives for 0.5 s, one PIR pulse
+ *	from the board, then report
+ *	"wake EDGE_TS FIRST_FRAME_TS DELTA_NS STANDBY_AFTER" (the tracepoint
+ *	vigil:vigil_pir_wake names the first frame too; the caller reads it).
  *   pirtool stale DEV DEBUGFS_DIR
  *	a PIR pulse while not streaming, in standby (keep-alive 0; the
- *	caller selects the sensor's replay test pattern), then a stream: prints "idle-motion MASK FLAGS",
- *	"idle-pir FRAME_SEQ", "standby-after-idle-pulse S", then for the
- *	first second of the stream "stream-frames N stream-wakes N", then
- *	after one pulse while streaming "pulse-frames N pulse-wakes N".
+ *	caller selects the sensor's replay test pattern), then a stream:
+ *	prints "idle-motion MASK FLAGS", "idle-pir FRAME_SEQ",
+ *	"standby-after-idle-pulse S", then for the first second of the
+ *	stream "stream-frames N", then "pulse-at NS" (CLOCK_MONOTONIC, just
+ *	before one pulse while streaming) and "pulse-frames N".
  *   pirtool ctrl DEV CID [VALUE]
  *	get (print) or set a control.
  *
@@ -206,13 +208,6 @@ static void print_event(const struct v4l2_event *ev)
 			printf("privacy %d %llu\n", ev->u.ctrl.value,
 			       (unsigned long long)ev->timestamp.tv_sec *
 			       1000000000ull + ev->timestamp.tv_nsec);
-	} else if (ev->type == VIGIL_EVENT_WAKE) {
-		const struct vigil_event_wake *w = (const void *)ev->u.data;
-
-		printf("wake %llu %llu %llu %u\n",
-		       (unsigned long long)w->irq_ts_ns,
-		       (unsigned long long)w->wake_ts_ns,
-		       (unsigned long long)w->frame_ts_ns, w->frame_seq);
 	} else if (ev->type == V4L2_EVENT_MOTION_DET) {
 		printf("motion %u\n", ev->u.motion_det.region_mask);
 	}
@@ -224,7 +219,7 @@ static int cmd_stream(int fd, double seconds, unsigned int fps)
 	uint64_t end;
 	int32_t led;
 
-	if (subscribe(fd, VIGIL_EVENT_PIR) || subscribe(fd, VIGIL_EVENT_WAKE) ||
+	if (subscribe(fd, VIGIL_EVENT_PIR) ||
 	    subscribe_ctrl(fd, V4L2_CID_PRIVACY) ||
 	    subscribe(fd, V4L2_EVENT_MOTION_DET) || start(fd, fps))
 		return 1;
@@ -293,7 +288,7 @@ static int first_edge(const char *dir, uint64_t *ns)
 }
 
 /* Drain frames and events for @ns; return the number of frames. */
-static int drain(int fd, uint64_t ns, struct v4l2_event *wake)
+static int drain(int fd, uint64_t ns)
 {
 	uint64_t end = now_ns() + ns;
 	int frames = 0;
@@ -312,8 +307,6 @@ static int drain(int fd, uint64_t ns, struct v4l2_event *wake)
 			return -1;
 		if (r == 1)
 			frames++;
-		if (r == 2 && ev.type == VIGIL_EVENT_WAKE && wake)
-			*wake = ev;
 	}
 	return frames;
 }
@@ -323,17 +316,15 @@ static int cmd_wake(int fd, const char *dir, int cycles, unsigned int fps)
 	int c;
 
 	/* the caller selects replay: the scene's warm objects would wake it */
-	if (subscribe(fd, VIGIL_EVENT_WAKE) || start(fd, fps) ||
+	if (start(fd, fps) ||
 	    set_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
 	    set_ctrl(fd, VIGIL_CID_PIR_WAKE, 1))
 		return 1;
-	if (drain(fd, 500000000ull, NULL) <= 0) {
+	if (drain(fd, 500000000ull) <= 0) {
 		fprintf(stderr, "pirtool: no frames before standby\n");
 		return 1;
 	}
 	for (c = 0; c < cycles; c++) {
-		struct v4l2_event wake = { 0 };
-		const struct vigil_event_wake *w = (const void *)wake.u.data;
 		uint64_t edge = 0, first = 0, deadline;
 		int32_t standby = -1;
 		int n;
@@ -341,8 +332,8 @@ static int cmd_wake(int fd, const char *dir, int cycles, unsigned int fps)
 		if (set_ctrl(fd, VIGIL_CID_STANDBY, 1))
 			return 1;
 		/* a frame in flight may still complete */
-		drain(fd, 100000000ull, NULL);
-		n = drain(fd, 500000000ull, NULL);
+		drain(fd, 100000000ull);
+		n = drain(fd, 500000000ull);
 		if (n) {
 			printf("standby-frames %d\n", n);
 			return 1;
@@ -359,37 +350,30 @@ static int cmd_wake(int fd, const char *dir, int cycles, unsigned int fps)
 				return 1;
 			if (r == 1)
 				first = buf_ns(&b);
-			if (r == 2 && ev.type == VIGIL_EVENT_WAKE)
-				wake = ev;
 		}
 		if (!first) {
 			printf("no-frame-after-wake\n");
 			return 1;
 		}
-		if (!wake.type)
-			drain(fd, 200000000ull, &wake);
 		if (first_edge(dir, &edge))
 			return 1;
 		get_ctrl(fd, VIGIL_CID_STANDBY, &standby);
-		printf("wake %llu %llu %lld %llu %d\n",
+		printf("wake %llu %llu %lld %d\n",
 		       (unsigned long long)edge, (unsigned long long)first,
-		       (long long)(first - edge),
-		       (unsigned long long)(wake.type ? w->frame_ts_ns : 0),
-		       standby);
+		       (long long)(first - edge), standby);
 		fflush(stdout);
-		drain(fd, 300000000ull, NULL);
+		drain(fd, 300000000ull);
 	}
 	set_ctrl(fd, VIGIL_CID_STANDBY, 0);
 	return stop(fd) ? 1 : 0;
 }
 
-/* Count frames and wake events for @ns. */
-static int count(int fd, uint64_t ns, int *frames, int *wakes)
+/* Count frames for @ns. */
+static int count(int fd, uint64_t ns, int *frames)
 {
 	uint64_t end = now_ns() + ns;
 
 	*frames = 0;
-	*wakes = 0;
 	for (;;) {
 		uint64_t t = now_ns();
 		struct v4l2_buffer b;
@@ -403,8 +387,6 @@ static int count(int fd, uint64_t ns, int *frames, int *wakes)
 			return -1;
 		if (r == 1)
 			++*frames;
-		if (r == 2 && ev.type == VIGIL_EVENT_WAKE)
-			++*wakes;
 	}
 }
 
@@ -412,12 +394,12 @@ static int cmd_stale(int fd, const char *dir)
 {
 	struct v4l2_event ev;
 	int32_t standby = -1;
-	int frames, wakes, n = 0;
+	int frames, n = 0;
 
 	if (set_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
 	    set_ctrl(fd, VIGIL_CID_PIR_WAKE, 1) ||
 	    set_ctrl(fd, VIGIL_CID_STANDBY, 1) ||
-	    subscribe(fd, VIGIL_EVENT_PIR) || subscribe(fd, VIGIL_EVENT_WAKE) ||
+	    subscribe(fd, VIGIL_EVENT_PIR) ||
 	    subscribe(fd, V4L2_EVENT_MOTION_DET))
 		return 1;
 	if (write_str(dir, "train", "1 1000 500"))
@@ -436,8 +418,6 @@ static int cmd_stale(int fd, const char *dir)
 			const struct vigil_event_pir *p = (const void *)ev.u.data;
 
 			printf("idle-pir %u\n", p->frame_seq);
-		} else if (ev.type == VIGIL_EVENT_WAKE) {
-			printf("idle-wake\n");
 		}
 	}
 	if (!n) {
@@ -447,15 +427,17 @@ static int cmd_stale(int fd, const char *dir)
 	if (get_ctrl(fd, VIGIL_CID_STANDBY, &standby))
 		return 1;
 	printf("standby-after-idle-pulse %d\n", standby);
-	if (start(fd, 30) || count(fd, 1000000000ull, &frames, &wakes))
+	if (start(fd, 30) || count(fd, 1000000000ull, &frames))
 		return 1;
-	printf("stream-frames %d stream-wakes %d\n", frames, wakes);
+	printf("stream-frames %d\n", frames);
 	fflush(stdout);
 	/* The same pulse while streaming does wake it. */
+	printf("pulse-at %llu\n", (unsigned long long)now_ns());
+	fflush(stdout);
 	if (write_str(dir, "train", "1 1000 500") ||
-	    count(fd, 1000000000ull, &frames, &wakes))
+	    count(fd, 1000000000ull, &frames))
 		return 1;
-	printf("pulse-frames %d pulse-wakes %d\n", frames, wakes);
+	printf("pulse-frames %d\n", frames);
 	fflush(stdout);
 	set_ctrl(fd, VIGIL_CID_STANDBY, 0);
 	return stop(fd) ? 1 : 0;

@@ -3,10 +3,15 @@
  * vtool - small V4L2 client for vigil's VM tests.
  *
  *   vtool mask DEV [LEFT,TOP,WIDTH,HEIGHT ...]   set the privacy mask
+ *   vtool getmask DEV      print the used rectangles, "LEFT,TOP,WIDTH,HEIGHT"
+ *        one per line
  *   vtool capture DEV FOURCC WxH FPS COUNT OUT [BUFFERS]
  *        capture COUNT frames (MMAP) into OUT, back to back; print
  *        "frames=N gaps=G first=S last=S dropped=D" (dropped: the control)
  *        and one "seq S" line per frame on stderr when VTOOL_SEQ is set.
+ *        With VTOOL_ERRORS set, buffers flagged V4L2_BUF_FLAG_ERROR are
+ *        counted (" errors=E" ends the line), not written and not counted
+ *        as frames; without it such a buffer fails the capture.
  *   vtool parm DEV NUM DEN
  *        S_PARM with timeperframe NUM/DEN (any u32 values), then print
  *        the interval S_PARM returned and the one G_PARM reports, as
@@ -71,6 +76,31 @@ static int cmd_mask(int fd, int argc, char **argv)
 	return xioctl(fd, VIDIOC_S_EXT_CTRLS, &cs, "S_EXT_CTRLS privacy mask") ? 1 : 0;
 }
 
+static int cmd_getmask(int fd)
+{
+	struct vigil_privacy_rect r[VIGIL_MAX_PRIVACY_RECTS];
+	struct v4l2_ext_control c;
+	struct v4l2_ext_controls cs;
+	int i;
+
+	memset(r, 0, sizeof(r));
+	memset(&c, 0, sizeof(c));
+	c.id = VIGIL_CID_PRIVACY_MASK;
+	c.size = sizeof(r);
+	c.ptr = r;
+	memset(&cs, 0, sizeof(cs));
+	cs.which = V4L2_CTRL_WHICH_CUR_VAL;
+	cs.count = 1;
+	cs.controls = &c;
+	if (xioctl(fd, VIDIOC_G_EXT_CTRLS, &cs, "G_EXT_CTRLS privacy mask"))
+		return 1;
+	for (i = 0; i < VIGIL_MAX_PRIVACY_RECTS; i++)
+		if (r[i].width && r[i].height)
+			printf("%u,%u,%u,%u\n", r[i].left, r[i].top,
+			       r[i].width, r[i].height);
+	return 0;
+}
+
 static int get_dropped(int fd)
 {
 	struct v4l2_control c = { .id = VIGIL_CID_DROPPED_FRAMES };
@@ -93,6 +123,8 @@ static int cmd_capture(int fd, int argc, char **argv)
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	const char *fcc;
 	int seqlog = getenv("VTOOL_SEQ") != NULL;
+	int allow_errors = getenv("VTOOL_ERRORS") != NULL;
+	unsigned int errors = 0;
 	FILE *out;
 
 	if (argc < 5)
@@ -164,6 +196,14 @@ static int cmd_capture(int fd, int argc, char **argv)
 		b.memory = V4L2_MEMORY_MMAP;
 		if (xioctl(fd, VIDIOC_DQBUF, &b, "DQBUF"))
 			return 1;
+		if ((b.flags & V4L2_BUF_FLAG_ERROR) && allow_errors) {
+			errors++;
+			if (seqlog)
+				fprintf(stderr, "error-seq %u\n", b.sequence);
+			if (xioctl(fd, VIDIOC_QBUF, &b, "QBUF"))
+				return 1;
+			continue;
+		}
 		if (b.flags & V4L2_BUF_FLAG_ERROR) {
 			fprintf(stderr, "vtool: buffer with ERROR flag\n");
 			return 1;
@@ -187,8 +227,11 @@ static int cmd_capture(int fd, int argc, char **argv)
 		if (xioctl(fd, VIDIOC_QBUF, &b, "QBUF"))
 			return 1;
 	}
-	printf("frames=%u gaps=%u first=%u last=%u dropped=%d\n", n, gaps,
+	printf("frames=%u gaps=%u first=%u last=%u dropped=%d", n, gaps,
 	       first, last, get_dropped(fd));
+	if (allow_errors)
+		printf(" errors=%u", errors);
+	printf("\n");
 	if (xioctl(fd, VIDIOC_STREAMOFF, &type, "STREAMOFF"))
 		return 1;
 	for (i = 0; i < rb.count; i++)
@@ -225,7 +268,7 @@ int main(int argc, char **argv)
 	int fd, ret;
 
 	if (argc < 3) {
-		fprintf(stderr, "usage: vtool mask|capture|parm DEV ARGS...\n");
+		fprintf(stderr, "usage: vtool mask|getmask|capture|parm DEV ARGS...\n");
 		return 2;
 	}
 	fd = open(argv[2], O_RDWR);
@@ -235,6 +278,8 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "mask"))
 		ret = cmd_mask(fd, argc - 3, argv + 3);
+	else if (!strcmp(argv[1], "getmask"))
+		ret = cmd_getmask(fd);
 	else if (!strcmp(argv[1], "capture"))
 		ret = cmd_capture(fd, argc - 3, argv + 3);
 	else if (!strcmp(argv[1], "parm"))
