@@ -19,7 +19,7 @@ MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
 	install check check-host demo bench accuracy-real deps kernels checkpatch \
-	clean distclean test-progs dt-check
+	clean distclean test-progs dt-check deb
 
 all: userspace modules
 
@@ -56,6 +56,14 @@ checkpatch:
 # Device-tree bindings (dt-schema) and overlays (dtc -@, fdtoverlay).
 dt-check:
 	@scripts/dt-check
+
+# Debian packages (debian/) into build/deb, built in a copy of the tree.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/vigil
+	git ls-files -z --cached --others --exclude-standard | \
+		cpio -0 -pdm --quiet $(BUILD)/deb/vigil
+	cd $(BUILD)/deb/vigil && dpkg-buildpackage -us -uc -b
+	rm -rf $(BUILD)/deb/vigil
 
 test-progs:
 	$(MAKE) -C tests/progs BUILD=$(BUILD)/tests
