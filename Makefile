@@ -19,7 +19,7 @@ MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
 	install check check-host demo bench accuracy-real deps kernels checkpatch \
-	clean distclean test-progs dt-check
+	clean distclean test-progs dt-check deb cross
 
 all: userspace modules
 
@@ -57,6 +57,18 @@ checkpatch:
 dt-check:
 	@scripts/dt-check
 
+# Debian packages (debian/) into build/deb, built in a copy of the tree.
+deb:
+	rm -rf $(BUILD)/deb && mkdir -p $(BUILD)/deb/vigil
+	git ls-files -z --cached --others --exclude-standard | \
+		cpio -0 -pdm --quiet $(BUILD)/deb/vigil
+	cd $(BUILD)/deb/vigil && dpkg-buildpackage -us -uc -b
+	rm -rf $(BUILD)/deb/vigil
+
+# arm64: userspace and vigil.ko cross-built and checked (scripts/cross).
+cross:
+	@scripts/cross check
+
 test-progs:
 	$(MAKE) -C tests/progs BUILD=$(BUILD)/tests
 
@@ -92,7 +104,7 @@ clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san \
 		$(BUILD)/userspace-gpiod2 $(BUILD)/userspace-san-gpiod2 \
 		$(BUILD)/tests $(BUILD)/vm $(BUILD)/bench $(BUILD)/test \
-		$(BUILD)/dt/work $(BUILD)/dt/schemas
+		$(BUILD)/dt/work $(BUILD)/dt/schemas $(BUILD)/deb $(BUILD)/cross-arm64
 	rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -f kmod/*.o kmod/.*.cmd
 
