@@ -26,9 +26,8 @@
 #include "preroll.h"
 #include "vigild.h"
 
-#define NBUF 32			/* write buffers (in flight + filling) */
-#define NCLIP 2			/* a clip closing while the next opens */
-#define SLACK_BYTES (8ULL << 20)	/* ENOSPC: free this much beyond the reserve */
+#define NBUF 64			/* write buffers (in flight + filling) */
+#define NCLIP 4			/* clips closing while the next opens */
 
 enum op {
 	OP_WRITE = 1,
@@ -150,10 +149,10 @@ static uint64_t free_bytes(int dirfd)
 }
 
 /*
- * Delete the oldest clips while over a limit (or, @need_space, until
- * reserve + SLACK_BYTES are free). Returns how many went.
+ * Delete the oldest clips while over a limit (or, @need bytes, until at
+ * least one went and reserve + @need bytes are free). Returns how many went.
  */
-static unsigned int retention(struct recorder *r, bool need_space)
+static unsigned int retention(struct recorder *r, uint64_t need)
 {
 	const struct vigil_record_config *rc = r->rc;
 	struct held *h = NULL;
@@ -165,7 +164,7 @@ static unsigned int retention(struct recorder *r, bool need_space)
 	DIR *d;
 	int fd;
 
-	if (!need_space && !rc->max_bytes && !rc->max_age_days && !rc->reserve_bytes)
+	if (!need && !rc->max_bytes && !rc->max_age_days && !rc->reserve_bytes)
 		return 0;
 	fd = dup(r->dirfd);
 	d = fd < 0 ? NULL : fdopendir(fd);
@@ -211,7 +210,7 @@ static unsigned int retention(struct recorder *r, bool need_space)
 		const bool old = rc->max_age_days &&
 				 difftime(now, h[i].mtime) > rc->max_age_days * 86400.0;
 		const bool full = (rc->reserve_bytes && freeb < rc->reserve_bytes) ||
-				  (need_space && freeb < rc->reserve_bytes + SLACK_BYTES);
+				  (need && (!gone || freeb < rc->reserve_bytes + need));
 
 		if (!over && !old && !full)
 			break;
@@ -310,21 +309,19 @@ static int submit_buf(struct clip *c, int i)
 }
 
 /*
- * Send the filling buffer, unless it is the last free one (then it keeps
- * filling until a write completes: no frame waits, nothing blocks).
+ * Send the filling buffer, unless that would leave fewer free buffers than
+ * clip slots, one for each clip to fill (then it keeps filling until a
+ * write completes: no frame waits, nothing blocks), or
+ * writes wait for space (ENOSPC): it goes after them.
  */
 static void flush(struct clip *c, bool force)
 {
-	if (c->cur < 0 || !c->r->buf[c->cur].len)
+	if (c->cur < 0 || !c->r->buf[c->cur].len || c->nretry)
 		return;
-	if (!force && !free_bufs(c->r))
+	if (!force && free_bufs(c->r) < NCLIP)
 		return;
-	if (c->nretry) {
-		/* ENOSPC pending: queue behind the failed writes, in order */
+	if (submit_buf(c, c->cur))
 		c->retry[c->nretry++] = c->cur;
-	} else if (submit_buf(c, c->cur)) {
-		c->retry[c->nretry++] = c->cur;
-	}
 	c->cur = -1;
 }
 
@@ -356,8 +353,11 @@ static void progress(struct clip *c)
 		return;
 	if (c->nretry) {
 		unsigned int n = c->nretry;
+		uint64_t need = 0;
 
-		if (!retention(r, true)) {
+		for (unsigned int i = 0; i < n; i++)
+			need += r->buf[c->retry[i]].len - r->buf[c->retry[i]].done;
+		if (!retention(r, need ? need : 1)) {
 			fprintf(stderr, "vigild: %s: disk full and no clip left to evict: "
 				"abandoned (%s holds what was written; vigil-clip recover)\n",
 				c->final, c->part);
@@ -369,6 +369,7 @@ static void progress(struct clip *c)
 		for (unsigned int i = 0; i < n; i++)
 			if (submit_buf(c, c->retry[i]))
 				c->retry[c->nretry++] = c->retry[i];
+		flush(c, true);
 		/* the alarm goes on in a new clip once this one is whole */
 		c->close_after_retry = true;
 		return;
@@ -435,7 +436,7 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 			"this alarm is not recorded\n");
 		return NULL;
 	}
-	retention(r, false);
+	retention(r, 0);
 	for (int tries = 0; tries < 10000; tries++) {
 		r->seq = r->seq % 9999 + 1;
 		vigil_clip_id_make(c->id, sizeof(c->id), time(NULL), r->seq);
@@ -716,7 +717,7 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 				c->final, c->frames);
 		c->chain = false;
 		release_clip(c);
-		retention(r, false);
+		retention(r, 0);
 		return;
 	default:
 		return;
@@ -758,7 +759,7 @@ int recorder_finish(struct recorder *r)
 			io_uring_cqe_seen(&r->loop->ring, cqe);
 		}
 	}
-	return r->failed ? -EIO : 0;
+	return 0;
 }
 
 /* "vigil-pub HEX" (vigil-clip keygen's NAME.pub) */
@@ -852,7 +853,7 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 			 strerror(-ret), (unsigned long long)rc->preroll_bytes, r->bound);
 		goto fail;
 	}
-	retention(r, false);
+	retention(r, 0);
 	*out = r;
 	return 0;
 fail:
