@@ -28,6 +28,8 @@ struct preroll {
 	size_t tail;		/* end of the newest frame */
 	size_t at;		/* reserved room */
 	uint64_t used;
+	uint64_t popped;	/* frames evicted so far: number of entry 0 */
+	uint64_t pin;		/* frames from this number on stay */
 };
 
 int preroll_new(uint64_t budget, uint64_t keep_ns, size_t max_frame,
@@ -51,6 +53,7 @@ int preroll_new(uint64_t budget, uint64_t keep_ns, size_t max_frame,
 	p->cap = (size_t)budget;
 	p->max_frame = max_frame;
 	p->keep_ns = keep_ns;
+	p->pin = UINT64_MAX;
 	*out = p;
 	return 0;
 }
@@ -78,6 +81,23 @@ static void pop(struct preroll *p)
 	p->keys -= h->key;
 	p->first = (p->first + 1) % p->ecap;
 	p->n--;
+	p->popped++;
+}
+
+/* Frames in the oldest group. */
+static unsigned int group_len(const struct preroll *p)
+{
+	unsigned int i = 1;
+
+	while (i < p->n && !ent(p, i)->key)
+		i++;
+	return i;
+}
+
+/* May the oldest group go (none of it pinned)? */
+static bool evictable(const struct preroll *p)
+{
+	return p->popped + group_len(p) <= p->pin;
 }
 
 /* Drop the oldest group: its keyframe and every frame up to the next. */
@@ -114,6 +134,8 @@ uint8_t *preroll_reserve(struct preroll *p, bool *need_key)
 {
 	*need_key = false;
 	while (!room(p, &p->at)) {
+		if (!evictable(p))
+			return NULL;
 		evict_group(p);
 		if (!p->n)
 			*need_key = true;
@@ -169,7 +191,7 @@ int preroll_commit(struct preroll *p, size_t len, bool key,
 		while (!ent(p, next)->key)
 			next++;
 		/* keep the group that still covers newest - keep */
-		if (ent(p, next)->meta.mono_ns + p->keep_ns > newest)
+		if (ent(p, next)->meta.mono_ns + p->keep_ns > newest || !evictable(p))
 			break;
 		evict_group(p);
 	}
@@ -220,4 +242,14 @@ uint64_t preroll_span_ns(const struct preroll *p)
 uint64_t preroll_bytes(const struct preroll *p)
 {
 	return p->used;
+}
+
+uint64_t preroll_first(const struct preroll *p)
+{
+	return p->popped;
+}
+
+void preroll_pin(struct preroll *p, uint64_t from)
+{
+	p->pin = from;
 }

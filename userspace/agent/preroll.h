@@ -37,6 +37,7 @@ void preroll_free(struct preroll *p);
  * Room for the next encoded frame (max_frame bytes), evicting the oldest
  * groups as needed. *@need_key is set when the group being filled had to
  * go: the next frame must then be a keyframe (vigil_encoder_force_key()).
+ * NULL when only pinned frames could make room (unpin, then call again).
  */
 uint8_t *preroll_reserve(struct preroll *p, bool *need_key);
 /*
@@ -56,6 +57,13 @@ void preroll_get(const struct preroll *p, unsigned int i,
  */
 unsigned int preroll_start(const struct preroll *p, uint64_t trigger_ns,
 			   uint64_t before_ns);
+/*
+ * Frames are numbered from 0 as they are committed: the oldest held is
+ * number preroll_first() (index 0). A pin keeps every frame from number
+ * @from on (a clip still copying them); UINT64_MAX unpins.
+ */
+uint64_t preroll_first(const struct preroll *p);
+void preroll_pin(struct preroll *p, uint64_t from);
 /* Time span held (newest - oldest frame), and bytes held. */
 uint64_t preroll_span_ns(const struct preroll *p);
 uint64_t preroll_bytes(const struct preroll *p);

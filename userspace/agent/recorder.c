@@ -28,6 +28,7 @@
 
 #define NBUF 64			/* write buffers (in flight + filling) */
 #define NCLIP 4			/* clips closing while the next opens */
+#define BACKLOG_STEP 4		/* pre-roll frames copied per live frame */
 
 enum op {
 	OP_WRITE = 1,
@@ -77,6 +78,8 @@ struct clip {
 	uint64_t start_ns, last_sync_ns;
 	unsigned int frames, since_sync;
 	bool need_key;			/* no frame yet: the next must be a key */
+	bool backlog;			/* copying pre-roll frames from the ring */
+	uint64_t next;			/* backlog: ring number of the next frame */
 	int err;
 };
 
@@ -109,6 +112,8 @@ struct recorder {
 	/* stats */
 	unsigned long frames, rec_frames, dropped, clips, missed, evicted, failed;
 	uint64_t encode_ns, max_span_ns;
+	uint64_t peak_buffered;		/* bytes waiting in write buffers */
+	unsigned int peak_bufs;
 };
 
 /* ---------------------------------------------------------------- */
@@ -295,11 +300,29 @@ static int clip_sink(void *arg, const void *data, size_t len)
 	return 0;
 }
 
+static void note_peak(struct recorder *r)
+{
+	uint64_t bytes = 0;
+	unsigned int n = 0;
+
+	for (int i = 0; i < NBUF; i++) {
+		if (r->buf[i].busy) {
+			bytes += r->buf[i].cap;
+			n++;
+		}
+	}
+	if (bytes > r->peak_buffered)
+		r->peak_buffered = bytes;
+	if (n > r->peak_bufs)
+		r->peak_bufs = n;
+}
+
 static int submit_buf(struct clip *c, int i)
 {
 	struct wbuf *b = &c->r->buf[i];
 	int ret;
 
+	note_peak(c->r);
 	ret = loop_write(c->r->loop, c->fd, b->p + b->done,
 			 (unsigned int)(b->len - b->done), b->off + b->done,
 			 LOOP_TAG(RECORDER_ID, TAG(c->slot, OP_WRITE, i)));
@@ -402,12 +425,15 @@ static void progress(struct clip *c)
 /* ---------------------------------------------------------------- */
 /* clips */
 
+static void drain(struct recorder *r, struct clip *c, unsigned int max);
+
 static void close_clip(struct recorder *r, struct clip *c)
 {
 	int ret;
 
 	if (c->st != C_OPEN)
 		return;
+	drain(r, c, UINT32_MAX);
 	if (r->cur == c)
 		r->cur = NULL;
 	ret = vigil_clip_writer_close(c->w);
@@ -465,20 +491,27 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	c->start_ns = c->last_sync_ns = r->last_ts;
 	r->hdr.created_wall_ns = (uint64_t)time(NULL) * 1000000000ULL;
 	ret = vigil_clip_writer_new(&r->hdr, r->sealed ? r->pk : NULL, clip_sink, c, &c->w);
+	c->backlog = false;
 	if (!ret && preroll) {
+		/*
+		 * The pre-roll is copied from the ring a few frames per live
+		 * frame (drain()), pinned meanwhile: never all at once into
+		 * write buffers, which would double its memory.
+		 */
 		const unsigned int n = preroll_count(r->pre);
+		const unsigned int i = preroll_start(r->pre, trigger_ns,
+						     (uint64_t)(r->rc->preroll_s * 1e9));
 
-		for (unsigned int i = preroll_start(r->pre, trigger_ns,
-						    (uint64_t)(r->rc->preroll_s * 1e9));
-		     !ret && i < n; i++) {
+		if (i < n) {
 			struct preroll_frame f;
 
 			preroll_get(r->pre, i, &f);
-			ret = vigil_clip_writer_frame(c->w, f.data, f.len, &f.meta);
-			copied++;
+			copied = n - i;
+			c->backlog = true;
+			c->next = preroll_first(r->pre) + i;
+			preroll_pin(r->pre, c->next);
+			c->start_ns = f.meta.mono_ns;
 		}
-		if (copied)
-			c->start_ns = r->last_ts;
 	}
 	if (ret) {
 		fprintf(stderr, "vigild: recording %s: %s\n", c->part, strerror(-ret));
@@ -487,7 +520,7 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 		release_clip(c);
 		return NULL;
 	}
-	c->frames = copied;
+	c->frames = 0;
 	c->need_key = !copied;
 	r->clips++;
 	fprintf(stderr, "vigild: recording %s/%s (%u frames of pre-roll)\n",
@@ -570,6 +603,15 @@ void recorder_set_armed(struct recorder *r, bool on)
 	r->armed = on;
 }
 
+/* CPU time of this thread: what compression costs, whatever the load. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
 static void luma_copy(struct recorder *r, const struct vigil_frame *f)
 {
 	for (unsigned int y = 0; y < r->height; y++) {
@@ -583,6 +625,44 @@ static void luma_copy(struct recorder *r, const struct vigil_frame *f)
 		for (unsigned int x = 0; x < r->width; x++)
 			d[x] = s[(size_t)x * f->step];
 	}
+}
+
+/* Copy up to @max frames of @c's backlog from the ring into the clip. */
+static void drain(struct recorder *r, struct clip *c, unsigned int max)
+{
+	unsigned int k = 0;
+
+	while (c->backlog && k < max) {
+		const uint64_t first = preroll_first(r->pre);
+		struct preroll_frame f;
+		int ret;
+
+		if (c->next < first) {
+			/* cannot happen while pinned; a gap would break the clip */
+			fprintf(stderr, "vigild: %s: pre-roll frames lost\n", c->part);
+			c->backlog = false;
+			break;
+		}
+		if (c->next >= first + preroll_count(r->pre)) {
+			c->backlog = false;	/* caught up with the live frames */
+			break;
+		}
+		preroll_get(r->pre, (unsigned int)(c->next - first), &f);
+		ret = vigil_clip_writer_frame(c->w, f.data, f.len, &f.meta);
+		if (ret) {
+			fprintf(stderr, "vigild: %s: %s\n", c->part, strerror(-ret));
+			c->err = ret;
+			c->backlog = false;
+			break;
+		}
+		c->next++;
+		c->frames++;
+		c->since_sync++;
+		r->rec_frames++;
+		k++;
+		flush(c, false);
+	}
+	preroll_pin(r->pre, c->backlog ? c->next : UINT64_MAX);
 }
 
 int recorder_frame(struct recorder *r, const struct vigil_frame *f,
@@ -619,13 +699,20 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	}
 	c = r->cur;
 
-	t0 = mono_ns();
+	t0 = cpu_ns();
 	luma_copy(r, f);
 	dst = preroll_reserve(r->pre, &need);
+	if (!dst && c) {
+		/* the ring is full of frames the clip has not copied yet */
+		drain(r, c, UINT32_MAX);
+		dst = preroll_reserve(r->pre, &need);
+	}
+	if (!dst)
+		return -EFAULT;	/* only pinned frames, and no clip pins them */
 	if (need || (c && c->need_key))
 		vigil_encoder_force_key(r->enc);
 	ret = vigil_encoder_encode(r->enc, r->grey, dst, r->bound, &len, &key);
-	r->encode_ns += mono_ns() - t0;
+	r->encode_ns += cpu_ns() - t0;
 	if (ret) {
 		fprintf(stderr, "vigild: encoder: %s\n", strerror(-ret));
 		return ret;
@@ -644,6 +731,12 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		r->max_span_ns = preroll_span_ns(r->pre);
 	if (!c)
 		return 0;
+	if (c->backlog) {
+		/* this frame is in the ring too: it is copied in its turn */
+		drain(r, c, BACKLOG_STEP);
+		progress(c);
+		return 0;
+	}
 	ret = vigil_clip_writer_frame(c->w, dst, len, &m);
 	if (ret) {
 		fprintf(stderr, "vigild: %s: frame %u: %s\n", c->part, f->seq, strerror(-ret));
@@ -864,12 +957,13 @@ fail:
 void recorder_stats(const struct recorder *r, FILE *fp)
 {
 	fprintf(fp, "vigild: stats: recording clips %lu recorded_frames %lu dropped_frames %lu "
-		"failed %lu missed %lu evicted %lu encode_us_per_frame %.1f "
-		"preroll_s %.2f preroll_bytes %llu\n",
+		"failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
+		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu\n",
 		r->clips, r->rec_frames, r->dropped, r->failed, r->missed, r->evicted,
 		r->frames ? (double)r->encode_ns / (double)r->frames / 1000.0 : 0.0,
 		(double)r->max_span_ns / 1e9,
-		(unsigned long long)preroll_bytes(r->pre));
+		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
+		(unsigned long long)r->peak_buffered);
 }
 
 void recorder_free(struct recorder *r)
