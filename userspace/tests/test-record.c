@@ -511,11 +511,32 @@ static void test_sealed(const char *y4m)
 		char plain[400];
 		const char *dec[] = { clip_tool, "decrypt", "-K", sec, path, plain, NULL };
 
+		char log[400];
+		const char *dec_a[] = { clip_tool, "decrypt", "-K", sec, "--audit", log, path,
+					plain, NULL };
+		const char *exp_a[] = { clip_tool, "export", "-K", sec, "--audit", log, path,
+					plain, NULL };
+
 		snprintf(plain, sizeof(plain), "%s-plain.vclip", dir);
 		T_EQ(run(dec, true), 0);
 		T_EQ(clip_verify(plain, NULL), 0);
 		T_ASSERT(check_frames(plain, NULL, NULL, &trigger, &first, &n) >= 0);
 		unlink(plain);
+		/* --audit: each access appended to the log, with the clip's id */
+		snprintf(log, sizeof(log), "%s/audit.jsonl", dir);
+		T_EQ(run(dec_a, true), 0);
+		unlink(plain);
+		T_EQ(run(exp_a, true), 0);
+		unlink(plain);
+		t_slurp(log, t_out, sizeof(t_out));
+		T_EQ(t_count(t_out, "\"client\":\"vigil-clip\""), 2);
+		T_STRSTR(t_out, "\"action\":\"decrypt\"");
+		T_STRSTR(t_out, "\"action\":\"export\"");
+		names[0][VIGIL_CLIP_ID_LEN] = 0;
+		T_STRSTR(t_out, names[0]);
+		/* a file not named <id>.vclip cannot be audited: refused */
+		exp_a[6] = pub;
+		T_ASSERT(run(exp_a, true) != 0);
 	}
 	unlink(pub);
 	unlink(sec);
@@ -528,7 +549,6 @@ int main(void)
 	int ret = t_vigild_init();
 
 	(void)t_render;
-	(void)t_count;
 	if (ret)
 		return ret;
 	snprintf(clip_tool, sizeof(clip_tool), "%s/tools/vigil-clip", t_builddir());
