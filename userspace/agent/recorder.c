@@ -566,6 +566,9 @@ void recorder_event(struct recorder *r, const struct vigil_event *ev)
 		r->ev.start_mono_ns = ev->start_ns;
 		r->ev.score = ev->max_score;
 		copy_boxes(r->ev.boxes, &r->ev.nboxes, ev->boxes, ev->nboxes);
+		/* the PIR edge that confirmed it may precede the start */
+		if (ev->pir_valid)
+			r->ev.pir[r->ev.npir++] = (struct vigil_clip_pir){ ev->pir_ts_ns, true };
 		if (!r->cur)
 			open_clip(r, true, ev->start_ns);
 		write_event(r, VIGIL_EVENT_START);
