@@ -262,6 +262,21 @@ static void test_alarm_clip(const char *y4m)
 	T_ASSERT(k + (int)n > 45);
 	fprintf(stderr, "alarm clip: scene frames %d..%d, %.2f s of pre-roll\n", k,
 		k + (int)n - 1, (double)(trigger - first) / 1e9);
+	unlink(path);
+	/* disarmed: the alarm is detected and written, no clip is recorded */
+	{
+		char src[400];
+		const char *args[] = { "--source", src, "--fast", "--policy", "video-only",
+				       "--events", "-", "--set", set, "--set", "record.armed=no",
+				       NULL };
+
+		snprintf(src, sizeof(src), "replay:%s", y4m);
+		st = t_vigild(args, false, 0);
+		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		T_STRSTR(t_out, "\"event\":\"start\"");
+		T_EQ(list(dir, ".vclip", names, 8), 0);
+		T_EQ(list(dir, ".part", names, 8), 0);
+	}
 	rm_dir(dir);
 }
 
