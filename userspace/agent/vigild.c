@@ -529,8 +529,9 @@ int main(int argc, char **argv)
 	if (!v.cfg.record.dir[0]) {
 		fprintf(stderr, "vigild: recording off ([record] dir is not set)\n");
 	} else {
-		ret = recorder_new(&v.cfg, &v.loop, v.src.width, v.src.height, v.cfg.fps, 1,
-				   &v.rec, err, sizeof(err));
+		ret = recorder_new(&v.cfg, &v.loop, v.src.width, v.src.height,
+				   v.src.fps_num ? v.src.fps_num : v.cfg.fps,
+				   v.src.fps_num ? v.src.fps_den : 1, &v.rec, err, sizeof(err));
 		if (ret) {
 			fprintf(stderr, "vigild: recording: %s\n", err);
 			status = ret == -ENOMEM ? VIGILD_EXIT_RUNTIME : VIGILD_EXIT_CONFIG;

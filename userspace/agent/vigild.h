@@ -139,6 +139,7 @@ struct source {
 	bool live;			/* real time: the tick drives fusion */
 	bool fast;			/* pump() as fast as possible */
 	bool has_pir;			/* may deliver PIR edges */
+	unsigned int fps_num, fps_den;	/* frame rate if known (clips), else 0 */
 	void *priv;
 };
 
