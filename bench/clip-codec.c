@@ -31,6 +31,7 @@
 #include <zstd.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 struct frames {
 	struct vigil_codec_params p;

@@ -22,12 +22,20 @@ static const unsigned char allowed_ops[] = {
 	IORING_OP_POLL_ADD,
 	IORING_OP_POLL_REMOVE,
 	IORING_OP_TIMEOUT,
+	/* BEGIN recording (issue #8): clip writes, syncs, the final rename */
+	IORING_OP_WRITE,
+	IORING_OP_FSYNC,
+	IORING_OP_RENAMEAT,
+	/* END recording */
 };
 
 static const char *const op_names[] = {
 	[IORING_OP_POLL_ADD] = "opcode POLL_ADD",
 	[IORING_OP_POLL_REMOVE] = "opcode POLL_REMOVE",
 	[IORING_OP_TIMEOUT] = "opcode TIMEOUT",
+	[IORING_OP_WRITE] = "opcode WRITE",
+	[IORING_OP_FSYNC] = "opcode FSYNC",
+	[IORING_OP_RENAMEAT] = "opcode RENAMEAT",
 };
 
 /*
@@ -54,7 +62,7 @@ uint64_t mono_ns(void)
 
 int loop_init(struct loop *l, const char **what)
 {
-	struct io_uring_restriction res[sizeof(allowed_ops)];
+	struct io_uring_restriction res[sizeof(allowed_ops) + 1];
 	struct io_uring_probe *probe;
 	int ret;
 
@@ -84,9 +92,12 @@ int loop_init(struct loop *l, const char **what)
 		res[i].opcode = IORING_RESTRICTION_SQE_OP;
 		res[i].sqe_op = allowed_ops[i];
 	}
+	/* the recorder links fsync -> rename -> directory fsync (issue #8) */
+	res[sizeof(allowed_ops)].opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
+	res[sizeof(allowed_ops)].sqe_flags = IOSQE_IO_LINK;
 	*what = "IORING_REGISTER_RESTRICTIONS";
 	ret = ring_register(&l->ring, IORING_REGISTER_RESTRICTIONS, res,
-			    sizeof(allowed_ops));
+			    sizeof(allowed_ops) + 1);
 	if (ret)
 		goto fail;
 	*what = "IORING_REGISTER_ENABLE_RINGS";
@@ -162,3 +173,44 @@ int loop_submit_wait(struct loop *l, unsigned int wait_nr)
 	ret = io_uring_submit_and_wait(&l->ring, wait_nr);
 	return ret < 0 ? ret : 0;
 }
+
+/* BEGIN recording (issue #8) */
+int loop_write(struct loop *l, int fd, const void *buf, unsigned int len,
+	       uint64_t off, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_write(sqe, fd, buf, len, off);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_fsync(struct loop *l, int fd, bool datasync, bool link, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_fsync(sqe, fd, datasync ? IORING_FSYNC_DATASYNC : 0);
+	io_uring_sqe_set_data64(sqe, tag);
+	if (link)
+		sqe->flags |= IOSQE_IO_LINK;
+	return 0;
+}
+
+int loop_renameat(struct loop *l, int dfd, const char *from, const char *to,
+		  bool link, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_renameat(sqe, dfd, from, dfd, to, 0);
+	io_uring_sqe_set_data64(sqe, tag);
+	if (link)
+		sqe->flags |= IOSQE_IO_LINK;
+	return 0;
+}
+/* END recording */

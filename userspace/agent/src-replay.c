@@ -312,6 +312,8 @@ static int rsrc_open(struct source *s, const char *path, char *err,
 		return -EINVAL;
 	}
 	rs->interval_ns = (uint64_t)den * 1000000000ULL / num;
+	s->fps_num = num;
+	s->fps_den = den;
 	if (c->pir_events[0]) {
 		ret = pir_script_load(&rs->pir, c->pir_events, err, errlen);
 		if (ret)

@@ -45,7 +45,20 @@ struct vigild {
 	unsigned long tick_frames;	/* frames at the previous tick */
 	uint64_t detect_ns;
 	int events_error;
+	/* BEGIN recording (issue #8) */
+	struct recorder *rec;		/* NULL: [record] dir not set */
+	bool armed;			/* new alarms are recorded */
+	/* END recording */
 };
+
+/* BEGIN recording (issue #8): arm/disarm (the HTTP API calls this) */
+void vigild_set_armed(struct vigild *v, bool on)
+{
+	v->armed = on;
+	if (v->rec)
+		recorder_set_armed(v->rec, on);
+}
+/* END recording */
 
 static void stop(struct vigild *v, int status)
 {
@@ -64,6 +77,8 @@ static void on_event(const struct vigil_event *ev, void *arg)
 
 	if (ev->type == VIGIL_EVENT_START && ev->kind == VIGIL_KIND_MOTION)
 		v->nevents++;
+	if (v->rec)
+		recorder_event(v->rec, ev);
 	if (v->events_error)
 		return;
 	/* an event that cannot be written is an alarm lost: stop, loudly */
@@ -141,6 +156,8 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 	v->last_seq = f->seq;
 	vigil_fusion_video(v->fusion, &r);
 	on_tamper(v, &r);
+	if (v->rec)
+		return recorder_frame(v->rec, f, &r);
 	return 0;
 }
 
@@ -155,6 +172,8 @@ static void on_pir(void *arg, const struct vigil_pir_event *e)
 			"\"frame\":%u,\"lost\":%u}\n", e->level,
 			(unsigned long long)e->ts_ns, e->seq, e->frame_seq, e->lost);
 	vigil_fusion_pir(v->fusion, e);
+	if (v->rec)
+		recorder_pir(v->rec, e);
 }
 
 /* The camera's own PIR events, unless [pir] source = gpio replaces them. */
@@ -284,6 +303,10 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 		source_result(v, v->src.ops->ready(&v->src, tag, cqe));
 		return;
 	}
+	if (v->rec && LOOP_TAG_OWNER(data) == RECORDER_ID) {
+		recorder_cqe(v->rec, tag, cqe);
+		return;
+	}
 	if (v->pir.ops && LOOP_TAG_OWNER(data) == v->pir.id) {
 		source_result(v, v->pir.ops->ready(&v->pir, tag, cqe));
 		return;
@@ -362,6 +385,9 @@ static int run(struct vigild *v)
 		v->pir.ops->stop(&v->pir);
 	vigil_fusion_flush(v->fusion, v->src.live ? mono_ns() : v->last_ns);
 	set_tamper(v, false, v->src.live ? mono_ns() : v->last_ns, v->last_seq, false);
+	/* the open clip is closed, synced and renamed before vigild exits */
+	if (v->rec && recorder_finish(v->rec))
+		stop(v, VIGILD_EXIT_RUNTIME);
 	return v->status;
 }
 
@@ -396,6 +422,8 @@ static void print_stats(const struct vigild *v)
 		v->frames, v->motion_frames, v->nevents,
 		(double)v->detect_ns * per / 1000.0, (double)v->loop.enters * per,
 		(double)sys * per);
+	if (v->rec)
+		recorder_stats(v->rec, stderr);
 }
 
 int main(int argc, char **argv)
@@ -496,10 +524,29 @@ int main(int argc, char **argv)
 		fprintf(stderr, "vigild: fusion: %s\n", strerror(-ret));
 		goto out;
 	}
+	/* BEGIN recording (issue #8) */
+	v.armed = v.cfg.record.armed;
+	if (!v.cfg.record.dir[0]) {
+		fprintf(stderr, "vigild: recording off ([record] dir is not set)\n");
+	} else {
+		ret = recorder_new(&v.cfg, &v.loop, v.src.width, v.src.height,
+				   v.src.fps_num ? v.src.fps_num : v.cfg.fps,
+				   v.src.fps_num ? v.src.fps_den : 1, &v.rec, err, sizeof(err));
+		if (ret) {
+			fprintf(stderr, "vigild: recording: %s\n", err);
+			status = ret == -ENOMEM ? VIGILD_EXIT_RUNTIME : VIGILD_EXIT_CONFIG;
+			goto out;
+		}
+		fprintf(stderr, "vigild: recording alarms to %s%s%s\n", v.cfg.record.dir,
+			v.cfg.record.owner_key[0] ? ", sealed to " : "",
+			v.cfg.record.owner_key);
+	}
+	/* END recording */
 	status = run(&v);
 	if (v.opt.stats)
 		print_stats(&v);
 out:
+	recorder_free(v.rec);
 	vigil_fusion_free(v.fusion);
 	vigil_detector_free(v.det);
 	source_close(&v.pir);

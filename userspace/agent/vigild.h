@@ -58,6 +58,17 @@ int loop_poll_remove(struct loop *l, uint64_t tag);
  */
 int loop_timeout_abs(struct loop *l, uint64_t mono_ns,
 		     struct __kernel_timespec *ts, uint64_t tag);
+/*
+ * BEGIN recording (issue #8): a write at @off, an fsync (or fdatasync), a
+ * rename within @dfd. @link chains the next submission after this one.
+ * Buffers and names must stay valid until the completion.
+ */
+int loop_write(struct loop *l, int fd, const void *buf, unsigned int len,
+	       uint64_t off, uint64_t tag);
+int loop_fsync(struct loop *l, int fd, bool datasync, bool link, uint64_t tag);
+int loop_renameat(struct loop *l, int dfd, const char *from, const char *to,
+		  bool link, uint64_t tag);
+/* END recording */
 /* Submit pending SQEs and wait for at least @wait_nr completions. */
 int loop_submit_wait(struct loop *l, unsigned int wait_nr);
 
@@ -128,6 +139,7 @@ struct source {
 	bool live;			/* real time: the tick drives fusion */
 	bool fast;			/* pump() as fast as possible */
 	bool has_pir;			/* may deliver PIR edges */
+	unsigned int fps_num, fps_den;	/* frame rate if known (clips), else 0 */
 	void *priv;
 };
 
@@ -218,6 +230,40 @@ int v4l2src_requeue(struct v4l2src *s, unsigned int index);
 int v4l2src_events(struct v4l2src *s, struct vigil_pir_event *pir,
 		   unsigned int max, unsigned int *npir);
 unsigned long v4l2src_ioctls(const struct v4l2src *s);
+
+/* ---- BEGIN recorder.c: alarm clips (issue #8), loop owner 10 ---- */
+
+#define RECORDER_ID 10
+
+struct recorder;
+
+/*
+ * Recording into cfg->record.dir (the caller checked it is set) of
+ * @width x @height luma at @fps_num/@fps_den. 0 or -errno with @err.
+ */
+int recorder_new(const struct vigil_config *cfg, struct loop *l,
+		 unsigned int width, unsigned int height, unsigned int fps_num,
+		 unsigned int fps_den, struct recorder **out, char *err,
+		 size_t errlen);
+/* Every frame, after its detection result went to the fusion. */
+int recorder_frame(struct recorder *r, const struct vigil_frame *f,
+		   const struct vigil_detect_result *res);
+void recorder_event(struct recorder *r, const struct vigil_event *ev);
+void recorder_pir(struct recorder *r, const struct vigil_pir_event *e);
+/* A completion of owner RECORDER_ID. */
+void recorder_cqe(struct recorder *r, unsigned int tag,
+		  const struct io_uring_cqe *cqe);
+/* While disarmed no new clip starts (one recording finishes). */
+void recorder_set_armed(struct recorder *r, bool on);
+/* Close the open clip and wait for every write, sync and rename. */
+int recorder_finish(struct recorder *r);
+void recorder_stats(const struct recorder *r, FILE *fp);
+void recorder_free(struct recorder *r);
+/* vigild.c: arm (record new alarms) or disarm; detection goes on. */
+struct vigild;
+void vigild_set_armed(struct vigild *v, bool on);
+
+/* ---- END recorder.c ---- */
 
 /* ---- options.c: the command line over the configuration ---- */
 

@@ -53,6 +53,20 @@ struct vigil_config {
 	/* [output] */
 	char events[VIGIL_PATH_MAX];	/* "-" stdout, or a log file */
 	bool stats;			/* print a stats line at exit */
+	/* BEGIN [record] (issue #8, recording) */
+	struct vigil_record_config {
+		char dir[VIGIL_PATH_MAX];	/* clip directory; "" = off */
+		char audit[VIGIL_PATH_MAX];	/* "" = DIR/audit.jsonl */
+		char owner_key[VIGIL_PATH_MAX];	/* NAME.pub: seal clips */
+		double preroll_s, postroll_s, merge_gap_s, max_clip_s;
+		uint64_t preroll_bytes;
+		unsigned int keyint, near;
+		unsigned int sync_frames, sync_ms;
+		uint64_t max_bytes, reserve_bytes;	/* 0 = no limit */
+		double max_age_days;			/* 0 = no limit */
+		bool armed;
+	} record;
+	/* END [record] */
 };
 
 void vigil_config_default(struct vigil_config *c);

@@ -20,6 +20,7 @@ enum key_type {
 	K_DOUBLE,
 	K_BOOL,
 	K_MS,		/* milliseconds into a uint64_t of ns */
+	K_U64,		/* [record] byte counts: a uint64_t */
 	K_IO,
 	K_PIXFMT,
 	K_PIRSRC,
@@ -43,6 +44,8 @@ struct key {
 	      offsetof(struct vigil_detect_params, f))
 #define F(f) (offsetof(struct vigil_config, fusion) + \
 	      offsetof(struct vigil_fusion_params, f))
+#define R(f) (offsetof(struct vigil_config, record) + \
+	      offsetof(struct vigil_record_config, f))
 
 /* Sorted by section, then key; every key is shown in vigild.conf.example. */
 static const struct key keys[] = {
@@ -74,6 +77,24 @@ static const struct key keys[] = {
 	{ "pir", "chip", K_STR, C(pir_chip), 0, 0 },
 	{ "pir", "line", K_STR, C(pir_line), 0, 0 },
 	{ "pir", "source", K_PIRSRC, 0, 0, 0 },
+	/* BEGIN [record] (issue #8) */
+	{ "record", "armed", K_BOOL, R(armed), 0, 0 },
+	{ "record", "audit", K_STR, R(audit), 0, 0 },
+	{ "record", "dir", K_STR, R(dir), 0, 0 },
+	{ "record", "keyint", K_UINT, R(keyint), 1, 3000 },
+	{ "record", "max_age_days", K_DOUBLE, R(max_age_days), 0, 36500 },
+	{ "record", "max_bytes", K_U64, R(max_bytes), 0, 1e18 },
+	{ "record", "max_clip_s", K_DOUBLE, R(max_clip_s), 1, 86400 },
+	{ "record", "merge_gap_s", K_DOUBLE, R(merge_gap_s), 0, 3600 },
+	{ "record", "near", K_UINT, R(near), 0, VIGIL_CODEC_MAX_NEAR },
+	{ "record", "owner_key", K_STR, R(owner_key), 0, 0 },
+	{ "record", "postroll_s", K_DOUBLE, R(postroll_s), 0, 3600 },
+	{ "record", "preroll_bytes", K_U64, R(preroll_bytes), 1 << 20, 1ULL << 34 },
+	{ "record", "preroll_s", K_DOUBLE, R(preroll_s), 0, 300 },
+	{ "record", "reserve_bytes", K_U64, R(reserve_bytes), 0, 1e18 },
+	{ "record", "sync_frames", K_UINT, R(sync_frames), 0, 100000 },
+	{ "record", "sync_ms", K_UINT, R(sync_ms), 0, 3600000 },
+	/* END [record] */
 	{ "source", "buffers", K_UINT, C(buffers), 2, 32 },
 	{ "source", "drm_device", K_STR, C(drm_device), 0, 0 },
 	{ "source", "format", K_PIXFMT, C(pixfmt), 0, 0 },
@@ -116,6 +137,17 @@ void vigil_config_default(struct vigil_config *c)
 	vigil_detect_params_default(&c->detect);
 	vigil_fusion_params_default(&c->fusion);
 	snprintf(c->events, sizeof(c->events), "-");
+	/* BEGIN [record] defaults (issue #8) */
+	c->record.preroll_s = 10;
+	c->record.preroll_bytes = 64ULL << 20;
+	c->record.postroll_s = 5;
+	c->record.merge_gap_s = 5;
+	c->record.max_clip_s = 300;
+	c->record.keyint = 30;
+	c->record.sync_frames = 30;
+	c->record.sync_ms = 1000;
+	c->record.armed = true;
+	/* END [record] defaults */
 }
 
 static int parse_bool(const char *v, bool *b)
@@ -321,6 +353,7 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 		snprintf(base + k->off, VIGIL_PATH_MAX, "%s", value);
 		return 0;
 	case K_UINT:
+	case K_U64:
 	case K_MS: {
 		char *end;
 		unsigned long long n;
@@ -341,6 +374,8 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 		}
 		if (k->type == K_MS)
 			*(uint64_t *)(void *)(base + k->off) = n * 1000000ULL;
+		else if (k->type == K_U64)
+			*(uint64_t *)(void *)(base + k->off) = n;
 		else
 			*(unsigned int *)(void *)(base + k->off) = (unsigned int)n;
 		return 0;

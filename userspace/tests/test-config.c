@@ -112,6 +112,20 @@ int main(void)
 	T_STRSTR(why, "yes or no");
 	T_EQ(vigil_config_set(&c, "source", "fps", "12x", &why), -EINVAL);
 
+	/* BEGIN [record] (issue #8) */
+	vigil_config_default(&c);
+	T_EQ(c.record.dir[0], 0);		/* recording off by default */
+	T_ASSERT(c.record.armed);
+	T_EQ(c.record.preroll_bytes, 64ULL << 20);
+	T_EQ(vigil_config_set(&c, "record", "max_bytes", "10000000000", &why), 0);
+	T_EQ(c.record.max_bytes, 10000000000ULL);
+	T_EQ(vigil_config_set(&c, "record", "preroll_bytes", "1000", &why), -EINVAL);
+	T_EQ(vigil_config_set(&c, "record", "near", "17", &why), -EINVAL);
+	T_EQ(vigil_config_set(&c, "record", "armed", "no", &why), 0);
+	T_ASSERT(!c.record.armed);
+	T_EQ(vigil_config_set(&c, "record", "dir", "/tmp/clips", &why), 0);
+	/* END [record] */
+
 	/* the shipped example is complete and valid */
 	snprintf(path, sizeof(path), "%s/userspace/vigild.conf.example", t_srcdir());
 	vigil_config_default(&c);

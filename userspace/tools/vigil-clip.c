@@ -50,15 +50,18 @@ static const char usage_text[] =
 "                            clip is sealed and no key is given) decode and\n"
 "                            authenticate every frame; exit 0 intact,\n"
 "                            1 damaged or truncated, 2 not a clip/usage\n"
-"  export [-K NAME.key] [-f y4m|png|mp4] CLIP OUT\n"
+"  export [-K NAME.key] [-f y4m|png|mp4] [--audit LOG] CLIP OUT\n"
 "                            frames as Y4M (OUT may be -), PNG files in the\n"
 "                            directory OUT, or an MP4 (x264, visually\n"
 "                            lossless); png and mp4 need ffmpeg in PATH\n"
 "  recover [-K NAME.key] CLIP OUT\n"
 "                            write the valid prefix of a truncated or\n"
 "                            damaged clip, with a fresh index, to OUT\n"
-"  decrypt -K NAME.key CLIP OUT\n"
+"  decrypt -K NAME.key [--audit LOG] CLIP OUT\n"
 "                            write an unsealed copy of a sealed clip\n"
+"       --audit LOG          (export, decrypt) append this access to vigild's\n"
+"                            audit log first (client vigil-clip); CLIP must\n"
+"                            be named <id>.vclip\n"
 "  audit [-i ID] LOG         print vigil's access audit log (every clip read,\n"
 "                            export, stream, pull, upload and deletion):\n"
 "                            time, action, clip, client; -i ID only that\n"
@@ -474,13 +477,53 @@ static const char *state_name(enum vigil_clip_state s)
 }
 
 /* Parse "-K KEY" and one or two file arguments. */
+/* --audit LOG (export, decrypt): where this access is recorded */
+static const char *audit_log;
+
+/*
+ * Append this access of @clip (named <id>.vclip) to --audit LOG, if given.
+ * 0, or 1 with a message: an access that cannot be audited does not happen.
+ */
+static int audit_access(const char *clip, const char *action)
+{
+	const char *base = strrchr(clip, '/');
+	char id[VIGIL_CLIP_ID_LEN + 1], err[512];
+
+	if (!audit_log)
+		return 0;
+	base = base ? base + 1 : clip;
+	if (strlen(base) != VIGIL_CLIP_ID_LEN + strlen(VIGIL_CLIP_EXT) ||
+	    strcmp(base + VIGIL_CLIP_ID_LEN, VIGIL_CLIP_EXT)) {
+		fprintf(stderr, "vigil-clip: --audit: %s is not named <id>%s "
+			"(as vigild names its clips)\n", clip, VIGIL_CLIP_EXT);
+		return 1;
+	}
+	memcpy(id, base, VIGIL_CLIP_ID_LEN);
+	id[VIGIL_CLIP_ID_LEN] = 0;
+	if (!vigil_clip_id_valid(id) ||
+	    vigil_audit_append(audit_log, action, id, "vigil-clip", err, sizeof(err))) {
+		fprintf(stderr, "vigil-clip: --audit %s: %s\n", audit_log,
+			vigil_clip_id_valid(id) ? err : "not a clip id");
+		return 1;
+	}
+	return 0;
+}
+
 static int reader_args(int argc, char **argv, const char *cmd, int nfiles,
 		       const char **key, const char **fmt)
 {
+	static const struct option longopts[] = {
+		{ "audit", required_argument, NULL, 'A' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const bool audited = !strcmp(cmd, "export") || !strcmp(cmd, "decrypt");
 	int opt;
 
-	while ((opt = getopt(argc, argv, fmt ? "K:f:" : "K:")) != -1) {
-		if (opt == 'K')
+	while ((opt = getopt_long(argc, argv, fmt ? "K:f:" : "K:",
+				  audited ? longopts : longopts + 1, NULL)) != -1) {
+		if (opt == 'A')
+			audit_log = optarg;
+		else if (opt == 'K')
 			*key = optarg;
 		else if (opt == 'f' && fmt)
 			*fmt = optarg;
@@ -682,7 +725,7 @@ static int cmd_export(int argc, char **argv)
 	int rc;
 
 	if (reader_args(argc, argv, "export", 2, &key, &fmt))
-		return die_usage("export [-K NAME.key] [-f y4m|png|mp4] CLIP OUT");
+		return die_usage("export [-K NAME.key] [-f y4m|png|mp4] [--audit LOG] CLIP OUT");
 	out = argv[optind + 1];
 	if (strcmp(fmt, "y4m") && strcmp(fmt, "png") && strcmp(fmt, "mp4"))
 		return die_usage("export: -f takes y4m, png or mp4");
@@ -697,6 +740,10 @@ static int cmd_export(int argc, char **argv)
 	if (vigil_clip_reader_header(o.r)->encrypted && !key) {
 		fprintf(stderr, "vigil-clip: %s is sealed: give the owner key with -K\n",
 			argv[optind]);
+		close_clip(&o);
+		return 1;
+	}
+	if (audit_access(argv[optind], "export")) {
 		close_clip(&o);
 		return 1;
 	}
@@ -799,7 +846,7 @@ static int cmd_decrypt(int argc, char **argv)
 	int rc, ret;
 
 	if (reader_args(argc, argv, "decrypt", 2, &key, NULL) || !key)
-		return die_usage("decrypt -K NAME.key CLIP OUT");
+		return die_usage("decrypt -K NAME.key [--audit LOG] CLIP OUT");
 	rc = open_clip(argv[optind], key, &o);
 	if (rc)
 		return rc;
@@ -807,6 +854,10 @@ static int cmd_decrypt(int argc, char **argv)
 	st = vigil_clip_reader_status(o.r);
 	if (!h->encrypted) {
 		fprintf(stderr, "vigil-clip: %s is not sealed\n", argv[optind]);
+		close_clip(&o);
+		return 1;
+	}
+	if (audit_access(argv[optind], "decrypt")) {
 		close_clip(&o);
 		return 1;
 	}

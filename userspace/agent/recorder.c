@@ -1,0 +1,987 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The recorder: every frame's luma is compressed into the pre-roll as it
+ * arrives; an alarm opens DIR/<id>.vclip.part, copies the pre-roll from up
+ * to preroll_s before the trigger, then appends live frames, the frames'
+ * detections and the event (scores, boxes, PIR edges) until post-roll. Every
+ * byte goes out through vigild's io_uring (WRITE at an explicit offset; the
+ * buffer lives until its completion); fdatasync every sync_frames frames or
+ * sync_ms; at close fsync, rename to <id>.vclip and fsync the directory,
+ * linked in that order. Retention (oldest first: max_bytes, max_age_days,
+ * reserve_bytes) unlinks only <id>.vclip files that start with the clip
+ * magic, and logs each deletion to the audit log. A write that fails with
+ * ENOSPC is kept, clips are evicted and the write retried; the clip is then
+ * closed (it verifies) and the alarm goes on in a new one.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "preroll.h"
+#include "vigild.h"
+
+#define NBUF 64			/* write buffers (in flight + filling) */
+#define NCLIP 4			/* clips closing while the next opens */
+#define BACKLOG_STEP 4		/* pre-roll frames copied per live frame */
+
+enum op {
+	OP_WRITE = 1,
+	OP_SYNC,		/* periodic fdatasync */
+	OP_CLOSE_SYNC,		/* fsync, linked to: */
+	OP_RENAME,		/* <id>.vclip.part -> <id>.vclip, linked to: */
+	OP_DIRSYNC,		/* fsync of the directory */
+};
+
+#define TAG(slot, op, idx)	(((unsigned int)(slot) << 16) | ((unsigned int)(op) << 8) | (idx))
+#define TAG_SLOT(t)		((t) >> 16)
+#define TAG_OP(t)		(((t) >> 8) & 0xff)
+#define TAG_IDX(t)		((t) & 0xff)
+
+struct wbuf {
+	uint8_t *p;
+	size_t len, cap, done;
+	uint64_t off;		/* file offset of p[0] */
+	bool busy;		/* filling or in flight */
+};
+
+enum clip_state {
+	C_FREE,
+	C_OPEN,			/* frames are appended */
+	C_CLOSING,		/* footer written: waiting for writes, then sync+rename */
+};
+
+struct recorder;
+
+struct clip {
+	struct recorder *r;
+	unsigned int slot;
+	enum clip_state st;
+	int fd;
+	char id[VIGIL_CLIP_ID_LEN + 1];
+	char part[64], final[64];
+	struct vigil_clip_writer *w;
+	int cur;			/* wbuf being filled, -1 */
+	uint64_t off;			/* next file offset */
+	unsigned int inflight;		/* writes */
+	bool sync_inflight, chain;	/* fdatasync / close chain submitted */
+	unsigned int chain_left;
+	int chain_err;
+	int retry[NBUF];		/* ENOSPC: buffers to write again */
+	unsigned int nretry;
+	bool close_after_retry;
+	uint64_t start_ns, last_sync_ns;
+	unsigned int frames, since_sync;
+	bool need_key;			/* no frame yet: the next must be a key */
+	bool backlog;			/* copying pre-roll frames from the ring */
+	uint64_t next;			/* backlog: ring number of the next frame */
+	int err;
+};
+
+struct recorder {
+	const struct vigil_config *cfg;
+	const struct vigil_record_config *rc;
+	struct loop *loop;
+	int dirfd;
+	char audit[VIGIL_PATH_MAX + 32];
+	unsigned int width, height;
+	uint8_t *grey;
+	struct vigil_encoder *enc;
+	size_t bound;
+	struct preroll *pre;
+	struct vigil_clip_header hdr;
+	uint8_t pk[VIGIL_CLIP_PK_BYTES];
+	bool sealed;
+	struct wbuf buf[NBUF];
+	struct clip clip[NCLIP];
+	struct clip *cur;		/* the clip frames go to, or NULL */
+	bool armed;
+	bool active;			/* an alarm is on */
+	uint64_t close_at;		/* frame time the clip ends (after the alarm) */
+	struct vigil_clip_event ev;
+	bool ev_open;
+	unsigned int seq;
+	uint64_t last_ts;
+	uint32_t last_seq;
+	bool have_seq;
+	/* stats */
+	unsigned long frames, rec_frames, dropped, clips, missed, evicted, failed;
+	uint64_t encode_ns, max_span_ns;
+	uint64_t peak_buffered;		/* bytes waiting in write buffers */
+	unsigned int peak_bufs;
+};
+
+/* ---------------------------------------------------------------- */
+/* retention */
+
+static bool is_vigil_clip(int dirfd, const char *name)
+{
+	char magic[8];
+	const int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	     !memcmp(magic, "VIGILCLP", sizeof(magic));
+	close(fd);
+	return ok;
+}
+
+struct held {
+	char id[VIGIL_CLIP_ID_LEN + 1];
+	uint64_t size;
+	time_t mtime;
+};
+
+static int cmp_held(const void *a, const void *b)
+{
+	return strcmp(((const struct held *)a)->id, ((const struct held *)b)->id);
+}
+
+static uint64_t free_bytes(int dirfd)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(dirfd, &sv))
+		return UINT64_MAX;
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+/*
+ * Delete the oldest clips while over a limit (or, @need bytes, until at
+ * least one went and reserve + @need bytes are free). Returns how many went.
+ */
+static unsigned int retention(struct recorder *r, uint64_t need)
+{
+	const struct vigil_record_config *rc = r->rc;
+	struct held *h = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0, freeb;
+	const time_t now = time(NULL);
+	unsigned int gone = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (!need && !rc->max_bytes && !rc->max_age_days && !rc->reserve_bytes)
+		return 0;
+	fd = dup(r->dirfd);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return 0;
+	}
+	rewinddir(d);
+	while ((de = readdir(d))) {
+		const size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (len != VIGIL_CLIP_ID_LEN + strlen(VIGIL_CLIP_EXT) ||
+		    strcmp(de->d_name + VIGIL_CLIP_ID_LEN, VIGIL_CLIP_EXT))
+			continue;
+		if (fstatat(r->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			struct held *nh = realloc(h, (cap = cap ? cap * 2 : 64) * sizeof(*h));
+
+			if (!nh)
+				break;
+			h = nh;
+		}
+		memcpy(h[n].id, de->d_name, VIGIL_CLIP_ID_LEN);
+		h[n].id[VIGIL_CLIP_ID_LEN] = 0;
+		if (!vigil_clip_id_valid(h[n].id))
+			continue;
+		h[n].size = (uint64_t)st.st_blocks * 512;
+		h[n].mtime = st.st_mtime;
+		total += h[n].size;
+		n++;
+	}
+	closedir(d);
+	if (n)
+		qsort(h, n, sizeof(*h), cmp_held);
+	freeb = free_bytes(r->dirfd);
+	for (size_t i = 0; i < n; i++) {
+		char name[VIGIL_CLIP_ID_LEN + 8], err[256];
+		const bool over = rc->max_bytes && total > rc->max_bytes;
+		const bool old = rc->max_age_days &&
+				 difftime(now, h[i].mtime) > rc->max_age_days * 86400.0;
+		const bool full = (rc->reserve_bytes && freeb < rc->reserve_bytes) ||
+				  (need && (!gone || freeb < rc->reserve_bytes + need));
+
+		if (!over && !old && !full)
+			break;
+		snprintf(name, sizeof(name), "%s%s", h[i].id, VIGIL_CLIP_EXT);
+		/* nothing but vigil's own clips is ever deleted */
+		if (!is_vigil_clip(r->dirfd, name))
+			continue;
+		if (unlinkat(r->dirfd, name, 0)) {
+			fprintf(stderr, "vigild: retention: %s: %s\n", name, strerror(errno));
+			continue;
+		}
+		gone++;
+		r->evicted++;
+		total -= h[i].size;
+		freeb = free_bytes(r->dirfd);
+		fprintf(stderr, "vigild: retention: deleted %s (%s)\n", name,
+			over ? "max_bytes" : old ? "max_age_days" : "free space");
+		if (vigil_audit_append(r->audit, "delete", h[i].id, "retention", err,
+				       sizeof(err)))
+			fprintf(stderr, "vigild: audit: %s\n", err);
+	}
+	if (gone)
+		fsync(r->dirfd);
+	free(h);
+	return gone;
+}
+
+/* ---------------------------------------------------------------- */
+/* write buffers */
+
+static int take_buf(struct recorder *r)
+{
+	for (int i = 0; i < NBUF; i++) {
+		if (!r->buf[i].busy) {
+			r->buf[i].busy = true;
+			r->buf[i].len = 0;
+			r->buf[i].done = 0;
+			return i;
+		}
+	}
+	return -1;
+}
+
+static unsigned int free_bufs(const struct recorder *r)
+{
+	unsigned int n = 0;
+
+	for (int i = 0; i < NBUF; i++)
+		n += !r->buf[i].busy;
+	return n;
+}
+
+/* The clip writer's sink: append to the clip's filling buffer. */
+static int clip_sink(void *arg, const void *data, size_t len)
+{
+	struct clip *c = arg;
+	struct recorder *r = c->r;
+	struct wbuf *b;
+
+	if (c->cur < 0) {
+		c->cur = take_buf(r);
+		if (c->cur < 0)
+			return -ENOBUFS;
+		r->buf[c->cur].off = c->off;
+	}
+	b = &r->buf[c->cur];
+	if (b->len + len > b->cap) {
+		size_t ncap = b->cap ? b->cap : 256 << 10;
+		uint8_t *p;
+
+		while (ncap < b->len + len)
+			ncap *= 2;
+		p = realloc(b->p, ncap);
+		if (!p)
+			return -ENOMEM;
+		b->p = p;
+		b->cap = ncap;
+	}
+	memcpy(b->p + b->len, data, len);
+	b->len += len;
+	c->off += len;
+	return 0;
+}
+
+static void note_peak(struct recorder *r)
+{
+	uint64_t bytes = 0;
+	unsigned int n = 0;
+
+	for (int i = 0; i < NBUF; i++) {
+		if (r->buf[i].busy) {
+			bytes += r->buf[i].cap;
+			n++;
+		}
+	}
+	if (bytes > r->peak_buffered)
+		r->peak_buffered = bytes;
+	if (n > r->peak_bufs)
+		r->peak_bufs = n;
+}
+
+static int submit_buf(struct clip *c, int i)
+{
+	struct wbuf *b = &c->r->buf[i];
+	int ret;
+
+	note_peak(c->r);
+	ret = loop_write(c->r->loop, c->fd, b->p + b->done,
+			 (unsigned int)(b->len - b->done), b->off + b->done,
+			 LOOP_TAG(RECORDER_ID, TAG(c->slot, OP_WRITE, i)));
+	if (!ret)
+		c->inflight++;
+	return ret;
+}
+
+/*
+ * Send the filling buffer, unless that would leave fewer free buffers than
+ * clip slots, one for each clip to fill (then it keeps filling until a
+ * write completes: no frame waits, nothing blocks), or
+ * writes wait for space (ENOSPC): it goes after them.
+ */
+static void flush(struct clip *c, bool force)
+{
+	if (c->cur < 0 || !c->r->buf[c->cur].len || c->nretry)
+		return;
+	if (!force && free_bufs(c->r) < NCLIP)
+		return;
+	if (submit_buf(c, c->cur))
+		c->retry[c->nretry++] = c->cur;
+	c->cur = -1;
+}
+
+static void release_clip(struct clip *c)
+{
+	for (unsigned int i = 0; i < c->nretry; i++)
+		c->r->buf[c->retry[i]].busy = false;
+	if (c->cur >= 0)
+		c->r->buf[c->cur].busy = false;
+	c->nretry = 0;
+	c->cur = -1;
+	vigil_clip_writer_free(c->w);
+	c->w = NULL;
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	if (c->r->cur == c)
+		c->r->cur = NULL;
+	c->st = C_FREE;
+}
+
+/* Writes done: retry after ENOSPC, periodic sync, or the close chain. */
+static void progress(struct clip *c)
+{
+	struct recorder *r = c->r;
+	const uint64_t tag = LOOP_TAG(RECORDER_ID, 0);
+
+	if (c->st == C_FREE || c->inflight || c->sync_inflight || c->chain)
+		return;
+	if (c->nretry) {
+		unsigned int n = c->nretry;
+		uint64_t need = 0;
+
+		for (unsigned int i = 0; i < n; i++)
+			need += r->buf[c->retry[i]].len - r->buf[c->retry[i]].done;
+		if (!retention(r, need ? need : 1)) {
+			fprintf(stderr, "vigild: %s: disk full and no clip left to evict: "
+				"abandoned (%s holds what was written; vigil-clip recover)\n",
+				c->final, c->part);
+			r->failed++;
+			release_clip(c);
+			return;
+		}
+		c->nretry = 0;
+		for (unsigned int i = 0; i < n; i++)
+			if (submit_buf(c, c->retry[i]))
+				c->retry[c->nretry++] = c->retry[i];
+		flush(c, true);
+		/* the alarm goes on in a new clip once this one is whole */
+		c->close_after_retry = true;
+		return;
+	}
+	if (c->st == C_CLOSING) {
+		c->chain = true;
+		c->chain_left = 3;
+		c->chain_err = 0;
+		if (loop_fsync(r->loop, c->fd, false, true, tag | TAG(c->slot, OP_CLOSE_SYNC, 0)) ||
+		    loop_renameat(r->loop, r->dirfd, c->part, c->final, true,
+				  tag | TAG(c->slot, OP_RENAME, 0)) ||
+		    loop_fsync(r->loop, r->dirfd, false, false, tag | TAG(c->slot, OP_DIRSYNC, 0))) {
+			fprintf(stderr, "vigild: %s: cannot queue the close\n", c->part);
+			r->failed++;
+			release_clip(c);
+		}
+		return;
+	}
+	if (c->since_sync && ((r->rc->sync_frames && c->since_sync >= r->rc->sync_frames) ||
+			      (r->rc->sync_ms && r->last_ts - c->last_sync_ns >=
+			       (uint64_t)r->rc->sync_ms * 1000000ULL))) {
+		if (!loop_fsync(r->loop, c->fd, true, false, tag | TAG(c->slot, OP_SYNC, 0))) {
+			c->sync_inflight = true;
+			c->since_sync = 0;
+			c->last_sync_ns = r->last_ts;
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* clips */
+
+static void drain(struct recorder *r, struct clip *c, unsigned int max);
+
+static void close_clip(struct recorder *r, struct clip *c)
+{
+	int ret;
+
+	if (c->st != C_OPEN)
+		return;
+	drain(r, c, UINT32_MAX);
+	if (r->cur == c)
+		r->cur = NULL;
+	ret = vigil_clip_writer_close(c->w);
+	if (ret) {
+		fprintf(stderr, "vigild: %s: closing: %s\n", c->part, strerror(-ret));
+		c->err = ret;
+	}
+	flush(c, true);
+	c->st = C_CLOSING;
+	progress(c);
+}
+
+/* Open a clip; with @trigger_ns, copy the pre-roll from before it. */
+static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger_ns)
+{
+	struct clip *c = NULL;
+	unsigned int copied = 0;
+	int ret = 0;
+
+	for (unsigned int i = 0; i < NCLIP; i++)
+		if (r->clip[i].st == C_FREE)
+			c = &r->clip[i];
+	if (!c) {
+		r->missed++;
+		fprintf(stderr, "vigild: recording: the previous clips are still closing; "
+			"this alarm is not recorded\n");
+		return NULL;
+	}
+	retention(r, 0);
+	for (int tries = 0; tries < 10000; tries++) {
+		r->seq = r->seq % 9999 + 1;
+		vigil_clip_id_make(c->id, sizeof(c->id), time(NULL), r->seq);
+		snprintf(c->part, sizeof(c->part), "%s%s", c->id, VIGIL_CLIP_PART_EXT);
+		snprintf(c->final, sizeof(c->final), "%s%s", c->id, VIGIL_CLIP_EXT);
+		if (!faccessat(r->dirfd, c->final, F_OK, AT_SYMLINK_NOFOLLOW))
+			continue;
+		c->fd = openat(r->dirfd, c->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+		if (c->fd >= 0 || errno != EEXIST)
+			break;
+	}
+	if (c->fd < 0) {
+		fprintf(stderr, "vigild: recording: %s/%s: %s\n", r->rc->dir, c->part,
+			strerror(errno));
+		r->failed++;
+		return NULL;
+	}
+	c->st = C_OPEN;
+	c->cur = -1;
+	c->off = 0;
+	c->inflight = 0;
+	c->nretry = 0;
+	c->sync_inflight = c->chain = c->close_after_retry = false;
+	c->frames = c->since_sync = 0;
+	c->err = 0;
+	c->start_ns = c->last_sync_ns = r->last_ts;
+	r->hdr.created_wall_ns = (uint64_t)time(NULL) * 1000000000ULL;
+	ret = vigil_clip_writer_new(&r->hdr, r->sealed ? r->pk : NULL, clip_sink, c, &c->w);
+	c->backlog = false;
+	if (!ret && preroll) {
+		/*
+		 * The pre-roll is copied from the ring a few frames per live
+		 * frame (drain()), pinned meanwhile: never all at once into
+		 * write buffers, which would double its memory.
+		 */
+		const unsigned int n = preroll_count(r->pre);
+		const unsigned int i = preroll_start(r->pre, trigger_ns,
+						     (uint64_t)(r->rc->preroll_s * 1e9));
+
+		if (i < n) {
+			struct preroll_frame f;
+
+			preroll_get(r->pre, i, &f);
+			copied = n - i;
+			c->backlog = true;
+			c->next = preroll_first(r->pre) + i;
+			preroll_pin(r->pre, c->next);
+			c->start_ns = f.meta.mono_ns;
+		}
+	}
+	if (ret) {
+		fprintf(stderr, "vigild: recording %s: %s\n", c->part, strerror(-ret));
+		r->failed++;
+		unlinkat(r->dirfd, c->part, 0);
+		release_clip(c);
+		return NULL;
+	}
+	c->frames = 0;
+	c->need_key = !copied;
+	r->clips++;
+	fprintf(stderr, "vigild: recording %s/%s (%u frames of pre-roll)\n",
+		r->rc->dir, c->part, copied);
+	flush(c, false);
+	r->cur = c;
+	return c;
+}
+
+/* The event as it stands, into the clip. */
+static void write_event(struct recorder *r, uint32_t type)
+{
+	if (!r->cur || !r->ev_open)
+		return;
+	r->ev.type = type;
+	if (vigil_clip_writer_event(r->cur->w, &r->ev))
+		fprintf(stderr, "vigild: %s: event not written\n", r->cur->part);
+}
+
+static void copy_boxes(struct vigil_clip_box *d, unsigned int *nd,
+		       const struct vigil_box *s, unsigned int n)
+{
+	*nd = n < VIGIL_MAX_BOXES ? n : VIGIL_MAX_BOXES;
+	for (unsigned int i = 0; i < *nd; i++)
+		d[i] = (struct vigil_clip_box){ (uint16_t)s[i].x, (uint16_t)s[i].y,
+						(uint16_t)s[i].w, (uint16_t)s[i].h };
+}
+
+void recorder_event(struct recorder *r, const struct vigil_event *ev)
+{
+	const double after = r->rc->postroll_s > r->rc->merge_gap_s ?
+			     r->rc->postroll_s : r->rc->merge_gap_s;
+
+	if (ev->kind != VIGIL_KIND_MOTION)
+		return;
+	switch (ev->type) {
+	case VIGIL_EVENT_START:
+		if (!r->armed)
+			return;
+		r->active = true;
+		memset(&r->ev, 0, sizeof(r->ev));
+		r->ev_open = true;
+		r->ev.start_mono_ns = ev->start_ns;
+		r->ev.score = ev->max_score;
+		copy_boxes(r->ev.boxes, &r->ev.nboxes, ev->boxes, ev->nboxes);
+		/* the PIR edge that confirmed it may precede the start */
+		if (ev->pir_valid)
+			r->ev.pir[r->ev.npir++] = (struct vigil_clip_pir){ ev->pir_ts_ns, true };
+		if (!r->cur)
+			open_clip(r, true, ev->start_ns);
+		write_event(r, VIGIL_EVENT_START);
+		break;
+	case VIGIL_EVENT_UPDATE:
+		if (!r->ev_open)
+			return;
+		if (ev->max_score > r->ev.score)
+			r->ev.score = ev->max_score;
+		if (ev->nboxes)
+			copy_boxes(r->ev.boxes, &r->ev.nboxes, ev->boxes, ev->nboxes);
+		break;
+	case VIGIL_EVENT_END:
+		if (!r->ev_open)
+			return;
+		r->ev.end_mono_ns = ev->end_ns;
+		if (ev->max_score > r->ev.score)
+			r->ev.score = ev->max_score;
+		write_event(r, VIGIL_EVENT_END);
+		r->ev_open = false;
+		r->active = false;
+		r->close_at = ev->ts_ns + (uint64_t)(after * 1e9);
+		break;
+	}
+}
+
+void recorder_pir(struct recorder *r, const struct vigil_pir_event *e)
+{
+	if (r->ev_open && r->ev.npir < VIGIL_CLIP_MAX_PIR)
+		r->ev.pir[r->ev.npir++] = (struct vigil_clip_pir){ e->ts_ns, e->level != 0 };
+}
+
+void recorder_set_armed(struct recorder *r, bool on)
+{
+	r->armed = on;
+}
+
+/* CPU time of this thread: what compression costs, whatever the load. */
+static uint64_t cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void luma_copy(struct recorder *r, const struct vigil_frame *f)
+{
+	for (unsigned int y = 0; y < r->height; y++) {
+		const uint8_t *s = f->luma + (size_t)y * f->stride;
+		uint8_t *d = r->grey + (size_t)y * r->width;
+
+		if (f->step == 1) {
+			memcpy(d, s, r->width);
+			continue;
+		}
+		for (unsigned int x = 0; x < r->width; x++)
+			d[x] = s[(size_t)x * f->step];
+	}
+}
+
+/* Copy up to @max frames of @c's backlog from the ring into the clip. */
+static void drain(struct recorder *r, struct clip *c, unsigned int max)
+{
+	unsigned int k = 0;
+
+	while (c->backlog && k < max) {
+		const uint64_t first = preroll_first(r->pre);
+		struct preroll_frame f;
+		int ret;
+
+		if (c->next < first) {
+			/* cannot happen while pinned; a gap would break the clip */
+			fprintf(stderr, "vigild: %s: pre-roll frames lost\n", c->part);
+			c->backlog = false;
+			break;
+		}
+		if (c->next >= first + preroll_count(r->pre)) {
+			c->backlog = false;	/* caught up with the live frames */
+			break;
+		}
+		preroll_get(r->pre, (unsigned int)(c->next - first), &f);
+		ret = vigil_clip_writer_frame(c->w, f.data, f.len, &f.meta);
+		if (ret) {
+			fprintf(stderr, "vigild: %s: %s\n", c->part, strerror(-ret));
+			c->err = ret;
+			c->backlog = false;
+			break;
+		}
+		c->next++;
+		c->frames++;
+		c->since_sync++;
+		r->rec_frames++;
+		k++;
+		flush(c, false);
+	}
+	preroll_pin(r->pre, c->backlog ? c->next : UINT64_MAX);
+}
+
+int recorder_frame(struct recorder *r, const struct vigil_frame *f,
+		   const struct vigil_detect_result *res)
+{
+	struct vigil_clip_frame_meta m = { 0 };
+	struct timespec wall;
+	struct clip *c;
+	uint64_t t0;
+	size_t len;
+	bool key, need;
+	uint8_t *dst;
+	int ret;
+
+	if (f->width != r->width || f->height != r->height)
+		return 0;	/* the device came back with another size */
+	r->last_ts = f->ts_ns;
+	if (r->have_seq && r->cur && f->seq > r->last_seq + 1)
+		r->dropped += f->seq - r->last_seq - 1;
+	r->have_seq = true;
+	r->last_seq = f->seq;
+	r->frames++;
+	/* post-roll over, or the clip long enough: close (and go on) */
+	c = r->cur;
+	if (c && c->close_after_retry && !c->nretry) {
+		close_clip(r, c);
+		if (r->active || f->ts_ns < r->close_at)
+			open_clip(r, false, 0);
+	} else if (c && !r->active && f->ts_ns >= r->close_at) {
+		close_clip(r, c);
+	} else if (c && f->ts_ns - c->start_ns >= (uint64_t)(r->rc->max_clip_s * 1e9)) {
+		close_clip(r, c);
+		open_clip(r, false, 0);
+	}
+	c = r->cur;
+
+	t0 = cpu_ns();
+	luma_copy(r, f);
+	dst = preroll_reserve(r->pre, &need);
+	if (!dst && c) {
+		/* the ring is full of frames the clip has not copied yet */
+		drain(r, c, UINT32_MAX);
+		dst = preroll_reserve(r->pre, &need);
+	}
+	if (!dst)
+		return -EFAULT;	/* only pinned frames, and no clip pins them */
+	if (need || (c && c->need_key))
+		vigil_encoder_force_key(r->enc);
+	ret = vigil_encoder_encode(r->enc, r->grey, dst, r->bound, &len, &key);
+	r->encode_ns += cpu_ns() - t0;
+	if (ret) {
+		fprintf(stderr, "vigild: encoder: %s\n", strerror(-ret));
+		return ret;
+	}
+	clock_gettime(CLOCK_REALTIME, &wall);
+	m.mono_ns = f->ts_ns;
+	m.wall_ns = (uint64_t)wall.tv_sec * 1000000000ULL + (uint64_t)wall.tv_nsec;
+	m.motion = res->motion;
+	m.raw_motion = res->raw_motion;
+	m.global_change = res->global_change;
+	m.learning = res->learning;
+	m.score = res->score < 0 ? 0 : res->score > 1 ? 1 : res->score;
+	copy_boxes(m.boxes, &m.nboxes, res->boxes, res->nboxes);
+	preroll_commit(r->pre, len, key, &m);
+	if (preroll_span_ns(r->pre) > r->max_span_ns)
+		r->max_span_ns = preroll_span_ns(r->pre);
+	if (!c)
+		return 0;
+	if (c->backlog) {
+		/* this frame is in the ring too: it is copied in its turn */
+		drain(r, c, BACKLOG_STEP);
+		progress(c);
+		return 0;
+	}
+	ret = vigil_clip_writer_frame(c->w, dst, len, &m);
+	if (ret) {
+		fprintf(stderr, "vigild: %s: frame %u: %s\n", c->part, f->seq, strerror(-ret));
+		r->failed++;
+		close_clip(r, c);
+		return 0;
+	}
+	c->need_key = false;
+	c->frames++;
+	c->since_sync++;
+	r->rec_frames++;
+	flush(c, false);
+	progress(c);
+	return 0;
+}
+
+void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cqe *cqe)
+{
+	const unsigned int slot = TAG_SLOT(tag), idx = TAG_IDX(tag);
+	struct clip *c;
+	struct wbuf *b;
+
+	if (slot >= NCLIP)
+		return;
+	c = &r->clip[slot];
+	switch (TAG_OP(tag)) {
+	case OP_WRITE:
+		if (idx >= NBUF)
+			return;
+		b = &r->buf[idx];
+		c->inflight--;
+		if (cqe->res > 0 && b->done + (size_t)cqe->res < b->len) {
+			b->done += (size_t)cqe->res;	/* short: the rest again */
+			if (submit_buf(c, (int)idx))
+				c->retry[c->nretry++] = (int)idx;
+		} else if (cqe->res == -ENOSPC || cqe->res == -EDQUOT || cqe->res == 0) {
+			if (!c->nretry)
+				fprintf(stderr, "vigild: %s: %s: evicting old clips\n",
+					c->part, strerror(ENOSPC));
+			c->retry[c->nretry++] = (int)idx;
+		} else if (cqe->res < 0) {
+			fprintf(stderr, "vigild: %s: write: %s\n", c->part, strerror(-cqe->res));
+			c->err = cqe->res;
+			b->busy = false;
+		} else {
+			b->busy = false;
+		}
+		break;
+	case OP_SYNC:
+		c->sync_inflight = false;
+		if (cqe->res < 0)
+			fprintf(stderr, "vigild: %s: fdatasync: %s\n", c->part,
+				strerror(-cqe->res));
+		break;
+	case OP_CLOSE_SYNC:
+	case OP_RENAME:
+	case OP_DIRSYNC:
+		if (cqe->res < 0 && !c->chain_err) {
+			c->chain_err = cqe->res;
+			fprintf(stderr, "vigild: %s: %s: %s\n", c->part,
+				TAG_OP(tag) == OP_CLOSE_SYNC ? "fsync" :
+				TAG_OP(tag) == OP_RENAME ? "rename" : "directory fsync",
+				strerror(-cqe->res));
+		}
+		if (--c->chain_left)
+			return;
+		if (c->chain_err || c->err)
+			r->failed++;
+		else
+			fprintf(stderr, "vigild: recorded %s/%s (%u frames)\n", r->rc->dir,
+				c->final, c->frames);
+		c->chain = false;
+		release_clip(c);
+		retention(r, 0);
+		return;
+	default:
+		return;
+	}
+	progress(c);
+}
+
+static bool busy(const struct recorder *r)
+{
+	for (unsigned int i = 0; i < NCLIP; i++)
+		if (r->clip[i].st != C_FREE)
+			return true;
+	return false;
+}
+
+int recorder_finish(struct recorder *r)
+{
+	if (r->cur) {
+		if (r->ev_open) {
+			r->ev.end_mono_ns = r->last_ts;
+			write_event(r, VIGIL_EVENT_END);
+			r->ev_open = false;
+		}
+		close_clip(r, r->cur);
+	}
+	while (busy(r)) {
+		struct io_uring_cqe *cqe;
+		const int ret = loop_submit_wait(r->loop, 1);
+
+		if (ret && ret != -EINTR && ret != -ETIME) {
+			fprintf(stderr, "vigild: recording: io_uring wait: %s\n", strerror(-ret));
+			return ret;
+		}
+		while (!io_uring_peek_cqe(&r->loop->ring, &cqe)) {
+			const uint64_t data = io_uring_cqe_get_data64(cqe);
+
+			if (LOOP_TAG_OWNER(data) == RECORDER_ID)
+				recorder_cqe(r, LOOP_TAG_LOCAL(data), cqe);
+			io_uring_cqe_seen(&r->loop->ring, cqe);
+		}
+	}
+	return 0;
+}
+
+/* "vigil-pub HEX" (vigil-clip keygen's NAME.pub) */
+static int read_pub(const char *path, uint8_t *pk, char *err, size_t errlen)
+{
+	char line[256], a[16] = "", hex[80] = "";
+	FILE *fp = fopen(path, "re");
+
+	if (!fp) {
+		snprintf(err, errlen, "owner_key %s: %s", path, strerror(errno));
+		return -errno;
+	}
+	if (!fgets(line, sizeof(line), fp))
+		line[0] = 0;
+	fclose(fp);
+	if (sscanf(line, "%15s %79s", a, hex) != 2 || strcmp(a, "vigil-pub") ||
+	    strlen(hex) != 2 * VIGIL_CLIP_PK_BYTES)
+		goto bad;
+	for (size_t i = 0; i < VIGIL_CLIP_PK_BYTES; i++) {
+		unsigned int v;
+
+		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+			goto bad;
+		pk[i] = (uint8_t)v;
+	}
+	return 0;
+bad:
+	snprintf(err, errlen, "owner_key %s: not a vigil public key (vigil-clip keygen "
+		 "writes NAME.pub; the device must never hold NAME.key)", path);
+	return -EINVAL;
+}
+
+int recorder_new(const struct vigil_config *cfg, struct loop *l,
+		 unsigned int width, unsigned int height, unsigned int fps_num,
+		 unsigned int fps_den, struct recorder **out, char *err,
+		 size_t errlen)
+{
+	const struct vigil_record_config *rc = &cfg->record;
+	struct recorder *r = calloc(1, sizeof(*r));
+	int ret;
+
+	if (!r)
+		return -ENOMEM;
+	r->cfg = cfg;
+	r->rc = rc;
+	r->loop = l;
+	r->armed = rc->armed;
+	r->width = width;
+	r->height = height;
+	r->dirfd = -1;
+	for (unsigned int i = 0; i < NCLIP; i++)
+		r->clip[i] = (struct clip){ .r = r, .slot = i, .fd = -1, .cur = -1 };
+	if (rc->audit[0])
+		snprintf(r->audit, sizeof(r->audit), "%s", rc->audit);
+	else
+		snprintf(r->audit, sizeof(r->audit), "%s/audit.jsonl", rc->dir);
+	if (rc->owner_key[0]) {
+		ret = read_pub(rc->owner_key, r->pk, err, errlen);
+		if (ret)
+			goto fail;
+		r->sealed = true;
+	}
+	r->dirfd = open(rc->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (r->dirfd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "[record] dir %s: %s", rc->dir, strerror(errno));
+		goto fail;
+	}
+	vigil_codec_params_default(&r->hdr.codec);
+	r->hdr.codec.fmt = VIGIL_FMT_GREY;
+	r->hdr.codec.width = width;
+	r->hdr.codec.height = height;
+	r->hdr.codec.near = rc->near;
+	r->hdr.codec.keyint = rc->keyint;
+	r->hdr.fps_num = fps_num ? fps_num : 30;
+	r->hdr.fps_den = fps_den ? fps_den : 1;
+	snprintf(r->hdr.camera, sizeof(r->hdr.camera), "%.*s", VIGIL_CLIP_CAMERA_MAX,
+		 cfg->source);
+	ret = vigil_encoder_new(&r->hdr.codec, &r->enc);
+	if (ret) {
+		snprintf(err, errlen, "clip encoder for %ux%u: %s", width, height,
+			 strerror(-ret));
+		goto fail;
+	}
+	r->bound = vigil_encoder_bound(r->enc);
+	r->grey = malloc((size_t)width * height);
+	ret = r->grey ? preroll_new(rc->preroll_bytes, (uint64_t)(rc->preroll_s * 1e9),
+				    r->bound, &r->pre) : -ENOMEM;
+	if (ret) {
+		snprintf(err, errlen, "pre-roll: %s (preroll_bytes %llu for frames up to %zu bytes)",
+			 strerror(-ret), (unsigned long long)rc->preroll_bytes, r->bound);
+		goto fail;
+	}
+	retention(r, 0);
+	*out = r;
+	return 0;
+fail:
+	recorder_free(r);
+	return ret;
+}
+
+void recorder_stats(const struct recorder *r, FILE *fp)
+{
+	fprintf(fp, "vigild: stats: recording clips %lu recorded_frames %lu dropped_frames %lu "
+		"failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
+		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu\n",
+		r->clips, r->rec_frames, r->dropped, r->failed, r->missed, r->evicted,
+		r->frames ? (double)r->encode_ns / (double)r->frames / 1000.0 : 0.0,
+		(double)r->max_span_ns / 1e9,
+		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
+		(unsigned long long)r->peak_buffered);
+}
+
+void recorder_free(struct recorder *r)
+{
+	if (!r)
+		return;
+	for (unsigned int i = 0; i < NCLIP; i++)
+		if (r->clip[i].st != C_FREE)
+			release_clip(&r->clip[i]);
+	for (unsigned int i = 0; i < NBUF; i++)
+		free(r->buf[i].p);
+	preroll_free(r->pre);
+	vigil_encoder_free(r->enc);
+	free(r->grey);
+	if (r->dirfd >= 0)
+		close(r->dirfd);
+	free(r);
+}

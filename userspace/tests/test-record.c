@@ -1,0 +1,580 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vigild records alarms (issue #8), end to end on the replay source:
+ * - an alarm's clip verifies, its frames equal the source frames byte for
+ *   byte, and it starts before the trigger (pre-roll);
+ * - SIGKILL during recording, 20 times: every closed clip verifies, the
+ *   open one (<id>.vclip.part) recovers;
+ * - a small tmpfs filled to ENOSPC: the oldest clips are evicted (and the
+ *   deletions audited), recording goes on, a foreign file is untouched;
+ * - sealed recording: the owner's key decrypts it byte-exact, the device
+ *   side (config, clip dir) never holds the secret key.
+ */
+#include <dirent.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+
+#include "t-vigild.h"
+
+#define W 320
+#define H 240
+#define FPS 15
+#define SCENE_FRAMES 60
+
+static uint8_t scene_frames[SCENE_FRAMES][W * H];
+static char clip_tool[600];
+
+/* A person crosses in frames 20..45 of 60 (video-only alarm). */
+static void render_scene(void)
+{
+	static const char text[] =
+		"[scene]\nwidth = 320\nheight = 240\nfps = 15\nframes = 60\nseed = 3\nnoise = 2\n"
+		"[item p]\nkind = person\nstart = 20\nend = 45\nfrom_x = -10\n"
+		"to_x = 300\ny = 70\nw = 60\nh = 150\ncontrast = -45\nwarm = yes\n"
+		"alarm = yes\n";
+	char *path = t_tmpfile(text, sizeof(text) - 1);
+	struct vigil_scene s;
+	char err[256];
+
+	if (vigil_scene_load(&s, path, err, sizeof(err))) {
+		fprintf(stderr, "%s\n", err);
+		exit(1);
+	}
+	t_rmfile(path);
+	for (unsigned int i = 0; i < SCENE_FRAMES; i++)
+		vigil_scene_render(&s, i, scene_frames[i]);
+}
+
+/* The scene @reps times over in one Y4M. */
+static char *write_y4m(unsigned int reps)
+{
+	const struct vigil_y4m_info info = { W, H, FPS, 1, VIGIL_FMT_GREY, 0 };
+	char hdr[128], *path = strdup("/tmp/vigil-rec-XXXXXX");
+	const int fd = mkstemp(path);
+	const int n = vigil_y4m_format_header(hdr, sizeof(hdr), &info);
+	FILE *fp = fdopen(fd, "w");
+
+	fwrite(hdr, 1, (size_t)n, fp);
+	for (unsigned int r = 0; r < reps; r++)
+		for (unsigned int i = 0; i < SCENE_FRAMES; i++) {
+			fputs("FRAME\n", fp);
+			fwrite(scene_frames[i], 1, W * H, fp);
+		}
+	if (fclose(fp)) {
+		perror(path);
+		exit(1);
+	}
+	return path;
+}
+
+struct mapped {
+	void *p;
+	size_t len;
+};
+
+static int map(const char *path, struct mapped *m)
+{
+	const int fd = open(path, O_RDONLY);
+	struct stat st;
+
+	m->p = NULL;
+	m->len = 0;
+	if (fd < 0 || fstat(fd, &st)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	m->len = (size_t)st.st_size;
+	if (m->len)
+		m->p = mmap(NULL, m->len, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	return m->p == MAP_FAILED ? -1 : 0;
+}
+
+static void unmap(struct mapped *m)
+{
+	if (m->p && m->p != MAP_FAILED)
+		munmap(m->p, m->len);
+}
+
+/* Run a command; its exit status (-1 if it did not exit). */
+static int run(const char *const *argv, bool quiet)
+{
+	int status;
+	const pid_t pid = fork();
+
+	if (pid == 0) {
+		if (quiet) {
+			const int fd = open("/dev/null", O_WRONLY);
+
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	waitpid(pid, &status, 0);
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+static int clip_verify(const char *path, const char *key)
+{
+	const char *a[] = { clip_tool, "verify", path, NULL, NULL, NULL };
+
+	if (key) {
+		a[2] = "-K";
+		a[3] = key;
+		a[4] = path;
+	}
+	return run(a, true);
+}
+
+/* Names in @dir ending in @ext, sorted. */
+static int list(const char *dir, const char *ext, char names[][64], int max)
+{
+	struct dirent **de;
+	const int n = scandir(dir, &de, NULL, alphasort);
+	int k = 0;
+
+	for (int i = 0; i < n; i++) {
+		const size_t l = strlen(de[i]->d_name), e = strlen(ext);
+
+		if (l > e && !strcmp(de[i]->d_name + l - e, ext) && k < max &&
+		    l < 64 && (strcmp(ext, ".vclip") || !strstr(de[i]->d_name, ".part")))
+			snprintf(names[k++], 64, "%s", de[i]->d_name);
+		free(de[i]);
+	}
+	free(de);
+	return k;
+}
+
+static void rm_dir(const char *dir)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		fprintf(stderr, "%s failed\n", cmd);
+}
+
+/* Index of the scene frame equal to @f, or -1. */
+static int which_frame(const uint8_t *f)
+{
+	for (int i = 0; i < SCENE_FRAMES; i++)
+		if (!memcmp(f, scene_frames[i], W * H))
+			return i;
+	return -1;
+}
+
+/*
+ * Check a recorded clip against the scene: every frame decodes to the
+ * next source frame, byte for byte. Returns the first frame's index in the
+ * scene, or -1. *@trigger gets the first event's start (mono ns), *@first
+ * the first frame's time.
+ */
+static int check_frames(const char *path, const uint8_t *pk, const uint8_t *sk,
+			uint64_t *trigger, uint64_t *first, unsigned int *nframes)
+{
+	static uint8_t frame[W * H];
+	struct vigil_clip_reader *r;
+	struct vigil_clip_frame_meta m;
+	struct vigil_clip_event ev;
+	struct mapped mp;
+	const char *err;
+	int start = -1, expect = -1, ret;
+	unsigned int n = 0;
+
+	if (map(path, &mp) || vigil_clip_reader_new(mp.p, mp.len, pk, sk, &r, &err)) {
+		fprintf(stderr, "%s: cannot open\n", path);
+		t_failures++;
+		unmap(&mp);
+		return -1;
+	}
+	T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_COMPLETE);
+	T_EQ(vigil_clip_reader_header(r)->encrypted, pk != NULL);
+	T_ASSERT(vigil_clip_reader_status(r)->events >= 1);
+	*trigger = 0;
+	if (!vigil_clip_reader_event(r, 0, &ev))
+		*trigger = ev.start_mono_ns;
+	while ((ret = vigil_clip_reader_next(r, frame, &m)) == 0) {
+		const int k = which_frame(frame);
+
+		if (start < 0) {
+			start = expect = k;
+			*first = m.mono_ns;
+		}
+		if (k < 0 || k != expect) {
+			fprintf(stderr, "%s: frame %u is not source frame %d (it is %d)\n",
+				path, n, expect, k);
+			t_failures++;
+			break;
+		}
+		expect = (k + 1) % SCENE_FRAMES;
+		n++;
+	}
+	T_EQ(ret, 1);
+	*nframes = n;
+	vigil_clip_reader_free(r);
+	unmap(&mp);
+	return start;
+}
+
+static char *vigild_bin(void)
+{
+	return t_vigild_path;
+}
+
+/* 1: one alarm recorded with its pre-roll, lossless. */
+static void test_alarm_clip(const char *y4m)
+{
+	char dir[] = "/tmp/vigil-rec-dir-XXXXXX", set[300], names[8][64], path[600];
+	uint64_t trigger, first;
+	unsigned int n;
+	int st, k;
+
+	T_ASSERT(mkdtemp(dir));
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	{
+		const char *args[] = { "--source", y4m, "--fast", "--policy", "video-only",
+				       "--events", "/dev/null", "--stats", "--set", set,
+				       "--set", "record.preroll_s=1", "--set", "record.keyint=5",
+				       "--set", "record.postroll_s=0.5", NULL };
+		char src[400];
+
+		snprintf(src, sizeof(src), "replay:%s", y4m);
+		args[1] = src;
+		st = t_vigild(args, false, 0);
+	}
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_STRSTR(t_err, "recorded_frames");
+	T_EQ(list(dir, ".vclip", names, 8), 1);
+	T_EQ(list(dir, ".part", names + 1, 7), 0);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	T_EQ(clip_verify(path, NULL), 0);
+	k = check_frames(path, NULL, NULL, &trigger, &first, &n);
+	/* the alarm starts at about frame 20: the clip before it, by <= 1 s */
+	T_ASSERT(k >= 0 && k < 22);
+	T_ASSERT(trigger > first);
+	T_ASSERT(trigger - first <= 1000000000ULL);
+	T_ASSERT(k >= 20 - FPS);
+	/* through the end of the alarm (frame 45) */
+	T_ASSERT(k + (int)n > 45);
+	fprintf(stderr, "alarm clip: scene frames %d..%d, %.2f s of pre-roll\n", k,
+		k + (int)n - 1, (double)(trigger - first) / 1e9);
+	unlink(path);
+	/* disarmed: the alarm is detected and written, no clip is recorded */
+	{
+		char src[400];
+		const char *args[] = { "--source", src, "--fast", "--policy", "video-only",
+				       "--events", "-", "--set", set, "--set", "record.armed=no",
+				       NULL };
+
+		snprintf(src, sizeof(src), "replay:%s", y4m);
+		st = t_vigild(args, false, 0);
+		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		T_STRSTR(t_out, "\"event\":\"start\"");
+		T_EQ(list(dir, ".vclip", names, 8), 0);
+		T_EQ(list(dir, ".part", names, 8), 0);
+	}
+	rm_dir(dir);
+}
+
+/* 2: SIGKILL while recording, 20 times. */
+static void test_kill(const char *y4m)
+{
+	char dir[] = "/tmp/vigil-rec-kill-XXXXXX", set[300], src[400];
+	char names[256][64], path[600], out[400];
+	unsigned int closed = 0, opened = 0, empty = 0;
+	uint64_t seed = 42;
+
+	T_ASSERT(mkdtemp(dir));
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	snprintf(src, sizeof(src), "replay:%s", y4m);
+	for (int it = 0; it < 20; it++) {
+		const char *argv[] = { vigild_bin(), "--source", src, "--fast", "--loop",
+				       "--policy", "video-only", "--events", "/dev/null",
+				       "--set", set, "--set", "record.preroll_s=1",
+				       "--set", "record.keyint=5", "--set", "record.postroll_s=0.3",
+				       "--set", "record.merge_gap_s=0", "--set", "fusion.gap_ms=500",
+				       "--set", "record.sync_frames=4", NULL };
+		struct timespec ts = { 0, (long)(300 + t_rand(&seed) % 650) * 1000000L };
+		int status, n;
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			const int fd = open("/dev/null", O_WRONLY);
+
+			dup2(fd, 2);
+			execv(argv[0], (char *const *)argv);
+			_exit(127);
+		}
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		T_ASSERT(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+		n = list(dir, ".vclip", names, 256);
+		for (int i = 0; i < n; i++) {
+			snprintf(path, sizeof(path), "%s/%.63s", dir, names[i]);
+			if (clip_verify(path, NULL)) {
+				fprintf(stderr, "run %d: closed clip %s does not verify\n", it, path);
+				t_failures++;
+			}
+			closed++;
+			unlink(path);
+		}
+		n = list(dir, ".vclip.part", names, 256);
+		/* the one being recorded, and any whose close was under way */
+		T_ASSERT(n <= 4);
+		for (int i = 0; i < n; i++) {
+			struct stat st;
+			const char *rec[] = { clip_tool, "recover", path, out, NULL };
+
+			snprintf(path, sizeof(path), "%s/%.63s", dir, names[i]);
+			snprintf(out, sizeof(out), "%s/recovered", dir);
+			stat(path, &st);
+			/* killed between creating it and its first write */
+			if (st.st_size < 64) {
+				empty++;
+			} else if (run(rec, true) || clip_verify(out, NULL)) {
+				fprintf(stderr, "run %d: open clip %s does not recover\n", it, path);
+				t_failures++;
+			} else {
+				opened++;
+			}
+			unlink(out);
+			unlink(path);
+		}
+	}
+	fprintf(stderr, "kill: %u closed clips verified, %u open clips recovered, %u empty\n",
+		closed, opened, empty);
+	T_ASSERT(closed >= 10);
+	T_ASSERT(opened >= 5);
+	rm_dir(dir);
+}
+
+static bool same_file(const char *path, const void *data, size_t len)
+{
+	struct mapped m;
+	bool same;
+
+	if (map(path, &m))
+		return false;
+	same = m.len == len && !memcmp(m.p, data, len);
+	unmap(&m);
+	return same;
+}
+
+/* 3: ENOSPC on a small tmpfs. */
+static void test_enospc(const char *y4m_long)
+{
+	static const char foreign[] = "not a clip: somebody else's file\n";
+	char dir[] = "/tmp/vigil-rec-full-XXXXXX", set[300], src[400], path[600];
+	char names[64][64];
+	int st, n;
+
+	T_ASSERT(mkdtemp(dir));
+	/* a tmpfs of our own: as root, or in a user + mount namespace */
+	if (getuid() != 0 && unshare(CLONE_NEWUSER | CLONE_NEWNS)) {
+		fprintf(stderr, "ENOSPC test: not root and no user namespace: %s\n",
+			strerror(errno));
+		t_failures++;
+		return;
+	}
+	if (unshare(CLONE_NEWNS) && getuid() == 0)
+		perror("unshare(CLONE_NEWNS)");
+	mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	if (mount("tmpfs", dir, "tmpfs", 0, "size=6m,mode=0755")) {
+		fprintf(stderr, "ENOSPC test: mount tmpfs on %s: %s\n", dir, strerror(errno));
+		t_failures++;
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/zz-foreign.vclip", dir);
+	FILE *fp = fopen(path, "w");
+
+	fputs(foreign, fp);
+	fclose(fp);
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	snprintf(src, sizeof(src), "replay:%s", y4m_long);
+	{
+		const char *args[] = { "--source", src, "--fast", "--policy", "video-only",
+				       "--events", "/dev/null", "--stats", "--set", set,
+				       "--set", "record.preroll_s=0.5", "--set", "record.keyint=5",
+				       "--set", "record.postroll_s=0.3", "--set", "fusion.gap_ms=500",
+				       "--set", "record.merge_gap_s=0", NULL };
+
+		st = t_vigild(args, false, 0);
+	}
+	fprintf(stderr, "%s", t_err);
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_STRSTR(t_err, "No space left on device");
+	T_STRSTR(t_err, "retention: deleted");
+	T_STRSTR(t_err, " missed 0 ");
+	T_STRSTR(t_err, " failed 0 ");
+	T_ASSERT(same_file(path, foreign, sizeof(foreign) - 1));
+	/* every clip left verifies; the oldest went, the last alarms are there */
+	n = list(dir, ".vclip", names, 64);
+	T_ASSERT(n >= 2);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%.63s", dir, names[i]);
+		if (strstr(names[i], "foreign"))
+			continue;
+		if (clip_verify(path, NULL)) {
+			fprintf(stderr, "%s does not verify\n", path);
+			t_failures++;
+		}
+	}
+	T_EQ(list(dir, ".part", names, 64), 0);
+	/* the deletions are in the audit log */
+	snprintf(path, sizeof(path), "%s/audit.jsonl", dir);
+	t_slurp(path, t_out, sizeof(t_out));
+	T_STRSTR(t_out, "\"action\":\"delete\"");
+	T_STRSTR(t_out, "\"client\":\"retention\"");
+	/* recording went on: clips after the first eviction, up to the end */
+	T_STRSTR(t_err, "recorded ");
+	{
+		const char *last_del = NULL, *last_rec = NULL;
+
+		for (const char *p = t_err; (p = strstr(p, "retention: deleted")); p++)
+			last_del = p;
+		for (const char *p = t_err; (p = strstr(p, "vigild: recorded ")); p++)
+			last_rec = p;
+		T_ASSERT(last_del && last_rec && last_rec > last_del);
+	}
+	umount2(dir, MNT_DETACH);
+	rmdir(dir);
+}
+
+/* 4: sealed to the owner; the device holds the public key only. */
+static void test_sealed(const char *y4m)
+{
+	char dir[] = "/tmp/vigil-rec-seal-XXXXXX", set[300], key[600], src[400];
+	char names[8][64], path[600], pub[400], sec[400];
+	uint8_t pk[VIGIL_CLIP_PK_BYTES], sk[VIGIL_CLIP_SK_BYTES];
+	uint64_t trigger, first;
+	unsigned int n;
+	int st;
+
+	T_ASSERT(mkdtemp(dir));
+	{
+		const char *kg[] = { clip_tool, "keygen", "-o", pub, NULL };
+		char hex[2 * VIGIL_CLIP_SK_BYTES + 1];
+		FILE *fp;
+
+		snprintf(pub, sizeof(pub), "%s-owner", dir);
+		T_EQ(run(kg, true), 0);
+		snprintf(sec, sizeof(sec), "%s-owner.key", dir);
+		snprintf(pub, sizeof(pub), "%s-owner.pub", dir);
+		fp = fopen(sec, "r");
+		T_ASSERT(fp && fscanf(fp, "vigil-key %64s %64s", hex, hex) == 2);
+		if (fp)
+			fclose(fp);
+		for (int i = 0; i < VIGIL_CLIP_SK_BYTES; i++) {
+			unsigned int v = 0;
+
+			sscanf(hex + 2 * i, "%2x", &v);
+			sk[i] = (uint8_t)v;
+		}
+		fp = fopen(pub, "r");
+		T_ASSERT(fp && fscanf(fp, "vigil-pub %64s", hex) == 1);
+		if (fp)
+			fclose(fp);
+		for (int i = 0; i < VIGIL_CLIP_PK_BYTES; i++) {
+			unsigned int v = 0;
+
+			sscanf(hex + 2 * i, "%2x", &v);
+			pk[i] = (uint8_t)v;
+		}
+	}
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	snprintf(key, sizeof(key), "record.owner_key=%s", pub);
+	snprintf(src, sizeof(src), "replay:%s", y4m);
+	{
+		const char *args[] = { "--source", src, "--fast", "--policy", "video-only",
+				       "--events", "/dev/null", "--set", set, "--set", key,
+				       "--set", "record.preroll_s=1", "--set", "record.keyint=5",
+				       "--set", "record.postroll_s=0.5", NULL };
+
+		st = t_vigild(args, false, 0);
+	}
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_STRSTR(t_err, "sealed to");
+	T_EQ(list(dir, ".vclip", names, 8), 1);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	/* without the key: structure checks, frames refused */
+	{
+		struct vigil_clip_reader *r;
+		struct mapped mp;
+		const char *err;
+		static uint8_t frame[W * H];
+
+		T_EQ(map(path, &mp), 0);
+		T_EQ(vigil_clip_reader_new(mp.p, mp.len, NULL, NULL, &r, &err), 0);
+		T_ASSERT(vigil_clip_reader_header(r)->encrypted);
+		T_EQ(vigil_clip_reader_next(r, frame, NULL), -EACCES);
+		vigil_clip_reader_free(r);
+		/* the secret key is nowhere in what the device wrote */
+		T_ASSERT(!memmem(mp.p, mp.len, sk, sizeof(sk)));
+		unmap(&mp);
+		T_ASSERT(!strstr(t_err, sec));
+	}
+	T_EQ(clip_verify(path, sec), 0);
+	T_ASSERT(check_frames(path, pk, sk, &trigger, &first, &n) >= 0);
+	T_ASSERT(n > 25);
+	/* decrypt with the owner's key: the same frames, unsealed */
+	{
+		char plain[400];
+		const char *dec[] = { clip_tool, "decrypt", "-K", sec, path, plain, NULL };
+
+		char log[400];
+		const char *dec_a[] = { clip_tool, "decrypt", "-K", sec, "--audit", log, path,
+					plain, NULL };
+		const char *exp_a[] = { clip_tool, "export", "-K", sec, "--audit", log, path,
+					plain, NULL };
+
+		snprintf(plain, sizeof(plain), "%s-plain.vclip", dir);
+		T_EQ(run(dec, true), 0);
+		T_EQ(clip_verify(plain, NULL), 0);
+		T_ASSERT(check_frames(plain, NULL, NULL, &trigger, &first, &n) >= 0);
+		unlink(plain);
+		/* --audit: each access appended to the log, with the clip's id */
+		snprintf(log, sizeof(log), "%s/audit.jsonl", dir);
+		T_EQ(run(dec_a, true), 0);
+		unlink(plain);
+		T_EQ(run(exp_a, true), 0);
+		unlink(plain);
+		t_slurp(log, t_out, sizeof(t_out));
+		T_EQ(t_count(t_out, "\"client\":\"vigil-clip\""), 2);
+		T_STRSTR(t_out, "\"action\":\"decrypt\"");
+		T_STRSTR(t_out, "\"action\":\"export\"");
+		names[0][VIGIL_CLIP_ID_LEN] = 0;
+		T_STRSTR(t_out, names[0]);
+		/* a file not named <id>.vclip cannot be audited: refused */
+		exp_a[6] = pub;
+		T_ASSERT(run(exp_a, true) != 0);
+	}
+	unlink(pub);
+	unlink(sec);
+	rm_dir(dir);
+}
+
+int main(void)
+{
+	char *y4m, *y4m_long;
+	int ret = t_vigild_init();
+
+	(void)t_render;
+	if (ret)
+		return ret;
+	snprintf(clip_tool, sizeof(clip_tool), "%s/tools/vigil-clip", t_builddir());
+	render_scene();
+	y4m = write_y4m(1);
+	y4m_long = write_y4m(8);
+	test_alarm_clip(y4m);
+	test_sealed(y4m);
+	test_kill(y4m);
+	test_enospc(y4m_long);
+	t_rmfile(y4m);
+	t_rmfile(y4m_long);
+	return t_done();
+}
