@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * vigil internals shared by vigild, the tools, the tests and the benchmarks:
- * vigild's configuration (INI through inih), the synthetic scene generator
- * and the scorer. Not part of libvigil's API, not installed; built into
- * libvigil-internal.a (lib/config.c, lib/scene.c, lib/score.c).
+ * vigild's configuration (INI through inih), the synthetic scene generator,
+ * the scorer and the clip store's rules (clip ids, the audit log). Not part
+ * of libvigil's API, not installed; built into libvigil-internal.a (lib/config.c, lib/scene.c, lib/score.c, lib/store.c).
  */
 #ifndef VIGIL_INTERNAL_H
 #define VIGIL_INTERNAL_H
+
+#include <time.h>
 
 #include "libvigil.h"
 
@@ -210,5 +212,50 @@ bool vigil_raw_is(const void *buf, size_t len);
  */
 int vigil_raw_header(const void *buf, size_t len, struct vigil_raw_info *info,
 		     const char **why);
+
+/* ------------------------------------------------------------------ */
+/* The clip store (lib/store.c): clip ids and the access audit log      */
+
+/*
+ * A clip is DIR/<id>.vclip (DIR/<id>.vclip.part while it is recorded);
+ * <id> is its UTC start time and a sequence number: 20261127T101500Z-0001.
+ */
+#define VIGIL_CLIP_ID_LEN	21
+#define VIGIL_CLIP_EXT		".vclip"
+#define VIGIL_CLIP_PART_EXT	".vclip.part"
+
+/* Does @id have exactly the shape above (so it is safe in a path)? */
+bool vigil_clip_id_valid(const char *id);
+/* Format the id of a clip started at @start; 0 or -EINVAL (@seq > 9999). */
+int vigil_clip_id_make(char *buf, size_t len, time_t start, unsigned int seq);
+
+#define VIGIL_AUDIT_CLIENT_MAX	128	/* bytes of the client's name */
+#define VIGIL_AUDIT_LINE_MAX	1024
+
+struct vigil_audit_rec {
+	char ts[32];			/* RFC 3339 UTC */
+	char action[16];		/* read export stream delete pull upload decrypt */
+	char clip[VIGIL_CLIP_ID_LEN + 1];
+	char client[VIGIL_AUDIT_CLIENT_MAX + 1];
+};
+
+bool vigil_audit_action_valid(const char *action);
+/*
+ * One audit record as a JSON line:
+ * {"ts":"2026-11-27T10:15:00Z","action":"stream","clip":"<id>","client":"<who>"}
+ * Returns its length, -EINVAL for an unknown action, a malformed clip id or
+ * an empty or over-long client, -ENAMETOOLONG if @len is too small.
+ */
+int vigil_audit_format(char *line, size_t len, time_t when, const char *action,
+		       const char *clip_id, const char *client);
+/*
+ * Append one record to the audit log at @path (created 0600), in one
+ * O_APPEND write, then fdatasync. 0 or -errno with a message in @err.
+ */
+int vigil_audit_append(const char *path, const char *action,
+		       const char *clip_id, const char *client, char *err,
+		       size_t errlen);
+/* Parse one line of the log. 0 or -EBADMSG (torn or foreign line). */
+int vigil_audit_parse(const char *line, struct vigil_audit_rec *r);
 
 #endif /* VIGIL_INTERNAL_H */

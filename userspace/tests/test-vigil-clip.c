@@ -12,6 +12,7 @@
 #include <sys/wait.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 #include "t.h"
 
 static char tool[512], dir[64], out[8192];
@@ -159,6 +160,29 @@ int main(void)
 	T_EQ(t_run("encode -p in.y4m in.y4m z.clip"), 1);
 	T_STRSTR(out, "not a vigil public");
 	T_EQ(t_size("z.clip"), 0);
+
+	/* audit: records printed, filtered by clip; a torn line is flagged */
+	{
+		char log[128], err[256];
+
+		snprintf(log, sizeof(log), "%s/audit.jsonl", dir);
+		T_EQ(vigil_audit_append(log, "stream", "20261127T101500Z-0001",
+					"192.0.2.7", err, sizeof(err)), 0);
+		T_EQ(vigil_audit_append(log, "delete", "20261127T101600Z-0002",
+					"retention", err, sizeof(err)), 0);
+		T_EQ(t_run("audit audit.jsonl"), 0);
+		T_STRSTR(out, "stream   20261127T101500Z-0001  192.0.2.7");
+		T_STRSTR(out, "delete   20261127T101600Z-0002  retention");
+		T_EQ(t_run("audit -i 20261127T101600Z-0002 audit.jsonl"), 0);
+		T_ASSERT(!strstr(out, "192.0.2.7"));
+		T_EQ(t_run("audit -i ../x audit.jsonl"), 2);
+		T_EQ(t_run("audit missing.jsonl"), 1);
+		snprintf(cmd, sizeof(cmd), "printf '{\"ts\":\"20' >>%s", log);
+		T_EQ(system(cmd), 0);
+		T_EQ(t_run("audit audit.jsonl"), 1);
+		T_STRSTR(out, "audit.jsonl:3: not an audit record");
+		T_STRSTR(out, "retention");
+	}
 
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "libvigil.h"
+#include "vigil-internal.h"
 
 #define EXIT_DAMAGED 1
 #define EXIT_USAGE 2
@@ -58,6 +59,10 @@ static const char usage_text[] =
 "                            damaged clip, with a fresh index, to OUT\n"
 "  decrypt -K NAME.key CLIP OUT\n"
 "                            write an unsealed copy of a sealed clip\n"
+"  audit [-i ID] LOG         print vigil's access audit log (every clip read,\n"
+"                            export, stream, pull, upload and deletion):\n"
+"                            time, action, clip, client; -i ID only that\n"
+"                            clip; exit 1 if a line is not a record\n"
 "\n"
 "Exit status: 0 success, 1 damaged/unreadable clip or failed operation,\n"
 "2 usage error or a file that is not a clip.\n"
@@ -848,6 +853,65 @@ static int cmd_decrypt(int argc, char **argv)
 	return rc;
 }
 
+static int cmd_audit(int argc, char **argv)
+{
+	const char *only = NULL;
+	char line[VIGIL_AUDIT_LINE_MAX + 2];
+	struct vigil_audit_rec r;
+	unsigned long n = 0, bad = 0, shown = 0;
+	FILE *fp;
+	int c;
+
+	while ((c = getopt(argc, argv, "i:")) != -1) {
+		if (c != 'i')
+			return die_usage("audit [-i ID] LOG");
+		only = optarg;
+	}
+	if (optind + 1 != argc)
+		return die_usage("audit [-i ID] LOG");
+	if (only && !vigil_clip_id_valid(only)) {
+		fprintf(stderr, "vigil-clip: '%s' is not a clip id (YYYYMMDDTHHMMSSZ-NNNN)\n",
+			only);
+		return EXIT_USAGE;
+	}
+	fp = fopen(argv[optind], "re");
+	if (!fp) {
+		fprintf(stderr, "vigil-clip: %s: %s\n", argv[optind], strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), fp)) {
+		size_t len = strlen(line);
+
+		n++;
+		if (len && line[len - 1] != '\n' && !feof(fp)) {
+			int ch;
+
+			while ((ch = fgetc(fp)) != EOF && ch != '\n')
+				;
+			len = 0;	/* over-long: not ours */
+		}
+		if (!len || vigil_audit_parse(line, &r)) {
+			fprintf(stderr, "vigil-clip: %s:%lu: not an audit record%s\n",
+				argv[optind], n, feof(fp) ? " (torn by a power cut?)" : "");
+			bad++;
+			continue;
+		}
+		if (only && strcmp(only, r.clip))
+			continue;
+		printf("%-20s  %-7s  %s  %s\n", r.ts, r.action, r.clip, r.client);
+		shown++;
+	}
+	if (ferror(fp)) {
+		fprintf(stderr, "vigil-clip: %s: %s\n", argv[optind], strerror(errno));
+		bad++;
+	}
+	fclose(fp);
+	if (!shown && !bad)
+		fprintf(stderr, "vigil-clip: %s: no records%s\n", argv[optind],
+			only ? " for that clip" : "");
+	return bad ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -857,7 +921,7 @@ int main(int argc, char **argv)
 		{ "keygen", cmd_keygen }, { "encode", cmd_encode },
 		{ "info", cmd_info }, { "verify", cmd_verify },
 		{ "export", cmd_export }, { "recover", cmd_recover },
-		{ "decrypt", cmd_decrypt },
+		{ "decrypt", cmd_decrypt }, { "audit", cmd_audit },
 	};
 
 	if (argc < 2)
