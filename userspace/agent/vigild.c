@@ -34,8 +34,9 @@ struct vigild {
 	struct source src;
 	struct source pir;		/* ops NULL unless [pir] source = gpio */
 	struct sink sink;
-	/* BEGIN issue #9: MQTT (threads of their own, not the loop) */
+	/* BEGIN issue #9: MQTT, push (threads of their own, not the loop) */
 	struct sink mqtt;		/* ops NULL unless [mqtt] host */
+	struct push *push;		/* NULL unless [push] url */
 	/* END issue #9 */
 	struct __kernel_timespec tick_ts;
 
@@ -454,6 +455,11 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (v.cfg.push.url[0] && push_start(&v.cfg, &v.push, err, sizeof(err))) {
+		fprintf(stderr, "vigild: %s\n", err);
+		status = VIGILD_EXIT_CONFIG;
+		goto out;
+	}
 	/* END issue #9 */
 	if (v.opt.trace) {
 		v.trace = fopen(v.opt.trace, "we");
@@ -525,6 +531,7 @@ out:
 	if (v.trace)
 		fclose(v.trace);
 	/* issue #9 */
+	push_stop(v.push);
 	if (v.mqtt.ops)
 		v.mqtt.ops->close(&v.mqtt);
 	if (v.sink.ops) {
