@@ -45,10 +45,11 @@ struct mqtt {
 
 	/* queue: protects head, n, msgs, connected, inflight, counters */
 	pthread_mutex_t lock;
-	pthread_cond_t cond;		/* inflight went down (close) */
+	pthread_cond_t cond;		/* inflight went down, connected (close) */
 	struct msg *msgs;
 	unsigned int cap, head, n;
 	bool connected;
+	bool tried;			/* the first connection ended either way */
 	unsigned int inflight;		/* handed to libmosquitto, not acked */
 	unsigned long published, dropped, connects;
 	/* serialises draining (order of messages); never held by the loop */
@@ -246,6 +247,10 @@ static void on_connect(struct mosquitto *m, void *arg, int rc)
 	char topic[MQTT_TOPIC_MAX];
 	unsigned int sent;
 
+	pthread_mutex_lock(&q->lock);
+	q->tried = true;
+	pthread_cond_broadcast(&q->cond);
+	pthread_mutex_unlock(&q->lock);
 	if (rc) {
 		fprintf(stderr, "vigild: mqtt: %s:%u refused the connection: %s\n",
 			q->cfg->host, q->cfg->port, mosquitto_connack_string(rc));
@@ -285,6 +290,8 @@ static void on_disconnect(struct mosquitto *m, void *arg, int rc)
 	const bool was = q->connected;
 
 	q->connected = false;
+	q->tried = true;
+	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
 	if (rc && was)
 		fprintf(stderr, "vigild: mqtt: lost %s:%u (%s); reconnecting with backoff\n",
@@ -472,7 +479,10 @@ static int mqtt_reopen(struct sink *k, char *err, size_t errlen)
 	return 0;
 }
 
-/* Say "offline", give the queue up to 2 s to reach the broker, disconnect. */
+/*
+ * Say "offline", give the queue up to 2 s to reach the broker (also to
+ * finish connecting, if the first attempt is still under way), disconnect.
+ */
 static int mqtt_close(struct sink *k)
 {
 	struct mqtt *q = k->priv;
@@ -485,9 +495,13 @@ static int mqtt_close(struct sink *k)
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += 2;
 	pthread_mutex_lock(&q->lock);
-	while (q->connected && (q->n || q->inflight) &&
+	while ((q->connected || !q->tried) && (q->n || q->inflight) &&
 	       pthread_cond_timedwait(&q->cond, &q->lock, &until) == 0)
-		;
+		if (q->connected) {
+			pthread_mutex_unlock(&q->lock);
+			mqtt_drain(q);
+			pthread_mutex_lock(&q->lock);
+		}
 	pthread_mutex_unlock(&q->lock);
 	mosquitto_disconnect(q->m);
 	mosquitto_loop_stop(q->m, false);

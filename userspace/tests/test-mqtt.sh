@@ -7,9 +7,11 @@
 #     motion ON/OFF per start/end; the Home Assistant discovery configs;
 #     availability "online", then "offline" retained at a clean exit;
 #  2. vigild killed (SIGKILL): the broker publishes its will, "offline";
-#  3. no broker at start, then the broker killed mid-run: the capture keeps
-#     every frame at its pace (--stats) and every event is delivered once
-#     the broker is back.
+#  3. no broker at start, then the broker stopped mid-run: the capture
+#     keeps every frame at its pace (--stats) and every event is delivered
+#     once the broker is back;
+#  4. a queue of 4 and no broker: the capture still keeps every frame, the
+#     overflow drops the oldest messages, counted exactly.
 # Run by `make check` from userspace/ (VIGIL_BUILD set). Exit 0 pass, 1 fail.
 set -u
 B=${VIGIL_BUILD:?}
@@ -118,8 +120,7 @@ VIGILD=$!
 pids+=("$VIGILD")
 for _ in $(seq 50); do grep -q 'online' "$T/sub2" && break; sleep 0.1; done
 grep -qx 'vigil/cam1/availability online' "$T/sub2" || { cat "$T/err2"; fail "no online"; }
-kill -9 "$VIGILD"
-wait "$VIGILD" 2>/dev/null
+{ kill -9 "$VIGILD"; wait "$VIGILD"; } 2>/dev/null
 for _ in $(seq 50); do grep -q 'offline' "$T/sub2" && break; sleep 0.1; done
 kill "$SUB"
 [ "$(tail -1 "$T/sub2")" = "vigil/cam1/availability offline" ] ||
@@ -172,4 +173,17 @@ diff <(payloads "$T/sub3") <(cat "$T/ev3") ||
 	{ cat "$T/err3"; fail "events lost or changed across the broker's absence"; }
 echo "ok 3: $frames of $frames frames in ${ms} ms with the broker absent, then stopped;" \
 	"$(wc -l <"$T/ev3") events all delivered after reconnecting"
+
+# ---- 4. the queue's bound ----
+stop_broker
+"$V" --source "replay:$T/walk.y4m" --pir-events "$T/walk.pir" --fast --events "$T/ev4" --stats \
+	--set mqtt.port="$PORT" "${MQ[@]}" --set mqtt.queue=4 2>"$T/err4" ||
+	{ cat "$T/err4"; fail "vigild (4)"; }
+grep -q "frames $frames " "$T/err4" || { cat "$T/err4"; fail "frames lost with a full queue"; }
+grep -q 'queue full (4 messages' "$T/err4" || { cat "$T/err4"; fail "overflow not logged"; }
+# per event line: event + last_event; per start/end: motion; then offline
+total=$(($(wc -l <"$T/ev4") * 2 + $(grep -c '"event":"\(start\|end\)"' "$T/ev4") + 1))
+grep -q " $((total - 4)) dropped (queue full), 4 never sent" "$T/err4" ||
+	{ cat "$T/err4"; fail "expected $((total - 4)) of $total messages dropped"; }
+echo "ok 4: queue of 4, no broker: $frames frames, $((total - 4)) of $total messages dropped and counted"
 exit 0
