@@ -11,7 +11,10 @@
 #     keeps every frame at its pace (--stats) and every event is delivered
 #     once the broker is back;
 #  4. a queue of 4 and no broker: the capture still keeps every frame, the
-#     overflow drops the oldest messages, counted exactly.
+#     overflow drops the oldest messages, counted exactly;
+#  5. TLS (a CA made here) with a user name and password_file: delivered; a
+#     wrong password is refused and said; a password file others can read
+#     is refused at start (exit 2).
 # Run by `make check` from userspace/ (VIGIL_BUILD set). Exit 0 pass, 1 fail.
 set -u
 B=${VIGIL_BUILD:?}
@@ -33,18 +36,20 @@ MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto)
 # a free port: the broker says if it cannot listen
 PORT=
 PERSIST=false
+EXTRA=
 start_broker() {
 	local try
 	for try in 1 2 3 4 5; do
 		[ -n "$PORT" ] || PORT=$((20000 + (RANDOM % 20000)))
 		printf 'listener %s 127.0.0.1\nallow_anonymous true\npersistence %s\n' \
 			"$PORT" "$PERSIST" >"$T/broker.conf"
-		printf 'persistence_location %s/\n' "$T" >>"$T/broker.conf"
+		printf 'persistence_location %s/\nuser %s\n%s\n' "$T" "$(id -un)" "$EXTRA" \
+			>>"$T/broker.conf"
 		"$MOSQUITTO" -c "$T/broker.conf" >>"$T/broker.log" 2>&1 &
 		BROKER=$!
 		pids+=("$BROKER")
 		for _ in $(seq 50); do
-			mosquitto_sub -p "$PORT" -h 127.0.0.1 -t probe -W 1 -C 1 -E \
+			mosquitto_sub -p "$PORT" -h 127.0.0.1 -t probe -W 1 -C 1 -E "${SUBOPT[@]}" \
 				>/dev/null 2>&1 && return 0
 			kill -0 "$BROKER" 2>/dev/null || break
 			sleep 0.1
@@ -55,12 +60,13 @@ start_broker() {
 	cat "$T/broker.log"
 	fail "mosquitto did not start"
 }
+SUBOPT=()
 # sub OUT TOPIC...: subscribe (QoS 1, topic and payload per line) until killed
 sub() {
 	local out=$1 args=()
 	shift
 	for t in "$@"; do args+=(-t "$t"); done
-	mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -v "${args[@]}" >"$out" 2>&1 &
+	mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -v "${SUBOPT[@]}" "${args[@]}" >"$out" 2>&1 &
 	SUB=$!
 	pids+=("$SUB")
 	sleep 0.3
@@ -186,4 +192,45 @@ total=$(($(wc -l <"$T/ev4") * 2 + $(grep -c '"event":"\(start\|end\)"' "$T/ev4")
 grep -q " $((total - 4)) dropped (queue full), 4 never sent" "$T/err4" ||
 	{ cat "$T/err4"; fail "expected $((total - 4)) of $total messages dropped"; }
 echo "ok 4: queue of 4, no broker: $frames frames, $((total - 4)) of $total messages dropped and counted"
+
+# ---- 5. TLS, user name and password ----
+command -v openssl >/dev/null || fail "openssl missing"
+mkdir "$T/tls"
+(cd "$T/tls" &&
+ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+	-out ca.pem -days 2 -subj /CN=vigil-test-ca &&
+ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr \
+	-subj /CN=127.0.0.1 &&
+ printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
+ openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 \
+	-extfile ext) >"$T/tls/log" 2>&1 || { cat "$T/tls/log"; fail "making the test CA"; }
+PW=pw-$RANDOM$RANDOM
+mosquitto_passwd -b -c "$T/passwd" vigil "$PW" >/dev/null 2>&1 || fail "mosquitto_passwd"
+(umask 077; echo "$PW" >"$T/pw"; echo wrong >"$T/badpw")
+EXTRA="cafile $T/tls/ca.pem
+certfile $T/tls/srv.pem
+keyfile $T/tls/srv.key
+allow_anonymous false
+password_file $T/passwd"
+PERSIST=false PORT=
+SUBOPT=(--cafile "$T/tls/ca.pem" -u vigil -P "$PW")
+start_broker
+sub "$T/sub5" vigil/cam1/event
+TLS=(--set mqtt.port="$PORT" --set mqtt.tls_ca="$T/tls/ca.pem" --set mqtt.username=vigil)
+"$V" --source "replay:$T/walk.y4m" --pir-events "$T/walk.pir" --fast --events "$T/ev5" \
+	"${MQ[@]}" "${TLS[@]}" --set mqtt.password_file="$T/pw" 2>"$T/err5" ||
+	{ cat "$T/err5"; fail "vigild (5)"; }
+sleep 0.5
+kill "$SUB"
+diff <(payloads "$T/sub5") <(cat "$T/ev5") || { cat "$T/err5"; fail "events over TLS"; }
+"$V" --source "replay:$T/walk.y4m" --pir-events "$T/walk.pir" --fast --events /dev/null \
+	"${MQ[@]}" "${TLS[@]}" --set mqtt.password_file="$T/badpw" 2>"$T/err6" || fail "vigild (6)"
+grep -q 'refused the connection: Connection Refused: not authorised' "$T/err6" ||
+	{ cat "$T/err6"; fail "a wrong password was not reported"; }
+chmod 644 "$T/pw"
+"$V" --source "replay:$T/walk.y4m" --fast --events /dev/null "${MQ[@]}" "${TLS[@]}" \
+	--set mqtt.password_file="$T/pw" 2>"$T/err7"
+rc=$?
+[ $rc = 2 ] && grep -q 'chmod 600' "$T/err7" || { cat "$T/err7"; fail "a readable password file: exit $rc"; }
+echo "ok 5: TLS + password: $(wc -l <"$T/ev5") events delivered; wrong password refused and said; mode 644 refused (exit 2)"
 exit 0
