@@ -10,7 +10,9 @@
 #     arrive (retried with backoff), nothing is lost;
 #  3. vigild restarted: the journal keeps what was uploaded (not sent
 #     again); a clip that closed while vigild was down is uploaded;
-#  4. a wrong token: refused (401), logged, nothing stored.
+#  4. a wrong token: refused (401), logged, nothing stored;
+#  5. https with the server's CA ([push] ca, a CA made here): uploaded;
+#     without it the certificate is refused and nothing is sent.
 # Clips are real ones made with vigil-clip encode. Run by `make check` from
 # userspace/ (VIGIL_BUILD set). Exit 0 pass, 1 fail.
 set -u
@@ -35,6 +37,16 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 TOKEN=t0k-$RANDOM$RANDOM
 mkdir -p "$T/www/vigil" "$T/tmp" "$T/clips" "$T/logs"
 (umask 077; echo "$TOKEN" >"$T/token"; echo wrong >"$T/badtoken")
+# a test CA and a certificate for 127.0.0.1
+mkdir "$T/tls"
+(cd "$T/tls" &&
+ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout ca.key \
+	-out ca.pem -days 2 -subj /CN=vigil-test-ca &&
+ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout srv.key -out srv.csr \
+	-subj /CN=127.0.0.1 &&
+ printf 'subjectAltName=IP:127.0.0.1\n' >ext &&
+ openssl x509 -req -in srv.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out srv.pem -days 2 \
+	-extfile ext) >"$T/tls/log" 2>&1 || { cat "$T/tls/log"; fail "making the test CA"; }
 PORT=
 start_nginx() {
 	local try
@@ -54,6 +66,9 @@ start_nginx() {
 			fastcgi_temp_path $T/tmp;
 			server {
 				listen 127.0.0.1:$PORT;
+				listen 127.0.0.1:$((PORT + 1)) ssl;
+				ssl_certificate $T/tls/srv.pem;
+				ssl_certificate_key $T/tls/srv.key;
 				root $T/www;
 				client_max_body_size 0;
 				location /vigil/ {
@@ -165,4 +180,23 @@ wait "$VIGILD"
 [ -e "$T/www/vigil/$ID1.vclip" ] && fail "stored with a wrong token"
 grep -q "HTTP 401" "$T/err" || fail "401 not reported"
 echo "ok 4: wrong token: HTTP 401, nothing stored"
+
+# ---- 5. https ----
+PUSH=(--set "push.url=https://127.0.0.1:$((PORT + 1))/vigil/" --set "push.dir=$T/clips"
+      --set push.retry_min_ms=250 --set push.retry_max_ms=2000)
+rm -rf "$T/clips"/* "$T/clips/.push-journal" "$T/www/vigil"/*
+close_clip 1 "$ID1"
+run_vigild "$T/token"		# the system's CAs: ours is not among them
+sleep 2
+kill "$VIGILD"
+wait "$VIGILD"
+[ -e "$T/www/vigil/$ID1.vclip" ] && fail "uploaded to a server with an unknown certificate"
+grep -q "$ID1: HEAD https://.*SSL\|$ID1: HEAD https://.*certificate" "$T/err" ||
+	fail "the certificate failure was not reported"
+PUSH+=(--set "push.ca=$T/tls/ca.pem")
+run_vigild "$T/token"
+wait_for 1 "$ID1" 10 || fail "not uploaded over https with [push] ca"
+kill "$VIGILD"
+wait "$VIGILD"
+echo "ok 5: https: refused with the system's CAs, uploaded byte-identical with [push] ca"
 exit 0
