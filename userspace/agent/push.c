@@ -12,7 +12,8 @@
  * refuse a PUT with Content-Range, so a transfer cut short starts that clip
  * again from its first byte; what resumes is the list: a journal in the
  * clip directory (DIR/.push-journal, one "<id> <bytes>" line per uploaded
- * clip, appended and fdatasync'ed) survives restarts, and a clip already
+ * clip, appended and fdatasync'ed; clips deleted since are dropped from it
+ * at start) survives restarts, and a clip already
  * complete on the server (the MOVE done, the journal line lost) is found by
  * a HEAD and not sent again. Failures are retried with exponential
  * backoff. Every upload is appended to the audit log (action "upload",
@@ -163,6 +164,58 @@ static int journal_load(struct push *p, char *err, size_t errlen)
 		}
 	}
 	fclose(fp);
+	return 0;
+}
+
+/*
+ * Keep the journal as small as the directory: drop the lines of clips that
+ * are gone (deleted after their upload), through a new file renamed over
+ * the old one. 0 or -errno (the old journal stays, which is harmless).
+ */
+static int journal_compact(struct push *p)
+{
+	char tmp[sizeof(p->journal) + 8], path[VIGIL_PATH_MAX + 32];
+	size_t keep = 0;
+	FILE *fp;
+	int ret = 0;
+
+	for (size_t i = 0; i < p->ndone; i++) {
+		snprintf(path, sizeof(path), "%s/%s%s", p->cfg->dir, p->done[i], VIGIL_CLIP_EXT);
+		if (!access(path, F_OK))
+			memmove(p->done[keep++], p->done[i], sizeof(p->done[i]));
+	}
+	if (keep == p->ndone)
+		return 0;
+	p->ndone = keep;
+	snprintf(tmp, sizeof(tmp), "%s.new", p->journal);
+	fp = fopen(tmp, "we");
+	if (!fp)
+		return -errno;
+	for (size_t i = 0; i < keep; i++) {
+		struct stat st;
+
+		snprintf(path, sizeof(path), "%s/%s%s", p->cfg->dir, p->done[i], VIGIL_CLIP_EXT);
+		fprintf(fp, "%s %lld\n", p->done[i], stat(path, &st) ? -1LL : (long long)st.st_size);
+	}
+	if (fflush(fp) || fdatasync(fileno(fp)))
+		ret = -errno;
+	if (fclose(fp) && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, p->journal))
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	/* the rename itself reaches the disk */
+	{
+		const int dfd = open(p->cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
 	return 0;
 }
 
@@ -495,6 +548,10 @@ int push_start(const struct vigil_config *c, struct push **out, char *err,
 	ret = journal_load(p, err, errlen);
 	if (ret)
 		goto fail;
+	ret = journal_compact(p);
+	if (ret)
+		fprintf(stderr, "vigild: push: compacting %s: %s (continuing)\n", p->journal,
+			strerror(-ret));
 	p->stopfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	p->ino = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
 	if (p->stopfd < 0 || p->ino < 0) {
