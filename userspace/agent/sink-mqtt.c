@@ -30,7 +30,7 @@
 #define MQTT_TOPIC_MAX (VIGIL_PATH_MAX + 64)
 
 struct msg {
-	char topic[MQTT_TOPIC_MAX];
+	char topic[2 * MQTT_TOPIC_MAX];
 	char *payload;
 	int len;
 	bool retain;
@@ -116,31 +116,40 @@ static void mqtt_drain(struct mqtt *q)
 			struct msg m;
 			int mid, rc;
 
+			/* out of the ring first: an overflow may not free it under us */
 			pthread_mutex_lock(&q->lock);
 			if (!q->connected || !q->n || q->inflight >= q->cap) {
 				pthread_mutex_unlock(&q->lock);
 				break;
 			}
 			m = q->msgs[q->head];
+			q->msgs[q->head].payload = NULL;
+			q->head = (q->head + 1) % q->cap;
+			q->n--;
 			q->inflight++;
 			pthread_mutex_unlock(&q->lock);
 			rc = mosquitto_publish(q->m, &mid, m.topic, m.len, m.payload,
 					       MQTT_QOS, m.retain);
-			pthread_mutex_lock(&q->lock);
 			if (rc == MOSQ_ERR_SUCCESS) {
-				/* sent or queued in libmosquitto: ours is done */
-				free(q->msgs[q->head].payload);
-				q->msgs[q->head].payload = NULL;
-				q->head = (q->head + 1) % q->cap;
-				q->n--;
+				/* libmosquitto has its own copy now */
+				free(m.payload);
+				continue;
+			}
+			/* not connected after all: back to the front, for later */
+			pthread_mutex_lock(&q->lock);
+			q->inflight--;
+			q->connected = false;
+			if (q->n < q->cap) {
+				q->head = (q->head + q->cap - 1) % q->cap;
+				q->msgs[q->head] = m;
+				q->n++;
+				m.payload = NULL;
 			} else {
-				/* not connected after all: keep it for later */
-				q->inflight--;
-				q->connected = false;
+				q->dropped++;	/* the oldest of a full queue */
 			}
 			pthread_mutex_unlock(&q->lock);
-			if (rc != MOSQ_ERR_SUCCESS)
-				break;
+			free(m.payload);
+			break;
 		}
 		pthread_mutex_unlock(&q->drain);
 		/* a message enqueued while we held drain must not wait */
@@ -209,8 +218,12 @@ static void mqtt_discovery_one(struct mqtt *q, const char *component,
 
 	if (mqtt_device(q, dev, sizeof(dev)))
 		return;
-	snprintf(topic, sizeof(topic), "%s/%s/vigil_%s/%s/config",
-		 q->cfg->discovery_prefix, component, q->id, object);
+	n = snprintf(topic, sizeof(topic), "%s/%s/vigil_%s/%s/config",
+		     q->cfg->discovery_prefix, component, q->id, object);
+	if (n < 0 || (size_t)n >= sizeof(topic)) {	/* as struct msg's */
+		fprintf(stderr, "vigild: mqtt: discovery topic too long\n");
+		return;
+	}
 	n = snprintf(payload, sizeof(payload),
 		     "{%s,\"unique_id\":\"vigil_%s_%s\",\"object_id\":\"vigil_%s_%s\","
 		     "\"availability_topic\":\"%s\",\"payload_available\":\"online\","
