@@ -7,8 +7,10 @@
  *
  * The network runs on libmosquitto's own thread (mosquitto_loop_start),
  * which also reconnects with exponential backoff. The capture loop only
- * appends to a bounded queue here: when the queue is full the oldest
- * message is dropped and counted, never waited for. Messages leave the
+ * appends to a bounded queue here (when it is full the oldest message is
+ * dropped and counted, never waited for) and hands messages on with
+ * mosquitto_publish(), which with the thread started only queues the packet
+ * and wakes the thread: the loop never touches the broker's socket. Messages leave the
  * queue for libmosquitto only while connected and while fewer than the
  * queue's size are unacknowledged (QoS 1), so libmosquitto's own queue is
  * bounded too.

@@ -169,8 +169,9 @@ done
 kill "$SUB"
 grep -q "frames $frames " "$T/err3" || { cat "$T/err3"; fail "capture lost frames (expected $frames)"; }
 ms=$(((t1 - t0) / 1000000))
-# 180 frames at 15 fps = 12 s; the close may wait up to 2 s for the queue
-[ "$ms" -lt 15000 ] || fail "the capture slowed down: ${ms} ms for 12 s of footage"
+# 180 frames at 15 fps = 12 s, paced by absolute deadlines (a stalled loop
+# ends late); the close may wait up to 2 s for the queue
+[ "$ms" -lt 16000 ] || fail "the capture slowed down: ${ms} ms for 12 s of footage"
 grep -q 'connected to' "$T/err3" || fail "vigild never connected"
 [ "$(grep -c 'connected to' "$T/err3")" -ge 2 ] || { cat "$T/err3"; fail "no reconnect"; }
 grep -q 'mqtt: lost 127.0.0.1' "$T/err3" || { cat "$T/err3"; fail "the loss was not logged"; }
