@@ -6,7 +6,7 @@
 # any bitbake WARNING or ERROR:
 #  1. the layer's defaults (published repository, pinned commit) expand
 #     without the network: `bitbake -e -b` of both recipes, no override;
-#  2. with a stand-in for meta-oe (see below) and the local override (EXTERNALSRC at a copy of this working tree):
+#  2. with stand-ins for meta-oe and meta-networking (see below) and the local override (EXTERNALSRC at a copy of this working tree):
 #     `bitbake -p` parses every recipe, `bitbake-layers show-recipes` lists
 #     meta-vigil's, `bitbake -e vigil-mod` / `bitbake -e vigild` expand.
 # bitbake refuses root: run as root, it uses a system user "vigil-bitbake"
@@ -123,7 +123,27 @@ ALLOW_EMPTY:\${PN} = "1"
 CONF
 done
 
+# meta-networking likewise (mosquitto, for vigild's MQTT).
+NET=$Y/meta-networking-standin
+rm -rf "$NET"
+as_user mkdir -p "$NET/conf" "$NET/recipes-connectivity/standin"
+as_user tee "$NET/conf/layer.conf" >/dev/null <<'CONF'
+BBPATH .= ":${LAYERDIR}"
+BBFILES += "${LAYERDIR}/recipes-*/*/*.bb"
+BBFILE_COLLECTIONS += "networking-layer"
+BBFILE_PATTERN_networking-layer = "^${LAYERDIR}/"
+BBFILE_PRIORITY_networking-layer = "5"
+LAYERDEPENDS_networking-layer = "core openembedded-layer"
+LAYERSERIES_COMPAT_networking-layer = "scarthgap"
+CONF
+as_user tee "$NET/recipes-connectivity/standin/mosquitto.bb" >/dev/null <<'CONF'
+SUMMARY = "Stand-in for meta-networking's mosquitto, for vigil's parse test only"
+LICENSE = "MIT"
+ALLOW_EMPTY:${PN} = "1"
+CONF
+
 bb add-oe bitbake-layers add-layer "$OE"
+bb add-networking bitbake-layers add-layer "$NET"
 bb add-layer bitbake-layers add-layer "$LAYER"
 cat >>"$B/conf/local.conf" <<CONF
 
@@ -170,5 +190,6 @@ grep -q '^FILES:vigil-mod-overlays="/boot/overlays/\*.dtbo"' "$e" || fail "vigil
 e=$LOG/env-vigild.log
 grep -q '^SYSTEMD_SERVICE:vigild="vigild.service"' "$e" || fail "vigild: SYSTEMD_SERVICE"
 grep -qE '^DEPENDS=".*liburing' "$e" || fail "vigild: DEPENDS lacks liburing"
+grep -qE '^DEPENDS=".*mosquitto' "$e" || fail "vigild: DEPENDS lacks mosquitto"
 grep -q '^PTEST_ENABLED="1"' "$e" || fail "vigild: ptest not enabled"
 echo "ok: meta-vigil parses with poky $(sed -n 's/^DISTRO_VERSION = "\(.*\)"/\1/p' "$POKY/meta-poky/conf/distro/poky.conf")"

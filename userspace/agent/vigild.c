@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vigild.h"
+#include "net.h"		/* [mqtt], [push] (issue #9) */
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
@@ -33,6 +34,10 @@ struct vigild {
 	struct source src;
 	struct source pir;		/* ops NULL unless [pir] source = gpio */
 	struct sink sink;
+	/* BEGIN issue #9: MQTT, push (threads of their own, not the loop) */
+	struct sink mqtt;		/* ops NULL unless [mqtt] host */
+	struct push *push;		/* NULL unless [push] url */
+	/* END issue #9 */
 	struct __kernel_timespec tick_ts;
 
 	bool stop;
@@ -79,6 +84,9 @@ static void on_event(const struct vigil_event *ev, void *arg)
 		v->nevents++;
 	if (v->rec)
 		recorder_event(v->rec, ev);
+	/* issue #9: MQTT only enqueues; it never fails or waits */
+	if (v->mqtt.ops)
+		v->mqtt.ops->event(&v->mqtt, ev);
 	if (v->events_error)
 		return;
 	/* an event that cannot be written is an alarm lost: stop, loudly */
@@ -465,6 +473,22 @@ int main(int argc, char **argv)
 		v.sink.ops = NULL;
 		goto out;
 	}
+	/* BEGIN issue #9: MQTT, push */
+	if (v.cfg.mqtt.host[0]) {
+		v.mqtt = (struct sink){ .ops = &sink_mqtt_ops, .cfg = &v.cfg };
+		if (v.mqtt.ops->open(&v.mqtt, err, sizeof(err))) {
+			fprintf(stderr, "vigild: %s\n", err);
+			v.mqtt.ops = NULL;
+			status = VIGILD_EXIT_CONFIG;
+			goto out;
+		}
+	}
+	if (v.cfg.push.url[0] && push_start(&v.cfg, &v.push, err, sizeof(err))) {
+		fprintf(stderr, "vigild: %s\n", err);
+		status = VIGILD_EXIT_CONFIG;
+		goto out;
+	}
+	/* END issue #9 */
 	if (v.opt.trace) {
 		v.trace = fopen(v.opt.trace, "we");
 		if (!v.trace) {
@@ -553,6 +577,10 @@ out:
 	source_close(&v.src);
 	if (v.trace)
 		fclose(v.trace);
+	/* issue #9 */
+	push_stop(v.push);
+	if (v.mqtt.ops)
+		v.mqtt.ops->close(&v.mqtt);
 	if (v.sink.ops) {
 		ret = v.sink.ops->close(&v.sink);
 		if (ret && !v.events_error) {

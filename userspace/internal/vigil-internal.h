@@ -27,6 +27,33 @@ enum vigil_pir_source {
 	VIGIL_PIR_GPIO,		/* a gpiochip line through libgpiod */
 };
 
+/* BEGIN [mqtt] and [push] (issue #9: agent/sink-mqtt.c, agent/push.c) */
+struct vigil_mqtt_config {
+	char host[VIGIL_PATH_MAX];	/* broker; "" = MQTT off */
+	unsigned int port;		/* 1883 */
+	char id[VIGIL_PATH_MAX];	/* camera id; "" = the host name */
+	char topic_prefix[VIGIL_PATH_MAX]; /* "" = vigil/<id> */
+	char username[VIGIL_PATH_MAX];
+	char password_file[VIGIL_PATH_MAX];
+	char tls_ca[VIGIL_PATH_MAX];	/* CA file: TLS on */
+	bool discovery;			/* Home Assistant discovery */
+	char discovery_prefix[VIGIL_PATH_MAX];
+	char mjpeg_url[VIGIL_PATH_MAX];	/* HA camera; "" = none */
+	unsigned int keepalive_s;
+	unsigned int queue;		/* messages waiting for the broker */
+	unsigned int reconnect_min_s, reconnect_max_s; /* backoff */
+};
+
+struct vigil_push_config {
+	char url[VIGIL_PATH_MAX];	/* https://host/path/; "" = push off */
+	char dir[VIGIL_PATH_MAX];	/* the clip directory ([record] dir) */
+	char token_file[VIGIL_PATH_MAX];/* bearer token */
+	char ca[VIGIL_PATH_MAX];	/* CA file for the server */
+	char audit[VIGIL_PATH_MAX];	/* "" = DIR/audit.jsonl */
+	unsigned int retry_min_ms, retry_max_ms;
+};
+/* END [mqtt] and [push] */
+
 struct vigil_config {
 	/* [source] */
 	char source[VIGIL_PATH_MAX];	/* replay:FILE or v4l2:/dev/videoN */
@@ -67,6 +94,9 @@ struct vigil_config {
 		bool armed;
 	} record;
 	/* END [record] */
+	/* [mqtt], [push] (issue #9) */
+	struct vigil_mqtt_config mqtt;
+	struct vigil_push_config push;
 };
 
 void vigil_config_default(struct vigil_config *c);

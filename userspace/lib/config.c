@@ -44,6 +44,10 @@ struct key {
 	      offsetof(struct vigil_detect_params, f))
 #define F(f) (offsetof(struct vigil_config, fusion) + \
 	      offsetof(struct vigil_fusion_params, f))
+#define M(f) (offsetof(struct vigil_config, mqtt) + \
+	      offsetof(struct vigil_mqtt_config, f))
+#define P(f) (offsetof(struct vigil_config, push) + \
+	      offsetof(struct vigil_push_config, f))
 #define R(f) (offsetof(struct vigil_config, record) + \
 	      offsetof(struct vigil_record_config, f))
 
@@ -72,11 +76,36 @@ static const struct key keys[] = {
 	{ "fusion", "policy", K_POLICY, F(policy), 0, 0 },
 	{ "fusion", "update_ms", K_MS, F(update_ns), 0, 3600000 },
 	{ "fusion", "window_ms", K_MS, F(window_ns), 0, 3600000 },
+	/* BEGIN [mqtt] (issue #9) */
+	{ "mqtt", "discovery", K_BOOL, M(discovery), 0, 0 },
+	{ "mqtt", "discovery_prefix", K_STR, M(discovery_prefix), 0, 0 },
+	{ "mqtt", "host", K_STR, M(host), 0, 0 },
+	{ "mqtt", "id", K_STR, M(id), 0, 0 },
+	{ "mqtt", "keepalive_s", K_UINT, M(keepalive_s), 5, 3600 },
+	{ "mqtt", "mjpeg_url", K_STR, M(mjpeg_url), 0, 0 },
+	{ "mqtt", "password_file", K_STR, M(password_file), 0, 0 },
+	{ "mqtt", "port", K_UINT, M(port), 1, 65535 },
+	{ "mqtt", "queue", K_UINT, M(queue), 1, 65536 },
+	{ "mqtt", "reconnect_max_s", K_UINT, M(reconnect_max_s), 1, 3600 },
+	{ "mqtt", "reconnect_min_s", K_UINT, M(reconnect_min_s), 1, 3600 },
+	{ "mqtt", "tls_ca", K_STR, M(tls_ca), 0, 0 },
+	{ "mqtt", "topic_prefix", K_STR, M(topic_prefix), 0, 0 },
+	{ "mqtt", "username", K_STR, M(username), 0, 0 },
+	/* END [mqtt] */
 	{ "output", "events", K_STR, C(events), 0, 0 },
 	{ "output", "stats", K_BOOL, C(stats), 0, 0 },
 	{ "pir", "chip", K_STR, C(pir_chip), 0, 0 },
 	{ "pir", "line", K_STR, C(pir_line), 0, 0 },
 	{ "pir", "source", K_PIRSRC, 0, 0, 0 },
+	/* BEGIN [push] (issue #9) */
+	{ "push", "audit", K_STR, P(audit), 0, 0 },
+	{ "push", "ca", K_STR, P(ca), 0, 0 },
+	{ "push", "dir", K_STR, P(dir), 0, 0 },
+	{ "push", "retry_max_ms", K_UINT, P(retry_max_ms), 10, 86400000 },
+	{ "push", "retry_min_ms", K_UINT, P(retry_min_ms), 10, 86400000 },
+	{ "push", "token_file", K_STR, P(token_file), 0, 0 },
+	{ "push", "url", K_STR, P(url), 0, 0 },
+	/* END [push] */
 	/* BEGIN [record] (issue #8) */
 	{ "record", "armed", K_BOOL, R(armed), 0, 0 },
 	{ "record", "audit", K_STR, R(audit), 0, 0 },
@@ -137,6 +166,17 @@ void vigil_config_default(struct vigil_config *c)
 	vigil_detect_params_default(&c->detect);
 	vigil_fusion_params_default(&c->fusion);
 	snprintf(c->events, sizeof(c->events), "-");
+	/* [mqtt], [push] (issue #9) */
+	c->mqtt.port = 1883;
+	c->mqtt.discovery = true;
+	snprintf(c->mqtt.discovery_prefix, sizeof(c->mqtt.discovery_prefix),
+		 "homeassistant");
+	c->mqtt.keepalive_s = 30;
+	c->mqtt.queue = 256;
+	c->mqtt.reconnect_min_s = 1;
+	c->mqtt.reconnect_max_s = 60;
+	c->push.retry_min_ms = 1000;
+	c->push.retry_max_ms = 300000;
 	/* BEGIN [record] defaults (issue #8) */
 	c->record.preroll_s = 10;
 	c->record.preroll_bytes = 64ULL << 20;

@@ -125,6 +125,22 @@ int main(void)
 	T_ASSERT(!c.record.armed);
 	T_EQ(vigil_config_set(&c, "record", "dir", "/tmp/clips", &why), 0);
 	/* END [record] */
+	/* [mqtt], [push] (issue #9) */
+	vigil_config_default(&c);
+	T_EQ(c.mqtt.port, 1883);
+	T_ASSERT(c.mqtt.discovery);
+	T_ASSERT(!strcmp(c.mqtt.discovery_prefix, "homeassistant"));
+	T_ASSERT(!c.mqtt.host[0] && !c.push.url[0]);	/* both off by default */
+	T_EQ(vigil_config_set(&c, "mqtt", "port", "0", &why), -EINVAL);
+	T_EQ(vigil_config_set(&c, "mqtt", "port", "8883", &why), 0);
+	T_EQ(c.mqtt.port, 8883);
+	T_EQ(vigil_config_set(&c, "mqtt", "discovery", "no", &why), 0);
+	T_ASSERT(!c.mqtt.discovery);
+	T_EQ(vigil_config_set(&c, "mqtt", "queue", "0", &why), -EINVAL);
+	T_EQ(vigil_config_set(&c, "push", "url", "https://h/p/", &why), 0);
+	T_ASSERT(!strcmp(c.push.url, "https://h/p/"));
+	T_EQ(vigil_config_set(&c, "push", "retry_min_ms", "5", &why), -EINVAL);
+	T_EQ(vigil_config_set(&c, "push", "nope", "1", &why), -ENOENT);
 
 	/* the shipped example is complete and valid */
 	snprintf(path, sizeof(path), "%s/userspace/vigild.conf.example", t_srcdir());
