@@ -1,31 +1,39 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vigil-lat: latency of vigil's event paths.
+ * vigil-lat: latency of vigil's event paths (issue 13).
  *
  *   vigil-lat pir [-d /dev/videoN] [-c COUNT] [-r RATE_HZ] [-w WIDTH_US]
  *                 [-P PRIO] [-a CPU] [-m] [-t TIMEOUT_S] [--no-gpio]
- *                 [--dump FILE] [--json]
+ *                 [--load none|cpu|mem|io|sched] [--hist-max US]
+ *                 [-o PREFIX] [--dump FILE] [--json]
+ *   vigil-lat compare A.json B.json
+ *   vigil-lat overhead [-n N] [--json]
  *
- * Asks the virtual board (debugfs of the simulated GPIO controller) for a
- * train of COUNT pulses at RATE_HZ and receives every edge, in the same
+ * pir asks the virtual board (debugfs of the simulated GPIO controller) for
+ * a train of COUNT pulses at RATE_HZ and receives every edge, in the same
  * run, through two paths:
  *   v4l2      VIGIL_EVENT_PIR on the capture node (VIDIOC_DQEVENT), whose
  *             payload carries the hard-IRQ timestamp of vigil's PIR IRQ;
  *   gpiocdev  the PIR mirror line through the gpiolib character device,
- *             with vigild's GPIO PIR source (agent/pir-gpio.c: libgpiod
- *             1.6 as shipped by Debian 12, or 2.x, chosen at build time);
- *             the event timestamp is the hard-IRQ time of the mirror
- *             line's IRQ, CLOCK_MONOTONIC (1.6: the v1 line-event uAPI;
- *             2.x: the v2 uAPI with the monotonic event clock).
- * Per path it prints received, lost, and IRQ -> userspace latency (receive
- * time minus the IRQ timestamp, CLOCK_MONOTONIC) p50/p99/max in ns. It also
- * matches every event to the edge the board emitted (debugfs "edges") and
- * counts order errors and timestamps earlier than their edge, so tests can
- * assert on them.
+ *             with the v2 uAPI ioctls directly (no library between the
+ *             kernel and the measurement): GPIO_V2_GET_LINE_IOCTL, both
+ *             edges, the default CLOCK_MONOTONIC event clock; the event
+ *             timestamp is the hard-IRQ time of the mirror line's IRQ and
+ *             line_seqno numbers the edges, so drops are counted.
+ * Per path: received, lost, and IRQ -> userspace latency (receive time
+ * minus the IRQ timestamp, CLOCK_MONOTONIC): min, p50, p99, p99.9, max,
+ * avg. Every event is matched to the edge the board emitted (debugfs
+ * "edges"): order errors and timestamps earlier than their edge are
+ * counted, so tests can assert on them. The cost of measuring (a clock
+ * read, an empty read of each path) is measured before the train and
+ * reported. With -o PREFIX, PREFIX.json (every setting: kernel release
+ * and preemption model, kernel command line, CPU, load, counts) and
+ * PREFIX.hist (cyclictest -h format) are written, both or neither.
  *
  * Each path is read by its own thread, with SCHED_FIFO priority PRIO and
  * pinned to CPU if asked.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,6 +42,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,27 +51,32 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/gpio.h>
 #include <linux/videodev2.h>
 #include <vigil.h>
 #include <vigil-gpio-sim.h>
 
-#include "pir-gpio.h"
+#include "latstat.h"
 
 #define DEBUGFS "/sys/kernel/debug"
+#define HIST_MAX_US_DEFAULT 10000
 
 struct lat_event {
 	uint64_t irq_ns;	/* IRQ timestamp from the kernel */
 	uint64_t recv_ns;	/* CLOCK_MONOTONIC when userspace had it */
-	uint32_t seq;		/* v4l2 only */
-	uint32_t lost;		/* v4l2 only */
+	uint32_t seq;		/* numbers the edges on this path */
+	uint32_t lost;		/* events lost right before this one */
 	int level;
 };
 
 struct lat_path {
-	const char *name;
+	const char *name;	/* JSON key */
+	const char *stage;	/* stage name in "stages" */
 	int fd;
 	struct lat_event *ev;
 	size_t n, cap;
@@ -70,11 +84,30 @@ struct lat_path {
 	int err;		/* -errno of a failure in the thread */
 	pthread_t thread;
 	/* results */
+	uint64_t *lat;		/* latencies of the received edges, sorted */
+	struct lat_stats st;
 	size_t received, rising;
-	size_t lost;		/* v4l2: reported by the driver, else missing */
+	size_t lost;		/* reported by the kernel (sequence gaps) */
 	size_t missing;		/* emitted - received */
 	long order_errors, before_edge;
-	uint64_t p50, p99, max, irq_delay_max;
+	uint64_t irq_delay_max;
+	uint64_t read_ns;	/* cost of one empty read */
+};
+
+enum lat_load {
+	LOAD_NONE,
+	LOAD_CPU,
+	LOAD_MEM,
+	LOAD_IO,
+	LOAD_SCHED,
+};
+
+static const char *const load_names[] = {
+	[LOAD_NONE] = "none",
+	[LOAD_CPU] = "cpu",
+	[LOAD_MEM] = "mem",
+	[LOAD_IO] = "io",
+	[LOAD_SCHED] = "sched",
 };
 
 struct lat_opts {
@@ -88,7 +121,10 @@ struct lat_opts {
 	bool json;
 	bool gpio;
 	unsigned int timeout_s;
+	unsigned int hist_max_us;
+	enum lat_load load;
 	const char *dump;
+	const char *output;
 };
 
 static uint64_t now_ns(void)
@@ -136,13 +172,12 @@ static int thread_setup(const struct lat_opts *o)
 	return 0;
 }
 
-/* ---- V4L2 event path ---------------------------------------------------- */
-
 struct thread_arg {
 	struct lat_path *path;
 	const struct lat_opts *opts;
-	struct pir_gpio *pir;
 };
+
+/* ---- V4L2 event path ---------------------------------------------------- */
 
 static void *v4l2_thread(void *data)
 {
@@ -189,19 +224,100 @@ static void *v4l2_thread(void *data)
 	return NULL;
 }
 
-/* ---- gpiolib character device path (libgpiod, through pir-gpio.c) ------- */
+/* ---- gpiolib character device, v2 uAPI ---------------------------------- */
+
+/* Open the gpiochip labelled @label; -ENOENT if there is none. */
+static int gpiochip_open(const char *label, char *name, size_t len)
+{
+	DIR *d = opendir("/dev");
+	struct dirent *de;
+	int fd = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct gpiochip_info info;
+		char path[300];
+
+		if (strncmp(de->d_name, "gpiochip", 8))
+			continue;
+		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fd = -ENOENT;
+			continue;
+		}
+		memset(&info, 0, sizeof(info));
+		if (!ioctl(fd, GPIO_GET_CHIPINFO_IOCTL, &info) &&
+		    !strncmp(info.label, label, sizeof(info.label))) {
+			snprintf(name, len, "%s", de->d_name);
+			break;
+		}
+		close(fd);
+		fd = -ENOENT;
+	}
+	closedir(d);
+	return fd;
+}
+
+/* Request @offset of the chip labelled @label for both edges (v2 uAPI). */
+static int gpio_v2_open(const char *label, unsigned int offset, char *err,
+			size_t errlen)
+{
+	struct gpio_v2_line_request req;
+	char chip[300];
+	int cfd, flags;
+
+	cfd = gpiochip_open(label, chip, sizeof(chip));
+	if (cfd < 0) {
+		snprintf(err, errlen,
+			 "no gpiochip labelled %s in /dev (kernel without CONFIG_GPIO_CDEV, or vigil-gpio-sim not loaded)",
+			 label);
+		return cfd;
+	}
+	memset(&req, 0, sizeof(req));
+	req.offsets[0] = offset;
+	req.num_lines = 1;
+	req.event_buffer_size = 1024;
+	req.config.flags = GPIO_V2_LINE_FLAG_INPUT |
+			   GPIO_V2_LINE_FLAG_EDGE_RISING |
+			   GPIO_V2_LINE_FLAG_EDGE_FALLING;
+	snprintf(req.consumer, sizeof(req.consumer), "vigil-lat");
+	if (ioctl(cfd, GPIO_V2_GET_LINE_IOCTL, &req) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s line %u: GPIO_V2_GET_LINE_IOCTL: %s%s",
+			 chip, offset, strerror(e),
+			 e == ENOTTY || e == EINVAL ?
+			 " (kernel without the gpio-cdev v2 uAPI?)" : "");
+		close(cfd);
+		return -e;
+	}
+	close(cfd);
+	flags = fcntl(req.fd, F_GETFL);
+	if (flags < 0 || fcntl(req.fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "line fd O_NONBLOCK: %s", strerror(e));
+		close(req.fd);
+		return -e;
+	}
+	return req.fd;
+}
 
 static void *gpio_thread(void *data)
 {
 	struct thread_arg *a = data;
 	struct lat_path *p = a->path;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	struct vigil_pir_event evs[64];
+	struct gpio_v2_line_event evs[64];
+	uint32_t prev_seqno = 0;
 
 	p->err = thread_setup(a->opts);
 	while (!p->err && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		int ret = poll(&pfd, 1, 50);
-		unsigned int i, n;
+		ssize_t r;
+		size_t i, n;
 		uint64_t t;
 
 		if (ret < 0 && errno != EINTR) {
@@ -210,19 +326,25 @@ static void *gpio_thread(void *data)
 		}
 		if (ret <= 0)
 			continue;
-		ret = pir_gpio_read(a->pir, evs, 64, &n);
+		r = read(p->fd, evs, sizeof(evs));
 		t = now_ns();
-		if (ret) {
-			p->err = ret;
-			break;
+		if (r < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				p->err = -errno;
+			continue;
 		}
+		n = (size_t)r / sizeof(evs[0]);
 		for (i = 0; i < n; i++) {
 			struct lat_event e = {
-				.irq_ns = evs[i].ts_ns,
+				.irq_ns = evs[i].timestamp_ns,
 				.recv_ns = t,
-				.level = evs[i].level,
+				.seq = evs[i].line_seqno,
+				.lost = prev_seqno && evs[i].line_seqno > prev_seqno + 1 ?
+					evs[i].line_seqno - prev_seqno - 1 : 0,
+				.level = evs[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE,
 			};
 
+			prev_seqno = evs[i].line_seqno;
 			if (path_push(p, &e)) {
 				p->err = -ENOMEM;
 				break;
@@ -232,7 +354,7 @@ static void *gpio_thread(void *data)
 	return NULL;
 }
 
-/* ---- debugfs of the board ----------------------------------------------- */
+/* ---- files ---------------------------------------------------------------- */
 
 static int read_file(const char *path, char *buf, size_t len)
 {
@@ -319,14 +441,43 @@ static int read_edges(const char *dir, uint64_t **edges, size_t *n)
 	return 0;
 }
 
-/* ---- analysis ------------------------------------------------------------ */
-
-static int cmp_u64(const void *a, const void *b)
+/* Whole small file into a malloc'ed string; NULL on error (errno set). */
+static char *slurp(const char *path)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, r;
 
-	return x < y ? -1 : x > y;
+	if (!f)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		r = fread(buf + len, 1, cap - len - 1, f);
+		len += r;
+	} while (r);
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
 }
+
+/* ---- analysis ------------------------------------------------------------ */
 
 /* Index of the last edge at or before @t, -1 if none. */
 static long edge_of(const uint64_t *edges, size_t n, uint64_t t)
@@ -345,16 +496,15 @@ static long edge_of(const uint64_t *edges, size_t n, uint64_t t)
 }
 
 static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
-		   bool has_seq, FILE *dump)
+		   FILE *dump)
 {
-	uint64_t *lat;
 	long prev_edge = -1;
 	uint32_t prev_seq = 0;
 	size_t i, k = 0;
 	bool first = true;
 
-	lat = calloc(p->n ? p->n : 1, sizeof(*lat));
-	if (!lat)
+	p->lat = calloc(p->n ? p->n : 1, sizeof(*p->lat));
+	if (!p->lat)
 		return -ENOMEM;
 	for (i = 0; i < p->n; i++) {
 		const struct lat_event *e = &p->ev[i];
@@ -366,10 +516,9 @@ static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
 		ei = edge_of(edges, nedges, e->irq_ns);
 		if (ei <= prev_edge || (ei % 2 == 0) != (e->level == 1))
 			p->order_errors++;
-		if (has_seq && !first && e->seq != prev_seq + 1 + e->lost)
+		if (!first && e->seq != prev_seq + 1 + e->lost)
 			p->order_errors++;
-		if (has_seq)
-			p->lost += e->lost;
+		p->lost += e->lost;
 		if (e->irq_ns < edges[ei])
 			p->before_edge++;
 		if (e->irq_ns - edges[ei] > p->irq_delay_max)
@@ -379,44 +528,386 @@ static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
 		first = false;
 		p->received++;
 		p->rising += e->level == 1;
-		lat[k++] = e->recv_ns - e->irq_ns;
+		p->lat[k++] = e->recv_ns - e->irq_ns;
 		if (dump)
 			fprintf(dump, "%s %ld %d %u %u %" PRIu64 " %" PRIu64
 				" %" PRIu64 "\n", p->name, ei, e->level, e->seq,
 				e->lost, edges[ei], e->irq_ns, e->recv_ns);
 	}
 	p->missing = nedges - p->received;
-	if (!has_seq)
-		p->lost = p->missing;
-	qsort(lat, k, sizeof(*lat), cmp_u64);
-	if (k) {
-		p->p50 = lat[(k - 1) * 50 / 100];
-		p->p99 = lat[(k - 1) * 99 / 100];
-		p->max = lat[k - 1];
-	}
-	free(lat);
+	lat_stats_compute(p->lat, k, &p->st);
 	return 0;
 }
 
-static void print_path_text(const struct lat_path *p)
+/* ---- measurement overhead -------------------------------------------------- */
+
+#define OVH_N 20000
+
+/* ns per clock read (the one each sample takes) */
+static uint64_t ovh_clock(unsigned int n)
 {
-	printf("%-9s received %zu (rising %zu) lost %zu missing %zu  latency p50 %" PRIu64
-	       " ns p99 %" PRIu64 " ns max %" PRIu64 " ns  order_errors %ld"
-	       " before_edge %ld irq_delay_max %" PRIu64 " ns\n",
-	       p->name, p->received, p->rising, p->lost, p->missing, p->p50,
-	       p->p99,
-	       p->max, p->order_errors, p->before_edge, p->irq_delay_max);
+	volatile uint64_t sink = 0;
+	uint64_t t0 = now_ns(), t1;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		sink += now_ns();
+	t1 = now_ns();
+	(void)sink;
+	return (t1 - t0) / n;
 }
 
-static void print_path_json(const struct lat_path *p)
+/*
+ * ns per empty read of the V4L2 event queue (VIDIOC_DQEVENT -> ENOENT);
+ * UINT64_MAX if the queue was not empty or the ioctl failed otherwise.
+ */
+static uint64_t ovh_v4l2(int fd, unsigned int n)
 {
-	printf("{\"received\":%zu,\"rising\":%zu,\"lost\":%zu,\"missing\":%zu,"
-	       "\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-	       ",\"order_errors\":%ld,\"before_edge\":%ld,"
-	       "\"irq_delay_max_ns\":%" PRIu64 "}",
-	       p->received, p->rising, p->lost, p->missing, p->p50, p->p99,
-	       p->max,
-	       p->order_errors, p->before_edge, p->irq_delay_max);
+	struct v4l2_event ev;
+	uint64_t t0 = now_ns();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ioctl(fd, VIDIOC_DQEVENT, &ev) >= 0 || errno != ENOENT)
+			return UINT64_MAX;
+	return (now_ns() - t0) / n;
+}
+
+/* ns per empty non-blocking read() (EAGAIN); UINT64_MAX if not empty */
+static uint64_t ovh_read(int fd, unsigned int n)
+{
+	char buf[sizeof(struct gpio_v2_line_event)];
+	uint64_t t0 = now_ns();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (read(fd, buf, sizeof(buf)) >= 0 || errno != EAGAIN)
+			return UINT64_MAX;
+	return (now_ns() - t0) / n;
+}
+
+/* ---- load ----------------------------------------------------------------- */
+
+struct load {
+	enum lat_load kind;
+	pid_t pid;		/* process group of the load */
+	char cmd[256];
+};
+
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, prog);
+		if (len && !access(buf, X_OK))
+			return true;
+		path += len + (path[len] == ':');
+	}
+	return false;
+}
+
+/*
+ * Start the load @l->kind in its own process group; 0 or -errno with a
+ * message in @err (a missing tool is named, with its Debian package).
+ */
+static int load_start(struct load *l, char *err, size_t errlen)
+{
+	char ncpu[16], tmp[PATH_MAX];
+	const char *t = getenv("TMPDIR");
+	char *argv[16];
+	int i = 0, status;
+	pid_t pid;
+
+	l->pid = 0;
+	if (l->kind == LOAD_NONE) {
+		snprintf(l->cmd, sizeof(l->cmd), "none");
+		return 0;
+	}
+	snprintf(ncpu, sizeof(ncpu), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	snprintf(tmp, sizeof(tmp), "%s", t && *t ? t : "/tmp");
+	if (l->kind == LOAD_SCHED) {
+		argv[i++] = "hackbench";
+		argv[i++] = "-g";
+		argv[i++] = "2";
+		argv[i++] = "-f";
+		argv[i++] = "4";
+		argv[i++] = "-l";
+		argv[i++] = "100000000";
+	} else {
+		argv[i++] = "stress-ng";
+		argv[i++] = "-q";
+		switch (l->kind) {
+		case LOAD_CPU:
+			argv[i++] = "--cpu";
+			argv[i++] = ncpu;
+			break;
+		case LOAD_MEM:
+			argv[i++] = "--vm";
+			argv[i++] = "1";
+			argv[i++] = "--vm-bytes";
+			argv[i++] = "64M";
+			break;
+		default:
+			argv[i++] = "--hdd";
+			argv[i++] = "1";
+			argv[i++] = "--hdd-bytes";
+			argv[i++] = "16M";
+			argv[i++] = "--temp-path";
+			argv[i++] = tmp;
+			break;
+		}
+	}
+	argv[i] = NULL;
+	if (!in_path(argv[0])) {
+		snprintf(err, errlen, "--load %s needs %s, not found in PATH (Debian package %s)",
+			 load_names[l->kind], argv[0],
+			 l->kind == LOAD_SCHED ? "rt-tests" : "stress-ng");
+		return -ENOENT;
+	}
+	l->cmd[0] = '\0';
+	for (i = 0; argv[i]; i++) {
+		size_t len = strlen(l->cmd);
+
+		snprintf(l->cmd + len, sizeof(l->cmd) - len, "%s%s",
+			 i ? " " : "", argv[i]);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (!pid) {
+		int nul = open("/dev/null", O_RDWR);
+		struct sched_param sp = { 0 };
+
+		setpgid(0, 0);
+		/* the load runs as an ordinary task, whatever we are */
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	l->pid = pid;
+	/* let it start; a load that dies at once is an error */
+	usleep(500000);
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		l->pid = 0;
+		snprintf(err, errlen, "load \"%s\" exited at once (status %d)",
+			 l->cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -ECHILD;
+	}
+	return 0;
+}
+
+static void load_stop(struct load *l)
+{
+	if (l->pid <= 0)
+		return;
+	kill(-l->pid, SIGKILL);
+	while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* reap any other member of the group */
+	while (waitpid(-l->pid, NULL, WNOHANG) > 0)
+		;
+	l->pid = 0;
+}
+
+/* ---- system description ----------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/*
+ * Preemption model: PREEMPT_RT, PREEMPT, or with PREEMPT_DYNAMIC the mode
+ * chosen at boot (debugfs sched/preempt: "none voluntary (full)"), else
+ * "none/voluntary" (the kernel does not say which).
+ */
+static void preempt_model(const char *version, char *buf, size_t len)
+{
+	char mode[128], *l, *r;
+
+	if (strstr(version, "PREEMPT_RT")) {
+		snprintf(buf, len, "PREEMPT_RT");
+	} else if (strstr(version, "PREEMPT_DYNAMIC")) {
+		if (!read_file(DEBUGFS "/sched/preempt", mode, sizeof(mode)) &&
+		    (l = strchr(mode, '(')) && (r = strchr(l, ')'))) {
+			*r = '\0';
+			snprintf(buf, len, "PREEMPT_DYNAMIC(%s)", l + 1);
+		} else {
+			snprintf(buf, len, "PREEMPT_DYNAMIC");
+		}
+	} else if (strstr(version, "PREEMPT")) {
+		snprintf(buf, len, "PREEMPT");
+	} else {
+		snprintf(buf, len, "none/voluntary");
+	}
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[256];
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && c) {
+			chomp(c + 2);
+			snprintf(buf, len, "%s", c + 2);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void loadavg(char *buf, size_t len)
+{
+	char s[128];
+	double a = 0, b = 0, c = 0;
+
+	if (read_file("/proc/loadavg", s, sizeof(s)) ||
+	    sscanf(s, "%lf %lf %lf", &a, &b, &c) != 3)
+		snprintf(buf, len, "null");
+	else
+		snprintf(buf, len, "[%.2f,%.2f,%.2f]", a, b, c);
+}
+
+static void print_system(FILE *f, const char *load0, const char *load1)
+{
+	struct utsname u;
+	char cmdline[4096], model[256], preempt[64], rt[16];
+	bool realtime;
+
+	uname(&u);
+	if (read_file("/proc/cmdline", cmdline, sizeof(cmdline)))
+		cmdline[0] = '\0';
+	chomp(cmdline);
+	cpu_model(model, sizeof(model));
+	preempt_model(u.version, preempt, sizeof(preempt));
+	realtime = !read_file("/sys/kernel/realtime", rt, sizeof(rt)) &&
+		   rt[0] == '1';
+	fprintf(f, "\"system\":{\"kernel_release\":");
+	json_str(f, u.release);
+	fprintf(f, ",\"kernel_version\":");
+	json_str(f, u.version);
+	fprintf(f, ",\"preempt\":");
+	json_str(f, preempt);
+	fprintf(f, ",\"realtime\":%s,\"machine\":", realtime ? "true" : "false");
+	json_str(f, u.machine);
+	fprintf(f, ",\"cmdline\":");
+	json_str(f, cmdline);
+	fprintf(f, ",\"cpu_model\":");
+	json_str(f, model);
+	fprintf(f, ",\"ncpus\":%ld,\"loadavg_start\":%s,\"loadavg_end\":%s}",
+		sysconf(_SC_NPROCESSORS_ONLN), load0, load1);
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static void print_path_text(const struct lat_path *p)
+{
+	printf("%-9s received %zu (rising %zu) lost %zu missing %zu  latency min %" PRIu64
+	       " p50 %" PRIu64 " p99 %" PRIu64 " p99.9 %" PRIu64 " max %" PRIu64
+	       " ns  order_errors %ld before_edge %ld irq_delay_max %" PRIu64
+	       " ns  read %" PRIu64 " ns\n",
+	       p->name, p->received, p->rising, p->lost, p->missing, p->st.min,
+	       p->st.p50, p->st.p99, p->st.p999, p->st.max, p->order_errors,
+	       p->before_edge, p->irq_delay_max, p->read_ns);
+}
+
+static void print_path_json(FILE *f, const struct lat_path *p,
+			    unsigned int hist_max_us)
+{
+	size_t i, over = 0;
+
+	for (i = 0; i < p->st.n; i++)
+		over += p->lat[i] / 1000 >= hist_max_us;
+	fprintf(f, "{\"received\":%zu,\"rising\":%zu,\"lost\":%zu,\"missing\":%zu,"
+		"\"min_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+		",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64
+		",\"hist_overflows\":%zu,\"order_errors\":%ld,\"before_edge\":%ld,"
+		"\"irq_delay_max_ns\":%" PRIu64 ",\"read_overhead_ns\":%" PRIu64 "}",
+		p->received, p->rising, p->lost, p->missing, p->st.min, p->st.p50,
+		p->st.p99, p->st.p999, p->st.max, p->st.avg, over,
+		p->order_errors, p->before_edge, p->irq_delay_max, p->read_ns);
+}
+
+static void print_stage_json(FILE *f, const struct lat_path *p)
+{
+	fprintf(f, "{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+		",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64
+		",\"max_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64 "}",
+		p->stage, p->st.n, p->st.min, p->st.p50, p->st.p99, p->st.p999,
+		p->st.max, p->st.avg);
+}
+
+/* Write @text to @path atomically (temporary file, then rename). */
+static int write_atomic_tmp(const char *path, const char *text, size_t len)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fwrite(text, 1, len, f) != len)
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static int commit_tmp(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (rename(tmp, path)) {
+		int e = errno;
+
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
 }
 
 /* ---- vigil-lat pir ------------------------------------------------------- */
@@ -425,6 +916,9 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 "usage: vigil-lat pir [options]\n"
+"       vigil-lat compare A.json B.json\n"
+"       vigil-lat overhead [-n N] [--json]\n"
+"pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
 "  -r, --rate HZ        pulses per second (default 100)\n"
@@ -433,9 +927,29 @@ static void usage(FILE *fp)
 "  -a, --cpu N          pin the reader threads to CPU N\n"
 "  -m, --mlock          mlockall(MCL_CURRENT | MCL_FUTURE)\n"
 "  -t, --timeout S      give up S seconds after the train ends (default 2)\n"
+"  -l, --load KIND      none, cpu, mem, io (stress-ng) or sched (hackbench)\n"
+"                       running during the train (default none)\n"
+"      --hist-max US    histogram rows, 1 us each (default %d)\n"
+"  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
 "      --no-gpio        V4L2 path only\n"
 "      --dump FILE      one line per received event\n"
-"      --json           {\"emitted\":N,\"v4l2\":{...},\"gpiocdev\":{...}}\n");
+"      --json           print the JSON result on stdout\n"
+"overhead options:\n"
+"  -n, --samples N      iterations (default %d)\n",
+		HIST_MAX_US_DEFAULT, OVH_N);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v > max || *s == '-')
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct lat_opts *o)
@@ -449,25 +963,56 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 		{ "cpu", required_argument, NULL, 'a' },
 		{ "mlock", no_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "load", required_argument, NULL, 'l' },
+		{ "hist-max", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
 		{ "no-gpio", no_argument, NULL, 'G' },
 		{ "dump", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	unsigned int u;
 	int c;
+	size_t k;
 
-	while ((c = getopt_long(argc, argv, "d:c:r:w:P:a:mt:h", opts,
+	while ((c = getopt_long(argc, argv, "d:c:r:w:P:a:mt:l:o:h", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dev = optarg; break;
-		case 'c': o->count = strtoul(optarg, NULL, 0); break;
+		case 'c':
+			if (parse_uint(optarg, VIGIL_GPIO_SIM_TRAIN_MAX, &o->count))
+				return -EINVAL;
+			break;
 		case 'r': o->rate = strtod(optarg, NULL); break;
-		case 'w': o->width_us = strtoul(optarg, NULL, 0); break;
+		case 'w':
+			if (parse_uint(optarg, UINT_MAX, &o->width_us))
+				return -EINVAL;
+			break;
 		case 'P': o->prio = atoi(optarg); break;
 		case 'a': o->cpu = atoi(optarg); break;
 		case 'm': o->mlock = true; break;
-		case 't': o->timeout_s = strtoul(optarg, NULL, 0); break;
+		case 't':
+			if (parse_uint(optarg, 3600, &o->timeout_s))
+				return -EINVAL;
+			break;
+		case 'l':
+			for (k = 0; k < sizeof(load_names) / sizeof(load_names[0]); k++)
+				if (!strcmp(optarg, load_names[k]))
+					break;
+			if (k == sizeof(load_names) / sizeof(load_names[0])) {
+				fprintf(stderr, "vigil-lat: --load %s: not none, cpu, mem, io or sched\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->load = k;
+			break;
+		case 'H':
+			if (parse_uint(optarg, 1000000, &u) || !u)
+				return -EINVAL;
+			o->hist_max_us = u;
+			break;
+		case 'o': o->output = optarg; break;
 		case 'G': o->gpio = false; break;
 		case 'D': o->dump = optarg; break;
 		case 'j': o->json = true; break;
@@ -477,7 +1022,7 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 	}
 	if (optind != argc - 1 || strcmp(argv[optind], "pir"))
 		return -EINVAL;
-	if (!o->count || o->count > VIGIL_GPIO_SIM_TRAIN_MAX || o->rate <= 0)
+	if (!o->count || o->rate <= 0)
 		return -EINVAL;
 	return 0;
 }
@@ -527,35 +1072,138 @@ static void wait_quiet(struct lat_path *p, size_t n, uint64_t quiet_ns)
 	}
 }
 
-int main(int argc, char **argv)
+/* The JSON result of a pir run, malloc'ed; NULL on ENOMEM. */
+static char *pir_json(const struct lat_opts *o, unsigned int period_us,
+		      size_t nedges, const struct lat_path *v4l2,
+		      const struct lat_path *gpio, uint64_t clock_ns,
+		      const struct load *load, const char *load0,
+		      const char *load1, int argc, char **argv)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	uint64_t per = clock_ns + v4l2->read_ns;
+	int i;
+
+	if (!f)
+		return NULL;
+	if (o->gpio && clock_ns + gpio->read_ns > per)
+		per = clock_ns + gpio->read_ns;
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"pir\",\"argv\":[");
+	for (i = 0; i < argc; i++) {
+		if (i)
+			fputc(',', f);
+		json_str(f, argv[i]);
+	}
+	fprintf(f, "],\"settings\":{\"device\":");
+	json_str(f, o->dev);
+	fprintf(f, ",\"count\":%u,\"rate_hz\":%.3f,\"period_us\":%u,\"width_us\":%u,"
+		"\"prio\":%d,\"cpu\":%d,\"mlock\":%s,\"gpio\":%s,\"hist_max_us\":%u,"
+		"\"load\":\"%s\",\"load_command\":",
+		o->count, o->rate, period_us, o->width_us, o->prio, o->cpu,
+		o->mlock ? "true" : "false", o->gpio ? "true" : "false",
+		o->hist_max_us, load_names[o->load]);
+	json_str(f, load->cmd);
+	fprintf(f, "},");
+	print_system(f, load0, load1);
+	fprintf(f, ",\"emitted\":%zu,\"pulses\":%u,\"v4l2\":", nedges, o->count);
+	print_path_json(f, v4l2, o->hist_max_us);
+	if (o->gpio) {
+		fprintf(f, ",\"gpiocdev\":");
+		print_path_json(f, gpio, o->hist_max_us);
+	}
+	fprintf(f, ",\"gpio_uapi\":%s", o->gpio ? "\"v2\"" : "null");
+	fprintf(f, ",\"overhead\":{\"clock_read_ns\":%" PRIu64
+		",\"v4l2_empty_read_ns\":%" PRIu64, clock_ns, v4l2->read_ns);
+	if (o->gpio)
+		fprintf(f, ",\"gpiocdev_empty_read_ns\":%" PRIu64, gpio->read_ns);
+	fprintf(f, ",\"per_sample_ns\":%" PRIu64 "},\"stages\":[", per);
+	print_stage_json(f, v4l2);
+	if (o->gpio) {
+		fputc(',', f);
+		print_stage_json(f, gpio);
+	}
+	fprintf(f, "]}\n");
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* PREFIX.json and PREFIX.hist: both written, or neither. */
+static int write_outputs(const char *prefix, const char *json,
+			 const struct lat_opts *o, const struct lat_path *v4l2,
+			 const struct lat_path *gpio)
+{
+	const char *names[2] = { v4l2->stage, gpio->stage };
+	const uint64_t *samples[2] = { v4l2->lat, gpio->lat };
+	size_t n[2] = { v4l2->st.n, gpio->st.n };
+	char jpath[PATH_MAX], hpath[PATH_MAX], *hist = NULL;
+	size_t hlen = 0;
+	FILE *f;
+	int ret;
+
+	snprintf(jpath, sizeof(jpath), "%s.json", prefix);
+	snprintf(hpath, sizeof(hpath), "%s.hist", prefix);
+	f = open_memstream(&hist, &hlen);
+	if (!f)
+		return -ENOMEM;
+	ret = lat_hist_write(f, names, samples, n, o->gpio ? 2 : 1,
+			     o->hist_max_us);
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = write_atomic_tmp(hpath, hist, hlen);
+	free(hist);
+	if (ret) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", hpath, strerror(-ret));
+		return ret;
+	}
+	ret = write_atomic_tmp(jpath, json, strlen(json));
+	if (ret) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", jpath, strerror(-ret));
+		snprintf(hpath + strlen(hpath), sizeof(hpath) - strlen(hpath), ".tmp");
+		unlink(hpath);
+		return ret;
+	}
+	ret = commit_tmp(hpath);
+	if (!ret)
+		ret = commit_tmp(jpath);
+	if (ret)
+		fprintf(stderr, "vigil-lat: rename to %s: %s\n", prefix,
+			strerror(-ret));
+	return ret;
+}
+
+static int cmd_pir(int argc, char **argv)
 {
 	struct lat_opts o = {
 		.dev = "/dev/video0", .count = 1000, .rate = 100, .cpu = -1,
-		.gpio = true, .timeout_s = 2,
+		.gpio = true, .timeout_s = 2, .hist_max_us = HIST_MAX_US_DEFAULT,
 	};
-	struct lat_path v4l2 = { .name = "v4l2", .fd = -1 };
-	struct lat_path gpio = { .name = "gpiocdev", .fd = -1 };
+	struct lat_path v4l2 = { .name = "v4l2", .stage = "pir.v4l2", .fd = -1 };
+	struct lat_path gpio = { .name = "gpiocdev", .stage = "pir.gpiocdev-v2",
+				 .fd = -1 };
 	struct thread_arg va = { .path = &v4l2, .opts = &o };
 	struct thread_arg ga = { .path = &gpio, .opts = &o };
 	struct v4l2_event_subscription sub = { .type = VIGIL_EVENT_PIR };
+	struct load load = { .kind = LOAD_NONE };
 	char dir[256], path[300], label[64], cmd[96];
-	struct pir_gpio *pir = NULL;
-	char line[16], err[256];
+	char err[512], load0[64] = "null", load1[64] = "null";
 	unsigned int id = 0, period_us;
-	uint64_t *edges = NULL, limit;
+	uint64_t *edges = NULL, limit, clock_ns;
 	size_t nedges = 0;
 	bool v4l2_started = false, gpio_started = false;
+	char *json = NULL;
 	FILE *dump = NULL;
 	int ret, rc = 1;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(stdout);
-		return 0;
-	}
 	if (parse_opts(argc, argv, &o)) {
 		usage(stderr);
 		return 2;
 	}
+	load.kind = o.load;
 	period_us = (unsigned int)(1e6 / o.rate);
 	if (!o.width_us)
 		o.width_us = period_us / 2;
@@ -571,6 +1219,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (access(o.dev, F_OK)) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", o.dev, strerror(errno));
+		return 1;
+	}
 	ret = board_id(o.dev, &id);
 	if (ret) {
 		fprintf(stderr, "vigil-lat: %s is not a vigil camera: %s\n",
@@ -579,6 +1231,12 @@ int main(int argc, char **argv)
 	}
 	snprintf(dir, sizeof(dir), DEBUGFS "/vigil-gpio-sim.%u", id);
 	snprintf(label, sizeof(label), VIGIL_GPIO_SIM_LABEL "%u", id);
+	snprintf(path, sizeof(path), "%s/train", dir);
+	if (access(path, W_OK)) {
+		fprintf(stderr, "vigil-lat: %s: %s (debugfs mounted? virtual board loaded? root?)\n",
+			path, strerror(errno));
+		return 1;
+	}
 
 	v4l2.fd = open(o.dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (v4l2.fd < 0) {
@@ -587,21 +1245,36 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (ioctl(v4l2.fd, VIDIOC_SUBSCRIBE_EVENT, &sub) < 0) {
-		fprintf(stderr, "vigil-lat: subscribe VIGIL_EVENT_PIR: %s\n",
-			strerror(errno));
+		fprintf(stderr, "vigil-lat: %s: subscribe VIGIL_EVENT_PIR: %s\n",
+			o.dev, strerror(errno));
 		goto out;
 	}
 
 	if (o.gpio) {
-		snprintf(line, sizeof(line), "%d", VIGIL_GPIO_LINE_PIR_MIRROR);
-		ret = pir_gpio_open(label, line, "vigil-lat", &pir, err, sizeof(err));
-		if (ret) {
+		gpio.fd = gpio_v2_open(label, VIGIL_GPIO_LINE_PIR_MIRROR, err,
+				       sizeof(err));
+		if (gpio.fd < 0) {
 			fprintf(stderr, "vigil-lat: %s\n", err);
 			goto out;
 		}
-		gpio.fd = pir_gpio_fd(pir);
-		ga.pir = pir;
 	}
+
+	/* the cost of measuring, before anything else runs */
+	clock_ns = ovh_clock(OVH_N);
+	v4l2.read_ns = ovh_v4l2(v4l2.fd, OVH_N / 10);
+	if (o.gpio)
+		gpio.read_ns = ovh_read(gpio.fd, OVH_N / 10);
+	if (v4l2.read_ns == UINT64_MAX || gpio.read_ns == UINT64_MAX) {
+		fprintf(stderr, "vigil-lat: measuring the read overhead: events pending before the train (another PIR source active?)\n");
+		goto out;
+	}
+
+	ret = load_start(&load, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vigil-lat: %s\n", err);
+		goto out;
+	}
+	loadavg(load0, sizeof(load0));
 
 	if (pthread_create(&v4l2.thread, NULL, v4l2_thread, &va))
 		goto out;
@@ -613,7 +1286,6 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(cmd, sizeof(cmd), "%u %u %u", o.count, period_us, o.width_us);
-	snprintf(path, sizeof(path), "%s/train", dir);
 	ret = write_file(path, cmd);
 	if (ret) {
 		fprintf(stderr, "vigil-lat: start train in %s: %s\n", dir,
@@ -633,8 +1305,10 @@ int main(int argc, char **argv)
 	if (o.gpio)
 		wait_quiet(&gpio, 2 * (size_t)o.count,
 			   (uint64_t)o.timeout_s * 1000000000ull);
+	loadavg(load1, sizeof(load1));
 	rc = 0;
 out:
+	load_stop(&load);
 	__atomic_store_n(&v4l2.stop, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&gpio.stop, true, __ATOMIC_RELEASE);
 	if (v4l2_started)
@@ -660,31 +1334,166 @@ out:
 			fprintf(stderr, "vigil-lat: %s: %s\n", o.dump,
 				strerror(errno));
 	}
-	if (!rc && (analyse(&v4l2, edges, nedges, true, dump) ||
-		    (o.gpio && analyse(&gpio, edges, nedges, false, dump))))
+	if (!rc && (analyse(&v4l2, edges, nedges, dump) ||
+		    (o.gpio && analyse(&gpio, edges, nedges, dump))))
 		rc = 1;
 	if (dump)
 		fclose(dump);
+	if (!rc) {
+		json = pir_json(&o, period_us, nedges, &v4l2, &gpio, clock_ns,
+				&load, load0, load1, argc, argv);
+		if (!json)
+			rc = 1;
+	}
+	if (!rc && o.output && write_outputs(o.output, json, &o, &v4l2, &gpio))
+		rc = 1;
 	if (!rc && o.json) {
-		printf("{\"emitted\":%zu,\"pulses\":%u,\"v4l2\":", nedges,
-		       o.count);
-		print_path_json(&v4l2);
-		if (o.gpio) {
-			printf(",\"gpiocdev\":");
-			print_path_json(&gpio);
-		}
-		printf("}\n");
+		fputs(json, stdout);
 	} else if (!rc) {
-		printf("emitted %zu edges (%u pulses, %u us period, %u us width)\n",
-		       nedges, o.count, period_us, o.width_us);
+		printf("emitted %zu edges (%u pulses, %u us period, %u us width), load %s\n",
+		       nedges, o.count, period_us, o.width_us, load_names[o.load]);
 		print_path_text(&v4l2);
 		if (o.gpio)
 			print_path_text(&gpio);
+		printf("overhead: clock read %" PRIu64 " ns per sample\n",
+		       clock_ns);
 	}
+	free(json);
 	free(edges);
 	free(v4l2.ev);
 	free(gpio.ev);
-	pir_gpio_free(pir);
+	free(v4l2.lat);
+	free(gpio.lat);
+	if (gpio.fd >= 0)
+		close(gpio.fd);
 	close(v4l2.fd);
 	return rc;
+}
+
+/* ---- vigil-lat compare -------------------------------------------------- */
+
+static int cmd_compare(int argc, char **argv)
+{
+	struct lat_stage *s[2] = { NULL, NULL };
+	size_t n[2] = { 0, 0 };
+	char err[256];
+	int i, rc = 1;
+
+	if (argc != 4) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 0; i < 2; i++) {
+		char *text = slurp(argv[2 + i]);
+
+		if (!text) {
+			fprintf(stderr, "vigil-lat: %s: %s\n", argv[2 + i],
+				strerror(errno));
+			goto out;
+		}
+		if (lat_stages_parse(text, &s[i], &n[i], err, sizeof(err))) {
+			fprintf(stderr, "vigil-lat: %s: %s\n", argv[2 + i], err);
+			free(text);
+			goto out;
+		}
+		free(text);
+	}
+	lat_compare_print(stdout, argv[2], s[0], n[0], argv[3], s[1], n[1]);
+	rc = 0;
+out:
+	free(s[0]);
+	free(s[1]);
+	return rc;
+}
+
+/* ---- vigil-lat overhead --------------------------------------------------- */
+
+/*
+ * The cost of one sample without a device (host): a clock read, an empty
+ * non-blocking read() (the syscall a reader makes per batch) and storing
+ * the sample.
+ */
+static int cmd_overhead(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "samples", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int n = OVH_N, i;
+	bool json = false;
+	uint64_t clock_ns, read_ns, store_ns, t0, *s;
+	int c, fds[2];
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_uint(optarg, 100000000, &n) || !n) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'j': json = true; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC)) {
+		fprintf(stderr, "vigil-lat: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	s = calloc(n, sizeof(*s));
+	if (!s) {
+		fprintf(stderr, "vigil-lat: out of memory\n");
+		close(fds[0]);
+		close(fds[1]);
+		return 1;
+	}
+	clock_ns = ovh_clock(n);
+	read_ns = ovh_read(fds[0], n);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&s[i], t0 - i, __ATOMIC_RELEASE);
+	store_ns = (now_ns() - t0) / n;
+	free(s);
+	close(fds[0]);
+	close(fds[1]);
+	if (read_ns == UINT64_MAX) {
+		fprintf(stderr, "vigil-lat: empty read did not fail with EAGAIN\n");
+		return 1;
+	}
+	if (json)
+		printf("{\"samples\":%u,\"clock_read_ns\":%" PRIu64
+		       ",\"empty_read_ns\":%" PRIu64 ",\"store_ns\":%" PRIu64
+		       ",\"per_sample_ns\":%" PRIu64 "}\n", n, clock_ns, read_ns,
+		       store_ns, clock_ns + read_ns + store_ns);
+	else
+		printf("per sample: clock read %" PRIu64 " ns + empty read %"
+		       PRIu64 " ns + store %" PRIu64 " ns = %" PRIu64 " ns\n",
+		       clock_ns, read_ns, store_ns, clock_ns + read_ns + store_ns);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return cmd_compare(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "overhead"))
+		return cmd_overhead(argc, argv);
+	/* pir: the command may come after its options, as before */
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "pir"))
+			return cmd_pir(argc, argv);
+	usage(stderr);
+	return 2;
 }
