@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vigild.h"
+#include "rt.h"
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
@@ -408,8 +409,21 @@ int main(int argc, char **argv)
 	ret = options_parse(argc, argv, &v.cfg, &v.opt);
 	if (ret >= 0)
 		return ret;
+	/* [daemon] real-time options (issue 13, rt.c): before anything runs */
+	if (v.cfg.cpu_affinity[0]) {
+		cpu_set_t set;
+
+		if (rt_parse_cpus(v.cfg.cpu_affinity, &set, err, sizeof(err))) {
+			fprintf(stderr, "vigild: [daemon] cpu_affinity: %s\n", err);
+			return VIGILD_EXIT_CONFIG;
+		}
+	}
 	if (v.opt.check)
 		return VIGILD_EXIT_OK;
+	if (rt_apply(&v.cfg, err, sizeof(err))) {
+		fprintf(stderr, "vigild: %s\n", err);
+		return VIGILD_EXIT_RUNTIME;
+	}
 
 	/* One io_uring drives everything: without it there is no vigild. */
 	ret = loop_init(&v.loop, &what);
