@@ -8,6 +8,7 @@
  *                 [-o PREFIX] [--dump FILE] [--json]
  *   vigil-lat compare A.json B.json
  *   vigil-lat overhead [-n N] [--json]
+ *   vigil-lat wake [-d /dev/videoN] [-c CYCLES] [--fps N] [-o PREFIX] [--json]
  *
  * pir asks the virtual board (debugfs of the simulated GPIO controller) for
  * a train of COUNT pulses at RATE_HZ and receives every edge, in the same
@@ -32,6 +33,12 @@
  *
  * Each path is read by its own thread, with SCHED_FIFO priority PRIO and
  * pinned to CPU if asked.
+ *
+ * wake streams 160x120 GREY, puts the sensor in standby (no keep-alive
+ * frames) and wakes it with one pulse, CYCLES times; from VIGIL_EVENT_WAKE
+ * and the first frame it takes three stages per cycle: PIR IRQ -> the IRQ
+ * thread switched to full rate, PIR IRQ -> the first full-rate frame's
+ * end-of-frame timestamp, and that timestamp -> DQBUF here.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -918,6 +925,8 @@ static void usage(FILE *fp)
 "usage: vigil-lat pir [options]\n"
 "       vigil-lat compare A.json B.json\n"
 "       vigil-lat overhead [-n N] [--json]\n"
+"       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
+"                      [-o PREFIX] [--json]\n"
 "pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
@@ -935,7 +944,9 @@ static void usage(FILE *fp)
 "      --dump FILE      one line per received event\n"
 "      --json           print the JSON result on stdout\n"
 "overhead options:\n"
-"  -n, --samples N      iterations (default %d)\n",
+"  -n, --samples N      iterations (default %d)\n"
+"wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
+"  20) at --fps N (default 30); histogram rows default 200000 us\n",
 		HIST_MAX_US_DEFAULT, OVH_N);
 }
 
@@ -1131,14 +1142,11 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 	return buf;
 }
 
-/* PREFIX.json and PREFIX.hist: both written, or neither. */
+/* PREFIX.json and PREFIX.hist (@ncols columns): both written, or neither. */
 static int write_outputs(const char *prefix, const char *json,
-			 const struct lat_opts *o, const struct lat_path *v4l2,
-			 const struct lat_path *gpio)
+			 const char *const *names, const uint64_t *const *samples,
+			 const size_t *n, size_t ncols, unsigned int hist_max_us)
 {
-	const char *names[2] = { v4l2->stage, gpio->stage };
-	const uint64_t *samples[2] = { v4l2->lat, gpio->lat };
-	size_t n[2] = { v4l2->st.n, gpio->st.n };
 	char jpath[PATH_MAX], hpath[PATH_MAX], *hist = NULL;
 	size_t hlen = 0;
 	FILE *f;
@@ -1149,8 +1157,7 @@ static int write_outputs(const char *prefix, const char *json,
 	f = open_memstream(&hist, &hlen);
 	if (!f)
 		return -ENOMEM;
-	ret = lat_hist_write(f, names, samples, n, o->gpio ? 2 : 1,
-			     o->hist_max_us);
+	ret = lat_hist_write(f, names, samples, n, ncols, hist_max_us);
 	if (fclose(f) && !ret)
 		ret = -ENOMEM;
 	if (!ret)
@@ -1345,8 +1352,15 @@ out:
 		if (!json)
 			rc = 1;
 	}
-	if (!rc && o.output && write_outputs(o.output, json, &o, &v4l2, &gpio))
-		rc = 1;
+	if (!rc && o.output) {
+		const char *names[2] = { v4l2.stage, gpio.stage };
+		const uint64_t *samples[2] = { v4l2.lat, gpio.lat };
+		size_t n[2] = { v4l2.st.n, gpio.st.n };
+
+		if (write_outputs(o.output, json, names, samples, n,
+				  o.gpio ? 2 : 1, o.hist_max_us))
+			rc = 1;
+	}
 	if (!rc && o.json) {
 		fputs(json, stdout);
 	} else if (!rc) {
@@ -1368,6 +1382,338 @@ out:
 		close(gpio.fd);
 	close(v4l2.fd);
 	return rc;
+}
+
+/* ---- vigil-lat wake ------------------------------------------------------ */
+
+#define WAKE_NBUFS 4
+#define WAKE_NSTAGES 3
+
+static const char *const wake_stages[WAKE_NSTAGES] = {
+	"wake.irq-to-fullrate",	/* PIR IRQ -> IRQ thread set full rate */
+	"wake.irq-to-frame",	/* PIR IRQ -> first full-rate frame (EOF) */
+	"wake.frame-to-dqbuf",	/* that frame's EOF -> DQBUF in the reader */
+};
+
+static int wake_ctrl(int fd, uint32_t id, int32_t val)
+{
+	struct v4l2_control c = { .id = id, .value = val };
+
+	if (ioctl(fd, VIDIOC_S_CTRL, &c) < 0) {
+		fprintf(stderr, "vigil-lat: S_CTRL 0x%x = %d: %s\n", id, val,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int wake_start(int fd, unsigned int fps)
+{
+	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_streamparm parm = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_requestbuffers req = {
+		.count = WAKE_NBUFS,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	unsigned int i;
+
+	fmt.fmt.pix.pixelformat = V4L2_PIX_FMT_GREY;
+	fmt.fmt.pix.width = 160;
+	fmt.fmt.pix.height = 120;
+	fmt.fmt.pix.field = V4L2_FIELD_NONE;
+	parm.parm.capture.timeperframe.numerator = 1;
+	parm.parm.capture.timeperframe.denominator = fps;
+	if (ioctl(fd, VIDIOC_S_FMT, &fmt) < 0 ||
+	    ioctl(fd, VIDIOC_S_PARM, &parm) < 0 ||
+	    ioctl(fd, VIDIOC_REQBUFS, &req) < 0)
+		goto fail;
+	for (i = 0; i < req.count; i++) {
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.memory = V4L2_MEMORY_MMAP,
+			.index = i,
+		};
+
+		if (ioctl(fd, VIDIOC_QBUF, &b) < 0)
+			goto fail;
+	}
+	if (ioctl(fd, VIDIOC_STREAMON, &type) < 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "vigil-lat: start streaming 160x120 GREY at %u fps: %s\n",
+		fps, strerror(errno));
+	return -errno;
+}
+
+/*
+ * Wait up to @timeout_ns for a frame or an event: 1 with *@b (requeued) and
+ * *@dq_ns (CLOCK_MONOTONIC right after DQBUF), 2 with *@ev, 0 on timeout,
+ * -errno.
+ */
+static int wake_next(int fd, uint64_t timeout_ns, struct v4l2_buffer *b,
+		     uint64_t *dq_ns, struct v4l2_event *ev)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
+	int ret = poll(&pfd, 1, (int)(timeout_ns / 1000000));
+
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (!ret)
+		return 0;
+	if (pfd.revents & POLLPRI) {
+		memset(ev, 0, sizeof(*ev));
+		if (!ioctl(fd, VIDIOC_DQEVENT, ev))
+			return 2;
+	}
+	if (pfd.revents & POLLIN) {
+		struct v4l2_buffer q;
+
+		memset(b, 0, sizeof(*b));
+		b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		b->memory = V4L2_MEMORY_MMAP;
+		if (ioctl(fd, VIDIOC_DQBUF, b) < 0)
+			return -errno;
+		*dq_ns = now_ns();
+		q = *b;
+		if (ioctl(fd, VIDIOC_QBUF, &q) < 0)
+			return -errno;
+		return 1;
+	}
+	return 0;
+}
+
+/* Frames (and the last wake event into @wake, if given) for @ns. */
+static int wake_drain(int fd, uint64_t ns, struct v4l2_event *wake)
+{
+	uint64_t end = now_ns() + ns, t, dq;
+	int frames = 0;
+
+	while ((t = now_ns()) < end) {
+		struct v4l2_buffer b;
+		struct v4l2_event ev;
+		int r = wake_next(fd, end - t, &b, &dq, &ev);
+
+		if (r < 0)
+			return r;
+		frames += r == 1;
+		if (r == 2 && ev.type == VIGIL_EVENT_WAKE && wake)
+			*wake = ev;
+	}
+	return frames;
+}
+
+static uint64_t buf_ns(const struct v4l2_buffer *b)
+{
+	return (uint64_t)b->timestamp.tv_sec * 1000000000ull +
+	       (uint64_t)b->timestamp.tv_usec * 1000ull;
+}
+
+static int cmd_wake(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "fps", required_argument, NULL, 'f' },
+		{ "hist-max", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dev = "/dev/video0", *output = NULL;
+	unsigned int cycles = 20, fps = 30, hist_max_us = 200000, id, i;
+	uint64_t *lat[WAKE_NSTAGES] = { NULL };
+	struct lat_stats st[WAKE_NSTAGES];
+	size_t n[WAKE_NSTAGES] = { 0 };
+	char dir[256], path[300], *json = NULL, load0[64], load1[64];
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	bool json_out = false, streaming = false;
+	size_t len = 0;
+	int c, fd, k, rc = 1;
+	FILE *f;
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "d:c:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dev = optarg; break;
+		case 'c':
+			if (parse_uint(optarg, 100000, &cycles) || !cycles)
+				goto usage;
+			break;
+		case 'f':
+			if (parse_uint(optarg, 1000, &fps) || !fps)
+				goto usage;
+			break;
+		case 'H':
+			if (parse_uint(optarg, 10000000, &hist_max_us) || !hist_max_us)
+				goto usage;
+			break;
+		case 'o': output = optarg; break;
+		case 'j': json_out = true; break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if (access(dev, F_OK) || board_id(dev, &id)) {
+		fprintf(stderr, "vigil-lat: %s: not a vigil camera\n", dev);
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), DEBUGFS "/vigil-gpio-sim.%u", id);
+	snprintf(path, sizeof(path), "%s/train", dir);
+	if (access(path, W_OK)) {
+		fprintf(stderr, "vigil-lat: %s: %s (debugfs mounted? virtual board loaded? root?)\n",
+			path, strerror(errno));
+		return 1;
+	}
+	for (k = 0; k < WAKE_NSTAGES; k++) {
+		lat[k] = calloc(cycles, sizeof(*lat[k]));
+		if (!lat[k]) {
+			fprintf(stderr, "vigil-lat: out of memory\n");
+			goto free;
+		}
+	}
+	fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "vigil-lat: open %s: %s\n", dev, strerror(errno));
+		goto free;
+	}
+	{
+		struct v4l2_event_subscription sub = { .type = VIGIL_EVENT_WAKE };
+
+		if (ioctl(fd, VIDIOC_SUBSCRIBE_EVENT, &sub) < 0) {
+			fprintf(stderr, "vigil-lat: %s: subscribe VIGIL_EVENT_WAKE: %s\n",
+				dev, strerror(errno));
+			goto out;
+		}
+	}
+	if (wake_start(fd, fps))
+		goto out;
+	streaming = true;
+	if (wake_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
+	    wake_ctrl(fd, VIGIL_CID_PIR_WAKE, 1))
+		goto out;
+	if (wake_drain(fd, 500000000ull, NULL) <= 0) {
+		fprintf(stderr, "vigil-lat: %s: no frames before standby\n", dev);
+		goto out;
+	}
+	loadavg(load0, sizeof(load0));
+	for (i = 0; i < cycles; i++) {
+		struct v4l2_event wake = { 0 };
+		const struct vigil_event_wake *w = (const void *)wake.u.data;
+		uint64_t deadline, first = 0, dq = 0;
+		int r;
+
+		if (wake_ctrl(fd, VIGIL_CID_STANDBY, 1))
+			goto out;
+		/* a frame in flight may still complete; then none may come */
+		if (wake_drain(fd, 100000000ull, NULL) < 0)
+			goto out;
+		r = wake_drain(fd, 300000000ull, NULL);
+		if (r) {
+			fprintf(stderr, "vigil-lat: %d frames in standby: the sensor woke without a pulse (a scene with warm objects? select the replay test pattern)\n",
+				r);
+			goto out;
+		}
+		r = write_file(path, "1 1000 500");
+		if (r) {
+			fprintf(stderr, "vigil-lat: %s: %s\n", path, strerror(-r));
+			goto out;
+		}
+		deadline = now_ns() + 2000000000ull;
+		while (!first && now_ns() < deadline) {
+			struct v4l2_buffer b;
+			struct v4l2_event ev;
+			uint64_t t;
+
+			r = wake_next(fd, 100000000ull, &b, &t, &ev);
+			if (r < 0) {
+				fprintf(stderr, "vigil-lat: %s: %s\n", dev, strerror(-r));
+				goto out;
+			}
+			if (r == 1) {
+				first = buf_ns(&b);
+				dq = t;
+			}
+			if (r == 2 && ev.type == VIGIL_EVENT_WAKE)
+				wake = ev;
+		}
+		if (!first) {
+			fprintf(stderr, "vigil-lat: cycle %u: no frame within 2 s of the pulse\n", i);
+			goto out;
+		}
+		if (!wake.type && wake_drain(fd, 200000000ull, &wake) < 0)
+			goto out;
+		if (!wake.type || w->frame_ts_ns / 1000 != first / 1000) {
+			fprintf(stderr, "vigil-lat: cycle %u: no VIGIL_EVENT_WAKE for the first frame\n", i);
+			goto out;
+		}
+		lat[0][i] = w->wake_ts_ns - w->irq_ts_ns;
+		lat[1][i] = w->frame_ts_ns - w->irq_ts_ns;
+		lat[2][i] = dq > first ? dq - first : 0;
+	}
+	loadavg(load1, sizeof(load1));
+	rc = 0;
+out:
+	if (streaming) {
+		wake_ctrl(fd, VIGIL_CID_STANDBY, 0);
+		ioctl(fd, VIDIOC_STREAMOFF, &type);
+	}
+	close(fd);
+	if (rc)
+		goto free;
+	/* the histograms need the samples in cycle order no more: sort */
+	for (k = 0; k < WAKE_NSTAGES; k++) {
+		n[k] = cycles;
+		lat_stats_compute(lat[k], cycles, &st[k]);
+	}
+	f = open_memstream(&json, &len);
+	if (!f)
+		goto fail;
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"wake\",\"settings\":{\"device\":");
+	json_str(f, dev);
+	fprintf(f, ",\"count\":%u,\"fps\":%u,\"hist_max_us\":%u,\"load\":\"none\"},",
+		cycles, fps, hist_max_us);
+	print_system(f, load0, load1);
+	fprintf(f, ",\"stages\":[");
+	for (k = 0; k < WAKE_NSTAGES; k++)
+		fprintf(f, "%s{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+			",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+			",\"avg_ns\":%" PRIu64 "}", k ? "," : "", wake_stages[k],
+			st[k].n, st[k].min, st[k].p50, st[k].p99, st[k].p999,
+			st[k].max, st[k].avg);
+	fprintf(f, "]}\n");
+	if (fclose(f))
+		goto fail;
+	if (output && write_outputs(output, json, wake_stages,
+				    (const uint64_t *const *)lat, n,
+				    WAKE_NSTAGES, hist_max_us))
+		goto free_rc;
+	if (json_out) {
+		fputs(json, stdout);
+	} else {
+		for (k = 0; k < WAKE_NSTAGES; k++)
+			printf("%-22s %u cycles  min %" PRIu64 " p50 %" PRIu64
+			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
+			       wake_stages[k], cycles, st[k].min, st[k].p50,
+			       st[k].p99, st[k].max);
+	}
+	goto free;
+fail:
+	fprintf(stderr, "vigil-lat: out of memory\n");
+free_rc:
+	rc = 1;
+free:
+	free(json);
+	for (k = 0; k < WAKE_NSTAGES; k++)
+		free(lat[k]);
+	return rc;
+usage:
+	usage(stderr);
+	return 2;
 }
 
 /* ---- vigil-lat compare -------------------------------------------------- */
@@ -1490,6 +1836,8 @@ int main(int argc, char **argv)
 		return cmd_compare(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "overhead"))
 		return cmd_overhead(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "wake"))
+		return cmd_wake(argc, argv);
 	/* pir: the command may come after its options, as before */
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "pir"))

@@ -1,0 +1,96 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vigil-lat pir, the latency benchmark's smoke test (issue 13): a short
+# train of a few hundred pulses, received through vigil's V4L2 event and
+# gpio-cdev v2 line events, must be seen whole by both paths (every edge,
+# in order, none lost), and the result must have its full structure: the
+# JSON with the settings and the system description (kernel release and
+# preemption model as this kernel reports them), ordered percentiles, the
+# measured overhead, the stages `vigil-lat compare` reads, and the
+# histogram in cyclictest's -h format with every sample counted.
+# No timing bound: latencies on an emulated CPU are for `make bench`.
+# Bad input: a load tool not in PATH and a missing device give a clear
+# message and no result file.
+. "$VIGIL_ROOT/tests/lib.sh"
+LAT=$(t_pir_lat)
+t_unload
+t_load
+N=300
+HMAX=2000
+
+t_log "train: $N pulses at 200 Hz, both paths, load none"
+"$LAT" pir -d "$T_DEV" -c $N -r 200 --hist-max $HMAX -o "$T_TMP/r" >"$T_TMP/out" ||
+	t_fail "vigil-lat pir"
+cat "$T_TMP/out"
+J=$T_TMP/r.json
+[ -f "$J" ] && [ -f "$T_TMP/r.hist" ] || t_fail "no r.json / r.hist"
+ls "$T_TMP"/r.*.tmp 2>/dev/null && t_fail "temporary files left"
+t_json "$J" "j['emitted'] == 2 * $N and j['pulses'] == $N"
+for p in v4l2 gpiocdev; do
+	t_json "$J" "j['$p']['received'] == 2 * $N"
+	t_json "$J" "j['$p']['rising'] == $N"
+	t_json "$J" "j['$p']['lost'] == 0 and j['$p']['missing'] == 0"
+	t_json "$J" "j['$p']['order_errors'] == 0 and j['$p']['before_edge'] == 0"
+	t_json "$J" "0 < j['$p']['min_ns'] <= j['$p']['p50_ns'] <= j['$p']['p99_ns'] <= j['$p']['p999_ns'] <= j['$p']['max_ns']"
+	t_json "$J" "j['$p']['min_ns'] <= j['$p']['avg_ns'] <= j['$p']['max_ns']"
+	t_json "$J" "0 < j['$p']['read_overhead_ns']"
+done
+t_json "$J" "j['gpio_uapi'] == 'v2'"
+t_json "$J" "[s['stage'] for s in j['stages']] == ['pir.v4l2', 'pir.gpiocdev-v2']"
+t_json "$J" "all(s['count'] == 2 * $N for s in j['stages'])"
+t_json "$J" "j['stages'][0]['p99_ns'] == j['v4l2']['p99_ns'] and j['stages'][1]['max_ns'] == j['gpiocdev']['max_ns']"
+t_json "$J" "j['settings']['count'] == $N and j['settings']['load'] == 'none' and j['settings']['hist_max_us'] == $HMAX"
+t_json "$J" "j['system']['kernel_release'] == '$(uname -r)'"
+t_json "$J" "j['system']['cmdline'] == open('/proc/cmdline').read().strip()"
+t_json "$J" "j['system']['ncpus'] == $(nproc) and j['system']['cpu_model']"
+if [ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ]; then
+	t_json "$J" "j['system']['realtime'] and j['system']['preempt'] == 'PREEMPT_RT'"
+else
+	t_json "$J" "not j['system']['realtime'] and j['system']['preempt'] != 'PREEMPT_RT'"
+fi
+t_json "$J" "0 < j['overhead']['clock_read_ns'] < j['overhead']['per_sample_ns']"
+
+# cyclictest -h: "# Histogram", HMAX rows "%06d" + 2 counts, then the summary
+python3 - "$T_TMP/r.hist" "$J" $HMAX <<'PY' || t_fail "histogram (see above)"
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+j = json.load(open(sys.argv[2]))
+hmax = int(sys.argv[3])
+i = lines.index('# Histogram')
+rows = lines[i + 1:i + 1 + hmax]
+assert all(re.fullmatch(r'\d{6} \d{6}\t\d{6}', r) for r in rows), 'row format'
+assert [int(r.split()[0]) for r in rows] == list(range(hmax)), 'row numbers'
+summary = {l.split(':')[0]: l.split(':')[1].split() for l in lines[i + 1 + hmax:]}
+over = [int(x) for x in summary['# Histogram Overflows']]
+for c, p in enumerate(['v4l2', 'gpiocdev']):
+    counted = sum(int(r.split()[1 + c]) for r in rows) + over[c]
+    assert counted == j[p]['received'], (p, counted)
+    assert int(summary['# Total'][c]) == j[p]['received'], p
+    assert int(summary['# Max Latencies'][c]) == j[p]['max_ns'] // 1000, p
+    assert over[c] == j[p]['hist_overflows'], p
+print('histogram: %d rows, every sample counted' % hmax)
+PY
+
+"$LAT" compare "$J" "$J" >"$T_TMP/cmp" || t_fail "vigil-lat compare"
+cat "$T_TMP/cmp"
+grep -Eq '^pir\.gpiocdev-v2 +p99_ns +[0-9]+ +[0-9]+ +1\.00$' "$T_TMP/cmp" || t_fail "compare: no p99 ratio 1.00"
+
+t_log "bad input: load tool missing, device missing"
+if PATH=/nonexistent "$LAT" pir -d "$T_DEV" -c 10 -r 100 --load cpu -o "$T_TMP/bad" 2>"$T_TMP/err"; then
+	t_fail "--load cpu without stress-ng succeeded"
+fi
+cat "$T_TMP/err"
+grep -q 'stress-ng' "$T_TMP/err" || t_fail "the message does not name stress-ng"
+ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
+"$LAT" pir -d /dev/nonexistent-video -c 10 -o "$T_TMP/bad" 2>"$T_TMP/err" && t_fail "missing device accepted"
+grep -q '/dev/nonexistent-video' "$T_TMP/err" || t_fail "the message does not name the device"
+ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
+
+t_log "load cpu: recorded with its command"
+command -v stress-ng >/dev/null || t_fail "stress-ng not installed (scripts/deps)"
+"$LAT" pir -d "$T_DEV" -c 20 -r 100 --load cpu --json >"$T_TMP/cpu.json" || t_fail "vigil-lat pir --load cpu"
+t_json "$T_TMP/cpu.json" "j['settings']['load'] == 'cpu' and j['settings']['load_command'].startswith('stress-ng')"
+t_json "$T_TMP/cpu.json" "j['v4l2']['received'] == j['gpiocdev']['received'] == 40"
+pgrep -x stress-ng && t_fail "stress-ng still running after vigil-lat"
+t_unload || t_fail "rmmod vigil"
+exit 0
