@@ -57,6 +57,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -99,6 +100,10 @@ struct lat_path {
 	long order_errors, before_edge;
 	uint64_t irq_delay_max;
 	uint64_t read_ns;	/* cost of one empty read */
+	/* attribution (--attribute) */
+	const char *irq_name;	/* action name in /proc/interrupts */
+	int irq;		/* its IRQ number, -1 unknown */
+	pid_t tid;		/* the reader thread */
 };
 
 enum lat_load {
@@ -132,6 +137,7 @@ struct lat_opts {
 	enum lat_load load;
 	const char *dump;
 	const char *output;
+	bool attribute;
 };
 
 static uint64_t now_ns(void)
@@ -192,6 +198,7 @@ static void *v4l2_thread(void *data)
 	struct lat_path *p = a->path;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLPRI };
 
+	__atomic_store_n(&p->tid, gettid(), __ATOMIC_RELEASE);
 	p->err = thread_setup(a->opts);
 	while (!p->err && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		struct v4l2_event ev;
@@ -320,6 +327,7 @@ static void *gpio_thread(void *data)
 	struct gpio_v2_line_event evs[64];
 	uint32_t prev_seqno = 0;
 
+	__atomic_store_n(&p->tid, gettid(), __ATOMIC_RELEASE);
 	p->err = thread_setup(a->opts);
 	while (!p->err && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		int ret = poll(&pfd, 1, 50);
@@ -917,6 +925,377 @@ static int commit_tmp(const char *path)
 	return 0;
 }
 
+/* ---- attribution through tracefs ---------------------------------------- */
+
+#define TRACEFS "/sys/kernel/tracing"
+#define ATTR_NSPLIT 5
+
+static const char *const attr_split[ATTR_NSPLIT] = {
+	"hardirq-to-thread-wakeup",	/* IRQ entry -> IRQ thread woken */
+	"thread-wakeup-to-run",		/* -> IRQ thread on a CPU */
+	"thread-to-reader-wakeup",	/* -> reader woken by the IRQ thread */
+	"reader-wakeup-to-run",		/* -> reader on a CPU */
+	"reader-run-to-read",		/* -> read returned, clock read */
+};
+
+enum trec_type { TR_IRQ, TR_WAKE, TR_RUN };
+
+struct trec {
+	uint64_t ts;
+	int type;
+	int id;		/* irq, or pid */
+};
+
+struct attr {
+	struct trec *r;
+	size_t n;
+	pid_t thr[2][8];	/* IRQ thread pids per path */
+	size_t nthr[2];
+	uint64_t *split[2][ATTR_NSPLIT];
+	size_t nsplit[2];
+	struct lat_stats st[2][ATTR_NSPLIT];
+	size_t unattributed[2];
+};
+
+static int tfs_write(const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	return write_file(path, val);
+}
+
+/* IRQ number whose action is @name (/proc/interrupts), -1 if none. */
+static int irq_by_name(const char *name)
+{
+	FILE *f = fopen("/proc/interrupts", "re");
+	char line[1024];
+	int irq = -1;
+
+	if (!f)
+		return -1;
+	while (irq < 0 && fgets(line, sizeof(line), f)) {
+		char *end;
+		long n = strtol(line, &end, 10);
+		size_t len = strlen(line), nl = strlen(name);
+
+		while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (end != line && *end == ':' && len >= nl &&
+		    !strcmp(line + len - nl, name) &&
+		    (len == nl || line[len - nl - 1] == ' ' || line[len - nl - 1] == ','))
+			irq = (int)n;
+	}
+	fclose(f);
+	return irq;
+}
+
+/* Pids of the kernel threads "irq/@irq-..." (the IRQ's threads). */
+static size_t irq_threads(int irq, pid_t *pids, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char prefix[32];
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "irq/%d-", irq);
+	while (n < max && (de = readdir(d))) {
+		char path[300], comm[64];
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (!read_file(path, comm, sizeof(comm)) &&
+		    !strncmp(comm, prefix, strlen(prefix)))
+			pids[n++] = atoi(de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Start tracing: the mono clock (CLOCK_MONOTONIC, as the IRQ timestamps),
+ * irq_handler_entry, sched_wakeup and sched_switch. A clear message for a
+ * kernel or a mount without tracefs or these events.
+ */
+static int attr_start(void)
+{
+	static const char *const ev[] = {
+		"events/irq/irq_handler_entry/enable",
+		"events/sched/sched_wakeup/enable",
+		"events/sched/sched_switch/enable",
+	};
+	char buf[512];
+	size_t i;
+	int ret;
+
+	if (access(TRACEFS "/trace", W_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/trace", W_OK)) {
+		fprintf(stderr, "vigil-lat: --attribute: %s/trace: %s (tracefs not mounted, or not root)\n",
+			TRACEFS, strerror(errno));
+		return -ENOENT;
+	}
+	if (read_file(TRACEFS "/trace_clock", buf, sizeof(buf)) ||
+	    !strstr(buf, "mono")) {
+		fprintf(stderr, "vigil-lat: --attribute: the kernel has no 'mono' trace clock\n");
+		return -ENOENT;
+	}
+	tfs_write("tracing_on", "0");
+	ret = tfs_write("trace_clock", "mono");
+	if (!ret)
+		ret = tfs_write("buffer_size_kb", "8192");
+	if (!ret)
+		ret = tfs_write("trace", "");
+	for (i = 0; !ret && i < sizeof(ev) / sizeof(ev[0]); i++) {
+		ret = tfs_write(ev[i], "1");
+		if (ret)
+			fprintf(stderr, "vigil-lat: --attribute: %s/%s: %s (kernel without this event)\n",
+				TRACEFS, ev[i], strerror(-ret));
+	}
+	if (!ret)
+		ret = tfs_write("tracing_on", "1");
+	return ret;
+}
+
+static void attr_stop(void)
+{
+	tfs_write("tracing_on", "0");
+	tfs_write("events/irq/irq_handler_entry/enable", "0");
+	tfs_write("events/sched/sched_wakeup/enable", "0");
+	tfs_write("events/sched/sched_switch/enable", "0");
+}
+
+static bool attr_wanted(const struct attr *a, const struct lat_path *p[2],
+			int type, int id)
+{
+	size_t k, i;
+
+	for (k = 0; k < 2; k++) {
+		if (!p[k])
+			continue;
+		if (type == TR_IRQ && id == p[k]->irq)
+			return true;
+		if (type != TR_IRQ && id == p[k]->tid)
+			return true;
+		for (i = 0; type != TR_IRQ && i < a->nthr[k]; i++)
+			if (id == a->thr[k][i])
+				return true;
+	}
+	return false;
+}
+
+/* "  comm-pid  [001] d.h1.  123.456789: irq_handler_entry: irq=45 name=x" */
+static int attr_read(struct attr *a, const struct lat_path *p[2])
+{
+	FILE *f = fopen(TRACEFS "/trace", "re");
+	char line[1024];
+	size_t cap = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, "]"), *ev, *end;
+		unsigned long sec, usec;
+		struct trec r;
+		int id;
+
+		if (line[0] == '#' || !c)
+			continue;
+		/* the timestamp: the token before the event name */
+		ev = strstr(c, ": ");
+		if (!ev)
+			continue;
+		end = ev;
+		while (end > c && end[-1] != ' ')
+			end--;
+		if (sscanf(end, "%lu.%lu:", &sec, &usec) != 2)
+			continue;
+		r.ts = (uint64_t)sec * 1000000000ull + (uint64_t)usec * 1000ull;
+		ev += 2;
+		if (!strncmp(ev, "irq_handler_entry:", 18) &&
+		    (c = strstr(ev, "irq=")) && sscanf(c, "irq=%d", &id) == 1) {
+			r.type = TR_IRQ;
+		} else if (!strncmp(ev, "sched_wakeup:", 13) &&
+			   (c = strstr(ev, " pid=")) &&
+			   sscanf(c, " pid=%d", &id) == 1) {
+			r.type = TR_WAKE;
+		} else if (!strncmp(ev, "sched_switch:", 13) &&
+			   (c = strstr(ev, "next_pid=")) &&
+			   sscanf(c, "next_pid=%d", &id) == 1) {
+			r.type = TR_RUN;
+		} else {
+			continue;
+		}
+		r.id = id;
+		if (!attr_wanted(a, p, r.type, id))
+			continue;
+		if (a->n == cap) {
+			struct trec *nr;
+
+			cap = cap ? 2 * cap : 4096;
+			nr = realloc(a->r, cap * sizeof(*nr));
+			if (!nr) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			a->r = nr;
+		}
+		a->r[a->n++] = r;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* First record at or after index @from with ts >= @t matching; -1 if none. */
+static long attr_find(const struct attr *a, size_t from, uint64_t t,
+		      uint64_t until, int type, const pid_t *ids, size_t nids)
+{
+	size_t i, k;
+
+	for (i = from; i < a->n && a->r[i].ts <= until; i++) {
+		if (a->r[i].ts < t || a->r[i].type != type)
+			continue;
+		for (k = 0; k < nids; k++)
+			if (a->r[i].id == ids[k])
+				return (long)i;
+	}
+	return -1;
+}
+
+/* First record index with ts >= @t (records are in time order per CPU,
+ * nearly in order overall: start a little before). */
+static size_t attr_lower(const struct attr *a, uint64_t t)
+{
+	size_t lo = 0, hi = a->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->r[mid].ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 64 ? lo - 64 : 0;
+}
+
+static int cmp_trec(const void *x, const void *y)
+{
+	const struct trec *a = x, *b = y;
+
+	return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
+/*
+ * Split every received event of path @k: the IRQ entry at (or just
+ * before: the trace clock has microseconds) the kernel's IRQ timestamp,
+ * then the IRQ thread's wake-up and switch-in, the reader's wake-up and
+ * switch-in, and the read. Events whose chain is incomplete (the reader
+ * was already running, a batch) are counted as unattributed.
+ */
+static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
+{
+	size_t i, m;
+	pid_t reader = p->tid;
+
+	for (m = 0; m < ATTR_NSPLIT; m++) {
+		a->split[k][m] = calloc(p->n ? p->n : 1, sizeof(uint64_t));
+		if (!a->split[k][m])
+			return -ENOMEM;
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct lat_event *e = &p->ev[i];
+		uint64_t t[ATTR_NSPLIT + 1];
+		long irq = -1, r;
+		size_t j = attr_lower(a, e->irq_ns - 1000000);
+		pid_t irqid = p->irq;
+
+		/* the last IRQ entry at or before the timestamp (+ 1 us) */
+		for (; j < a->n && a->r[j].ts <= e->irq_ns + 1000; j++)
+			if (a->r[j].type == TR_IRQ && a->r[j].id == irqid)
+				irq = (long)j;
+		if (irq < 0 || e->irq_ns - a->r[irq].ts > 1000000)
+			goto miss;
+		t[0] = a->r[irq].ts;
+		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
+		if (r < 0)
+			goto miss;
+		t[1] = a->r[r].ts;
+		r = attr_find(a, r, t[1], e->recv_ns, TR_RUN, a->thr[k], a->nthr[k]);
+		if (r < 0)
+			goto miss;
+		t[2] = a->r[r].ts;
+		r = attr_find(a, r, t[2], e->recv_ns, TR_WAKE, &reader, 1);
+		if (r < 0)
+			goto miss;
+		t[3] = a->r[r].ts;
+		r = attr_find(a, r, t[3], e->recv_ns, TR_RUN, &reader, 1);
+		if (r < 0)
+			goto miss;
+		t[4] = a->r[r].ts;
+		t[5] = e->recv_ns;
+		for (m = 0; m < ATTR_NSPLIT; m++)
+			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
+		a->nsplit[k]++;
+		continue;
+miss:
+		a->unattributed[k]++;
+	}
+	for (m = 0; m < ATTR_NSPLIT; m++)
+		lat_stats_compute(a->split[k][m], a->nsplit[k], &a->st[k][m]);
+	return 0;
+}
+
+static int attr_analyse(struct attr *a, const struct lat_path *p[2])
+{
+	int k, ret;
+
+	ret = attr_read(a, p);
+	if (ret)
+		return ret;
+	qsort(a->r, a->n, sizeof(*a->r), cmp_trec);
+	for (k = 0; k < 2; k++) {
+		if (!p[k])
+			continue;
+		ret = attr_split_path(a, k, p[k]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void attr_free(struct attr *a)
+{
+	int k, m;
+
+	free(a->r);
+	for (k = 0; k < 2; k++)
+		for (m = 0; m < ATTR_NSPLIT; m++)
+			free(a->split[k][m]);
+}
+
+static void attr_json(FILE *f, const struct attr *a, const struct lat_path *p[2])
+{
+	int k, m;
+
+	for (k = 0; k < 2; k++) {
+		if (!p[k])
+			continue;
+		for (m = 0; m < ATTR_NSPLIT; m++)
+			fprintf(f, ",{\"stage\":\"%s.%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+				",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+				",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+				",\"avg_ns\":%" PRIu64 "}", p[k]->stage,
+				attr_split[m], a->st[k][m].n, a->st[k][m].min,
+				a->st[k][m].p50, a->st[k][m].p99,
+				a->st[k][m].p999, a->st[k][m].max,
+				a->st[k][m].avg);
+	}
+}
+
 /* ---- vigil-lat pir ------------------------------------------------------- */
 
 static void usage(FILE *fp)
@@ -940,6 +1319,8 @@ static void usage(FILE *fp)
 "                       running during the train (default none)\n"
 "      --hist-max US    histogram rows, 1 us each (default %d)\n"
 "  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
+"      --attribute      split each latency with tracefs: hard IRQ, IRQ thread\n"
+"                       wake-up and run, reader wake-up and run, read\n"
 "      --no-gpio        V4L2 path only\n"
 "      --dump FILE      one line per received event\n"
 "      --json           print the JSON result on stdout\n"
@@ -977,6 +1358,7 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 		{ "load", required_argument, NULL, 'l' },
 		{ "hist-max", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "attribute", no_argument, NULL, 'A' },
 		{ "no-gpio", no_argument, NULL, 'G' },
 		{ "dump", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
@@ -1024,6 +1406,7 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 			o->hist_max_us = u;
 			break;
 		case 'o': o->output = optarg; break;
+		case 'A': o->attribute = true; break;
 		case 'G': o->gpio = false; break;
 		case 'D': o->dump = optarg; break;
 		case 'j': o->json = true; break;
@@ -1088,8 +1471,10 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 		      size_t nedges, const struct lat_path *v4l2,
 		      const struct lat_path *gpio, uint64_t clock_ns,
 		      const struct load *load, const char *load0,
-		      const char *load1, int argc, char **argv)
+		      const char *load1, const struct attr *attr,
+		      int argc, char **argv)
 {
+	const struct lat_path *ap[2] = { v4l2, o->gpio ? gpio : NULL };
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
@@ -1134,7 +1519,28 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 		fputc(',', f);
 		print_stage_json(f, gpio);
 	}
-	fprintf(f, "]}\n");
+	if (attr)
+		attr_json(f, attr, ap);
+	fprintf(f, "]");
+	if (attr) {
+		int k;
+
+		fprintf(f, ",\"attribution\":{\"trace_clock\":\"mono\",\"resolution_ns\":1000");
+		for (k = 0; k < 2; k++) {
+			size_t t;
+
+			if (!ap[k])
+				continue;
+			fprintf(f, ",\"%s\":{\"irq\":%d,\"irq_threads\":[", ap[k]->name,
+				ap[k]->irq);
+			for (t = 0; t < attr->nthr[k]; t++)
+				fprintf(f, "%s%d", t ? "," : "", attr->thr[k][t]);
+			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu}",
+				ap[k]->tid, attr->nsplit[k], attr->unattributed[k]);
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "}\n");
 	if (fclose(f)) {
 		free(buf);
 		return NULL;
@@ -1196,10 +1602,13 @@ static int cmd_pir(int argc, char **argv)
 	struct thread_arg ga = { .path = &gpio, .opts = &o };
 	struct v4l2_event_subscription sub = { .type = VIGIL_EVENT_PIR };
 	struct load load = { .kind = LOAD_NONE };
+	struct attr attr = { 0 };
+	bool tracing = false;
+	char irq_name[64];
 	char dir[256], path[300], label[64], cmd[96];
 	char err[512], load0[64] = "null", load1[64] = "null";
 	unsigned int id = 0, period_us;
-	uint64_t *edges = NULL, limit, clock_ns;
+	uint64_t *edges = NULL, limit, clock_ns = 0;
 	size_t nedges = 0;
 	bool v4l2_started = false, gpio_started = false;
 	char *json = NULL;
@@ -1276,6 +1685,36 @@ static int cmd_pir(int argc, char **argv)
 		goto out;
 	}
 
+	if (o.attribute) {
+		const struct lat_path *ap[2] = { &v4l2, o.gpio ? &gpio : NULL };
+		int k;
+
+		snprintf(irq_name, sizeof(irq_name), "vigil-pir:vigil.%u", id);
+		v4l2.irq_name = irq_name;
+		gpio.irq_name = "vigil-lat";	/* gpio-cdev: the consumer */
+		for (k = 0; k < 2; k++) {
+			struct lat_path *p = (struct lat_path *)ap[k];
+
+			if (!p)
+				continue;
+			p->irq = irq_by_name(p->irq_name);
+			if (p->irq < 0) {
+				fprintf(stderr, "vigil-lat: --attribute: no IRQ named %s in /proc/interrupts\n",
+					p->irq_name);
+				goto out;
+			}
+			attr.nthr[k] = irq_threads(p->irq, attr.thr[k], 8);
+			if (!attr.nthr[k]) {
+				fprintf(stderr, "vigil-lat: --attribute: IRQ %d (%s) has no IRQ thread\n",
+					p->irq, p->irq_name);
+				goto out;
+			}
+		}
+		if (attr_start())
+			goto out;
+		tracing = true;
+	}
+
 	ret = load_start(&load, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "vigil-lat: %s\n", err);
@@ -1315,6 +1754,8 @@ static int cmd_pir(int argc, char **argv)
 	loadavg(load1, sizeof(load1));
 	rc = 0;
 out:
+	if (tracing)
+		attr_stop();
 	load_stop(&load);
 	__atomic_store_n(&v4l2.stop, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&gpio.stop, true, __ATOMIC_RELEASE);
@@ -1346,9 +1787,20 @@ out:
 		rc = 1;
 	if (dump)
 		fclose(dump);
+	if (!rc && tracing) {
+		const struct lat_path *ap[2] = { &v4l2, o.gpio ? &gpio : NULL };
+
+		ret = attr_analyse(&attr, ap);
+		if (ret) {
+			fprintf(stderr, "vigil-lat: --attribute: reading the trace: %s\n",
+				strerror(-ret));
+			rc = 1;
+		}
+	}
 	if (!rc) {
 		json = pir_json(&o, period_us, nedges, &v4l2, &gpio, clock_ns,
-				&load, load0, load1, argc, argv);
+				&load, load0, load1, tracing ? &attr : NULL,
+				argc, argv);
 		if (!json)
 			rc = 1;
 	}
@@ -1372,6 +1824,7 @@ out:
 		printf("overhead: clock read %" PRIu64 " ns per sample\n",
 		       clock_ns);
 	}
+	attr_free(&attr);
 	free(json);
 	free(edges);
 	free(v4l2.ev);
