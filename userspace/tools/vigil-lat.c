@@ -9,6 +9,7 @@
  *   vigil-lat compare A.json B.json
  *   vigil-lat overhead [-n N] [--json]
  *   vigil-lat wake [-d /dev/videoN] [-c CYCLES] [--fps N] [-o PREFIX] [--json]
+ *   vigil-lat frame [-o PREFIX] [--json] TRACE
  *
  * pir asks the virtual board (debugfs of the simulated GPIO controller) for
  * a train of COUNT pulses at RATE_HZ and receives every edge, in the same
@@ -1306,6 +1307,7 @@ static void usage(FILE *fp)
 "       vigil-lat overhead [-n N] [--json]\n"
 "       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
 "                      [-o PREFIX] [--json]\n"
+"       vigil-lat frame [--hist-max US] [-o PREFIX] [--json] TRACE\n"
 "pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
@@ -1327,7 +1329,9 @@ static void usage(FILE *fp)
 "overhead options:\n"
 "  -n, --samples N      iterations (default %d)\n"
 "wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
-"  20) at --fps N (default 30); histogram rows default 200000 us\n",
+"  20) at --fps N (default 30); histogram rows default 200000 us\n"
+"frame: buffer EOF timestamp -> vigild -> detection done, from the frame\n"
+"  lines of vigild --trace TRACE; histogram rows default 100000 us\n",
 		HIST_MAX_US_DEFAULT, OVH_N);
 }
 
@@ -2169,6 +2173,152 @@ usage:
 	return 2;
 }
 
+/* ---- vigil-lat frame ------------------------------------------------------ */
+
+#define FRAME_NSTAGES 2
+
+static const char *const frame_stages[FRAME_NSTAGES] = {
+	"frame.eof-to-vigild",	/* buffer EOF timestamp -> vigild has it */
+	"frame.detect",		/* vigild has it -> detection done */
+};
+
+/*
+ * The Frame stage from `vigild --trace`: per frame line, ts_ns (the
+ * buffer's end-of-frame timestamp, CLOCK_MONOTONIC from V4L2), in_ns
+ * (vigild's frame callback entered, right after DQBUF) and done_ns
+ * (detection done).
+ */
+static int cmd_frame(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hist-max", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int hist_max_us = 100000;
+	const char *output = NULL, *trace;
+	uint64_t *lat[FRAME_NSTAGES] = { NULL };
+	struct lat_stats st[FRAME_NSTAGES];
+	size_t n = 0, cap = 0, lines = 0, skipped = 0, cnt[FRAME_NSTAGES];
+	char line[1024], *json = NULL, load[64];
+	bool json_out = false;
+	size_t len = 0;
+	int c, k, rc = 1;
+	FILE *f;
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			if (parse_uint(optarg, 10000000, &hist_max_us) || !hist_max_us)
+				goto usage;
+			break;
+		case 'o': output = optarg; break;
+		case 'j': json_out = true; break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc - 1)
+		goto usage;
+	trace = argv[optind];
+	f = fopen(trace, "re");
+	if (!f) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", trace, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long ts, in, done;
+		unsigned int seq;
+		const char *pi, *pd;
+
+		if (sscanf(line, "{\"frame\":%u,\"ts_ns\":%llu,", &seq, &ts) != 2)
+			continue;
+		lines++;
+		pi = strstr(line, "\"in_ns\":");
+		pd = strstr(line, "\"done_ns\":");
+		if (!pi || !pd || sscanf(pi, "\"in_ns\":%llu", &in) != 1 ||
+		    sscanf(pd, "\"done_ns\":%llu", &done) != 1)
+			continue;
+		if (in < ts || done < in) {
+			skipped++;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			for (k = 0; k < FRAME_NSTAGES; k++) {
+				uint64_t *l = realloc(lat[k], cap * sizeof(*l));
+
+				if (!l) {
+					fclose(f);
+					fprintf(stderr, "vigil-lat: out of memory\n");
+					goto out;
+				}
+				lat[k] = l;
+			}
+		}
+		lat[0][n] = in - ts;
+		lat[1][n] = done - in;
+		n++;
+	}
+	fclose(f);
+	if (!lines) {
+		fprintf(stderr, "vigil-lat: %s: no frame lines (not a vigild --trace file)\n",
+			trace);
+		goto out;
+	}
+	if (!n) {
+		fprintf(stderr, "vigil-lat: %s: no frame with in_ns/done_ns after its timestamp (%zu lines; a vigild without them, or a replay source, whose timestamps are not CLOCK_MONOTONIC)\n",
+			trace, lines);
+		goto out;
+	}
+	for (k = 0; k < FRAME_NSTAGES; k++) {
+		cnt[k] = n;
+		lat_stats_compute(lat[k], n, &st[k]);
+	}
+	f = open_memstream(&json, &len);
+	if (!f)
+		goto out;
+	loadavg(load, sizeof(load));
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"frame\",\"settings\":{\"trace\":");
+	json_str(f, trace);
+	fprintf(f, ",\"hist_max_us\":%u},\"frames\":%zu,\"skipped\":%zu,", hist_max_us,
+		lines, skipped);
+	print_system(f, load, load);
+	fprintf(f, ",\"stages\":[");
+	for (k = 0; k < FRAME_NSTAGES; k++)
+		fprintf(f, "%s{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+			",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+			",\"avg_ns\":%" PRIu64 "}", k ? "," : "", frame_stages[k],
+			st[k].n, st[k].min, st[k].p50, st[k].p99, st[k].p999,
+			st[k].max, st[k].avg);
+	fprintf(f, "]}\n");
+	if (fclose(f))
+		goto out;
+	if (output && write_outputs(output, json, frame_stages,
+				    (const uint64_t *const *)lat, cnt,
+				    FRAME_NSTAGES, hist_max_us))
+		goto out;
+	if (json_out)
+		fputs(json, stdout);
+	else
+		for (k = 0; k < FRAME_NSTAGES; k++)
+			printf("%-20s %zu frames  min %" PRIu64 " p50 %" PRIu64
+			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
+			       frame_stages[k], n, st[k].min, st[k].p50,
+			       st[k].p99, st[k].max);
+	rc = 0;
+out:
+	free(json);
+	for (k = 0; k < FRAME_NSTAGES; k++)
+		free(lat[k]);
+	return rc;
+usage:
+	usage(stderr);
+	return 2;
+}
+
 /* ---- vigil-lat compare -------------------------------------------------- */
 
 static int cmd_compare(int argc, char **argv)
@@ -2291,6 +2441,8 @@ int main(int argc, char **argv)
 		return cmd_overhead(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "wake"))
 		return cmd_wake(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "frame"))
+		return cmd_frame(argc, argv);
 	/* pir: the command may come after its options, as before */
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "pir"))
