@@ -1329,7 +1329,7 @@ static void usage(FILE *fp)
 "overhead options:\n"
 "  -n, --samples N      iterations (default %d)\n"
 "wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
-"  20) at --fps N (default 30); histogram rows default 200000 us\n"
+"  20) at --fps N (default 30); histogram rows default 50000 us\n"
 "frame: buffer EOF timestamp -> vigild -> detection done, from the frame\n"
 "  lines of vigild --trace TRACE; histogram rows default 100000 us\n",
 		HIST_MAX_US_DEFAULT, OVH_N);
@@ -1980,7 +1980,7 @@ static int cmd_wake(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dev = "/dev/video0", *output = NULL;
-	unsigned int cycles = 20, fps = 30, hist_max_us = 200000, id, i;
+	unsigned int cycles = 20, fps = 30, hist_max_us = 50000, id, i;
 	uint64_t *lat[WAKE_NSTAGES] = { NULL };
 	struct lat_stats st[WAKE_NSTAGES];
 	size_t n[WAKE_NSTAGES] = { 0 };
