@@ -36,6 +36,9 @@ static void usage(FILE *fp)
 "      --stats              print statistics to stderr at exit\n"
 "      --trace FILE         per-frame detection and PIR edges as JSON lines\n"
 "      --check-config       load the configuration and exit\n"
+"      --sched-fifo PRIO    run at SCHED_FIFO priority PRIO ([daemon] sched_fifo)\n"
+"      --cpu-affinity LIST  run on the CPUs of LIST, e.g. 0,2-3\n"
+"      --mlockall           lock all memory (mlockall)\n"
 "  -h, --help               this text\n"
 "  -V, --version            print the version\n"
 "exit status: 0 stopped or replay ended, 1 runtime error, 2 usage or\n"
@@ -46,6 +49,7 @@ enum {
 	OPT_PIR = 256, OPT_LOOP, OPT_FAST, OPT_REALTIME, OPT_IO, OPT_DRM,
 	OPT_SIZE, OPT_FORMAT, OPT_FPS, OPT_SET, OPT_STATS, OPT_CHECK, OPT_TRACE,
 	OPT_PIR_GPIO,
+	OPT_SCHED_FIFO, OPT_CPU_AFFINITY, OPT_MLOCKALL,	/* [daemon], issue 13 */
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +71,9 @@ static const struct option long_opts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "check-config", no_argument, NULL, OPT_CHECK },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "sched-fifo", required_argument, NULL, OPT_SCHED_FIFO },
+	{ "cpu-affinity", required_argument, NULL, OPT_CPU_AFFINITY },
+	{ "mlockall", no_argument, NULL, OPT_MLOCKALL },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -104,6 +111,10 @@ static int apply_opt(struct vigil_config *c, int opt, char *arg,
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_CHECK: o->check = true; return 0;
 	case OPT_TRACE: o->trace = arg; return 0;
+	case OPT_SCHED_FIFO: return set_opt(c, "daemon", "sched_fifo", arg, "--sched-fifo");
+	case OPT_CPU_AFFINITY:
+		return set_opt(c, "daemon", "cpu_affinity", arg, "--cpu-affinity");
+	case OPT_MLOCKALL: c->mlockall = true; return 0;
 	case OPT_PIR_GPIO:
 		/* [CHIP:]LINE; a chip path may hold no ':' */
 		x = strrchr(arg, ':');

@@ -16,6 +16,7 @@
 
 #include "vigild.h"
 #include "net.h"		/* [mqtt], [push] (issue #9) */
+#include "rt.h"
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
@@ -144,22 +145,30 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 	struct vigild *v = arg;
 	struct vigil_detect_result r;
 	const uint64_t t0 = mono_ns();
+	uint64_t t1;
 	int ret;
 
 	ret = vigil_detector_process(v->det, f, &r);
-	v->detect_ns += mono_ns() - t0;
+	t1 = mono_ns();
+	v->detect_ns += t1 - t0;
 	if (ret) {
 		fprintf(stderr, "vigild: detector: %s\n", strerror(-ret));
 		return ret;
 	}
 	v->frames++;
 	v->motion_frames += r.motion;
+	/*
+	 * in_ns: on_frame entered (the buffer dequeued), done_ns: detection
+	 * done, CLOCK_MONOTONIC as ts_ns from V4L2: vigil-lat frame (issue 13).
+	 */
 	if (v->trace)
 		fprintf(v->trace, "{\"frame\":%u,\"ts_ns\":%llu,\"motion\":%d,"
 			"\"raw\":%d,\"global\":%d,\"score\":%.5f,\"area\":%u,"
-			"\"noise\":%.3f}\n", r.seq, (unsigned long long)r.ts_ns,
+			"\"noise\":%.3f,\"in_ns\":%llu,\"done_ns\":%llu}\n", r.seq,
+			(unsigned long long)r.ts_ns,
 			r.motion, r.raw_motion, r.global_change, r.score,
-			r.changed_px, r.noise);
+			r.changed_px, r.noise, (unsigned long long)t0,
+			(unsigned long long)t1);
 	v->last_ns = f->ts_ns;
 	v->last_seq = f->seq;
 	vigil_fusion_video(v->fusion, &r);
@@ -444,8 +453,21 @@ int main(int argc, char **argv)
 	ret = options_parse(argc, argv, &v.cfg, &v.opt);
 	if (ret >= 0)
 		return ret;
+	/* [daemon] real-time options (issue 13, rt.c): before anything runs */
+	if (v.cfg.cpu_affinity[0]) {
+		cpu_set_t set;
+
+		if (rt_parse_cpus(v.cfg.cpu_affinity, &set, err, sizeof(err))) {
+			fprintf(stderr, "vigild: [daemon] cpu_affinity: %s\n", err);
+			return VIGILD_EXIT_CONFIG;
+		}
+	}
 	if (v.opt.check)
 		return VIGILD_EXIT_OK;
+	if (rt_apply(&v.cfg, err, sizeof(err))) {
+		fprintf(stderr, "vigild: %s\n", err);
+		return VIGILD_EXIT_RUNTIME;
+	}
 
 	/* One io_uring drives everything: without it there is no vigild. */
 	ret = loop_init(&v.loop, &what);

@@ -97,6 +97,11 @@ struct vigil_config {
 	/* [mqtt], [push] (issue #9) */
 	struct vigil_mqtt_config mqtt;
 	struct vigil_push_config push;
+	/* ---- [daemon] real-time options (issue 13, agent/rt.c) ---- */
+	unsigned int sched_fifo;	/* SCHED_FIFO priority; 0 = off */
+	char cpu_affinity[VIGIL_PATH_MAX];/* CPU list "0,2-3"; "" = any */
+	bool mlockall;			/* mlockall(MCL_CURRENT | MCL_FUTURE) */
+	/* ---- end [daemon] ---- */
 };
 
 void vigil_config_default(struct vigil_config *c);

@@ -53,6 +53,10 @@ struct key {
 
 /* Sorted by section, then key; every key is shown in vigild.conf.example. */
 static const struct key keys[] = {
+	/* [daemon] real-time options (issue 13): applied by agent/rt.c */
+	{ "daemon", "cpu_affinity", K_STR, C(cpu_affinity), 0, 0 },
+	{ "daemon", "mlockall", K_BOOL, C(mlockall), 0, 0 },
+	{ "daemon", "sched_fifo", K_UINT, C(sched_fifo), 0, 99 },
 	{ "detector", "background_s", K_DOUBLE, D(background_s), 0.05, 3600 },
 	{ "detector", "cell", K_UINT, D(cell), 0, 32 },
 	{ "detector", "deviation_s", K_DOUBLE, D(deviation_s), 0.05, 3600 },

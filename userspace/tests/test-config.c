@@ -158,6 +158,7 @@ int main(void)
 			"mask_file",
 			"ignore", "policy", "window_ms", "gap_ms", "update_ms",
 			"pir_hold_ms", "events", "stats",
+			"sched_fifo", "cpu_affinity", "mlockall",
 		};
 		static char text[16384];
 		FILE *fp = fopen(path, "r");
@@ -187,7 +188,8 @@ int main(void)
 			T_ASSERT(vigil_config_set(&c, "source", keys[i], "x", NULL) != -ENOENT ||
 				 vigil_config_set(&c, "detector", keys[i], "x", NULL) != -ENOENT ||
 				 vigil_config_set(&c, "fusion", keys[i], "x", NULL) != -ENOENT ||
-				 vigil_config_set(&c, "output", keys[i], "x", NULL) != -ENOENT);
+				 vigil_config_set(&c, "output", keys[i], "x", NULL) != -ENOENT ||
+				 vigil_config_set(&c, "daemon", keys[i], "x", NULL) != -ENOENT);
 		}
 	}
 	T_EQ(vigil_config_load(&c, "/nonexistent/vigild.conf", err, sizeof(err)), -ENOENT);

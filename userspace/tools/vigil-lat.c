@@ -1,31 +1,47 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * vigil-lat: latency of vigil's event paths.
+ * vigil-lat: latency of vigil's event paths (issue 13).
  *
  *   vigil-lat pir [-d /dev/videoN] [-c COUNT] [-r RATE_HZ] [-w WIDTH_US]
  *                 [-P PRIO] [-a CPU] [-m] [-t TIMEOUT_S] [--no-gpio]
- *                 [--dump FILE] [--json]
+ *                 [--load none|cpu|mem|io|sched] [--hist-max US]
+ *                 [-o PREFIX] [--dump FILE] [--json]
+ *   vigil-lat compare A.json B.json
+ *   vigil-lat overhead [-n N] [--json]
+ *   vigil-lat wake [-d /dev/videoN] [-c CYCLES] [--fps N] [-o PREFIX] [--json]
+ *   vigil-lat frame [-o PREFIX] [--json] TRACE
  *
- * Asks the virtual board (debugfs of the simulated GPIO controller) for a
- * train of COUNT pulses at RATE_HZ and receives every edge, in the same
+ * pir asks the virtual board (debugfs of the simulated GPIO controller) for
+ * a train of COUNT pulses at RATE_HZ and receives every edge, in the same
  * run, through two paths:
  *   v4l2      VIGIL_EVENT_PIR on the capture node (VIDIOC_DQEVENT), whose
  *             payload carries the hard-IRQ timestamp of vigil's PIR IRQ;
  *   gpiocdev  the PIR mirror line through the gpiolib character device,
- *             with vigild's GPIO PIR source (agent/pir-gpio.c: libgpiod
- *             1.6 as shipped by Debian 12, or 2.x, chosen at build time);
- *             the event timestamp is the hard-IRQ time of the mirror
- *             line's IRQ, CLOCK_MONOTONIC (1.6: the v1 line-event uAPI;
- *             2.x: the v2 uAPI with the monotonic event clock).
- * Per path it prints received, lost, and IRQ -> userspace latency (receive
- * time minus the IRQ timestamp, CLOCK_MONOTONIC) p50/p99/max in ns. It also
- * matches every event to the edge the board emitted (debugfs "edges") and
- * counts order errors and timestamps earlier than their edge, so tests can
- * assert on them.
+ *             with the v2 uAPI ioctls directly (no library between the
+ *             kernel and the measurement): GPIO_V2_GET_LINE_IOCTL, both
+ *             edges, the default CLOCK_MONOTONIC event clock; the event
+ *             timestamp is the hard-IRQ time of the mirror line's IRQ and
+ *             line_seqno numbers the edges, so drops are counted.
+ * Per path: received, lost, and IRQ -> userspace latency (receive time
+ * minus the IRQ timestamp, CLOCK_MONOTONIC): min, p50, p99, p99.9, max,
+ * avg. Every event is matched to the edge the board emitted (debugfs
+ * "edges"): order errors and timestamps earlier than their edge are
+ * counted, so tests can assert on them. The cost of measuring (a clock
+ * read, an empty read of each path) is measured before the train and
+ * reported. With -o PREFIX, PREFIX.json (every setting: kernel release
+ * and preemption model, kernel command line, CPU, load, counts) and
+ * PREFIX.hist (cyclictest -h format) are written, both or neither.
  *
  * Each path is read by its own thread, with SCHED_FIFO priority PRIO and
  * pinned to CPU if asked.
+ *
+ * wake streams 160x120 GREY, puts the sensor in standby (no keep-alive
+ * frames) and wakes it with one pulse, CYCLES times; from vigil:vigil_pir_wake
+ * and the first frame it takes three stages per cycle: PIR IRQ -> the IRQ
+ * thread switched to full rate, PIR IRQ -> the first full-rate frame's
+ * end-of-frame timestamp, and that timestamp -> DQBUF here.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -34,6 +50,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -41,28 +58,34 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/gpio.h>
 #include <linux/videodev2.h>
 #include <vigil.h>
 #include <vigil-gpio-sim.h>
 
-#include "pir-gpio.h"
+#include "latstat.h"
 
 #define DEBUGFS "/sys/kernel/debug"
+#define HIST_MAX_US_DEFAULT 10000
 
 struct lat_event {
 	uint64_t irq_ns;	/* IRQ timestamp from the kernel */
 	uint64_t recv_ns;	/* CLOCK_MONOTONIC when userspace had it */
-	uint32_t seq;		/* v4l2 only */
-	uint32_t lost;		/* v4l2 only */
+	uint32_t seq;		/* numbers the edges on this path */
+	uint32_t lost;		/* events lost right before this one */
 	int level;
 };
 
 struct lat_path {
-	const char *name;
+	const char *name;	/* JSON key */
+	const char *stage;	/* stage name in "stages" */
 	int fd;
 	struct lat_event *ev;
 	size_t n, cap;
@@ -70,11 +93,34 @@ struct lat_path {
 	int err;		/* -errno of a failure in the thread */
 	pthread_t thread;
 	/* results */
+	uint64_t *lat;		/* latencies of the received edges, sorted */
+	struct lat_stats st;
 	size_t received, rising;
-	size_t lost;		/* v4l2: reported by the driver, else missing */
+	size_t lost;		/* reported by the kernel (sequence gaps) */
 	size_t missing;		/* emitted - received */
 	long order_errors, before_edge;
-	uint64_t p50, p99, max, irq_delay_max;
+	uint64_t irq_delay_max;
+	uint64_t read_ns;	/* cost of one empty read */
+	/* attribution (--attribute) */
+	const char *irq_name;	/* action name in /proc/interrupts */
+	int irq;		/* its IRQ number, -1 unknown */
+	pid_t tid;		/* the reader thread */
+};
+
+enum lat_load {
+	LOAD_NONE,
+	LOAD_CPU,
+	LOAD_MEM,
+	LOAD_IO,
+	LOAD_SCHED,
+};
+
+static const char *const load_names[] = {
+	[LOAD_NONE] = "none",
+	[LOAD_CPU] = "cpu",
+	[LOAD_MEM] = "mem",
+	[LOAD_IO] = "io",
+	[LOAD_SCHED] = "sched",
 };
 
 struct lat_opts {
@@ -88,7 +134,11 @@ struct lat_opts {
 	bool json;
 	bool gpio;
 	unsigned int timeout_s;
+	unsigned int hist_max_us;
+	enum lat_load load;
 	const char *dump;
+	const char *output;
+	bool attribute;
 };
 
 static uint64_t now_ns(void)
@@ -136,13 +186,12 @@ static int thread_setup(const struct lat_opts *o)
 	return 0;
 }
 
-/* ---- V4L2 event path ---------------------------------------------------- */
-
 struct thread_arg {
 	struct lat_path *path;
 	const struct lat_opts *opts;
-	struct pir_gpio *pir;
 };
+
+/* ---- V4L2 event path ---------------------------------------------------- */
 
 static void *v4l2_thread(void *data)
 {
@@ -150,6 +199,7 @@ static void *v4l2_thread(void *data)
 	struct lat_path *p = a->path;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLPRI };
 
+	__atomic_store_n(&p->tid, gettid(), __ATOMIC_RELEASE);
 	p->err = thread_setup(a->opts);
 	while (!p->err && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		struct v4l2_event ev;
@@ -189,19 +239,101 @@ static void *v4l2_thread(void *data)
 	return NULL;
 }
 
-/* ---- gpiolib character device path (libgpiod, through pir-gpio.c) ------- */
+/* ---- gpiolib character device, v2 uAPI ---------------------------------- */
+
+/* Open the gpiochip labelled @label; -ENOENT if there is none. */
+static int gpiochip_open(const char *label, char *name, size_t len)
+{
+	DIR *d = opendir("/dev");
+	struct dirent *de;
+	int fd = -ENOENT;
+
+	if (!d)
+		return -errno;
+	while ((de = readdir(d))) {
+		struct gpiochip_info info;
+		char path[300];
+
+		if (strncmp(de->d_name, "gpiochip", 8))
+			continue;
+		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
+		fd = open(path, O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fd = -ENOENT;
+			continue;
+		}
+		memset(&info, 0, sizeof(info));
+		if (!ioctl(fd, GPIO_GET_CHIPINFO_IOCTL, &info) &&
+		    !strncmp(info.label, label, sizeof(info.label))) {
+			snprintf(name, len, "%s", de->d_name);
+			break;
+		}
+		close(fd);
+		fd = -ENOENT;
+	}
+	closedir(d);
+	return fd;
+}
+
+/* Request @offset of the chip labelled @label for both edges (v2 uAPI). */
+static int gpio_v2_open(const char *label, unsigned int offset, char *err,
+			size_t errlen)
+{
+	struct gpio_v2_line_request req;
+	char chip[300];
+	int cfd, flags;
+
+	cfd = gpiochip_open(label, chip, sizeof(chip));
+	if (cfd < 0) {
+		snprintf(err, errlen,
+			 "no gpiochip labelled %s in /dev (kernel without CONFIG_GPIO_CDEV, or vigil-gpio-sim not loaded)",
+			 label);
+		return cfd;
+	}
+	memset(&req, 0, sizeof(req));
+	req.offsets[0] = offset;
+	req.num_lines = 1;
+	req.event_buffer_size = 1024;
+	req.config.flags = GPIO_V2_LINE_FLAG_INPUT |
+			   GPIO_V2_LINE_FLAG_EDGE_RISING |
+			   GPIO_V2_LINE_FLAG_EDGE_FALLING;
+	snprintf(req.consumer, sizeof(req.consumer), "vigil-lat");
+	if (ioctl(cfd, GPIO_V2_GET_LINE_IOCTL, &req) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "%s line %u: GPIO_V2_GET_LINE_IOCTL: %s%s",
+			 chip, offset, strerror(e),
+			 e == ENOTTY || e == EINVAL ?
+			 " (kernel without the gpio-cdev v2 uAPI?)" : "");
+		close(cfd);
+		return -e;
+	}
+	close(cfd);
+	flags = fcntl(req.fd, F_GETFL);
+	if (flags < 0 || fcntl(req.fd, F_SETFL, flags | O_NONBLOCK) < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "line fd O_NONBLOCK: %s", strerror(e));
+		close(req.fd);
+		return -e;
+	}
+	return req.fd;
+}
 
 static void *gpio_thread(void *data)
 {
 	struct thread_arg *a = data;
 	struct lat_path *p = a->path;
 	struct pollfd pfd = { .fd = p->fd, .events = POLLIN };
-	struct vigil_pir_event evs[64];
+	struct gpio_v2_line_event evs[64];
+	uint32_t prev_seqno = 0;
 
+	__atomic_store_n(&p->tid, gettid(), __ATOMIC_RELEASE);
 	p->err = thread_setup(a->opts);
 	while (!p->err && !__atomic_load_n(&p->stop, __ATOMIC_ACQUIRE)) {
 		int ret = poll(&pfd, 1, 50);
-		unsigned int i, n;
+		ssize_t r;
+		size_t i, n;
 		uint64_t t;
 
 		if (ret < 0 && errno != EINTR) {
@@ -210,19 +342,25 @@ static void *gpio_thread(void *data)
 		}
 		if (ret <= 0)
 			continue;
-		ret = pir_gpio_read(a->pir, evs, 64, &n);
+		r = read(p->fd, evs, sizeof(evs));
 		t = now_ns();
-		if (ret) {
-			p->err = ret;
-			break;
+		if (r < 0) {
+			if (errno != EAGAIN && errno != EINTR)
+				p->err = -errno;
+			continue;
 		}
+		n = (size_t)r / sizeof(evs[0]);
 		for (i = 0; i < n; i++) {
 			struct lat_event e = {
-				.irq_ns = evs[i].ts_ns,
+				.irq_ns = evs[i].timestamp_ns,
 				.recv_ns = t,
-				.level = evs[i].level,
+				.seq = evs[i].line_seqno,
+				.lost = prev_seqno && evs[i].line_seqno > prev_seqno + 1 ?
+					evs[i].line_seqno - prev_seqno - 1 : 0,
+				.level = evs[i].id == GPIO_V2_LINE_EVENT_RISING_EDGE,
 			};
 
+			prev_seqno = evs[i].line_seqno;
 			if (path_push(p, &e)) {
 				p->err = -ENOMEM;
 				break;
@@ -232,7 +370,7 @@ static void *gpio_thread(void *data)
 	return NULL;
 }
 
-/* ---- debugfs of the board ----------------------------------------------- */
+/* ---- files ---------------------------------------------------------------- */
 
 static int read_file(const char *path, char *buf, size_t len)
 {
@@ -319,14 +457,43 @@ static int read_edges(const char *dir, uint64_t **edges, size_t *n)
 	return 0;
 }
 
-/* ---- analysis ------------------------------------------------------------ */
-
-static int cmp_u64(const void *a, const void *b)
+/* Whole small file into a malloc'ed string; NULL on error (errno set). */
+static char *slurp(const char *path)
 {
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0, r;
 
-	return x < y ? -1 : x > y;
+	if (!f)
+		return NULL;
+	do {
+		if (cap - len < 4096) {
+			char *nb = realloc(buf, cap + 65536);
+
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				errno = ENOMEM;
+				return NULL;
+			}
+			buf = nb;
+			cap += 65536;
+		}
+		r = fread(buf + len, 1, cap - len - 1, f);
+		len += r;
+	} while (r);
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		errno = EIO;
+		return NULL;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	return buf;
 }
+
+/* ---- analysis ------------------------------------------------------------ */
 
 /* Index of the last edge at or before @t, -1 if none. */
 static long edge_of(const uint64_t *edges, size_t n, uint64_t t)
@@ -345,16 +512,15 @@ static long edge_of(const uint64_t *edges, size_t n, uint64_t t)
 }
 
 static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
-		   bool has_seq, FILE *dump)
+		   FILE *dump)
 {
-	uint64_t *lat;
 	long prev_edge = -1;
 	uint32_t prev_seq = 0;
 	size_t i, k = 0;
 	bool first = true;
 
-	lat = calloc(p->n ? p->n : 1, sizeof(*lat));
-	if (!lat)
+	p->lat = calloc(p->n ? p->n : 1, sizeof(*p->lat));
+	if (!p->lat)
 		return -ENOMEM;
 	for (i = 0; i < p->n; i++) {
 		const struct lat_event *e = &p->ev[i];
@@ -366,10 +532,9 @@ static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
 		ei = edge_of(edges, nedges, e->irq_ns);
 		if (ei <= prev_edge || (ei % 2 == 0) != (e->level == 1))
 			p->order_errors++;
-		if (has_seq && !first && e->seq != prev_seq + 1 + e->lost)
+		if (!first && e->seq != prev_seq + 1 + e->lost)
 			p->order_errors++;
-		if (has_seq)
-			p->lost += e->lost;
+		p->lost += e->lost;
 		if (e->irq_ns < edges[ei])
 			p->before_edge++;
 		if (e->irq_ns - edges[ei] > p->irq_delay_max)
@@ -379,44 +544,757 @@ static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
 		first = false;
 		p->received++;
 		p->rising += e->level == 1;
-		lat[k++] = e->recv_ns - e->irq_ns;
+		p->lat[k++] = e->recv_ns - e->irq_ns;
 		if (dump)
 			fprintf(dump, "%s %ld %d %u %u %" PRIu64 " %" PRIu64
 				" %" PRIu64 "\n", p->name, ei, e->level, e->seq,
 				e->lost, edges[ei], e->irq_ns, e->recv_ns);
 	}
 	p->missing = nedges - p->received;
-	if (!has_seq)
-		p->lost = p->missing;
-	qsort(lat, k, sizeof(*lat), cmp_u64);
-	if (k) {
-		p->p50 = lat[(k - 1) * 50 / 100];
-		p->p99 = lat[(k - 1) * 99 / 100];
-		p->max = lat[k - 1];
-	}
-	free(lat);
+	lat_stats_compute(p->lat, k, &p->st);
 	return 0;
 }
 
-static void print_path_text(const struct lat_path *p)
+/* ---- measurement overhead -------------------------------------------------- */
+
+#define OVH_N 20000
+
+/* ns per clock read (the one each sample takes) */
+static uint64_t ovh_clock(unsigned int n)
 {
-	printf("%-9s received %zu (rising %zu) lost %zu missing %zu  latency p50 %" PRIu64
-	       " ns p99 %" PRIu64 " ns max %" PRIu64 " ns  order_errors %ld"
-	       " before_edge %ld irq_delay_max %" PRIu64 " ns\n",
-	       p->name, p->received, p->rising, p->lost, p->missing, p->p50,
-	       p->p99,
-	       p->max, p->order_errors, p->before_edge, p->irq_delay_max);
+	volatile uint64_t sink = 0;
+	uint64_t t0 = now_ns(), t1;
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		sink += now_ns();
+	t1 = now_ns();
+	(void)sink;
+	return (t1 - t0) / n;
 }
 
-static void print_path_json(const struct lat_path *p)
+/*
+ * ns per empty read of the V4L2 event queue (VIDIOC_DQEVENT -> ENOENT);
+ * UINT64_MAX if the queue was not empty or the ioctl failed otherwise.
+ */
+static uint64_t ovh_v4l2(int fd, unsigned int n)
 {
-	printf("{\"received\":%zu,\"rising\":%zu,\"lost\":%zu,\"missing\":%zu,"
-	       "\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-	       ",\"order_errors\":%ld,\"before_edge\":%ld,"
-	       "\"irq_delay_max_ns\":%" PRIu64 "}",
-	       p->received, p->rising, p->lost, p->missing, p->p50, p->p99,
-	       p->max,
-	       p->order_errors, p->before_edge, p->irq_delay_max);
+	struct v4l2_event ev;
+	uint64_t t0 = now_ns();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (ioctl(fd, VIDIOC_DQEVENT, &ev) >= 0 || errno != ENOENT)
+			return UINT64_MAX;
+	return (now_ns() - t0) / n;
+}
+
+/* ns per empty non-blocking read() (EAGAIN); UINT64_MAX if not empty */
+static uint64_t ovh_read(int fd, unsigned int n)
+{
+	char buf[sizeof(struct gpio_v2_line_event)];
+	uint64_t t0 = now_ns();
+	unsigned int i;
+
+	for (i = 0; i < n; i++)
+		if (read(fd, buf, sizeof(buf)) >= 0 || errno != EAGAIN)
+			return UINT64_MAX;
+	return (now_ns() - t0) / n;
+}
+
+/* ---- load ----------------------------------------------------------------- */
+
+struct load {
+	enum lat_load kind;
+	pid_t pid;		/* process group of the load */
+	char cmd[256];
+};
+
+static bool in_path(const char *prog)
+{
+	const char *path = getenv("PATH");
+	char buf[PATH_MAX];
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin";
+	while (*path) {
+		size_t len = strcspn(path, ":");
+
+		snprintf(buf, sizeof(buf), "%.*s/%s", (int)len, path, prog);
+		if (len && !access(buf, X_OK))
+			return true;
+		path += len + (path[len] == ':');
+	}
+	return false;
+}
+
+/*
+ * Start the load @l->kind in its own process group; 0 or -errno with a
+ * message in @err (a missing tool is named, with its Debian package).
+ */
+static int load_start(struct load *l, char *err, size_t errlen)
+{
+	char ncpu[16], tmp[PATH_MAX];
+	const char *t = getenv("TMPDIR");
+	char *argv[16];
+	int i = 0, status;
+	pid_t pid;
+
+	l->pid = 0;
+	if (l->kind == LOAD_NONE) {
+		snprintf(l->cmd, sizeof(l->cmd), "none");
+		return 0;
+	}
+	snprintf(ncpu, sizeof(ncpu), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
+	snprintf(tmp, sizeof(tmp), "%s", t && *t ? t : "/tmp");
+	if (l->kind == LOAD_SCHED) {
+		argv[i++] = "hackbench";
+		argv[i++] = "-g";
+		argv[i++] = "2";
+		argv[i++] = "-f";
+		argv[i++] = "4";
+		argv[i++] = "-l";
+		argv[i++] = "100000000";
+	} else {
+		argv[i++] = "stress-ng";
+		argv[i++] = "-q";
+		switch (l->kind) {
+		case LOAD_CPU:
+			argv[i++] = "--cpu";
+			argv[i++] = ncpu;
+			break;
+		case LOAD_MEM:
+			argv[i++] = "--vm";
+			argv[i++] = "1";
+			argv[i++] = "--vm-bytes";
+			argv[i++] = "64M";
+			break;
+		default:
+			argv[i++] = "--hdd";
+			argv[i++] = "1";
+			argv[i++] = "--hdd-bytes";
+			argv[i++] = "16M";
+			argv[i++] = "--temp-path";
+			argv[i++] = tmp;
+			break;
+		}
+	}
+	argv[i] = NULL;
+	if (!in_path(argv[0])) {
+		snprintf(err, errlen, "--load %s needs %s, not found in PATH (Debian package %s)",
+			 load_names[l->kind], argv[0],
+			 l->kind == LOAD_SCHED ? "rt-tests" : "stress-ng");
+		return -ENOENT;
+	}
+	l->cmd[0] = '\0';
+	for (i = 0; argv[i]; i++) {
+		size_t len = strlen(l->cmd);
+
+		snprintf(l->cmd + len, sizeof(l->cmd) - len, "%s%s",
+			 i ? " " : "", argv[i]);
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (!pid) {
+		int nul = open("/dev/null", O_RDWR);
+		struct sched_param sp = { 0 };
+
+		setpgid(0, 0);
+		/* the load runs as an ordinary task, whatever we are */
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+		}
+		execvp(argv[0], argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	l->pid = pid;
+	/* let it start; a load that dies at once is an error */
+	usleep(500000);
+	if (waitpid(pid, &status, WNOHANG) == pid) {
+		l->pid = 0;
+		snprintf(err, errlen, "load \"%s\" exited at once (status %d)",
+			 l->cmd, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+		return -ECHILD;
+	}
+	return 0;
+}
+
+static void load_stop(struct load *l)
+{
+	if (l->pid <= 0)
+		return;
+	kill(-l->pid, SIGKILL);
+	while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	/* reap any other member of the group */
+	while (waitpid(-l->pid, NULL, WNOHANG) > 0)
+		;
+	l->pid = 0;
+}
+
+/* ---- system description ----------------------------------------------------- */
+
+static void json_str(FILE *f, const char *s)
+{
+	fputc('"', f);
+	for (; *s; s++) {
+		unsigned char c = *s;
+
+		if (c == '"' || c == '\\')
+			fprintf(f, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(f, "\\u%04x", c);
+		else
+			fputc(c, f);
+	}
+	fputc('"', f);
+}
+
+static void chomp(char *s)
+{
+	size_t n = strlen(s);
+
+	while (n && (s[n - 1] == '\n' || s[n - 1] == ' '))
+		s[--n] = '\0';
+}
+
+/*
+ * Preemption model: PREEMPT_RT, PREEMPT, or with PREEMPT_DYNAMIC the mode
+ * chosen at boot (debugfs sched/preempt: "none voluntary (full)"), else
+ * "none/voluntary" (the kernel does not say which).
+ */
+static void preempt_model(const char *version, char *buf, size_t len)
+{
+	char mode[128], *l, *r;
+
+	if (strstr(version, "PREEMPT_RT")) {
+		snprintf(buf, len, "PREEMPT_RT");
+	} else if (strstr(version, "PREEMPT_DYNAMIC")) {
+		if (!read_file(DEBUGFS "/sched/preempt", mode, sizeof(mode)) &&
+		    (l = strchr(mode, '(')) && (r = strchr(l, ')'))) {
+			*r = '\0';
+			snprintf(buf, len, "PREEMPT_DYNAMIC(%s)", l + 1);
+		} else {
+			snprintf(buf, len, "PREEMPT_DYNAMIC");
+		}
+	} else if (strstr(version, "PREEMPT")) {
+		snprintf(buf, len, "PREEMPT");
+	} else {
+		snprintf(buf, len, "none/voluntary");
+	}
+}
+
+static void cpu_model(char *buf, size_t len)
+{
+	FILE *f = fopen("/proc/cpuinfo", "re");
+	char line[256];
+
+	snprintf(buf, len, "unknown");
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strchr(line, ':');
+
+		if (!strncmp(line, "model name", 10) && c) {
+			chomp(c + 2);
+			snprintf(buf, len, "%s", c + 2);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+static void loadavg(char *buf, size_t len)
+{
+	char s[128];
+	double a = 0, b = 0, c = 0;
+
+	if (read_file("/proc/loadavg", s, sizeof(s)) ||
+	    sscanf(s, "%lf %lf %lf", &a, &b, &c) != 3)
+		snprintf(buf, len, "null");
+	else
+		snprintf(buf, len, "[%.2f,%.2f,%.2f]", a, b, c);
+}
+
+static void print_system(FILE *f, const char *load0, const char *load1)
+{
+	struct utsname u;
+	char cmdline[4096], model[256], preempt[64], rt[16];
+	bool realtime;
+
+	uname(&u);
+	if (read_file("/proc/cmdline", cmdline, sizeof(cmdline)))
+		cmdline[0] = '\0';
+	chomp(cmdline);
+	cpu_model(model, sizeof(model));
+	preempt_model(u.version, preempt, sizeof(preempt));
+	realtime = !read_file("/sys/kernel/realtime", rt, sizeof(rt)) &&
+		   rt[0] == '1';
+	fprintf(f, "\"system\":{\"kernel_release\":");
+	json_str(f, u.release);
+	fprintf(f, ",\"kernel_version\":");
+	json_str(f, u.version);
+	fprintf(f, ",\"preempt\":");
+	json_str(f, preempt);
+	fprintf(f, ",\"realtime\":%s,\"machine\":", realtime ? "true" : "false");
+	json_str(f, u.machine);
+	fprintf(f, ",\"cmdline\":");
+	json_str(f, cmdline);
+	fprintf(f, ",\"cpu_model\":");
+	json_str(f, model);
+	fprintf(f, ",\"ncpus\":%ld,\"loadavg_start\":%s,\"loadavg_end\":%s}",
+		sysconf(_SC_NPROCESSORS_ONLN), load0, load1);
+}
+
+/* ---- output ----------------------------------------------------------------- */
+
+static void print_path_text(const struct lat_path *p)
+{
+	printf("%-9s received %zu (rising %zu) lost %zu missing %zu  latency min %" PRIu64
+	       " p50 %" PRIu64 " p99 %" PRIu64 " p99.9 %" PRIu64 " max %" PRIu64
+	       " ns  order_errors %ld before_edge %ld irq_delay_max %" PRIu64
+	       " ns  read %" PRIu64 " ns\n",
+	       p->name, p->received, p->rising, p->lost, p->missing, p->st.min,
+	       p->st.p50, p->st.p99, p->st.p999, p->st.max, p->order_errors,
+	       p->before_edge, p->irq_delay_max, p->read_ns);
+}
+
+static void print_path_json(FILE *f, const struct lat_path *p,
+			    unsigned int hist_max_us)
+{
+	size_t i, over = 0;
+
+	for (i = 0; i < p->st.n; i++)
+		over += p->lat[i] / 1000 >= hist_max_us;
+	fprintf(f, "{\"received\":%zu,\"rising\":%zu,\"lost\":%zu,\"missing\":%zu,"
+		"\"min_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+		",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64
+		",\"hist_overflows\":%zu,\"order_errors\":%ld,\"before_edge\":%ld,"
+		"\"irq_delay_max_ns\":%" PRIu64 ",\"read_overhead_ns\":%" PRIu64 "}",
+		p->received, p->rising, p->lost, p->missing, p->st.min, p->st.p50,
+		p->st.p99, p->st.p999, p->st.max, p->st.avg, over,
+		p->order_errors, p->before_edge, p->irq_delay_max, p->read_ns);
+}
+
+static void print_stage_json(FILE *f, const struct lat_path *p)
+{
+	fprintf(f, "{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+		",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64
+		",\"max_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64 "}",
+		p->stage, p->st.n, p->st.min, p->st.p50, p->st.p99, p->st.p999,
+		p->st.max, p->st.avg);
+}
+
+/* Write @text to @path atomically (temporary file, then rename). */
+static int write_atomic_tmp(const char *path, const char *text, size_t len)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int ret = 0;
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "we");
+	if (!f)
+		return -errno;
+	if (fwrite(text, 1, len, f) != len)
+		ret = -EIO;
+	if (fclose(f) && !ret)
+		ret = -errno;
+	if (ret)
+		unlink(tmp);
+	return ret;
+}
+
+static int commit_tmp(const char *path)
+{
+	char tmp[PATH_MAX];
+
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	if (rename(tmp, path)) {
+		int e = errno;
+
+		unlink(tmp);
+		return -e;
+	}
+	return 0;
+}
+
+/* ---- attribution through tracefs ---------------------------------------- */
+
+#define TRACEFS "/sys/kernel/tracing"
+#define ATTR_NSPLIT 5
+
+static const char *const attr_split[ATTR_NSPLIT] = {
+	"hardirq-to-thread-wakeup",	/* IRQ entry -> IRQ thread woken */
+	"thread-wakeup-to-run",		/* -> IRQ thread on a CPU */
+	"thread-to-reader-wakeup",	/* -> reader woken by the IRQ thread */
+	"reader-wakeup-to-run",		/* -> reader on a CPU */
+	"reader-run-to-read",		/* -> read returned, clock read */
+};
+
+enum trec_type { TR_IRQ, TR_WAKE, TR_RUN };
+
+struct trec {
+	uint64_t ts;
+	int type;
+	int id;		/* irq, or pid */
+};
+
+struct attr {
+	struct trec *r;
+	size_t n;
+	pid_t thr[2][8];	/* IRQ thread pids per path */
+	size_t nthr[2];
+	uint64_t *split[2][ATTR_NSPLIT];
+	size_t nsplit[2];
+	struct lat_stats st[2][ATTR_NSPLIT];
+	size_t unattributed[2];
+};
+
+static int tfs_write(const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), TRACEFS "/%s", file);
+	return write_file(path, val);
+}
+
+/* IRQ number whose action is @name (/proc/interrupts), -1 if none. */
+static int irq_by_name(const char *name)
+{
+	FILE *f = fopen("/proc/interrupts", "re");
+	char line[1024];
+	int irq = -1;
+
+	if (!f)
+		return -1;
+	while (irq < 0 && fgets(line, sizeof(line), f)) {
+		char *end;
+		long n = strtol(line, &end, 10);
+		size_t len = strlen(line), nl = strlen(name);
+
+		while (len && (line[len - 1] == '\n' || line[len - 1] == ' '))
+			line[--len] = '\0';
+		if (end != line && *end == ':' && len >= nl &&
+		    !strcmp(line + len - nl, name) &&
+		    (len == nl || line[len - nl - 1] == ' ' || line[len - nl - 1] == ','))
+			irq = (int)n;
+	}
+	fclose(f);
+	return irq;
+}
+
+/* Pids of the kernel threads "irq/@irq-..." (the IRQ's threads). */
+static size_t irq_threads(int irq, pid_t *pids, size_t max)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	char prefix[32];
+	size_t n = 0;
+
+	if (!d)
+		return 0;
+	snprintf(prefix, sizeof(prefix), "irq/%d-", irq);
+	while (n < max && (de = readdir(d))) {
+		char path[300], comm[64];
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/comm", de->d_name);
+		if (!read_file(path, comm, sizeof(comm)) &&
+		    !strncmp(comm, prefix, strlen(prefix)))
+			pids[n++] = atoi(de->d_name);
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * Start tracing: the mono clock (CLOCK_MONOTONIC, as the IRQ timestamps),
+ * irq_handler_entry, sched_wakeup and sched_switch. A clear message for a
+ * kernel or a mount without tracefs or these events.
+ */
+static int attr_start(void)
+{
+	static const char *const ev[] = {
+		"events/irq/irq_handler_entry/enable",
+		"events/sched/sched_wakeup/enable",
+		"events/sched/sched_switch/enable",
+	};
+	char buf[512];
+	size_t i;
+	int ret;
+
+	if (access(TRACEFS "/trace", W_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/trace", W_OK)) {
+		fprintf(stderr, "vigil-lat: --attribute: %s/trace: %s (tracefs not mounted, or not root)\n",
+			TRACEFS, strerror(errno));
+		return -ENOENT;
+	}
+	if (read_file(TRACEFS "/trace_clock", buf, sizeof(buf)) ||
+	    !strstr(buf, "mono")) {
+		fprintf(stderr, "vigil-lat: --attribute: the kernel has no 'mono' trace clock\n");
+		return -ENOENT;
+	}
+	tfs_write("tracing_on", "0");
+	ret = tfs_write("trace_clock", "mono");
+	if (!ret)
+		ret = tfs_write("buffer_size_kb", "8192");
+	if (!ret)
+		ret = tfs_write("trace", "");
+	for (i = 0; !ret && i < sizeof(ev) / sizeof(ev[0]); i++) {
+		ret = tfs_write(ev[i], "1");
+		if (ret)
+			fprintf(stderr, "vigil-lat: --attribute: %s/%s: %s (kernel without this event)\n",
+				TRACEFS, ev[i], strerror(-ret));
+	}
+	if (!ret)
+		ret = tfs_write("tracing_on", "1");
+	return ret;
+}
+
+static void attr_stop(void)
+{
+	tfs_write("tracing_on", "0");
+	tfs_write("events/irq/irq_handler_entry/enable", "0");
+	tfs_write("events/sched/sched_wakeup/enable", "0");
+	tfs_write("events/sched/sched_switch/enable", "0");
+}
+
+static bool attr_wanted(const struct attr *a, const struct lat_path *p[2],
+			int type, int id)
+{
+	size_t k, i;
+
+	for (k = 0; k < 2; k++) {
+		if (!p[k])
+			continue;
+		if (type == TR_IRQ && id == p[k]->irq)
+			return true;
+		if (type != TR_IRQ && id == p[k]->tid)
+			return true;
+		for (i = 0; type != TR_IRQ && i < a->nthr[k]; i++)
+			if (id == a->thr[k][i])
+				return true;
+	}
+	return false;
+}
+
+/* "  comm-pid  [001] d.h1.  123.456789: irq_handler_entry: irq=45 name=x" */
+static int attr_read(struct attr *a, const struct lat_path *p[2])
+{
+	FILE *f = fopen(TRACEFS "/trace", "re");
+	char line[1024];
+	size_t cap = 0;
+
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, "]"), *ev, *end;
+		unsigned long sec, usec;
+		struct trec r;
+		int id;
+
+		if (line[0] == '#' || !c)
+			continue;
+		/* the timestamp: the token before the event name */
+		ev = strstr(c, ": ");
+		if (!ev)
+			continue;
+		end = ev;
+		while (end > c && end[-1] != ' ')
+			end--;
+		if (sscanf(end, "%lu.%lu:", &sec, &usec) != 2)
+			continue;
+		r.ts = (uint64_t)sec * 1000000000ull + (uint64_t)usec * 1000ull;
+		ev += 2;
+		if (!strncmp(ev, "irq_handler_entry:", 18) &&
+		    (c = strstr(ev, "irq=")) && sscanf(c, "irq=%d", &id) == 1) {
+			r.type = TR_IRQ;
+		} else if (!strncmp(ev, "sched_wakeup:", 13) &&
+			   (c = strstr(ev, " pid=")) &&
+			   sscanf(c, " pid=%d", &id) == 1) {
+			r.type = TR_WAKE;
+		} else if (!strncmp(ev, "sched_switch:", 13) &&
+			   (c = strstr(ev, "next_pid=")) &&
+			   sscanf(c, "next_pid=%d", &id) == 1) {
+			r.type = TR_RUN;
+		} else {
+			continue;
+		}
+		r.id = id;
+		if (!attr_wanted(a, p, r.type, id))
+			continue;
+		if (a->n == cap) {
+			struct trec *nr;
+
+			cap = cap ? 2 * cap : 4096;
+			nr = realloc(a->r, cap * sizeof(*nr));
+			if (!nr) {
+				fclose(f);
+				return -ENOMEM;
+			}
+			a->r = nr;
+		}
+		a->r[a->n++] = r;
+	}
+	fclose(f);
+	return 0;
+}
+
+/* First record at or after index @from with ts >= @t matching; -1 if none. */
+static long attr_find(const struct attr *a, size_t from, uint64_t t,
+		      uint64_t until, int type, const pid_t *ids, size_t nids)
+{
+	size_t i, k;
+
+	for (i = from; i < a->n && a->r[i].ts <= until; i++) {
+		if (a->r[i].ts < t || a->r[i].type != type)
+			continue;
+		for (k = 0; k < nids; k++)
+			if (a->r[i].id == ids[k])
+				return (long)i;
+	}
+	return -1;
+}
+
+/* First record index with ts >= @t (records are in time order per CPU,
+ * nearly in order overall: start a little before). */
+static size_t attr_lower(const struct attr *a, uint64_t t)
+{
+	size_t lo = 0, hi = a->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (a->r[mid].ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo > 64 ? lo - 64 : 0;
+}
+
+static int cmp_trec(const void *x, const void *y)
+{
+	const struct trec *a = x, *b = y;
+
+	return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
+/*
+ * Split every received event of path @k: the IRQ entry at (or just
+ * before: the trace clock has microseconds) the kernel's IRQ timestamp,
+ * then the IRQ thread's wake-up and switch-in, the reader's wake-up and
+ * switch-in, and the read. Events whose chain is incomplete (the reader
+ * was already running, a batch) are counted as unattributed.
+ */
+static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
+{
+	size_t i, m;
+	pid_t reader = p->tid;
+
+	for (m = 0; m < ATTR_NSPLIT; m++) {
+		a->split[k][m] = calloc(p->n ? p->n : 1, sizeof(uint64_t));
+		if (!a->split[k][m])
+			return -ENOMEM;
+	}
+	for (i = 0; i < p->n; i++) {
+		const struct lat_event *e = &p->ev[i];
+		uint64_t t[ATTR_NSPLIT + 1];
+		long irq = -1, r;
+		size_t j = attr_lower(a, e->irq_ns - 1000000);
+		pid_t irqid = p->irq;
+
+		/* the last IRQ entry at or before the timestamp (+ 1 us) */
+		for (; j < a->n && a->r[j].ts <= e->irq_ns + 1000; j++)
+			if (a->r[j].type == TR_IRQ && a->r[j].id == irqid)
+				irq = (long)j;
+		if (irq < 0 || e->irq_ns - a->r[irq].ts > 1000000)
+			goto miss;
+		t[0] = a->r[irq].ts;
+		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
+		if (r < 0)
+			goto miss;
+		t[1] = a->r[r].ts;
+		r = attr_find(a, r, t[1], e->recv_ns, TR_RUN, a->thr[k], a->nthr[k]);
+		if (r < 0)
+			goto miss;
+		t[2] = a->r[r].ts;
+		r = attr_find(a, r, t[2], e->recv_ns, TR_WAKE, &reader, 1);
+		if (r < 0)
+			goto miss;
+		t[3] = a->r[r].ts;
+		r = attr_find(a, r, t[3], e->recv_ns, TR_RUN, &reader, 1);
+		if (r < 0)
+			goto miss;
+		t[4] = a->r[r].ts;
+		t[5] = e->recv_ns;
+		for (m = 0; m < ATTR_NSPLIT; m++)
+			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
+		a->nsplit[k]++;
+		continue;
+miss:
+		a->unattributed[k]++;
+	}
+	for (m = 0; m < ATTR_NSPLIT; m++)
+		lat_stats_compute(a->split[k][m], a->nsplit[k], &a->st[k][m]);
+	return 0;
+}
+
+static int attr_analyse(struct attr *a, const struct lat_path *p[2])
+{
+	int k, ret;
+
+	ret = attr_read(a, p);
+	if (ret)
+		return ret;
+	qsort(a->r, a->n, sizeof(*a->r), cmp_trec);
+	for (k = 0; k < 2; k++) {
+		if (!p[k])
+			continue;
+		ret = attr_split_path(a, k, p[k]);
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void attr_free(struct attr *a)
+{
+	int k, m;
+
+	free(a->r);
+	for (k = 0; k < 2; k++)
+		for (m = 0; m < ATTR_NSPLIT; m++)
+			free(a->split[k][m]);
+}
+
+static void attr_json(FILE *f, const struct attr *a, const struct lat_path *p[2])
+{
+	int k, m;
+
+	for (k = 0; k < 2; k++) {
+		if (!p[k])
+			continue;
+		for (m = 0; m < ATTR_NSPLIT; m++)
+			fprintf(f, ",{\"stage\":\"%s.%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+				",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+				",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+				",\"avg_ns\":%" PRIu64 "}", p[k]->stage,
+				attr_split[m], a->st[k][m].n, a->st[k][m].min,
+				a->st[k][m].p50, a->st[k][m].p99,
+				a->st[k][m].p999, a->st[k][m].max,
+				a->st[k][m].avg);
+	}
 }
 
 /* ---- vigil-lat pir ------------------------------------------------------- */
@@ -425,6 +1303,12 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 "usage: vigil-lat pir [options]\n"
+"       vigil-lat compare A.json B.json\n"
+"       vigil-lat overhead [-n N] [--json]\n"
+"       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
+"                      [-o PREFIX] [--json]\n"
+"       vigil-lat frame [--hist-max US] [-o PREFIX] [--json] TRACE\n"
+"pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
 "  -r, --rate HZ        pulses per second (default 100)\n"
@@ -433,9 +1317,35 @@ static void usage(FILE *fp)
 "  -a, --cpu N          pin the reader threads to CPU N\n"
 "  -m, --mlock          mlockall(MCL_CURRENT | MCL_FUTURE)\n"
 "  -t, --timeout S      give up S seconds after the train ends (default 2)\n"
+"  -l, --load KIND      none, cpu, mem, io (stress-ng) or sched (hackbench)\n"
+"                       running during the train (default none)\n"
+"      --hist-max US    histogram rows, 1 us each (default %d)\n"
+"  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
+"      --attribute      split each latency with tracefs: hard IRQ, IRQ thread\n"
+"                       wake-up and run, reader wake-up and run, read\n"
 "      --no-gpio        V4L2 path only\n"
 "      --dump FILE      one line per received event\n"
-"      --json           {\"emitted\":N,\"v4l2\":{...},\"gpiocdev\":{...}}\n");
+"      --json           print the JSON result on stdout\n"
+"overhead options:\n"
+"  -n, --samples N      iterations (default %d)\n"
+"wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
+"  20) at --fps N (default 30); histogram rows default 50000 us\n"
+"frame: buffer EOF timestamp -> vigild -> detection done, from the frame\n"
+"  lines of vigild --trace TRACE; histogram rows default 100000 us\n",
+		HIST_MAX_US_DEFAULT, OVH_N);
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned int *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || end == s || *end || v > max || *s == '-')
+		return -EINVAL;
+	*out = v;
+	return 0;
 }
 
 static int parse_opts(int argc, char **argv, struct lat_opts *o)
@@ -449,25 +1359,58 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 		{ "cpu", required_argument, NULL, 'a' },
 		{ "mlock", no_argument, NULL, 'm' },
 		{ "timeout", required_argument, NULL, 't' },
+		{ "load", required_argument, NULL, 'l' },
+		{ "hist-max", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "attribute", no_argument, NULL, 'A' },
 		{ "no-gpio", no_argument, NULL, 'G' },
 		{ "dump", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	unsigned int u;
 	int c;
+	size_t k;
 
-	while ((c = getopt_long(argc, argv, "d:c:r:w:P:a:mt:h", opts,
+	while ((c = getopt_long(argc, argv, "d:c:r:w:P:a:mt:l:o:h", opts,
 				NULL)) != -1) {
 		switch (c) {
 		case 'd': o->dev = optarg; break;
-		case 'c': o->count = strtoul(optarg, NULL, 0); break;
+		case 'c':
+			if (parse_uint(optarg, VIGIL_GPIO_SIM_TRAIN_MAX, &o->count))
+				return -EINVAL;
+			break;
 		case 'r': o->rate = strtod(optarg, NULL); break;
-		case 'w': o->width_us = strtoul(optarg, NULL, 0); break;
+		case 'w':
+			if (parse_uint(optarg, UINT_MAX, &o->width_us))
+				return -EINVAL;
+			break;
 		case 'P': o->prio = atoi(optarg); break;
 		case 'a': o->cpu = atoi(optarg); break;
 		case 'm': o->mlock = true; break;
-		case 't': o->timeout_s = strtoul(optarg, NULL, 0); break;
+		case 't':
+			if (parse_uint(optarg, 3600, &o->timeout_s))
+				return -EINVAL;
+			break;
+		case 'l':
+			for (k = 0; k < sizeof(load_names) / sizeof(load_names[0]); k++)
+				if (!strcmp(optarg, load_names[k]))
+					break;
+			if (k == sizeof(load_names) / sizeof(load_names[0])) {
+				fprintf(stderr, "vigil-lat: --load %s: not none, cpu, mem, io or sched\n",
+					optarg);
+				return -EINVAL;
+			}
+			o->load = k;
+			break;
+		case 'H':
+			if (parse_uint(optarg, 1000000, &u) || !u)
+				return -EINVAL;
+			o->hist_max_us = u;
+			break;
+		case 'o': o->output = optarg; break;
+		case 'A': o->attribute = true; break;
 		case 'G': o->gpio = false; break;
 		case 'D': o->dump = optarg; break;
 		case 'j': o->json = true; break;
@@ -477,7 +1420,7 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 	}
 	if (optind != argc - 1 || strcmp(argv[optind], "pir"))
 		return -EINVAL;
-	if (!o->count || o->count > VIGIL_GPIO_SIM_TRAIN_MAX || o->rate <= 0)
+	if (!o->count || o->rate <= 0)
 		return -EINVAL;
 	return 0;
 }
@@ -527,35 +1470,160 @@ static void wait_quiet(struct lat_path *p, size_t n, uint64_t quiet_ns)
 	}
 }
 
-int main(int argc, char **argv)
+/* The JSON result of a pir run, malloc'ed; NULL on ENOMEM. */
+static char *pir_json(const struct lat_opts *o, unsigned int period_us,
+		      size_t nedges, const struct lat_path *v4l2,
+		      const struct lat_path *gpio, uint64_t clock_ns,
+		      const struct load *load, const char *load0,
+		      const char *load1, const struct attr *attr,
+		      int argc, char **argv)
+{
+	const struct lat_path *ap[2] = { v4l2, o->gpio ? gpio : NULL };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	uint64_t per = clock_ns + v4l2->read_ns;
+	int i;
+
+	if (!f)
+		return NULL;
+	if (o->gpio && clock_ns + gpio->read_ns > per)
+		per = clock_ns + gpio->read_ns;
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"pir\",\"argv\":[");
+	for (i = 0; i < argc; i++) {
+		if (i)
+			fputc(',', f);
+		json_str(f, argv[i]);
+	}
+	fprintf(f, "],\"settings\":{\"device\":");
+	json_str(f, o->dev);
+	fprintf(f, ",\"count\":%u,\"rate_hz\":%.3f,\"period_us\":%u,\"width_us\":%u,"
+		"\"prio\":%d,\"cpu\":%d,\"mlock\":%s,\"gpio\":%s,\"hist_max_us\":%u,"
+		"\"load\":\"%s\",\"load_command\":",
+		o->count, o->rate, period_us, o->width_us, o->prio, o->cpu,
+		o->mlock ? "true" : "false", o->gpio ? "true" : "false",
+		o->hist_max_us, load_names[o->load]);
+	json_str(f, load->cmd);
+	fprintf(f, "},");
+	print_system(f, load0, load1);
+	fprintf(f, ",\"emitted\":%zu,\"pulses\":%u,\"v4l2\":", nedges, o->count);
+	print_path_json(f, v4l2, o->hist_max_us);
+	if (o->gpio) {
+		fprintf(f, ",\"gpiocdev\":");
+		print_path_json(f, gpio, o->hist_max_us);
+	}
+	fprintf(f, ",\"gpio_uapi\":%s", o->gpio ? "\"v2\"" : "null");
+	fprintf(f, ",\"overhead\":{\"clock_read_ns\":%" PRIu64
+		",\"v4l2_empty_read_ns\":%" PRIu64, clock_ns, v4l2->read_ns);
+	if (o->gpio)
+		fprintf(f, ",\"gpiocdev_empty_read_ns\":%" PRIu64, gpio->read_ns);
+	fprintf(f, ",\"per_sample_ns\":%" PRIu64 "},\"stages\":[", per);
+	print_stage_json(f, v4l2);
+	if (o->gpio) {
+		fputc(',', f);
+		print_stage_json(f, gpio);
+	}
+	if (attr)
+		attr_json(f, attr, ap);
+	fprintf(f, "]");
+	if (attr) {
+		int k;
+
+		fprintf(f, ",\"attribution\":{\"trace_clock\":\"mono\",\"resolution_ns\":1000");
+		for (k = 0; k < 2; k++) {
+			size_t t;
+
+			if (!ap[k])
+				continue;
+			fprintf(f, ",\"%s\":{\"irq\":%d,\"irq_threads\":[", ap[k]->name,
+				ap[k]->irq);
+			for (t = 0; t < attr->nthr[k]; t++)
+				fprintf(f, "%s%d", t ? "," : "", attr->thr[k][t]);
+			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu}",
+				ap[k]->tid, attr->nsplit[k], attr->unattributed[k]);
+		}
+		fprintf(f, "}");
+	}
+	fprintf(f, "}\n");
+	if (fclose(f)) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/* PREFIX.json and PREFIX.hist (@ncols columns): both written, or neither. */
+static int write_outputs(const char *prefix, const char *json,
+			 const char *const *names, const uint64_t *const *samples,
+			 const size_t *n, size_t ncols, unsigned int hist_max_us)
+{
+	char jpath[PATH_MAX], hpath[PATH_MAX], *hist = NULL;
+	size_t hlen = 0;
+	FILE *f;
+	int ret;
+
+	snprintf(jpath, sizeof(jpath), "%s.json", prefix);
+	snprintf(hpath, sizeof(hpath), "%s.hist", prefix);
+	f = open_memstream(&hist, &hlen);
+	if (!f)
+		return -ENOMEM;
+	ret = lat_hist_write(f, names, samples, n, ncols, hist_max_us);
+	if (fclose(f) && !ret)
+		ret = -ENOMEM;
+	if (!ret)
+		ret = write_atomic_tmp(hpath, hist, hlen);
+	free(hist);
+	if (ret) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", hpath, strerror(-ret));
+		return ret;
+	}
+	ret = write_atomic_tmp(jpath, json, strlen(json));
+	if (ret) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", jpath, strerror(-ret));
+		snprintf(hpath + strlen(hpath), sizeof(hpath) - strlen(hpath), ".tmp");
+		unlink(hpath);
+		return ret;
+	}
+	ret = commit_tmp(hpath);
+	if (!ret)
+		ret = commit_tmp(jpath);
+	if (ret)
+		fprintf(stderr, "vigil-lat: rename to %s: %s\n", prefix,
+			strerror(-ret));
+	return ret;
+}
+
+static int cmd_pir(int argc, char **argv)
 {
 	struct lat_opts o = {
 		.dev = "/dev/video0", .count = 1000, .rate = 100, .cpu = -1,
-		.gpio = true, .timeout_s = 2,
+		.gpio = true, .timeout_s = 2, .hist_max_us = HIST_MAX_US_DEFAULT,
 	};
-	struct lat_path v4l2 = { .name = "v4l2", .fd = -1 };
-	struct lat_path gpio = { .name = "gpiocdev", .fd = -1 };
+	struct lat_path v4l2 = { .name = "v4l2", .stage = "pir.v4l2", .fd = -1 };
+	struct lat_path gpio = { .name = "gpiocdev", .stage = "pir.gpiocdev-v2",
+				 .fd = -1 };
 	struct thread_arg va = { .path = &v4l2, .opts = &o };
 	struct thread_arg ga = { .path = &gpio, .opts = &o };
 	struct v4l2_event_subscription sub = { .type = VIGIL_EVENT_PIR };
+	struct load load = { .kind = LOAD_NONE };
+	struct attr attr = { 0 };
+	bool tracing = false;
+	char irq_name[64];
 	char dir[256], path[300], label[64], cmd[96];
-	struct pir_gpio *pir = NULL;
-	char line[16], err[256];
+	char err[512], load0[64] = "null", load1[64] = "null";
 	unsigned int id = 0, period_us;
-	uint64_t *edges = NULL, limit;
+	uint64_t *edges = NULL, limit, clock_ns = 0;
 	size_t nedges = 0;
 	bool v4l2_started = false, gpio_started = false;
+	char *json = NULL;
 	FILE *dump = NULL;
 	int ret, rc = 1;
 
-	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
-		usage(stdout);
-		return 0;
-	}
 	if (parse_opts(argc, argv, &o)) {
 		usage(stderr);
 		return 2;
 	}
+	load.kind = o.load;
 	period_us = (unsigned int)(1e6 / o.rate);
 	if (!o.width_us)
 		o.width_us = period_us / 2;
@@ -571,6 +1639,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (access(o.dev, F_OK)) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", o.dev, strerror(errno));
+		return 1;
+	}
 	ret = board_id(o.dev, &id);
 	if (ret) {
 		fprintf(stderr, "vigil-lat: %s is not a vigil camera: %s\n",
@@ -579,6 +1651,12 @@ int main(int argc, char **argv)
 	}
 	snprintf(dir, sizeof(dir), DEBUGFS "/vigil-gpio-sim.%u", id);
 	snprintf(label, sizeof(label), VIGIL_GPIO_SIM_LABEL "%u", id);
+	snprintf(path, sizeof(path), "%s/train", dir);
+	if (access(path, W_OK)) {
+		fprintf(stderr, "vigil-lat: %s: %s (debugfs mounted? virtual board loaded? root?)\n",
+			path, strerror(errno));
+		return 1;
+	}
 
 	v4l2.fd = open(o.dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (v4l2.fd < 0) {
@@ -587,21 +1665,66 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (ioctl(v4l2.fd, VIDIOC_SUBSCRIBE_EVENT, &sub) < 0) {
-		fprintf(stderr, "vigil-lat: subscribe VIGIL_EVENT_PIR: %s\n",
-			strerror(errno));
+		fprintf(stderr, "vigil-lat: %s: subscribe VIGIL_EVENT_PIR: %s\n",
+			o.dev, strerror(errno));
 		goto out;
 	}
 
 	if (o.gpio) {
-		snprintf(line, sizeof(line), "%d", VIGIL_GPIO_LINE_PIR_MIRROR);
-		ret = pir_gpio_open(label, line, "vigil-lat", &pir, err, sizeof(err));
-		if (ret) {
+		gpio.fd = gpio_v2_open(label, VIGIL_GPIO_LINE_PIR_MIRROR, err,
+				       sizeof(err));
+		if (gpio.fd < 0) {
 			fprintf(stderr, "vigil-lat: %s\n", err);
 			goto out;
 		}
-		gpio.fd = pir_gpio_fd(pir);
-		ga.pir = pir;
 	}
+
+	/* the cost of measuring, before anything else runs */
+	clock_ns = ovh_clock(OVH_N);
+	v4l2.read_ns = ovh_v4l2(v4l2.fd, OVH_N / 10);
+	if (o.gpio)
+		gpio.read_ns = ovh_read(gpio.fd, OVH_N / 10);
+	if (v4l2.read_ns == UINT64_MAX || gpio.read_ns == UINT64_MAX) {
+		fprintf(stderr, "vigil-lat: measuring the read overhead: events pending before the train (another PIR source active?)\n");
+		goto out;
+	}
+
+	if (o.attribute) {
+		const struct lat_path *ap[2] = { &v4l2, o.gpio ? &gpio : NULL };
+		int k;
+
+		snprintf(irq_name, sizeof(irq_name), "vigil-pir:vigil.%u", id);
+		v4l2.irq_name = irq_name;
+		gpio.irq_name = "vigil-lat";	/* gpio-cdev: the consumer */
+		for (k = 0; k < 2; k++) {
+			struct lat_path *p = (struct lat_path *)ap[k];
+
+			if (!p)
+				continue;
+			p->irq = irq_by_name(p->irq_name);
+			if (p->irq < 0) {
+				fprintf(stderr, "vigil-lat: --attribute: no IRQ named %s in /proc/interrupts\n",
+					p->irq_name);
+				goto out;
+			}
+			attr.nthr[k] = irq_threads(p->irq, attr.thr[k], 8);
+			if (!attr.nthr[k]) {
+				fprintf(stderr, "vigil-lat: --attribute: IRQ %d (%s) has no IRQ thread\n",
+					p->irq, p->irq_name);
+				goto out;
+			}
+		}
+		if (attr_start())
+			goto out;
+		tracing = true;
+	}
+
+	ret = load_start(&load, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vigil-lat: %s\n", err);
+		goto out;
+	}
+	loadavg(load0, sizeof(load0));
 
 	if (pthread_create(&v4l2.thread, NULL, v4l2_thread, &va))
 		goto out;
@@ -613,7 +1736,6 @@ int main(int argc, char **argv)
 	}
 
 	snprintf(cmd, sizeof(cmd), "%u %u %u", o.count, period_us, o.width_us);
-	snprintf(path, sizeof(path), "%s/train", dir);
 	ret = write_file(path, cmd);
 	if (ret) {
 		fprintf(stderr, "vigil-lat: start train in %s: %s\n", dir,
@@ -633,8 +1755,12 @@ int main(int argc, char **argv)
 	if (o.gpio)
 		wait_quiet(&gpio, 2 * (size_t)o.count,
 			   (uint64_t)o.timeout_s * 1000000000ull);
+	loadavg(load1, sizeof(load1));
 	rc = 0;
 out:
+	if (tracing)
+		attr_stop();
+	load_stop(&load);
 	__atomic_store_n(&v4l2.stop, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&gpio.stop, true, __ATOMIC_RELEASE);
 	if (v4l2_started)
@@ -660,31 +1786,723 @@ out:
 			fprintf(stderr, "vigil-lat: %s: %s\n", o.dump,
 				strerror(errno));
 	}
-	if (!rc && (analyse(&v4l2, edges, nedges, true, dump) ||
-		    (o.gpio && analyse(&gpio, edges, nedges, false, dump))))
+	if (!rc && (analyse(&v4l2, edges, nedges, dump) ||
+		    (o.gpio && analyse(&gpio, edges, nedges, dump))))
 		rc = 1;
 	if (dump)
 		fclose(dump);
-	if (!rc && o.json) {
-		printf("{\"emitted\":%zu,\"pulses\":%u,\"v4l2\":", nedges,
-		       o.count);
-		print_path_json(&v4l2);
-		if (o.gpio) {
-			printf(",\"gpiocdev\":");
-			print_path_json(&gpio);
+	if (!rc && tracing) {
+		const struct lat_path *ap[2] = { &v4l2, o.gpio ? &gpio : NULL };
+
+		ret = attr_analyse(&attr, ap);
+		if (ret) {
+			fprintf(stderr, "vigil-lat: --attribute: reading the trace: %s\n",
+				strerror(-ret));
+			rc = 1;
 		}
-		printf("}\n");
+	}
+	if (!rc) {
+		json = pir_json(&o, period_us, nedges, &v4l2, &gpio, clock_ns,
+				&load, load0, load1, tracing ? &attr : NULL,
+				argc, argv);
+		if (!json)
+			rc = 1;
+	}
+	if (!rc && o.output) {
+		const char *names[2] = { v4l2.stage, gpio.stage };
+		const uint64_t *samples[2] = { v4l2.lat, gpio.lat };
+		size_t n[2] = { v4l2.st.n, gpio.st.n };
+
+		if (write_outputs(o.output, json, names, samples, n,
+				  o.gpio ? 2 : 1, o.hist_max_us))
+			rc = 1;
+	}
+	if (!rc && o.json) {
+		fputs(json, stdout);
 	} else if (!rc) {
-		printf("emitted %zu edges (%u pulses, %u us period, %u us width)\n",
-		       nedges, o.count, period_us, o.width_us);
+		printf("emitted %zu edges (%u pulses, %u us period, %u us width), load %s\n",
+		       nedges, o.count, period_us, o.width_us, load_names[o.load]);
 		print_path_text(&v4l2);
 		if (o.gpio)
 			print_path_text(&gpio);
+		printf("overhead: clock read %" PRIu64 " ns per sample\n",
+		       clock_ns);
 	}
+	attr_free(&attr);
+	free(json);
 	free(edges);
 	free(v4l2.ev);
 	free(gpio.ev);
-	pir_gpio_free(pir);
+	free(v4l2.lat);
+	free(gpio.lat);
+	if (gpio.fd >= 0)
+		close(gpio.fd);
 	close(v4l2.fd);
 	return rc;
+}
+
+/* ---- vigil-lat wake ------------------------------------------------------ */
+
+#define WAKE_NBUFS 4
+#define WAKE_NSTAGES 3
+
+static const char *const wake_stages[WAKE_NSTAGES] = {
+	"wake.irq-to-fullrate",	/* PIR IRQ -> IRQ thread set full rate */
+	"wake.irq-to-frame",	/* PIR IRQ -> first full-rate frame (EOF) */
+	"wake.frame-to-dqbuf",	/* that frame's EOF -> DQBUF in the reader */
+};
+
+static int wake_ctrl(int fd, uint32_t id, int32_t val)
+{
+	struct v4l2_control c = { .id = id, .value = val };
+
+	if (ioctl(fd, VIDIOC_S_CTRL, &c) < 0) {
+		fprintf(stderr, "vigil-lat: S_CTRL 0x%x = %d: %s\n", id, val,
+			strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+static int wake_start(int fd, unsigned int fps)
+{
+	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_streamparm parm = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
+	struct v4l2_requestbuffers req = {
+		.count = WAKE_NBUFS,
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	unsigned int i;
+
+	fmt.fmt.pix.pixelformat = V4L2_PIX_FMT_GREY;
+	fmt.fmt.pix.width = 160;
+	fmt.fmt.pix.height = 120;
+	fmt.fmt.pix.field = V4L2_FIELD_NONE;
+	parm.parm.capture.timeperframe.numerator = 1;
+	parm.parm.capture.timeperframe.denominator = fps;
+	if (ioctl(fd, VIDIOC_S_FMT, &fmt) < 0 ||
+	    ioctl(fd, VIDIOC_S_PARM, &parm) < 0 ||
+	    ioctl(fd, VIDIOC_REQBUFS, &req) < 0)
+		goto fail;
+	for (i = 0; i < req.count; i++) {
+		struct v4l2_buffer b = {
+			.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+			.memory = V4L2_MEMORY_MMAP,
+			.index = i,
+		};
+
+		if (ioctl(fd, VIDIOC_QBUF, &b) < 0)
+			goto fail;
+	}
+	if (ioctl(fd, VIDIOC_STREAMON, &type) < 0)
+		goto fail;
+	return 0;
+fail:
+	fprintf(stderr, "vigil-lat: start streaming 160x120 GREY at %u fps: %s\n",
+		fps, strerror(errno));
+	return -errno;
+}
+
+/*
+ * Wait up to @timeout_ns for a frame or an event: 1 with *@b (requeued) and
+ * *@dq_ns (CLOCK_MONOTONIC right after DQBUF), 2 with *@ev, 0 on timeout,
+ * -errno.
+ */
+static int wake_next(int fd, uint64_t timeout_ns, struct v4l2_buffer *b,
+		     uint64_t *dq_ns, struct v4l2_event *ev)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN | POLLPRI };
+	int ret = poll(&pfd, 1, (int)(timeout_ns / 1000000));
+
+	if (ret < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (!ret)
+		return 0;
+	if (pfd.revents & POLLPRI) {
+		memset(ev, 0, sizeof(*ev));
+		if (!ioctl(fd, VIDIOC_DQEVENT, ev))
+			return 2;
+	}
+	if (pfd.revents & POLLIN) {
+		struct v4l2_buffer q;
+
+		memset(b, 0, sizeof(*b));
+		b->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+		b->memory = V4L2_MEMORY_MMAP;
+		if (ioctl(fd, VIDIOC_DQBUF, b) < 0)
+			return -errno;
+		*dq_ns = now_ns();
+		q = *b;
+		if (ioctl(fd, VIDIOC_QBUF, &q) < 0)
+			return -errno;
+		return 1;
+	}
+	return 0;
+}
+
+/* Frames for @ns (events are read and dropped). */
+static int wake_drain(int fd, uint64_t ns)
+{
+	uint64_t end = now_ns() + ns, t, dq;
+	int frames = 0;
+
+	while ((t = now_ns()) < end) {
+		struct v4l2_buffer b;
+		struct v4l2_event ev;
+		int r = wake_next(fd, end - t, &b, &dq, &ev);
+
+		if (r < 0)
+			return r;
+		frames += r == 1;
+	}
+	return frames;
+}
+
+#define WAKE_EVENT "events/vigil/vigil_pir_wake/enable"
+
+/* Record the tracepoint vigil:vigil_pir_wake (the wake's kernel times). */
+static int wake_trace_start(void)
+{
+	int ret;
+
+	if (access(TRACEFS "/trace", W_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/" WAKE_EVENT, W_OK)) {
+		fprintf(stderr, "vigil-lat: wake: %s/%s: %s (tracefs not mounted, not root, or a vigil.ko without the tracepoint vigil:vigil_pir_wake)\n",
+			TRACEFS, WAKE_EVENT, strerror(errno));
+		return -ENOENT;
+	}
+	ret = tfs_write("trace", "");
+	if (!ret)
+		ret = tfs_write(WAKE_EVENT, "1");
+	if (!ret)
+		ret = tfs_write("tracing_on", "1");
+	if (ret)
+		fprintf(stderr, "vigil-lat: wake: tracefs: %s\n", strerror(-ret));
+	return ret;
+}
+
+static void wake_trace_stop(void)
+{
+	tfs_write(WAKE_EVENT, "0");
+}
+
+/*
+ * The vigil_pir_wake record whose frame has the timestamp @frame_ns (to
+ * the microsecond, as the buffer reports it; the record's instance is the
+ * driver's, not the board's, number): 0 with the
+ * wake's IRQ, switch and frame times, -ENOENT if it is not (yet) there.
+ * "... vigil_pir_wake: instance=0 irq_ns=1 wake_ns=2 frame_ns=3 pir_seq=..."
+ */
+static int wake_trace_find(uint64_t frame_ns, uint64_t t[3])
+{
+	FILE *f = fopen(TRACEFS "/trace", "re");
+	char line[1024];
+	int ret = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (ret && fgets(line, sizeof(line), f)) {
+		const char *p = strstr(line, "vigil_pir_wake: ");
+		unsigned long long irq, wake, frame;
+		unsigned int inst;
+
+		if (line[0] == '#' || !p)
+			continue;
+		if (sscanf(p, "vigil_pir_wake: instance=%u irq_ns=%llu wake_ns=%llu frame_ns=%llu",
+			   &inst, &irq, &wake, &frame) != 4)
+			continue;
+		if (frame / 1000 != frame_ns / 1000)
+			continue;
+		t[0] = irq;
+		t[1] = wake;
+		t[2] = frame;
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+static uint64_t buf_ns(const struct v4l2_buffer *b)
+{
+	return (uint64_t)b->timestamp.tv_sec * 1000000000ull +
+	       (uint64_t)b->timestamp.tv_usec * 1000ull;
+}
+
+static int cmd_wake(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "device", required_argument, NULL, 'd' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "fps", required_argument, NULL, 'f' },
+		{ "hist-max", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	const char *dev = "/dev/video0", *output = NULL;
+	unsigned int cycles = 20, fps = 30, hist_max_us = 50000, id, i;
+	uint64_t *lat[WAKE_NSTAGES] = { NULL };
+	struct lat_stats st[WAKE_NSTAGES];
+	size_t n[WAKE_NSTAGES] = { 0 };
+	char dir[256], path[300], *json = NULL, load0[64], load1[64];
+	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+	bool json_out = false, streaming = false, tracing = false;
+	size_t len = 0;
+	int c, fd, k, rc = 1;
+	FILE *f;
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "d:c:o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': dev = optarg; break;
+		case 'c':
+			if (parse_uint(optarg, 100000, &cycles) || !cycles)
+				goto usage;
+			break;
+		case 'f':
+			if (parse_uint(optarg, 1000, &fps) || !fps)
+				goto usage;
+			break;
+		case 'H':
+			if (parse_uint(optarg, 10000000, &hist_max_us) || !hist_max_us)
+				goto usage;
+			break;
+		case 'o': output = optarg; break;
+		case 'j': json_out = true; break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc)
+		goto usage;
+	if (access(dev, F_OK) || board_id(dev, &id)) {
+		fprintf(stderr, "vigil-lat: %s: not a vigil camera\n", dev);
+		return 1;
+	}
+	snprintf(dir, sizeof(dir), DEBUGFS "/vigil-gpio-sim.%u", id);
+	snprintf(path, sizeof(path), "%s/train", dir);
+	if (access(path, W_OK)) {
+		fprintf(stderr, "vigil-lat: %s: %s (debugfs mounted? virtual board loaded? root?)\n",
+			path, strerror(errno));
+		return 1;
+	}
+	for (k = 0; k < WAKE_NSTAGES; k++) {
+		lat[k] = calloc(cycles, sizeof(*lat[k]));
+		if (!lat[k]) {
+			fprintf(stderr, "vigil-lat: out of memory\n");
+			goto free;
+		}
+	}
+	fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0) {
+		fprintf(stderr, "vigil-lat: open %s: %s\n", dev, strerror(errno));
+		goto free;
+	}
+	if (wake_trace_start())
+		goto out;
+	tracing = true;
+	if (wake_start(fd, fps))
+		goto out;
+	streaming = true;
+	if (wake_ctrl(fd, VIGIL_CID_STANDBY_FPS, 0) ||
+	    wake_ctrl(fd, VIGIL_CID_PIR_WAKE, 1))
+		goto out;
+	if (wake_drain(fd, 500000000ull) <= 0) {
+		fprintf(stderr, "vigil-lat: %s: no frames before standby\n", dev);
+		goto out;
+	}
+	loadavg(load0, sizeof(load0));
+	for (i = 0; i < cycles; i++) {
+		uint64_t deadline, first = 0, dq = 0, w[3] = { 0 };
+		int r;
+
+		if (wake_ctrl(fd, VIGIL_CID_STANDBY, 1))
+			goto out;
+		/* a frame in flight may still complete; then none may come */
+		if (wake_drain(fd, 100000000ull) < 0)
+			goto out;
+		r = wake_drain(fd, 300000000ull);
+		if (r) {
+			fprintf(stderr, "vigil-lat: %d frames in standby: the sensor woke without a pulse (a scene with warm objects? select the replay test pattern)\n",
+				r);
+			goto out;
+		}
+		r = write_file(path, "1 1000 500");
+		if (r) {
+			fprintf(stderr, "vigil-lat: %s: %s\n", path, strerror(-r));
+			goto out;
+		}
+		deadline = now_ns() + 2000000000ull;
+		while (!first && now_ns() < deadline) {
+			struct v4l2_buffer b;
+			struct v4l2_event ev;
+			uint64_t t;
+
+			r = wake_next(fd, 100000000ull, &b, &t, &ev);
+			if (r < 0) {
+				fprintf(stderr, "vigil-lat: %s: %s\n", dev, strerror(-r));
+				goto out;
+			}
+			if (r == 1) {
+				first = buf_ns(&b);
+				dq = t;
+			}
+		}
+		if (!first) {
+			fprintf(stderr, "vigil-lat: cycle %u: no frame within 2 s of the pulse\n", i);
+			goto out;
+		}
+		/* the record is written before the buffer is returned */
+		r = wake_trace_find(first, w);
+		if (r) {
+			fprintf(stderr, "vigil-lat: cycle %u: no vigil:vigil_pir_wake record for the first frame%s\n",
+				i, r == -ENOENT ? "" : " (tracefs unreadable)");
+			goto out;
+		}
+		lat[0][i] = w[1] - w[0];
+		lat[1][i] = w[2] - w[0];
+		lat[2][i] = dq > first ? dq - first : 0;
+	}
+	loadavg(load1, sizeof(load1));
+	rc = 0;
+out:
+	if (streaming) {
+		wake_ctrl(fd, VIGIL_CID_STANDBY, 0);
+		ioctl(fd, VIDIOC_STREAMOFF, &type);
+	}
+	if (tracing)
+		wake_trace_stop();
+	close(fd);
+	if (rc)
+		goto free;
+	/* the histograms need the samples in cycle order no more: sort */
+	for (k = 0; k < WAKE_NSTAGES; k++) {
+		n[k] = cycles;
+		lat_stats_compute(lat[k], cycles, &st[k]);
+	}
+	f = open_memstream(&json, &len);
+	if (!f)
+		goto fail;
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"wake\",\"settings\":{\"device\":");
+	json_str(f, dev);
+	fprintf(f, ",\"count\":%u,\"fps\":%u,\"hist_max_us\":%u,\"load\":\"none\"},",
+		cycles, fps, hist_max_us);
+	print_system(f, load0, load1);
+	fprintf(f, ",\"stages\":[");
+	for (k = 0; k < WAKE_NSTAGES; k++)
+		fprintf(f, "%s{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+			",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+			",\"avg_ns\":%" PRIu64 "}", k ? "," : "", wake_stages[k],
+			st[k].n, st[k].min, st[k].p50, st[k].p99, st[k].p999,
+			st[k].max, st[k].avg);
+	fprintf(f, "]}\n");
+	if (fclose(f))
+		goto fail;
+	if (output && write_outputs(output, json, wake_stages,
+				    (const uint64_t *const *)lat, n,
+				    WAKE_NSTAGES, hist_max_us))
+		goto free_rc;
+	if (json_out) {
+		fputs(json, stdout);
+	} else {
+		for (k = 0; k < WAKE_NSTAGES; k++)
+			printf("%-22s %u cycles  min %" PRIu64 " p50 %" PRIu64
+			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
+			       wake_stages[k], cycles, st[k].min, st[k].p50,
+			       st[k].p99, st[k].max);
+	}
+	goto free;
+fail:
+	fprintf(stderr, "vigil-lat: out of memory\n");
+free_rc:
+	rc = 1;
+free:
+	free(json);
+	for (k = 0; k < WAKE_NSTAGES; k++)
+		free(lat[k]);
+	return rc;
+usage:
+	usage(stderr);
+	return 2;
+}
+
+/* ---- vigil-lat frame ------------------------------------------------------ */
+
+#define FRAME_NSTAGES 2
+
+static const char *const frame_stages[FRAME_NSTAGES] = {
+	"frame.eof-to-vigild",	/* buffer EOF timestamp -> vigild has it */
+	"frame.detect",		/* vigild has it -> detection done */
+};
+
+/*
+ * The Frame stage from `vigild --trace`: per frame line, ts_ns (the
+ * buffer's end-of-frame timestamp, CLOCK_MONOTONIC from V4L2), in_ns
+ * (vigild's frame callback entered, right after DQBUF) and done_ns
+ * (detection done).
+ */
+static int cmd_frame(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "hist-max", required_argument, NULL, 'H' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int hist_max_us = 100000;
+	const char *output = NULL, *trace;
+	uint64_t *lat[FRAME_NSTAGES] = { NULL };
+	struct lat_stats st[FRAME_NSTAGES];
+	size_t n = 0, cap = 0, lines = 0, skipped = 0, cnt[FRAME_NSTAGES];
+	char line[1024], *json = NULL, load[64];
+	bool json_out = false;
+	size_t len = 0;
+	int c, k, rc = 1;
+	FILE *f;
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "o:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			if (parse_uint(optarg, 10000000, &hist_max_us) || !hist_max_us)
+				goto usage;
+			break;
+		case 'o': output = optarg; break;
+		case 'j': json_out = true; break;
+		default: goto usage;
+		}
+	}
+	if (optind != argc - 1)
+		goto usage;
+	trace = argv[optind];
+	f = fopen(trace, "re");
+	if (!f) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", trace, strerror(errno));
+		return 1;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long ts, in, done;
+		unsigned int seq;
+		const char *pi, *pd;
+
+		if (sscanf(line, "{\"frame\":%u,\"ts_ns\":%llu,", &seq, &ts) != 2)
+			continue;
+		lines++;
+		pi = strstr(line, "\"in_ns\":");
+		pd = strstr(line, "\"done_ns\":");
+		if (!pi || !pd || sscanf(pi, "\"in_ns\":%llu", &in) != 1 ||
+		    sscanf(pd, "\"done_ns\":%llu", &done) != 1)
+			continue;
+		if (in < ts || done < in) {
+			skipped++;
+			continue;
+		}
+		if (n == cap) {
+			cap = cap ? 2 * cap : 1024;
+			for (k = 0; k < FRAME_NSTAGES; k++) {
+				uint64_t *l = realloc(lat[k], cap * sizeof(*l));
+
+				if (!l) {
+					fclose(f);
+					fprintf(stderr, "vigil-lat: out of memory\n");
+					goto out;
+				}
+				lat[k] = l;
+			}
+		}
+		lat[0][n] = in - ts;
+		lat[1][n] = done - in;
+		n++;
+	}
+	fclose(f);
+	if (!lines) {
+		fprintf(stderr, "vigil-lat: %s: no frame lines (not a vigild --trace file)\n",
+			trace);
+		goto out;
+	}
+	if (!n) {
+		fprintf(stderr, "vigil-lat: %s: no frame with in_ns/done_ns after its timestamp (%zu lines; a vigild without them, or a replay source, whose timestamps are not CLOCK_MONOTONIC)\n",
+			trace, lines);
+		goto out;
+	}
+	for (k = 0; k < FRAME_NSTAGES; k++) {
+		cnt[k] = n;
+		lat_stats_compute(lat[k], n, &st[k]);
+	}
+	f = open_memstream(&json, &len);
+	if (!f)
+		goto out;
+	loadavg(load, sizeof(load));
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"frame\",\"settings\":{\"trace\":");
+	json_str(f, trace);
+	fprintf(f, ",\"hist_max_us\":%u},\"frames\":%zu,\"skipped\":%zu,", hist_max_us,
+		lines, skipped);
+	print_system(f, load, load);
+	fprintf(f, ",\"stages\":[");
+	for (k = 0; k < FRAME_NSTAGES; k++)
+		fprintf(f, "%s{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
+			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
+			",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
+			",\"avg_ns\":%" PRIu64 "}", k ? "," : "", frame_stages[k],
+			st[k].n, st[k].min, st[k].p50, st[k].p99, st[k].p999,
+			st[k].max, st[k].avg);
+	fprintf(f, "]}\n");
+	if (fclose(f))
+		goto out;
+	if (output && write_outputs(output, json, frame_stages,
+				    (const uint64_t *const *)lat, cnt,
+				    FRAME_NSTAGES, hist_max_us))
+		goto out;
+	if (json_out)
+		fputs(json, stdout);
+	else
+		for (k = 0; k < FRAME_NSTAGES; k++)
+			printf("%-20s %zu frames  min %" PRIu64 " p50 %" PRIu64
+			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
+			       frame_stages[k], n, st[k].min, st[k].p50,
+			       st[k].p99, st[k].max);
+	rc = 0;
+out:
+	free(json);
+	for (k = 0; k < FRAME_NSTAGES; k++)
+		free(lat[k]);
+	return rc;
+usage:
+	usage(stderr);
+	return 2;
+}
+
+/* ---- vigil-lat compare -------------------------------------------------- */
+
+static int cmd_compare(int argc, char **argv)
+{
+	struct lat_stage *s[2] = { NULL, NULL };
+	size_t n[2] = { 0, 0 };
+	char err[256];
+	int i, rc = 1;
+
+	if (argc != 4) {
+		usage(stderr);
+		return 2;
+	}
+	for (i = 0; i < 2; i++) {
+		char *text = slurp(argv[2 + i]);
+
+		if (!text) {
+			fprintf(stderr, "vigil-lat: %s: %s\n", argv[2 + i],
+				strerror(errno));
+			goto out;
+		}
+		if (lat_stages_parse(text, &s[i], &n[i], err, sizeof(err))) {
+			fprintf(stderr, "vigil-lat: %s: %s\n", argv[2 + i], err);
+			free(text);
+			goto out;
+		}
+		free(text);
+	}
+	lat_compare_print(stdout, argv[2], s[0], n[0], argv[3], s[1], n[1]);
+	rc = 0;
+out:
+	free(s[0]);
+	free(s[1]);
+	return rc;
+}
+
+/* ---- vigil-lat overhead --------------------------------------------------- */
+
+/*
+ * The cost of one sample without a device (host): a clock read, an empty
+ * non-blocking read() (the syscall a reader makes per batch) and storing
+ * the sample.
+ */
+static int cmd_overhead(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "samples", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ NULL, 0, NULL, 0 }
+	};
+	unsigned int n = OVH_N, i;
+	bool json = false;
+	uint64_t clock_ns, read_ns, store_ns, t0, *s;
+	int c, fds[2];
+
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "n:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'n':
+			if (parse_uint(optarg, 100000000, &n) || !n) {
+				usage(stderr);
+				return 2;
+			}
+			break;
+		case 'j': json = true; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC)) {
+		fprintf(stderr, "vigil-lat: pipe: %s\n", strerror(errno));
+		return 1;
+	}
+	s = calloc(n, sizeof(*s));
+	if (!s) {
+		fprintf(stderr, "vigil-lat: out of memory\n");
+		close(fds[0]);
+		close(fds[1]);
+		return 1;
+	}
+	clock_ns = ovh_clock(n);
+	read_ns = ovh_read(fds[0], n);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		__atomic_store_n(&s[i], t0 - i, __ATOMIC_RELEASE);
+	store_ns = (now_ns() - t0) / n;
+	free(s);
+	close(fds[0]);
+	close(fds[1]);
+	if (read_ns == UINT64_MAX) {
+		fprintf(stderr, "vigil-lat: empty read did not fail with EAGAIN\n");
+		return 1;
+	}
+	if (json)
+		printf("{\"samples\":%u,\"clock_read_ns\":%" PRIu64
+		       ",\"empty_read_ns\":%" PRIu64 ",\"store_ns\":%" PRIu64
+		       ",\"per_sample_ns\":%" PRIu64 "}\n", n, clock_ns, read_ns,
+		       store_ns, clock_ns + read_ns + store_ns);
+	else
+		printf("per sample: clock read %" PRIu64 " ns + empty read %"
+		       PRIu64 " ns + store %" PRIu64 " ns = %" PRIu64 " ns\n",
+		       clock_ns, read_ns, store_ns, clock_ns + read_ns + store_ns);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int i;
+
+	if (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return cmd_compare(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "overhead"))
+		return cmd_overhead(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "wake"))
+		return cmd_wake(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "frame"))
+		return cmd_frame(argc, argv);
+	/* pir: the command may come after its options, as before */
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "pir"))
+			return cmd_pir(argc, argv);
+	usage(stderr);
+	return 2;
 }

@@ -1,0 +1,172 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# vigil-lat pir, the latency benchmark's smoke test (issue 13): a short
+# train of a few hundred pulses, received through vigil's V4L2 event and
+# gpio-cdev v2 line events, must be seen whole by the V4L2 path (every
+# edge, in order, none lost); every edge gpio-cdev delivers must be in
+# order and accounted for (received + missing = emitted: see below why
+# not all), and the result must have its full structure: the
+# JSON with the settings and the system description (kernel release and
+# preemption model as this kernel reports them), ordered percentiles, the
+# measured overhead, the stages `vigil-lat compare` reads, and the
+# histogram in cyclictest's -h format with every sample counted.
+# --attribute: every received edge is split through tracefs or counted as
+# unattributed, and tracing is switched off afterwards.
+# vigil-lat wake: a few standby wake-ups give the three wake stages.
+# No timing bound: latencies on an emulated CPU are for `make bench`.
+# Bad input: a load tool not in PATH and a missing device give a clear
+# message and no result file.
+. "$VIGIL_ROOT/tests/lib.sh"
+
+# jchk FILE EXPR...: every EXPR true with j = the JSON in FILE, checked in
+# one python3 (each start costs seconds on the emulated CPU); fails naming
+# each false one.
+jchk() {
+	local f=$1
+	shift
+	python3 - "$f" "$@" <<'PY' || t_fail "$f: the checks above"
+import json, sys
+j = json.load(open(sys.argv[1]))
+bad = [e for e in sys.argv[2:] if not eval(e)]
+for e in bad:
+    print('false:', e, file=sys.stderr)
+if bad:
+    print(json.dumps(j)[:3000], file=sys.stderr)
+sys.exit(1 if bad else 0)
+PY
+}
+LAT=$(t_pir_lat)
+t_unload
+t_load
+N=200
+HMAX=2000
+
+# gpio-cdev on the simulated controller's mirror line misses some edges
+# in the emulated guest, without a gap in line_seqno (the kernel never
+# timestamped them: seen at 20 Hz, 5 of 200 pulses, and by gpiomon at 5 Hz
+# in 31-pir-gpiomon), so its completeness is measured (missing), not
+# asserted; vigil's V4L2 path must be complete.
+t_log "train: $N pulses at 20 Hz, both paths, load none"
+"$LAT" pir -d "$T_DEV" -c $N -r 20 --hist-max $HMAX -o "$T_TMP/r" >"$T_TMP/out" ||
+	t_fail "vigil-lat pir"
+cat "$T_TMP/out"
+J=$T_TMP/r.json
+[ -f "$J" ] && [ -f "$T_TMP/r.hist" ] || t_fail "no r.json / r.hist"
+ls "$T_TMP"/r.*.tmp 2>/dev/null && t_fail "temporary files left"
+if [ "$(cat /sys/kernel/realtime 2>/dev/null)" = 1 ]; then
+	rt="j['system']['realtime'] and j['system']['preempt'] == 'PREEMPT_RT'"
+else
+	rt="not j['system']['realtime'] and j['system']['preempt'] != 'PREEMPT_RT'"
+fi
+checks=(
+	"j['emitted'] == 2 * $N and j['pulses'] == $N"
+	"j['v4l2']['received'] == 2 * $N and j['v4l2']['rising'] == $N"
+	"j['v4l2']['lost'] == 0 and j['v4l2']['missing'] == 0"
+	"j['gpiocdev']['received'] + j['gpiocdev']['missing'] == 2 * $N"
+	"j['gpiocdev']['received'] > $N and j['gpiocdev']['lost'] == 0"
+	"j['gpio_uapi'] == 'v2'"
+	"[s['stage'] for s in j['stages']] == ['pir.v4l2', 'pir.gpiocdev-v2']"
+	"[s['count'] for s in j['stages']] == [j['v4l2']['received'], j['gpiocdev']['received']]"
+	"j['stages'][0]['p99_ns'] == j['v4l2']['p99_ns'] and j['stages'][1]['max_ns'] == j['gpiocdev']['max_ns']"
+	"j['settings']['count'] == $N and j['settings']['load'] == 'none' and j['settings']['hist_max_us'] == $HMAX"
+	"j['system']['kernel_release'] == '$(uname -r)'"
+	"j['system']['cmdline'] == open('/proc/cmdline').read().strip()"
+	"j['system']['ncpus'] == $(nproc) and j['system']['cpu_model']"
+	"$rt"
+	"0 < j['overhead']['clock_read_ns'] < j['overhead']['per_sample_ns']"
+)
+for p in v4l2 gpiocdev; do
+	checks+=(
+		"j['$p']['order_errors'] == 0 and j['$p']['before_edge'] == 0"
+		"0 < j['$p']['min_ns'] <= j['$p']['p50_ns'] <= j['$p']['p99_ns'] <= j['$p']['p999_ns'] <= j['$p']['max_ns']"
+		"j['$p']['min_ns'] <= j['$p']['avg_ns'] <= j['$p']['max_ns']"
+		"0 < j['$p']['read_overhead_ns']"
+	)
+done
+jchk "$J" "${checks[@]}"
+
+# cyclictest -h: "# Histogram", HMAX rows "%06d" + 2 counts, then the summary
+python3 - "$T_TMP/r.hist" "$J" $HMAX <<'PY' || t_fail "histogram (see above)"
+import json, re, sys
+lines = open(sys.argv[1]).read().splitlines()
+j = json.load(open(sys.argv[2]))
+hmax = int(sys.argv[3])
+i = lines.index('# Histogram')
+rows = lines[i + 1:i + 1 + hmax]
+assert all(re.fullmatch(r'\d{6} \d{6}\t\d{6}', r) for r in rows), 'row format'
+assert [int(r.split()[0]) for r in rows] == list(range(hmax)), 'row numbers'
+summary = {l.split(':')[0]: l.split(':')[1].split() for l in lines[i + 1 + hmax:]}
+over = [int(x) for x in summary['# Histogram Overflows']]
+for c, p in enumerate(['v4l2', 'gpiocdev']):
+    counted = sum(int(r.split()[1 + c]) for r in rows) + over[c]
+    assert counted == j[p]['received'], (p, counted)
+    assert int(summary['# Total'][c]) == j[p]['received'], p
+    assert int(summary['# Max Latencies'][c]) == j[p]['max_ns'] // 1000, p
+    assert over[c] == j[p]['hist_overflows'], p
+print('histogram: %d rows, every sample counted' % hmax)
+PY
+
+"$LAT" compare "$J" "$J" >"$T_TMP/cmp" || t_fail "vigil-lat compare"
+cat "$T_TMP/cmp"
+grep -Eq '^pir\.gpiocdev-v2 +p99_ns +[0-9]+ +[0-9]+ +1\.00$' "$T_TMP/cmp" || t_fail "compare: no p99 ratio 1.00"
+
+t_log "attribution: 20 pulses at 20 Hz, split with tracefs"
+"$LAT" pir -d "$T_DEV" -c 20 -r 20 --attribute -o "$T_TMP/a" >/dev/null || t_fail "vigil-lat pir --attribute"
+A=$T_TMP/a.json
+grep -o '"attribution":.*' "$A"
+checks=(
+	"j['v4l2']['received'] == 40"
+	"[s['stage'] for s in j['stages']][2:7] == ['pir.v4l2.' + x for x in ('hardirq-to-thread-wakeup', 'thread-wakeup-to-run', 'thread-to-reader-wakeup', 'reader-wakeup-to-run', 'reader-run-to-read')]"
+	"len(j['stages']) == 12 and all(s['count'] == j['attribution'][s['stage'].split('.')[1].replace('gpiocdev-v2', 'gpiocdev')]['attributed'] for s in j['stages'][2:])"
+)
+for p in v4l2 gpiocdev; do
+	checks+=(
+		"j['attribution']['$p']['attributed'] + j['attribution']['$p']['unattributed'] == j['$p']['received']"
+		"j['attribution']['$p']['attributed'] > 0 and j['attribution']['$p']['irq'] > 0"
+	)
+done
+jchk "$A" "${checks[@]}"
+[ "$(cat /sys/kernel/tracing/tracing_on)" = 0 ] || t_fail "tracing left on"
+[ "$(cat /sys/kernel/tracing/events/sched/sched_switch/enable)" = 0 ] || t_fail "sched_switch left enabled"
+
+t_log "bad input: load tool missing, device missing"
+if PATH=/nonexistent "$LAT" pir -d "$T_DEV" -c 10 -r 100 --load cpu -o "$T_TMP/bad" 2>"$T_TMP/err"; then
+	t_fail "--load cpu without stress-ng succeeded"
+fi
+cat "$T_TMP/err"
+grep -q 'stress-ng' "$T_TMP/err" || t_fail "the message does not name stress-ng"
+ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
+"$LAT" pir -d /dev/nonexistent-video -c 10 -o "$T_TMP/bad" 2>"$T_TMP/err" && t_fail "missing device accepted"
+grep -q '/dev/nonexistent-video' "$T_TMP/err" || t_fail "the message does not name the device"
+ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
+
+t_log "load cpu: recorded with its command"
+command -v stress-ng >/dev/null || t_fail "stress-ng not installed (scripts/deps)"
+"$LAT" pir -d "$T_DEV" -c 10 -r 20 --load cpu --json >"$T_TMP/cpu.json" || t_fail "vigil-lat pir --load cpu"
+jchk "$T_TMP/cpu.json" "j['settings']['load'] == 'cpu' and j['settings']['load_command'].startswith('stress-ng')" \
+	"j['v4l2']['received'] == 20"
+pgrep -x stress-ng && t_fail "stress-ng still running after vigil-lat"
+
+t_log "frame: vigild --trace for 2 s, then vigil-lat frame"
+timeout --preserve-status -s TERM 2 "$T_BIN/vigild" --source "v4l2:$T_DEV" --size 160x120 \
+	--format GREY --fps 30 --trace "$T_TMP/v.trace" --events "$T_TMP/v.events" \
+	2>"$T_TMP/vigild.err" || { cat "$T_TMP/vigild.err"; t_fail "vigild"; }
+"$LAT" frame -o "$T_TMP/f" "$T_TMP/v.trace" || t_fail "vigil-lat frame"
+frames=$(grep -c '^{"frame"' "$T_TMP/v.trace")
+jchk "$T_TMP/f.json" "j['frames'] == $frames > 10 and j['skipped'] == 0" \
+	"[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect']" \
+	"all(s['count'] == $frames and 0 < s['min_ns'] <= s['max_ns'] for s in j['stages'])"
+
+t_log "wake: 3 cycles, PIR edge in standby -> first full-rate frame"
+# replay (mid-grey without footage): the scene's warm objects would wake it too
+v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
+"$LAT" wake -d "$T_DEV" -c 3 --fps 30 -o "$T_TMP/w" --json >"$T_TMP/wake.json" || t_fail "vigil-lat wake"
+cat "$T_TMP/wake.json"
+cmp -s "$T_TMP/wake.json" "$T_TMP/w.json" || t_fail "w.json differs from --json"
+# the first full-rate frame ends after the IRQ thread switched to full rate
+jchk "$T_TMP/w.json" "[s['stage'] for s in j['stages']] == ['wake.irq-to-fullrate', 'wake.irq-to-frame', 'wake.frame-to-dqbuf']" \
+	"all(s['count'] == 3 and s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'])" \
+	"j['stages'][0]['max_ns'] < j['stages'][1]['max_ns'] and 0 < j['stages'][1]['min_ns']"
+grep -q '^# Total: 000000003 000000003 000000003$' "$T_TMP/w.hist" || t_fail "wake histogram totals"
+t_unload || t_fail "rmmod vigil"
+exit 0
