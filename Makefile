@@ -19,7 +19,7 @@ MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
 	install check check-host demo bench accuracy-real deps kernels checkpatch \
-	clean distclean test-progs dt-check deb cross
+	clean distclean test-progs dt-check deb cross arm64-boot
 
 all: userspace modules
 
@@ -69,6 +69,10 @@ deb:
 cross:
 	@scripts/cross check
 
+# arm64: Debian's kernel in qemu-system-aarch64, vigil probed from the DT.
+arm64-boot:
+	@scripts/arm64-boot
+
 test-progs:
 	$(MAKE) -C tests/progs BUILD=$(BUILD)/tests
 
@@ -104,7 +108,8 @@ clean:
 	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san \
 		$(BUILD)/userspace-gpiod2 $(BUILD)/userspace-san-gpiod2 \
 		$(BUILD)/tests $(BUILD)/vm $(BUILD)/bench $(BUILD)/test \
-		$(BUILD)/dt/work $(BUILD)/dt/schemas $(BUILD)/deb $(BUILD)/cross-arm64
+		$(BUILD)/dt/work $(BUILD)/dt/schemas $(BUILD)/deb $(BUILD)/cross-arm64 \
+		$(BUILD)/arm64-boot
 	rm -f *.o *.ko *.mod *.mod.c .*.cmd modules.order Module.symvers
 	rm -f kmod/*.o kmod/.*.cmd
 

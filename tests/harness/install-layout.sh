@@ -104,6 +104,7 @@ exp=$(sort <<LIST
 ./usr/share/doc/vigil/README.md
 ./usr/share/doc/vigil/vigild.conf.example
 ./usr/share/man/man1/vigil-clip.1
+./usr/share/man/man1/vigil-detect.1
 ./usr/share/man/man1/vigil-lat.1
 ./usr/share/man/man1/vigil-scene.1
 ./usr/share/man/man1/vigil-score.1
