@@ -343,8 +343,9 @@ static void flush(struct clip *c, bool force)
 		return;
 	if (!force && free_bufs(c->r) < NCLIP)
 		return;
+	/* no submission slot even after a flush: it goes with the next one */
 	if (submit_buf(c, c->cur))
-		c->retry[c->nretry++] = c->cur;
+		return;
 	c->cur = -1;
 }
 
@@ -398,6 +399,10 @@ static void progress(struct clip *c)
 		return;
 	}
 	if (c->st == C_CLOSING) {
+		/* the footer first (its submission may have found no slot) */
+		flush(c, true);
+		if (c->inflight || (c->cur >= 0 && c->r->buf[c->cur].len))
+			return;
 		c->chain = true;
 		c->chain_left = 3;
 		c->chain_err = 0;
