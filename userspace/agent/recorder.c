@@ -521,7 +521,7 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	if (ret) {
 		fprintf(stderr, "vigild: recording %s: %s\n", c->part, strerror(-ret));
 		r->failed++;
-		unlinkat(r->dirfd, c->part, 0);
+		/* left as it is: vigil deletes nothing but closed clips */
 		release_clip(c);
 		return NULL;
 	}
