@@ -10,8 +10,8 @@
  *    clock had due minus frames processed) and the recorder's own dropped
  *    frames (sequence gaps while recording): goal 0;
  *  - peak RSS beyond the pre-roll budget: VmHWM(recording) - VmHWM(not
- *    recording) - preroll_bytes (64 MiB: the ring's pages are all touched
- *    once it has wrapped), goal < 16 MiB;
+ *    recording) - preroll_bytes, with a 16 MiB budget that the run fills
+ *    and wraps (so all of its pages are touched), goal < 16 MiB;
  *  - the encoder's CPU per frame.
  * Prints one JSON object per figure.
  */
@@ -35,6 +35,7 @@
 #define FRAMES 30
 #define RUN_MS 8000
 #define STEADY_MS 2000		/* CPU counted from here to the end */
+#define PREROLL_BYTES_STR "16777216"	/* wrapped within the run */
 
 static void sleep_ms(unsigned int ms)
 {
@@ -168,7 +169,8 @@ static int run(const char *vigild, const char *y4m, const char *dir,
 		execl(vigild, vigild, "--source", src, "--loop", "--realtime",
 		      "--policy", "video-only", "--events", "/dev/null", "--stats",
 		      "--set", set, "--set", "record.max_clip_s=3600",
-		      "--set", "record.sync_ms=1000", (char *)NULL);
+		      "--set", "record.sync_ms=1000",
+		      "--set", "record.preroll_bytes=" PREROLL_BYTES_STR, (char *)NULL);
 		_exit(127);
 	}
 	sleep_ms(STEADY_MS);
@@ -228,7 +230,7 @@ int main(void)
 		return 1;
 	}
 	unlink(y4m);
-	preroll_kb = 64 * 1024;	/* [record] preroll_bytes default */
+	preroll_kb = atof(PREROLL_BYTES_STR) / 1024;
 	dropped = stat_from(err1, "dropped_frames ");
 	enc_us = stat_from(err1, "encode_cpu_us_per_frame ");
 	if (stat_from(err1, "recording clips ") < 1 || dropped < 0) {

@@ -343,8 +343,9 @@ static void flush(struct clip *c, bool force)
 		return;
 	if (!force && free_bufs(c->r) < NCLIP)
 		return;
+	/* no submission slot even after a flush: it goes with the next one */
 	if (submit_buf(c, c->cur))
-		c->retry[c->nretry++] = c->cur;
+		return;
 	c->cur = -1;
 }
 
@@ -398,6 +399,10 @@ static void progress(struct clip *c)
 		return;
 	}
 	if (c->st == C_CLOSING) {
+		/* the footer first (its submission may have found no slot) */
+		flush(c, true);
+		if (c->inflight || (c->cur >= 0 && c->r->buf[c->cur].len))
+			return;
 		c->chain = true;
 		c->chain_left = 3;
 		c->chain_err = 0;
@@ -516,7 +521,7 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	if (ret) {
 		fprintf(stderr, "vigild: recording %s: %s\n", c->part, strerror(-ret));
 		r->failed++;
-		unlinkat(r->dirfd, c->part, 0);
+		/* left as it is: vigil deletes nothing but closed clips */
 		release_clip(c);
 		return NULL;
 	}
@@ -672,6 +677,7 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		   const struct vigil_detect_result *res)
 {
 	struct vigil_clip_frame_meta m = { 0 };
+	const uint8_t *src;
 	struct timespec wall;
 	struct clip *c;
 	uint64_t t0;
@@ -703,7 +709,12 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	c = r->cur;
 
 	t0 = cpu_ns();
-	luma_copy(r, f);
+	/* packed GREY rows are encoded in place; anything else is copied */
+	src = f->luma;
+	if (f->step != 1 || f->stride != r->width) {
+		luma_copy(r, f);
+		src = r->grey;
+	}
 	dst = preroll_reserve(r->pre, &need);
 	if (!dst && c) {
 		/* the ring is full of frames the clip has not copied yet */
@@ -714,7 +725,7 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		return -EFAULT;	/* only pinned frames, and no clip pins them */
 	if (need || (c && c->need_key))
 		vigil_encoder_force_key(r->enc);
-	ret = vigil_encoder_encode(r->enc, r->grey, dst, r->bound, &len, &key);
+	ret = vigil_encoder_encode(r->enc, src, dst, r->bound, &len, &key);
 	r->encode_ns += cpu_ns() - t0;
 	if (ret) {
 		fprintf(stderr, "vigild: encoder: %s\n", strerror(-ret));
@@ -754,6 +765,18 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	flush(c, false);
 	progress(c);
 	return 0;
+}
+
+void recorder_tick(struct recorder *r, uint64_t now_ns)
+{
+	if (now_ns <= r->last_ts)
+		return;
+	/* no frames (camera lost): post-roll still ends, writes still sync */
+	r->last_ts = now_ns;
+	if (r->cur && !r->active && now_ns >= r->close_at)
+		close_clip(r, r->cur);
+	for (unsigned int i = 0; i < NCLIP; i++)
+		progress(&r->clip[i]);
 }
 
 void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cqe *cqe)

@@ -267,6 +267,8 @@ static void tick(struct vigild *v)
 		if (v->src.ops->tick &&
 		    v->src.ops->tick(&v->src, now, v->frames == v->tick_frames))
 			stop(v, VIGILD_EXIT_RUNTIME);
+		if (v->rec)
+			recorder_tick(v->rec, now);
 	}
 	arm_tick(v, now);
 	v->tick_frames = v->frames;

@@ -250,6 +250,8 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		   const struct vigil_detect_result *res);
 void recorder_event(struct recorder *r, const struct vigil_event *ev);
 void recorder_pir(struct recorder *r, const struct vigil_pir_event *e);
+/* Live sources, the daemon's tick (CLOCK_MONOTONIC, the frames' clock). */
+void recorder_tick(struct recorder *r, uint64_t now_ns);
 /* A completion of owner RECORDER_ID. */
 void recorder_cqe(struct recorder *r, unsigned int tag,
 		  const struct io_uring_cqe *cqe);
