@@ -8,6 +8,7 @@
 
 #include <linux/kernel.h>
 #include <linux/module.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 #include <media/v4l2-event.h>
 #include <media/v4l2-ioctl.h>
@@ -467,6 +468,44 @@ bool vigil_frame_wanted(struct vigil_dev *vd, u32 sequence)
 	return sequence % max(1U, full_fps / fps) == 0;
 }
 
+/**
+ * vigil_sensor_power() - standby as the sensor's power state
+ * @vd: the bridge, streaming
+ * @wanted: this frame period's vigil_frame_wanted()
+ *
+ * Standby is the sensor's power state, driven by the bridge: in standby a
+ * period that delivers no (keep-alive) frame lets the sensor runtime
+ * suspend (the bridge drops the runtime PM reference the stream holds); a
+ * keep-alive frame or the end of standby (a PIR wake) resumes it before
+ * the frame is taken. A sensor without runtime PM stays powered and
+ * standby is the frame gate alone. Called by the receiver once per frame
+ * period, before it takes a buffer, in process context (it may sleep).
+ *
+ * Return: 0, or the error resuming the sensor: the period's frame is then
+ * dropped.
+ */
+int vigil_sensor_power(struct vigil_dev *vd, bool wanted)
+{
+	struct device *sdev = vd->sensor->dev;
+	bool on = wanted || !vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY);
+	int ret;
+
+	might_sleep();
+	if (on != vd->sensor_asleep || !sdev || !pm_runtime_enabled(sdev))
+		return 0;
+	if (on) {
+		ret = pm_runtime_resume_and_get(sdev);
+		if (ret) {
+			dev_dbg(vd->dev, "sensor resume failed: %d\n", ret);
+			return ret;
+		}
+	} else {
+		pm_runtime_put(sdev);
+	}
+	vd->sensor_asleep = !on;
+	return 0;
+}
+
 void vigil_frame_from_buffer(struct vigil_dev *vd, struct vigil_buffer *buf,
 			     struct vigil_frame *f)
 {
@@ -612,6 +651,7 @@ static int vigil_start_streaming(struct vb2_queue *q, unsigned int count)
 
 	/* the LED is on before the sensor starts, the receiver after it */
 	vd->streaming = true;
+	vd->sensor_asleep = false;
 	vigil_pir_streaming(vd, true);
 	ret = v4l2_subdev_call(vd->sensor, video, s_stream, 1);
 	if (ret)
@@ -642,6 +682,11 @@ static void vigil_stop_streaming(struct vb2_queue *q)
 
 	/* the receiver first: it renders through the sensor */
 	vd->rx_ops->stop(vd);
+	/* the stream's runtime PM reference back, for s_stream(0) to drop */
+	if (vd->sensor_asleep) {
+		pm_runtime_get_noresume(vd->sensor->dev);
+		vd->sensor_asleep = false;
+	}
 	v4l2_subdev_call(vd->sensor, video, s_stream, 0);
 	vd->streaming = false;
 	vigil_pir_streaming(vd, false);

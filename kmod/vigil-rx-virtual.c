@@ -65,9 +65,17 @@ static void vigil_rx_frame(struct vigil_dev *vd)
 	struct vigil_rx_virtual *rx = &vd->rx;
 	u32 seq = vigil_frame_start(vd);
 	struct vigil_buffer *buf;
+	bool wanted;
 
 	vigil_vsensor_frame_period(vd->sensor);
-	if (!vigil_frame_wanted(vd, seq))
+	wanted = vigil_frame_wanted(vd, seq);
+	/* standby: the sensor sleeps through periods without a frame */
+	if (vigil_sensor_power(vd, wanted)) {
+		if (wanted)
+			vigil_frame_dropped(vd);
+		return;
+	}
+	if (!wanted)
 		return;
 	if (READ_ONCE(vd->inject_drop)) {
 		WRITE_ONCE(vd->inject_drop, vd->inject_drop - 1);

@@ -49,6 +49,7 @@ void vigil_frame_done(struct vigil_dev *vd, struct vigil_buffer *buf,
 void vigil_frame_dropped(struct vigil_dev *vd);
 void vigil_frame_from_buffer(struct vigil_dev *vd, struct vigil_buffer *buf,
 			     struct vigil_frame *f);
+int vigil_sensor_power(struct vigil_dev *vd, bool wanted);
 
 /* vigil-rx-virtual.c */
 extern const struct vigil_rx_ops vigil_rx_virtual_ops;

@@ -16,6 +16,7 @@
 #include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/platform_device.h>
+#include <linux/pm_runtime.h>
 #include <linux/slab.h>
 #include <linux/vmalloc.h>
 #include <media/v4l2-async.h>
@@ -319,15 +320,22 @@ static int vigil_vsensor_s_stream(struct v4l2_subdev *sd, int enable)
 	if (!!enable == vs->streaming)
 		goto out;
 	if (enable) {
-		ret = vigil_vsensor_start(vs);
+		/* powered while streaming; the bridge may suspend it (standby) */
+		ret = pm_runtime_resume_and_get(vs->dev);
 		if (ret)
 			goto out;
+		ret = vigil_vsensor_start(vs);
+		if (ret) {
+			pm_runtime_put(vs->dev);
+			goto out;
+		}
 		WRITE_ONCE(vs->streaming, true);
 	} else {
 		WRITE_ONCE(vs->streaming, false);
 		v4l2_ctrl_grab(vs->ctrl_pattern, false);
 		v4l2_ctrl_grab(vs->ctrl_seed, false);
 		vigil_vsensor_free_lines(&vs->r);
+		pm_runtime_put(vs->dev);
 	}
 	dev_dbg(vs->dev, "stream %s\n", enable ? "on" : "off");
 out:
@@ -357,6 +365,9 @@ int vigil_vsensor_render(struct v4l2_subdev *sd, const struct vigil_frame *f,
 	if (!READ_ONCE(vs->streaming) || !f->vaddr ||
 	    f->width != r->width || f->height != r->height)
 		return -EINVAL;
+	/* suspended (standby): no pixels */
+	if (!READ_ONCE(vs->powered))
+		return -EIO;
 	if (r->source == VIGIL_SOURCE_REPLAY) {
 		struct vigil_replay *rp = vigil_replay_get(vs);
 
@@ -510,12 +521,43 @@ static int vigil_vsensor_stats_show(struct seq_file *m, void *unused)
 {
 	struct vigil_vsensor *vs = m->private;
 
-	seq_printf(m, "streaming %d\nrender_us_last %u\nrender_us_max %u\n",
+	seq_printf(m, "streaming %d\nrender_us_last %u\nrender_us_max %u\npowered %d\npower_ups %u\n",
 		   READ_ONCE(vs->streaming), vs->r.render_us_last,
-		   vs->r.render_us_max);
+		   vs->r.render_us_max, READ_ONCE(vs->powered),
+		   READ_ONCE(vs->power_ups));
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vigil_vsensor_stats);
+
+/*
+ * Runtime PM: the virtual sensor's power state. Resumed while streaming at
+ * full rate; the bridge lets it suspend in standby (and resumes it for a
+ * keep-alive frame and on wake). A real sensor would switch its supplies
+ * and clocks or enter its software standby here.
+ */
+static int vigil_vsensor_runtime_suspend(struct device *dev)
+{
+	struct vigil_vsensor *vs = dev_get_drvdata(dev);
+
+	WRITE_ONCE(vs->powered, false);
+	dev_dbg(dev, "suspended\n");
+	return 0;
+}
+
+static int vigil_vsensor_runtime_resume(struct device *dev)
+{
+	struct vigil_vsensor *vs = dev_get_drvdata(dev);
+
+	WRITE_ONCE(vs->power_ups, vs->power_ups + 1);
+	WRITE_ONCE(vs->powered, true);
+	dev_dbg(dev, "resumed\n");
+	return 0;
+}
+
+static const struct dev_pm_ops vigil_vsensor_pm_ops = {
+	SET_RUNTIME_PM_OPS(vigil_vsensor_runtime_suspend,
+			   vigil_vsensor_runtime_resume, NULL)
+};
 
 static int vigil_vsensor_probe(struct platform_device *pdev)
 {
@@ -601,6 +643,13 @@ static int vigil_vsensor_probe(struct platform_device *pdev)
 	vigil_replay_debugfs_init(vs);
 
 	platform_set_drvdata(pdev, vs);
+	/* suspended until a stream starts */
+	pm_runtime_set_suspended(dev);
+	ret = devm_pm_runtime_enable(dev);
+	if (ret) {
+		dev_err_probe(dev, ret, "runtime PM\n");
+		goto err_entity;
+	}
 	ret = v4l2_async_register_subdev(sd);
 	if (ret) {
 		dev_err_probe(dev, ret, "async subdev registration failed\n");
@@ -649,5 +698,6 @@ struct platform_driver vigil_vsensor_driver = {
 	.driver = {
 		.name = VIGIL_VSENSOR_NAME,
 		.of_match_table = vigil_vsensor_of_match,
+		.pm = &vigil_vsensor_pm_ops,
 	},
 };

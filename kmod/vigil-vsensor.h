@@ -128,6 +128,12 @@ struct vigil_vsensor {
 	struct v4l2_mbus_framefmt fmt;	/* active format, under @lock */
 	struct v4l2_fract interval;	/* active frame interval, under @lock */
 	bool streaming;			/* under @lock; read locklessly */
+	/*
+	 * Runtime PM state: set by the runtime PM callbacks (which the PM
+	 * core serialises), read locklessly.
+	 */
+	bool powered;
+	u32 power_ups;
 	ktime_t epoch;			/* scene time 0 (stream start/load) */
 
 	/* protects the @scene and @replay pointers (not their contents) */

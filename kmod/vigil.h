@@ -112,6 +112,11 @@ struct vigil_dev {
 	atomic_t sequence;		/* next v4l2_buffer.sequence */
 	atomic_t dropped;		/* frames dropped since STREAMON */
 	bool streaming;			/* under @lock */
+	/*
+	 * Standby has let the sensor suspend (its runtime PM reference
+	 * dropped); the receiver's frame path and stop_streaming only.
+	 */
+	bool sensor_asleep;
 	struct vigil_gate gate;		/* set by lower layers, read per frame */
 
 	/* protects @mask */

@@ -134,6 +134,8 @@ enum vigil_source {
  * 0 again and sends a control event. A PIR edge while not streaming wakes
  * nothing (standby stays set). The frame clock keeps running in standby:
  * sequence numbers advance, skipped periods are not counted as dropped.
+ * Standby is the sensor's power state: between keep-alive frames the
+ * sensor is runtime suspended (if its driver uses runtime PM).
  */
 #define VIGIL_CID_STANDBY		(VIGIL_CID_PIR_BASE + 2)
 

@@ -11,7 +11,11 @@
 # intervals for more than one frame size (it requires
 # enum_frame_interval_pad < 0 on every Try call but sets it on the first),
 # which also skips its Try G/S_FRAME_INTERVAL test (the two "mismatch"
-# lines). The Active pass, which the bridge uses, passes.
+# lines). The Active pass, which the bridge uses, passes. Not vigil's:
+# any sensor that implements enum_frame_interval gets the same three
+# lines (e.g. ov2680 in the i.MX7 media series' compliance log on
+# linux-media, 2018); only a subdev without enum_frame_interval (vimc's
+# sensor) avoids them, and the bridge takes its intervals from that op.
 . "$VIGIL_ROOT/tests/lib.sh"
 
 "$T_COMPLIANCE" --version >/dev/null 2>&1 || t_skip "v4l2-compliance 1.30 not unpacked (scripts/deps)"
