@@ -36,6 +36,8 @@ static void usage(FILE *fp)
 "      --stats              print statistics to stderr at exit\n"
 "      --trace FILE         per-frame detection and PIR edges as JSON lines\n"
 "      --check-config       load the configuration and exit\n"
+"      --rotate-token       write a new HTTP API token to [http] token_file\n"
+"                           and exit\n"
 "  -h, --help               this text\n"
 "  -V, --version            print the version\n"
 "exit status: 0 stopped or replay ended, 1 runtime error, 2 usage or\n"
@@ -45,7 +47,7 @@ static void usage(FILE *fp)
 enum {
 	OPT_PIR = 256, OPT_LOOP, OPT_FAST, OPT_REALTIME, OPT_IO, OPT_DRM,
 	OPT_SIZE, OPT_FORMAT, OPT_FPS, OPT_SET, OPT_STATS, OPT_CHECK, OPT_TRACE,
-	OPT_PIR_GPIO,
+	OPT_PIR_GPIO, OPT_ROTATE_TOKEN,
 };
 
 static const struct option long_opts[] = {
@@ -67,6 +69,7 @@ static const struct option long_opts[] = {
 	{ "stats", no_argument, NULL, OPT_STATS },
 	{ "check-config", no_argument, NULL, OPT_CHECK },
 	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "rotate-token", no_argument, NULL, OPT_ROTATE_TOKEN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -103,6 +106,7 @@ static int apply_opt(struct vigil_config *c, int opt, char *arg,
 	case OPT_FPS: return set_opt(c, "source", "fps", arg, "--fps");
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_CHECK: o->check = true; return 0;
+	case OPT_ROTATE_TOKEN: o->rotate_token = true; return 0;
 	case OPT_TRACE: o->trace = arg; return 0;
 	case OPT_PIR_GPIO:
 		/* [CHIP:]LINE; a chip path may hold no ':' */

@@ -58,6 +58,13 @@ int loop_poll_remove(struct loop *l, uint64_t tag);
  */
 int loop_timeout_abs(struct loop *l, uint64_t mono_ns,
 		     struct __kernel_timespec *ts, uint64_t tag);
+/* http.c's sockets: accepted sockets are non-blocking, close-on-exec */
+int loop_accept_multishot(struct loop *l, int fd, uint64_t tag);
+int loop_recv(struct loop *l, int fd, void *buf, size_t len, uint64_t tag);
+int loop_send(struct loop *l, int fd, const void *buf, size_t len,
+	      uint64_t tag);
+/* Cancel every request on @fd; the cancel completes with @tag. */
+int loop_cancel_fd(struct loop *l, int fd, uint64_t tag);
 /* Submit pending SQEs and wait for at least @wait_nr completions. */
 int loop_submit_wait(struct loop *l, unsigned int wait_nr);
 
@@ -219,6 +226,16 @@ int v4l2src_events(struct v4l2src *s, struct vigil_pir_event *pir,
 		   unsigned int max, unsigned int *npir);
 unsigned long v4l2src_ioctls(const struct v4l2src *s);
 
+/* ---- vigild.c: the state the HTTP API reads (http.h) ---- */
+
+struct vigild_status {
+	unsigned long frames, motion_frames, events;
+	unsigned long dropped;		/* frames the source lost (seq gaps) */
+	unsigned int width, height;
+	bool armed, live;
+	uint64_t started_ns;		/* CLOCK_MONOTONIC */
+};
+
 /* ---- options.c: the command line over the configuration ---- */
 
 struct options {
@@ -226,6 +243,7 @@ struct options {
 	const char *trace;		/* --trace */
 	bool stats;
 	bool check;			/* --check-config */
+	bool rotate_token;		/* --rotate-token */
 };
 
 /*

@@ -53,6 +53,24 @@ struct vigil_config {
 	/* [output] */
 	char events[VIGIL_PATH_MAX];	/* "-" stdout, or a log file */
 	bool stats;			/* print a stats line at exit */
+	/* BEGIN [record] (issue #8, recording): the keys the HTTP API reads */
+	struct vigil_record_config {
+		char dir[VIGIL_PATH_MAX];	/* clip directory; "" = off */
+		char audit[VIGIL_PATH_MAX];	/* "" = DIR/audit.jsonl */
+		bool armed;
+	} record;
+	/* END [record] */
+	/* BEGIN [http] (issue #9, HTTP API) */
+	struct vigil_http_config {
+		char listen[VIGIL_PATH_MAX];	/* "ADDR:PORT"; "" = no HTTP API */
+		char token_file[VIGIL_PATH_MAX];
+		unsigned int max_clients;
+		unsigned int timeout_s;		/* request head, stalled send */
+		unsigned int idle_s;		/* keep-alive between requests */
+		bool metrics_public;		/* /metrics without the token */
+		unsigned int mjpeg_fps, mjpeg_quality;
+	} http;
+	/* END [http] */
 };
 
 void vigil_config_default(struct vigil_config *c);

@@ -43,6 +43,10 @@ struct key {
 	      offsetof(struct vigil_detect_params, f))
 #define F(f) (offsetof(struct vigil_config, fusion) + \
 	      offsetof(struct vigil_fusion_params, f))
+#define R(f) (offsetof(struct vigil_config, record) + \
+	      offsetof(struct vigil_record_config, f))
+#define H(f) (offsetof(struct vigil_config, http) + \
+	      offsetof(struct vigil_http_config, f))
 
 /* Sorted by section, then key; every key is shown in vigild.conf.example. */
 static const struct key keys[] = {
@@ -69,11 +73,26 @@ static const struct key keys[] = {
 	{ "fusion", "policy", K_POLICY, F(policy), 0, 0 },
 	{ "fusion", "update_ms", K_MS, F(update_ns), 0, 3600000 },
 	{ "fusion", "window_ms", K_MS, F(window_ns), 0, 3600000 },
+	/* BEGIN [http] (issue #9) */
+	{ "http", "idle_s", K_UINT, H(idle_s), 1, 3600 },
+	{ "http", "listen", K_STR, H(listen), 0, 0 },
+	{ "http", "max_clients", K_UINT, H(max_clients), 1, 1024 },
+	{ "http", "metrics_public", K_BOOL, H(metrics_public), 0, 0 },
+	{ "http", "mjpeg_fps", K_UINT, H(mjpeg_fps), 1, 60 },
+	{ "http", "mjpeg_quality", K_UINT, H(mjpeg_quality), 1, 100 },
+	{ "http", "timeout_s", K_UINT, H(timeout_s), 1, 3600 },
+	{ "http", "token_file", K_STR, H(token_file), 0, 0 },
+	/* END [http] */
 	{ "output", "events", K_STR, C(events), 0, 0 },
 	{ "output", "stats", K_BOOL, C(stats), 0, 0 },
 	{ "pir", "chip", K_STR, C(pir_chip), 0, 0 },
 	{ "pir", "line", K_STR, C(pir_line), 0, 0 },
 	{ "pir", "source", K_PIRSRC, 0, 0, 0 },
+	/* BEGIN [record] (issue #8) */
+	{ "record", "armed", K_BOOL, R(armed), 0, 0 },
+	{ "record", "audit", K_STR, R(audit), 0, 0 },
+	{ "record", "dir", K_STR, R(dir), 0, 0 },
+	/* END [record] */
 	{ "source", "buffers", K_UINT, C(buffers), 2, 32 },
 	{ "source", "drm_device", K_STR, C(drm_device), 0, 0 },
 	{ "source", "format", K_PIXFMT, C(pixfmt), 0, 0 },
@@ -116,6 +135,18 @@ void vigil_config_default(struct vigil_config *c)
 	vigil_detect_params_default(&c->detect);
 	vigil_fusion_params_default(&c->fusion);
 	snprintf(c->events, sizeof(c->events), "-");
+	/* BEGIN [record] defaults (issue #8) */
+	c->record.armed = true;
+	/* END [record] defaults */
+	/* BEGIN [http] defaults (issue #9) */
+	snprintf(c->http.token_file, sizeof(c->http.token_file),
+		 "/var/lib/vigil/http.token");
+	c->http.max_clients = 64;
+	c->http.timeout_s = 10;
+	c->http.idle_s = 60;
+	c->http.mjpeg_fps = 5;
+	c->http.mjpeg_quality = 75;
+	/* END [http] defaults */
 }
 
 static int parse_bool(const char *v, bool *b)
