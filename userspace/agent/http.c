@@ -211,8 +211,8 @@ void http_error(struct http_server *h, struct http_conn *c, int status,
 	    status == 431 || status == 501 || status == 505 || status == 503)
 		c->keep_alive = false;
 	http_respond(h, c, status, "application/json", body, (size_t)n,
-		     status == 401 ? "WWW-Authenticate: Bearer realm=\"vigil\"\r\n"
-				   : NULL);
+		     status == 401 ? "WWW-Authenticate: Bearer realm=\"vigil\"\r\n" :
+		     status == 429 ? "Retry-After: 60\r\n" : NULL);
 }
 
 /* Answer every complete request that is buffered, one at a time. */
