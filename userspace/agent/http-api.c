@@ -372,21 +372,21 @@ int http_file_refill(struct http_server *h, struct http_conn *c)
 	if (ret)
 		return ret;
 	if (c->chunked)
-		c->out_len += 10;	/* room for the chunk size line */
-	n = pread(c->file_fd, c->out + c->out_len, want, (off_t)c->file_off);
+		c->q_len += 10;	/* room for the chunk size line */
+	n = pread(c->file_fd, c->q + c->q_len, want, (off_t)c->file_off);
 	if (n <= 0)
 		return n < 0 ? -errno : -EIO;	/* truncated under us */
 	if (c->chunked) {
 		const int hl = snprintf(hdr, sizeof(hdr), "%zx\r\n", (size_t)n);
 
 		/* the size line goes right before the data */
-		memmove(c->out + c->out_len - 10 + (size_t)hl, c->out + c->out_len, (size_t)n);
-		memcpy(c->out + c->out_len - 10, hdr, (size_t)hl);
-		c->out_len += (size_t)n - 10 + (size_t)hl;
-		memcpy(c->out + c->out_len, "\r\n", 2);
-		c->out_len += 2;
+		memmove(c->q + c->q_len - 10 + (size_t)hl, c->q + c->q_len, (size_t)n);
+		memcpy(c->q + c->q_len - 10, hdr, (size_t)hl);
+		c->q_len += (size_t)n - 10 + (size_t)hl;
+		memcpy(c->q + c->q_len, "\r\n", 2);
+		c->q_len += 2;
 	} else {
-		c->out_len += (size_t)n;
+		c->q_len += (size_t)n;
 	}
 	c->file_off += (uint64_t)n;
 	return 0;

@@ -34,8 +34,15 @@ struct http_conn {
 	char ip[48];			/* the rate limit's key */
 	char *in;			/* HTTP_IN_MAX bytes */
 	size_t in_len;
-	char *out;			/* the answer being sent */
+	/*
+	 * Two buffers: @out is what the send in flight reads (never moved or
+	 * written while send_pending), @q collects what comes next; they swap
+	 * when @out is sent. Together they hold at most the mode's cap.
+	 */
+	char *out;
 	size_t out_len, out_off, out_cap;
+	char *q;
+	size_t q_len, q_cap;
 	enum conn_mode mode;
 	bool busy;			/* a request is being answered */
 	bool keep_alive;

@@ -55,34 +55,21 @@ void histogram_add(struct histogram *hg, double v)
 
 int conn_reserve(struct http_conn *c, size_t more, size_t cap)
 {
-	size_t need;
+	size_t need = c->q_len + more;
 	char *p;
 
-	/* sent bytes at the front are reclaimed first */
-	if (c->out_off && c->out_off == c->out_len && !c->send_pending) {
-		c->out_off = c->out_len = 0;
-	}
-	need = c->out_len + more;
-	if (need <= c->out_cap)
-		return 0;
-	if (need > cap)
+	if (need + (c->out_len - c->out_off) > cap)
 		return -ENOBUFS;
-	if (c->out_off && !c->send_pending) {
-		memmove(c->out, c->out + c->out_off, c->out_len - c->out_off);
-		c->out_len -= c->out_off;
-		c->out_off = 0;
-		need = c->out_len + more;
-		if (need <= c->out_cap)
-			return 0;
-	}
+	if (need <= c->q_cap)
+		return 0;
 	need = need < 4096 ? 4096 : need;
-	if (need < c->out_cap * 2)
-		need = c->out_cap * 2 > cap ? cap : c->out_cap * 2;
-	p = realloc(c->out, need);
+	if (need < c->q_cap * 2)
+		need = c->q_cap * 2 > cap ? cap : c->q_cap * 2;
+	p = realloc(c->q, need);
 	if (!p)
 		return -ENOMEM;
-	c->out = p;
-	c->out_cap = need;
+	c->q = p;
+	c->q_cap = need;
 	return 0;
 }
 
@@ -92,8 +79,8 @@ int conn_append(struct http_conn *c, const void *p, size_t n, size_t cap)
 
 	if (ret)
 		return ret;
-	memcpy(c->out + c->out_len, p, n);
-	c->out_len += n;
+	memcpy(c->q + c->q_len, p, n);
+	c->q_len += n;
 	return 0;
 }
 
@@ -121,6 +108,7 @@ static void conn_free_slot(struct http_server *h, struct http_conn *c)
 		close(c->file_fd);
 	free(c->in);
 	free(c->out);
+	free(c->q);
 	memset(c, 0, sizeof(*c));
 	c->fd = -1;
 	c->file_fd = -1;
@@ -166,8 +154,23 @@ static void conn_recv(struct http_server *h, struct http_conn *c)
 
 void conn_flush(struct http_server *h, struct http_conn *c)
 {
-	if (c->send_pending || c->closing || c->out_off >= c->out_len)
+	if (c->send_pending || c->closing)
 		return;
+	if (c->out_off >= c->out_len) {
+		/* all of @out went: the queue becomes the next send */
+		char *const p = c->out;
+		const size_t cap = c->out_cap;
+
+		c->out = c->q;
+		c->out_cap = c->q_cap;
+		c->out_len = c->q_len;
+		c->out_off = 0;
+		c->q = p;
+		c->q_cap = cap;
+		c->q_len = 0;
+		if (!c->out_len)
+			return;
+	}
 	if (loop_send(h->loop, c->fd, c->out + c->out_off, c->out_len - c->out_off,
 		      TAG(K_SEND, c))) {
 		conn_close(h, c);
@@ -252,14 +255,13 @@ static void conn_process(struct http_server *h, struct http_conn *c)
 /* Everything queued is sent: refill, or finish the answer. */
 static void conn_sent_all(struct http_server *h, struct http_conn *c)
 {
-	c->out_off = c->out_len = 0;
 	switch (c->mode) {
 	case CONN_FILE:
 		if (http_file_refill(h, c) < 0) {
 			conn_close(h, c);
 			return;
 		}
-		if (c->out_len) {
+		if (c->q_len) {
 			conn_flush(h, c);
 			return;
 		}
@@ -376,7 +378,7 @@ static void on_send(struct http_server *h, struct http_conn *c, int res)
 	h->bytes_sent += (unsigned long long)res;
 	c->out_off += (size_t)res;
 	c->progress_ns = mono_ns();
-	if (c->out_off < c->out_len) {
+	if (c->out_off < c->out_len || c->q_len) {
 		conn_flush(h, c);
 		return;
 	}
@@ -603,6 +605,7 @@ void http_free(struct http_server *h)
 			close(c->file_fd);
 		free(c->in);
 		free(c->out);
+		free(c->q);
 	}
 	free(h->conns);
 	http_events_free(h);
