@@ -17,6 +17,7 @@
 #define HTTP_AUTH_FAILS	5		/* failures per window before 429 */
 #define HTTP_AUTH_WINDOW_NS (60ULL * 1000000000ULL)
 #define HTTP_TOKEN_MAX	128
+#define HTTP_LIVE_QUEUE	(4u << 20)	/* a live client's queue */
 
 enum conn_mode {
 	CONN_REQUEST,		/* reading a request or sending its answer */
@@ -61,7 +62,7 @@ struct http_conn {
 	uint64_t sse_next;		/* id of the next event to send */
 	/* CONN_LIVE */
 	bool mjpeg;
-	uint32_t live_seq;		/* last frame queued */
+	bool need_header, need_key;	/* clip stream: before its first frame */
 	unsigned long live_dropped;	/* frames this client missed (queue full) */
 };
 
@@ -118,7 +119,9 @@ struct http_server {
 	unsigned long seq_gaps;
 	struct histogram detect_h, request_h;
 	/* live encoding */
-	void *live;			/* http-live.c state, NULL if none */
+	struct http_live *live;		/* http-live.c state, NULL if none */
+	unsigned long mjpeg_encodes;
+	uint64_t mjpeg_ns;		/* time spent encoding JPEG */
 };
 
 /* http.c */

@@ -609,6 +609,7 @@ void http_free(struct http_server *h)
 	}
 	free(h->conns);
 	http_events_free(h);
+	http_live_free(h);
 	if (h->fd >= 0)
 		close(h->fd);
 	explicit_bzero(h->token, sizeof(h->token));
