@@ -196,6 +196,29 @@ int main(void)
 		/* five decoded 320x240 grey frames */
 		T_EQ(t_count(out, ",    76800, "), 5);
 	}
+	/* vigil-clip pull: a clip byte for byte, the live stream as a closed clip */
+	{
+		char cmd[2048];
+		const char *b = t_builddir();
+
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s/clips && %s/tools/vigil-clip encode %s "
+			 "%s/clips/20261127T101500Z-0001.vclip > /dev/null", dir, b, y4m, dir);
+		T_EQ(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=%s %s/tools/vigil-clip pull "
+			 "http://127.0.0.1:%d/api/clips/20261127T101500Z-0001 %s/pulled.vclip "
+			 ">&2 && cmp %s/pulled.vclip %s/clips/20261127T101500Z-0001.vclip",
+			 token, b, port, dir, dir, dir);
+		T_EQ(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/tools/vigil-clip pull -T %s/token -t 2 "
+			 "http://127.0.0.1:%d/api/live %s/live.vclip >&2 && "
+			 "%s/tools/vigil-clip verify %s/live.vclip >&2", b, dir, port, dir, b, dir);
+		T_EQ(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=wrong %s/tools/vigil-clip pull "
+			 "http://127.0.0.1:%d/api/clips/20261127T101500Z-0001 %s/no.vclip "
+			 "2>&1 | grep -q 'check the token' && test ! -e %s/no.vclip", b, port,
+			 dir, dir);
+		T_EQ(system(cmd), 0);
+	}
 	/* nobody watches: no more encoding */
 	{
 		unsigned long live = metric("vigil_http_live_frames_total");
