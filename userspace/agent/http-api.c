@@ -578,6 +578,16 @@ static void get_metrics(struct http_server *h, struct http_conn *c)
 			     "Live frames dropped for clients whose queue was full.",
 			     h->live_dropped);
 	if (!ret)
+		ret = metric(c, "vigil_http_live_skipped_total", "counter",
+			     "Captured frames the live streams skipped (encoding over its "
+			     "third of the time).", h->live_skipped);
+	if (!ret)
+		ret = metric(c, "vigil_http_mjpeg_encodes_total", "counter",
+			     "JPEG images encoded for /api/live.mjpeg.", h->mjpeg_encodes);
+	if (!ret)
+		ret = metric(c, "vigil_http_mjpeg_encode_ns_total", "counter",
+			     "Time spent encoding those JPEG images, ns.", h->mjpeg_ns);
+	if (!ret)
 		ret = conn_printf(c, "# HELP vigil_http_responses_total HTTP answers by "
 				  "status class.\n# TYPE vigil_http_responses_total counter\n");
 	for (unsigned int i = 1; !ret && i < 6; i++)

@@ -114,6 +114,7 @@ struct http_server {
 	unsigned long auth_failures, rate_limited, rejected, cut_off;
 	unsigned long long bytes_sent;
 	unsigned long live_frames, live_dropped;
+	unsigned long live_skipped;	/* frames not encoded: over the budget */
 	uint32_t last_seq;
 	bool have_seq;
 	unsigned long seq_gaps;

@@ -9,7 +9,9 @@
  * Each frame is encoded once for every watcher and only while someone
  * watches. Every client has a bounded queue: a client that cannot keep up
  * loses frames (clip stream: up to the next keyframe, which is then forced),
- * never memory, and never delays capture or the other clients.
+ * never memory, and never delays capture or the other clients. Encoding
+ * for the watchers takes at most a third of the loop's time: on a CPU too
+ * slow for every frame the streams get fewer frames, the capture loses none.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -37,6 +39,9 @@ struct http_live {
 	uint8_t *chunk;			/* what the writer emitted for a frame */
 	size_t chunk_len, chunk_cap;
 	bool capture_hdr;
+	/* the budget: encoding for watchers takes at most a third of the time */
+	uint64_t cost_ns;		/* moving average of one frame's encoding */
+	uint64_t last_ns;		/* when the last one started */
 	/* MJPEG */
 	tjhandle tj;
 	unsigned char *jpeg;
@@ -314,11 +319,24 @@ void http_live_frame(struct http_server *h, const struct vigil_frame *f)
 		clip_stop(h->live);
 		return;
 	}
-	copy_luma(h->live, f);
-	if (clip)
-		live_clip(h, f, clip, need_key);
-	if (mjpeg)
-		live_mjpeg(h, f);
+	{
+		struct http_live *l = h->live;
+		const uint64_t t0 = mono_ns();
+		uint64_t cost;
+
+		if (l->cost_ns && t0 - l->last_ns < 3 * l->cost_ns) {
+			h->live_skipped++;
+			return;
+		}
+		copy_luma(l, f);
+		if (clip)
+			live_clip(h, f, clip, need_key);
+		if (mjpeg)
+			live_mjpeg(h, f);
+		cost = mono_ns() - t0;
+		l->cost_ns = l->cost_ns ? (l->cost_ns * 3 + cost) / 4 : cost;
+		l->last_ns = t0;
+	}
 }
 
 void http_live_free(struct http_server *h)
