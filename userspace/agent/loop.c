@@ -6,13 +6,14 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "vigild.h"
 
-#define RING_ENTRIES 32
+#define RING_ENTRIES 256
 
 /*
  * Every opcode vigild submits, and nothing else: the ring refuses the rest.
@@ -27,6 +28,11 @@ static const unsigned char allowed_ops[] = {
 	IORING_OP_FSYNC,
 	IORING_OP_RENAMEAT,
 	/* END recording */
+	/* the HTTP API (http.c) */
+	IORING_OP_ACCEPT,
+	IORING_OP_ASYNC_CANCEL,
+	IORING_OP_RECV,
+	IORING_OP_SEND,
 };
 
 static const char *const op_names[] = {
@@ -36,6 +42,10 @@ static const char *const op_names[] = {
 	[IORING_OP_WRITE] = "opcode WRITE",
 	[IORING_OP_FSYNC] = "opcode FSYNC",
 	[IORING_OP_RENAMEAT] = "opcode RENAMEAT",
+	[IORING_OP_ACCEPT] = "opcode ACCEPT",
+	[IORING_OP_ASYNC_CANCEL] = "opcode ASYNC_CANCEL",
+	[IORING_OP_RECV] = "opcode RECV",
+	[IORING_OP_SEND] = "opcode SEND",
 };
 
 /*
@@ -161,6 +171,54 @@ int loop_timeout_abs(struct loop *l, uint64_t when,
 	ts->tv_sec = (long long)(when / 1000000000ULL);
 	ts->tv_nsec = (long long)(when % 1000000000ULL);
 	io_uring_prep_timeout(sqe, ts, 0, IORING_TIMEOUT_ABS);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+/* ---- the HTTP API's sockets ---- */
+
+int loop_accept_multishot(struct loop *l, int fd, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_multishot_accept(sqe, fd, NULL, NULL,
+				       SOCK_NONBLOCK | SOCK_CLOEXEC);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_recv(struct loop *l, int fd, void *buf, size_t len, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_recv(sqe, fd, buf, len, 0);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_send(struct loop *l, int fd, const void *buf, size_t len,
+	      uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_send(sqe, fd, buf, len, MSG_NOSIGNAL);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_cancel_fd(struct loop *l, int fd, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_cancel_fd(sqe, fd, IORING_ASYNC_CANCEL_ALL);
 	io_uring_sqe_set_data64(sqe, tag);
 	return 0;
 }

@@ -39,6 +39,8 @@ static void usage(FILE *fp)
 "      --sched-fifo PRIO    run at SCHED_FIFO priority PRIO ([daemon] sched_fifo)\n"
 "      --cpu-affinity LIST  run on the CPUs of LIST, e.g. 0,2-3\n"
 "      --mlockall           lock all memory (mlockall)\n"
+"      --rotate-token       write a new HTTP API token to [http] token_file\n"
+"                           and exit\n"
 "  -h, --help               this text\n"
 "  -V, --version            print the version\n"
 "exit status: 0 stopped or replay ended, 1 runtime error, 2 usage or\n"
@@ -50,6 +52,7 @@ enum {
 	OPT_SIZE, OPT_FORMAT, OPT_FPS, OPT_SET, OPT_STATS, OPT_CHECK, OPT_TRACE,
 	OPT_PIR_GPIO,
 	OPT_SCHED_FIFO, OPT_CPU_AFFINITY, OPT_MLOCKALL,	/* [daemon], issue 13 */
+	OPT_ROTATE_TOKEN,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +77,7 @@ static const struct option long_opts[] = {
 	{ "sched-fifo", required_argument, NULL, OPT_SCHED_FIFO },
 	{ "cpu-affinity", required_argument, NULL, OPT_CPU_AFFINITY },
 	{ "mlockall", no_argument, NULL, OPT_MLOCKALL },
+	{ "rotate-token", no_argument, NULL, OPT_ROTATE_TOKEN },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
 	{ NULL, 0, NULL, 0 },
@@ -110,6 +114,7 @@ static int apply_opt(struct vigil_config *c, int opt, char *arg,
 	case OPT_FPS: return set_opt(c, "source", "fps", arg, "--fps");
 	case OPT_STATS: o->stats = true; return 0;
 	case OPT_CHECK: o->check = true; return 0;
+	case OPT_ROTATE_TOKEN: o->rotate_token = true; return 0;
 	case OPT_TRACE: o->trace = arg; return 0;
 	case OPT_SCHED_FIFO: return set_opt(c, "daemon", "sched_fifo", arg, "--sched-fifo");
 	case OPT_CPU_AFFINITY:

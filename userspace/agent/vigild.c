@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "http.h"
 #include "vigild.h"
 #include "net.h"		/* [mqtt], [push] (issue #9) */
 #include "rt.h"
@@ -55,6 +56,13 @@ struct vigild {
 	struct recorder *rec;		/* NULL: [record] dir not set */
 	bool armed;			/* new alarms are recorded */
 	/* END recording */
+	/* BEGIN HTTP API (issue #9) */
+	struct http_server *http;	/* NULL without [http] listen */
+	struct sink http_sink;
+	uint64_t started_ns;
+	unsigned long dropped;		/* gaps in the frame sequence */
+	bool have_seq;
+	/* END HTTP API */
 };
 
 /* BEGIN recording (issue #8): arm/disarm (the HTTP API calls this) */
@@ -65,6 +73,46 @@ void vigild_set_armed(struct vigild *v, bool on)
 		recorder_set_armed(v->rec, on);
 }
 /* END recording */
+
+/* BEGIN HTTP API (issue #9): what the API reads and sets */
+static void http_status(void *arg, struct vigild_status *s)
+{
+	const struct vigild *v = arg;
+
+	*s = (struct vigild_status){
+		.frames = v->frames, .motion_frames = v->motion_frames,
+		.events = v->nevents, .dropped = v->dropped,
+		.width = v->src.width, .height = v->src.height,
+		.armed = v->armed, .live = v->src.live, .started_ns = v->started_ns,
+	};
+}
+
+static void http_set_armed(void *arg, bool on)
+{
+	vigild_set_armed(arg, on);
+}
+
+static int http_setup(struct vigild *v)
+{
+	const struct http_daemon d = { v, http_status, http_set_armed };
+	char err[512];
+	int ret;
+
+	if (!v->cfg.http.listen[0]) {
+		fprintf(stderr, "vigild: HTTP API off (no [http] listen)\n");
+		return 0;
+	}
+	ret = http_open(&v->http, &v->cfg, &v->loop, &d, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vigild: http: %s\n", err);
+		return ret;
+	}
+	v->http_sink = (struct sink){ .ops = &sink_http_ops, .cfg = &v->cfg,
+				      .priv = v->http };
+	fprintf(stderr, "vigild: HTTP API on %s\n", v->cfg.http.listen);
+	return 0;
+}
+/* END HTTP API */
 
 static void stop(struct vigild *v, int status)
 {
@@ -92,6 +140,8 @@ static void on_event(const struct vigil_event *ev, void *arg)
 		return;
 	/* an event that cannot be written is an alarm lost: stop, loudly */
 	ret = v->sink.ops->event(&v->sink, ev);
+	if (!ret && v->http_sink.ops)
+		ret = v->http_sink.ops->event(&v->http_sink, ev);
 	if (ret) {
 		v->events_error = ret;
 		fprintf(stderr, "vigild: writing events to %s: %s\n",
@@ -157,6 +207,11 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 	}
 	v->frames++;
 	v->motion_frames += r.motion;
+	if (v->have_seq && f->seq > v->last_seq + 1)
+		v->dropped += f->seq - v->last_seq - 1;
+	v->have_seq = true;
+	if (v->http)
+		http_frame(v->http, f, mono_ns() - t0);
 	/*
 	 * in_ns: on_frame entered (the buffer dequeued), done_ns: detection
 	 * done, CLOCK_MONOTONIC as ts_ns from V4L2: vigil-lat frame (issue 13).
@@ -326,6 +381,10 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 		recorder_cqe(v->rec, tag, cqe);
 		return;
 	}
+	if (v->http && LOOP_TAG_OWNER(data) == HTTP_LOOP_ID) {
+		http_ready(v->http, tag, cqe);
+		return;
+	}
 	if (v->pir.ops && LOOP_TAG_OWNER(data) == v->pir.id) {
 		source_result(v, v->pir.ops->ready(&v->pir, tag, cqe));
 		return;
@@ -368,6 +427,8 @@ static int run(struct vigild *v)
 		ret = v->src.ops->start(&v->src);
 	if (!ret && v->pir.ops)
 		ret = v->pir.ops->start(&v->pir);
+	if (!ret && v->http)
+		ret = http_start(v->http);
 	if (!ret)
 		ret = arm_tick(v, mono_ns());
 	if (!ret)
@@ -398,6 +459,7 @@ static int run(struct vigild *v)
 		drain_cqes(v);
 	}
 	notify_send(&v->notify, "STOPPING=1");
+	http_stop(v->http);
 	if (v->src.ops->stop)
 		v->src.ops->stop(&v->src);
 	if (v->pir.ops)
@@ -466,6 +528,16 @@ int main(int argc, char **argv)
 	}
 	if (v.opt.check)
 		return VIGILD_EXIT_OK;
+	if (v.opt.rotate_token) {
+		if (http_rotate_token(&v.cfg, err, sizeof(err))) {
+			fprintf(stderr, "vigild: --rotate-token: %s\n", err);
+			return VIGILD_EXIT_RUNTIME;
+		}
+		fprintf(stderr, "vigild: new API token in %s\n", v.cfg.http.token_file);
+		return VIGILD_EXIT_OK;
+	}
+	v.armed = v.cfg.record.armed;
+	v.started_ns = mono_ns();
 	if (rt_apply(&v.cfg, err, sizeof(err))) {
 		fprintf(stderr, "vigild: %s\n", err);
 		return VIGILD_EXIT_RUNTIME;
@@ -565,6 +637,12 @@ int main(int argc, char **argv)
 		status = VIGILD_EXIT_UNSUPPORTED;
 		goto out;
 	}
+	ret = http_setup(&v);
+	if (ret) {
+		status = ret == -EINVAL || ret == -EPERM ? VIGILD_EXIT_CONFIG
+							 : VIGILD_EXIT_RUNTIME;
+		goto out;
+	}
 	if (make_detector(&v))
 		goto out;
 	ret = vigil_fusion_new(&v.cfg.fusion, on_event, &v, &v.fusion);
@@ -618,5 +696,6 @@ out:
 		close(v.sigfd);
 	if (v.loop_ok)
 		loop_exit(&v.loop);
+	http_free(v.http);	/* after the ring: nothing in flight reads it */
 	return status;
 }

@@ -69,6 +69,13 @@ int loop_fsync(struct loop *l, int fd, bool datasync, bool link, uint64_t tag);
 int loop_renameat(struct loop *l, int dfd, const char *from, const char *to,
 		  bool link, uint64_t tag);
 /* END recording */
+/* http.c's sockets: accepted sockets are non-blocking, close-on-exec */
+int loop_accept_multishot(struct loop *l, int fd, uint64_t tag);
+int loop_recv(struct loop *l, int fd, void *buf, size_t len, uint64_t tag);
+int loop_send(struct loop *l, int fd, const void *buf, size_t len,
+	      uint64_t tag);
+/* Cancel every request on @fd; the cancel completes with @tag. */
+int loop_cancel_fd(struct loop *l, int fd, uint64_t tag);
 /* Submit pending SQEs and wait for at least @wait_nr completions. */
 int loop_submit_wait(struct loop *l, unsigned int wait_nr);
 
@@ -266,6 +273,15 @@ struct vigild;
 void vigild_set_armed(struct vigild *v, bool on);
 
 /* ---- END recorder.c ---- */
+/* ---- vigild.c: the state the HTTP API reads (http.h) ---- */
+
+struct vigild_status {
+	unsigned long frames, motion_frames, events;
+	unsigned long dropped;		/* frames the source lost (seq gaps) */
+	unsigned int width, height;
+	bool armed, live;
+	uint64_t started_ns;		/* CLOCK_MONOTONIC */
+};
 
 /* ---- options.c: the command line over the configuration ---- */
 
@@ -274,6 +290,7 @@ struct options {
 	const char *trace;		/* --trace */
 	bool stats;
 	bool check;			/* --check-config */
+	bool rotate_token;		/* --rotate-token */
 };
 
 /*

@@ -102,6 +102,17 @@ struct vigil_config {
 	char cpu_affinity[VIGIL_PATH_MAX];/* CPU list "0,2-3"; "" = any */
 	bool mlockall;			/* mlockall(MCL_CURRENT | MCL_FUTURE) */
 	/* ---- end [daemon] ---- */
+	/* BEGIN [http] (issue #9, HTTP API) */
+	struct vigil_http_config {
+		char listen[VIGIL_PATH_MAX];	/* "ADDR:PORT"; "" = no HTTP API */
+		char token_file[VIGIL_PATH_MAX];
+		unsigned int max_clients;
+		unsigned int timeout_s;		/* request head, stalled send */
+		unsigned int idle_s;		/* keep-alive between requests */
+		bool metrics_public;		/* /metrics without the token */
+		unsigned int mjpeg_fps, mjpeg_quality;
+	} http;
+	/* END [http] */
 };
 
 void vigil_config_default(struct vigil_config *c);

@@ -50,6 +50,8 @@ struct key {
 	      offsetof(struct vigil_push_config, f))
 #define R(f) (offsetof(struct vigil_config, record) + \
 	      offsetof(struct vigil_record_config, f))
+#define H(f) (offsetof(struct vigil_config, http) + \
+	      offsetof(struct vigil_http_config, f))
 
 /* Sorted by section, then key; every key is shown in vigild.conf.example. */
 static const struct key keys[] = {
@@ -80,6 +82,16 @@ static const struct key keys[] = {
 	{ "fusion", "policy", K_POLICY, F(policy), 0, 0 },
 	{ "fusion", "update_ms", K_MS, F(update_ns), 0, 3600000 },
 	{ "fusion", "window_ms", K_MS, F(window_ns), 0, 3600000 },
+	/* BEGIN [http] (issue #9) */
+	{ "http", "idle_s", K_UINT, H(idle_s), 1, 3600 },
+	{ "http", "listen", K_STR, H(listen), 0, 0 },
+	{ "http", "max_clients", K_UINT, H(max_clients), 1, 1024 },
+	{ "http", "metrics_public", K_BOOL, H(metrics_public), 0, 0 },
+	{ "http", "mjpeg_fps", K_UINT, H(mjpeg_fps), 1, 60 },
+	{ "http", "mjpeg_quality", K_UINT, H(mjpeg_quality), 1, 100 },
+	{ "http", "timeout_s", K_UINT, H(timeout_s), 1, 3600 },
+	{ "http", "token_file", K_STR, H(token_file), 0, 0 },
+	/* END [http] */
 	/* BEGIN [mqtt] (issue #9) */
 	{ "mqtt", "discovery", K_BOOL, M(discovery), 0, 0 },
 	{ "mqtt", "discovery_prefix", K_STR, M(discovery_prefix), 0, 0 },
@@ -192,6 +204,15 @@ void vigil_config_default(struct vigil_config *c)
 	c->record.sync_ms = 1000;
 	c->record.armed = true;
 	/* END [record] defaults */
+	/* BEGIN [http] defaults (issue #9) */
+	snprintf(c->http.token_file, sizeof(c->http.token_file),
+		 "/var/lib/vigil/http.token");
+	c->http.max_clients = 64;
+	c->http.timeout_s = 10;
+	c->http.idle_s = 60;
+	c->http.mjpeg_fps = 5;
+	c->http.mjpeg_quality = 75;
+	/* END [http] defaults */
 }
 
 static int parse_bool(const char *v, bool *b)

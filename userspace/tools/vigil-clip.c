@@ -19,6 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "libvigil.h"
 #include "vigil-internal.h"
 
@@ -66,6 +68,12 @@ static const char usage_text[] =
 "                            export, stream, pull, upload and deletion):\n"
 "                            time, action, clip, client; -i ID only that\n"
 "                            clip; exit 1 if a line is not a record\n"
+"  pull [-T TOKEN_FILE] [-t SECONDS] URL OUT\n"
+"                            download a clip from vigild's HTTP API\n"
+"                            (.../api/clips/ID) or record its live stream\n"
+"                            (.../api/live) for SECONDS (default 10) into\n"
+"                            the clip OUT; the token comes from TOKEN_FILE\n"
+"                            or the environment variable VIGIL_TOKEN\n"
 "\n"
 "Exit status: 0 success, 1 damaged/unreadable clip or failed operation,\n"
 "2 usage error or a file that is not a clip.\n"
@@ -963,6 +971,164 @@ static int cmd_audit(int argc, char **argv)
 	return bad ? 1 : 0;
 }
 
+/* BEGIN pull (issue #9): a clip or the live stream from vigild's HTTP API */
+
+struct pull {
+	int fd;
+	uint64_t bytes;
+	int err;
+};
+
+static size_t pull_write(char *p, size_t size, size_t n, void *arg)
+{
+	struct pull *pl = arg;
+	const size_t len = size * n;
+
+	if (fd_sink(&pl->fd, p, len)) {
+		pl->err = errno ? errno : EIO;
+		return 0;
+	}
+	pl->bytes += len;
+	return len;
+}
+
+static int pull_token(const char *file, char *tok, size_t len)
+{
+	const char *env = getenv("VIGIL_TOKEN");
+	FILE *fp;
+
+	if (!file) {
+		if (!env || !*env) {
+			fprintf(stderr, "vigil-clip: pull: no token: give -T TOKEN_FILE "
+				"or set VIGIL_TOKEN\n");
+			return -1;
+		}
+		snprintf(tok, len, "%s", env);
+		return 0;
+	}
+	fp = fopen(file, "re");
+	if (!fp || !fgets(tok, (int)len, fp)) {
+		fprintf(stderr, "vigil-clip: pull: %s: %s\n", file,
+			fp ? "empty" : strerror(errno));
+		if (fp)
+			fclose(fp);
+		return -1;
+	}
+	fclose(fp);
+	tok[strcspn(tok, "\r\n")] = '\0';
+	return 0;
+}
+
+static int cmd_pull(int argc, char **argv)
+{
+	const char *token_file = NULL;
+	char tok[256], auth[300], tmp[PATH_MAX], *end;
+	struct curl_slist *hdr = NULL;
+	struct pull pl = { .fd = -1 };
+	long seconds = 10, code = 0;
+	struct opened o;
+	struct out_file f;
+	CURLcode cr;
+	CURL *curl;
+	int opt, rc = 1, ret;
+	bool live;
+
+	while ((opt = getopt(argc, argv, "T:t:")) != -1) {
+		if (opt == 'T') {
+			token_file = optarg;
+		} else if (opt == 't') {
+			seconds = strtol(optarg, &end, 10);
+			if (*end || seconds < 1 || seconds > 86400)
+				return die_usage("pull: -t takes 1..86400 seconds");
+		} else {
+			return die_usage("pull: unknown option");
+		}
+	}
+	if (argc - optind != 2)
+		return die_usage("pull [-T TOKEN_FILE] [-t SECONDS] URL OUT");
+	if (pull_token(token_file, tok, sizeof(tok)))
+		return 1;
+	live = strstr(argv[optind], "/api/live") != NULL;
+	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", tok);
+	explicit_bzero(tok, sizeof(tok));
+	/* the download goes to OUT.download; OUT is written only from a valid clip */
+	snprintf(tmp, sizeof(tmp), "%s.download", argv[optind + 1]);
+	pl.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (pl.fd < 0) {
+		fprintf(stderr, "vigil-clip: %s: %s\n", tmp, strerror(errno));
+		return 1;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	curl = curl_easy_init();
+	hdr = curl_slist_append(NULL, auth);
+	explicit_bzero(auth, sizeof(auth));
+	if (!curl || !hdr) {
+		fprintf(stderr, "vigil-clip: pull: cannot set up libcurl\n");
+		goto out;
+	}
+	curl_easy_setopt(curl, CURLOPT_URL, argv[optind]);
+	curl_easy_setopt(curl, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, pull_write);
+	curl_easy_setopt(curl, CURLOPT_WRITEDATA, &pl);
+	curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (live)
+		curl_easy_setopt(curl, CURLOPT_TIMEOUT, seconds);
+	cr = curl_easy_perform(curl);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+	/* a live stream ends when we stop it */
+	if (cr != CURLE_OK && !(live && cr == CURLE_OPERATION_TIMEDOUT && pl.bytes)) {
+		fprintf(stderr, "vigil-clip: pull %s: %s%s\n", argv[optind],
+			pl.err ? strerror(pl.err) : curl_easy_strerror(cr),
+			code == 401 ? " (check the token)" : "");
+		goto out;
+	}
+	close(pl.fd);
+	pl.fd = -1;
+	rc = open_clip(tmp, NULL, &o);
+	if (rc)
+		goto out;
+	if (vigil_clip_reader_status(o.r)->state == VIGIL_CLIP_COMPLETE) {
+		close_clip(&o);
+		if (rename(tmp, argv[optind + 1])) {
+			fprintf(stderr, "vigil-clip: %s: %s\n", argv[optind + 1], strerror(errno));
+			rc = 1;
+			goto out;
+		}
+		printf("%s: %llu bytes, a complete clip\n", argv[optind + 1],
+		       (unsigned long long)pl.bytes);
+		rc = 0;
+		goto out;
+	}
+	/* a live stream (or a clip cut short): close it with an index */
+	if (out_open(&f, argv[optind + 1])) {
+		close_clip(&o);
+		rc = 1;
+		goto out;
+	}
+	ret = vigil_clip_reader_recover(o.r, fd_sink, &f.fd);
+	if (ret)
+		fprintf(stderr, "vigil-clip: %s: %s\n", argv[optind + 1], strerror(-ret));
+	rc = out_close(&f, !ret) || ret ? 1 : 0;
+	if (!rc)
+		printf("%s: %u frames in %u groups%s\n", argv[optind + 1],
+		       vigil_clip_reader_status(o.r)->frames,
+		       vigil_clip_reader_status(o.r)->groups, live ? " from the live stream" : "");
+	close_clip(&o);
+out:
+	if (pl.fd >= 0)
+		close(pl.fd);
+	unlink(tmp);
+	curl_slist_free_all(hdr);
+	if (curl)
+		curl_easy_cleanup(curl);
+	curl_global_cleanup();
+	return rc;
+}
+
+/* END pull */
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -973,6 +1139,7 @@ int main(int argc, char **argv)
 		{ "info", cmd_info }, { "verify", cmd_verify },
 		{ "export", cmd_export }, { "recover", cmd_recover },
 		{ "decrypt", cmd_decrypt }, { "audit", cmd_audit },
+		{ "pull", cmd_pull },
 	};
 
 	if (argc < 2)

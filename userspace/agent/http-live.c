@@ -1,0 +1,357 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Live streams of the frames vigild analyses (the luma plane the detector
+ * sees, so a grey image):
+ *   /api/live        the clip format (docs/clip-format.md), without index
+ *                    and footer: a clip cut short, which vigil-clip reads,
+ *                    records or recovers into a closed clip;
+ *   /api/live.mjpeg  multipart/x-mixed-replace JPEG at [http] mjpeg_fps.
+ * Each frame is encoded once for every watcher and only while someone
+ * watches. Every client has a bounded queue: a client that cannot keep up
+ * loses frames (clip stream: up to the next keyframe, which is then forced),
+ * never memory, and never delays capture or the other clients. Encoding
+ * for the watchers takes at most a third of the loop's time: on a CPU too
+ * slow for every frame the streams get fewer frames, the capture loses none.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <turbojpeg.h>
+
+#include "http-int.h"
+
+#define LIVE_KEYINT 30
+#define BOUNDARY "vigilframe"
+
+struct http_live {
+	unsigned int width, height;
+	uint8_t *grey;			/* the frame, packed */
+	/* the clip stream */
+	struct vigil_encoder *enc;
+	struct vigil_clip_writer *w;
+	uint8_t *hdr;			/* magic + HEAD: each client's start */
+	size_t hdr_len;
+	uint8_t *enc_buf;
+	size_t enc_cap;
+	uint8_t *chunk;			/* what the writer emitted for a frame */
+	size_t chunk_len, chunk_cap;
+	bool capture_hdr;
+	/* the budget: encoding for watchers takes at most a third of the time */
+	uint64_t cost_ns;		/* moving average of one frame's encoding */
+	uint64_t last_ns;		/* when the last one started */
+	/* MJPEG */
+	tjhandle tj;
+	unsigned char *jpeg;
+	unsigned long jpeg_cap;
+	uint64_t next_jpeg_ns;
+};
+
+static int live_sink(void *arg, const void *buf, size_t len)
+{
+	struct http_live *l = arg;
+	uint8_t **dst = l->capture_hdr ? &l->hdr : &l->chunk;
+	size_t *dlen = l->capture_hdr ? &l->hdr_len : &l->chunk_len;
+	size_t cap = l->capture_hdr ? *dlen : l->chunk_cap;
+
+	if (*dlen + len > cap) {
+		const size_t n = (*dlen + len) * 2;
+		uint8_t *p = realloc(*dst, n);
+
+		if (!p)
+			return -ENOMEM;
+		*dst = p;
+		if (!l->capture_hdr)
+			l->chunk_cap = n;
+	}
+	memcpy(*dst + *dlen, buf, len);
+	*dlen += len;
+	return 0;
+}
+
+static void clip_stop(struct http_live *l)
+{
+	vigil_clip_writer_free(l->w);
+	vigil_encoder_free(l->enc);
+	free(l->hdr);
+	l->w = NULL;
+	l->enc = NULL;
+	l->hdr = NULL;
+	l->hdr_len = 0;
+}
+
+static int clip_start(struct http_live *l, const struct vigil_config *cfg)
+{
+	struct vigil_clip_header hd = { .fps_num = cfg->fps ? cfg->fps : 30, .fps_den = 1 };
+	struct timespec ts;
+	int ret;
+
+	vigil_codec_params_default(&hd.codec);
+	hd.codec.fmt = VIGIL_FMT_GREY;
+	hd.codec.width = l->width;
+	hd.codec.height = l->height;
+	hd.codec.keyint = LIVE_KEYINT;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	hd.created_wall_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	snprintf(hd.camera, sizeof(hd.camera), "vigild-live");
+	ret = vigil_encoder_new(&hd.codec, &l->enc);
+	if (ret)
+		return ret;
+	if (vigil_encoder_bound(l->enc) > l->enc_cap) {
+		free(l->enc_buf);
+		l->enc_cap = vigil_encoder_bound(l->enc);
+		l->enc_buf = malloc(l->enc_cap);
+		if (!l->enc_buf) {
+			l->enc_cap = 0;
+			clip_stop(l);
+			return -ENOMEM;
+		}
+	}
+	l->capture_hdr = true;
+	ret = vigil_clip_writer_new(&hd, NULL, live_sink, l, &l->w);
+	l->capture_hdr = false;
+	if (ret)
+		clip_stop(l);
+	return ret;
+}
+
+void http_live_start(struct http_server *h, struct http_conn *c, bool mjpeg)
+{
+	int ret;
+
+	if (!h->live) {
+		h->live = calloc(1, sizeof(*h->live));
+		if (!h->live) {
+			http_error(h, c, 500, NULL);
+			return;
+		}
+	}
+	c->mode = CONN_LIVE;
+	c->mjpeg = mjpeg;
+	c->need_header = c->need_key = !mjpeg;
+	c->keep_alive = false;
+	h->requests[2]++;
+	if (mjpeg)
+		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;"
+				  "boundary=" BOUNDARY "\r\nCache-Control: no-store\r\n"
+				  "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
+	else
+		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.vigil.clip\r\n"
+				  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "Connection: close\r\n\r\n");
+	if (ret) {
+		conn_close(h, c);
+		return;
+	}
+	conn_flush(h, c);
+}
+
+/* Pack the luma view into l->grey (width x height). */
+static int pack(struct http_live *l, const struct vigil_frame *f)
+{
+	if (f->width != l->width || f->height != l->height || !l->grey) {
+		uint8_t *p = realloc(l->grey, (size_t)f->width * f->height);
+
+		if (!p)
+			return -ENOMEM;
+		l->grey = p;
+		l->width = f->width;
+		l->height = f->height;
+		return 1;	/* the size changed */
+	}
+	return 0;
+}
+
+static void copy_luma(struct http_live *l, const struct vigil_frame *f)
+{
+	for (unsigned int y = 0; y < f->height; y++) {
+		const uint8_t *src = f->luma + (size_t)y * f->stride;
+		uint8_t *dst = l->grey + (size_t)y * f->width;
+
+		if (f->step == 1) {
+			memcpy(dst, src, f->width);
+		} else {
+			for (unsigned int x = 0; x < f->width; x++)
+				dst[x] = src[(size_t)x * f->step];
+		}
+	}
+}
+
+static void live_clip(struct http_server *h, const struct vigil_frame *f,
+		      unsigned int watchers, bool need_key)
+{
+	struct http_live *l = h->live;
+	struct vigil_clip_frame_meta m = { .mono_ns = f->ts_ns };
+	struct timespec ts;
+	size_t len;
+	bool key;
+	int ret;
+
+	if (!l->w && clip_start(l, h->cfg))
+		return;
+	if (need_key)
+		vigil_encoder_force_key(l->enc);
+	ret = vigil_encoder_encode(l->enc, l->grey, l->enc_buf, l->enc_cap, &len, &key);
+	if (ret)
+		return;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	m.wall_ns = (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+	l->chunk_len = 0;
+	ret = vigil_clip_writer_frame(l->w, l->enc_buf, len, &m);
+	if (ret) {
+		/* the writer is full (2^24 frames): streams end, clients reconnect */
+		for (unsigned int i = 0; i < h->nconns; i++) {
+			struct http_conn *c = &h->conns[i];
+
+			if (c->fd >= 0 && c->mode == CONN_LIVE && !c->mjpeg)
+				conn_close(h, c);
+		}
+		clip_stop(l);
+		return;
+	}
+	for (unsigned int i = 0; i < h->nconns && watchers; i++) {
+		struct http_conn *c = &h->conns[i];
+		size_t need;
+
+		if (c->fd < 0 || c->closing || c->mode != CONN_LIVE || c->mjpeg)
+			continue;
+		if (c->need_key && !key)
+			continue;
+		need = l->chunk_len + (c->need_header ? l->hdr_len : 0);
+		if (conn_reserve(c, need, HTTP_LIVE_QUEUE)) {
+			/* full: this client skips to the next keyframe */
+			c->need_key = true;
+			c->live_dropped++;
+			h->live_dropped++;
+			continue;
+		}
+		if (c->need_header)
+			conn_append(c, l->hdr, l->hdr_len, HTTP_LIVE_QUEUE);
+		conn_append(c, l->chunk, l->chunk_len, HTTP_LIVE_QUEUE);
+		c->need_header = c->need_key = false;
+		h->live_frames++;
+		conn_flush(h, c);
+	}
+}
+
+static void live_mjpeg(struct http_server *h, const struct vigil_frame *f)
+{
+	struct http_live *l = h->live;
+	const uint64_t t0 = mono_ns();
+	const uint64_t period = 1000000000ULL / h->cfg->http.mjpeg_fps;
+	unsigned long jlen = l->jpeg_cap;
+	char part[160];
+	int plen;
+
+	if (t0 < l->next_jpeg_ns)
+		return;
+	/* the next one a period later, without drifting behind */
+	l->next_jpeg_ns = l->next_jpeg_ns + period > t0 ? l->next_jpeg_ns + period : t0 + period;
+	if (!l->tj && !(l->tj = tjInitCompress()))
+		return;
+	if (tjCompress2(l->tj, l->grey, (int)l->width, 0, (int)l->height, TJPF_GRAY,
+			&l->jpeg, &jlen, TJSAMP_GRAY, (int)h->cfg->http.mjpeg_quality,
+			TJFLAG_FASTDCT)) {
+		fprintf(stderr, "vigild: http: JPEG: %s\n", tjGetErrorStr2(l->tj));
+		return;
+	}
+	if (jlen > l->jpeg_cap)
+		l->jpeg_cap = jlen;
+	h->mjpeg_encodes++;
+	h->mjpeg_ns += mono_ns() - t0;
+	plen = snprintf(part, sizeof(part), "--" BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
+			"Content-Length: %lu\r\nX-Frame: %u\r\n\r\n", jlen, f->seq);
+	for (unsigned int i = 0; i < h->nconns; i++) {
+		struct http_conn *c = &h->conns[i];
+
+		if (c->fd < 0 || c->closing || c->mode != CONN_LIVE || !c->mjpeg)
+			continue;
+		if (conn_reserve(c, (size_t)plen + jlen + 2, HTTP_LIVE_QUEUE)) {
+			c->live_dropped++;
+			h->live_dropped++;
+			continue;
+		}
+		conn_append(c, part, (size_t)plen, HTTP_LIVE_QUEUE);
+		conn_append(c, l->jpeg, jlen, HTTP_LIVE_QUEUE);
+		conn_append(c, "\r\n", 2, HTTP_LIVE_QUEUE);
+		h->live_frames++;
+		conn_flush(h, c);
+	}
+}
+
+void http_live_frame(struct http_server *h, const struct vigil_frame *f)
+{
+	unsigned int clip = 0, mjpeg = 0;
+	bool need_key = false;
+	int ret;
+
+	for (unsigned int i = 0; i < h->nconns; i++) {
+		const struct http_conn *c = &h->conns[i];
+
+		if (c->fd < 0 || c->closing || c->mode != CONN_LIVE)
+			continue;
+		if (c->mjpeg) {
+			mjpeg++;
+		} else {
+			clip++;
+			need_key |= c->need_key;
+		}
+	}
+	if (!h->live)
+		return;
+	if (!clip && h->live->w)
+		clip_stop(h->live);	/* nobody watches: no encoding */
+	if (!clip && !mjpeg)
+		return;
+	ret = pack(h->live, f);
+	if (ret < 0)
+		return;
+	if (ret > 0 && h->live->w) {
+		/* another size: the clip streams end */
+		for (unsigned int i = 0; i < h->nconns; i++) {
+			struct http_conn *c = &h->conns[i];
+
+			if (c->fd >= 0 && c->mode == CONN_LIVE && !c->mjpeg)
+				conn_close(h, c);
+		}
+		clip_stop(h->live);
+		return;
+	}
+	{
+		struct http_live *l = h->live;
+		const uint64_t t0 = mono_ns();
+		uint64_t cost;
+
+		if (l->cost_ns && t0 - l->last_ns < 3 * l->cost_ns) {
+			h->live_skipped++;
+			return;
+		}
+		copy_luma(l, f);
+		if (clip)
+			live_clip(h, f, clip, need_key);
+		if (mjpeg)
+			live_mjpeg(h, f);
+		cost = mono_ns() - t0;
+		l->cost_ns = l->cost_ns ? (l->cost_ns * 3 + cost) / 4 : cost;
+		l->last_ns = t0;
+	}
+}
+
+void http_live_free(struct http_server *h)
+{
+	struct http_live *l = h->live;
+
+	if (!l)
+		return;
+	clip_stop(l);
+	if (l->tj)
+		tjDestroy(l->tj);
+	tjFree(l->jpeg);
+	free(l->grey);
+	free(l->enc_buf);
+	free(l->chunk);
+	free(l);
+	h->live = NULL;
+}

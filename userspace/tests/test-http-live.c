@@ -1,0 +1,247 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vigild's live streams under load, on the host: 50 clients on /api/live
+ * and 10 on /api/live.mjpeg while one more client stops reading. Capture
+ * must lose no frame; every clip stream must be a valid clip whose frames
+ * come in order; every MJPEG stream's frames in order; the stalled client
+ * is cut off; ffmpeg decodes the MJPEG stream.
+ */
+#include "t-http.h"
+
+#define NLIVE 50
+#define NMJPEG 10
+#define RUN_MS 2500
+
+struct client {
+	int fd;
+	bool mjpeg;
+	char *buf;
+	size_t len, cap;
+};
+
+static void check_clip(const struct client *c, unsigned int *frames)
+{
+	const char *body = memmem(c->buf, c->len, "\r\n\r\n", 4);
+	struct vigil_clip_reader *r = NULL;
+	const char *why = NULL;
+	static uint8_t frame[320 * 240];
+	struct vigil_clip_frame_meta m;
+	uint64_t last = 0;
+	int ret;
+
+	*frames = 0;
+	if (!body || strncmp(c->buf, "HTTP/1.1 200 OK", 15)) {
+		fprintf(stderr, "live: no 200 answer\n");
+		t_failures++;
+		return;
+	}
+	body += 4;
+	ret = vigil_clip_reader_new(body, c->len - (size_t)(body - c->buf), NULL, NULL, &r, &why);
+	if (ret) {
+		fprintf(stderr, "live: not a clip: %s\n", why);
+		t_failures++;
+		return;
+	}
+	/* a stream cut where the client stopped: truncated, never damaged */
+	T_ASSERT(vigil_clip_reader_status(r)->state == VIGIL_CLIP_TRUNCATED);
+	while ((ret = vigil_clip_reader_next(r, frame, &m)) == 0) {
+		T_ASSERT(m.mono_ns > last);	/* in order */
+		last = m.mono_ns;
+		(*frames)++;
+	}
+	T_EQ(ret, 1);
+	vigil_clip_reader_free(r);
+}
+
+static void check_mjpeg(const struct client *c, unsigned int *frames)
+{
+	const char *p = c->buf, *end = c->buf + c->len;
+	long last = -1;
+
+	*frames = 0;
+	T_STRSTR(c->buf, "multipart/x-mixed-replace;boundary=vigilframe");
+	while ((p = memmem(p, (size_t)(end - p), "X-Frame: ", 9))) {
+		const long seq = strtol(p + 9, NULL, 10);
+		const char *img = memmem(p, (size_t)(end - p), "\r\n\r\n", 4);
+
+		if (!img || end - img < 8)
+			break;
+		T_ASSERT(seq > last);
+		T_ASSERT((unsigned char)img[4] == 0xff && (unsigned char)img[5] == 0xd8);
+		last = seq;
+		(*frames)++;
+		p = img;
+	}
+}
+
+int main(void)
+{
+	static struct client cl[NLIVE + NMJPEG];
+	char *y4m, *pir, req[512];
+	unsigned long frames0, dropped;
+	unsigned int min_live = ~0u, min_mjpeg = ~0u;
+	int stalled, st;
+	uint64_t t0;
+
+	if (t_vigild_init())
+		return T_SKIP;
+	if (!mkdtemp(dir))
+		return 1;
+	t_render(&y4m, &pir);
+	{
+		static const char *const extra[] = {
+			"--set", "http.max_clients=80", "--set", "http.timeout_s=1",
+			"--set", "http.mjpeg_fps=15", NULL };
+
+		start_daemon(y4m, pir, extra);
+	}
+	frames0 = metric("vigil_frames_total");
+
+	/* one client that asks and never reads, with a tiny receive buffer */
+	{
+		struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+		int rcv = 2048;
+
+		stalled = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		setsockopt(stalled, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+		inet_pton(AF_INET, "127.0.0.1", &a.sin_addr);
+		T_ASSERT(!connect(stalled, (struct sockaddr *)&a, sizeof(a)));
+		snprintf(req, sizeof(req), "GET /api/live HTTP/1.1\r\nHost: t\r\n"
+			 "Authorization: Bearer %s\r\n\r\n", token);
+		send_all(stalled, req, strlen(req));
+	}
+	for (int i = 0; i < NLIVE + NMJPEG; i++) {
+		cl[i].mjpeg = i >= NLIVE;
+		cl[i].fd = t_connect_from(NULL);
+		cl[i].cap = 8 << 20;
+		cl[i].buf = malloc(cl[i].cap + 1);
+		snprintf(req, sizeof(req), "GET /api/live%s HTTP/1.1\r\nHost: t\r\n"
+			 "Authorization: Bearer %s\r\n\r\n", cl[i].mjpeg ? ".mjpeg" : "", token);
+		send_all(cl[i].fd, req, strlen(req));
+	}
+	/* read everything for RUN_MS */
+	t0 = (uint64_t)time(NULL) * 1000;
+	{
+		struct timespec s, n;
+
+		clock_gettime(CLOCK_MONOTONIC, &s);
+		do {
+			struct pollfd pf[NLIVE + NMJPEG];
+
+			for (int i = 0; i < NLIVE + NMJPEG; i++)
+				pf[i] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
+			poll(pf, NLIVE + NMJPEG, 50);
+			for (int i = 0; i < NLIVE + NMJPEG; i++) {
+				ssize_t r;
+
+				if (!(pf[i].revents & (POLLIN | POLLHUP)) || cl[i].len >= cl[i].cap)
+					continue;
+				r = recv(cl[i].fd, cl[i].buf + cl[i].len, cl[i].cap - cl[i].len,
+					 MSG_DONTWAIT);
+				if (r > 0)
+					cl[i].len += (size_t)r;
+			}
+			clock_gettime(CLOCK_MONOTONIC, &n);
+		} while ((n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000 < RUN_MS);
+	}
+	(void)t0;
+	for (int i = 0; i < NLIVE + NMJPEG; i++) {
+		unsigned int n;
+
+		cl[i].buf[cl[i].len] = '\0';
+		if (cl[i].mjpeg) {
+			check_mjpeg(&cl[i], &n);
+			min_mjpeg = n < min_mjpeg ? n : min_mjpeg;
+		} else {
+			check_clip(&cl[i], &n);
+			min_live = n < min_live ? n : min_live;
+		}
+	}
+	/* 15 fps for 2.5 s: every client got most of them (start-up aside) */
+	fprintf(stderr, "fewest frames: %u per /api/live client, %u per MJPEG client\n",
+		min_live, min_mjpeg);
+	T_ASSERT(min_live >= 20);
+	T_ASSERT(min_mjpeg >= 20);
+	/* the capture lost nothing and kept its rate */
+	dropped = metric("vigil_frames_dropped_total");
+	fprintf(stderr, "capture: %lu frames in %d ms with %d clients, %lu dropped\n",
+		metric("vigil_frames_total") - frames0, RUN_MS, NLIVE + NMJPEG + 1, dropped);
+	T_EQ(dropped, 0);
+	T_ASSERT(metric("vigil_frames_total") - frames0 >= 15 * RUN_MS / 1000 * 9 / 10);
+	/* the stalled client was cut off; the others were not */
+	T_ASSERT(metric("vigil_http_cut_off_total") >= 1);
+	T_EQ(metric("vigil_http_clients"), NLIVE + NMJPEG + 1);
+	close(stalled);
+	for (int i = 0; i < NLIVE + NMJPEG; i++) {
+		close(cl[i].fd);
+		free(cl[i].buf);
+	}
+
+	/* ffmpeg plays the MJPEG stream as it is */
+	{
+		char cmd[1024], out[4096] = "";
+		FILE *fp;
+
+		snprintf(cmd, sizeof(cmd), "timeout 20 ffmpeg -nostdin -v error -headers "
+			 "'Authorization: Bearer %s\r\n' -i http://127.0.0.1:%d/api/live.mjpeg "
+			 "-frames:v 5 -f framemd5 - 2>&1", token, port);
+		fp = popen(cmd, "r");
+		T_ASSERT(fp);
+		if (fp) {
+			size_t n = fread(out, 1, sizeof(out) - 1, fp);
+
+			out[n] = '\0';
+			T_EQ(WEXITSTATUS(pclose(fp)), 0);
+		}
+		/* five decoded 320x240 grey frames */
+		T_EQ(t_count(out, ",    76800, "), 5);
+	}
+	/* vigil-clip pull: a clip byte for byte, the live stream as a closed clip */
+	{
+		char cmd[2048];
+		const char *b = t_builddir();
+
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s/clips && %s/tools/vigil-clip encode %s "
+			 "%s/clips/20261127T101500Z-0001.vclip > /dev/null", dir, b, y4m, dir);
+		T_EQ(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=%s %s/tools/vigil-clip pull "
+			 "http://127.0.0.1:%d/api/clips/20261127T101500Z-0001 %s/pulled.vclip "
+			 ">&2 && cmp %s/pulled.vclip %s/clips/20261127T101500Z-0001.vclip",
+			 token, b, port, dir, dir, dir);
+		T_EQ(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/tools/vigil-clip pull -T %s/token -t 2 "
+			 "http://127.0.0.1:%d/api/live %s/live.vclip >&2 && "
+			 "%s/tools/vigil-clip verify %s/live.vclip >&2", b, dir, port, dir, b, dir);
+		T_EQ(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=wrong %s/tools/vigil-clip pull "
+			 "http://127.0.0.1:%d/api/clips/20261127T101500Z-0001 %s/no.vclip "
+			 "2>&1 | grep -q 'check the token' && test ! -e %s/no.vclip", b, port,
+			 dir, dir);
+		T_EQ(system(cmd), 0);
+	}
+	/* nobody watches: no more encoding */
+	{
+		unsigned long live = metric("vigil_http_live_frames_total");
+
+		msleep(300);
+		T_EQ(metric("vigil_http_live_frames_total"), live);
+	}
+	st = stop_daemon();
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+
+	/* a listen address that is not one is a configuration error */
+	{
+		char src[600];
+		const char *args[] = { "--source", src, "-p", "video-only", "--set", "http.listen=localhost",
+				       NULL };
+
+		snprintf(src, sizeof(src), "replay:%s", y4m);
+		st = t_vigild(args, false, 0);
+		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 2);
+		T_STRSTR(t_err, "[http] listen = localhost: expected ADDRESS:PORT");
+	}
+	rm_dir();
+	t_rmfile(y4m);
+	t_rmfile(pir);
+	return t_done();
+}
