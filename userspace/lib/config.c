@@ -43,9 +43,16 @@ struct key {
 	      offsetof(struct vigil_detect_params, f))
 #define F(f) (offsetof(struct vigil_config, fusion) + \
 	      offsetof(struct vigil_fusion_params, f))
+#define A(f) (offsetof(struct vigil_config, audio) + \
+	      offsetof(struct vigil_audio_params, f))
 
 /* Sorted by section, then key; every key is shown in vigild.conf.example. */
 static const struct key keys[] = {
+	{ "audio", "device", K_STR, C(audio_device), 0, 0 },
+	{ "audio", "floor_percentile", K_DOUBLE, A(floor_percentile), 0, 100 },
+	{ "audio", "floor_window_ms", K_UINT, A(floor_window_ms), 1000, 600000 },
+	{ "audio", "loud_margin_db", K_DOUBLE, A(loud_margin_db), 0, 100 },
+	{ "audio", "loud_min_dbfs", K_DOUBLE, A(loud_min_dbfs), -130, 0 },
 	{ "detector", "background_s", K_DOUBLE, D(background_s), 0.05, 3600 },
 	{ "detector", "cell", K_UINT, D(cell), 0, 32 },
 	{ "detector", "deviation_s", K_DOUBLE, D(deviation_s), 0.05, 3600 },
@@ -115,6 +122,7 @@ void vigil_config_default(struct vigil_config *c)
 	c->reconnect_ms = 1000;
 	vigil_detect_params_default(&c->detect);
 	vigil_fusion_params_default(&c->fusion);
+	vigil_audio_params_default(&c->audio);
 	snprintf(c->events, sizeof(c->events), "-");
 }
 

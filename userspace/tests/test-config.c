@@ -128,6 +128,9 @@ int main(void)
 			"mask_file",
 			"ignore", "policy", "window_ms", "gap_ms", "update_ms",
 			"pir_hold_ms", "events", "stats",
+			/* [audio] */
+			"device", "loud_margin_db", "loud_min_dbfs",
+			"floor_percentile", "floor_window_ms",
 		};
 		static char text[16384];
 		FILE *fp = fopen(path, "r");
@@ -157,7 +160,8 @@ int main(void)
 			T_ASSERT(vigil_config_set(&c, "source", keys[i], "x", NULL) != -ENOENT ||
 				 vigil_config_set(&c, "detector", keys[i], "x", NULL) != -ENOENT ||
 				 vigil_config_set(&c, "fusion", keys[i], "x", NULL) != -ENOENT ||
-				 vigil_config_set(&c, "output", keys[i], "x", NULL) != -ENOENT);
+				 vigil_config_set(&c, "output", keys[i], "x", NULL) != -ENOENT ||
+				 vigil_config_set(&c, "audio", keys[i], "x", NULL) != -ENOENT);
 		}
 	}
 	T_EQ(vigil_config_load(&c, "/nonexistent/vigild.conf", err, sizeof(err)), -ENOENT);
