@@ -227,6 +227,8 @@ static void on_audio_alert(const struct vigil_audio_detection *d, void *arg)
 			vigil_audio_kind_name(d->kind), d->confidence);
 	}
 	on_event(&ev, v);
+	/* a possible glass break is evidence for the alarm, as a PIR edge */
+	vigil_fusion_audio(v->fusion, d);
 }
 
 static void on_audio_samples(void *arg, const int16_t *pcm, size_t n,

@@ -290,6 +290,8 @@ struct vigil_event {
 	uint32_t pir_lost;
 	enum vigil_event_kind kind;
 	bool covered;			/* tamper: the image lost its contrast */
+	bool glass_valid;		/* a possible glass break is correlated */
+	uint64_t glass_ts_ns;		/* its time */
 	/* VIGIL_KIND_AUDIO: the detection (its own JSON line) */
 	const struct vigil_audio_detection *audio;
 };
@@ -310,6 +312,13 @@ VIGIL_API void vigil_fusion_free(struct vigil_fusion *f);
 VIGIL_API void vigil_fusion_video(struct vigil_fusion *f,
 			const struct vigil_detect_result *r);
 VIGIL_API void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e);
+/*
+ * Sound as evidence: a possible glass break (START of VIGIL_AUDIO_GLASS;
+ * other detections are ignored) corroborates video motion within the
+ * window as a PIR edge does (pir-and-video), and is named in the event.
+ */
+VIGIL_API void vigil_fusion_audio(struct vigil_fusion *f,
+			const struct vigil_audio_detection *d);
 /* Advance the clock without input (ends events after the gap). */
 VIGIL_API void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns);
 /* End any open event now (shutdown, end of stream). */

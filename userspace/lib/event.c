@@ -83,6 +83,9 @@ int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len)
 		    ev->pir_lost);
 	else
 		put(&o, "null");
+	if (ev->glass_valid)
+		put(&o, ",\"glass_break\":{\"ts_ns\":%llu}",
+		    (unsigned long long)ev->glass_ts_ns);
 	put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.pos;
 }

@@ -97,6 +97,57 @@ static void run_file(const char *name, struct run *r)
 	free(pcm);
 }
 
+static unsigned int nfused;
+static struct vigil_event fused;
+
+static void on_fused(const struct vigil_event *ev, void *arg)
+{
+	char line[2048];
+
+	T_ASSERT(vigil_event_json(ev, line, sizeof(line)) > 0);
+	if (ev->type == VIGIL_EVENT_START) {
+		nfused++;
+		fused = *ev;
+		T_STRSTR(line, "\"glass_break\":{\"ts_ns\":1200000000}");
+	}
+}
+
+/* A possible glass break corroborates video motion as a PIR edge does. */
+static void check_fusion(void)
+{
+	struct vigil_fusion_params p;
+	struct vigil_fusion *f;
+	struct vigil_detect_result r = { .motion = true, .score = 0.1 };
+	struct vigil_audio_detection g = {
+		.type = VIGIL_EVENT_START, .kind = VIGIL_AUDIO_GLASS,
+		.start_ns = 1200000000ULL, .confidence = 0.8,
+	};
+
+	vigil_fusion_params_default(&p);	/* pir-and-video */
+	T_EQ(vigil_fusion_new(&p, on_fused, NULL, &f), 0);
+	r.ts_ns = 1000000000ULL;
+	vigil_fusion_video(f, &r);
+	T_EQ(nfused, 0);		/* motion alone: no alarm */
+	g.kind = VIGIL_AUDIO_LOUD;
+	vigil_fusion_audio(f, &g);
+	T_EQ(nfused, 0);		/* loud noise is not evidence */
+	g.kind = VIGIL_AUDIO_GLASS;
+	vigil_fusion_audio(f, &g);
+	T_EQ(nfused, 1);
+	T_ASSERT(fused.glass_valid && !fused.pir_valid);
+	vigil_fusion_flush(f, 5000000000ULL);
+	vigil_fusion_free(f);
+
+	/* a glass break long before the motion does not count */
+	nfused = 0;
+	T_EQ(vigil_fusion_new(&p, on_fused, NULL, &f), 0);
+	vigil_fusion_audio(f, &g);
+	r.ts_ns = 9000000000ULL;
+	vigil_fusion_video(f, &r);
+	T_EQ(nfused, 0);
+	vigil_fusion_free(f);
+}
+
 static unsigned int count(const struct run *r, enum vigil_audio_kind k,
 			  enum vigil_event_type t)
 {
@@ -268,6 +319,8 @@ int main(int argc, char **argv)
 	T_EQ(count(&r, VIGIL_AUDIO_LOUD, VIGIL_EVENT_START),
 	     count(&r, VIGIL_AUDIO_LOUD, VIGIL_EVENT_END));
 	T_EQ(count(&r, VIGIL_AUDIO_SMOKE, VIGIL_EVENT_START), 0);
+
+	check_fusion();
 
 	check_negative("tone");
 	check_negative("speech");
