@@ -19,9 +19,9 @@
  *    six band energies; each band has a floor (falls fast, rises slowly).
  *    Glass: the 50-400 Hz band jumps over its floor and within 30 ms at
  *    least three of the four bands above 2 kHz do too, the 2-8 kHz
- *    spectrum is flat (noise-like, not a bell's partials), the burst is
- *    still well above the floor 100 ms later and has decayed by 250-300
- *    ms.
+ *    spectrum is flat (noise-like, not a bell's partials), three high
+ *    bands are still 10 dB up at 50 ms, the burst is still well above the
+ *    floor 100 ms later and has decayed by 250-300 ms.
  *  - Loud noise: the 100 ms level against a running percentile of the
  *    last floor_window_ms of 100 ms levels (a histogram in 0.5 dB bins);
  *    tonal sound is left to the alarm detectors.
@@ -124,7 +124,7 @@ struct vigil_audio {
 	unsigned int g_n;		/* hops since the onset */
 	uint64_t g_start_ns, g_quiet_until;
 	double g_peak, g_floor, g_at100, g_tail, g_rise, g_flat;
-	unsigned int g_hit;
+	unsigned int g_hit, g_hit50;	/* bands up at the onset, at 50 ms */
 	double g_bands[VIGIL_AUDIO_BANDS];
 	unsigned int g_lowhop;		/* hops since the low band jumped */
 
@@ -595,6 +595,11 @@ static void glass(struct vigil_audio *a, uint64_t t)
 			if (f > a->g_flat)
 				a->g_flat = f;
 		}
+		if (a->g_n == 5) {
+			a->g_hit50 = 0;
+			for (unsigned int b = 2; b < VIGIL_AUDIO_BANDS; b++)
+				a->g_hit50 += a->band_db[b] - a->band_floor[b] >= 10;
+		}
 		if (a->g_n == 10)
 			a->g_at100 = e;
 		if (a->g_n >= GLASS_HOPS - 5 && e > a->g_tail)
@@ -610,7 +615,8 @@ static void glass(struct vigil_audio *a, uint64_t t)
 		const bool sustained = a->g_at100 - a->g_floor >= 12;
 		const bool decayed = decay >= 12 && a->g_at100 - a->g_tail >= 4;
 
-		if (!sustained || !decayed || a->g_flat < 0.25)
+		/* shards ring across the bands, not one note's partials */
+		if (!sustained || !decayed || a->g_flat < 0.25 || a->g_hit50 < 3)
 			return;
 		d.id = a->next_id++;
 		d.start_ns = a->g_start_ns;
