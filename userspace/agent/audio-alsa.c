@@ -64,7 +64,8 @@ static int configure(struct audio_in *a, char *err, size_t errlen)
 {
 	snd_pcm_hw_params_t *hw;
 	snd_pcm_sw_params_t *sw;
-	snd_pcm_uframes_t period = RATE / 50, buffer = RATE / 2;
+	/* 20 ms periods; 2 s of buffer ride out a stalled loop (64 KiB) */
+	snd_pcm_uframes_t period = RATE / 50, buffer = 2 * RATE;
 	unsigned int rate = RATE;
 	int ret;
 

@@ -693,7 +693,8 @@ static void loud_block(struct vigil_audio *a, uint64_t t)
 {
 	const double level = db(a->blk_energy / (BLOCK_HOPS * HOP)) -
 			     db(32768.0 * 32768.0);
-	const bool tonal = a->blk_tonal * 2 > a->blk_hops;
+	/* a block with an alarm tone in a quarter of it (an onset) */
+	const bool tonal = a->blk_tonal * 4 >= a->blk_hops;
 	struct vigil_audio_detection *d = &a->loud_d;
 	double floor;
 
