@@ -98,7 +98,7 @@ bb() {
 	fi
 }
 
-# meta-vigil depends on meta-oe (libgpiod, libinih, libsodium, liburing,
+# meta-vigil depends on meta-oe (kissfft, libgpiod, libinih, libsodium, liburing,
 # xxhash), which the snapshot lacks and which cannot be fetched here: a
 # stand-in layer of the same collection name provides those recipe names,
 # empty, so that
@@ -115,7 +115,7 @@ BBFILE_PRIORITY_openembedded-layer = "5"
 LAYERDEPENDS_openembedded-layer = "core"
 LAYERSERIES_COMPAT_openembedded-layer = "scarthgap"
 CONF
-for r in libgpiod libinih libsodium liburing xxhash; do
+for r in kissfft libgpiod libinih libsodium liburing xxhash; do
 	as_user tee "$OE/recipes-support/standin/$r.bb" >/dev/null <<CONF
 SUMMARY = "Stand-in for meta-oe's $r, for vigil's parse test only"
 LICENSE = "MIT"

@@ -18,10 +18,12 @@
 #include "vigild.h"
 #include "net.h"		/* [mqtt], [push] (issue #9) */
 #include "rt.h"
+#include "audio-alsa.h"
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
 #define PIR_ID 2		/* [pir] source = gpio */
+#define AUDIO_ID 12		/* [audio] device */
 
 struct vigild {
 	struct vigil_config cfg;
@@ -63,6 +65,11 @@ struct vigild {
 	unsigned long dropped;		/* gaps in the frame sequence */
 	bool have_seq;
 	/* END HTTP API */
+	/* sound alerts ([audio] device; NULL when off) */
+	struct audio_in *audio;
+	struct vigil_audio *adet;
+	uint64_t audio_ns;		/* time in the audio detectors */
+	unsigned long naudio;		/* alerts started */
 };
 
 /* BEGIN recording (issue #8): arm/disarm (the HTTP API calls this) */
@@ -289,6 +296,72 @@ static void on_restart(void *arg, bool lost, uint64_t now_ns)
 }
 
 /* ---------------------------------------------------------------- */
+/* sound alerts: capture -> detectors -> the same event sink */
+
+static void on_audio_alert(const struct vigil_audio_detection *d, void *arg)
+{
+	struct vigild *v = arg;
+	struct vigil_event ev = {
+		.type = d->type,
+		.kind = VIGIL_KIND_AUDIO,
+		.id = d->id,
+		.ts_ns = d->ts_ns,
+		.start_ns = d->start_ns,
+		.end_ns = d->end_ns,
+		.audio = d,
+	};
+
+	if (d->type == VIGIL_EVENT_START) {
+		v->naudio++;
+		fprintf(stderr, "vigild: audio: %s%s (confidence %.2f)\n",
+			d->kind == VIGIL_AUDIO_GLASS ? "possible " : "",
+			vigil_audio_kind_name(d->kind), d->confidence);
+	}
+	on_event(&ev, v);
+	/* a possible glass break is evidence for the alarm, as a PIR edge */
+	vigil_fusion_audio(v->fusion, d);
+}
+
+static void on_audio_samples(void *arg, const int16_t *pcm, size_t n,
+			     uint64_t ts_ns)
+{
+	struct vigild *v = arg;
+	const uint64_t t0 = mono_ns();
+
+	vigil_audio_process(v->adet, pcm, n, ts_ns);
+	v->audio_ns += mono_ns() - t0;
+}
+
+static void on_audio_gap(void *arg, uint64_t now_ns, bool lost)
+{
+	struct vigild *v = arg;
+
+	if (!lost)
+		return;
+	/* the device went away: end open alerts, learn the floors again */
+	vigil_audio_flush(v->adet, now_ns);
+	vigil_audio_reset(v->adet);
+}
+
+static int audio_setup(struct vigild *v)
+{
+	const struct audio_cb cb = { on_audio_samples, on_audio_gap, v };
+	int ret;
+
+	if (!v->cfg.audio_device[0]) {
+		fprintf(stderr, "vigild: audio: off (no [audio] device)\n");
+		return 0;
+	}
+	ret = vigil_audio_new(&v->cfg.audio, on_audio_alert, v, &v->adet);
+	if (!ret)
+		ret = audio_in_new(&v->audio, v->cfg.audio_device, &v->loop,
+				   AUDIO_ID, &cb);
+	if (ret)
+		fprintf(stderr, "vigild: audio: %s\n", strerror(-ret));
+	return ret;
+}
+
+/* ---------------------------------------------------------------- */
 /* the loop */
 
 /*
@@ -389,6 +462,10 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 		source_result(v, v->pir.ops->ready(&v->pir, tag, cqe));
 		return;
 	}
+	if (v->audio && LOOP_TAG_OWNER(data) == AUDIO_ID) {
+		audio_in_ready(v->audio, tag, cqe);
+		return;
+	}
 	switch (tag) {
 	case TAG_SIGNAL:
 		on_signal(v, cqe);
@@ -431,6 +508,8 @@ static int run(struct vigild *v)
 		ret = http_start(v->http);
 	if (!ret)
 		ret = arm_tick(v, mono_ns());
+	if (!ret && v->audio)
+		audio_in_start(v->audio);	/* never fails: retries */
 	if (!ret)
 		ret = loop_submit_wait(&v->loop, 0);
 	if (ret) {
@@ -464,6 +543,10 @@ static int run(struct vigild *v)
 		v->src.ops->stop(&v->src);
 	if (v->pir.ops)
 		v->pir.ops->stop(&v->pir);
+	if (v->audio) {
+		audio_in_stop(v->audio);
+		vigil_audio_flush(v->adet, mono_ns());
+	}
 	vigil_fusion_flush(v->fusion, v->src.live ? mono_ns() : v->last_ns);
 	set_tamper(v, false, v->src.live ? mono_ns() : v->last_ns, v->last_seq, false);
 	/* the open clip is closed, synced and renamed before vigild exits */
@@ -505,6 +588,16 @@ static void print_stats(const struct vigild *v)
 		(double)sys * per);
 	if (v->rec)
 		recorder_stats(v->rec, stderr);
+	if (v->audio) {
+		const struct audio_stats *a = audio_in_stats(v->audio);
+		const double secs = (double)a->frames / VIGIL_AUDIO_RATE;
+
+		fprintf(stderr,
+			"vigild: audio stats: seconds %.1f alerts %lu xruns %lu "
+			"lost %lu detect_us_per_s %.1f\n", secs, v->naudio,
+			a->xruns, a->losses,
+			secs > 0 ? (double)v->audio_ns / 1000.0 / secs : 0);
+	}
 }
 
 int main(int argc, char **argv)
@@ -668,11 +761,15 @@ int main(int argc, char **argv)
 			v.cfg.record.owner_key);
 	}
 	/* END recording */
+	if (audio_setup(&v))
+		goto out;
 	status = run(&v);
 	if (v.opt.stats)
 		print_stats(&v);
 out:
 	recorder_free(v.rec);
+	audio_in_free(v.audio);
+	vigil_audio_free(v.adet);
 	vigil_fusion_free(v.fusion);
 	vigil_detector_free(v.det);
 	source_close(&v.pir);

@@ -263,7 +263,10 @@ enum vigil_event_type {
 enum vigil_event_kind {
 	VIGIL_KIND_MOTION,	/* an alarm: fused video motion and PIR */
 	VIGIL_KIND_TAMPER,	/* lens covered or defocused, camera moved */
+	VIGIL_KIND_AUDIO,	/* a sound alert: see ev->audio */
 };
+
+struct vigil_audio_detection;
 
 struct vigil_event {
 	enum vigil_event_type type;
@@ -287,6 +290,10 @@ struct vigil_event {
 	uint32_t pir_lost;
 	enum vigil_event_kind kind;
 	bool covered;			/* tamper: the image lost its contrast */
+	bool glass_valid;		/* a possible glass break is correlated */
+	uint64_t glass_ts_ns;		/* its time */
+	/* VIGIL_KIND_AUDIO: the detection (its own JSON line) */
+	const struct vigil_audio_detection *audio;
 };
 
 typedef void (*vigil_event_cb)(const struct vigil_event *ev, void *arg);
@@ -305,6 +312,13 @@ VIGIL_API void vigil_fusion_free(struct vigil_fusion *f);
 VIGIL_API void vigil_fusion_video(struct vigil_fusion *f,
 			const struct vigil_detect_result *r);
 VIGIL_API void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e);
+/*
+ * Sound as evidence: a possible glass break (START of VIGIL_AUDIO_GLASS;
+ * other detections are ignored) corroborates video motion within the
+ * window as a PIR edge does (pir-and-video), and is named in the event.
+ */
+VIGIL_API void vigil_fusion_audio(struct vigil_fusion *f,
+			const struct vigil_audio_detection *d);
 /* Advance the clock without input (ends events after the gap). */
 VIGIL_API void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns);
 /* End any open event now (shutdown, end of stream). */
@@ -528,6 +542,95 @@ VIGIL_API int vigil_clip_reader_recover(struct vigil_clip_reader *r,
 /* ------------------------------------------------------------------ */
 /* END clips                                                          */
 /* ------------------------------------------------------------------ */
+
+
+/* ------------------------------------------------------------------ */
+/* Sound alerts                                                        */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Detectors on 16 kHz mono S16 audio, no model: smoke alarm T3 (ISO 8201:
+ * 0.5 s on, 0.5 s off three times, then 1.5 s off, +-10%) at about 3 kHz
+ * or from a 520 Hz square-wave sounder; CO alarm T4 (four 100 ms pulses,
+ * then 5 s off); possible glass break (a low-frequency impact with a
+ * decaying burst across several high bands); loud noise above a running
+ * percentile of the level. The audio is analysed in 10 ms hops; nothing
+ * is allocated per block and no sample is kept beyond a 20 ms window.
+ */
+#define VIGIL_AUDIO_RATE 16000
+#define VIGIL_AUDIO_BANDS 6	/* 50-400, 400-2000, 2000-3000, 3000-4500,
+				 * 4500-6000, 6000-8000 Hz */
+
+enum vigil_audio_kind {
+	VIGIL_AUDIO_SMOKE,	/* "smoke-alarm" */
+	VIGIL_AUDIO_CO,		/* "co-alarm" */
+	VIGIL_AUDIO_GLASS,	/* "glass-break" (possible) */
+	VIGIL_AUDIO_LOUD,	/* "loud-noise" */
+	VIGIL_AUDIO_NKINDS,
+};
+
+struct vigil_audio_params {
+	bool smoke, co, glass, loud;	/* which detectors run (all) */
+	double loud_margin_db;		/* above the floor (25) */
+	double loud_min_dbfs;		/* and at least this loud (-30) */
+	double floor_percentile;	/* the floor: this percentile (20) */
+	unsigned int floor_window_ms;	/* of the last N ms of level (30000) */
+	double tone_min_dbfs;		/* quieter tones are ignored (-65) */
+	double glass_rise_db;		/* impact and burst over floor (18) */
+};
+
+/*
+ * One alert. Alarms (smoke, CO) start after one full cycle, are updated
+ * once confirmed (two consecutive cycles) and end when the pattern has
+ * stopped for 2.5 cycles; glass break and loud noise start and end.
+ */
+struct vigil_audio_detection {
+	enum vigil_event_type type;	/* START, UPDATE, END */
+	enum vigil_audio_kind kind;
+	uint32_t id;			/* per detector, shared by all kinds */
+	uint64_t ts_ns;			/* stream time of the decision */
+	uint64_t start_ns, end_ns;	/* the sound's first and last time */
+	double confidence;		/* 0..1 */
+	bool confirmed;			/* alarms: two consecutive cycles */
+	/* evidence */
+	unsigned int cycles;		/* alarms: consecutive cycles matched */
+	double freq_hz;			/* alarms: the tone's frequency */
+	double tone_frac;		/* alarms: tone share of the energy, on */
+	double harmonics_db;		/* 520 Hz: 3rd+5th over the fundamental */
+	double timing_err_ms;		/* alarms: mean |duration - nominal| */
+	double level_dbfs, floor_dbfs;	/* level at the decision, floor */
+	double rise_db, decay_db;	/* glass: impact rise, burst decay */
+	double flatness;		/* glass: spectral flatness 2-8 kHz */
+	unsigned int bands_hit;		/* glass: high bands that rose */
+	double bands_db[VIGIL_AUDIO_BANDS];	/* dBFS per band */
+};
+
+typedef void (*vigil_audio_cb)(const struct vigil_audio_detection *d,
+			       void *arg);
+
+struct vigil_audio;
+
+VIGIL_API void vigil_audio_params_default(struct vigil_audio_params *p);
+VIGIL_API int vigil_audio_params_check(const struct vigil_audio_params *p);
+VIGIL_API int vigil_audio_new(const struct vigil_audio_params *p, vigil_audio_cb cb,
+		    void *arg, struct vigil_audio **out);
+VIGIL_API void vigil_audio_free(struct vigil_audio *a);
+/*
+ * Analyse @n samples (16 kHz mono); @ts_ns is the time of the first one
+ * (CLOCK_MONOTONIC). Blocks may have any length. Detections are reported
+ * through the callback. 0 or -EINVAL.
+ */
+VIGIL_API int vigil_audio_process(struct vigil_audio *a, const int16_t *pcm,
+			size_t n, uint64_t ts_ns);
+/* End open alerts now (end of stream, device lost). */
+VIGIL_API void vigil_audio_flush(struct vigil_audio *a, uint64_t now_ns);
+/* Forget the history (after a gap in the stream): floors relearn. */
+VIGIL_API void vigil_audio_reset(struct vigil_audio *a);
+/* "smoke-alarm", "co-alarm", "glass-break", "loud-noise". */
+VIGIL_API const char *vigil_audio_kind_name(enum vigil_audio_kind k);
+/* A JSON event line as vigil_event_json()'s: length or -ENOSPC. */
+VIGIL_API int vigil_audio_json(const struct vigil_audio_detection *d, char *buf,
+		     size_t len);
 
 #ifdef __cplusplus
 }

@@ -77,6 +77,9 @@ struct vigil_config {
 	struct vigil_detect_params detect;
 	/* [fusion] */
 	struct vigil_fusion_params fusion;
+	/* [audio] (sound alerts): no device, no audio */
+	char audio_device[VIGIL_PATH_MAX];	/* ALSA PCM name, "" off */
+	struct vigil_audio_params audio;
 	/* [output] */
 	char events[VIGIL_PATH_MAX];	/* "-" stdout, or a log file */
 	bool stats;			/* print a stats line at exit */

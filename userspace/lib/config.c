@@ -52,9 +52,16 @@ struct key {
 	      offsetof(struct vigil_record_config, f))
 #define H(f) (offsetof(struct vigil_config, http) + \
 	      offsetof(struct vigil_http_config, f))
+#define A(f) (offsetof(struct vigil_config, audio) + \
+	      offsetof(struct vigil_audio_params, f))
 
 /* Sorted by section, then key; every key is shown in vigild.conf.example. */
 static const struct key keys[] = {
+	{ "audio", "device", K_STR, C(audio_device), 0, 0 },
+	{ "audio", "floor_percentile", K_DOUBLE, A(floor_percentile), 0, 100 },
+	{ "audio", "floor_window_ms", K_UINT, A(floor_window_ms), 1000, 600000 },
+	{ "audio", "loud_margin_db", K_DOUBLE, A(loud_margin_db), 0, 100 },
+	{ "audio", "loud_min_dbfs", K_DOUBLE, A(loud_min_dbfs), -130, 0 },
 	/* [daemon] real-time options (issue 13): applied by agent/rt.c */
 	{ "daemon", "cpu_affinity", K_STR, C(cpu_affinity), 0, 0 },
 	{ "daemon", "mlockall", K_BOOL, C(mlockall), 0, 0 },
@@ -181,6 +188,7 @@ void vigil_config_default(struct vigil_config *c)
 	c->reconnect_ms = 1000;
 	vigil_detect_params_default(&c->detect);
 	vigil_fusion_params_default(&c->fusion);
+	vigil_audio_params_default(&c->audio);
 	snprintf(c->events, sizeof(c->events), "-");
 	/* [mqtt], [push] (issue #9) */
 	c->mqtt.port = 1883;

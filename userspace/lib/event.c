@@ -45,6 +45,8 @@ int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len)
 
 	if (!len)
 		return -ENOSPC;
+	if (ev->kind == VIGIL_KIND_AUDIO)
+		return ev->audio ? vigil_audio_json(ev->audio, buf, len) : -EINVAL;
 	if (ev->kind == VIGIL_KIND_TAMPER) {
 		put(&o, "{\"event\":\"%s\",\"kind\":\"tamper\",\"id\":%u,"
 			"\"ts_ns\":%llu,\"frame\":%u,\"start_ns\":%llu",
@@ -81,6 +83,9 @@ int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len)
 		    ev->pir_lost);
 	else
 		put(&o, "null");
+	if (ev->glass_valid)
+		put(&o, ",\"glass_break\":{\"ts_ns\":%llu}",
+		    (unsigned long long)ev->glass_ts_ns);
 	put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.pos;
 }

@@ -44,6 +44,9 @@ struct vigil_fusion {
 	uint64_t pir_rise_ns;		/* last rising edge */
 	uint64_t pir_fall_ns;		/* last falling edge */
 	uint32_t pir_lost;
+	/* sound: the last possible glass break (vigil_fusion_audio) */
+	bool glass_seen;
+	uint64_t glass_ns;
 
 	/* the open event */
 	bool active;
@@ -157,6 +160,20 @@ static bool pir_recent(const struct vigil_fusion *f, uint64_t now)
 		(uint64_t)delta(now, f->pir_fall_ns) <= f->p.window_ns);
 }
 
+/* A possible glass break within the window of @now: evidence like a PIR. */
+static bool glass_recent(const struct vigil_fusion *f, uint64_t now)
+{
+	return f->glass_seen && within(now, f->glass_ns, f->p.window_ns);
+}
+
+static void correlate_glass(struct vigil_fusion *f, uint64_t now)
+{
+	if (glass_recent(f, now)) {
+		f->ev.glass_valid = true;
+		f->ev.glass_ts_ns = f->glass_ns;
+	}
+}
+
 static void emit(struct vigil_fusion *f, enum vigil_event_type type,
 		 uint64_t now)
 {
@@ -225,11 +242,13 @@ static void trigger(struct vigil_fusion *f, uint64_t now,
 			f->ev.motion_frames = 1;
 		}
 		correlate_pir(f);
+		correlate_glass(f, now);
 		emit(f, VIGIL_EVENT_START, now);
 		return;
 	}
 	f->trigger_ns = now;
 	correlate_pir(f);
+	correlate_glass(f, now);
 	if (r)
 		take_video(&f->ev, r);
 	if (f->p.update_ns && delta(now, f->update_ns) >= (int64_t)f->p.update_ns)
@@ -264,7 +283,7 @@ void vigil_fusion_video(struct vigil_fusion *f,
 		trig = pir_active(f, now);
 		break;
 	case VIGIL_POLICY_PIR_AND_VIDEO:
-		trig = r->motion && pir_recent(f, now);
+		trig = r->motion && (pir_recent(f, now) || glass_recent(f, now));
 		break;
 	}
 	if (trig)
@@ -304,6 +323,24 @@ void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e)
 	}
 	if (trig)
 		trigger(f, now, NULL);
+}
+
+void vigil_fusion_audio(struct vigil_fusion *f,
+			const struct vigil_audio_detection *d)
+{
+	uint64_t now;
+
+	if (d->kind != VIGIL_AUDIO_GLASS || d->type != VIGIL_EVENT_START)
+		return;
+	now = clamp_now(f, d->start_ns);
+	expire(f, now);
+	f->glass_seen = true;
+	f->glass_ns = now;
+	if (f->p.policy == VIGIL_POLICY_PIR_AND_VIDEO && f->video_seen &&
+	    within(now, f->video_last_ns, f->p.window_ns))
+		trigger(f, now, NULL);
+	else if (f->active)
+		correlate_glass(f, now);
 }
 
 void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns)

@@ -159,6 +159,9 @@ int main(void)
 			"ignore", "policy", "window_ms", "gap_ms", "update_ms",
 			"pir_hold_ms", "events", "stats",
 			"sched_fifo", "cpu_affinity", "mlockall",
+			/* [audio] */
+			"device", "loud_margin_db", "loud_min_dbfs",
+			"floor_percentile", "floor_window_ms",
 		};
 		static char text[16384];
 		FILE *fp = fopen(path, "r");
@@ -189,7 +192,8 @@ int main(void)
 				 vigil_config_set(&c, "detector", keys[i], "x", NULL) != -ENOENT ||
 				 vigil_config_set(&c, "fusion", keys[i], "x", NULL) != -ENOENT ||
 				 vigil_config_set(&c, "output", keys[i], "x", NULL) != -ENOENT ||
-				 vigil_config_set(&c, "daemon", keys[i], "x", NULL) != -ENOENT);
+				 vigil_config_set(&c, "daemon", keys[i], "x", NULL) != -ENOENT ||
+				 vigil_config_set(&c, "audio", keys[i], "x", NULL) != -ENOENT);
 		}
 	}
 	T_EQ(vigil_config_load(&c, "/nonexistent/vigild.conf", err, sizeof(err)), -ENOENT);

@@ -14,7 +14,7 @@ SRC_URI += "file://run-ptest"
 
 # libdrm, libjpeg-turbo and zstd are in oe-core; libgpiod (2.x), libinih,
 # libsodium, liburing and xxhash are in meta-openembedded's meta-oe.
-DEPENDS = "libdrm libgpiod libinih libjpeg-turbo libsodium liburing xxhash zstd"
+DEPENDS = "alsa-lib kissfft libdrm libgpiod libinih libjpeg-turbo libsodium liburing xxhash zstd"
 # MQTT and push (issue #9): curl is in oe-core, mosquitto (libmosquitto) in
 # meta-openembedded's meta-networking.
 DEPENDS += "curl mosquitto"
