@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "vigild.h"
+#include "person.h"
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
@@ -45,6 +46,12 @@ struct vigild {
 	unsigned long tick_frames;	/* frames at the previous tick */
 	uint64_t detect_ns;
 	int events_error;
+	/* BEGIN person check (issue #16) */
+	struct pcheck *person;		/* NULL: unavailable */
+	uint32_t next_seq;		/* expected next frame sequence */
+	unsigned long dropped, late;	/* sequence gaps; live frames > 1 period late */
+	uint64_t frame_ns;		/* frame period seen */
+	/* END person check */
 };
 
 static void stop(struct vigild *v, int status)
@@ -137,10 +144,30 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 			"\"noise\":%.3f}\n", r.seq, (unsigned long long)r.ts_ns,
 			r.motion, r.raw_motion, r.global_change, r.score,
 			r.changed_px, r.noise);
+	/* BEGIN person check (issue #16): frames lost or late while it runs */
+	if (v->frames > 1 && f->seq != v->next_seq)
+		v->dropped += f->seq - v->next_seq;
+	if (v->frames > 1 && f->ts_ns > v->last_ns && f->seq == v->last_seq + 1)
+		v->frame_ns = f->ts_ns - v->last_ns;
+	if (v->src.live && v->frame_ns && t0 > f->ts_ns + v->frame_ns)
+		v->late++;
+	v->next_seq = f->seq + 1;
+	/* END person check */
 	v->last_ns = f->ts_ns;
 	v->last_seq = f->seq;
 	vigil_fusion_video(v->fusion, &r);
 	on_tamper(v, &r);
+	/* BEGIN person check: crops to the worker, never waiting for it live */
+	if (v->person) {
+		ret = pcheck_frame(v->person, v->fusion, f, &r);
+		if (!ret && v->src.fast)
+			ret = pcheck_wait(v->person, v->fusion);
+		if (ret) {
+			fprintf(stderr, "vigild: person check: %s\n", strerror(-ret));
+			return ret;
+		}
+	}
+	/* END person check */
 	return 0;
 }
 
@@ -288,6 +315,20 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 		source_result(v, v->pir.ops->ready(&v->pir, tag, cqe));
 		return;
 	}
+	/* BEGIN person check: answers from the worker */
+	if (LOOP_TAG_OWNER(data) == PERSON_OWNER) {
+		if (cqe->res < 0 || pcheck_ready(v->person, v->fusion)) {
+			fprintf(stderr, "vigild: person check: %s\n",
+				cqe->res < 0 ? strerror(-cqe->res) : "failed");
+			stop(v, VIGILD_EXIT_RUNTIME);
+			return;
+		}
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			loop_poll_multishot(&v->loop, pcheck_fd(v->person), POLLIN,
+					    LOOP_TAG(PERSON_OWNER, 1));
+		return;
+	}
+	/* END person check */
 	switch (tag) {
 	case TAG_SIGNAL:
 		on_signal(v, cqe);
@@ -326,6 +367,9 @@ static int run(struct vigild *v)
 		ret = v->src.ops->start(&v->src);
 	if (!ret && v->pir.ops)
 		ret = v->pir.ops->start(&v->pir);
+	if (!ret && v->person)
+		ret = loop_poll_multishot(&v->loop, pcheck_fd(v->person), POLLIN,
+					  LOOP_TAG(PERSON_OWNER, 1));
 	if (!ret)
 		ret = arm_tick(v, mono_ns());
 	if (!ret)
@@ -396,6 +440,20 @@ static void print_stats(const struct vigild *v)
 		v->frames, v->motion_frames, v->nevents,
 		(double)v->detect_ns * per / 1000.0, (double)v->loop.enters * per,
 		(double)sys * per);
+	/* BEGIN person check */
+	if (v->person) {
+		const struct pcheck_stats *ps = pcheck_stats(v->person);
+
+		fprintf(stderr,
+			"vigild: stats: person events %lu crops %lu checked %lu skipped %lu "
+			"person %lu no_person %lu check_ms_per_blob %.2f\n",
+			ps->events, ps->queued, ps->checked, ps->skipped, ps->person,
+			ps->no_person, ps->checked ?
+			(double)ps->check_ns / 1e6 / (double)ps->checked : 0.0);
+	}
+	fprintf(stderr, "vigild: stats: frames_dropped %lu frames_late %lu\n",
+		v->dropped, v->late);
+	/* END person check */
 }
 
 int main(int argc, char **argv)
@@ -489,6 +547,22 @@ int main(int argc, char **argv)
 		status = VIGILD_EXIT_UNSUPPORTED;
 		goto out;
 	}
+	/* BEGIN person check (issue #16) */
+	ret = pcheck_new(&v.person, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vigild: person check: %s\n", err);
+		if (v.cfg.fusion.policy == VIGIL_POLICY_PERSON_CONFIRMED) {
+			fprintf(stderr, "vigild: policy person-confirmed needs the person "
+				"check; choose another --policy\n");
+			status = ret == -ENOTSUP ? VIGILD_EXIT_UNSUPPORTED : VIGILD_EXIT_RUNTIME;
+			goto out;
+		}
+	} else {
+		fprintf(stderr, "vigild: person check: %s, %d largest blobs of the first "
+			"%d frames of each event, a person in %d\n", vigil_person_backend(),
+			PERSON_BLOBS, PERSON_FRAMES, PERSON_HITS);
+	}
+	/* END person check */
 	if (make_detector(&v))
 		goto out;
 	ret = vigil_fusion_new(&v.cfg.fusion, on_event, &v, &v.fusion);
@@ -500,6 +574,7 @@ int main(int argc, char **argv)
 	if (v.opt.stats)
 		print_stats(&v);
 out:
+	pcheck_free(v.person);
 	vigil_fusion_free(v.fusion);
 	vigil_detector_free(v.det);
 	source_close(&v.pir);

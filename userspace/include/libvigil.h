@@ -225,6 +225,8 @@ enum vigil_policy {
 	VIGIL_POLICY_PIR_AND_VIDEO,
 	VIGIL_POLICY_VIDEO_ONLY,
 	VIGIL_POLICY_PIR_ONLY,
+	VIGIL_POLICY_PERSON_CONFIRMED,	/* video motion, then a person verdict
+					 * (or the PIR) raises the alarm */
 };
 
 VIGIL_API int vigil_policy_from_name(const char *name, enum vigil_policy *p);
@@ -287,6 +289,8 @@ struct vigil_event {
 	uint32_t pir_lost;
 	enum vigil_event_kind kind;
 	bool covered;			/* tamper: the image lost its contrast */
+	int person;			/* enum vigil_person_verdict (NONE: not checked) */
+	double person_score;		/* the verdict's best SVM margin */
 };
 
 typedef void (*vigil_event_cb)(const struct vigil_event *ev, void *arg);
@@ -310,6 +314,15 @@ VIGIL_API void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns);
 /* End any open event now (shutdown, end of stream). */
 VIGIL_API void vigil_fusion_flush(struct vigil_fusion *f, uint64_t now_ns);
 VIGIL_API bool vigil_fusion_active(const struct vigil_fusion *f);
+/* The open event's id (also one held back by person-confirmed), or 0. */
+VIGIL_API uint32_t vigil_fusion_event_id(const struct vigil_fusion *f);
+/*
+ * The person check's verdict (enum vigil_person_verdict) on the open
+ * event: UNKNOWN is only recorded; a final verdict is reported at once (an
+ * update, or with person-confirmed the start of an alarm held back until
+ * then). A no-person verdict never ends an event.
+ */
+VIGIL_API void vigil_fusion_person(struct vigil_fusion *f, int verdict, double score);
 
 /*
  * Format @ev as one JSON object with a trailing newline. Returns the

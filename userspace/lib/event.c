@@ -81,6 +81,10 @@ int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len)
 		    ev->pir_lost);
 	else
 		put(&o, "null");
+	if (ev->person != VIGIL_PERSON_NONE)
+		put(&o, ",\"person\":{\"verdict\":\"%s\",\"score\":%.3f}",
+		    vigil_person_verdict_name((enum vigil_person_verdict)ev->person),
+		    ev->person_score);
 	put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.pos;
 }
