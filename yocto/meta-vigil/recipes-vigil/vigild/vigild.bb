@@ -18,11 +18,18 @@ DEPENDS = "libdrm libgpiod libinih libjpeg-turbo libsodium liburing xxhash zstd"
 
 inherit systemd pkgconfig ptest
 
+# The person check (issue #16): OpenCV's HOG people detector in libvigil
+# and vigild (policy person-confirmed). opencv is in meta-oe; it adds about
+# 38 MB of libraries to the image, so it is off unless asked for:
+#   PACKAGECONFIG:append:pn-vigild = " person"
+PACKAGECONFIG ??= ""
+PACKAGECONFIG[person] = "PERSON=1,PERSON=0,opencv"
+
 # The top-level Makefile: `userspace` builds, `install` installs programs,
 # library, header, unit, example configuration and man pages.  CC, CFLAGS
 # and LDFLAGS come from the environment bitbake exports.
 EXTRA_OEMAKE = "PREFIX=${prefix} UNITDIR=${systemd_system_unitdir} \
-                SYSCONFDIR=${sysconfdir} LIBDIR=${libdir}"
+                SYSCONFDIR=${sysconfdir} LIBDIR=${libdir} ${PACKAGECONFIG_CONFARGS}"
 
 do_configure[noexec] = "1"
 
