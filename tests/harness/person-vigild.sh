@@ -73,7 +73,7 @@ head -c $((hdr + 40 * (6 + 768 * 576))) "$T/people.y4m" >"$T/rt.y4m"
 "$BIN/vigild" --realtime --stats --events - --source "replay:$T/rt.y4m" \
 	--policy video-only >"$T/rt.json" 2>"$T/rt.err"
 read -r dropped late < <(sed -n 's/.*frames_dropped \([0-9]*\) frames_late \([0-9]*\).*/\1 \2/p' "$T/rt.err") || true
-checked=$(sed -n 's/.* checked \([0-9]*\) .*/\1/p' "$T/rt.err") || true
+checked=$(sed -n 's/.* person_checked \([0-9]*\) .*/\1/p' "$T/rt.err") || true
 [ "${dropped:-x}" = 0 ] && [ "${late:-x}" = 0 ] && [ "${checked:-0}" -gt 0 ] &&
 	ok "real time: $checked crops checked, frames dropped 0, late 0" ||
 	fail "real time: dropped '${dropped:-}' late '${late:-}' checked '${checked:-}': $(cat "$T/rt.err")"

@@ -436,23 +436,24 @@ static void print_stats(const struct vigild *v)
 	fprintf(stderr,
 		"vigild: stats: frames %lu motion_frames %lu events %lu "
 		"detect_us_per_frame %.1f io_uring_enter_per_frame %.3f "
-		"v4l2_ioctls_per_frame %.3f\n",
+		"v4l2_ioctls_per_frame %.3f",
 		v->frames, v->motion_frames, v->nevents,
 		(double)v->detect_ns * per / 1000.0, (double)v->loop.enters * per,
 		(double)sys * per);
-	/* BEGIN person check */
+	/* BEGIN person check: on the same line, after the fields above */
+	fprintf(stderr, " frames_dropped %lu frames_late %lu", v->dropped, v->late);
 	if (v->person) {
 		const struct pcheck_stats *ps = pcheck_stats(v->person);
 
 		fprintf(stderr,
-			"vigild: stats: person events %lu crops %lu checked %lu skipped %lu "
-			"person %lu no_person %lu check_ms_per_blob %.2f\n",
+			" person_events %lu person_crops %lu person_checked %lu "
+			"person_skipped %lu person_yes %lu person_no %lu "
+			"person_ms_per_blob %.2f",
 			ps->events, ps->queued, ps->checked, ps->skipped, ps->person,
 			ps->no_person, ps->checked ?
 			(double)ps->check_ns / 1e6 / (double)ps->checked : 0.0);
 	}
-	fprintf(stderr, "vigild: stats: frames_dropped %lu frames_late %lu\n",
-		v->dropped, v->late);
+	fputc('\n', stderr);
 	/* END person check */
 }
 

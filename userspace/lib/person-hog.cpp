@@ -41,6 +41,8 @@ int vigil_person_new(const struct vigil_person_params *p,
 		vigil_person *ps = new vigil_person();
 
 		ps->p = *p;
+		/* one thread: no pool of OpenCV's own (TBB) beside the caller */
+		cv::setNumThreads(0);
 		ps->hog.setSVMDetector(cv::HOGDescriptor::getDefaultPeopleDetector());
 		*out = ps;
 		return 0;
