@@ -11,7 +11,7 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${VIGIL_BUILD:-$ROOT/build/userspace}
-make -s -C "$ROOT/userspace" "$BIN/tools/vigil-person" >/dev/null
+make -s -C "$ROOT/userspace" "$BIN/tools/vigil-person" "$BIN/libvigil-person-hog.so" >/dev/null
 FOOTAGE=$("$ROOT/scripts/footage")
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT

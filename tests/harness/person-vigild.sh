@@ -18,7 +18,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${VIGIL_BUILD:-$ROOT/build/userspace}
-make -s -C "$ROOT/userspace" "$BIN/vigild" "$BIN/tools/vigil-scene" >/dev/null
+make -s -C "$ROOT/userspace" "$BIN/vigild" "$BIN/tools/vigil-scene" \
+	"$BIN/libvigil-person-hog.so" >/dev/null
 FOOTAGE=$("$ROOT/scripts/footage")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT

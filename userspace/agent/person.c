@@ -48,7 +48,8 @@ struct track {
 };
 
 struct pcheck {
-	struct vigil_person *det;	/* the worker's only */
+	struct vigil_person *det;	/* the worker's only, loaded at first use */
+	int det_err;			/* loading it failed (worker's only) */
 	pthread_t thread;
 	bool started;
 	int efd;
@@ -109,8 +110,16 @@ static void *worker(void *arg)
 		f.width = j->w;
 		f.height = j->h;
 		f.step = 1;
+		/* first use: load the detector (OpenCV) here, not at start */
+		if (!pc->det && !pc->det_err) {
+			struct vigil_person_params pp;
+
+			vigil_person_params_default(&pp);
+			pc->det_err = vigil_person_new(&pp, &pc->det);
+		}
 		j->ns = mono_ns();
-		j->err = vigil_person_check(pc->det, &f, &j->box, 1, &j->r);
+		j->err = pc->det_err ? pc->det_err :
+			 vigil_person_check(pc->det, &f, &j->box, 1, &j->r);
 		j->ns = mono_ns() - j->ns;
 
 		pthread_mutex_lock(&pc->lock);
@@ -126,23 +135,20 @@ static void *worker(void *arg)
 
 int pcheck_new(struct pcheck **out, char *err, size_t errlen)
 {
-	struct vigil_person_params pp;
 	struct pcheck *pc;
 	int ret;
 
 	*out = NULL;
+	/* the detector itself (OpenCV) is loaded by the worker, at first use */
+	if (!vigil_person_backend()) {
+		snprintf(err, errlen, "%s",
+			 "unavailable: vigild was built without OpenCV (libopencv-dev), "
+			 "or its detector module is not installed");
+		return -ENOTSUP;
+	}
 	pc = calloc(1, sizeof(*pc));
 	if (!pc)
 		return -ENOMEM;
-	pc->efd = -1;
-	vigil_person_params_default(&pp);
-	ret = vigil_person_new(&pp, &pc->det);
-	if (ret) {
-		snprintf(err, errlen, "%s", ret == -ENOTSUP ?
-			 "unavailable: vigild was built without OpenCV (libopencv-dev)" :
-			 strerror(-ret));
-		goto fail;
-	}
 	pc->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (pc->efd < 0) {
 		ret = -errno;

@@ -4,6 +4,11 @@
  * linear SVM built into libopencv-objdetect: no model file). OpenCV 4 has
  * no C API: this shim keeps C++ and exceptions inside; every entry point is
  * extern "C" and turns an exception into -errno. One object, one thread.
+ *
+ * Built as a module of its own (libvigil-person-hog.so) that libvigil
+ * loads with dlopen() on the first vigil_person_new(): a program linked
+ * with libvigil does not load OpenCV's libraries (about 30 of them) until
+ * it uses the check. Entry points: vigil_hog_{new,free,check,crop}.
  */
 #include <cerrno>
 #include <cstring>
@@ -16,29 +21,32 @@
 
 #include "libvigil.h"
 
-struct vigil_person {
+#define HOG_API extern "C" __attribute__((visibility("default")))
+
+struct hog {
 	struct vigil_person_params p;
 	cv::HOGDescriptor hog;
 	cv::Mat region;		/* the blob's region, contiguous */
 	cv::Mat crop;		/* ... scaled: what the detector reads */
 };
 
-extern "C" {
+HOG_API int vigil_hog_new(const struct vigil_person_params *p, void **out);
+HOG_API void vigil_hog_free(void *h);
+HOG_API int vigil_hog_check(void *h, const struct vigil_frame *f,
+			    const struct vigil_box *boxes, unsigned int n,
+			    struct vigil_person_result *res);
+HOG_API int vigil_hog_crop(void *hp, const struct vigil_frame *f,
+			   const struct vigil_box *box, uint8_t *buf, size_t len,
+			   unsigned int *w, unsigned int *h);
 
-const char *vigil_person_backend(void)
-{
-	return "opencv-hog";
-}
-
-int vigil_person_new(const struct vigil_person_params *p,
-		     struct vigil_person **out)
+int vigil_hog_new(const struct vigil_person_params *p, void **out)
 {
 	*out = nullptr;
 	if (p->crop_height < 128 || p->crop_height > 1024 ||
 	    p->max_width < 64 || p->max_width > 4096)
 		return -EINVAL;
 	try {
-		vigil_person *ps = new vigil_person();
+		hog *ps = new hog();
 
 		ps->p = *p;
 		/* one thread: no pool of OpenCV's own (TBB) beside the caller */
@@ -53,15 +61,13 @@ int vigil_person_new(const struct vigil_person_params *p,
 	}
 }
 
-void vigil_person_free(struct vigil_person *p)
+void vigil_hog_free(void *h)
 {
-	delete p;
+	delete static_cast<hog *>(h);
 }
 
-} /* extern "C" */
-
 /* The scaled crop of @box into ps->crop. */
-static int make_crop(vigil_person *ps, const struct vigil_frame *f,
+static int make_crop(hog *ps, const struct vigil_frame *f,
 		     const struct vigil_box *box)
 {
 	struct vigil_box r;
@@ -99,12 +105,12 @@ static int make_crop(vigil_person *ps, const struct vigil_frame *f,
 	return 0;
 }
 
-extern "C" {
-
-int vigil_person_check(struct vigil_person *ps, const struct vigil_frame *f,
-		       const struct vigil_box *boxes, unsigned int n,
-		       struct vigil_person_result *res)
+int vigil_hog_check(void *h, const struct vigil_frame *f,
+		    const struct vigil_box *boxes, unsigned int n,
+		    struct vigil_person_result *res)
 {
+	hog *ps = static_cast<hog *>(h);
+
 	try {
 		std::vector<cv::Rect> found;
 		std::vector<double> weights;
@@ -139,10 +145,12 @@ int vigil_person_check(struct vigil_person *ps, const struct vigil_frame *f,
 	}
 }
 
-int vigil_person_crop(struct vigil_person *ps, const struct vigil_frame *f,
-		      const struct vigil_box *box, uint8_t *buf, size_t len,
-		      unsigned int *w, unsigned int *h)
+int vigil_hog_crop(void *hp, const struct vigil_frame *f,
+		   const struct vigil_box *box, uint8_t *buf, size_t len,
+		   unsigned int *w, unsigned int *h)
 {
+	hog *ps = static_cast<hog *>(hp);
+
 	try {
 		const int ret = make_crop(ps, f, box);
 
@@ -163,4 +171,3 @@ int vigil_person_crop(struct vigil_person *ps, const struct vigil_frame *f,
 	}
 }
 
-} /* extern "C" */
