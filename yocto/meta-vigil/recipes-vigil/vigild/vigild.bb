@@ -24,6 +24,8 @@ inherit systemd pkgconfig ptest
 #   PACKAGECONFIG:append:pn-vigild = " person"
 PACKAGECONFIG ??= ""
 PACKAGECONFIG[person] = "PERSON=1,PERSON=0,opencv"
+# its detector module, loaded by libvigil with dlopen() at first use
+FILES:${PN} += "${libdir}/vigil/libvigil-person-hog.so"
 
 # The top-level Makefile: `userspace` builds, `install` installs programs,
 # library, header, unit, example configuration and man pages.  CC, CFLAGS
