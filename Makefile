@@ -105,7 +105,7 @@ accuracy-real:
 	@scripts/detect-compare
 
 clean:
-	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san \
+	rm -rf $(BUILD)/kmod $(BUILD)/userspace $(BUILD)/userspace-san $(BUILD)/userspace-noperson \
 		$(BUILD)/userspace-gpiod2 $(BUILD)/userspace-san-gpiod2 \
 		$(BUILD)/tests $(BUILD)/vm $(BUILD)/bench $(BUILD)/test \
 		$(BUILD)/dt/work $(BUILD)/dt/schemas $(BUILD)/deb $(BUILD)/cross-arm64 \

@@ -19,6 +19,7 @@
 #include "net.h"		/* [mqtt], [push] (issue #9) */
 #include "rt.h"
 #include "audio-alsa.h"
+#include "person.h"
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
@@ -70,6 +71,11 @@ struct vigild {
 	struct vigil_audio *adet;
 	uint64_t audio_ns;		/* time in the audio detectors */
 	unsigned long naudio;		/* alerts started */
+	/* BEGIN person check (issue #16) */
+	struct pcheck *person;		/* NULL: unavailable */
+	unsigned long late;		/* live frames > 1 period late */
+	uint64_t frame_ns;		/* frame period seen */
+	/* END person check */
 };
 
 /* BEGIN recording (issue #8): arm/disarm (the HTTP API calls this) */
@@ -231,10 +237,27 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 			r.motion, r.raw_motion, r.global_change, r.score,
 			r.changed_px, r.noise, (unsigned long long)t0,
 			(unsigned long long)t1);
+	/* BEGIN person check (issue #16): frames lost or late while it runs */
+	if (v->frames > 1 && f->ts_ns > v->last_ns && f->seq == v->last_seq + 1)
+		v->frame_ns = f->ts_ns - v->last_ns;
+	if (v->src.live && v->frame_ns && t0 > f->ts_ns + v->frame_ns)
+		v->late++;
+	/* END person check */
 	v->last_ns = f->ts_ns;
 	v->last_seq = f->seq;
 	vigil_fusion_video(v->fusion, &r);
 	on_tamper(v, &r);
+	/* BEGIN person check: crops to the worker, never waiting for it live */
+	if (v->person) {
+		ret = pcheck_frame(v->person, v->fusion, f, &r);
+		if (!ret && v->src.fast)
+			ret = pcheck_wait(v->person, v->fusion);
+		if (ret) {
+			fprintf(stderr, "vigild: person check: %s\n", strerror(-ret));
+			return ret;
+		}
+	}
+	/* END person check */
 	if (v->rec)
 		return recorder_frame(v->rec, f, &r);
 	return 0;
@@ -466,6 +489,20 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 		audio_in_ready(v->audio, tag, cqe);
 		return;
 	}
+	/* BEGIN person check: answers from the worker */
+	if (LOOP_TAG_OWNER(data) == PERSON_OWNER) {
+		if (cqe->res < 0 || pcheck_ready(v->person, v->fusion)) {
+			fprintf(stderr, "vigild: person check: %s\n",
+				cqe->res < 0 ? strerror(-cqe->res) : "failed");
+			stop(v, VIGILD_EXIT_RUNTIME);
+			return;
+		}
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			loop_poll_multishot(&v->loop, pcheck_fd(v->person), POLLIN,
+					    LOOP_TAG(PERSON_OWNER, 1));
+		return;
+	}
+	/* END person check */
 	switch (tag) {
 	case TAG_SIGNAL:
 		on_signal(v, cqe);
@@ -506,6 +543,9 @@ static int run(struct vigild *v)
 		ret = v->pir.ops->start(&v->pir);
 	if (!ret && v->http)
 		ret = http_start(v->http);
+	if (!ret && v->person)
+		ret = loop_poll_multishot(&v->loop, pcheck_fd(v->person), POLLIN,
+					  LOOP_TAG(PERSON_OWNER, 1));
 	if (!ret)
 		ret = arm_tick(v, mono_ns());
 	if (!ret && v->audio)
@@ -582,10 +622,25 @@ static void print_stats(const struct vigild *v)
 	fprintf(stderr,
 		"vigild: stats: frames %lu motion_frames %lu events %lu "
 		"detect_us_per_frame %.1f io_uring_enter_per_frame %.3f "
-		"v4l2_ioctls_per_frame %.3f\n",
+		"v4l2_ioctls_per_frame %.3f",
 		v->frames, v->motion_frames, v->nevents,
 		(double)v->detect_ns * per / 1000.0, (double)v->loop.enters * per,
 		(double)sys * per);
+	/* BEGIN person check: on the same line, after the fields above */
+	fprintf(stderr, " frames_dropped %lu frames_late %lu", v->dropped, v->late);
+	if (v->person) {
+		const struct pcheck_stats *ps = pcheck_stats(v->person);
+
+		fprintf(stderr,
+			" person_events %lu person_crops %lu person_checked %lu "
+			"person_skipped %lu person_yes %lu person_no %lu "
+			"person_ms_per_blob %.2f",
+			ps->events, ps->queued, ps->checked, ps->skipped, ps->person,
+			ps->no_person, ps->checked ?
+			(double)ps->check_ns / 1e6 / (double)ps->checked : 0.0);
+	}
+	fputc('\n', stderr);
+	/* END person check */
 	if (v->rec)
 		recorder_stats(v->rec, stderr);
 	if (v->audio) {
@@ -736,6 +791,22 @@ int main(int argc, char **argv)
 							 : VIGILD_EXIT_RUNTIME;
 		goto out;
 	}
+	/* BEGIN person check (issue #16) */
+	ret = pcheck_new(&v.person, err, sizeof(err));
+	if (ret) {
+		fprintf(stderr, "vigild: person check: %s\n", err);
+		if (v.cfg.fusion.policy == VIGIL_POLICY_PERSON_CONFIRMED) {
+			fprintf(stderr, "vigild: policy person-confirmed needs the person "
+				"check; choose another --policy\n");
+			status = ret == -ENOTSUP ? VIGILD_EXIT_UNSUPPORTED : VIGILD_EXIT_RUNTIME;
+			goto out;
+		}
+	} else {
+		fprintf(stderr, "vigild: person check: %s, %d largest blobs of the first "
+			"%d frames of each event, a person in %d\n", vigil_person_backend(),
+			PERSON_BLOBS, PERSON_FRAMES, PERSON_HITS);
+	}
+	/* END person check */
 	if (make_detector(&v))
 		goto out;
 	ret = vigil_fusion_new(&v.cfg.fusion, on_event, &v, &v.fusion);
@@ -770,6 +841,7 @@ out:
 	recorder_free(v.rec);
 	audio_in_free(v.audio);
 	vigil_audio_free(v.adet);
+	pcheck_free(v.person);
 	vigil_fusion_free(v.fusion);
 	vigil_detector_free(v.det);
 	source_close(&v.pir);

@@ -225,6 +225,8 @@ enum vigil_policy {
 	VIGIL_POLICY_PIR_AND_VIDEO,
 	VIGIL_POLICY_VIDEO_ONLY,
 	VIGIL_POLICY_PIR_ONLY,
+	VIGIL_POLICY_PERSON_CONFIRMED,	/* video motion, then a person verdict
+					 * (or the PIR) raises the alarm */
 };
 
 VIGIL_API int vigil_policy_from_name(const char *name, enum vigil_policy *p);
@@ -294,6 +296,8 @@ struct vigil_event {
 	uint64_t glass_ts_ns;		/* its time */
 	/* VIGIL_KIND_AUDIO: the detection (its own JSON line) */
 	const struct vigil_audio_detection *audio;
+	int person;			/* enum vigil_person_verdict (NONE: not checked) */
+	double person_score;		/* the verdict's best SVM margin */
 };
 
 typedef void (*vigil_event_cb)(const struct vigil_event *ev, void *arg);
@@ -324,12 +328,90 @@ VIGIL_API void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns);
 /* End any open event now (shutdown, end of stream). */
 VIGIL_API void vigil_fusion_flush(struct vigil_fusion *f, uint64_t now_ns);
 VIGIL_API bool vigil_fusion_active(const struct vigil_fusion *f);
+/* The open event's id (also one held back by person-confirmed), or 0. */
+VIGIL_API uint32_t vigil_fusion_event_id(const struct vigil_fusion *f);
+/*
+ * The person check's verdict (enum vigil_person_verdict) on the open
+ * event: UNKNOWN is only recorded; a final verdict is reported at once (an
+ * update, or with person-confirmed the start of an alarm held back until
+ * then). A no-person verdict never ends an event.
+ */
+VIGIL_API void vigil_fusion_person(struct vigil_fusion *f, int verdict, double score);
 
 /*
  * Format @ev as one JSON object with a trailing newline. Returns the
  * length written (without the NUL) or -ENOSPC.
  */
 VIGIL_API int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len);
+
+/* ------------------------------------------------------------------ */
+/* BEGIN person check (issue #16)                                      */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Is there a person in a motion blob? Behind this interface: OpenCV's HOG
+ * people detector (its built-in linear SVM) when libvigil was built with
+ * OpenCV, nothing otherwise (vigil_person_new() then fails with -ENOTSUP).
+ * One object, one thread: an object must not be used from two threads at
+ * once. Each blob is checked in its region (vigil_person_region(): the box
+ * enlarged to leave the detector's margin), scaled to crop_height rows.
+ */
+enum vigil_person_verdict {
+	VIGIL_PERSON_NONE,	/* not checked: no "person" field in events */
+	VIGIL_PERSON_UNKNOWN,	/* checked, too few frames to say */
+	VIGIL_PERSON_YES,	/* "person" */
+	VIGIL_PERSON_NO,	/* "no-person" */
+};
+
+struct vigil_person_params {
+	unsigned int crop_height;	/* region scaled to this many rows (160) */
+	unsigned int max_width;		/* ... and at most this wide (480) */
+	double hit_threshold;		/* SVM margin for a hit (0) */
+};
+
+/* One blob's answer. */
+struct vigil_person_result {
+	bool person;		/* a window scored above hit_threshold */
+	double score;		/* best SVM margin (-1 when no window fits) */
+	unsigned int nhits;	/* windows above hit_threshold */
+};
+
+struct vigil_person;
+
+VIGIL_API const char *vigil_person_verdict_name(enum vigil_person_verdict v);
+/* The detector behind the interface ("opencv-hog"), or NULL if none. */
+VIGIL_API const char *vigil_person_backend(void);
+VIGIL_API void vigil_person_params_default(struct vigil_person_params *p);
+/*
+ * The region of a @width x @height frame checked for @box: twice as tall
+ * as wide at least, 1.6 times the box's height, centred on it, moved and
+ * clipped into the frame. -EINVAL for an empty box.
+ */
+VIGIL_API int vigil_person_region(const struct vigil_box *box, unsigned int width,
+				  unsigned int height, struct vigil_box *region);
+/* -ENOTSUP without a detector, -EINVAL for bad parameters. */
+VIGIL_API int vigil_person_new(const struct vigil_person_params *p,
+			       struct vigil_person **out);
+VIGIL_API void vigil_person_free(struct vigil_person *p);
+/*
+ * Check @n blobs of frame @f (borrowed for the call): @res[i] for
+ * @boxes[i]. 0, -EINVAL (a box outside the frame), -ENOMEM, or -EIO for an
+ * error inside the detector.
+ */
+VIGIL_API int vigil_person_check(struct vigil_person *p, const struct vigil_frame *f,
+				 const struct vigil_box *boxes, unsigned int n,
+				 struct vigil_person_result *res);
+/*
+ * For tests: the scaled crop the detector reads for @box, as 8-bit rows
+ * into @buf (@len bytes; *@w x *@h). -ENOSPC if it does not fit.
+ */
+VIGIL_API int vigil_person_crop(struct vigil_person *p, const struct vigil_frame *f,
+				const struct vigil_box *box, uint8_t *buf, size_t len,
+				unsigned int *w, unsigned int *h);
+
+/* ------------------------------------------------------------------ */
+/* END person check                                                    */
+/* ------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------ */
 /* BEGIN clips: codec and clip container (issue #8)                   */

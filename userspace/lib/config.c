@@ -511,7 +511,7 @@ int vigil_config_set(struct vigil_config *c, const char *section,
 		return 0;
 	case K_POLICY:
 		if (vigil_policy_from_name(value, &c->fusion.policy)) {
-			*why = "expected pir-and-video, video-only or pir-only";
+			*why = "expected pir-and-video, video-only, pir-only or person-confirmed";
 			return -EINVAL;
 		}
 		return 0;

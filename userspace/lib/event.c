@@ -86,6 +86,10 @@ int vigil_event_json(const struct vigil_event *ev, char *buf, size_t len)
 	if (ev->glass_valid)
 		put(&o, ",\"glass_break\":{\"ts_ns\":%llu}",
 		    (unsigned long long)ev->glass_ts_ns);
+	if (ev->person != VIGIL_PERSON_NONE)
+		put(&o, ",\"person\":{\"verdict\":\"%s\",\"score\":%.3f}",
+		    vigil_person_verdict_name((enum vigil_person_verdict)ev->person),
+		    ev->person_score);
 	put(&o, "}\n");
 	return o.full ? -ENOSPC : (int)o.pos;
 }

@@ -7,7 +7,11 @@
  *   video-only     the frame at t has motion;
  *   pir-only       the PIR is high, or fell less than pir_hold ago;
  *   pir-and-video  video motion and PIR activity both lie within window
- *                  of t, and one of them happens at t.
+ *                  of t, and one of them happens at t;
+ *   person-confirmed  as video-only, but the event is held back (nothing
+ *                  reported) until the person check says "person" or PIR
+ *                  activity lies within window of a trigger: a held event
+ *                  that ends is never reported.
  * The first trigger starts an event; each later trigger extends it; an
  * update is reported every update_ns while it lasts; it ends once the
  * trigger has not held for gap_ns (shorter gaps merge into one event).
@@ -52,6 +56,7 @@ struct vigil_fusion {
 	bool active;
 	uint64_t trigger_ns;		/* last time the trigger held */
 	uint64_t update_ns;		/* last start/update reported */
+	bool held;			/* person-confirmed: not reported yet */
 	struct vigil_event ev;
 };
 
@@ -59,6 +64,7 @@ static const char *const policy_names[] = {
 	[VIGIL_POLICY_PIR_AND_VIDEO] = "pir-and-video",
 	[VIGIL_POLICY_VIDEO_ONLY] = "video-only",
 	[VIGIL_POLICY_PIR_ONLY] = "pir-only",
+	[VIGIL_POLICY_PERSON_CONFIRMED] = "person-confirmed",
 };
 
 int vigil_policy_from_name(const char *name, enum vigil_policy *p)
@@ -93,7 +99,7 @@ int vigil_fusion_new(const struct vigil_fusion_params *p, vigil_event_cb cb,
 	struct vigil_fusion *f;
 
 	*out = NULL;
-	if ((unsigned int)p->policy > VIGIL_POLICY_PIR_ONLY || !cb)
+	if ((unsigned int)p->policy > VIGIL_POLICY_PERSON_CONFIRMED || !cb)
 		return -EINVAL;
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -114,6 +120,11 @@ void vigil_fusion_free(struct vigil_fusion *f)
 bool vigil_fusion_active(const struct vigil_fusion *f)
 {
 	return f->active;
+}
+
+uint32_t vigil_fusion_event_id(const struct vigil_fusion *f)
+{
+	return f->active ? f->ev.id : 0;
 }
 
 /* @a - @b as a signed difference (times are far below 2^63 ns). */
@@ -183,7 +194,17 @@ static void emit(struct vigil_fusion *f, enum vigil_event_type type,
 	f->ev.pir_level = f->pir_level;
 	f->ev.pir_lost = f->pir_lost;
 	f->update_ns = now;
-	f->cb(&f->ev, f->arg);
+	if (!f->held)
+		f->cb(&f->ev, f->arg);
+}
+
+/* person-confirmed: report the held event from now on, with its start. */
+static void release(struct vigil_fusion *f, uint64_t now)
+{
+	if (!f->active || !f->held)
+		return;
+	f->held = false;
+	emit(f, VIGIL_EVENT_START, now);
 }
 
 static void end_event(struct vigil_fusion *f, uint64_t now)
@@ -191,6 +212,7 @@ static void end_event(struct vigil_fusion *f, uint64_t now)
 	f->ev.end_ns = f->trigger_ns;
 	emit(f, VIGIL_EVENT_END, now);
 	f->active = false;
+	f->held = false;
 }
 
 static void expire(struct vigil_fusion *f, uint64_t now)
@@ -233,6 +255,8 @@ static void trigger(struct vigil_fusion *f, uint64_t now,
 		f->ev.start_ns = now;
 		f->ev.pir_count = f->pir_seen && pir_recent(f, now) ? 1 : 0;
 		f->active = true;
+		f->held = f->p.policy == VIGIL_POLICY_PERSON_CONFIRMED &&
+			  !(f->pir_seen && pir_recent(f, now));
 		f->trigger_ns = now;
 		if (!r && f->video_seen &&
 		    within(now, f->video_last_ns, f->p.window_ns))
@@ -251,6 +275,11 @@ static void trigger(struct vigil_fusion *f, uint64_t now,
 	correlate_glass(f, now);
 	if (r)
 		take_video(&f->ev, r);
+	/* PIR-confirmed: never dropped whatever the person check says */
+	if (f->held && f->pir_seen && pir_recent(f, now)) {
+		release(f, now);
+		return;
+	}
 	if (f->p.update_ns && delta(now, f->update_ns) >= (int64_t)f->p.update_ns)
 		emit(f, VIGIL_EVENT_UPDATE, now);
 }
@@ -277,6 +306,7 @@ void vigil_fusion_video(struct vigil_fusion *f,
 	}
 	switch (f->p.policy) {
 	case VIGIL_POLICY_VIDEO_ONLY:
+	case VIGIL_POLICY_PERSON_CONFIRMED:
 		trig = r->motion;
 		break;
 	case VIGIL_POLICY_PIR_ONLY:
@@ -313,6 +343,13 @@ void vigil_fusion_pir(struct vigil_fusion *f, const struct vigil_pir_event *e)
 	switch (f->p.policy) {
 	case VIGIL_POLICY_VIDEO_ONLY:
 		break;
+	case VIGIL_POLICY_PERSON_CONFIRMED:
+		/* a warm body during a held event: the alarm is PIR-confirmed */
+		if (rise && f->active && f->held) {
+			correlate_pir(f);
+			release(f, now);
+		}
+		break;
 	case VIGIL_POLICY_PIR_ONLY:
 		trig = e->level;
 		break;
@@ -341,6 +378,22 @@ void vigil_fusion_audio(struct vigil_fusion *f,
 		trigger(f, now, NULL);
 	else if (f->active)
 		correlate_glass(f, now);
+}
+
+void vigil_fusion_person(struct vigil_fusion *f, int verdict, double score)
+{
+	if (!f->active)
+		return;
+	f->ev.person = verdict;
+	f->ev.person_score = score;
+	if (verdict == VIGIL_PERSON_UNKNOWN || verdict == VIGIL_PERSON_NONE)
+		return;
+	if (f->held) {
+		if (verdict == VIGIL_PERSON_YES)
+			release(f, f->now);
+		return;
+	}
+	emit(f, VIGIL_EVENT_UPDATE, f->now);
 }
 
 void vigil_fusion_tick(struct vigil_fusion *f, uint64_t now_ns)

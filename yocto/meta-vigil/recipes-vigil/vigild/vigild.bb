@@ -21,11 +21,20 @@ DEPENDS += "curl mosquitto"
 
 inherit systemd pkgconfig ptest
 
+# The person check (issue #16): OpenCV's HOG people detector in libvigil
+# and vigild (policy person-confirmed). opencv is in meta-oe; it adds about
+# 38 MB of libraries to the image, so it is off unless asked for:
+#   PACKAGECONFIG:append:pn-vigild = " person"
+PACKAGECONFIG ??= ""
+PACKAGECONFIG[person] = "PERSON=1,PERSON=0,opencv"
+# its detector module, loaded by libvigil with dlopen() at first use
+FILES:${PN} += "${libdir}/vigil/libvigil-person-hog.so"
+
 # The top-level Makefile: `userspace` builds, `install` installs programs,
 # library, header, unit, example configuration and man pages.  CC, CFLAGS
 # and LDFLAGS come from the environment bitbake exports.
 EXTRA_OEMAKE = "PREFIX=${prefix} UNITDIR=${systemd_system_unitdir} \
-                SYSCONFDIR=${sysconfdir} LIBDIR=${libdir}"
+                SYSCONFDIR=${sysconfdir} LIBDIR=${libdir} ${PACKAGECONFIG_CONFARGS}"
 
 do_configure[noexec] = "1"
 
