@@ -44,6 +44,7 @@
 
 struct push {
 	const struct vigil_push_config *cfg;
+	char dir[VIGIL_PATH_MAX];	/* [push] dir, else [record] dir */
 	char url[VIGIL_PATH_MAX + 2];	/* ends in '/' */
 	char host[VIGIL_AUDIT_CLIENT_MAX + 1];
 	char audit[VIGIL_PATH_MAX + 32];
@@ -122,11 +123,11 @@ static void push_queue(struct push *p, const char *id)
 static void push_scan(struct push *p)
 {
 	char id[VIGIL_CLIP_ID_LEN + 1];
-	DIR *d = opendir(p->cfg->dir);
+	DIR *d = opendir(p->dir);
 	struct dirent *e;
 
 	if (!d) {
-		fprintf(stderr, "vigild: push: cannot read %s: %s\n", p->cfg->dir,
+		fprintf(stderr, "vigild: push: cannot read %s: %s\n", p->dir,
 			strerror(errno));
 		return;
 	}
@@ -180,7 +181,7 @@ static int journal_compact(struct push *p)
 	int ret = 0;
 
 	for (size_t i = 0; i < p->ndone; i++) {
-		snprintf(path, sizeof(path), "%s/%s%s", p->cfg->dir, p->done[i], VIGIL_CLIP_EXT);
+		snprintf(path, sizeof(path), "%s/%s%s", p->dir, p->done[i], VIGIL_CLIP_EXT);
 		if (!access(path, F_OK))
 			memmove(p->done[keep++], p->done[i], sizeof(p->done[i]));
 	}
@@ -194,7 +195,7 @@ static int journal_compact(struct push *p)
 	for (size_t i = 0; i < keep; i++) {
 		struct stat st;
 
-		snprintf(path, sizeof(path), "%s/%s%s", p->cfg->dir, p->done[i], VIGIL_CLIP_EXT);
+		snprintf(path, sizeof(path), "%s/%s%s", p->dir, p->done[i], VIGIL_CLIP_EXT);
 		fprintf(fp, "%s %lld\n", p->done[i], stat(path, &st) ? -1LL : (long long)st.st_size);
 	}
 	if (fflush(fp) || fdatasync(fileno(fp)))
@@ -209,7 +210,7 @@ static int journal_compact(struct push *p)
 	}
 	/* the rename itself reaches the disk */
 	{
-		const int dfd = open(p->cfg->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		const int dfd = open(p->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
 		if (dfd >= 0) {
 			fsync(dfd);
@@ -323,7 +324,7 @@ static int push_one(struct push *p, const char *id, long long *bytes, char *why,
 	FILE *fp;
 	int ret;
 
-	snprintf(path, sizeof(path), "%s/%s%s", p->cfg->dir, id, VIGIL_CLIP_EXT);
+	snprintf(path, sizeof(path), "%s/%s%s", p->dir, id, VIGIL_CLIP_EXT);
 	snprintf(final, sizeof(final), "%s%s%s", p->url, id, VIGIL_CLIP_EXT);
 	snprintf(part, sizeof(part), "%s%s%s", p->url, id, VIGIL_CLIP_PART_EXT);
 	fp = fopen(path, "rbe");
@@ -520,8 +521,11 @@ int push_start(const struct vigil_config *c, struct push **out, char *err,
 		return -ENOMEM;
 	p->cfg = pc;
 	p->ino = p->stopfd = -1;
-	if (!pc->dir[0]) {
-		snprintf(err, errlen, "push: url is set but not dir (the clip directory)");
+	/* the recorder's clips unless told otherwise */
+	snprintf(p->dir, sizeof(p->dir), "%s", pc->dir[0] ? pc->dir : c->record.dir);
+	if (!p->dir[0]) {
+		snprintf(err, errlen,
+			 "push: url is set but there is no clip directory ([push] dir or [record] dir)");
 		ret = -EINVAL;
 		goto fail;
 	}
@@ -540,11 +544,13 @@ int push_start(const struct vigil_config *c, struct push **out, char *err,
 		snprintf(p->auth, sizeof(p->auth), "Authorization: Bearer %s", token);
 		explicit_bzero(token, sizeof(token));
 	}
-	snprintf(p->journal, sizeof(p->journal), "%s/%s", pc->dir, PUSH_JOURNAL);
+	snprintf(p->journal, sizeof(p->journal), "%s/%s", p->dir, PUSH_JOURNAL);
 	if (pc->audit[0])
 		snprintf(p->audit, sizeof(p->audit), "%s", pc->audit);
+	else if (c->record.audit[0] && !pc->dir[0])
+		snprintf(p->audit, sizeof(p->audit), "%s", c->record.audit);
 	else
-		snprintf(p->audit, sizeof(p->audit), "%s/audit.jsonl", pc->dir);
+		snprintf(p->audit, sizeof(p->audit), "%s/audit.jsonl", p->dir);
 	ret = journal_load(p, err, errlen);
 	if (ret)
 		goto fail;
@@ -560,9 +566,9 @@ int push_start(const struct vigil_config *c, struct push **out, char *err,
 		goto fail;
 	}
 	/* watch before scanning: a clip closed in between is seen twice, not never */
-	if (inotify_add_watch(p->ino, pc->dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
+	if (inotify_add_watch(p->ino, p->dir, IN_MOVED_TO | IN_ONLYDIR) < 0) {
 		ret = -errno;
-		snprintf(err, errlen, "push: watching %s: %s", pc->dir, strerror(-ret));
+		snprintf(err, errlen, "push: watching %s: %s", p->dir, strerror(-ret));
 		goto fail;
 	}
 	ret = -pthread_create(&p->thread, NULL, push_main, p);
@@ -571,7 +577,7 @@ int push_start(const struct vigil_config *c, struct push **out, char *err,
 		goto fail;
 	}
 	p->started = true;
-	fprintf(stderr, "vigild: push: %s -> %s (%zu clips already uploaded)\n", pc->dir,
+	fprintf(stderr, "vigild: push: %s -> %s (%zu clips already uploaded)\n", p->dir,
 		p->url, p->ndone);
 	*out = p;
 	return 0;
