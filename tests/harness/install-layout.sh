@@ -91,6 +91,7 @@ exp=$(sort <<LIST
 ./usr/bin/vigil-clip
 ./usr/bin/vigil-detect
 ./usr/bin/vigil-lat
+./usr/bin/vigil-person
 ./usr/bin/vigil-scene
 ./usr/bin/vigil-score
 ./usr/include/libvigil.h
@@ -99,6 +100,7 @@ exp=$(sort <<LIST
 ./usr/lib/libvigil.so.${ver%%.*}
 ./usr/lib/libvigil.so.$ver
 ./usr/lib/pkgconfig/libvigil.pc
+./usr/lib/vigil/libvigil-person-hog.so
 ./usr/lib/systemd/system/vigild.service
 ./usr/sbin/vigild
 ./usr/share/doc/vigil/README.md
@@ -106,6 +108,7 @@ exp=$(sort <<LIST
 ./usr/share/man/man1/vigil-clip.1
 ./usr/share/man/man1/vigil-detect.1
 ./usr/share/man/man1/vigil-lat.1
+./usr/share/man/man1/vigil-person.1
 ./usr/share/man/man1/vigil-scene.1
 ./usr/share/man/man1/vigil-score.1
 ./usr/share/man/man5/vigil.conf.5

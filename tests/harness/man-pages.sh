@@ -25,7 +25,7 @@ done
 [ $n -ge 5 ] || fail "expected at least 5 man pages, found $n"
 
 # --help options against the pages.
-for t in vigild:8 vigil-lat:1 vigil-scene:1; do
+for t in vigild:8 vigil-lat:1 vigil-scene:1 vigil-person:1; do
 	prog=${t%:*}
 	page=$ROOT/man/$prog.${t#*:}
 	bin=$BIN/$prog

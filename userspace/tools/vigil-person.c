@@ -26,7 +26,8 @@ static void usage(FILE *fp)
 {
 	fprintf(fp,
 "usage: vigil-person [-d DIR] FILE.y4m < BOXES\n"
-"  -d DIR   write each scaled crop as DIR/<n>.pgm\n"
+"  -d, --dir DIR   write each scaled crop as DIR/<n>.pgm\n"
+"  -h, --help      this text\n"
 "BOXES: '<frame> <x> <y> <w> <h>' per line.\n"
 "Prints: frame x y w h person score nhits\n");
 }
@@ -73,7 +74,13 @@ int main(int argc, char **argv)
 	void *map;
 	int fd, c, ret, status = 1;
 
-	while ((c = getopt(argc, argv, "hd:")) != -1) {
+	static const struct option opts[] = {
+		{ "dir", required_argument, NULL, 'd' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+
+	while ((c = getopt_long(argc, argv, "hd:", opts, NULL)) != -1) {
 		switch (c) {
 		case 'd':
 			dir = optarg;
