@@ -19,6 +19,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -50,6 +51,7 @@ enum op {
  */
 #define POOL_BYTES (4u << 20)
 #define NSLOT_MAX 8
+#define ENC_STACK (1u << 20)	/* the encoder thread's stack */
 
 #define TAG(slot, op, idx)	(((unsigned int)(slot) << 16) | ((unsigned int)(op) << 8) | (idx))
 #define TAG_SLOT(t)		((t) >> 16)
@@ -709,7 +711,11 @@ static void *encoder_thread(void *arg)
 {
 	struct recorder *r = arg;
 	const uint64_t one = 1;
+	sigset_t all;
 
+	/* signals are the loop's (its signalfd): never delivered here */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		struct job j;
@@ -1089,6 +1095,14 @@ int recorder_finish(struct recorder *r)
 	return 0;
 }
 
+static int discard(void *arg, const void *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
 /*
  * The frame pool (POOL_BYTES of luma, 2 to NSLOT_MAX slots), the eventfd
  * the loop polls, and the encoder thread.
@@ -1128,6 +1142,8 @@ static int start_thread(struct recorder *r, unsigned int width, unsigned int hei
 		pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
 		pthread_attr_setschedpolicy(&at, SCHED_OTHER);
 		pthread_attr_setschedparam(&at, &sp);
+		/* small: with mlockall a default 8 MiB stack would be resident */
+		pthread_attr_setstacksize(&at, ENC_STACK);
 		ret = pthread_create(&r->thr, &at, encoder_thread, r);
 		pthread_attr_destroy(&at);
 	}
@@ -1243,6 +1259,22 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		snprintf(err, errlen, "pre-roll: %s (preroll_bytes %llu for frames up to %zu bytes)",
 			 strerror(-ret), (unsigned long long)rc->preroll_bytes, r->bound);
 		goto fail;
+	}
+	/*
+	 * One clip writer made and freed now: libsodium's one-time set-up and
+	 * the first getrandom(), which may wait for the kernel's entropy (a
+	 * fresh VM: ~0.9 s under TCG), happen at start, not in the loop at
+	 * the first alarm.
+	 */
+	{
+		struct vigil_clip_writer *w;
+
+		ret = vigil_clip_writer_new(&r->hdr, r->sealed ? r->pk : NULL, discard, NULL, &w);
+		if (ret) {
+			snprintf(err, errlen, "clip writer: %s", strerror(-ret));
+			goto fail;
+		}
+		vigil_clip_writer_free(w);
 	}
 	ret = start_thread(r, width, height);
 	if (ret) {
