@@ -148,6 +148,7 @@ struct recorder {
 	bool want_key;
 	int fatal;			/* from a collect: recorder_frame() returns it */
 	bool lossless;			/* the source waits: a full pool waits too */
+	struct vigil_clip_header warm_hdr;	/* the thread's own copy */
 	size_t bound;
 	struct preroll *pre;
 	struct vigil_clip_header hdr;
@@ -702,6 +703,14 @@ static void luma_copy(const struct recorder *r, const struct vigil_frame *f,
 	}
 }
 
+static int discard(void *arg, const void *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
 /*
  * The encoder thread: one job at a time, from the loop's post to the
  * eventfd. It runs SCHED_OTHER whatever the loop's policy, so compression
@@ -716,6 +725,20 @@ static void *encoder_thread(void *arg)
 	/* signals are the loop's (its signalfd): never delivered here */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/*
+	 * One clip writer made and freed here first: libsodium's one-time
+	 * set-up and first getrandom(), which may wait for the kernel's
+	 * entropy (a fresh VM under TCG: ~0.9 s, 11 frames lost when the loop
+	 * paid it at the first alarm), cost this thread, not capture. (The
+	 * camera streams already; an alarm in that first second waits in
+	 * sodium_init()'s lock.)
+	 */
+	{
+		struct vigil_clip_writer *w;
+
+		if (!vigil_clip_writer_new(&r->warm_hdr, NULL, discard, NULL, &w))
+			vigil_clip_writer_free(w);
+	}
 	pthread_mutex_lock(&r->mu);
 	for (;;) {
 		struct job j;
@@ -1095,14 +1118,6 @@ int recorder_finish(struct recorder *r)
 	return 0;
 }
 
-static int discard(void *arg, const void *data, size_t len)
-{
-	(void)arg;
-	(void)data;
-	(void)len;
-	return 0;
-}
-
 /*
  * The frame pool (POOL_BYTES of luma, 2 to NSLOT_MAX slots), the eventfd
  * the loop polls, and the encoder thread.
@@ -1260,22 +1275,7 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 			 strerror(-ret), (unsigned long long)rc->preroll_bytes, r->bound);
 		goto fail;
 	}
-	/*
-	 * One clip writer made and freed now: libsodium's one-time set-up and
-	 * the first getrandom(), which may wait for the kernel's entropy (a
-	 * fresh VM: ~0.9 s under TCG), happen at start, not in the loop at
-	 * the first alarm.
-	 */
-	{
-		struct vigil_clip_writer *w;
-
-		ret = vigil_clip_writer_new(&r->hdr, r->sealed ? r->pk : NULL, discard, NULL, &w);
-		if (ret) {
-			snprintf(err, errlen, "clip writer: %s", strerror(-ret));
-			goto fail;
-		}
-		vigil_clip_writer_free(w);
-	}
+	r->warm_hdr = r->hdr;
 	ret = start_thread(r, width, height);
 	if (ret) {
 		snprintf(err, errlen, "clip encoder thread: %s", strerror(-ret));
