@@ -52,6 +52,12 @@ enum op {
 #define POOL_BYTES (4u << 20)
 #define NSLOT_MAX 8
 #define ENC_STACK (1u << 20)	/* the encoder thread's stack */
+/*
+ * Write buffers busy (filling or in flight) beyond which a live frame is not
+ * recorded: a disk slower than the camera costs frames (rec_dropped), not
+ * memory. Not with a source that waits (replay --fast).
+ */
+#define WB_MAX (4u << 20)
 
 #define TAG(slot, op, idx)	(((unsigned int)(slot) << 16) | ((unsigned int)(op) << 8) | (idx))
 #define TAG_SLOT(t)		((t) >> 16)
@@ -169,6 +175,7 @@ struct recorder {
 	/* stats */
 	unsigned long frames, rec_frames, dropped, clips, missed, evicted, failed;
 	unsigned long encoded, rec_dropped;	/* pool full: not recorded */
+	unsigned long wb_dropped;		/* of which: write buffers full */
 	uint64_t encode_ns, max_span_ns;
 	uint64_t peak_buffered;		/* bytes waiting in write buffers */
 	unsigned int peak_bufs;
@@ -356,6 +363,16 @@ static int clip_sink(void *arg, const void *data, size_t len)
 	b->len += len;
 	c->off += len;
 	return 0;
+}
+
+static uint64_t busy_bytes(const struct recorder *r)
+{
+	uint64_t bytes = 0;
+
+	for (int i = 0; i < NBUF; i++)
+		if (r->buf[i].busy)
+			bytes += r->buf[i].cap;
+	return bytes;
 }
 
 static void note_peak(struct recorder *r)
@@ -960,6 +977,11 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	r->frames++;
 	if (r->fatal)
 		return r->fatal;
+	if (!r->lossless && r->cur && busy_bytes(r) >= WB_MAX) {
+		r->rec_dropped++;
+		r->wb_dropped++;
+		return 0;
+	}
 	if (r->qn == r->nslot && r->lossless) {
 		/* no real time to keep: this frame waits for its slot */
 		r->fatal = collect(r, true);
@@ -1294,13 +1316,13 @@ void recorder_stats(const struct recorder *r, FILE *fp)
 	fprintf(fp, "vigild: stats: recording clips %lu recorded_frames %lu dropped_frames %lu "
 		"rec_dropped %lu failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
 		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu "
-		"pool_slots %u\n",
+		"pool_slots %u rec_dropped_writes %lu\n",
 		r->clips, r->rec_frames, r->dropped, r->rec_dropped, r->failed, r->missed,
 		r->evicted,
 		r->encoded ? (double)r->encode_ns / (double)r->encoded / 1000.0 : 0.0,
 		(double)r->max_span_ns / 1e9,
 		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
-		(unsigned long long)r->peak_buffered, r->nslot);
+		(unsigned long long)r->peak_buffered, r->nslot, r->wb_dropped);
 }
 
 void recorder_free(struct recorder *r)
