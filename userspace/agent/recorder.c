@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The recorder: every frame's luma is compressed into the pre-roll as it
- * arrives; an alarm opens DIR/<id>.vclip.part, copies the pre-roll from up
- * to preroll_s before the trigger, then appends live frames, the frames'
+ * The recorder: every frame's luma is copied into a bounded pool and
+ * compressed into the pre-roll by the recorder's encoder thread (a full pool
+ * drops the frame from the recording, never from capture, see struct
+ * job); an alarm opens DIR/<id>.vclip.part, copies the pre-roll from up to
+ * preroll_s before the trigger, then appends live frames, the frames'
  * detections and the event (scores, boxes, PIR edges) until post-roll. Every
  * byte goes out through vigild's io_uring (WRITE at an explicit offset; the
  * buffer lives until its completion); fdatasync every sync_frames frames or
@@ -155,6 +157,7 @@ struct recorder {
 	int fatal;			/* from a collect: recorder_frame() returns it */
 	bool lossless;			/* the source waits: a full pool waits too */
 	struct vigil_clip_header warm_hdr;	/* the thread's own copy */
+	uint64_t post_ts;		/* time of the frame last posted to the thread */
 	size_t bound;
 	struct preroll *pre;
 	struct vigil_clip_header hdr;
@@ -568,7 +571,12 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	c->sync_inflight = c->chain = c->close_after_retry = false;
 	c->frames = c->since_sync = 0;
 	c->err = 0;
-	c->start_ns = c->last_sync_ns = r->last_ts;
+	/*
+	 * Frames reach the clip through the pool, up to nslot behind capture:
+	 * its start is the frame being posted, not the latest captured
+	 */
+	c->start_ns = r->post_ts ? r->post_ts : r->last_ts;
+	c->last_sync_ns = r->last_ts;
 	r->hdr.created_wall_ns = (uint64_t)time(NULL) * 1000000000ULL;
 	ret = vigil_clip_writer_new(&r->hdr, r->sealed ? r->pk : NULL, clip_sink, c, &c->w);
 	c->backlog = false;
@@ -793,6 +801,7 @@ static void clip_turn(struct recorder *r, uint64_t ts)
 {
 	struct clip *c = r->cur;
 
+	r->post_ts = ts;
 	/* post-roll over, or the clip long enough: close (and go on) */
 	if (c && c->close_after_retry && !c->nretry) {
 		close_clip(r, c);
@@ -800,7 +809,8 @@ static void clip_turn(struct recorder *r, uint64_t ts)
 			open_clip(r, false, 0);
 	} else if (c && !r->active && ts >= r->close_at) {
 		close_clip(r, c);
-	} else if (c && ts - c->start_ns >= (uint64_t)(r->rc->max_clip_s * 1e9)) {
+	} else if (c && ts > c->start_ns &&
+		   ts - c->start_ns >= (uint64_t)(r->rc->max_clip_s * 1e9)) {
 		close_clip(r, c);
 		open_clip(r, false, 0);
 	}
