@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The recorder: every frame's luma is compressed into the pre-roll as it
- * arrives; an alarm opens DIR/<id>.vclip.part, copies the pre-roll from up
- * to preroll_s before the trigger, then appends live frames, the frames'
+ * The recorder: every frame's luma is copied into a bounded pool and
+ * compressed into the pre-roll by the recorder's encoder thread (a full pool
+ * drops the frame from the recording, never from capture, see struct
+ * job); an alarm opens DIR/<id>.vclip.part, copies the pre-roll from up to
+ * preroll_s before the trigger, then appends live frames, the frames'
  * detections and the event (scores, boxes, PIR edges) until post-roll. Every
  * byte goes out through vigild's io_uring (WRITE at an explicit offset; the
  * buffer lives until its completion); fdatasync every sync_frames frames or
@@ -16,8 +18,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -36,7 +43,23 @@ enum op {
 	OP_CLOSE_SYNC,		/* fsync, linked to: */
 	OP_RENAME,		/* <id>.vclip.part -> <id>.vclip, linked to: */
 	OP_DIRSYNC,		/* fsync of the directory */
+	OP_WAKE,		/* the encoder thread's eventfd is readable */
 };
+
+/*
+ * The frame pool: raw luma copies waiting for (or at) the encoder thread.
+ * Sized from a byte budget, at least 2 slots (one encoding, one waiting);
+ * 1080p luma is 2 MiB a slot.
+ */
+#define POOL_BYTES (4u << 20)
+#define NSLOT_MAX 8
+#define ENC_STACK (1u << 20)	/* the encoder thread's stack */
+/*
+ * Write buffers busy (filling or in flight) beyond which a live frame is not
+ * recorded: a disk slower than the camera costs frames (rec_dropped), not
+ * memory. Not with a source that waits (replay --fast).
+ */
+#define WB_MAX (4u << 20)
 
 #define TAG(slot, op, idx)	(((unsigned int)(slot) << 16) | ((unsigned int)(op) << 8) | (idx))
 #define TAG_SLOT(t)		((t) >> 16)
@@ -57,6 +80,35 @@ enum clip_state {
 };
 
 struct recorder;
+
+/* A captured frame waiting for the encoder: its luma and its metadata. */
+struct rframe {
+	uint8_t *raw;
+	struct vigil_clip_frame_meta m;
+};
+
+/*
+ * The encoder thread's mailbox, under mu. The loop posts one job at a time
+ * (the frame's luma, room reserved in the pre-roll ring, whether to force
+ * a keyframe); the thread encodes it, sets done and writes the eventfd.
+ * Between post and collect the thread alone touches the encoder, the job's
+ * luma slot and the ring's reserved room [dst, dst + bound); the loop
+ * touches neither the encoder nor that room (it reserves again only after
+ * collecting), and every frame it reads from the ring lies outside the
+ * room (preroll_reserve() only hands out room no held frame overlaps).
+ * The mutex orders the hand-overs both ways.
+ */
+struct job {
+	const uint8_t *src;
+	uint8_t *dst;
+	bool force_key;
+	bool posted, done, quit;
+	/* results */
+	int ret;
+	size_t len;
+	bool key;
+	uint64_t cpu_ns;
+};
 
 struct clip {
 	struct recorder *r;
@@ -90,8 +142,22 @@ struct recorder {
 	int dirfd;
 	char audit[VIGIL_PATH_MAX + 32];
 	unsigned int width, height;
-	uint8_t *grey;
-	struct vigil_encoder *enc;
+	struct vigil_encoder *enc;	/* the encoder thread's alone once it runs */
+	/* encoder thread */
+	pthread_t thr;
+	bool thr_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	struct job job;			/* under mu */
+	int efd;			/* thread -> loop: a job is done */
+	struct rframe slot[NSLOT_MAX];	/* loop only, except the job's luma */
+	unsigned int nslot, qhead, qn;	/* FIFO of filled slots; qhead at the thread when busy */
+	bool enc_busy;			/* a job is posted and not collected */
+	bool want_key;
+	int fatal;			/* from a collect: recorder_frame() returns it */
+	bool lossless;			/* the source waits: a full pool waits too */
+	struct vigil_clip_header warm_hdr;	/* the thread's own copy */
+	uint64_t post_ts;		/* time of the frame last posted to the thread */
 	size_t bound;
 	struct preroll *pre;
 	struct vigil_clip_header hdr;
@@ -111,6 +177,8 @@ struct recorder {
 	bool have_seq;
 	/* stats */
 	unsigned long frames, rec_frames, dropped, clips, missed, evicted, failed;
+	unsigned long encoded, rec_dropped;	/* pool full: not recorded */
+	unsigned long wb_dropped;		/* of which: write buffers full */
 	uint64_t encode_ns, max_span_ns;
 	uint64_t peak_buffered;		/* bytes waiting in write buffers */
 	unsigned int peak_bufs;
@@ -298,6 +366,16 @@ static int clip_sink(void *arg, const void *data, size_t len)
 	b->len += len;
 	c->off += len;
 	return 0;
+}
+
+static uint64_t busy_bytes(const struct recorder *r)
+{
+	uint64_t bytes = 0;
+
+	for (int i = 0; i < NBUF; i++)
+		if (r->buf[i].busy)
+			bytes += r->buf[i].cap;
+	return bytes;
 }
 
 static void note_peak(struct recorder *r)
@@ -493,7 +571,12 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	c->sync_inflight = c->chain = c->close_after_retry = false;
 	c->frames = c->since_sync = 0;
 	c->err = 0;
-	c->start_ns = c->last_sync_ns = r->last_ts;
+	/*
+	 * Frames reach the clip through the pool, up to nslot behind capture:
+	 * its start is the frame being posted, not the latest captured
+	 */
+	c->start_ns = r->post_ts ? r->post_ts : r->last_ts;
+	c->last_sync_ns = r->last_ts;
 	r->hdr.created_wall_ns = (uint64_t)time(NULL) * 1000000000ULL;
 	ret = vigil_clip_writer_new(&r->hdr, r->sealed ? r->pk : NULL, clip_sink, c, &c->w);
 	c->backlog = false;
@@ -606,6 +689,11 @@ void recorder_pir(struct recorder *r, const struct vigil_pir_event *e)
 		r->ev.pir[r->ev.npir++] = (struct vigil_clip_pir){ e->ts_ns, e->level != 0 };
 }
 
+void recorder_set_lossless(struct recorder *r, bool on)
+{
+	r->lossless = on;
+}
+
 void recorder_set_armed(struct recorder *r, bool on)
 {
 	r->armed = on;
@@ -620,11 +708,16 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void luma_copy(struct recorder *r, const struct vigil_frame *f)
+static void luma_copy(const struct recorder *r, const struct vigil_frame *f,
+		      uint8_t *dst)
 {
+	if (f->step == 1 && f->stride == r->width) {
+		memcpy(dst, f->luma, (size_t)r->width * r->height);
+		return;
+	}
 	for (unsigned int y = 0; y < r->height; y++) {
 		const uint8_t *s = f->luma + (size_t)y * f->stride;
-		uint8_t *d = r->grey + (size_t)y * r->width;
+		uint8_t *d = dst + (size_t)y * r->width;
 
 		if (f->step == 1) {
 			memcpy(d, s, r->width);
@@ -633,6 +726,205 @@ static void luma_copy(struct recorder *r, const struct vigil_frame *f)
 		for (unsigned int x = 0; x < r->width; x++)
 			d[x] = s[(size_t)x * f->step];
 	}
+}
+
+static int discard(void *arg, const void *data, size_t len)
+{
+	(void)arg;
+	(void)data;
+	(void)len;
+	return 0;
+}
+
+/*
+ * The encoder thread: one job at a time, from the loop's post to the
+ * eventfd. It runs SCHED_OTHER whatever the loop's policy, so compression
+ * never preempts capture.
+ */
+static void *encoder_thread(void *arg)
+{
+	struct recorder *r = arg;
+	const uint64_t one = 1;
+	sigset_t all;
+
+	/* signals are the loop's (its signalfd): never delivered here */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	/*
+	 * One clip writer made and freed here first: libsodium's one-time
+	 * set-up and first getrandom(), which may wait for the kernel's
+	 * entropy (a fresh VM under TCG: ~0.9 s, 11 frames lost when the loop
+	 * paid it at the first alarm), cost this thread, not capture. (The
+	 * camera streams already; an alarm in that first second waits in
+	 * sodium_init()'s lock.)
+	 */
+	{
+		struct vigil_clip_writer *w;
+
+		if (!vigil_clip_writer_new(&r->warm_hdr, NULL, discard, NULL, &w))
+			vigil_clip_writer_free(w);
+	}
+	pthread_mutex_lock(&r->mu);
+	for (;;) {
+		struct job j;
+		uint64_t t0;
+
+		while (!r->job.posted && !r->job.quit)
+			pthread_cond_wait(&r->cv, &r->mu);
+		if (!r->job.posted)
+			break;
+		j = r->job;
+		pthread_mutex_unlock(&r->mu);
+		t0 = cpu_ns();
+		if (j.force_key)
+			vigil_encoder_force_key(r->enc);
+		j.ret = vigil_encoder_encode(r->enc, j.src, j.dst, r->bound, &j.len, &j.key);
+		j.cpu_ns = cpu_ns() - t0;
+		pthread_mutex_lock(&r->mu);
+		r->job.ret = j.ret;
+		r->job.len = j.len;
+		r->job.key = j.key;
+		r->job.cpu_ns = j.cpu_ns;
+		r->job.posted = false;
+		r->job.done = true;
+		pthread_cond_broadcast(&r->cv);
+		if (write(r->efd, &one, sizeof(one)) < 0) {
+			/* the counter cannot overflow at one write per frame */
+		}
+	}
+	pthread_mutex_unlock(&r->mu);
+	return NULL;
+}
+
+/* Clip boundaries as of the frame at @ts (every earlier frame is written). */
+static void clip_turn(struct recorder *r, uint64_t ts)
+{
+	struct clip *c = r->cur;
+
+	r->post_ts = ts;
+	/* post-roll over, or the clip long enough: close (and go on) */
+	if (c && c->close_after_retry && !c->nretry) {
+		close_clip(r, c);
+		if (r->active || ts < r->close_at)
+			open_clip(r, false, 0);
+	} else if (c && !r->active && ts >= r->close_at) {
+		close_clip(r, c);
+	} else if (c && ts > c->start_ns &&
+		   ts - c->start_ns >= (uint64_t)(r->rc->max_clip_s * 1e9)) {
+		close_clip(r, c);
+		open_clip(r, false, 0);
+	}
+}
+
+/* The oldest waiting frame to the encoder thread: room in the ring first. */
+static int post(struct recorder *r)
+{
+	struct rframe *s = &r->slot[r->qhead];
+	struct clip *c;
+	uint8_t *dst;
+	bool need;
+
+	clip_turn(r, s->m.mono_ns);
+	c = r->cur;
+	dst = preroll_reserve(r->pre, &need);
+	if (!dst && c) {
+		/* the ring is full of frames the clip has not copied yet */
+		drain(r, c, UINT32_MAX);
+		dst = preroll_reserve(r->pre, &need);
+	}
+	if (!dst)
+		return -EFAULT;	/* only pinned frames, and no clip pins them */
+	pthread_mutex_lock(&r->mu);
+	r->job.src = s->raw;
+	r->job.dst = dst;
+	r->job.force_key = need || (c && c->need_key) || r->want_key;
+	r->job.posted = true;
+	r->job.done = false;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	r->want_key = false;
+	r->enc_busy = true;
+	return 0;
+}
+
+/* An encoded frame: into the ring, and into the clip. */
+static int encoded(struct recorder *r, const struct rframe *s, const struct job *j)
+{
+	struct preroll_frame pf;
+	struct clip *c;
+	int ret;
+
+	r->encode_ns += j->cpu_ns;
+	if (j->ret) {
+		fprintf(stderr, "vigild: encoder: %s\n", strerror(-j->ret));
+		return j->ret;
+	}
+	r->encoded++;
+	if (preroll_commit(r->pre, j->len, j->key, &s->m)) {
+		r->want_key = true;
+		return 0;
+	}
+	if (preroll_span_ns(r->pre) > r->max_span_ns)
+		r->max_span_ns = preroll_span_ns(r->pre);
+	c = r->cur;
+	if (!c)
+		return 0;
+	if (c->backlog) {
+		/* this frame is in the ring too: it is copied in its turn */
+		drain(r, c, BACKLOG_STEP);
+		progress(c);
+		return 0;
+	}
+	if (c->need_key && !j->key) {
+		/* the clip opened while this frame was encoding (empty ring) */
+		r->want_key = true;
+		r->rec_dropped++;
+		return 0;
+	}
+	preroll_get(r->pre, preroll_count(r->pre) - 1, &pf);
+	ret = vigil_clip_writer_frame(c->w, pf.data, pf.len, &s->m);
+	if (ret) {
+		fprintf(stderr, "vigild: %s: frame at %llu ns: %s\n", c->part,
+			(unsigned long long)s->m.mono_ns, strerror(-ret));
+		r->failed++;
+		close_clip(r, c);
+		return 0;
+	}
+	c->need_key = false;
+	c->frames++;
+	c->since_sync++;
+	r->rec_frames++;
+	flush(c, false);
+	progress(c);
+	return 0;
+}
+
+/*
+ * The job's result, if it is done (or, @wait, once it is): handled, and
+ * the next waiting frame posted.
+ */
+static int collect(struct recorder *r, bool wait)
+{
+	struct job j;
+	int ret;
+
+	if (!r->enc_busy)
+		return 0;
+	pthread_mutex_lock(&r->mu);
+	while (wait && !r->job.done)
+		pthread_cond_wait(&r->cv, &r->mu);
+	j = r->job;
+	r->job.done = false;
+	pthread_mutex_unlock(&r->mu);
+	if (!j.done)
+		return 0;
+	r->enc_busy = false;
+	ret = encoded(r, &r->slot[r->qhead], &j);
+	r->qhead = (r->qhead + 1) % r->nslot;
+	r->qn--;
+	if (!ret && r->qn)
+		ret = post(r);
+	return ret;
 }
 
 /* Copy up to @max frames of @c's backlog from the ring into the clip. */
@@ -673,18 +965,17 @@ static void drain(struct recorder *r, struct clip *c, unsigned int max)
 	preroll_pin(r->pre, c->backlog ? c->next : UINT64_MAX);
 }
 
+/*
+ * A captured frame: its luma copied into a free pool slot for the encoder
+ * thread, or, the pool full, not recorded (rec_dropped). Capture never
+ * waits for compression.
+ */
 int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		   const struct vigil_detect_result *res)
 {
-	struct vigil_clip_frame_meta m = { 0 };
-	const uint8_t *src;
+	struct vigil_clip_frame_meta *m;
 	struct timespec wall;
-	struct clip *c;
-	uint64_t t0;
-	size_t len;
-	bool key, need;
-	uint8_t *dst;
-	int ret;
+	struct rframe *s;
 
 	if (f->width != r->width || f->height != r->height)
 		return 0;	/* the device came back with another size */
@@ -694,77 +985,38 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	r->have_seq = true;
 	r->last_seq = f->seq;
 	r->frames++;
-	/* post-roll over, or the clip long enough: close (and go on) */
-	c = r->cur;
-	if (c && c->close_after_retry && !c->nretry) {
-		close_clip(r, c);
-		if (r->active || f->ts_ns < r->close_at)
-			open_clip(r, false, 0);
-	} else if (c && !r->active && f->ts_ns >= r->close_at) {
-		close_clip(r, c);
-	} else if (c && f->ts_ns - c->start_ns >= (uint64_t)(r->rc->max_clip_s * 1e9)) {
-		close_clip(r, c);
-		open_clip(r, false, 0);
+	if (r->fatal)
+		return r->fatal;
+	if (!r->lossless && r->cur && busy_bytes(r) >= WB_MAX) {
+		r->rec_dropped++;
+		r->wb_dropped++;
+		return 0;
 	}
-	c = r->cur;
-
-	t0 = cpu_ns();
-	/* packed GREY rows are encoded in place; anything else is copied */
-	src = f->luma;
-	if (f->step != 1 || f->stride != r->width) {
-		luma_copy(r, f);
-		src = r->grey;
+	if (r->qn == r->nslot && r->lossless) {
+		/* no real time to keep: this frame waits for its slot */
+		r->fatal = collect(r, true);
+		if (r->fatal)
+			return r->fatal;
 	}
-	dst = preroll_reserve(r->pre, &need);
-	if (!dst && c) {
-		/* the ring is full of frames the clip has not copied yet */
-		drain(r, c, UINT32_MAX);
-		dst = preroll_reserve(r->pre, &need);
+	if (r->qn == r->nslot) {
+		r->rec_dropped++;
+		return 0;
 	}
-	if (!dst)
-		return -EFAULT;	/* only pinned frames, and no clip pins them */
-	if (need || (c && c->need_key))
-		vigil_encoder_force_key(r->enc);
-	ret = vigil_encoder_encode(r->enc, src, dst, r->bound, &len, &key);
-	r->encode_ns += cpu_ns() - t0;
-	if (ret) {
-		fprintf(stderr, "vigild: encoder: %s\n", strerror(-ret));
-		return ret;
-	}
+	s = &r->slot[(r->qhead + r->qn) % r->nslot];
+	luma_copy(r, f, s->raw);
+	m = &s->m;
+	memset(m, 0, sizeof(*m));
 	clock_gettime(CLOCK_REALTIME, &wall);
-	m.mono_ns = f->ts_ns;
-	m.wall_ns = (uint64_t)wall.tv_sec * 1000000000ULL + (uint64_t)wall.tv_nsec;
-	m.motion = res->motion;
-	m.raw_motion = res->raw_motion;
-	m.global_change = res->global_change;
-	m.learning = res->learning;
-	m.score = res->score < 0 ? 0 : res->score > 1 ? 1 : res->score;
-	copy_boxes(m.boxes, &m.nboxes, res->boxes, res->nboxes);
-	preroll_commit(r->pre, len, key, &m);
-	if (preroll_span_ns(r->pre) > r->max_span_ns)
-		r->max_span_ns = preroll_span_ns(r->pre);
-	if (!c)
-		return 0;
-	if (c->backlog) {
-		/* this frame is in the ring too: it is copied in its turn */
-		drain(r, c, BACKLOG_STEP);
-		progress(c);
-		return 0;
-	}
-	ret = vigil_clip_writer_frame(c->w, dst, len, &m);
-	if (ret) {
-		fprintf(stderr, "vigild: %s: frame %u: %s\n", c->part, f->seq, strerror(-ret));
-		r->failed++;
-		close_clip(r, c);
-		return 0;
-	}
-	c->need_key = false;
-	c->frames++;
-	c->since_sync++;
-	r->rec_frames++;
-	flush(c, false);
-	progress(c);
-	return 0;
+	m->mono_ns = f->ts_ns;
+	m->wall_ns = (uint64_t)wall.tv_sec * 1000000000ULL + (uint64_t)wall.tv_nsec;
+	m->motion = res->motion;
+	m->raw_motion = res->raw_motion;
+	m->global_change = res->global_change;
+	m->learning = res->learning;
+	m->score = res->score < 0 ? 0 : res->score > 1 ? 1 : res->score;
+	copy_boxes(m->boxes, &m->nboxes, res->boxes, res->nboxes);
+	r->qn++;
+	return r->enc_busy ? 0 : post(r);
 }
 
 void recorder_tick(struct recorder *r, uint64_t now_ns)
@@ -787,6 +1039,20 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 
 	if (slot >= NCLIP)
 		return;
+	if (TAG_OP(tag) == OP_WAKE) {
+		uint64_t n;
+
+		/* nonblocking: clears the counter */
+		if (read(r->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			fprintf(stderr, "vigild: recording: eventfd: %s\n", strerror(errno));
+		if (!r->fatal)
+			r->fatal = collect(r, false);
+		if (!(cqe->flags & IORING_CQE_F_MORE) &&
+		    loop_poll_multishot(r->loop, r->efd, POLLIN,
+					LOOP_TAG(RECORDER_ID, TAG(0, OP_WAKE, 0))))
+			fprintf(stderr, "vigild: recording: cannot poll the encoder thread\n");
+		return;
+	}
 	c = &r->clip[slot];
 	switch (TAG_OP(tag)) {
 	case OP_WRITE:
@@ -854,6 +1120,9 @@ static bool busy(const struct recorder *r)
 
 int recorder_finish(struct recorder *r)
 {
+	/* the frames captured are encoded and written before the end */
+	while (r->enc_busy && !r->fatal)
+		r->fatal = collect(r, true);
 	if (r->cur) {
 		if (r->ev_open) {
 			r->ev.end_mono_ns = r->last_ts;
@@ -879,6 +1148,73 @@ int recorder_finish(struct recorder *r)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The frame pool (POOL_BYTES of luma, 2 to NSLOT_MAX slots), the eventfd
+ * the loop polls, and the encoder thread.
+ */
+static int start_thread(struct recorder *r, unsigned int width, unsigned int height)
+{
+	const size_t fb = (size_t)width * height;
+	struct sched_param sp = { .sched_priority = 0 };
+	pthread_attr_t at;
+	int ret;
+
+	r->nslot = (unsigned int)(POOL_BYTES / (fb ? fb : 1));
+	r->nslot = r->nslot < 2 ? 2 : r->nslot > NSLOT_MAX ? NSLOT_MAX : r->nslot;
+	for (unsigned int i = 0; i < r->nslot; i++) {
+		r->slot[i].raw = malloc(fb);
+		if (!r->slot[i].raw)
+			return -ENOMEM;
+	}
+	r->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (r->efd < 0)
+		return -errno;
+	ret = loop_poll_multishot(r->loop, r->efd, POLLIN,
+				  LOOP_TAG(RECORDER_ID, TAG(0, OP_WAKE, 0)));
+	if (ret)
+		return ret;
+	ret = pthread_mutex_init(&r->mu, NULL);
+	if (ret)
+		return -ret;
+	ret = pthread_cond_init(&r->cv, NULL);
+	if (ret) {
+		pthread_mutex_destroy(&r->mu);
+		return -ret;
+	}
+	ret = pthread_attr_init(&at);
+	if (!ret) {
+		/* SCHED_OTHER even when the loop runs SCHED_FIFO */
+		pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&at, SCHED_OTHER);
+		pthread_attr_setschedparam(&at, &sp);
+		/* small: with mlockall a default 8 MiB stack would be resident */
+		pthread_attr_setstacksize(&at, ENC_STACK);
+		ret = pthread_create(&r->thr, &at, encoder_thread, r);
+		pthread_attr_destroy(&at);
+	}
+	if (ret) {
+		pthread_cond_destroy(&r->cv);
+		pthread_mutex_destroy(&r->mu);
+		return -ret;
+	}
+	r->thr_started = true;
+	return 0;
+}
+
+static void stop_thread(struct recorder *r)
+{
+	if (!r->thr_started)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->job.quit = true;
+	pthread_cond_broadcast(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->thr, NULL);
+	pthread_cond_destroy(&r->cv);
+	pthread_mutex_destroy(&r->mu);
+	r->thr_started = false;
 }
 
 /* "vigil-pub HEX" (vigil-clip keygen's NAME.pub) */
@@ -929,6 +1265,7 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	r->width = width;
 	r->height = height;
 	r->dirfd = -1;
+	r->efd = -1;
 	for (unsigned int i = 0; i < NCLIP; i++)
 		r->clip[i] = (struct clip){ .r = r, .slot = i, .fd = -1, .cur = -1 };
 	if (rc->audit[0])
@@ -964,12 +1301,16 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		goto fail;
 	}
 	r->bound = vigil_encoder_bound(r->enc);
-	r->grey = malloc((size_t)width * height);
-	ret = r->grey ? preroll_new(rc->preroll_bytes, (uint64_t)(rc->preroll_s * 1e9),
-				    r->bound, &r->pre) : -ENOMEM;
+	ret = preroll_new(rc->preroll_bytes, (uint64_t)(rc->preroll_s * 1e9), r->bound, &r->pre);
 	if (ret) {
 		snprintf(err, errlen, "pre-roll: %s (preroll_bytes %llu for frames up to %zu bytes)",
 			 strerror(-ret), (unsigned long long)rc->preroll_bytes, r->bound);
+		goto fail;
+	}
+	r->warm_hdr = r->hdr;
+	ret = start_thread(r, width, height);
+	if (ret) {
+		snprintf(err, errlen, "clip encoder thread: %s", strerror(-ret));
 		goto fail;
 	}
 	retention(r, 0);
@@ -983,19 +1324,26 @@ fail:
 void recorder_stats(const struct recorder *r, FILE *fp)
 {
 	fprintf(fp, "vigild: stats: recording clips %lu recorded_frames %lu dropped_frames %lu "
-		"failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
-		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu\n",
-		r->clips, r->rec_frames, r->dropped, r->failed, r->missed, r->evicted,
-		r->frames ? (double)r->encode_ns / (double)r->frames / 1000.0 : 0.0,
+		"rec_dropped %lu failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
+		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu "
+		"pool_slots %u rec_dropped_writes %lu\n",
+		r->clips, r->rec_frames, r->dropped, r->rec_dropped, r->failed, r->missed,
+		r->evicted,
+		r->encoded ? (double)r->encode_ns / (double)r->encoded / 1000.0 : 0.0,
 		(double)r->max_span_ns / 1e9,
 		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
-		(unsigned long long)r->peak_buffered);
+		(unsigned long long)r->peak_buffered, r->nslot, r->wb_dropped);
 }
 
 void recorder_free(struct recorder *r)
 {
 	if (!r)
 		return;
+	stop_thread(r);
+	for (unsigned int i = 0; i < r->nslot; i++)
+		free(r->slot[i].raw);
+	if (r->efd >= 0)
+		close(r->efd);
 	for (unsigned int i = 0; i < NCLIP; i++)
 		if (r->clip[i].st != C_FREE)
 			release_clip(&r->clip[i]);
@@ -1003,7 +1351,6 @@ void recorder_free(struct recorder *r)
 		free(r->buf[i].p);
 	preroll_free(r->pre);
 	vigil_encoder_free(r->enc);
-	free(r->grey);
 	if (r->dirfd >= 0)
 		close(r->dirfd);
 	free(r);

@@ -827,6 +827,7 @@ int main(int argc, char **argv)
 			status = ret == -ENOMEM ? VIGILD_EXIT_RUNTIME : VIGILD_EXIT_CONFIG;
 			goto out;
 		}
+		recorder_set_lossless(v.rec, v.src.fast);
 		fprintf(stderr, "vigild: recording alarms to %s%s%s\n", v.cfg.record.dir,
 			v.cfg.record.owner_key[0] ? ", sealed to " : "",
 			v.cfg.record.owner_key);

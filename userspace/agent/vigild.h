@@ -264,6 +264,11 @@ void recorder_cqe(struct recorder *r, unsigned int tag,
 		  const struct io_uring_cqe *cqe);
 /* While disarmed no new clip starts (one recording finishes). */
 void recorder_set_armed(struct recorder *r, bool on);
+/*
+ * A source that waits for the daemon (replay --fast): a full frame pool
+ * waits for the encoder thread instead of dropping the frame.
+ */
+void recorder_set_lossless(struct recorder *r, bool on);
 /* Close the open clip and wait for every write, sync and rename. */
 int recorder_finish(struct recorder *r);
 void recorder_stats(const struct recorder *r, FILE *fp);

@@ -201,6 +201,12 @@ int vigil_codec_params_check(const struct vigil_codec_params *p)
 }
 
 /* Packed frame -> planar buffer. */
+/* Formats whose frame is already the planes, in to_planar()'s layout. */
+static bool planar_input(enum vigil_pixfmt fmt)
+{
+	return fmt == VIGIL_FMT_GREY || fmt == VIGIL_FMT_I420 || fmt == VIGIL_FMT_YV12;
+}
+
 static void to_planar(const struct vigil_codec_params *p,
 		      const struct plane_geom *g, const uint8_t *f, uint8_t *dst)
 {
@@ -471,14 +477,21 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 	const bool k = !e->have_ref || e->force_key || e->since_key >= e->p.keyint;
 	size_t cnt[NCTX] = { 0 }, out = HDR_SIZE, acc = 0;
 	uint8_t *d = dst, *tmp;
+	const uint8_t *src;
 
 	if (cap < HDR_SIZE)
 		return -ENOSPC;
-	to_planar(&e->p, &e->g, frame, e->src);
+	/* planar input is coded where it lies: e->src's pages stay untouched */
+	if (planar_input(e->p.fmt)) {
+		src = frame;
+	} else {
+		to_planar(&e->p, &e->g, frame, e->src);
+		src = e->src;
+	}
 	for (unsigned int i = 0; i < e->g.n; i++) {
 		const size_t o = e->g.off[i];
 
-		encode_plane(e->src + o, e->rec + o, e->ref + o, e->res + o,
+		encode_plane(src + o, e->rec + o, e->ref + o, e->res + o,
 			     e->g.w[i], e->g.h[i], k, e->p.near, e->st, cnt);
 	}
 	d[0] = k ? FLAG_KEY : 0;
