@@ -564,7 +564,14 @@ static int run(struct vigild *v)
 			source_result(v, v->src.ops->pump(&v->src));
 			if (v->stop)
 				break;
-			if ((v->frames & 63) == 0)
+			/*
+			 * Every 64 frames for signals; at once when a
+			 * component queued work (the recorder's writes and
+			 * syncs must not wait for 64 frames: with the ring
+			 * no longer filling up after 32 entries, closing
+			 * clips piled up and alarms went unrecorded).
+			 */
+			if ((v->frames & 63) == 0 || io_uring_sq_ready(&v->loop.ring))
 				loop_submit_wait(&v->loop, 0);
 			drain_cqes(v);
 			continue;
