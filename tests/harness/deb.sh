@@ -42,7 +42,7 @@ echo "dpkg-buildpackage -b: $(($(date +%s) - start))s"
 ver=$(cd "$T/src/vigil" && dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-for p in "vigild_${ver}_$arch" "libvigil0_${ver}_$arch" "libvigil-dev_${ver}_$arch" \
+for p in "vigild_${ver}_$arch" "vigild-person_${ver}_$arch" "libvigil0_${ver}_$arch" "libvigil-dev_${ver}_$arch" \
 	"vigil-dkms_${ver}_all"; do
 	[ -f "$T/src/$p.deb" ] || fail "no $p.deb"
 done
@@ -123,6 +123,24 @@ for s in video4linux media gpio; do
 done
 grep -q 'DRIVERS=="vigil|vigil-sensor"' "$rules" || fail "udev rule misses the sub-device (vigil-sensor)"
 echo "ok: udev rule ${rules#$R} (video, media, v4l-subdev, gpiochip)"
+
+# ---- vigild-person ---------------------------------------------------------
+# The optional person check module (OpenCV) is in vigild-person, and only
+# there; its Depends name vigild at this version and OpenCV's libraries.
+mod=usr/lib/$ma/vigil/libvigil-person-hog.so
+dpkg-deb -c "$T/src/vigild-person_${ver}_$arch.deb" | grep -q " \./$mod\$" ||
+	fail "vigild-person does not hold /$mod"
+! dpkg-deb -c "$T/src/vigild_${ver}_$arch.deb" | grep -q 'libvigil-person-hog' ||
+	fail "vigild holds the person module (it belongs to vigild-person)"
+grep -q "^Depends:.*vigild (= $ver)" "$T/ctl/vigild-person/control" ||
+	fail "vigild-person does not depend on vigild (= $ver)"
+grep -q '^Depends:.*libopencv-objdetect' "$T/ctl/vigild-person/control" ||
+	fail "vigild-person's Depends miss OpenCV (shlibs)"
+! grep -q '^Depends:.*libopencv' "$T/ctl/vigild/control" ||
+	fail "vigild depends on OpenCV (only vigild-person should)"
+readelf -d "$R/$mod" | grep -q 'NEEDED.*libopencv_objdetect' ||
+	fail "/$mod does not link OpenCV's objdetect"
+echo "ok: vigild-person holds /$mod (OpenCV HOG); vigild does not depend on OpenCV"
 
 # ---- libvigil0, libvigil-dev -----------------------------------------------
 L=$R/usr/lib/$ma
