@@ -12,6 +12,7 @@
 #    the unit and its drop-in (User=vigil), the sysusers file applied with
 #    systemd-sysusers --root creating user and group vigil, the udev rule,
 #    the maintainer scripts (sysusers, udev, systemd);
+#  - vigild-person: the OpenCV person module, only there, loads and runs;
 #  - libvigil0 / libvigil-dev: soname, .so link, pkg-config, and
 #    userspace/tests/install/vigil-hello.c built and run against them;
 #  - vigil-dkms: /usr/src/vigil-VERSION with dkms.conf and exactly the files
@@ -42,7 +43,7 @@ echo "dpkg-buildpackage -b: $(($(date +%s) - start))s"
 ver=$(cd "$T/src/vigil" && dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
 ma=$(dpkg-architecture -qDEB_HOST_MULTIARCH)
-for p in "vigild_${ver}_$arch" "libvigil0_${ver}_$arch" "libvigil-dev_${ver}_$arch" \
+for p in "vigild_${ver}_$arch" "vigild-person_${ver}_$arch" "libvigil0_${ver}_$arch" "libvigil-dev_${ver}_$arch" \
 	"vigil-dkms_${ver}_all"; do
 	[ -f "$T/src/$p.deb" ] || fail "no $p.deb"
 done
@@ -123,6 +124,38 @@ for s in video4linux media gpio; do
 done
 grep -q 'DRIVERS=="vigil|vigil-sensor"' "$rules" || fail "udev rule misses the sub-device (vigil-sensor)"
 echo "ok: udev rule ${rules#$R} (video, media, v4l-subdev, gpiochip)"
+
+# ---- vigild-person ---------------------------------------------------------
+# The optional person check module (OpenCV) is in vigild-person, and only
+# there; its Depends name vigild at this version and OpenCV's libraries.
+mod=usr/lib/$ma/vigil/libvigil-person-hog.so
+# (listings in variables: grep -q closing a pipe early fails it, pipefail)
+list=$(dpkg-deb -c "$T/src/vigild-person_${ver}_$arch.deb")
+grep -q " \./$mod\$" <<<"$list" || fail "vigild-person does not hold /$mod"
+list=$(dpkg-deb -c "$T/src/vigild_${ver}_$arch.deb")
+! grep -q 'libvigil-person-hog' <<<"$list" ||
+	fail "vigild holds the person module (it belongs to vigild-person)"
+grep -q "^Depends:.*vigild (= $ver)" "$T/ctl/vigild-person/control" ||
+	fail "vigild-person does not depend on vigild (= $ver)"
+grep -q '^Depends:.*libopencv-objdetect' "$T/ctl/vigild-person/control" ||
+	fail "vigild-person's Depends miss OpenCV (shlibs)"
+! grep -q '^Depends:.*libopencv' "$T/ctl/vigild/control" ||
+	fail "vigild depends on OpenCV (only vigild-person should)"
+readelf -d "$R/$mod" | grep -q 'NEEDED.*libopencv_objdetect' ||
+	fail "/$mod does not link OpenCV's objdetect"
+# The packaged module loads and runs (the packaged vigil-person, which
+# finds it through VIGIL_PERSON_MODULE in this throwaway root); without a
+# module the check is unavailable (exit status 3).
+rc=0
+echo "50 110 70 64 128" | VIGIL_PERSON_MODULE=$T/none "$R/usr/bin/vigil-person" "$T/walk.y4m" \
+	>/dev/null 2>&1 || rc=$?
+[ $rc = 3 ] || fail "vigil-person without the module: exit $rc, expected 3 (unavailable)"
+# frame 50 of person-walk: the walker inside the box (person 1).
+out=$(echo "50 110 70 64 128" | VIGIL_PERSON_MODULE=$R/$mod "$R/usr/bin/vigil-person" "$T/walk.y4m") ||
+	fail "packaged vigil-person with vigild-person's module"
+grep -Eq '^50 110 70 64 128 1 [0-9.]+ [1-9][0-9]*$' <<<"$out" ||
+	fail "vigil-person with the module printed: $out"
+echo "ok: vigild-person holds /$mod (OpenCV HOG, loads and runs: $out); vigild does not depend on OpenCV"
 
 # ---- libvigil0, libvigil-dev -----------------------------------------------
 L=$R/usr/lib/$ma
