@@ -65,6 +65,22 @@ static inline const char *t_builddir(void)
 	return getenv("VIGIL_BUILD");
 }
 
+/*
+ * Directory holding the tools (vigil-clip, ...): $VIGIL_TOOLS where they
+ * are installed (run-ptest), else the build's tools/; NULL if neither.
+ */
+static inline const char *t_tooldir(void)
+{
+	static char dir[512];
+
+	if (getenv("VIGIL_TOOLS"))
+		return getenv("VIGIL_TOOLS");
+	if (!t_builddir())
+		return NULL;
+	snprintf(dir, sizeof(dir), "%s/tools", t_builddir());
+	return dir;
+}
+
 /* Create a temporary file with @len bytes of @data; returns its path. */
 static inline char *t_tmpfile(const void *data, size_t len)
 {

@@ -199,21 +199,21 @@ int main(void)
 	/* vigil-clip pull: a clip byte for byte, the live stream as a closed clip */
 	{
 		char cmd[2048];
-		const char *b = t_builddir();
+		const char *b = t_tooldir();
 
-		snprintf(cmd, sizeof(cmd), "mkdir -p %s/clips && %s/tools/vigil-clip encode %s "
+		snprintf(cmd, sizeof(cmd), "mkdir -p %s/clips && %s/vigil-clip encode %s "
 			 "%s/clips/20261127T101500Z-0001.vclip > /dev/null", dir, b, y4m, dir);
 		T_EQ(system(cmd), 0);
-		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=%s %s/tools/vigil-clip pull "
+		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=%s %s/vigil-clip pull "
 			 "http://127.0.0.1:%d/api/clips/20261127T101500Z-0001 %s/pulled.vclip "
 			 ">&2 && cmp %s/pulled.vclip %s/clips/20261127T101500Z-0001.vclip",
 			 token, b, port, dir, dir, dir);
 		T_EQ(system(cmd), 0);
-		snprintf(cmd, sizeof(cmd), "%s/tools/vigil-clip pull -T %s/token -t 2 "
+		snprintf(cmd, sizeof(cmd), "%s/vigil-clip pull -T %s/token -t 2 "
 			 "http://127.0.0.1:%d/api/live %s/live.vclip >&2 && "
-			 "%s/tools/vigil-clip verify %s/live.vclip >&2", b, dir, port, dir, b, dir);
+			 "%s/vigil-clip verify %s/live.vclip >&2", b, dir, port, dir, b, dir);
 		T_EQ(system(cmd), 0);
-		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=wrong %s/tools/vigil-clip pull "
+		snprintf(cmd, sizeof(cmd), "VIGIL_TOKEN=wrong %s/vigil-clip pull "
 			 "http://127.0.0.1:%d/api/clips/20261127T101500Z-0001 %s/no.vclip "
 			 "2>&1 | grep -q 'check the token' && test ! -e %s/no.vclip", b, port,
 			 dir, dir);

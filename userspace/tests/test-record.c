@@ -631,7 +631,7 @@ int main(void)
 	(void)t_render;
 	if (ret)
 		return ret;
-	snprintf(clip_tool, sizeof(clip_tool), "%s/tools/vigil-clip", t_builddir());
+	snprintf(clip_tool, sizeof(clip_tool), "%s/vigil-clip", t_tooldir());
 	render_scene();
 	y4m = write_y4m(1);
 	y4m_long = write_y4m(8);

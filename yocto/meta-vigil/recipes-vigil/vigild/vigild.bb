@@ -69,6 +69,9 @@ do_install_ptest() {
 		install -m 0755 $t ${D}${PTEST_PATH}/bin/
 	done
 	install -m 0644 ${S}/userspace/vigild.conf.example ${D}${PTEST_PATH}/src/userspace/
+	# the sound-alert tests synthesise their audio at run time (sox, espeak-ng)
+	install -d ${D}${PTEST_PATH}/src/userspace/tests
+	install -m 0755 ${S}/userspace/tests/audio-fixtures.sh ${D}${PTEST_PATH}/src/userspace/tests/
 	cp -R --no-dereference --preserve=mode,links ${S}/tests/scenarios \
 		${D}${PTEST_PATH}/src/tests/
 	cp -R --no-dereference --preserve=mode,links ${S}/userspace/fuzz \
