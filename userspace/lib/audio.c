@@ -36,6 +36,7 @@
 #include <kiss_fftr.h>
 
 #include "libvigil.h"
+#include "json-out.h"
 
 #define HOP 160				/* samples: 10 ms */
 #define HOP_NS 10000000ULL
@@ -795,30 +796,6 @@ void vigil_audio_flush(struct vigil_audio *a, uint64_t now_ns)
 
 /* ---------------------------------------------------------------- */
 /* JSON */
-
-struct out {
-	char *buf;
-	size_t len, pos;
-	bool full;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos) {
-		o->full = true;
-		return;
-	}
-	o->pos += (size_t)n;
-}
 
 static const char *const labels[] = {
 	[VIGIL_AUDIO_SMOKE] = "smoke alarm (T3)",

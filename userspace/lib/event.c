@@ -8,30 +8,7 @@
 #include <string.h>
 
 #include "libvigil.h"
-
-struct out {
-	char *buf;
-	size_t len, pos;
-	bool full;
-};
-
-__attribute__((format(printf, 2, 3)))
-static void put(struct out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	if (o->full)
-		return;
-	va_start(ap, fmt);
-	n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= o->len - o->pos) {
-		o->full = true;
-		return;
-	}
-	o->pos += (size_t)n;
-}
+#include "json-out.h"
 
 static const char *const type_names[] = {
 	[VIGIL_EVENT_START] = "start",
