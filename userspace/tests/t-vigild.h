@@ -24,7 +24,7 @@
 #include "t.h"
 
 static char t_vigild_path[512];
-static char t_out[4096 * 16], t_err[4096];
+static char t_out[4096 * 16], t_err[4096 * 16];
 
 static void t_block_io_uring(void)
 {
@@ -43,12 +43,22 @@ static void t_block_io_uring(void)
 	}
 }
 
+/*
+ * Read @path into @buf. Output that does not fit is a test failure, never
+ * a silent cut: a check for a line near the end would fail for the wrong
+ * reason (test-record's stats line did, when ENOSPC made more clips).
+ */
 static void t_slurp(const char *path, char *buf, size_t len)
 {
 	FILE *fp = fopen(path, "r");
 	size_t n = fp ? fread(buf, 1, len - 1, fp) : 0;
 
 	buf[n] = '\0';
+	if (fp && n == len - 1 && fgetc(fp) != EOF) {
+		fprintf(stderr, "%s: more than %zu bytes of output: enlarge the buffer\n",
+			path, len - 1);
+		t_failures++;
+	}
 	if (fp)
 		fclose(fp);
 }
