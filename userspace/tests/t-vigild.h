@@ -24,7 +24,7 @@
 #include "t.h"
 
 static char t_vigild_path[512];
-static char t_out[4096 * 16], t_err[4096 * 16];
+static char t_out[1 << 20], t_err[1 << 18];
 
 static void t_block_io_uring(void)
 {
