@@ -883,14 +883,15 @@ static void print_path_json(FILE *f, const struct lat_path *p,
 		p->order_errors, p->before_edge, p->irq_delay_max, p->read_ns);
 }
 
-static void print_stage_json(FILE *f, const struct lat_path *p)
+/* One entry of a result's "stages" array: @name and its figures. */
+static void print_stats_json(FILE *f, const char *name, const struct lat_stats *st)
 {
 	fprintf(f, "{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
 		",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64 ",\"p999_ns\":%" PRIu64
 		",\"max_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64 "}",
-		p->stage, p->st.n, p->st.min, p->st.p50, p->st.p99, p->st.p999,
-		p->st.max, p->st.avg);
+		name, st->n, st->min, st->p50, st->p99, st->p999, st->max, st->avg);
 }
+
 
 /* Write @text to @path atomically (temporary file, then rename). */
 static int write_atomic_tmp(const char *path, const char *text, size_t len)
@@ -1285,15 +1286,13 @@ static void attr_json(FILE *f, const struct attr *a, const struct lat_path *p[2]
 	for (k = 0; k < 2; k++) {
 		if (!p[k])
 			continue;
-		for (m = 0; m < ATTR_NSPLIT; m++)
-			fprintf(f, ",{\"stage\":\"%s.%s\",\"count\":%zu,\"min_ns\":%" PRIu64
-				",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
-				",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-				",\"avg_ns\":%" PRIu64 "}", p[k]->stage,
-				attr_split[m], a->st[k][m].n, a->st[k][m].min,
-				a->st[k][m].p50, a->st[k][m].p99,
-				a->st[k][m].p999, a->st[k][m].max,
-				a->st[k][m].avg);
+		for (m = 0; m < ATTR_NSPLIT; m++) {
+			char name[128];
+
+			snprintf(name, sizeof(name), "%s.%s", p[k]->stage, attr_split[m]);
+			fputc(',', f);
+			print_stats_json(f, name, &a->st[k][m]);
+		}
 	}
 }
 
@@ -1518,10 +1517,10 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 	if (o->gpio)
 		fprintf(f, ",\"gpiocdev_empty_read_ns\":%" PRIu64, gpio->read_ns);
 	fprintf(f, ",\"per_sample_ns\":%" PRIu64 "},\"stages\":[", per);
-	print_stage_json(f, v4l2);
+	print_stats_json(f, v4l2->stage, &v4l2->st);
 	if (o->gpio) {
 		fputc(',', f);
-		print_stage_json(f, gpio);
+		print_stats_json(f, gpio->stage, &gpio->st);
 	}
 	if (attr)
 		attr_json(f, attr, ap);
@@ -2191,13 +2190,11 @@ out:
 		cycles, fps, hist_max_us);
 	print_system(f, load0, load1);
 	fprintf(f, ",\"stages\":[");
-	for (k = 0; k < WAKE_NSTAGES; k++)
-		fprintf(f, "%s{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
-			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
-			",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-			",\"avg_ns\":%" PRIu64 "}", k ? "," : "", wake_stages[k],
-			st[k].n, st[k].min, st[k].p50, st[k].p99, st[k].p999,
-			st[k].max, st[k].avg);
+	for (k = 0; k < WAKE_NSTAGES; k++) {
+		if (k)
+			fputc(',', f);
+		print_stats_json(f, wake_stages[k], &st[k]);
+	}
 	fprintf(f, "]}\n");
 	if (fclose(f))
 		goto fail;
@@ -2342,13 +2339,11 @@ static int cmd_frame(int argc, char **argv)
 		lines, skipped);
 	print_system(f, load, load);
 	fprintf(f, ",\"stages\":[");
-	for (k = 0; k < FRAME_NSTAGES; k++)
-		fprintf(f, "%s{\"stage\":\"%s\",\"count\":%zu,\"min_ns\":%" PRIu64
-			",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
-			",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64
-			",\"avg_ns\":%" PRIu64 "}", k ? "," : "", frame_stages[k],
-			st[k].n, st[k].min, st[k].p50, st[k].p99, st[k].p999,
-			st[k].max, st[k].avg);
+	for (k = 0; k < FRAME_NSTAGES; k++) {
+		if (k)
+			fputc(',', f);
+		print_stats_json(f, frame_stages[k], &st[k]);
+	}
 	fprintf(f, "]}\n");
 	if (fclose(f))
 		goto out;
