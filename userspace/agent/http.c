@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "http-int.h"
+#include "net.h"
 
 enum {
 	K_ACCEPT = 1,
@@ -566,8 +567,8 @@ int http_open(struct http_server **out, const struct vigil_config *c,
 	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
 	    bind(h->fd, ai->ai_addr, ai->ai_addrlen) || listen(h->fd, 128)) {
 		ret = -errno;
-		snprintf(err, errlen, "[http] listen = %s: %s", c->http.listen,
-			 strerror(-ret));
+		snprintf(err, errlen, "[http] listen = %s: %s%s", c->http.listen,
+			 strerror(-ret), net_denied_hint(ret));
 		goto fail;
 	}
 	freeaddrinfo(ai);

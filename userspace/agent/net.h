@@ -8,9 +8,27 @@
 #ifndef VIGILD_NET_H
 #define VIGILD_NET_H
 
+#include <errno.h>
 #include <stddef.h>
 
 #include "vigild.h"
+
+/*
+ * What to add to a socket error that a sandbox, not the network, caused:
+ * RestrictAddressFamilies= makes socket() fail with EAFNOSUPPORT and the
+ * IPAddressDeny= firewall makes connect() fail with EPERM. The shipped
+ * vigild.service allows loopback only; the README says how to open more.
+ */
+static inline const char *net_denied_hint(int err)
+{
+	if (err < 0)
+		err = -err;
+	if (err == EPERM || err == EAFNOSUPPORT)
+		return " (refused by the sandbox, not the network: vigild.service"
+		       " allows localhost only; see \"Network under systemd\""
+		       " in vigil's userspace README)";
+	return "";
+}
 
 /* sink-mqtt.c: events, availability and Home Assistant discovery */
 extern const struct sink_ops sink_mqtt_ops;

@@ -297,7 +297,11 @@ static int http(struct push *p, const char *method, const char *url,
 	}
 	rc = curl_easy_perform(c);
 	if (rc != CURLE_OK) {
-		snprintf(why, whylen, "%s %s: %s", method, url, curl_easy_strerror(rc));
+		long oserr = 0;
+
+		curl_easy_getinfo(c, CURLINFO_OS_ERRNO, &oserr);
+		snprintf(why, whylen, "%s %s: %s%s", method, url, curl_easy_strerror(rc),
+			 net_denied_hint((int)oserr));
 		ret = -EIO;
 	} else {
 		curl_off_t cl = -1;

@@ -455,9 +455,12 @@ static int mqtt_open(struct sink *k, char *err, size_t errlen)
 		mosquitto_loop_stop(q->m, true);
 		goto fail;
 	}
-	if (rc)
-		fprintf(stderr, "vigild: mqtt: %s:%u: %s; retrying in the background\n",
-			c->host, c->port, strerror(errno));
+	if (rc) {
+		const int e = errno;
+
+		fprintf(stderr, "vigild: mqtt: %s:%u: %s%s; retrying in the background\n",
+			c->host, c->port, strerror(e), net_denied_hint(e));
+	}
 	k->priv = q;
 	return 0;
 fail:
