@@ -618,7 +618,19 @@ void http_api(struct http_server *h, struct http_conn *c,
 	const bool is_metrics = !strcmp(p, "/metrics");
 	int ret;
 
-	ret = http_authorize(h, c, r, is_metrics && h->cfg->http.metrics_public);
+	const bool is_mjpeg = !strcmp(p, "/api/live.mjpeg");
+
+	ret = http_authorize(h, c, r, is_metrics && h->cfg->http.metrics_public,
+			     is_mjpeg && r->method == HTTP_GET);
+	if (ret == 401 && is_mjpeg) {
+		static const char why[] = "{\"error\":\"the token is required, as a bearer token or as the password of Basic authentication\"}\n";
+
+		/* players that only know Basic ask their user for it */
+		http_respond(h, c, 401, "application/json", why, sizeof(why) - 1,
+			     "WWW-Authenticate: Bearer realm=\"vigil\"\r\n"
+			     "WWW-Authenticate: Basic realm=\"vigil\", charset=\"UTF-8\"\r\n");
+		return;
+	}
 	if (ret) {
 		http_error(h, c, ret, ret == 429 ? "too many failed attempts, wait a minute"
 						 : "a valid bearer token is required");

@@ -9,6 +9,9 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sodium.h>
+
+/* Basic credentials: a user name and the token, base64 */
+#define HTTP_BASIC_MAX 512
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,8 +208,38 @@ static struct auth_slot *auth_slot(struct http_server *h, const char *ip,
 	return oldest;
 }
 
+/* "Basic base64(user:password)" whose password is the token. */
+static bool basic_token_ok(const struct http_server *h, const char *v, size_t n)
+{
+	char b64[HTTP_BASIC_MAX], raw[HTTP_BASIC_MAX];
+	const char *colon;
+	size_t len = 0;
+	bool ok;
+
+	if (n <= 6 || strncasecmp(v, "Basic ", 6))
+		return false;
+	v += 6;
+	n -= 6;
+	if (n >= sizeof(b64))
+		return false;
+	memcpy(b64, v, n);
+	b64[n] = '\0';
+	if (sodium_base642bin((unsigned char *)raw, sizeof(raw), b64, n, NULL,
+			      &len, NULL, sodium_base64_VARIANT_ORIGINAL))
+		return false;
+	colon = memchr(raw, ':', len);
+	if (!colon)
+		return false;
+	colon++;
+	ok = http_token_equal(colon, len - (size_t)(colon - raw), h->token,
+			      h->token_len);
+	sodium_memzero(raw, sizeof(raw));
+	sodium_memzero(b64, sizeof(b64));
+	return ok;
+}
+
 int http_authorize(struct http_server *h, struct http_conn *c,
-		   const struct http_request *r, bool public_ok)
+		   const struct http_request *r, bool public_ok, bool basic_ok)
 {
 	const uint64_t now = mono_ns();
 	struct auth_slot *s = NULL;
@@ -229,6 +262,8 @@ int http_authorize(struct http_server *h, struct http_conn *c,
 	v = http_field(r, "Authorization", &n);
 	if (v && n > 7 && !strncasecmp(v, "Bearer ", 7) &&
 	    http_token_equal(v + 7, n - 7, h->token, h->token_len))
+		return 0;
+	if (v && basic_ok && basic_token_ok(h, v, n))
 		return 0;
 	h->auth_failures++;
 	if (!s)

@@ -156,8 +156,14 @@ void http_live_free(struct http_server *h);
 int http_token_load(struct http_server *h, char *err, size_t errlen);
 /* Reload the token if the file changed (--rotate-token). */
 void http_token_check(struct http_server *h);
-/* 0 authorized; else the status to answer (401, 429). */
+/*
+ * 0 authorized; else the status to answer (401, 429). @basic_ok also
+ * accepts the token as the password of HTTP Basic authentication (any user
+ * name), for players that cannot send a bearer token (Home Assistant's
+ * MJPEG camera, VLC, an <img> in a browser); only for read-only streams,
+ * since browsers resend cached Basic credentials cross-site.
+ */
 int http_authorize(struct http_server *h, struct http_conn *c,
-		   const struct http_request *r, bool public_ok);
+		   const struct http_request *r, bool public_ok, bool basic_ok);
 
 #endif

@@ -6,6 +6,8 @@
  * keep-alive, SSE in order and resumed, a growing clip, a stalled reader,
  * the audit log, token rotation.
  */
+#include <sodium.h>
+
 #include "t-http.h"
 
 #define CLIP_ID "20261127T101500Z-0001"
@@ -412,6 +414,79 @@ static void test_arm_audit_rotate(void)
 	T_EQ(get("/api/status", token, NULL), 200);
 }
 
+/* Send @req and read only the head of the answer (a stream never ends). */
+static int head_from(const char *src, const char *req, char *head, size_t cap)
+{
+	const int fd = t_connect_from(src);
+	size_t n = 0;
+	int st = 0;
+
+	T_ASSERT(fd >= 0);
+	send_all(fd, req, strlen(req));
+	while (n + 1 < cap) {
+		const ssize_t r = recv(fd, head + n, cap - 1 - n, 0);
+
+		if (r <= 0)
+			break;
+		n += (size_t)r;
+		head[n] = '\0';
+		if (strstr(head, "\r\n\r\n"))
+			break;
+	}
+	head[n] = '\0';
+	close(fd);
+	sscanf(head, "HTTP/1.1 %d", &st);
+	return st;
+}
+
+/*
+ * The token as the password of Basic authentication: accepted for the
+ * MJPEG stream only (players without bearer tokens), refused elsewhere
+ * (browsers resend cached Basic credentials cross-site: no state change
+ * may hang on it); a wrong one counts as a failure like any other.
+ */
+static void test_basic(void)
+{
+	char req[1024], head[4096], user_tok[200], b64[300];
+	const unsigned long fails0 = metric("vigil_http_auth_failures_total");
+
+	snprintf(req, sizeof(req), "GET /api/live.mjpeg HTTP/1.1\r\nHost: t\r\n\r\n");
+	T_EQ(head_from("127.0.0.5", req, head, sizeof(head)), 401);
+	T_STRSTR(head, "WWW-Authenticate: Basic realm=\"vigil\"");
+	T_STRSTR(head, "WWW-Authenticate: Bearer realm=\"vigil\"");
+
+	snprintf(user_tok, sizeof(user_tok), "homeassistant:%s", token);
+	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)user_tok,
+			  strlen(user_tok), sodium_base64_VARIANT_ORIGINAL);
+	snprintf(req, sizeof(req), "GET /api/live.mjpeg HTTP/1.1\r\nHost: t\r\n"
+		 "Authorization: Basic %s\r\n\r\n", b64);
+	T_EQ(head_from("127.0.0.5", req, head, sizeof(head)), 200);
+	T_STRSTR(head, "multipart/x-mixed-replace");
+	/* not for anything else, and not for POST */
+	snprintf(req, sizeof(req), "GET /api/status HTTP/1.1\r\nHost: t\r\n"
+		 "Authorization: Basic %s\r\nConnection: close\r\n\r\n", b64);
+	T_EQ(head_from("127.0.0.5", req, head, sizeof(head)), 401);
+	T_ASSERT(!strstr(head, "WWW-Authenticate: Basic"));
+	snprintf(req, sizeof(req), "POST /api/disarm HTTP/1.1\r\nHost: t\r\n"
+		 "Authorization: Basic %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", b64);
+	T_EQ(head_from("127.0.0.5", req, head, sizeof(head)), 401);
+	T_EQ(get("/api/status", token, NULL), 200);
+	T_STRSTR(body_of(), "\"armed\":true");
+	/* a wrong password, and garbage base64, are failures */
+	snprintf(user_tok, sizeof(user_tok), "homeassistant:%.63s0", token);
+	if (token[63] == '0')
+		user_tok[strlen(user_tok) - 1] = '1';
+	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)user_tok,
+			  strlen(user_tok), sodium_base64_VARIANT_ORIGINAL);
+	snprintf(req, sizeof(req), "GET /api/live.mjpeg HTTP/1.1\r\nHost: t\r\n"
+		 "Authorization: Basic %s\r\n\r\n", b64);
+	T_EQ(head_from("127.0.0.6", req, head, sizeof(head)), 401);
+	snprintf(req, sizeof(req), "GET /api/live.mjpeg HTTP/1.1\r\nHost: t\r\n"
+		 "Authorization: Basic !!!*\r\n\r\n");
+	T_EQ(head_from("127.0.0.6", req, head, sizeof(head)), 401);
+	T_ASSERT(metric("vigil_http_auth_failures_total") >= fails0 + 5);
+}
+
 int main(void)
 {
 	static unsigned char big[BIG_SIZE];
@@ -441,6 +516,7 @@ int main(void)
 	}
 
 	test_auth();
+	test_basic();
 	test_range(big);
 	test_traversal();
 	test_malformed();
