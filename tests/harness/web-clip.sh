@@ -4,7 +4,8 @@
 # The browser's clip decoder (web/clip/, issue #14) in Node, through the
 # same modules the page's worker uses, against vigil-clip (tests/web/node):
 #  - clips made with `vigil-clip encode` from ffmpeg-made Y4M: GREY and
-#    4:2:0 (odd size), lossless and -n 2, plain and sealed: every frame
+#    4:2:0 (odd size), lossless and -n 2, plain and sealed, and planes
+#    one pixel wide or high (the loop's edges): every frame
 #    byte-exact with `vigil-clip export -f y4m`, in order and at random, and
 #    the worker's Y4M export byte-identical (decode.mjs);
 #  - a sealed clip recorded by a real vigild on the replay source, and a
@@ -35,12 +36,19 @@ ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 30 -pix_f
 	-f yuv4mpegpipe grey.y4m
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 30 -vf scale=161:121 \
 	-pix_fmt yuv420p -strict -1 -f yuv4mpegpipe i420.y4m
+# the edges of the prediction loop: one-pixel-wide planes and rows
+ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 12 -vf scale=1:9 \
+	-pix_fmt gray -f yuv4mpegpipe tiny-grey.y4m
+ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 12 -vf scale=3:2 \
+	-pix_fmt yuv420p -strict -1 -f yuv4mpegpipe tiny-i420.y4m
 "$VC" keygen -o owner >/dev/null
+"$VC" encode -k 5 tiny-grey.y4m tiny-grey.clip >/dev/null
+"$VC" encode -n 1 -k 5 tiny-i420.y4m tiny-i420.clip >/dev/null
 "$VC" encode -k 7 grey.y4m grey-k7.clip >/dev/null
 "$VC" encode -p owner.pub grey.y4m grey-sealed.clip >/dev/null
 "$VC" encode -k 4 i420.y4m i420.clip >/dev/null
 "$VC" encode -n 2 -k 7 -p owner.pub i420.y4m i420-n2-sealed.clip >/dev/null
-for c in grey-k7 i420; do "$VC" export "$c.clip" "$c.ref.y4m"; done
+for c in grey-k7 i420 tiny-grey tiny-i420; do "$VC" export "$c.clip" "$c.ref.y4m"; done
 for c in grey-sealed i420-n2-sealed; do "$VC" export -K owner.key "$c.clip" "$c.ref.y4m"; done
 
 # A real vigild recording on the replay source (the scene test-record uses).
@@ -110,6 +118,10 @@ cat >manifest.json <<JSON
   "source": "i420.y4m", "near": 0, "complete": true},
  {"name": "i420-n2-sealed", "clip": "i420-n2-sealed.clip", "key": "owner.key",
   "ref": "i420-n2-sealed.ref.y4m", "source": "i420.y4m", "near": 2, "complete": true},
+ {"name": "tiny-grey", "clip": "tiny-grey.clip", "key": null, "ref": "tiny-grey.ref.y4m",
+  "source": "tiny-grey.y4m", "near": 0, "complete": true},
+ {"name": "tiny-i420", "clip": "tiny-i420.clip", "key": null, "ref": "tiny-i420.ref.y4m",
+  "source": "tiny-i420.y4m", "near": 1, "complete": true},
  {"name": "vigild", "clip": "vigild.clip", "key": "owner.key", "ref": "vigild.ref.y4m",
   "complete": true, "events": ${EVENTS:-null}},
  {"name": "vigild-part", "clip": "vigild-part.clip", "key": "owner.key",
