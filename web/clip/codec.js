@@ -109,6 +109,77 @@ function pixel1(rec, ref, res, o0, w, x, y, key, near, st, pos, end) {
 }
 
 /*
+ * The interior (0 < x < w - 1) of a row y > 0 at @o (the row above at @uo)
+ * of a keyframe: MED prediction, the neighbours carried in locals.
+ */
+function rowKey1(rec, res, o, uo, w, step, st, pos, end) {
+	let l = res[o], a = rec[o];
+	let ul = res[uo], u = res[uo + 1], c = rec[uo], b = rec[uo + 1];
+
+	for (let x = 1; x < w - 1; x++) {
+		const ur = res[uo + x + 1];
+		const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
+		const p = pos[k];
+
+		if (p >= end[k])
+			return false;
+		pos[k] = p + 1;
+		const z = st[p];
+		const e = (z >> 1) ^ -(z & 1);
+		const mx = a > b ? a : b, mn = a > b ? b : a;
+		const pred = c >= mx ? mn : c <= mn ? mx : a + b - c;
+		let v;
+
+		if (step === 1) {
+			v = (pred + e) & 255;
+		} else {
+			v = pred + e * step;
+			v = v < 0 ? 0 : v > 255 ? 255 : v;
+		}
+		res[o + x] = z;
+		rec[o + x] = v;
+		l = z;
+		a = v;
+		ul = u;
+		u = ur;
+		c = b;
+		b = rec[uo + x + 1];
+	}
+	return true;
+}
+
+/* The same for a frame predicted from the previous one (@ref). */
+function rowTemporal1(rec, ref, res, o, uo, w, step, st, pos, end) {
+	let l = res[o], ul = res[uo], u = res[uo + 1];
+
+	for (let x = 1; x < w - 1; x++) {
+		const ur = res[uo + x + 1];
+		const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
+		const p = pos[k];
+
+		if (p >= end[k])
+			return false;
+		pos[k] = p + 1;
+		const z = st[p];
+		const e = (z >> 1) ^ -(z & 1);
+		let v;
+
+		if (step === 1) {
+			v = (ref[o + x] + e) & 255;
+		} else {
+			v = ref[o + x] + e * step;
+			v = v < 0 ? 0 : v > 255 ? 255 : v;
+		}
+		res[o + x] = z;
+		rec[o + x] = v;
+		l = z;
+		ul = u;
+		u = ur;
+	}
+	return true;
+}
+
+/*
  * Codec 1's prediction loop over every plane: reads the zigzag residuals
  * from @st (all 8 contexts' raw bytes, back to back; pos/end per context),
  * writes the reconstruction to @rec, using @ref (the previous
@@ -117,7 +188,7 @@ function pixel1(rec, ref, res, o0, w, x, y, key, near, st, pos, end) {
  * (l), above (u), above-left (ul) and above-right (ur); the prediction MED
  * of the reconstructed left (a), above (b), above-left (c) on keyframes,
  * the previous frame's pixel otherwise. The interior of each row (y > 0,
- * 0 < x < w - 1) carries its neighbours in locals; the edges go through
+ * 0 < x < w - 1) is rowKey1() or rowTemporal1(); the edges go through
  * pixel1().
  */
 function decodePlanes1(g, rec, ref, res, key, near, st, pos, end) {
@@ -137,44 +208,11 @@ function decodePlanes1(g, rec, ref, res, key, near, st, pos, end) {
 				return false;
 			if (w < 2)
 				continue;
-			let l = res[o], a = rec[o];
-			let ul = res[uo], u = res[uo + 1], c = rec[uo], b = rec[uo + 1];
-
-			for (let x = 1; x < w - 1; x++) {
-				const ur = res[uo + x + 1];
-				const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
-				const p = pos[k];
-
-				if (p >= end[k])
+			if (key) {
+				if (!rowKey1(rec, res, o, uo, w, step, st, pos, end))
 					return false;
-				pos[k] = p + 1;
-				const z = st[p];
-				const e = (z >> 1) ^ -(z & 1);
-				let pred;
-
-				if (key) {
-					const mx = a > b ? a : b, mn = a > b ? b : a;
-
-					pred = c >= mx ? mn : c <= mn ? mx : a + b - c;
-				} else {
-					pred = ref[o + x];
-				}
-				let v;
-
-				if (!near) {
-					v = (pred + e) & 255;
-				} else {
-					v = pred + e * step;
-					v = v < 0 ? 0 : v > 255 ? 255 : v;
-				}
-				res[o + x] = z;
-				rec[o + x] = v;
-				l = z;
-				a = v;
-				ul = u;
-				u = ur;
-				c = b;
-				b = rec[uo + x + 1];
+			} else if (!rowTemporal1(rec, ref, res, o, uo, w, step, st, pos, end)) {
+				return false;
 			}
 			if (!pixel1(rec, ref, res, o0, w, w - 1, y, key, near, st, pos, end))
 				return false;
