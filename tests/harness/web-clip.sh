@@ -13,7 +13,8 @@
 #  - wrong key -> code 'key'; one flipped byte at many random positions ->
 #    an error or fewer frames, never a frame that differs; cut clips; clip
 #    format version 2's AUDI chunks skipped (errors.mjs);
-#  - XXH3-64 against libxxhash for every length path (xxh3.mjs).
+#  - XXH3-64 against libxxhash for every length path (xxh3.mjs);
+#  - the vendored libraries are the files web/vendor/README.md lists.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -27,6 +28,13 @@ fail() { echo "web-clip: FAIL: $*" >&2; exit 1; }
 command -v node >/dev/null || fail "node is not installed (scripts/deps installs nodejs)"
 NODE_MAJOR=$(node -p 'process.versions.node.split(".")[0]')
 [ "$NODE_MAJOR" -ge 18 ] || fail "node $NODE_MAJOR is too old (18 or newer)"
+
+# the vendored files are the ones web/vendor/README.md lists (offline check;
+# scripts/web-vendor --check compares them with the npm packages themselves)
+(cd "$ROOT/web/vendor" && sed -n '/^```sha256$/,/^```$/{/^```/d;p}' README.md >"$T/vendor.sha256" &&
+	[ "$(wc -l <"$T/vendor.sha256")" -ge 6 ] && sha256sum -c --quiet "$T/vendor.sha256") ||
+	fail "web/vendor/ files differ from the checksums in web/vendor/README.md"
+echo "PASS: web/vendor/ files match web/vendor/README.md's checksums"
 
 cc -O2 -o "$T/xxh3-ref" "$ROOT/tests/web/node/xxh3-ref.c" -lxxhash
 "$T/xxh3-ref" >"$T/xxh3-ref.txt"
