@@ -10,6 +10,10 @@
 #    the worker's Y4M export byte-identical (decode.mjs);
 #  - a sealed clip recorded by a real vigild on the replay source, and a
 #    .part clip it was still writing when killed (SIGKILL): the same;
+#  - every pixel format a camera may deliver (GREY, NV12, I420, YUYV, NV21,
+#    YV12, UYVY), written by libvigil's encoder and clip writer (mkclip.c):
+#    planes, detection summaries, events and Y4M against the source
+#    (formats.mjs);
 #  - wrong key -> code 'key'; one flipped byte at many random positions ->
 #    an error or fewer frames, never a frame that differs; cut clips; clip
 #    format version 2's AUDI chunks skipped (errors.mjs);
@@ -19,7 +23,8 @@ set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${VIGIL_BUILD:-$ROOT/build/userspace}
-make -s -C "$ROOT/userspace" BUILD="$BIN" "$BIN/vigild" "$BIN/tools/vigil-clip" "$BIN/tools/vigil-scene" >/dev/null
+make -s -C "$ROOT/userspace" BUILD="$BIN" "$BIN/vigild" "$BIN/tools/vigil-clip" \
+	"$BIN/tools/vigil-scene" "$BIN/libvigil.a" >/dev/null
 VC=$BIN/tools/vigil-clip
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -39,7 +44,20 @@ echo "PASS: web/vendor/ files match web/vendor/README.md's checksums"
 cc -O2 -o "$T/xxh3-ref" "$ROOT/tests/web/node/xxh3-ref.c" -lxxhash
 "$T/xxh3-ref" >"$T/xxh3-ref.txt"
 
+cc -O2 -Wall -Wextra -I"$ROOT/userspace/include" -o "$T/mkclip" "$ROOT/tests/web/node/mkclip.c" \
+	"$BIN/libvigil.a" -lzstd -lsodium -lxxhash -lpthread -lm
+
 cd "$T"
+# every pixel format the camera may deliver, through libvigil's writer
+FORMATS=
+for f in GREY:37:1 NV12:37:0 I420:37:2 NV21:37:0 YV12:37:1 YUYV:38:0 UYVY:38:1; do
+	IFS=: read -r fmt w near <<<"$f"
+	ev=$(./mkclip "$fmt" "$w" 23 11 "$near" 4 "m-$fmt.clip" "m-$fmt.planar") ||
+		fail "mkclip $fmt"
+	FORMATS+="${FORMATS:+,}
+ {\"fmt\": \"$fmt\", \"w\": $w, \"h\": 23, \"frames\": 11, \"near\": $near,
+  \"clip\": \"m-$fmt.clip\", \"planar\": \"m-$fmt.planar\", \"event\": $ev}"
+done
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 30 -pix_fmt gray \
 	-f yuv4mpegpipe grey.y4m
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 30 -vf scale=161:121 \
@@ -134,11 +152,13 @@ cat >manifest.json <<JSON
   "complete": true, "events": ${EVENTS:-null}},
  {"name": "vigild-part", "clip": "vigild-part.clip", "key": "owner.key",
   "ref": "vigild-part.ref.y4m", "complete": false}
+],
+"formats": [$FORMATS
 ]}
 JSON
 
 rc=0
-for t in xxh3 decode errors; do
+for t in xxh3 decode formats errors; do
 	echo "== tests/web/node/$t.mjs"
 	node "$ROOT/tests/web/node/$t.mjs" "$T" || rc=1
 done
