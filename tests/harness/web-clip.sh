@@ -54,9 +54,11 @@ for f in GREY:37:1 NV12:37:0 I420:37:2 NV21:37:0 YV12:37:1 YUYV:38:0 UYVY:38:1; 
 	IFS=: read -r fmt w near <<<"$f"
 	ev=$(./mkclip "$fmt" "$w" 23 11 "$near" 4 "m-$fmt.clip" "m-$fmt.planar") ||
 		fail "mkclip $fmt"
+	"$VC" export "m-$fmt.clip" "m-$fmt.ref.y4m"
 	FORMATS+="${FORMATS:+,}
  {\"fmt\": \"$fmt\", \"w\": $w, \"h\": 23, \"frames\": 11, \"near\": $near,
-  \"clip\": \"m-$fmt.clip\", \"planar\": \"m-$fmt.planar\", \"event\": $ev}"
+  \"clip\": \"m-$fmt.clip\", \"planar\": \"m-$fmt.planar\", \"ref\": \"m-$fmt.ref.y4m\",
+  \"event\": $ev}"
 done
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 30 -pix_fmt gray \
 	-f yuv4mpegpipe grey.y4m

@@ -5,9 +5,10 @@
  * decoded through the worker: the planes in contract C3's layout equal the
  * source planes (within the near-lossless bound), Cb and Cr the right way
  * round; the detection summaries, timestamps and the event as written; the
- * Y4M export carries Y, Cb, Cr with the right colour-space tag.
+ * Y4M export carries Y, Cb, Cr with the right colour-space tag and is
+ * byte-identical to `vigil-clip export -f y4m`.
  */
-import { t_ok, t_done, t_fixtures, t_read, t_y4m, t_planar, t_worker } from './t.mjs';
+import { t_ok, t_done, t_fixtures, t_read, t_y4m, t_planar, t_worker, t_equal } from './t.mjs';
 
 const fx = t_fixtures();
 const call = await t_worker();
@@ -62,12 +63,14 @@ for (const c of fx.formats) {
 	     JSON.stringify(ev.pir.map((p) => [String(p.ns), p.level])) === JSON.stringify(want.pir),
 	     `${name}: the event as written (type, times, score, 2 boxes, 3 PIR edges)`);
 	const y = await call({ op: 'y4m', id: c.fmt, from: 0, to: info.frames.length - 1 });
-	const yf = t_y4m(new Uint8Array(await y.blob.arrayBuffer()));
+	const yb = new Uint8Array(await y.blob.arrayBuffer());
+	const yf = t_y4m(yb);
 	const cs = c.fmt === 'GREY' ? 'mono' : layout === 'nv16' ? '422' : '420jpeg';
 
 	t_ok(yf.cs === cs && yf.frames.length === c.frames &&
 	     yf.frames.every((fr, k) => within(fr, planar.subarray(k * fsize, (k + 1) * fsize), c.near)),
 	     `${name}: Y4M export C${cs}, planes Y, Cb, Cr`);
+	t_ok(t_equal(yb, t_read(`${fx.dir}/${c.ref}`)), `${name}: Y4M export byte-identical to vigil-clip export`);
 	await call({ op: 'close', id: c.fmt });
 }
 t_done();
