@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * web/clip on bad input: a wrong or missing key, not a clip, one flipped
- * byte at many random positions (plain and sealed), a clip cut at random
+ * byte at many random positions (plain and sealed), the index MAC and a
+ * sealed event modified (checksums fixed), a clip cut at random
  * bytes, and version 2 (AUDI chunks skipped; AUDI in a version 1 clip is
  * damage). Every frame that decodes must equal the undamaged clip's frame
  * of the same number: an error or fewer frames, never a wrong picture.
@@ -120,6 +121,39 @@ for (const c of [plain, sealed]) {
 		     `${c.name}: ciphertext modified and its checksum fixed: code auth (${JSON.stringify(r.codes)}), no wrong frame`);
 		auth += r.codes.auth || 0;
 	}
+}
+
+/* the index MAC and a sealed event, modified with their checksums fixed */
+{
+	const rec = fx.clips.find((c) => c.name === 'vigild');
+	const orig = t_read(rec.clip);
+	const ref = t_y4m(t_read(rec.ref));
+	const good = new Clip(orig, sk);
+	const fix = (b, off, len) => new DataView(b.buffer).setBigUint64(off + 8 + len,
+		xxh3_64(b, off, 8 + len), true);
+
+	t_ok(good.info().complete && good.indexAuthenticated && good.info().events.length >= 1,
+	     `vigild clip: complete, index MAC checked, ${good.info().events.length} events`);
+	const ix = good.c.index;
+	const b = orig.slice();
+
+	b[ix.off + ix.len - 5] ^= 1;
+	fix(b, ix.off - 8, ix.len);
+	const r = decodeAll(b, sk, ref);
+	const c = new Clip(b, sk);
+
+	t_ok(c.info().damaged && !c.info().indexAuthenticated && r.frames === ref.frames.length && !r.wrong,
+	     `vigild clip, index MAC modified: damaged (${c.info().detail}), frames still decode`);
+	const ev = good.c.events[0];
+	const e = orig.slice();
+
+	e[ev.off + ev.len - 3] ^= 0x20;
+	fix(e, ev.off - 8, ev.len);
+	const ce = new Clip(e, sk);
+
+	t_ok(ce.info().eventErrors.length === 1 && ce.info().eventErrors[0].code === 'auth' &&
+	     ce.info().events.length === good.info().events.length - 1,
+	     'vigild clip, a sealed event modified: that event fails with code auth, the others read');
 }
 
 /* cut at random bytes (a .part file, a power cut) */
