@@ -137,7 +137,8 @@ cp "$PART" vigild-part.clip
 "$VC" export -K owner.key vigild-part.clip vigild-part.ref.y4m
 
 cat >manifest.json <<JSON
-{"clips": [
+{"vigilClip": "$VC",
+"clips": [
  {"name": "grey-k7", "clip": "grey-k7.clip", "key": null, "ref": "grey-k7.ref.y4m",
   "source": "grey.y4m", "near": 0, "complete": true, "events": 0},
  {"name": "grey-sealed", "clip": "grey-sealed.clip", "key": "owner.key",

@@ -2,11 +2,15 @@
 /*
  * web/clip on bad input: a wrong or missing key, not a clip, one flipped
  * byte at many random positions (plain and sealed), the index MAC and a
- * sealed event modified (checksums fixed), a clip cut at random
+ * sealed event modified (checksums fixed), damaged copies read as
+ * `vigil-clip info` reads them (state, frames, groups), a clip cut at random
  * bytes, and version 2 (AUDI chunks skipped; AUDI in a version 1 clip is
  * damage). Every frame that decodes must equal the undamaged clip's frame
  * of the same number: an error or fewer frames, never a wrong picture.
  */
+import fs from 'node:fs';
+import path from 'node:path';
+import { execFileSync } from 'node:child_process';
 import { t_ok, t_done, t_fixtures, t_read, t_y4m, t_planar, t_equal, t_rng, CLIP } from './t.mjs';
 
 const { Clip, clipLibsReady } = await CLIP('clip.js');
@@ -121,6 +125,49 @@ for (const c of [plain, sealed]) {
 		     `${c.name}: ciphertext modified and its checksum fixed: code auth (${JSON.stringify(r.codes)}), no wrong frame`);
 		auth += r.codes.auth || 0;
 	}
+}
+
+/*
+ * damaged clips read as the C reader reads them: state, frames and groups
+ * kept as `vigil-clip info` says, for flips and for random byte runs
+ */
+{
+	const orig = t_read(plain.clip);
+	const tmp = path.join(fx.dir, 'damaged.clip');
+	let same = 0;
+	const N = 24;
+
+	for (let k = 0; k < N; k++) {
+		const b = orig.slice();
+		const pos = rnd(b.length);
+		const run = k % 2 ? 1 : 1 + rnd(300);
+
+		for (let i = pos; i < Math.min(b.length, pos + run); i++)
+			b[i] = rnd(256);
+		fs.writeFileSync(tmp, b);
+		let c, js;
+
+		try {
+			const out = execFileSync(fx.vigilClip, ['info', tmp], { encoding: 'utf8', stdio: 'pipe' });
+			const m = /^frames: +(\d+) in (\d+) groups/m.exec(out);
+
+			c = `${/^state: +(\S+)/m.exec(out)[1]} ${m[1]} ${m[2]}`;
+		} catch {
+			c = 'refused';	/* vigil-clip cannot open it (header damaged) */
+		}
+		try {
+			const clip = new Clip(b, null);
+
+			js = `${clip.info().state} ${clip.c.frames.length} ${clip.c.groups.length}`;
+		} catch {
+			js = 'refused';
+		}
+		if (js === c)
+			same++;
+		else
+			console.log(`  bytes ${pos}..+${run}: vigil-clip ${c}, web/clip ${js}`);
+	}
+	t_ok(same === N, `${plain.name}: ${N} damaged copies: state, frames and groups as vigil-clip info says (${same}/${N})`);
 }
 
 /* the index MAC and a sealed event, modified with their checksums fixed */

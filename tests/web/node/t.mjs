@@ -48,6 +48,8 @@ export function t_fixtures() {
 				c[k] = path.join(dir, c[k]);
 	}
 	m.dir = dir;
+	if (m.vigilClip)
+		m.vigilClip = path.resolve(dir, m.vigilClip);
 	return m;
 }
 
