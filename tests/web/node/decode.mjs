@@ -103,6 +103,13 @@ for (const c of fx.clips) {
 		}
 		t_ok(worst <= c.near, `${name}: every pixel within ${c.near} of the source (worst ${worst})`);
 	}
+	const oob = await call({ op: 'frame', id: name, index: info.frames.length });
+	const bad = await call({ op: 'y4m', id: name, from: 2, to: 1 });
+	const unk = await call({ op: 'play', id: name });
+
+	t_ok(oob.op === 'error' && oob.code === 'internal' && bad.op === 'error' &&
+	     unk.op === 'error' && unk.id === name,
+	     `${name}: a frame past the end, an empty Y4M range, an unknown op: errors (${oob.message})`);
 	const cl = await call({ op: 'close', id: name });
 
 	t_ok(cl.op === 'closed' && cl.id === name, `${name}: closed`);
