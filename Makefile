@@ -19,7 +19,7 @@ MANDIR ?= $(PREFIX)/share/man
 
 .PHONY: all userspace modules modules-all modules-sparse modules_install \
 	install check check-host demo bench accuracy-real deps kernels checkpatch \
-	clean distclean test-progs dt-check deb cross arm64-boot
+	clean distclean test-progs dt-check deb cross cross-deb arm64-boot
 
 all: userspace modules
 
@@ -68,6 +68,10 @@ deb:
 # arm64: userspace and vigil.ko cross-built and checked (scripts/cross).
 cross:
 	@scripts/cross check
+
+# arm64: the .debs of vigild, libvigil0, libvigil-dev cross-built (scripts/cross).
+cross-deb:
+	@scripts/cross debs
 
 # arm64: Debian's kernel in qemu-system-aarch64, vigil probed from the DT.
 arm64-boot:

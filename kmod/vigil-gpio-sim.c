@@ -33,6 +33,13 @@
  * a work item standing for the expander's IRQ thread, so consumers' hard
  * handlers never run (what vigil's PIR must cope with).
  *
+ * A device-tree node "vigil,gpio-sim" (dts/bindings/gpio/vigil,gpio-sim.yaml)
+ * instantiates a controller too, for a DT board without PIR hardware (QEMU's
+ * arm64 virt machine): its consumers find it by phandle, its label and
+ * debugfs directory are its device name, and its line names are those of
+ * the node's gpio-line-names (else ".<id>"-suffixed, with an id above those
+ * of the module's own controllers). nr_chips=0 leaves only such nodes.
+ *
  * Based on drivers/gpio/gpio-sim.c and drivers/gpio/gpio-mockup.c.
  */
 
@@ -44,6 +51,7 @@
 #include <linux/gpio/driver.h>
 #include <linux/gpio/machine.h>
 #include <linux/hrtimer.h>
+#include <linux/idr.h>
 #include <linux/interrupt.h>
 #include <linux/irq.h>
 #include <linux/irq_work.h>
@@ -51,9 +59,11 @@
 #include <linux/kernel.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
+#include <linux/mod_devicetable.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
+#include <linux/property.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/spinlock.h>
@@ -1157,6 +1167,27 @@ static void vigil_gpio_sim_debugfs_init(struct vigil_gpio_sim *sim)
 
 /* ---- platform device -------------------------------------------------- */
 
+/* Ids of the controllers described by firmware (no platform id). */
+static DEFINE_IDA(vigil_gpio_sim_ida);
+
+static void vigil_gpio_sim_ida_free(void *data)
+{
+	ida_free(&vigil_gpio_sim_ida, (unsigned long)data);
+}
+
+/* An id for a firmware-described controller, above the module's own. */
+static int vigil_gpio_sim_fw_id(struct device *dev)
+{
+	int id, ret;
+
+	id = ida_alloc_min(&vigil_gpio_sim_ida, VIGIL_GPIO_SIM_MAX, GFP_KERNEL);
+	if (id < 0)
+		return id;
+	ret = devm_add_action_or_reset(dev, vigil_gpio_sim_ida_free,
+				       (void *)(unsigned long)id);
+	return ret ? ret : id;
+}
+
 /* devm action: stop everything that raises interrupts, before gpiochip. */
 static void vigil_gpio_sim_quiesce(void *data)
 {
@@ -1192,18 +1223,25 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 	struct gpio_irq_chip *girq;
 	struct gpio_chip *gc;
 	unsigned int i;
-	int ret;
+	int id, ret;
 
-	if (pdev->id < 0 || pdev->id >= VIGIL_GPIO_SIM_MAX)
+	if (pdev->id == PLATFORM_DEVID_NONE && dev_fwnode(dev)) {
+		id = vigil_gpio_sim_fw_id(dev);
+		if (id < 0)
+			return dev_err_probe(dev, id, "no instance id\n");
+	} else if (pdev->id < 0 || pdev->id >= VIGIL_GPIO_SIM_MAX) {
 		return dev_err_probe(dev, -EINVAL, "bad instance id %d\n",
 				     pdev->id);
+	} else {
+		id = pdev->id;
+	}
 
 	sim = devm_kzalloc(dev, sizeof(*sim), GFP_KERNEL);
 	if (!sim)
 		return -ENOMEM;
 
 	sim->dev = dev;
-	sim->id = pdev->id;
+	sim->id = id;
 	raw_spin_lock_init(&sim->lock);
 	bitmap_fill(sim->masked, VIGIL_GPIO_NLINES);
 	sim->rise_delay_ms = VIGIL_PIR_RISE_DELAY_MS;
@@ -1214,7 +1252,7 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 	hrtimer_init(&sim->train_timer, CLOCK_MONOTONIC, HRTIMER_MODE_ABS_HARD);
 	sim->train_timer.function = vigil_gpio_sim_train_timer;
 	sim->refire_work = IRQ_WORK_INIT_HARD(vigil_gpio_sim_refire);
-	sim->nested = can_sleep & BIT(sim->id);
+	sim->nested = id < VIGIL_GPIO_SIM_MAX && (can_sleep & BIT(id));
 	INIT_WORK(&sim->nested_work, vigil_gpio_sim_nested_work);
 
 	ret = devm_add_action_or_reset(dev, vigil_gpio_sim_release, sim);
@@ -1266,9 +1304,16 @@ static int vigil_gpio_sim_probe(struct platform_device *pdev)
 	return 0;
 }
 
+static const struct of_device_id vigil_gpio_sim_of_match[] = {
+	{ .compatible = "vigil,gpio-sim" },
+	{ }
+};
+MODULE_DEVICE_TABLE(of, vigil_gpio_sim_of_match);
+
 static struct platform_driver vigil_gpio_sim_driver = {
 	.driver = {
 		.name = VIGIL_GPIO_SIM_DRV_NAME,
+		.of_match_table = vigil_gpio_sim_of_match,
 		/* Its lines are in use by vigil for the device's lifetime. */
 		.suppress_bind_attrs = true,
 	},
