@@ -138,7 +138,7 @@ static void get_events(struct http_server *h, struct http_conn *c,
 	}
 	id = since + 1 < oldest_event(h) ? oldest_event(h) : since + 1;
 	ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-			  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+			  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 			  "Connection: close\r\n\r\n{\"first\":%llu,\"last\":%llu,\"events\":[",
 			  (unsigned long long)oldest_event(h),
 			  (unsigned long long)(h->next_event - 1));
@@ -194,7 +194,7 @@ static void get_events_stream(struct http_server *h, struct http_conn *c,
 	c->mode = CONN_SSE;
 	h->requests[2]++;
 	if (conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-			"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+			"Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 			"Connection: close\r\n\r\nretry: 1000\n\n") ||
 	    sse_queue(h, c)) {
 		conn_close(h, c);
@@ -316,7 +316,7 @@ static void get_clips(struct http_server *h, struct http_conn *c)
 		qsort(v, n, sizeof(*v), clip_cmp);
 	if (!ret)
 		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-				  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 				  "Connection: close\r\n\r\n{\"clips\":[");
 	c->keep_alive = false;
 	for (size_t i = 0; !ret && i < n; i++)
@@ -474,7 +474,7 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 		c->chunked = r->minor == 1;
 		c->keep_alive = c->keep_alive && c->chunked;
 		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.vigil.clip\r\n"
-				  "%sCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "%sCache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 				  "X-Vigil-Recording: yes\r\nConnection: %s\r\n\r\n",
 				  c->chunked ? "Transfer-Encoding: chunked\r\n" : "",
 				  c->keep_alive ? "keep-alive" : "close");
@@ -482,7 +482,7 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 		ret = conn_printf(c, "HTTP/1.1 %d %s\r\nContent-Type: application/vnd.vigil.clip\r\n"
 				  "Content-Length: %llu\r\nAccept-Ranges: bytes\r\n%s"
 				  "Content-Disposition: attachment; filename=\"%s" VIGIL_CLIP_EXT "\"\r\n"
-				  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 				  "Connection: %s\r\n\r\n", status, http_reason(status),
 				  (unsigned long long)(c->file_end - c->file_off), extra, id,
 				  c->keep_alive ? "keep-alive" : "close");
@@ -538,7 +538,8 @@ static void get_metrics(struct http_server *h, struct http_conn *c)
 	c->keep_alive = false;
 	ret = conn_printf(c, "HTTP/1.1 200 OK\r\n"
 			  "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-			  "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
+			  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
+			  "Connection: close\r\n\r\n");
 	if (!ret)
 		ret = metric(c, "vigil_frames_total", "counter", "Frames captured and analysed.",
 			     s.frames);
@@ -618,6 +619,11 @@ void http_api(struct http_server *h, struct http_conn *c,
 	const bool is_metrics = !strcmp(p, "/metrics");
 	int ret;
 
+	/* the owner's page is public code: no token (issue #14) */
+	if (!is_metrics && http_web_owns(h, p)) {
+		http_web_serve(h, c, r);
+		return;
+	}
 	ret = http_authorize(h, c, r, is_metrics && h->cfg->http.metrics_public);
 	if (ret) {
 		http_error(h, c, ret, ret == 429 ? "too many failed attempts, wait a minute"
