@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http-int.h"
@@ -209,18 +210,29 @@ static void get_events_stream(struct http_server *h, struct http_conn *c,
 static void get_status(struct http_server *h, struct http_conn *c)
 {
 	struct vigild_status s;
+	struct timespec wall;
 	char body[512];
+	uint64_t mono;
 	int n;
 
 	h->d.status(h->d.arg, &s);
+	/*
+	 * The device's two clocks read together (issue #14): events carry
+	 * CLOCK_MONOTONIC times, and the page shows them on the device's wall
+	 * clock (which may be off), the one its clips are stamped with.
+	 */
+	mono = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &wall);
 	n = snprintf(body, sizeof(body),
 		     "{\"armed\":%s,\"frames\":%lu,\"motion_frames\":%lu,\"events\":%lu,"
 		     "\"dropped\":%lu,\"width\":%u,\"height\":%u,\"live\":%s,"
-		     "\"uptime_s\":%llu,\"clients\":%u,\"recording_dir\":%s}\n",
+		     "\"uptime_s\":%llu,\"clients\":%u,\"recording_dir\":%s,"
+		     "\"mono_ns\":%llu,\"wall_ns\":%llu}\n",
 		     s.armed ? "true" : "false", s.frames, s.motion_frames, s.events,
 		     s.dropped, s.width, s.height, s.live ? "true" : "false",
-		     (unsigned long long)((mono_ns() - s.started_ns) / SEC), h->clients,
-		     h->cfg->record.dir[0] ? "true" : "false");
+		     (unsigned long long)((mono - s.started_ns) / SEC), h->clients,
+		     h->cfg->record.dir[0] ? "true" : "false", (unsigned long long)mono,
+		     (unsigned long long)wall.tv_sec * SEC + (unsigned long long)wall.tv_nsec);
 	http_respond(h, c, 200, "application/json", body, (size_t)n, NULL);
 }
 

@@ -157,6 +157,25 @@ static void test_api_still_private(void)
 	src_ip = NULL;
 	T_EQ(get("/api/status", token, NULL), 200);
 	t_security_headers("/api/status");
+	/* the device's clocks, read together, for the page's times */
+	{
+		struct timespec m, w;
+		unsigned long long mono = 0, wall = 0;
+		const char *p = strstr(body_of(), "\"mono_ns\":");
+		const char *q = strstr(body_of(), "\"wall_ns\":");
+
+		clock_gettime(CLOCK_MONOTONIC, &m);
+		clock_gettime(CLOCK_REALTIME, &w);
+		T_ASSERT(p && q);
+		if (p && q) {
+			mono = strtoull(p + 10, NULL, 10);
+			wall = strtoull(q + 10, NULL, 10);
+		}
+		T_ASSERT(mono <= (unsigned long long)m.tv_sec * 1000000000ULL + m.tv_nsec);
+		T_ASSERT(mono + 5000000000ULL > (unsigned long long)m.tv_sec * 1000000000ULL);
+		T_ASSERT(wall / 1000000000ULL + 5 > (unsigned long long)w.tv_sec &&
+			 wall / 1000000000ULL <= (unsigned long long)w.tv_sec);
+	}
 	T_EQ(get("/api/events", token, NULL), 200);
 	t_security_headers("/api/events");
 	T_EQ(get("/api/clips", token, NULL), 200);
