@@ -1,0 +1,204 @@
+// SPDX-License-Identifier: LGPL-2.1-or-later
+/*
+ * The clip codec's decoder (docs/clip-format.md, "Encoded frame"), the same
+ * arithmetic as userspace/lib/codec.c so that every reconstructed pixel is
+ * the one vigil-clip reconstructs. Codec 1 is context-split zigzag
+ * residual streams, each zstd-coded or stored raw, with MED (keyframes) or
+ * temporal (other frames) prediction; its per-pixel loop is decodePlanes1.
+ * A later codec adds its own decodePlanesN beside it and an entry in
+ * PLANE_DECODERS.
+ *
+ * Frames are reconstructed planar: Y, then the first and second chroma
+ * planes in the order the codec stores them (Cb, Cr; NV21 and YV12 store
+ * Cr first).
+ */
+import { ClipError } from './errors.js';
+import { decompressInto } from './zstd.js';
+
+const NCTX = 8;
+const HDR = 4 + 8 * NCTX;
+const FLAG_KEY = 1;
+
+/* context from the sum of neighbouring zigzag residuals (0..765) */
+const CTX_MAP = new Uint8Array(766);
+
+{
+	const top = [0, 2, 4, 8, 16, 32, 64];
+
+	for (let a = 0; a < 766; a++) {
+		let c = 0;
+
+		while (c < NCTX - 1 && a > top[c])
+			c++;
+		CTX_MAP[a] = c;
+	}
+}
+
+/** The planes of a frame: [{w, h, off}], and the total bytes. */
+export function planeGeometry(pixfmt, width, height) {
+	const cw = (width + 1) >> 1, ch = (height + 1) >> 1;
+	let dims;
+
+	switch (pixfmt) {
+	case 'GREY':
+		dims = [[width, height]];
+		break;
+	case 'NV12': case 'NV21': case 'I420': case 'YV12':
+		dims = [[width, height], [cw, ch], [cw, ch]];
+		break;
+	case 'YUYV': case 'UYVY':
+		dims = [[width, height], [width >> 1, height], [width >> 1, height]];
+		break;
+	default:
+		throw new ClipError('format', `unsupported pixel format ${pixfmt}`);
+	}
+	const planes = [];
+	let total = 0;
+
+	for (const [w, h] of dims) {
+		planes.push({ w, h, off: total });
+		total += w * h;
+	}
+	return { planes, total };
+}
+
+/*
+ * Codec 1's prediction loop over every plane: reads the zigzag residuals
+ * from @streams (all 8 contexts' raw bytes, back to back; pos/end per
+ * context), writes the reconstruction to @rec, using @ref (the previous
+ * reconstruction) for other frames. Returns false if a stream runs out.
+ */
+function decodePlanes1(g, rec, ref, res, key, near, streams, pos, end) {
+	const step = 2 * near + 1;
+
+	for (const pl of g.planes) {
+		const w = pl.w, h = pl.h;
+
+		for (let y = 0; y < h; y++) {
+			const o = pl.off + y * w;
+			const uo = o - w;	/* the row above, when y > 0 */
+
+			for (let x = 0; x < w; x++) {
+				/* context: the zigzag residuals left, above, above-left, above-right */
+				let u = 0, l, ul, ur;
+
+				if (y) {
+					u = res[uo + x];
+					ul = x ? res[uo + x - 1] : u;
+					ur = x + 1 < w ? res[uo + x + 1] : u;
+				} else {
+					ul = ur = 0;
+				}
+				l = x ? res[o + x - 1] : u;
+				const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
+
+				if (pos[k] >= end[k])
+					return false;
+				const z = streams[pos[k]++];
+				const e = (z >> 1) ^ -(z & 1);
+				let pred;
+
+				res[o + x] = z;
+				if (!key) {
+					pred = ref[o + x];
+				} else if (!y) {
+					pred = x ? rec[o + x - 1] : 128;
+				} else if (!x) {
+					pred = rec[uo];
+				} else {
+					/* MED (LOCO-I) */
+					const a = rec[o + x - 1], b = rec[uo + x], c = rec[uo + x - 1];
+					const mx = a > b ? a : b, mn = a > b ? b : a;
+
+					pred = c >= mx ? mn : c <= mn ? mx : a + b - c;
+				}
+				if (!near) {
+					rec[o + x] = (pred + e) & 255;
+				} else {
+					const v = pred + e * step;
+
+					rec[o + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+				}
+			}
+		}
+	}
+	return true;
+}
+
+const PLANE_DECODERS = { 1: decodePlanes1 };
+
+/**
+ * A decoder for one clip's frames: decode() takes an encoded frame and
+ * returns the reconstruction (planar, valid until the next call).
+ */
+export class Decoder {
+	constructor(head) {
+		this.planesFn = PLANE_DECODERS[head.codec];
+		if (!this.planesFn)
+			throw new ClipError('format', `unsupported clip codec ${head.codec}`);
+		this.g = planeGeometry(head.pixfmt, head.width, head.height);
+		this.near = head.near;
+		this.rec = new Uint8Array(this.g.total);
+		this.ref = new Uint8Array(this.g.total);
+		this.res = new Uint8Array(this.g.total);
+		this.streams = new Uint8Array(this.g.total);
+		this.haveRef = false;
+	}
+
+	reset() {
+		this.haveRef = false;
+	}
+
+	/* Decode @s (Uint8Array); throws ClipError('damaged') on a malformed frame. */
+	decode(s) {
+		const total = this.g.total;
+
+		if (s.length < HDR || (s[0] & ~FLAG_KEY) || s[1] !== NCTX || s[2] || s[3])
+			throw new ClipError('damaged', 'encoded frame header malformed');
+		const key = !!(s[0] & FLAG_KEY);
+
+		if (!key && !this.haveRef)
+			throw new ClipError('damaged', 'frame without its keyframe');
+		const dv = new DataView(s.buffer, s.byteOffset, s.byteLength);
+		const raw = new Array(NCTX), stored = new Array(NCTX);
+		const pos = new Int32Array(NCTX), end = new Int32Array(NCTX);
+		let acc = 0, inp = HDR;
+
+		for (let c = 0; c < NCTX; c++) {
+			raw[c] = dv.getUint32(4 + 8 * c, true);
+			stored[c] = dv.getUint32(8 + 8 * c, true);
+			if (raw[c] > total - acc || stored[c] > s.length - inp ||
+			    (raw[c] && !stored[c]) || stored[c] > raw[c])
+				throw new ClipError('damaged', 'encoded frame stream lengths out of bounds');
+			acc += raw[c];
+			inp += stored[c];
+		}
+		if (acc !== total || inp !== s.length)
+			throw new ClipError('damaged', 'encoded frame stream lengths do not add up');
+		acc = 0;
+		inp = HDR;
+		for (let c = 0; c < NCTX; c++) {
+			const src = s.subarray(inp, inp + stored[c]);
+
+			if (stored[c] === raw[c])
+				this.streams.set(src, acc);
+			else if (!decompressInto(src, this.streams, acc, raw[c]))
+				throw new ClipError('damaged', `context stream ${c} does not decompress`);
+			pos[c] = acc;
+			end[c] = acc + raw[c];
+			acc += raw[c];
+			inp += stored[c];
+		}
+		if (!this.planesFn(this.g, this.rec, this.ref, this.res, key, this.near,
+				   this.streams, pos, end)) {
+			this.haveRef = false;
+			throw new ClipError('damaged', 'a context stream ran out');
+		}
+		const t = this.ref;
+
+		this.ref = this.rec;
+		this.rec = t;
+		this.haveRef = true;
+		return this.ref;
+	}
+}
