@@ -182,6 +182,7 @@ async function unlockKey(ev) {
 		$('key-pass').value = '';
 		say('key unlocked for this session');
 	} catch (e) {
+		$('key-pass').value = '';
 		fail(e);
 	}
 	await refreshKeyState();
@@ -239,6 +240,11 @@ async function openClip(bufferOverride) {
 		}
 		const clip = state.clip = new Clip();
 		const info = await clip.open(buffer, state.sk);
+
+		/* a checksum or structure failure: an error, not the part before it */
+		if (info.damaged)
+			throw new ClipError('damaged', `the clip is damaged (${info.frames.length} ` +
+					    'frames before the damage check out; vigil-clip recover saves them)');
 
 		state.renderer = state.renderer || makeRenderer($('pl-canvas'));
 		state.player = new Player(state.renderer, frameShown, playerError);

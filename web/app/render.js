@@ -25,7 +25,8 @@ void main() {
 
 export function makeRenderer(canvas, force2d = false) {
 	if (!force2d) {
-		const gl = canvas.getContext('webgl2');
+		/* kept after compositing: snapshots and the tests read it back */
+		const gl = canvas.getContext('webgl2', { preserveDrawingBuffer: true });
 
 		if (gl)
 			return new GlRenderer(canvas, gl);
