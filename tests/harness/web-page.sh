@@ -19,15 +19,7 @@ for c in chromium node npm; do
 	command -v "$c" >/dev/null || { echo "web-page: $c is missing (scripts/deps installs it)" >&2; exit 1; }
 done
 
-# puppeteer-core, exactly as locked
-W=$ROOT/build/web-test
-mkdir -p "$W" "$HOME/.cache/vigil/npm"
-if ! cmp -s "$ROOT/tests/web/package-lock.json" "$W/package-lock.json" ||
-	[ ! -d "$W/node_modules/puppeteer-core" ]; then
-	cp "$ROOT/tests/web/package.json" "$ROOT/tests/web/package-lock.json" "$W/"
-	(cd "$W" && npm ci --cache "$HOME/.cache/vigil/npm" --prefer-offline \
-		--no-audit --no-fund --loglevel=error)
-fi
+NODE_MODULES=$("$ROOT/tests/web/npm-ci.sh")
 
 T=$(mktemp -d)
 pid=
@@ -81,7 +73,7 @@ done
 rc=0
 VIGIL_URL=http://127.0.0.1:$port VIGIL_TOKEN=$(cat "$T/token") VIGIL_KEY=$T/owner.key \
 	VIGIL_CLIPS=$T/clips VIGIL_CLIP_TOOL=$BIN/tools/vigil-clip VIGIL_OFFSET_S=$OFFSET_S \
-	VIGIL_SHOTS=$ROOT/build/test/web VIGIL_NODE_MODULES=$W/node_modules VIGIL_TMP=$T \
+	VIGIL_SHOTS=$ROOT/build/test/web VIGIL_NODE_MODULES=$NODE_MODULES VIGIL_TMP=$T \
 	node "$ROOT/tests/web/page.mjs" || rc=1
 kill "$pid"
 wait "$pid" || { echo "web-page: vigild exited with $?" >&2; rc=1; }
