@@ -285,6 +285,34 @@ async function run(browser) {
 	check(y4mSize === readFileSync(y4m).length, `the page's Y4M export is vigil-clip's size (${y4mSize})`);
 	await shot(page, '4-clip');
 
+	/* the Canvas2D fallback draws the same frame as WebGL2 (within rounding) */
+	const fallback = await page.evaluate(async () => {
+		const { makeRenderer } = await import('/app/render.js');
+		const s = window.vigilPage.state;
+		const f = await s.clip.frame(3);
+		const read = (c) => {
+			const t = document.createElement('canvas');
+
+			t.width = c.width;
+			t.height = c.height;
+			t.getContext('2d').drawImage(c, 0, 0);
+			return t.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+		};
+		const a = document.createElement('canvas'), b = document.createElement('canvas');
+		const ra = makeRenderer(a, true), rb = makeRenderer(b);
+
+		ra.draw(f);
+		rb.draw(await s.clip.frame(3));
+		const da = read(a), db = read(b);
+		let worst = 0;
+
+		for (let i = 0; i < da.length; i++)
+			worst = Math.max(worst, Math.abs(da[i] - db[i]));
+		return { kinds: `${ra.kind}/${rb.kind}`, worst, lit: da.some((v, i) => i % 4 !== 3 && v > 8) };
+	});
+	check(fallback.kinds === 'canvas2d/webgl2' && fallback.lit && fallback.worst <= 3,
+	      `Canvas2D and WebGL2 draw the same picture (${fallback.kinds}, largest difference ${fallback.worst})`);
+
 	/* a wrong key: an error, no picture */
 	await page.evaluate(() => { window.vigilPage.state.sk = crypto.getRandomValues(new Uint8Array(32)); });
 	await page.click('#clip-open');
@@ -363,6 +391,20 @@ async function run(browser) {
 	const cols = await page.$eval('.tl-layout', (e) => getComputedStyle(e).gridTemplateColumns.split(' ').length);
 	check(cols === 1, `one column on a phone (${cols})`);
 	await shot(page, '8-phone');
+	/* 200% zoom on a 1280 px screen is a 640 px wide layout: nothing scrolls sideways */
+	await page.setViewport({ width: 640, height: 450, deviceScaleFactor: 2 });
+	for (const v of ['timeline', 'player', 'live', 'key']) {
+		await page.click(`#nav-${v}`);
+		const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+
+		check(over <= 0, `${v} at 200% zoom: no sideways scrolling (${over} px over)`);
+	}
+	await shot(page, '9-zoom-200');
+	/* the keyboard reaches the views: Tab to a nav button, Enter opens it */
+	await page.focus('#nav-timeline');
+	await page.keyboard.press('Tab');
+	await page.keyboard.press('Enter');
+	check(await page.evaluate(() => document.body.dataset.view === 'player'), 'the keyboard opens a view');
 	check(csp.length === 0, `no CSP violation (${csp.join('; ')})`);
 }
 
