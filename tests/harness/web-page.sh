@@ -51,6 +51,10 @@ INI
 "$BIN/tools/vigil-scene" "$T/scene.ini" -o "$T/in.y4m" -p "$T/pir.txt" >/dev/null
 "$BIN/tools/vigil-clip" keygen -o "$T/owner" >/dev/null
 mkdir -p "$T/clips"
+# a 4:2:0 clip beside the recorder's grey ones: the page's NV12 path
+ffmpeg -v error -f lavfi -i testsrc2=size=160x120:rate=15 -frames:v 8 -pix_fmt yuv420p "$T/colour.y4m"
+"$BIN/tools/vigil-clip" encode -p "$T/owner.pub" "$T/colour.y4m" \
+	"$T/clips/20200101T000000Z-0001.vclip" >/dev/null
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 OFFSET_S=3600
 # libfaketime preloaded into vigild itself (the faketime wrapper would

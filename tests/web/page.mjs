@@ -313,6 +313,30 @@ async function run(browser) {
 	check(fallback.kinds === 'canvas2d/webgl2' && fallback.lit && fallback.worst <= 3,
 	      `Canvas2D and WebGL2 draw the same picture (${fallback.kinds}, largest difference ${fallback.worst})`);
 
+	/* a 4:2:0 clip: NV12 planes, hashed as Y4M's Y, Cb, Cr */
+	{
+		const id = '20200101T000000Z-0001';
+		const plainC = path.join(env.VIGIL_TMP, 'plain-colour.vclip');
+		const y4mC = path.join(env.VIGIL_TMP, 'colour-ref.y4m');
+
+		await page.click('#clip-refresh');
+		await page.select('#clip-select', id);
+		await page.click('#clip-open');
+		await waitFor(page, () => document.body.dataset.clip && document.body.dataset.clip !== 'opening',
+			      'the colour clip opens', 20000);
+		const hashes = await page.evaluate(() => window.vigilPage.hashFrames());
+
+		execFileSync(env.VIGIL_CLIP_TOOL, ['decrypt', '-K', env.VIGIL_KEY,
+			path.join(env.VIGIL_CLIPS, `${id}.vclip`), plainC]);
+		execFileSync(env.VIGIL_CLIP_TOOL, ['export', '-f', 'y4m', plainC, y4mC]);
+		const refC = y4mHashes(y4mC);
+
+		check(refC.length === 8 && hashes.length === 8 && hashes.every((h, i) => h === refC[i]),
+		      `a 4:2:0 clip's frames equal vigil-clip's (${hashes.length} and ${refC.length})`);
+		check(await page.evaluate(canvasLit, 'pl-canvas'), 'the colour clip is drawn');
+		await shot(page, '4b-colour-clip');
+	}
+
 	/* a wrong key: an error, no picture */
 	await page.evaluate(() => { window.vigilPage.state.sk = crypto.getRandomValues(new Uint8Array(32)); });
 	await page.click('#clip-open');
