@@ -192,6 +192,12 @@ async function run(browser) {
 
 	check(Math.abs(evMs - (Date.now() + OFFSET_MS)) < 60000,
 	      `the newest event is placed on the device's clock (${new Date(evMs).toISOString()})`);
+	/* the filter by kind: no motion, no motion events listed */
+	await page.click('#kind-motion');
+	const filtered = await page.evaluate(() => [...document.querySelectorAll('#ev-list button')]
+		.filter((b) => b.classList.contains('k-motion')).length);
+	check(filtered === 0, `motion filtered out (${filtered} left)`);
+	await page.click('#kind-motion');
 	await page.click('#tl-zoom-in');
 	await shot(page, '1-timeline');
 
