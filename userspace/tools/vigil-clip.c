@@ -659,14 +659,18 @@ static int cmd_verify(int argc, char **argv)
 	return rc;
 }
 
-/* Y4M of the clip's frames to @fd; NV12 becomes I420, YUYV planar 4:2:2. */
+/*
+ * Y4M of the clip's frames to @fd, always planar Y, Cb, Cr: NV12, NV21 and
+ * YV12 become I420 (C420jpeg), YUYV and UYVY planar 4:2:2 (C422).
+ */
 static int write_y4m(struct opened *o, int fd)
 {
 	const struct vigil_clip_header *h = vigil_clip_reader_header(o->r);
 	const unsigned int w = h->codec.width, ht = h->codec.height;
 	const size_t luma = (size_t)w * ht;
 	const char *cs = h->codec.fmt == VIGIL_FMT_GREY ? "mono" :
-			 h->codec.fmt == VIGIL_FMT_YUYV ? "422" : "420jpeg";
+			 h->codec.fmt == VIGIL_FMT_YUYV ||
+			 h->codec.fmt == VIGIL_FMT_UYVY ? "422" : "420jpeg";
 	uint8_t *frame, *planar;
 	char hdr[128];
 	size_t fsize;
@@ -690,21 +694,32 @@ static int write_y4m(struct opened *o, int fd)
 		if (rd)
 			break;
 
-		if (h->codec.fmt == VIGIL_FMT_NV12) {
+		if (h->codec.fmt == VIGIL_FMT_NV12 || h->codec.fmt == VIGIL_FMT_NV21) {
 			const size_t nc = (fsize - luma) / 2;
+			const size_t cb = h->codec.fmt == VIGIL_FMT_NV21;
 
 			memcpy(planar, frame, luma);
 			for (size_t i = 0; i < nc; i++) {
-				planar[luma + i] = frame[luma + 2 * i];
-				planar[luma + nc + i] = frame[luma + 2 * i + 1];
+				planar[luma + i] = frame[luma + 2 * i + cb];
+				planar[luma + nc + i] = frame[luma + 2 * i + 1 - cb];
 			}
 			out = planar;
-		} else if (h->codec.fmt == VIGIL_FMT_YUYV) {
+		} else if (h->codec.fmt == VIGIL_FMT_YV12) {
+			const size_t nc = (fsize - luma) / 2;
+
+			memcpy(planar, frame, luma);
+			memcpy(planar + luma, frame + luma + nc, nc);
+			memcpy(planar + luma + nc, frame + luma, nc);
+			out = planar;
+		} else if (h->codec.fmt == VIGIL_FMT_YUYV || h->codec.fmt == VIGIL_FMT_UYVY) {
+			/* byte offsets of Y0, Cb, Y1, Cr in each 4-byte pair */
+			const size_t y = h->codec.fmt == VIGIL_FMT_UYVY, c = 1 - y;
+
 			for (size_t i = 0; i < luma / 2; i++) {
-				planar[2 * i] = frame[4 * i];
-				planar[luma + i] = frame[4 * i + 1];
-				planar[2 * i + 1] = frame[4 * i + 2];
-				planar[luma + luma / 2 + i] = frame[4 * i + 3];
+				planar[2 * i] = frame[4 * i + y];
+				planar[luma + i] = frame[4 * i + c];
+				planar[2 * i + 1] = frame[4 * i + 2 + y];
+				planar[luma + luma / 2 + i] = frame[4 * i + 2 + c];
 			}
 			out = planar;
 		}

@@ -63,63 +63,159 @@ export function planeGeometry(pixfmt, width, height) {
 }
 
 /*
- * Codec 1's prediction loop over every plane: reads the zigzag residuals
- * from @streams (all 8 contexts' raw bytes, back to back; pos/end per
- * context), writes the reconstruction to @rec, using @ref (the previous
- * reconstruction) for other frames. Returns false if a stream runs out.
+ * One pixel of codec 1 at (x, y) of the plane at @o0 (w wide), computed
+ * from the arrays alone: the first row, the first and last columns. Returns
+ * false if the context's stream has run out.
  */
-function decodePlanes1(g, rec, ref, res, key, near, streams, pos, end) {
+function pixel1(rec, ref, res, o0, w, x, y, key, near, st, pos, end) {
+	const o = o0 + y * w, uo = o - w;
+	let u = 0, ul = 0, ur = 0;
+
+	if (y) {
+		u = res[uo + x];
+		ul = x ? res[uo + x - 1] : u;
+		ur = x + 1 < w ? res[uo + x + 1] : u;
+	}
+	const l = x ? res[o + x - 1] : u;
+	const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
+
+	if (pos[k] >= end[k])
+		return false;
+	const z = st[pos[k]++];
+	const e = (z >> 1) ^ -(z & 1);
+	let pred;
+
+	if (!key) {
+		pred = ref[o + x];
+	} else if (!y) {
+		pred = x ? rec[o + x - 1] : 128;
+	} else if (!x) {
+		pred = rec[uo];
+	} else {
+		const a = rec[o + x - 1], b = rec[uo + x], c = rec[uo + x - 1];
+		const mx = a > b ? a : b, mn = a > b ? b : a;
+
+		pred = c >= mx ? mn : c <= mn ? mx : a + b - c;
+	}
+	res[o + x] = z;
+	if (!near) {
+		rec[o + x] = (pred + e) & 255;
+	} else {
+		const v = pred + e * (2 * near + 1);
+
+		rec[o + x] = v < 0 ? 0 : v > 255 ? 255 : v;
+	}
+	return true;
+}
+
+/*
+ * The interior (0 < x < w - 1) of a row y > 0 at @o (the row above at @uo)
+ * of a keyframe: MED prediction, the neighbours carried in locals.
+ */
+function rowKey1(rec, res, o, uo, w, step, st, pos, end) {
+	let l = res[o], a = rec[o];
+	let ul = res[uo], u = res[uo + 1], c = rec[uo], b = rec[uo + 1];
+
+	for (let x = 1; x < w - 1; x++) {
+		const ur = res[uo + x + 1];
+		const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
+		const p = pos[k];
+
+		if (p >= end[k])
+			return false;
+		pos[k] = p + 1;
+		const z = st[p];
+		const e = (z >> 1) ^ -(z & 1);
+		const mx = a > b ? a : b, mn = a > b ? b : a;
+		const pred = c >= mx ? mn : c <= mn ? mx : a + b - c;
+		let v;
+
+		if (step === 1) {
+			v = (pred + e) & 255;
+		} else {
+			v = pred + e * step;
+			v = v < 0 ? 0 : v > 255 ? 255 : v;
+		}
+		res[o + x] = z;
+		rec[o + x] = v;
+		l = z;
+		a = v;
+		ul = u;
+		u = ur;
+		c = b;
+		b = rec[uo + x + 1];
+	}
+	return true;
+}
+
+/* The same for a frame predicted from the previous one (@ref). */
+function rowTemporal1(rec, ref, res, o, uo, w, step, st, pos, end) {
+	let l = res[o], ul = res[uo], u = res[uo + 1];
+
+	for (let x = 1; x < w - 1; x++) {
+		const ur = res[uo + x + 1];
+		const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
+		const p = pos[k];
+
+		if (p >= end[k])
+			return false;
+		pos[k] = p + 1;
+		const z = st[p];
+		const e = (z >> 1) ^ -(z & 1);
+		let v;
+
+		if (step === 1) {
+			v = (ref[o + x] + e) & 255;
+		} else {
+			v = ref[o + x] + e * step;
+			v = v < 0 ? 0 : v > 255 ? 255 : v;
+		}
+		res[o + x] = z;
+		rec[o + x] = v;
+		l = z;
+		ul = u;
+		u = ur;
+	}
+	return true;
+}
+
+/*
+ * Codec 1's prediction loop over every plane: reads the zigzag residuals
+ * from @st (all 8 contexts' raw bytes, back to back; pos/end per context),
+ * writes the reconstruction to @rec, using @ref (the previous
+ * reconstruction) for other frames. Returns false if a stream runs out.
+ * Per pixel, as lib/codec.c: the context from the zigzag residuals left
+ * (l), above (u), above-left (ul) and above-right (ur); the prediction MED
+ * of the reconstructed left (a), above (b), above-left (c) on keyframes,
+ * the previous frame's pixel otherwise. The interior of each row (y > 0,
+ * 0 < x < w - 1) is rowKey1() or rowTemporal1(); the edges go through
+ * pixel1().
+ */
+function decodePlanes1(g, rec, ref, res, key, near, st, pos, end) {
 	const step = 2 * near + 1;
 
 	for (const pl of g.planes) {
-		const w = pl.w, h = pl.h;
+		const w = pl.w, h = pl.h, o0 = pl.off;
 
-		for (let y = 0; y < h; y++) {
-			const o = pl.off + y * w;
-			const uo = o - w;	/* the row above, when y > 0 */
+		for (let x = 0; x < w; x++) {
+			if (!pixel1(rec, ref, res, o0, w, x, 0, key, near, st, pos, end))
+				return false;
+		}
+		for (let y = 1; y < h; y++) {
+			const o = o0 + y * w, uo = o - w;
 
-			for (let x = 0; x < w; x++) {
-				/* context: the zigzag residuals left, above, above-left, above-right */
-				let u = 0, l, ul, ur;
-
-				if (y) {
-					u = res[uo + x];
-					ul = x ? res[uo + x - 1] : u;
-					ur = x + 1 < w ? res[uo + x + 1] : u;
-				} else {
-					ul = ur = 0;
-				}
-				l = x ? res[o + x - 1] : u;
-				const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
-
-				if (pos[k] >= end[k])
+			if (!pixel1(rec, ref, res, o0, w, 0, y, key, near, st, pos, end))
+				return false;
+			if (w < 2)
+				continue;
+			if (key) {
+				if (!rowKey1(rec, res, o, uo, w, step, st, pos, end))
 					return false;
-				const z = streams[pos[k]++];
-				const e = (z >> 1) ^ -(z & 1);
-				let pred;
-
-				res[o + x] = z;
-				if (!key) {
-					pred = ref[o + x];
-				} else if (!y) {
-					pred = x ? rec[o + x - 1] : 128;
-				} else if (!x) {
-					pred = rec[uo];
-				} else {
-					/* MED (LOCO-I) */
-					const a = rec[o + x - 1], b = rec[uo + x], c = rec[uo + x - 1];
-					const mx = a > b ? a : b, mn = a > b ? b : a;
-
-					pred = c >= mx ? mn : c <= mn ? mx : a + b - c;
-				}
-				if (!near) {
-					rec[o + x] = (pred + e) & 255;
-				} else {
-					const v = pred + e * step;
-
-					rec[o + x] = v < 0 ? 0 : v > 255 ? 255 : v;
-				}
+			} else if (!rowTemporal1(rec, ref, res, o, uo, w, step, st, pos, end)) {
+				return false;
 			}
+			if (!pixel1(rec, ref, res, o0, w, w - 1, y, key, near, st, pos, end))
+				return false;
 		}
 	}
 	return true;
