@@ -20,6 +20,8 @@ for c in chromium node npm; do
 done
 
 NODE_MODULES=$("$ROOT/tests/web/npm-ci.sh")
+# the page's pure parts, in Node
+node "$ROOT/tests/web/app-units.mjs"
 
 T=$(mktemp -d)
 pid=

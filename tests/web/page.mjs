@@ -55,7 +55,11 @@ async function waitFor(page, fn, what, ms = 15000, ...args) {
 		await page.waitForFunction(fn, { timeout: ms, polling: 100 }, ...args);
 		return true;
 	} catch {
-		check(false, `${what} (timed out after ${ms} ms)`);
+		const why = await page.evaluate(() => `status "${document.getElementById('status').textContent}", ` +
+			`error "${document.getElementById('error').hidden ? '' : document.getElementById('error').textContent}"`)
+			.catch(() => '');
+
+		check(false, `${what} (timed out after ${ms} ms; ${why})`);
 		return false;
 	}
 }
@@ -160,7 +164,7 @@ async function run(browser) {
 	/* log in */
 	await page.type('#token', TOKEN);
 	await page.click('#login-form button[type=submit]');
-	await waitFor(page, () => document.body.dataset.view === 'timeline', 'logged in');
+	await waitFor(page, () => document.body.dataset.session === 'ready', 'logged in');
 	await waitFor(page, () => document.body.dataset.stream === 'on', 'the event stream is read');
 
 	/* the device clock, an hour ahead of this machine's */
@@ -221,7 +225,8 @@ async function run(browser) {
 	check(stored.box === 48 && !stored.keys.includes('sk'), `IndexedDB holds the key wrapped only (${stored.keys})`);
 	/* a reload locks it; a wrong passphrase does not open it */
 	await page.reload({ waitUntil: 'load' });
-	await waitFor(page, () => document.body.dataset.key === 'locked', 'locked after a reload');
+	await waitFor(page, () => document.body.dataset.session === 'ready' &&
+			document.body.dataset.key === 'locked', 'logged in and locked after a reload');
 	await page.click('#nav-key');
 	await page.type('#key-pass', 'wrong passphrase');
 	await page.click('#key-unlock button[type=submit]');
@@ -286,9 +291,14 @@ async function run(browser) {
 		      'play to the end', 20000, pageHashes.length);
 	await page.$eval('#pl-scrub', (e) => { e.value = '2'; e.dispatchEvent(new Event('input')); });
 	await waitFor(page, () => document.body.dataset.frame === '2', 'scrub');
-	const y4mSize = await page.evaluate(async (n) => (await window.vigilPage.state.clip.y4m(0, n - 1)).size,
-					    pageHashes.length);
-	check(y4mSize === readFileSync(y4m).length, `the page's Y4M export is vigil-clip's size (${y4mSize})`);
+	const y4mSha = await page.evaluate(async (n) => {
+		const b = await (await window.vigilPage.state.clip.y4m(0, n - 1)).arrayBuffer();
+		const d = new Uint8Array(await crypto.subtle.digest('SHA-256', b));
+
+		return [...d].map((x) => x.toString(16).padStart(2, '0')).join('');
+	}, pageHashes.length);
+	check(y4mSha === createHash('sha256').update(readFileSync(y4m)).digest('hex'),
+	      'the page\'s Y4M export is byte for byte vigil-clip export -f y4m');
 	await shot(page, '4-clip');
 
 	/* the Canvas2D fallback draws the same frame as WebGL2 (within rounding) */
@@ -356,6 +366,7 @@ async function run(browser) {
 		window.vigilPage.state.sk = null;
 	});
 	await page.reload({ waitUntil: 'load' });
+	await waitFor(page, () => document.body.dataset.session === 'ready', 'logged in after a reload');
 	await page.click('#nav-key');
 	await page.type('#key-pass', 'correct horse battery');
 	await page.click('#key-unlock button[type=submit]');

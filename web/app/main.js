@@ -56,12 +56,14 @@ async function login(token) {
 	await refreshKeyState();
 	show('timeline');
 	say('logged in');
+	document.body.dataset.session = 'ready';
 }
 
 function logout() {
 	state.sse?.abort();
 	state.live?.stop();
 	sessionStorage.removeItem('vigil-token');
+	delete document.body.dataset.session;
 	state.api = null;
 	state.sk = null;
 	$('nav').hidden = true;
