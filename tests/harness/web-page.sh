@@ -77,7 +77,7 @@ for _ in $(seq 100); do
 done
 
 rc=0
-VIGIL_URL=http://127.0.0.1:$port VIGIL_TOKEN=$(cat "$T/token") VIGIL_KEY=$T/owner.key \
+VIGIL_CHROMIUM=$(command -v chromium) VIGIL_URL=http://127.0.0.1:$port VIGIL_TOKEN=$(cat "$T/token") VIGIL_KEY=$T/owner.key \
 	VIGIL_CLIPS=$T/clips VIGIL_CLIP_TOOL=$BIN/tools/vigil-clip VIGIL_OFFSET_S=$OFFSET_S \
 	VIGIL_SHOTS=$ROOT/build/test/web VIGIL_NODE_MODULES=$NODE_MODULES VIGIL_TMP=$T \
 	node "$ROOT/tests/web/page.mjs" || rc=1

@@ -22,7 +22,7 @@ for (let i = 0; i < 100; i++) {
 	await new Promise((ok) => setTimeout(ok, 100));
 }
 const browser = await puppeteer.launch({
-	executablePath: '/usr/bin/chromium',
+	executablePath: env.VIGIL_CHROMIUM,
 	headless: true,
 	args: [...(root ? ['--no-sandbox'] : []), '--use-angle=swiftshader', '--enable-unsafe-swiftshader'],
 });

@@ -121,7 +121,7 @@ async function main() {
 	}
 	const root = process.getuid && process.getuid() === 0;
 	const browser = await puppeteer.launch({
-		executablePath: '/usr/bin/chromium',
+		executablePath: env.VIGIL_CHROMIUM,
 		headless: true,
 		args: [...(root ? ['--no-sandbox'] : []), '--use-angle=swiftshader',
 		       '--enable-unsafe-swiftshader', '--window-size=1280,900'],
