@@ -116,6 +116,9 @@ exp=$(sort <<LIST
 ./usr/share/man/man8/vigild.8
 LIST
 )
+# the owner's page: every file of web/, as it is (issue #14)
+exp=$( (echo "$exp"; cd "$S/web" && find . -type f ! -name '.*' |
+	sed 's|^\.|./usr/share/vigil/web|') | sort)
 [ "$got" = "$exp" ] || fail "make install DESTDIR: the files differ (-expected +installed):
 $(diff <(echo "$exp") <(echo "$got") | grep '^[<>]')"
 [ "$(readlink "$D/usr/share/man/man5/vigil.conf.5")" = vigild.conf.5 ] ||

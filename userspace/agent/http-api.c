@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "http-int.h"
@@ -138,7 +139,7 @@ static void get_events(struct http_server *h, struct http_conn *c,
 	}
 	id = since + 1 < oldest_event(h) ? oldest_event(h) : since + 1;
 	ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-			  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+			  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 			  "Connection: close\r\n\r\n{\"first\":%llu,\"last\":%llu,\"events\":[",
 			  (unsigned long long)oldest_event(h),
 			  (unsigned long long)(h->next_event - 1));
@@ -194,7 +195,7 @@ static void get_events_stream(struct http_server *h, struct http_conn *c,
 	c->mode = CONN_SSE;
 	h->requests[2]++;
 	if (conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-			"Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+			"Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 			"Connection: close\r\n\r\nretry: 1000\n\n") ||
 	    sse_queue(h, c)) {
 		conn_close(h, c);
@@ -209,18 +210,29 @@ static void get_events_stream(struct http_server *h, struct http_conn *c,
 static void get_status(struct http_server *h, struct http_conn *c)
 {
 	struct vigild_status s;
+	struct timespec wall;
 	char body[512];
+	uint64_t mono;
 	int n;
 
 	h->d.status(h->d.arg, &s);
+	/*
+	 * The device's two clocks read together (issue #14): events carry
+	 * CLOCK_MONOTONIC times, and the page shows them on the device's wall
+	 * clock (which may be off), the one its clips are stamped with.
+	 */
+	mono = mono_ns();
+	clock_gettime(CLOCK_REALTIME, &wall);
 	n = snprintf(body, sizeof(body),
 		     "{\"armed\":%s,\"frames\":%lu,\"motion_frames\":%lu,\"events\":%lu,"
 		     "\"dropped\":%lu,\"width\":%u,\"height\":%u,\"live\":%s,"
-		     "\"uptime_s\":%llu,\"clients\":%u,\"recording_dir\":%s}\n",
+		     "\"uptime_s\":%llu,\"clients\":%u,\"recording_dir\":%s,"
+		     "\"mono_ns\":%llu,\"wall_ns\":%llu}\n",
 		     s.armed ? "true" : "false", s.frames, s.motion_frames, s.events,
 		     s.dropped, s.width, s.height, s.live ? "true" : "false",
-		     (unsigned long long)((mono_ns() - s.started_ns) / SEC), h->clients,
-		     h->cfg->record.dir[0] ? "true" : "false");
+		     (unsigned long long)((mono - s.started_ns) / SEC), h->clients,
+		     h->cfg->record.dir[0] ? "true" : "false", (unsigned long long)mono,
+		     (unsigned long long)wall.tv_sec * SEC + (unsigned long long)wall.tv_nsec);
 	http_respond(h, c, 200, "application/json", body, (size_t)n, NULL);
 }
 
@@ -316,7 +328,7 @@ static void get_clips(struct http_server *h, struct http_conn *c)
 		qsort(v, n, sizeof(*v), clip_cmp);
 	if (!ret)
 		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
-				  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 				  "Connection: close\r\n\r\n{\"clips\":[");
 	c->keep_alive = false;
 	for (size_t i = 0; !ret && i < n; i++)
@@ -474,7 +486,7 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 		c->chunked = r->minor == 1;
 		c->keep_alive = c->keep_alive && c->chunked;
 		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.vigil.clip\r\n"
-				  "%sCache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "%sCache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 				  "X-Vigil-Recording: yes\r\nConnection: %s\r\n\r\n",
 				  c->chunked ? "Transfer-Encoding: chunked\r\n" : "",
 				  c->keep_alive ? "keep-alive" : "close");
@@ -482,7 +494,7 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 		ret = conn_printf(c, "HTTP/1.1 %d %s\r\nContent-Type: application/vnd.vigil.clip\r\n"
 				  "Content-Length: %llu\r\nAccept-Ranges: bytes\r\n%s"
 				  "Content-Disposition: attachment; filename=\"%s" VIGIL_CLIP_EXT "\"\r\n"
-				  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 				  "Connection: %s\r\n\r\n", status, http_reason(status),
 				  (unsigned long long)(c->file_end - c->file_off), extra, id,
 				  c->keep_alive ? "keep-alive" : "close");
@@ -538,7 +550,8 @@ static void get_metrics(struct http_server *h, struct http_conn *c)
 	c->keep_alive = false;
 	ret = conn_printf(c, "HTTP/1.1 200 OK\r\n"
 			  "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-			  "Cache-Control: no-store\r\nConnection: close\r\n\r\n");
+			  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
+			  "Connection: close\r\n\r\n");
 	if (!ret)
 		ret = metric(c, "vigil_frames_total", "counter", "Frames captured and analysed.",
 			     s.frames);
@@ -616,10 +629,14 @@ void http_api(struct http_server *h, struct http_conn *c,
 	const char *p = r->path;
 	const bool get = r->method == HTTP_GET || r->method == HTTP_HEAD;
 	const bool is_metrics = !strcmp(p, "/metrics");
+	const bool is_mjpeg = !strcmp(p, "/api/live.mjpeg");
 	int ret;
 
-	const bool is_mjpeg = !strcmp(p, "/api/live.mjpeg");
-
+	/* the owner's page is public code: no token (issue #14) */
+	if (!is_metrics && http_web_owns(h, p)) {
+		http_web_serve(h, c, r);
+		return;
+	}
 	ret = http_authorize(h, c, r, is_metrics && h->cfg->http.metrics_public,
 			     is_mjpeg && r->method == HTTP_GET);
 	if (ret == 401 && is_mjpeg) {

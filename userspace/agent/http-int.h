@@ -19,6 +19,19 @@
 #define HTTP_TOKEN_MAX	128
 #define HTTP_LIVE_QUEUE	(4u << 20)	/* a live client's queue */
 
+/*
+ * BEGIN the owner's page (issue #14): on every answer, page and API alike.
+ * The page is static, same-origin code: nothing inline, no other origin,
+ * WebAssembly allowed to compile (the clip decoder's zstd).
+ */
+#define HTTP_CSP "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; " \
+	"worker-src 'self'; connect-src 'self'; img-src 'self' blob: data:; " \
+	"style-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+#define HTTP_SECURITY_HEADERS "X-Content-Type-Options: nosniff\r\n" \
+	"Content-Security-Policy: " HTTP_CSP "\r\n" \
+	"Referrer-Policy: no-referrer\r\nCross-Origin-Opener-Policy: same-origin\r\n"
+/* END the owner's page */
+
 enum conn_mode {
 	CONN_REQUEST,		/* reading a request or sending its answer */
 	CONN_FILE,		/* a clip from disk, piece by piece */
@@ -119,6 +132,7 @@ struct http_server {
 	bool have_seq;
 	unsigned long seq_gaps;
 	struct histogram detect_h, request_h;
+	struct http_web *web;		/* http-web.c: the page, NULL if off */
 	/* live encoding */
 	struct http_live *live;		/* http-live.c state, NULL if none */
 	unsigned long mjpeg_encodes;
@@ -151,6 +165,14 @@ void http_events_free(struct http_server *h);
 void http_live_start(struct http_server *h, struct http_conn *c, bool mjpeg);
 void http_live_frame(struct http_server *h, const struct vigil_frame *f);
 void http_live_free(struct http_server *h);
+
+/* http-web.c: the owner's page (issue #14), files held in memory */
+int http_web_load(struct http_server *h, char *err, size_t errlen);
+/* Does http_web_serve answer @path (not /api, not /metrics, page on)? */
+bool http_web_owns(const struct http_server *h, const char *path);
+void http_web_serve(struct http_server *h, struct http_conn *c,
+		    const struct http_request *r);
+void http_web_free(struct http_server *h);
 
 /* http-auth.c */
 int http_token_load(struct http_server *h, char *err, size_t errlen);

@@ -136,10 +136,10 @@ void http_live_start(struct http_server *h, struct http_conn *c, bool mjpeg)
 	if (mjpeg)
 		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: multipart/x-mixed-replace;"
 				  "boundary=" BOUNDARY "\r\nCache-Control: no-store\r\n"
-				  "X-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n");
+				  HTTP_SECURITY_HEADERS "Connection: close\r\n\r\n");
 	else
 		ret = conn_printf(c, "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.vigil.clip\r\n"
-				  "Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\n"
+				  "Cache-Control: no-store\r\n" HTTP_SECURITY_HEADERS
 				  "Connection: close\r\n\r\n");
 	if (ret) {
 		conn_close(h, c);

@@ -194,7 +194,7 @@ void http_respond(struct http_server *h, struct http_conn *c, int status,
 	h->requests[status / 100 < 6 ? status / 100 : 0]++;
 	ret = conn_printf(c, "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n"
 			  "Content-Length: %zu\r\nCache-Control: no-store\r\n"
-			  "X-Content-Type-Options: nosniff\r\nConnection: %s\r\n%s\r\n",
+			  HTTP_SECURITY_HEADERS "Connection: %s\r\n%s\r\n",
 			  status, http_reason(status), ctype, len,
 			  c->keep_alive ? "keep-alive" : "close", extra ? extra : "");
 	if (!ret && len && !c->head_only)
@@ -325,7 +325,8 @@ static void on_accept(struct http_server *h, const struct io_uring_cqe *cqe)
 		/* full: say so without waiting for the client, then close */
 		static const char busy[] =
 			"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\n"
-			"Retry-After: 5\r\nConnection: close\r\n\r\n";
+			"Retry-After: 5\r\n" HTTP_SECURITY_HEADERS
+			"Connection: close\r\n\r\n";
 
 		h->rejected++;
 		h->requests[5]++;
@@ -562,6 +563,9 @@ int http_open(struct http_server **out, const struct vigil_config *c,
 	ret = http_token_load(h, err, errlen);
 	if (ret)
 		goto fail;
+	ret = http_web_load(h, err, errlen);	/* the owner's page (issue #14) */
+	if (ret)
+		goto fail;
 	h->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (h->fd < 0 ||
 	    setsockopt(h->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
@@ -625,6 +629,7 @@ void http_free(struct http_server *h)
 	free(h->conns);
 	http_events_free(h);
 	http_live_free(h);
+	http_web_free(h);
 	if (h->fd >= 0)
 		close(h->fd);
 	explicit_bzero(h->token, sizeof(h->token));

@@ -114,6 +114,8 @@ struct vigil_config {
 		unsigned int idle_s;		/* keep-alive between requests */
 		bool metrics_public;		/* /metrics without the token */
 		unsigned int mjpeg_fps, mjpeg_quality;
+		/* the owner's page (issue #14): "" the installed one, "off" */
+		char web_dir[VIGIL_PATH_MAX];
 	} http;
 	/* END [http] */
 };

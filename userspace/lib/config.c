@@ -98,6 +98,7 @@ static const struct key keys[] = {
 	{ "http", "mjpeg_quality", K_UINT, H(mjpeg_quality), 1, 100 },
 	{ "http", "timeout_s", K_UINT, H(timeout_s), 1, 3600 },
 	{ "http", "token_file", K_STR, H(token_file), 0, 0 },
+	{ "http", "web_dir", K_STR, H(web_dir), 0, 0 },	/* issue #14 */
 	/* END [http] */
 	/* BEGIN [mqtt] (issue #9) */
 	{ "mqtt", "discovery", K_BOOL, M(discovery), 0, 0 },
