@@ -674,7 +674,8 @@ static void ev_person(struct recorder *r, const struct vigil_event *ev)
 /*
  * Samples from the audio capture (issue #15): into the open clip only, as
  * blocks of at most VIGIL_CLIP_AUDIO_MAX samples, sealed when the clip
- * is. No clip open: they go nowhere. No audio pre-roll.
+ * is. No clip open: they go nowhere. No audio pre-roll. Write buffers
+ * full (as for frames, WB_MAX): the block is dropped and counted.
  */
 void recorder_audio(struct recorder *r, const int16_t *pcm, size_t n,
 		    unsigned int rate, uint64_t ts_ns)
@@ -702,8 +703,7 @@ void recorder_audio(struct recorder *r, const int16_t *pcm, size_t n,
 		n -= k;
 		ts_ns += (uint64_t)k * 1000000000ULL / rate;
 	}
-	flush(c, false);
-	progress(c);
+	/* no flush: the blocks go out with the next frame's write buffer */
 }
 
 /* ---- END clip format v2 (clipmeta) ---- */
@@ -884,6 +884,9 @@ static void clip_turn(struct recorder *r, uint64_t ts)
 	struct clip *c = r->cur;
 
 	r->post_ts = ts;
+	/* a clip opened before any frame (a PIR alarm first) starts here */
+	if (c && !c->start_ns)
+		c->start_ns = ts;
 	/* post-roll over, or the clip long enough: close (and go on) */
 	if (c && c->close_after_retry && !c->nretry) {
 		close_clip(r, c);
