@@ -673,8 +673,8 @@ static void ev_person(struct recorder *r, const struct vigil_event *ev)
 
 /*
  * Samples from the audio capture (issue #15): into the open clip only, as
- * blocks of at most VIGIL_CLIP_AUDIO_MAX samples, sealed when the clip
- * is. No clip open: they go nowhere. No audio pre-roll. Write buffers
+ * blocks of at most VIGIL_CLIP_AUDIO_MAX samples, and only when clips are
+ * sealed (hdr.audio). No clip open: they go nowhere. No audio pre-roll. Write buffers
  * full (as for frames, WB_MAX): the block is dropped and counted.
  */
 void recorder_audio(struct recorder *r, const int16_t *pcm, size_t n,
@@ -1374,7 +1374,11 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	r->hdr.fps_den = fps_den ? fps_den : 1;
 	snprintf(r->hdr.camera, sizeof(r->hdr.camera), "%.*s", VIGIL_CLIP_CAMERA_MAX,
 		 cfg->source);
-	r->hdr.audio = cfg->audio_device[0] != 0;	/* clipmeta: audio in clips */
+	/* clipmeta: audio is stored inside sealed clips only (issue #15) */
+	r->hdr.audio = cfg->audio_device[0] && r->sealed;
+	if (cfg->audio_device[0] && !r->sealed)
+		fprintf(stderr, "vigild: recording: audio not recorded: it is stored only "
+			"in sealed clips ([record] owner_key is not set)\n");
 	ret = vigil_encoder_new(&r->hdr.codec, &r->enc);
 	if (ret) {
 		snprintf(err, errlen, "clip encoder for %ux%u: %s", width, height,

@@ -270,6 +270,26 @@ int main(void)
 	setenv("HOME", home, 1);
 	unsetenv("ALSA_CONFIG_PATH");
 
+	/* recording without an owner key: audio stays out of the clips */
+	{
+		char video[600], rec[700], recdir[600];
+		const char *args[] = {
+			"--source", video, "--size", "64x48", "--format", "GREY",
+			"--fps", "10", "--loop", "--policy", "video-only",
+			"--events", "/dev/null", "--set", "audio.device=t3-3100",
+			"--set", rec, NULL,
+		};
+
+		snprintf(video, sizeof(video), "replay:%s/v.raw", home);
+		snprintf(recdir, sizeof(recdir), "%s/plain-clips", home);
+		snprintf(rec, sizeof(rec), "record.dir=%s", recdir);
+		T_EQ(mkdir(recdir, 0755), 0);
+		st = t_vigild(args, false, 1000);
+		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+		T_STRSTR(t_err, "vigild: recording: audio not recorded: it is stored only "
+			 "in sealed clips ([record] owner_key is not set)");
+	}
+
 	/* no device: said at start, video as ever */
 	st = run("");
 	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
