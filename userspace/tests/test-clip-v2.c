@@ -3,8 +3,11 @@
  * Clip format version 2 (docs/clip-format.md): the EVNT trailer (person
  * verdict, continued/open flags) and AUDI chunks, plain and sealed, round
  * trip; every bound of both rejected; a sealed audio block fails on a
- * flipped byte, a changed header field or a wrong key; version 1 clips
- * (made from a version 2 one by stripping what version 2 added) still read.
+ * flipped byte, a changed header field or a wrong key; a clip cut at every
+ * chunk boundary and inside every audio chunk keeps its complete blocks and
+ * recovers with them, a damaged audio chunk costs its keyframe group;
+ * version 1 clips (made from a version 2 one by stripping what version 2
+ * added) still read.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -505,6 +508,86 @@ static void test_sealed_audio(void)
 	free(m.buf);
 }
 
+/* Blocks 0..n-1 all there, samples as written. */
+static void t_blocks_ok(struct vigil_clip_reader *r, unsigned int n)
+{
+	static int16_t got[VIGIL_CLIP_AUDIO_MAX];
+	struct vigil_clip_audio a;
+
+	T_EQ(vigil_clip_reader_status(r)->audio_blocks, n);
+	for (unsigned int i = 0; i < n; i++) {
+		T_EQ(vigil_clip_reader_audio(r, i, &a, got), 0);
+		T_EQ(a.block, i);
+		T_ASSERT(a.nsamples == t_block_len(i) &&
+			 !memcmp(got, pcm + t_block_first(i), 2 * (size_t)a.nsamples));
+	}
+}
+
+static void test_cut_and_recover(const uint8_t *pk, const uint8_t *sk)
+{
+	struct vigil_clip_reader *r;
+	const char *err;
+	struct t_mem m;
+	size_t indx;
+
+	t_write(&m, pk, true);
+	indx = t_chunk(&m, T_INDX, 0);
+	for (size_t off = 8, next; off < indx; off = next) {
+		const uint32_t type = t_rd32(m.buf + off);
+		unsigned int before = 0;
+
+		next = off + 16 + t_rd32(m.buf + off + 4);
+		for (size_t q = 8; q < off; q += 16 + t_rd32(m.buf + q + 4))
+			before += t_rd32(m.buf + q) == T_AUDI;
+		/* cut at the chunk's start, and inside an audio chunk */
+		for (int k = 0; k < (type == T_AUDI ? 2 : 1); k++) {
+			const size_t cut = k ? off + 8 + 20 + 7 : off;
+			struct t_mem rec = { 0 };
+
+			if (cut <= t_chunk(&m, T_HEAD, 0))
+				continue;
+			T_EQ(vigil_clip_reader_new(m.buf, cut, pk, sk, &r, &err), 0);
+			T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_TRUNCATED);
+			t_blocks_ok(r, before);
+			T_EQ(vigil_clip_reader_recover(r, t_sink, &rec), 0);
+			vigil_clip_reader_free(r);
+			T_EQ(vigil_clip_reader_new(rec.buf, rec.len, pk, sk, &r, &err), 0);
+			T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_COMPLETE);
+			T_EQ(vigil_clip_reader_status(r)->index_authenticated, pk != NULL);
+			t_blocks_ok(r, before);
+			vigil_clip_reader_free(r);
+			free(rec.buf);
+		}
+	}
+	/*
+	 * A damaged audio chunk (checksum wrong): the scan resumes at the next
+	 * keyframe, so the blocks between go too; recover keeps the rest.
+	 */
+	{
+		const size_t a5 = t_chunk(&m, T_AUDI, 5);
+		struct t_mem rec = { 0 };
+		struct vigil_clip_audio a;
+
+		m.buf[a5 + 8 + 30] ^= 1;
+		T_EQ(vigil_clip_reader_new(m.buf, m.len, pk, sk, &r, &err), 0);
+		T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_DAMAGED);
+		/* blocks 0..4, then from the group of frame 8 (keyint 4) on */
+		T_EQ(vigil_clip_reader_status(r)->audio_blocks, 5 + N - 8);
+		T_EQ(vigil_clip_reader_audio(r, 5, &a, NULL), 0);
+		T_EQ(a.block, 8);
+		T_EQ(vigil_clip_reader_recover(r, t_sink, &rec), 0);
+		vigil_clip_reader_free(r);
+		T_EQ(vigil_clip_reader_new(rec.buf, rec.len, pk, sk, &r, &err), 0);
+		T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_COMPLETE);
+		T_EQ(vigil_clip_reader_status(r)->audio_blocks, 5 + N - 8);
+		T_EQ(vigil_clip_reader_audio(r, 5, &a, NULL), 0);
+		T_EQ(a.block, 8);
+		vigil_clip_reader_free(r);
+		free(rec.buf);
+	}
+	free(m.buf);
+}
+
 /*
  * A version 1 clip: a version 2 one without audio, HEAD version 1, each
  * EVNT trailer dropped, cut before its index; recover gives it a fresh
@@ -584,6 +667,13 @@ int main(void)
 	test_audio_bounds();
 	test_event_bounds();
 	test_sealed_audio();
+	test_cut_and_recover(NULL, NULL);
+	{
+		uint8_t pk[VIGIL_CLIP_PK_BYTES], sk[VIGIL_CLIP_SK_BYTES];
+
+		T_EQ(vigil_clip_keygen(pk, sk), 0);
+		test_cut_and_recover(pk, sk);
+	}
 	test_v1();
 	return t_done();
 }
