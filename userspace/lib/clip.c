@@ -743,8 +743,8 @@ static int parse_head(struct vigil_clip_reader *r, const uint8_t *p,
 	}
 	h->version = rd16(p);
 	flags = rd16(p + 2);
-	if (flags > (h->version >= 2 ? (FLAG_SEALED | FLAG_AUDIO) : FLAG_SEALED) || fmt_from_file(rd32(p + 4), &h->codec.fmt) ||
-	    rd32(p + 24) != CODEC_ID) {
+	if (flags > (h->version >= 2 ? (FLAG_SEALED | FLAG_AUDIO) : FLAG_SEALED) ||
+	    fmt_from_file(rd32(p + 4), &h->codec.fmt) || rd32(p + 24) != CODEC_ID) {
 		*err = "unknown flags, pixel format or codec in the header";
 		return -EBADMSG;
 	}
