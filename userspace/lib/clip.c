@@ -742,14 +742,15 @@ static int parse_head(struct vigil_clip_reader *r, const uint8_t *p,
 		return -EBADMSG;
 	}
 	h->version = rd16(p);
-	flags = rd16(p + 2);
-	if (flags > (h->version >= 2 ? (FLAG_SEALED | FLAG_AUDIO) : FLAG_SEALED) ||
-	    fmt_from_file(rd32(p + 4), &h->codec.fmt) || rd32(p + 24) != CODEC_ID) {
+	/* version 2 adds the audio flag */
+	flags = rd16(p + 2) & ~(h->version >= 2 ? FLAG_AUDIO : 0u);
+	if (flags > 1 || fmt_from_file(rd32(p + 4), &h->codec.fmt) ||
+	    rd32(p + 24) != CODEC_ID) {
 		*err = "unknown flags, pixel format or codec in the header";
 		return -EBADMSG;
 	}
 	h->encrypted = flags & FLAG_SEALED;
-	h->audio = flags & FLAG_AUDIO;
+	h->audio = h->version >= 2 && (rd16(p + 2) & FLAG_AUDIO);
 	h->codec.width = rd32(p + 8);
 	h->codec.height = rd32(p + 12);
 	h->fps_num = rd32(p + 16);
