@@ -10,6 +10,9 @@
 #    lowered so the cat makes an event): "no-person"; person-confirmed
 #    raises nothing; pir-and-video with the cat's PIR edges keeps the alarm
 #    (a PIR-confirmed alarm is never dropped) tagged no-person;
+#  - recording those two (clip format v2): the event record in the clip
+#    carries the verdict, person for the people and no-person for the pet,
+#    as vigil-clip info shows;
 #  - in real time while the check runs: frames dropped 0 and late 0
 #    (--stats), crops checked > 0;
 #  - vigild built without OpenCV (PERSON=0) says the check is unavailable,
@@ -19,7 +22,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 BIN=${VIGIL_BUILD:-$ROOT/build/userspace}
 make -s -C "$ROOT/userspace" "$BIN/vigild" "$BIN/tools/vigil-scene" \
-	"$BIN/libvigil-person-hog.so" >/dev/null
+	"$BIN/tools/vigil-clip" "$BIN/libvigil-person-hog.so" >/dev/null
 FOOTAGE=$("$ROOT/scripts/footage")
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
@@ -36,7 +39,9 @@ PET=(--set detector.min_blob_px=16 --set detector.min_area=0)
 verdict() { jq -r "select(.event == \"$2\") | .person.verdict // \"none\"" "$1" | head -n 1; }
 
 V=("$BIN/vigild" --fast --events -)
-"${V[@]}" --source "replay:$T/people.y4m" --policy video-only >"$T/p.json" 2>"$T/p.err"
+mkdir "$T/rp" "$T/rc"
+"${V[@]}" --source "replay:$T/people.y4m" --policy video-only --set "record.dir=$T/rp" \
+	>"$T/p.json" 2>"$T/p.err"
 [ "$(verdict "$T/p.json" update)" = person ] && [ "$(verdict "$T/p.json" end)" = person ] &&
 	ok "people: verdict person ($(jq -r 'select(.event=="end") | .person.score' "$T/p.json"))" ||
 	fail "people: expected verdict person: $(cat "$T/p.json" "$T/p.err")"
@@ -46,9 +51,24 @@ V=("$BIN/vigild" --fast --events -)
 	ok "people, person-confirmed: alarm starts with verdict person" ||
 	fail "people, person-confirmed: $(cat "$T/pc.json" "$T/pc.err")"
 
-"${V[@]}" "${PET[@]}" --source "replay:$T/pet.y4m" --policy video-only >"$T/c.json" 2>"$T/c.err"
+"${V[@]}" "${PET[@]}" --source "replay:$T/pet.y4m" --policy video-only \
+	--set "record.dir=$T/rc" >"$T/c.json" 2>"$T/c.err"
 [ "$(verdict "$T/c.json" end)" = no-person ] && ok "pet: verdict no-person" ||
 	fail "pet: expected verdict no-person: $(cat "$T/c.json" "$T/c.err")"
+
+# the clips' event records carry the verdict (vigil-clip info)
+clip_verdicts() { # DIR: the verdict of every event record of its clips
+	local c
+	for c in "$1"/*.vclip; do
+		"$BIN/tools/vigil-clip" info "$c" | sed -n 's/^event [0-9]*: .* PIR edges, \([a-z -]*[a-z]\).*/\1/p'
+	done
+}
+pv=$(clip_verdicts "$T/rp" | sort -u | tr '\n' ' ')
+[ "$pv" = "person " ] && ok "people: the clip's event record says person" ||
+	fail "people: clip verdicts '$pv': $(ls "$T/rp"; "$BIN/tools/vigil-clip" info "$T"/rp/*.vclip)"
+cv=$(clip_verdicts "$T/rc" | sort -u | tr '\n' ' ')
+[ "$cv" = "no-person " ] && ok "pet: the clip's event record says no-person" ||
+	fail "pet: clip verdicts '$cv': $(ls "$T/rc"; "$BIN/tools/vigil-clip" info "$T"/rc/*.vclip)"
 
 "${V[@]}" "${PET[@]}" --source "replay:$T/pet.y4m" --policy person-confirmed >"$T/cc.json" 2>"$T/cc.err"
 [ ! -s "$T/cc.json" ] && ok "pet, person-confirmed: no alarm" ||

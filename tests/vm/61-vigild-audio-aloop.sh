@@ -5,6 +5,10 @@
 # polled on the io_uring). vigild raises the alert and confirms it; then
 # the card is unbound under it: vigild says the device is lost, video goes
 # on, and the capture comes back when the card does.
+# A device that cannot do 16 kHz mono S16 is refused with a message naming
+# it and what it offers: snd-aloop fixes a cable's format from the side
+# opened first, so substream 1's playback side opened at 48 kHz stereo S32
+# leaves its capture side nothing else.
 . "$VIGIL_ROOT/tests/lib.sh"
 VIGILD=$T_BIN/vigild
 [ -x "$VIGILD" ] || t_skip "vigild not built (make -C userspace)"
@@ -18,6 +22,35 @@ done
 grep -q Loopback /proc/asound/cards || t_fail "no Loopback card"
 sh "$VIGIL_ROOT/userspace/tests/audio-fixtures.sh" "$T_TMP/fx" t3-3100 || t_fail "fixtures (sox, espeak-ng)"
 head -c $((64 * 48 * 10)) /dev/zero >"$T_TMP/v.raw"
+
+# the wrong format: refused, named, video unaffected
+aplay -q -D hw:Loopback,0,1 -f S32_LE -r 48000 -c 2 -t raw -d 20 /dev/zero &
+apid=$!
+for _ in $(seq 50); do
+	grep -q RUNNING /proc/asound/Loopback/pcm0p/sub1/status 2>/dev/null && break
+	sleep 0.1
+done
+"$VIGILD" --source "replay:$T_TMP/v.raw" --size 64x48 --format GREY --fps 10 \
+	--loop --policy video-only --stats --events /dev/null \
+	--set audio.device=hw:Loopback,1,1 2>"$T_TMP/err1" &
+wpid=$!
+for _ in $(seq 50); do
+	grep -q "cannot capture" "$T_TMP/err1" && break
+	sleep 0.1
+done
+sleep 0.5
+kill -TERM $wpid
+wait $wpid
+rc=$?
+kill $apid 2>/dev/null
+wait $apid 2>/dev/null
+cat "$T_TMP/err1"
+t_eq "vigild exit status (wrong format)" 0 "$rc"
+grep -q "vigild: audio: hw:Loopback,1,1: cannot capture 16000 Hz mono S16_LE: the device offers S32_LE, 2-2 channels, 48000-48000 Hz" "$T_TMP/err1" ||
+	t_fail "no refusal naming the device and its format"
+grep -q "capturing 16000 Hz" "$T_TMP/err1" && t_fail "captured from a device in the wrong format"
+frames=$(sed -n 's/.*stats: frames \([0-9]*\) .*/\1/p' "$T_TMP/err1")
+[ "${frames:-0}" -ge 1 ] || t_fail "video stalled beside the refused device: $frames frames"
 
 "$VIGILD" --source "replay:$T_TMP/v.raw" --size 64x48 --format GREY --fps 10 \
 	--loop --policy video-only --stats --events "$T_TMP/events.jsonl" \

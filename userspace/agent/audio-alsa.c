@@ -8,9 +8,9 @@
  * (1 s doubling to 30 s). Nothing here can stop vigild: video goes on
  * whatever the audio does.
  *
- * The samples go to the caller's callback and nowhere else; they are
- * never written by vigild. That callback is the hook through which a
- * recording clip will carry the audio (inside the sealed clip only).
+ * The samples go to the caller's callback and nowhere else: vigild gives
+ * them to the detectors and, while a clip is recording, to that clip
+ * (sealed when the clip is; recorder_audio()). Nothing else writes them.
  */
 #include <errno.h>
 #include <poll.h>
@@ -22,7 +22,7 @@
 
 #include "audio-alsa.h"
 
-#define RATE 16000
+#define RATE AUDIO_IN_RATE
 #define MAX_FDS 4
 #define READ_FRAMES 1024
 #define DRAIN_FRAMES 4096		/* per wakeup: 256 ms */

@@ -8,12 +8,14 @@
 
 #include "vigild.h"
 
+#define AUDIO_IN_RATE 16000	/* Hz, mono S16 */
+
 struct audio_cb {
 	/*
 	 * @n samples (16 kHz mono S16), the first taken at @ts_ns
 	 * (CLOCK_MONOTONIC); valid during the call only. vigild gives them to
-	 * the detectors; a recording clip will take them here too (the hook
-	 * for audio in sealed clips). Nothing else may keep them.
+	 * the detectors and to a recording clip (recorder_audio()). Nothing
+	 * else may keep them.
 	 */
 	void (*samples)(void *arg, const int16_t *pcm, size_t n, uint64_t ts_ns);
 	/* The stream has a gap at @now_ns: an overrun, or the device is @lost. */

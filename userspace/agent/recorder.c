@@ -18,6 +18,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <sched.h>
@@ -171,6 +172,8 @@ struct recorder {
 	uint64_t close_at;		/* frame time the clip ends (after the alarm) */
 	struct vigil_clip_event ev;
 	bool ev_open;
+	/* clip format v2 (clipmeta): audio blocks into the open clip */
+	unsigned long audio_blocks, audio_dropped;
 	unsigned int seq;
 	uint64_t last_ts;
 	uint32_t last_seq;
@@ -509,6 +512,7 @@ static void progress(struct clip *c)
 /* clips */
 
 static void drain(struct recorder *r, struct clip *c, unsigned int max);
+static void ev_clip_closing(struct recorder *r, struct clip *c);
 
 static void close_clip(struct recorder *r, struct clip *c)
 {
@@ -517,6 +521,7 @@ static void close_clip(struct recorder *r, struct clip *c)
 	if (c->st != C_OPEN)
 		return;
 	drain(r, c, UINT32_MAX);
+	ev_clip_closing(r, c);
 	if (r->cur == c)
 		r->cur = NULL;
 	ret = vigil_clip_writer_close(c->w);
@@ -618,6 +623,14 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	return c;
 }
 
+/*
+ * ---- BEGIN clip format v2 (clipmeta): event records, person verdict,
+ * audio (docs/clip-format.md). An event's record is written once per clip:
+ * when the event ends, or when the clip closes with the event still open
+ * (flag "open", end 0, type update), whichever comes first, with the
+ * person verdict known then; the clips after carry it "continued".
+ */
+
 /* The event as it stands, into the clip. */
 static void write_event(struct recorder *r, uint32_t type)
 {
@@ -627,6 +640,73 @@ static void write_event(struct recorder *r, uint32_t type)
 	if (vigil_clip_writer_event(r->cur->w, &r->ev))
 		fprintf(stderr, "vigild: %s: event not written\n", r->cur->part);
 }
+
+/* @c closes (its frames all written): the open event's record, as it is. */
+static void ev_clip_closing(struct recorder *r, struct clip *c)
+{
+	struct vigil_clip_event e;
+
+	if (r->cur != c || !r->ev_open)
+		return;
+	e = r->ev;
+	e.type = VIGIL_EVENT_UPDATE;
+	e.end_mono_ns = 0;
+	e.flags |= VIGIL_CLIP_EV_OPEN;
+	if (vigil_clip_writer_event(c->w, &e))
+		fprintf(stderr, "vigild: %s: event not written\n", c->part);
+	/* in any later clip, the event began before it */
+	r->ev.flags |= VIGIL_CLIP_EV_CONTINUED;
+}
+
+/* The person check's verdict, once final (issue #16). */
+static void ev_person(struct recorder *r, const struct vigil_event *ev)
+{
+	if (ev->person == VIGIL_PERSON_YES)
+		r->ev.person = VIGIL_CLIP_PERSON_YES;
+	else if (ev->person == VIGIL_PERSON_NO)
+		r->ev.person = VIGIL_CLIP_PERSON_NO;
+	else
+		return;
+	/* the SVM margin m as 0..100: 100 / (1 + e^-m), 50 at the threshold */
+	r->ev.person_score = (unsigned int)lround(100.0 / (1.0 + exp(-ev->person_score)));
+}
+
+/*
+ * Samples from the audio capture (issue #15): into the open clip only, as
+ * blocks of at most VIGIL_CLIP_AUDIO_MAX samples, and only when clips are
+ * sealed (hdr.audio). No clip open: they go nowhere. No audio pre-roll. Write buffers
+ * full (as for frames, WB_MAX): the block is dropped and counted.
+ */
+void recorder_audio(struct recorder *r, const int16_t *pcm, size_t n,
+		    unsigned int rate, uint64_t ts_ns)
+{
+	struct clip *c = r->cur;
+
+	if (!c || c->st != C_OPEN || !r->hdr.audio || !n)
+		return;
+	if (busy_bytes(r) >= WB_MAX) {
+		r->audio_dropped++;
+		return;
+	}
+	while (n) {
+		const size_t k = n < VIGIL_CLIP_AUDIO_MAX ? n : VIGIL_CLIP_AUDIO_MAX;
+		const int ret = vigil_clip_writer_audio(c->w, ts_ns, rate, pcm, k);
+
+		if (ret) {
+			fprintf(stderr, "vigild: %s: audio at %llu ns: %s\n", c->part,
+				(unsigned long long)ts_ns, strerror(-ret));
+			r->audio_dropped++;
+			return;
+		}
+		r->audio_blocks++;
+		pcm += k;
+		n -= k;
+		ts_ns += (uint64_t)k * 1000000000ULL / rate;
+	}
+	/* no flush: the blocks go out with the next frame's write buffer */
+}
+
+/* ---- END clip format v2 (clipmeta) ---- */
 
 static void copy_boxes(struct vigil_clip_box *d, unsigned int *nd,
 		       const struct vigil_box *s, unsigned int n)
@@ -657,9 +737,9 @@ void recorder_event(struct recorder *r, const struct vigil_event *ev)
 		/* the PIR edge that confirmed it may precede the start */
 		if (ev->pir_valid)
 			r->ev.pir[r->ev.npir++] = (struct vigil_clip_pir){ ev->pir_ts_ns, true };
+		ev_person(r, ev);
 		if (!r->cur)
 			open_clip(r, true, ev->start_ns);
-		write_event(r, VIGIL_EVENT_START);
 		break;
 	case VIGIL_EVENT_UPDATE:
 		if (!r->ev_open)
@@ -668,6 +748,7 @@ void recorder_event(struct recorder *r, const struct vigil_event *ev)
 			r->ev.score = ev->max_score;
 		if (ev->nboxes)
 			copy_boxes(r->ev.boxes, &r->ev.nboxes, ev->boxes, ev->nboxes);
+		ev_person(r, ev);
 		break;
 	case VIGIL_EVENT_END:
 		if (!r->ev_open)
@@ -675,6 +756,7 @@ void recorder_event(struct recorder *r, const struct vigil_event *ev)
 		r->ev.end_mono_ns = ev->end_ns;
 		if (ev->max_score > r->ev.score)
 			r->ev.score = ev->max_score;
+		ev_person(r, ev);
 		write_event(r, VIGIL_EVENT_END);
 		r->ev_open = false;
 		r->active = false;
@@ -802,6 +884,9 @@ static void clip_turn(struct recorder *r, uint64_t ts)
 	struct clip *c = r->cur;
 
 	r->post_ts = ts;
+	/* a clip opened before any frame (a PIR alarm first) starts here */
+	if (c && !c->start_ns)
+		c->start_ns = ts;
 	/* post-roll over, or the clip long enough: close (and go on) */
 	if (c && c->close_after_retry && !c->nretry) {
 		close_clip(r, c);
@@ -1123,14 +1208,9 @@ int recorder_finish(struct recorder *r)
 	/* the frames captured are encoded and written before the end */
 	while (r->enc_busy && !r->fatal)
 		r->fatal = collect(r, true);
-	if (r->cur) {
-		if (r->ev_open) {
-			r->ev.end_mono_ns = r->last_ts;
-			write_event(r, VIGIL_EVENT_END);
-			r->ev_open = false;
-		}
+	/* an event still open goes in as such (ev_clip_closing()) */
+	if (r->cur)
 		close_clip(r, r->cur);
-	}
 	while (busy(r)) {
 		struct io_uring_cqe *cqe;
 		const int ret = loop_submit_wait(r->loop, 1);
@@ -1294,6 +1374,11 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	r->hdr.fps_den = fps_den ? fps_den : 1;
 	snprintf(r->hdr.camera, sizeof(r->hdr.camera), "%.*s", VIGIL_CLIP_CAMERA_MAX,
 		 cfg->source);
+	/* clipmeta: audio is stored inside sealed clips only (issue #15) */
+	r->hdr.audio = cfg->audio_device[0] && r->sealed;
+	if (cfg->audio_device[0] && !r->sealed)
+		fprintf(stderr, "vigild: recording: audio not recorded: it is stored only "
+			"in sealed clips ([record] owner_key is not set)\n");
 	ret = vigil_encoder_new(&r->hdr.codec, &r->enc);
 	if (ret) {
 		snprintf(err, errlen, "clip encoder for %ux%u: %s", width, height,
@@ -1333,6 +1418,9 @@ void recorder_stats(const struct recorder *r, FILE *fp)
 		(double)r->max_span_ns / 1e9,
 		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
 		(unsigned long long)r->peak_buffered, r->nslot, r->wb_dropped);
+	if (r->hdr.audio)	/* clipmeta: audio in clips */
+		fprintf(fp, "vigild: stats: recording audio_blocks %lu audio_dropped %lu\n",
+			r->audio_blocks, r->audio_dropped);
 }
 
 void recorder_free(struct recorder *r)

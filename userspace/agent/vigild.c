@@ -353,6 +353,9 @@ static void on_audio_samples(void *arg, const int16_t *pcm, size_t n,
 
 	vigil_audio_process(v->adet, pcm, n, ts_ns);
 	v->audio_ns += mono_ns() - t0;
+	/* clipmeta: a recording clip carries the audio (nothing else does) */
+	if (v->rec)
+		recorder_audio(v->rec, pcm, n, AUDIO_IN_RATE, ts_ns);
 }
 
 static void on_audio_gap(void *arg, uint64_t now_ns, bool lost)

@@ -257,6 +257,9 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		   const struct vigil_detect_result *res);
 void recorder_event(struct recorder *r, const struct vigil_event *ev);
 void recorder_pir(struct recorder *r, const struct vigil_pir_event *e);
+/* clipmeta: captured audio, into the open clip only (none: dropped). */
+void recorder_audio(struct recorder *r, const int16_t *pcm, size_t n,
+		    unsigned int rate, uint64_t ts_ns);
 /* Live sources, the daemon's tick (CLOCK_MONOTONIC, the frames' clock). */
 void recorder_tick(struct recorder *r, uint64_t now_ns);
 /* A completion of owner RECORDER_ID. */

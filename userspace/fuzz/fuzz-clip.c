@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Fuzz target: the clip reader (container scan, index and footer checks,
- * decryption, the codec's decoder, events, recovery). The seed corpus in
- * fuzz/corpus/clip was written by vigil-clip encode; grey-sealed.clip is
- * sealed to the test-only key pair below so the decryption paths run too.
+ * decryption, the codec's decoder, events, audio blocks, recovery). The
+ * seed corpus in fuzz/corpus/clip was written by vigil-clip encode (format
+ * version 1); v2-*.clip (format version 2: two events with person verdicts
+ * and flags, audio blocks between the frames) by libvigil's writer; the
+ * *sealed* clips are sealed to the test-only key pair below so the
+ * decryption paths run too.
  * Each input is read as is and again with every chunk checksum recomputed,
  * so that mutations get past the checksums into the parsers and decoder.
  */
@@ -70,6 +73,12 @@ static void read_clip(const uint8_t *data, size_t size)
 	}
 	for (unsigned int i = 0; i < st->events && i < 16; i++)
 		vigil_clip_reader_event(r, i, &ev);
+	for (unsigned int i = 0; i < st->audio_blocks && i < 16; i++) {
+		static int16_t pcm[VIGIL_CLIP_AUDIO_MAX];
+		struct vigil_clip_audio a;
+
+		vigil_clip_reader_audio(r, i, &a, i & 1 ? NULL : pcm);
+	}
 	(void)vigil_clip_reader_error(r);
 	vigil_clip_reader_recover(r, null_sink, &n);
 	vigil_clip_reader_free(r);

@@ -483,11 +483,12 @@ VIGIL_API int vigil_decoder_decode(struct vigil_decoder *d, const void *src, siz
  * public key. The writer emits bytes through a caller's sink; the reader
  * works on a caller's buffer and never trusts a length it has not checked.
  */
-#define VIGIL_CLIP_VERSION 1
+#define VIGIL_CLIP_VERSION 2	/* written; readers accept 1 and 2 */
 #define VIGIL_CLIP_CAMERA_MAX 32	/* bytes, NUL-padded */
 #define VIGIL_CLIP_MAX_PIR 32
 #define VIGIL_CLIP_PK_BYTES 32
 #define VIGIL_CLIP_SK_BYTES 32
+#define VIGIL_CLIP_AUDIO_MAX 48000	/* samples per audio block */
 
 struct vigil_clip_header {
 	struct vigil_codec_params codec;	/* level is not stored */
@@ -495,6 +496,9 @@ struct vigil_clip_header {
 	char camera[VIGIL_CLIP_CAMERA_MAX + 1];
 	uint64_t created_wall_ns;
 	bool encrypted;				/* reader: clip is sealed */
+	/* version 2 (clipmeta) */
+	unsigned int version;			/* reader: 1 or 2; the writer writes 2 */
+	bool audio;				/* audio blocks may follow */
 };
 
 /* A rectangle in pixels. */
@@ -524,6 +528,28 @@ struct vigil_clip_event {
 	struct vigil_clip_box boxes[VIGIL_MAX_BOXES];
 	unsigned int npir;		/* 0..VIGIL_CLIP_MAX_PIR */
 	struct vigil_clip_pir pir[VIGIL_CLIP_MAX_PIR];
+	/* version 2 (0 in a version 1 clip) */
+	unsigned int person;		/* enum vigil_clip_person */
+	unsigned int person_score;	/* 0..100 */
+	unsigned int flags;		/* VIGIL_CLIP_EV_* */
+};
+
+enum vigil_clip_person {
+	VIGIL_CLIP_PERSON_UNCHECKED,	/* not checked (or not decided yet) */
+	VIGIL_CLIP_PERSON_YES,
+	VIGIL_CLIP_PERSON_NO,
+	VIGIL_CLIP_PERSON_FAILED,	/* the check failed */
+};
+
+#define VIGIL_CLIP_EV_CONTINUED	1u	/* began before this clip */
+#define VIGIL_CLIP_EV_OPEN	2u	/* still open when the clip closed */
+
+/* One block of audio: mono S16LE samples. */
+struct vigil_clip_audio {
+	uint32_t block;			/* previous + 1 from 0 (gaps: damage) */
+	uint64_t mono_ns;		/* CLOCK_MONOTONIC of the first sample */
+	unsigned int rate;		/* 8000..48000 Hz */
+	unsigned int nsamples;		/* 1..VIGIL_CLIP_AUDIO_MAX */
 };
 
 /* Owner key pair for sealed clips (X25519). */
@@ -550,6 +576,14 @@ VIGIL_API int vigil_clip_writer_frame(struct vigil_clip_writer *w, const void *d
 			    size_t len, const struct vigil_clip_frame_meta *m);
 VIGIL_API int vigil_clip_writer_event(struct vigil_clip_writer *w,
 			    const struct vigil_clip_event *ev);
+/*
+ * Append @n (1..VIGIL_CLIP_AUDIO_MAX) mono samples at @rate (8000..48000)
+ * whose first was captured at @mono_ns. -EINVAL unless the header had
+ * audio set.
+ */
+VIGIL_API int vigil_clip_writer_audio(struct vigil_clip_writer *w, uint64_t mono_ns,
+				      unsigned int rate, const int16_t *samples,
+				      size_t n);
 /* Write the index and the footer. The writer accepts nothing after. */
 VIGIL_API int vigil_clip_writer_close(struct vigil_clip_writer *w);
 /* Bytes written so far. */
@@ -571,6 +605,8 @@ struct vigil_clip_status {
 	unsigned int groups;
 	unsigned int events;
 	bool index_authenticated;	/* sealed clip whose index MAC checked */
+	unsigned int audio_blocks;	/* intact audio blocks */
+	uint64_t audio_samples;		/* their samples */
 	char detail[160];	/* why the scan stopped, for humans */
 };
 
@@ -611,6 +647,13 @@ VIGIL_API int vigil_clip_reader_seek_group(struct vigil_clip_reader *r, unsigned
 /* Event @i (0..status.events-1). */
 VIGIL_API int vigil_clip_reader_event(struct vigil_clip_reader *r, unsigned int i,
 			    struct vigil_clip_event *ev);
+/*
+ * Audio block @i (0..status.audio_blocks-1): its header into @a and, with
+ * @samples non-NULL (VIGIL_CLIP_AUDIO_MAX of them), its samples.
+ * -EACCES a sealed clip without the key, -EBADMSG failing authentication.
+ */
+VIGIL_API int vigil_clip_reader_audio(struct vigil_clip_reader *r, unsigned int i,
+				      struct vigil_clip_audio *a, int16_t *samples);
 /* Why the last call failed, for humans. */
 VIGIL_API const char *vigil_clip_reader_error(const struct vigil_clip_reader *r);
 /*

@@ -21,6 +21,7 @@
 #define T_HEAD 0x44414548u	/* "HEAD" */
 #define T_FRAM 0x4d415246u	/* "FRAM" */
 #define T_EVNT 0x544e5645u	/* "EVNT" */
+#define T_AUDI 0x49445541u	/* "AUDI" */
 #define T_INDX 0x58444e49u	/* "INDX" */
 #define T_FOOT 0x544f4f46u	/* "FOOT" */
 
@@ -43,7 +44,12 @@
 #define EV_ABYTES crypto_aead_xchacha20poly1305_ietf_ABYTES
 #define META_MAX (4 + 8 * VIGIL_MAX_BOXES)
 #define EV_MAX (4 + 8 + 8 + 2 + 1 + 1 + 8 * VIGIL_MAX_BOXES + \
-		9 * VIGIL_CLIP_MAX_PIR)
+		9 * VIGIL_CLIP_MAX_PIR + EV_TRAILER)
+#define EV_TRAILER 4		/* version 2: person, score, flags, reserved */
+#define AUDI_FIXED 20		/* block, mono, rate, channels, format, reserved */
+#define AUDI_MAX_BODY (2 * VIGIL_CLIP_AUDIO_MAX)
+#define FLAG_SEALED 1u
+#define FLAG_AUDIO 2u
 #define IDX_ENTRY 24
 #define FOOT_LEN 16
 #define MAX_FRAMES (1u << 24)
@@ -190,14 +196,21 @@ static size_t event_pack(const struct vigil_clip_event *ev, uint8_t *b)
 		le64(b + o, ev->pir[i].mono_ns);
 		b[o + 8] = ev->pir[i].level;
 	}
-	return o;
+	b[o] = (uint8_t)(ev->person <= VIGIL_CLIP_PERSON_FAILED ? ev->person :
+			 VIGIL_CLIP_PERSON_FAILED);
+	b[o + 1] = (uint8_t)(ev->person_score <= 100 ? ev->person_score : 100);
+	b[o + 2] = (uint8_t)(ev->flags & (VIGIL_CLIP_EV_CONTINUED | VIGIL_CLIP_EV_OPEN));
+	b[o + 3] = 0;
+	return o + EV_TRAILER;
 }
 
-static int event_unpack(const uint8_t *b, size_t len, struct vigil_clip_event *ev)
+static int event_unpack(const uint8_t *b, size_t len, unsigned int version,
+			struct vigil_clip_event *ev)
 {
+	const size_t trailer = version >= 2 ? EV_TRAILER : 0;
 	size_t o = 24;
 
-	if (len < 24)
+	if (len < 24 + trailer)
 		return -EBADMSG;
 	memset(ev, 0, sizeof(*ev));
 	ev->type = rd32(b);
@@ -205,7 +218,7 @@ static int event_unpack(const uint8_t *b, size_t len, struct vigil_clip_event *e
 	ev->end_mono_ns = rd64(b + 12);
 	if (rd16(b + 20) > 10000 || b[22] > VIGIL_MAX_BOXES ||
 	    b[23] > VIGIL_CLIP_MAX_PIR ||
-	    len != 24 + 8 * (size_t)b[22] + 9 * (size_t)b[23])
+	    len != 24 + 8 * (size_t)b[22] + 9 * (size_t)b[23] + trailer)
 		return -EBADMSG;
 	ev->score = rd16(b + 20) / 10000.0;
 	ev->nboxes = b[22];
@@ -222,7 +235,23 @@ static int event_unpack(const uint8_t *b, size_t len, struct vigil_clip_event *e
 		ev->pir[i].mono_ns = rd64(b + o);
 		ev->pir[i].level = b[o + 8];
 	}
+	if (!trailer)
+		return 0;
+	if (b[o] > VIGIL_CLIP_PERSON_FAILED || b[o + 1] > 100 ||
+	    (b[o + 2] & ~(VIGIL_CLIP_EV_CONTINUED | VIGIL_CLIP_EV_OPEN)) ||
+	    b[o + 3])
+		return -EBADMSG;
+	ev->person = b[o];
+	ev->person_score = b[o + 1];
+	ev->flags = b[o + 2];
 	return 0;
+}
+
+/* Additional data of a sealed audio block: clip id + its public fields. */
+static void audio_ad(const uint8_t *clip_id, const uint8_t *fixed, uint8_t *ad)
+{
+	memcpy(ad, clip_id, CLIP_ID_LEN);
+	memcpy(ad + CLIP_ID_LEN, fixed, AUDI_FIXED);
 }
 
 /* Subkey of the clip key that authenticates the index. */
@@ -271,6 +300,8 @@ struct vigil_clip_writer {
 	struct group *groups;
 	uint32_t ngroups, cap_groups;
 	bool encrypted, closed;
+	bool audio;		/* header says audio may follow */
+	uint32_t blocks;	/* audio blocks written */
 	unsigned int keyint;
 	uint8_t clip_id[CLIP_ID_LEN];
 	uint8_t key[KEY_LEN];
@@ -336,6 +367,7 @@ int vigil_clip_writer_new(const struct vigil_clip_header *h,
 	w->sink = sink;
 	w->arg = arg;
 	w->encrypted = owner_pk != NULL;
+	w->audio = h->audio;
 	w->keyint = h->codec.keyint;
 	randombytes_buf(w->clip_id, sizeof(w->clip_id));
 	if (buf_reserve(&w->buf, &w->cap, 4096)) {
@@ -349,7 +381,7 @@ int vigil_clip_writer_new(const struct vigil_clip_header *h,
 	p = w->buf + CHUNK_HDR;
 	memset(p, 0, HEAD_LEN);
 	le16(p, VIGIL_CLIP_VERSION);
-	le16(p + 2, w->encrypted);
+	le16(p + 2, (w->encrypted ? FLAG_SEALED : 0) | (w->audio ? FLAG_AUDIO : 0));
 	le32(p + 4, (uint32_t)fmt_to_file(h->codec.fmt));
 	le32(p + 8, h->codec.width);
 	le32(p + 12, h->codec.height);
@@ -496,6 +528,53 @@ int vigil_clip_writer_event(struct vigil_clip_writer *w,
 	return 0;
 }
 
+int vigil_clip_writer_audio(struct vigil_clip_writer *w, uint64_t mono_ns,
+			    unsigned int rate, const int16_t *samples, size_t n)
+{
+	uint8_t *p, *body;
+	size_t o = AUDI_FIXED;
+
+	if (w->closed || w->error)
+		return w->error ? w->error : -EINVAL;
+	if (!w->audio || !n || n > VIGIL_CLIP_AUDIO_MAX || rate < 8000 ||
+	    rate > 48000)
+		return -EINVAL;
+	if (w->blocks == UINT32_MAX)
+		return -EFBIG;
+	if (buf_reserve(&w->buf, &w->cap, CHUNK_HDR + AUDI_FIXED + EV_NONCE +
+			AUDI_MAX_BODY + EV_ABYTES + CHUNK_SUM) ||
+	    (w->encrypted &&
+	     buf_reserve(&w->plain, &w->plain_cap, AUDI_MAX_BODY)))
+		return -ENOMEM;
+	p = w->buf + CHUNK_HDR;
+	le32(p, w->blocks);
+	le64(p + 4, mono_ns);
+	le32(p + 12, rate);
+	p[16] = 1;	/* channels */
+	p[17] = 1;	/* S16LE */
+	p[18] = p[19] = 0;
+	body = w->encrypted ? w->plain : p + o;
+	for (size_t i = 0; i < n; i++)
+		le16(body + 2 * i, (uint16_t)samples[i]);
+	if (!w->encrypted) {
+		o += 2 * n;
+	} else {
+		uint8_t ad[CLIP_ID_LEN + AUDI_FIXED];
+		unsigned long long clen;
+
+		audio_ad(w->clip_id, p, ad);
+		randombytes_buf(p + o, EV_NONCE);
+		crypto_aead_xchacha20poly1305_ietf_encrypt(p + o + EV_NONCE, &clen,
+							   body, 2 * n, ad, sizeof(ad),
+							   NULL, p + o, w->key);
+		o += EV_NONCE + clen;
+	}
+	if (emit(w, T_AUDI, o))
+		return w->error;
+	w->blocks++;
+	return 0;
+}
+
 /* Index + footer, shared by the writer and recovery. */
 static int write_tail(struct vigil_clip_writer *w, bool mac)
 {
@@ -583,6 +662,11 @@ struct vigil_clip_reader {
 	bool have_key;
 	struct frame_ref *frames;
 	uint64_t *events;	/* payload offsets; length in the chunk */
+	uint64_t *blocks;	/* audio: chunk offsets */
+	uint32_t nblocks_cap, last_block;
+	bool any_block;
+	uint8_t *aplain;	/* a sealed block's samples */
+	size_t aplain_cap;
 	struct group *groups;
 	uint32_t nframes_cap, nevents_cap, ngroups_cap;
 	struct seg {
@@ -653,17 +737,20 @@ static int parse_head(struct vigil_clip_reader *r, const uint8_t *p,
 		*err = "header chunk has the wrong size";
 		return -EBADMSG;
 	}
-	if (rd16(p) != VIGIL_CLIP_VERSION) {
+	if (rd16(p) != 1 && rd16(p) != 2) {
 		*err = "unsupported clip version";
 		return -EBADMSG;
 	}
-	flags = rd16(p + 2);
+	h->version = rd16(p);
+	/* version 2 adds the audio flag */
+	flags = rd16(p + 2) & ~(h->version >= 2 ? FLAG_AUDIO : 0u);
 	if (flags > 1 || fmt_from_file(rd32(p + 4), &h->codec.fmt) ||
 	    rd32(p + 24) != CODEC_ID) {
 		*err = "unknown flags, pixel format or codec in the header";
 		return -EBADMSG;
 	}
-	h->encrypted = flags & 1;
+	h->encrypted = flags & FLAG_SEALED;
+	h->audio = h->version >= 2 && (rd16(p + 2) & FLAG_AUDIO);
 	h->codec.width = rd32(p + 8);
 	h->codec.height = rd32(p + 12);
 	h->fps_num = rd32(p + 16);
@@ -780,6 +867,32 @@ static uint64_t resync(struct vigil_clip_reader *r, uint64_t off)
 	return 0;
 }
 
+/* Samples in an AUDI chunk of payload @len (checked by audio_check()). */
+static uint32_t audio_samples(const struct vigil_clip_reader *r, uint32_t len)
+{
+	return (len - AUDI_FIXED - (r->h.encrypted ? EV_NONCE + EV_ABYTES : 0)) / 2;
+}
+
+/* An AUDI chunk's structure (payload @p, @len bytes): NULL or why not. */
+static const char *audio_check(const struct vigil_clip_reader *r,
+			       const uint8_t *p, uint32_t len)
+{
+	const uint32_t extra = r->h.encrypted ? EV_NONCE + EV_ABYTES : 0;
+	uint32_t body;
+
+	if (r->h.version < 2 || !r->h.audio)
+		return "audio chunk in a clip without audio";
+	if (len < AUDI_FIXED + extra + 2)
+		return "audio chunk malformed";
+	body = len - AUDI_FIXED - extra;
+	if (body % 2 || body > AUDI_MAX_BODY || rd32(p + 12) < 8000 ||
+	    rd32(p + 12) > 48000 || p[16] != 1 || p[17] != 1 || p[18] || p[19])
+		return "audio chunk malformed";
+	if (r->any_block && rd32(p) <= r->last_block)
+		return "audio chunk out of sequence";
+	return NULL;
+}
+
 /*
  * Walk the chunks after the header; record every valid frame and event.
  * Frame numbers rise by one inside a group; a keyframe may skip numbers
@@ -865,6 +978,17 @@ static int scan(struct vigil_clip_reader *r, uint64_t off)
 				r->events[r->st.events++] = off;
 				r->last_ev = rd32(p);
 				r->any_event = true;
+			}
+		} else if (type == T_AUDI) {
+			why = audio_check(r, p, len);
+			if (!why) {
+				if (grow((void **)&r->blocks, &r->nblocks_cap,
+					 r->st.audio_blocks, sizeof(*r->blocks)))
+					return -ENOMEM;
+				r->blocks[r->st.audio_blocks++] = off;
+				r->st.audio_samples += audio_samples(r, len);
+				r->last_block = rd32(p);
+				r->any_block = true;
 			}
 		} else if (type == T_INDX) {
 			if (push_seg(r, seg_start, off))
@@ -985,6 +1109,10 @@ void vigil_clip_reader_free(struct vigil_clip_reader *r)
 	free(r->segs);
 	free(r->groups);
 	free(r->events);
+	free(r->blocks);
+	if (r->aplain)
+		sodium_memzero(r->aplain, r->aplain_cap);
+	free(r->aplain);
 	free(r->frames);
 	free(r);
 }
@@ -1141,12 +1269,51 @@ int vigil_clip_reader_event(struct vigil_clip_reader *r, unsigned int i,
 				p + 4 + EV_NONCE, len - 4 - EV_NONCE, ad,
 				sizeof(ad), p + 4, r->key))
 			return fail(r, -EBADMSG, "event", i, "authentication failed");
-		if (event_unpack(body, n, ev))
+		if (event_unpack(body, n, r->h.version, ev))
 			return fail(r, -EBADMSG, "event", i, "malformed");
 		return 0;
 	}
-	if (event_unpack(p + 4, len - 4, ev))
+	if (event_unpack(p + 4, len - 4, r->h.version, ev))
 		return fail(r, -EBADMSG, "event", i, "malformed");
+	return 0;
+}
+
+int vigil_clip_reader_audio(struct vigil_clip_reader *r, unsigned int i,
+			    struct vigil_clip_audio *a, int16_t *samples)
+{
+	const uint8_t *p, *body;
+	uint32_t len, n;
+
+	if (i >= r->st.audio_blocks)
+		return -ERANGE;
+	p = r->buf + r->blocks[i] + CHUNK_HDR;
+	len = rd32(r->buf + r->blocks[i] + 4);
+	n = audio_samples(r, len);
+	a->block = rd32(p);
+	a->mono_ns = rd64(p + 4);
+	a->rate = rd32(p + 12);
+	a->nsamples = n;
+	if (!samples)
+		return 0;
+	body = p + AUDI_FIXED;
+	if (r->h.encrypted) {
+		uint8_t ad[CLIP_ID_LEN + AUDI_FIXED];
+		unsigned long long plen;
+
+		if (!r->have_key)
+			return fail(r, -EACCES, "audio block", i, "clip is sealed, no key");
+		if (buf_reserve(&r->aplain, &r->aplain_cap, AUDI_MAX_BODY))
+			return -ENOMEM;
+		audio_ad(r->clip_id, p, ad);
+		if (crypto_aead_xchacha20poly1305_ietf_decrypt(r->aplain, &plen, NULL,
+				body + EV_NONCE, len - AUDI_FIXED - EV_NONCE, ad,
+				sizeof(ad), body, r->key) || plen != 2 * (size_t)n)
+			return fail(r, -EBADMSG, "audio block", i,
+				    "authentication failed");
+		body = r->aplain;
+	}
+	for (uint32_t k = 0; k < n; k++)
+		samples[k] = (int16_t)rd16(body + 2 * k);
 	return 0;
 }
 

@@ -231,6 +231,30 @@ static char *vigild_bin(void)
 	return t_vigild_path;
 }
 
+/*
+ * The event records of a clip (format v2: one per event per clip, written
+ * when the event ends or the clip closes). Returns how many, up to @max.
+ */
+static unsigned int clip_events(const char *path, struct vigil_clip_event *ev,
+				unsigned int max)
+{
+	struct vigil_clip_reader *r;
+	struct mapped mp;
+	const char *err;
+	unsigned int n = 0;
+
+	if (map(path, &mp) || vigil_clip_reader_new(mp.p, mp.len, NULL, NULL, &r, &err)) {
+		unmap(&mp);
+		return 0;
+	}
+	T_EQ(vigil_clip_reader_header(r)->version, 2);
+	for (; n < max && n < vigil_clip_reader_status(r)->events; n++)
+		T_EQ(vigil_clip_reader_event(r, n, &ev[n]), 0);
+	vigil_clip_reader_free(r);
+	unmap(&mp);
+	return n;
+}
+
 /* 1: one alarm recorded with its pre-roll, lossless. */
 static void test_alarm_clip(const char *y4m)
 {
@@ -268,6 +292,15 @@ static void test_alarm_clip(const char *y4m)
 	T_ASSERT(k + (int)n > 45);
 	fprintf(stderr, "alarm clip: scene frames %d..%d, %.2f s of pre-roll\n", k,
 		k + (int)n - 1, (double)(trigger - first) / 1e9);
+	/* one record of the event, written at its end: neither continued nor open */
+	{
+		struct vigil_clip_event ev[4];
+
+		T_EQ(clip_events(path, ev, 4), 1);
+		T_EQ(ev[0].type, VIGIL_EVENT_END);
+		T_EQ(ev[0].flags, 0);
+		T_ASSERT(ev[0].end_mono_ns > ev[0].start_mono_ns);
+	}
 	unlink(path);
 	/* disarmed: the alarm is detected and written, no clip is recorded */
 	{
@@ -309,9 +342,10 @@ static void test_realtime(const char *y4m)
 			       "--set", "record.preroll_s=1", "--set", "record.keyint=5",
 			       "--set", "record.postroll_s=0.5", "--set", "record.max_clip_s=1",
 			       NULL };
-	uint64_t trigger, first;
-	unsigned int n, total = 0;
+	uint64_t trigger, first, ev_start = 0;
+	unsigned int n, total = 0, ev_clips = 0;
 	int st, k, next = -1, nclips;
+	bool ev_ended = false;
 
 	T_ASSERT(mkdtemp(dir));
 	snprintf(set, sizeof(set), "record.dir=%s", dir);
@@ -326,9 +360,33 @@ static void test_realtime(const char *y4m)
 	T_ASSERT(nclips >= 2);
 	/* each clip takes up where the previous one ended */
 	for (int i = 0; i < nclips; i++) {
+		struct vigil_clip_event ev[4];
+		unsigned int ne;
+
 		events_optional = i > 0;
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		T_EQ(clip_verify(path, NULL), 0);
+		/*
+		 * The alarm (1.3 s to 3 s) spans clips of 1 s: its record is in
+		 * each, "open" in all but the one it ends in, "continued" in all
+		 * but the first (issue #8); the clips after it have none.
+		 */
+		ne = clip_events(path, ev, 4);
+		T_ASSERT(ne <= 1);
+		if (ne) {
+			const bool first_rec = !ev_clips;
+			const bool ended = ev[0].type == VIGIL_EVENT_END;
+
+			if (ev_clips)
+				T_EQ(ev[0].start_mono_ns, ev_start);
+			ev_start = ev[0].start_mono_ns;
+			T_EQ(ev_ended, false);
+			T_EQ(!!(ev[0].flags & VIGIL_CLIP_EV_CONTINUED), !first_rec);
+			T_EQ(!!(ev[0].flags & VIGIL_CLIP_EV_OPEN), !ended);
+			T_EQ(ended ? ev[0].end_mono_ns > ev_start : ev[0].end_mono_ns == 0, 1);
+			ev_ended = ended;
+			ev_clips++;
+		}
 		k = check_frames(path, NULL, NULL, &trigger, &first, &n);
 		T_ASSERT(k >= 0 && n >= 1);
 		if (next >= 0)
@@ -338,6 +396,8 @@ static void test_realtime(const char *y4m)
 		unlink(path);
 	}
 	events_optional = false;
+	T_ASSERT(ev_ended);
+	T_ASSERT(ev_clips >= 2);
 	T_ASSERT(next > 45);
 	T_EQ(stat_of(" recorded_frames "), total);
 	fprintf(stderr, "real time: %u frames recorded in %d clips (scene ..%d), none dropped\n",

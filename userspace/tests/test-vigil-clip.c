@@ -7,9 +7,11 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <xxhash.h>
 
 #include "libvigil.h"
 #include "vigil-internal.h"
@@ -72,6 +74,190 @@ static void t_make_y4m(const char *name, unsigned int frames)
 		fwrite(f, 1, sizeof(f), fp);
 	}
 	fclose(fp);
+}
+
+/* ---- clip format version 2: events with person verdicts, audio --------- */
+
+#define A_BLOCKS 3
+#define A_LEN 1600
+static int16_t pcm[A_BLOCKS * A_LEN];
+
+static int t_file_sink(void *arg, const void *buf, size_t len)
+{
+	return fwrite(buf, 1, len, arg) == len ? 0 : -EIO;
+}
+
+/* @name: 4 frames, 3 audio blocks between them, 2 events; sealed to @pub. */
+static void t_write_v2(const char *name, const char *pub)
+{
+	struct vigil_clip_header h = { .fps_num = 10, .fps_den = 1,
+				       .camera = "v2", .audio = true };
+	const struct vigil_clip_event ev[2] = {
+		{ .type = 1, .start_mono_ns = 1000000000, .person = VIGIL_CLIP_PERSON_YES,
+		  .person_score = 87, .flags = VIGIL_CLIP_EV_CONTINUED },
+		{ .type = 2, .start_mono_ns = 1100000000, .end_mono_ns = 1200000000,
+		  .person = VIGIL_CLIP_PERSON_NO, .person_score = 12,
+		  .flags = VIGIL_CLIP_EV_OPEN },
+	};
+	uint8_t frame[64 * 48], enc[16384], pk[VIGIL_CLIP_PK_BYTES];
+	struct vigil_clip_writer *w;
+	struct vigil_encoder *e;
+	uint64_t seed = 11;
+	char p[256];
+	FILE *fp;
+
+	if (pub) {
+		char line[128] = "";
+
+		snprintf(p, sizeof(p), "%s/%s", dir, pub);
+		fp = fopen(p, "r");
+		T_ASSERT(fp && fgets(line, sizeof(line), fp));
+		if (fp)
+			fclose(fp);
+		for (unsigned int i = 0; i < VIGIL_CLIP_PK_BYTES; i++) {
+			unsigned int v = 0;
+
+			T_EQ(sscanf(line + 10 + 2 * i, "%2x", &v), 1);
+			pk[i] = (uint8_t)v;
+		}
+	}
+	for (unsigned int i = 0; i < A_BLOCKS * A_LEN; i++)
+		pcm[i] = (int16_t)(t_rand(&seed) & 0xffff);
+	vigil_codec_params_default(&h.codec);
+	h.codec.width = 64;
+	h.codec.height = 48;
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fp = fopen(p, "w");
+	T_ASSERT(fp);
+	T_EQ(vigil_encoder_new(&h.codec, &e), 0);
+	T_EQ(vigil_clip_writer_new(&h, pub ? pk : NULL, t_file_sink, fp, &w), 0);
+	for (unsigned int i = 0; i < 4; i++) {
+		struct vigil_clip_frame_meta m = { .mono_ns = 1000000000ull + i * 100000000ull };
+		size_t len;
+
+		memset(frame, (int)(i * 9), sizeof(frame));
+		T_EQ(vigil_encoder_encode(e, frame, enc, sizeof(enc), &len, NULL), 0);
+		T_EQ(vigil_clip_writer_frame(w, enc, len, &m), 0);
+		if (i < A_BLOCKS)
+			T_EQ(vigil_clip_writer_audio(w, m.mono_ns, 16000, pcm + i * A_LEN,
+						     A_LEN), 0);
+		if (i == 1 || i == 3)
+			T_EQ(vigil_clip_writer_event(w, &ev[i / 2]), 0);
+	}
+	T_EQ(vigil_clip_writer_close(w), 0);
+	vigil_clip_writer_free(w);
+	vigil_encoder_free(e);
+	fclose(fp);
+}
+
+/* Is @name a 16 kHz mono WAV of exactly pcm[]? */
+static bool t_wav_is_pcm(const char *name)
+{
+	uint8_t b[44 + sizeof(pcm) + 1];
+	char p[256];
+	size_t n;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fp = fopen(p, "r");
+	if (!fp)
+		return false;
+	n = fread(b, 1, sizeof(b), fp);
+	fclose(fp);
+	if (n != 44 + sizeof(pcm) || memcmp(b, "RIFF", 4) || memcmp(b + 8, "WAVEfmt ", 8) ||
+	    b[22] != 1 || (b[24] | b[25] << 8) != 16000 || b[34] != 16 ||
+	    memcmp(b + 36, "data", 4))
+		return false;
+	for (size_t i = 0; i < A_BLOCKS * A_LEN; i++)
+		if ((int16_t)(b[44 + 2 * i] | b[45 + 2 * i] << 8) != pcm[i])
+			return false;
+	return true;
+}
+
+/* Flip a byte inside the second audio block's samples (checksum fixed). */
+static void t_flip_audio(const char *name)
+{
+	uint8_t *b;
+	char p[256];
+	size_t n, k = 0;
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", dir, name);
+	fp = fopen(p, "r+");
+	if (!fp)
+		return;
+	b = malloc(1 << 20);
+	n = fread(b, 1, 1 << 20, fp);
+	for (size_t off = 8; off + 16 <= n;) {
+		const uint32_t len = b[off + 4] | b[off + 5] << 8 | b[off + 6] << 16 |
+				     (uint32_t)b[off + 7] << 24;
+
+		if (!memcmp(b + off, "AUDI", 4) && k++ == 1) {
+			const uint64_t h = (b[off + 8 + 44] ^= 4, XXH3_64bits(b + off, 8 + len));
+
+			for (int i = 0; i < 8; i++)
+				b[off + 8 + len + i] = (uint8_t)(h >> (8 * i));
+			break;
+		}
+		off += 16 + len;
+	}
+	rewind(fp);
+	T_EQ(fwrite(b, 1, n, fp), n);
+	fclose(fp);
+	free(b);
+}
+
+static void test_v2(void)
+{
+	t_write_v2("a2.clip", NULL);
+	T_EQ(t_run("info a2.clip"), 0);
+	T_STRSTR(out, "version:   2");
+	T_STRSTR(out, "audio:     3 blocks, 0.300 s at 16000 Hz");
+	T_STRSTR(out, "event 0:   type 1");
+	T_STRSTR(out, "person (score 87), continued from the previous clip\n");
+	T_STRSTR(out, "no-person (score 12), still open at the end\n");
+	T_EQ(t_run("verify a2.clip"), 0);
+	T_STRSTR(out, "OK, 4 frames, 3 audio blocks");
+	T_EQ(t_run("export --audio a2.wav a2.clip"), 0);
+	T_ASSERT(t_wav_is_pcm("a2.wav"));
+	T_EQ(t_run("export --audio a3.wav a2.clip a2.y4m"), 0);
+	T_ASSERT(t_wav_is_pcm("a3.wav"));
+	T_ASSERT(t_size("a2.y4m") > 4 * 64 * 48);
+	/* a clip without audio says so */
+	T_EQ(t_run("export --audio x.wav a.clip"), 1);
+	T_STRSTR(out, "no audio");
+	T_EQ(t_run("info a.clip"), 0);
+	T_STRSTR(out, "audio:     none");
+	T_EQ(t_run("export a2.clip"), 2);
+
+	/* sealed: the owner's key opens the audio, no key or another does not */
+	t_write_v2("s2.clip", "owner.pub");
+	T_EQ(t_run("info s2.clip"), 0);
+	T_STRSTR(out, "audio:     3 blocks, 0.300 s at 16000 Hz");
+	T_EQ(t_run("export --audio s2.wav s2.clip"), 1);
+	T_STRSTR(out, "give the owner key");
+	T_EQ(t_run("export -K other.key --audio s2.wav s2.clip"), 1);
+	T_ASSERT(!t_size("s2.wav"));
+	T_EQ(t_run("export -K owner.key --audio s2.wav s2.clip"), 0);
+	T_ASSERT(t_wav_is_pcm("s2.wav"));
+	T_EQ(t_run("info -K owner.key s2.clip"), 0);
+	T_STRSTR(out, "person (score 87), continued from the previous clip\n");
+	T_EQ(t_run("verify -K owner.key s2.clip"), 0);
+	T_STRSTR(out, "every frame authenticated, 3 audio blocks authenticated");
+	T_EQ(t_run("decrypt -K owner.key s2.clip d2.clip"), 0);
+	T_EQ(t_run("export --audio d2.wav d2.clip"), 0);
+	T_ASSERT(t_wav_is_pcm("d2.wav"));
+	T_EQ(t_run("info d2.clip"), 0);
+	T_STRSTR(out, "no-person (score 12), still open at the end\n");
+	/* a flipped sample byte: verify and export fail, nothing written */
+	t_flip_audio("s2.clip");
+	T_EQ(t_run("verify -K owner.key s2.clip"), 1);
+	T_STRSTR(out, "audio block 1: authentication failed");
+	T_EQ(t_run("export -K owner.key --audio f2.wav s2.clip"), 1);
+	T_ASSERT(!t_size("f2.wav"));
+	t_flip_audio("a2.clip");	/* plain: only the checksum guards it */
+	T_EQ(t_run("export --audio f3.wav a2.clip"), 0);
+	T_ASSERT(!t_wav_is_pcm("f3.wav"));
 }
 
 int main(void)
@@ -184,6 +370,7 @@ int main(void)
 		T_STRSTR(out, "retention");
 	}
 
+	test_v2();
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		return 1;

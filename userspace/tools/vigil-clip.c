@@ -47,15 +47,18 @@ static const char usage_text[] =
 "       -l LEVEL             zstd level -7..19, default 1\n"
 "       -c CAMERA            camera id stored in the header (<= 32 bytes)\n"
 "       -p NAME.pub          seal the clip to this owner key\n"
-"  info [-K NAME.key] CLIP   header, state, groups and events\n"
+"  info [-K NAME.key] CLIP   header, state, groups, events (with their person\n"
+"                            verdict and flags) and audio\n"
 "  verify [-K NAME.key] CLIP check every chunk, the index and (unless the\n"
 "                            clip is sealed and no key is given) decode and\n"
 "                            authenticate every frame; exit 0 intact,\n"
 "                            1 damaged or truncated, 2 not a clip/usage\n"
-"  export [-K NAME.key] [-f y4m|png|mp4] [--audit LOG] CLIP OUT\n"
+"  export [-K NAME.key] [-f y4m|png|mp4] [--audio WAV] [--audit LOG] CLIP [OUT]\n"
 "                            frames as Y4M (OUT may be -), PNG files in the\n"
 "                            directory OUT, or an MP4 (x264, visually\n"
 "                            lossless); png and mp4 need ffmpeg in PATH\n"
+"       --audio WAV          also (or, without OUT, only) write the clip's\n"
+"                            audio as a 16-bit mono WAV file\n"
 "  recover [-K NAME.key] CLIP OUT\n"
 "                            write the valid prefix of a truncated or\n"
 "                            damaged clip, with a fresh index, to OUT\n"
@@ -517,20 +520,28 @@ static int audit_access(const char *clip, const char *action)
 	return 0;
 }
 
+/* --audio WAV (export) */
+static const char *audio_out;
+
 static int reader_args(int argc, char **argv, const char *cmd, int nfiles,
 		       const char **key, const char **fmt)
 {
 	static const struct option longopts[] = {
+		{ "audio", required_argument, NULL, 'W' },
 		{ "audit", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
+	const bool is_export = !strcmp(cmd, "export");
 	const bool audited = !strcmp(cmd, "export") || !strcmp(cmd, "decrypt");
 	int opt;
 
 	while ((opt = getopt_long(argc, argv, fmt ? "K:f:" : "K:",
-				  audited ? longopts : longopts + 1, NULL)) != -1) {
+				  is_export ? longopts : audited ? longopts + 1 :
+				  longopts + 2, NULL)) != -1) {
 		if (opt == 'A')
 			audit_log = optarg;
+		else if (opt == 'W')
+			audio_out = optarg;
 		else if (opt == 'K')
 			*key = optarg;
 		else if (opt == 'f' && fmt)
@@ -538,11 +549,164 @@ static int reader_args(int argc, char **argv, const char *cmd, int nfiles,
 		else
 			return -1;
 	}
+	if (is_export && audio_out && argc - optind == 1)
+		return 0;
 	if (argc - optind != nfiles) {
 		fprintf(stderr, "vigil-clip: %s needs %s\n", cmd,
 			nfiles == 1 ? "CLIP" : "CLIP and OUT");
 		return -1;
 	}
+	return 0;
+}
+
+/* ---- clip format version 2: person verdict, event flags, audio ---------- */
+
+static const char *person_name(unsigned int p)
+{
+	switch (p) {
+	case VIGIL_CLIP_PERSON_UNCHECKED: return "not checked";
+	case VIGIL_CLIP_PERSON_YES: return "person";
+	case VIGIL_CLIP_PERSON_NO: return "no-person";
+	case VIGIL_CLIP_PERSON_FAILED: return "check failed";
+	}
+	return "?";
+}
+
+/* The rest of an "event N:" line of info. */
+static void info_event_v2(const struct vigil_clip_header *h,
+			  const struct vigil_clip_event *ev)
+{
+	if (h->version >= 2)
+		printf(", %s", person_name(ev->person));
+	if (ev->person == VIGIL_CLIP_PERSON_YES || ev->person == VIGIL_CLIP_PERSON_NO)
+		printf(" (score %u)", ev->person_score);
+	if (ev->flags & VIGIL_CLIP_EV_CONTINUED)
+		printf(", continued from the previous clip");
+	if (ev->flags & VIGIL_CLIP_EV_OPEN)
+		printf(", still open at the end");
+	printf("\n");
+}
+
+static void info_audio(const struct vigil_clip_header *h,
+		       const struct vigil_clip_status *st, struct vigil_clip_reader *r)
+{
+	struct vigil_clip_audio a;
+	double secs = 0;
+
+	printf("version:   %u\n", h->version);
+	if (!h->audio) {
+		printf("audio:     none\n");
+		return;
+	}
+	for (unsigned int i = 0; i < st->audio_blocks; i++)
+		if (!vigil_clip_reader_audio(r, i, &a, NULL))
+			secs += (double)a.nsamples / a.rate;
+	if (!st->audio_blocks) {
+		printf("audio:     0 blocks\n");
+		return;
+	}
+	vigil_clip_reader_audio(r, 0, &a, NULL);
+	printf("audio:     %u blocks, %.3f s at %u Hz mono S16, from %.3f s\n",
+	       st->audio_blocks, secs, a.rate, a.mono_ns / 1e9);
+}
+
+/* The end of verify's OK line. */
+static const char *verify_audio_note(const struct vigil_clip_header *h,
+				     const struct vigil_clip_status *st, bool keyed)
+{
+	static char note[96];
+
+	if (!h->audio)
+		return "";
+	snprintf(note, sizeof(note), ", %u audio blocks%s", st->audio_blocks,
+		 h->encrypted && keyed ? " authenticated" : "");
+	return note;
+}
+
+/* Authenticate (sealed) or read every audio block: 0 or the first error. */
+static int verify_audio(struct vigil_clip_reader *r, const struct vigil_clip_status *st)
+{
+	static int16_t pcm[VIGIL_CLIP_AUDIO_MAX];
+	struct vigil_clip_audio a;
+
+	for (unsigned int i = 0; i < st->audio_blocks; i++) {
+		const int ret = vigil_clip_reader_audio(r, i, &a, pcm);
+
+		if (ret)
+			return ret;
+	}
+	return 0;
+}
+
+static void wav_header(uint8_t *b, unsigned int rate, uint64_t samples)
+{
+	const uint32_t data = (uint32_t)(samples * 2);
+	const uint32_t v[] = { 36 + data, 16, 1 | 1u << 16, rate, rate * 2,
+			       2 | 16u << 16, data };
+
+	memcpy(b, "RIFF", 4);
+	memcpy(b + 8, "WAVEfmt ", 8);
+	memcpy(b + 36, "data", 4);
+	for (unsigned int i = 0; i < 7; i++) {
+		const unsigned int at[] = { 4, 16, 20, 24, 28, 32, 40 };
+
+		for (int k = 0; k < 4; k++)
+			b[at[i] + k] = (uint8_t)(v[i] >> (8 * k));
+	}
+}
+
+/* The clip's audio blocks, in order, as one WAV file at @path. */
+static int export_wav(struct opened *o, const char *path)
+{
+	const struct vigil_clip_status *st = vigil_clip_reader_status(o->r);
+	static int16_t pcm[VIGIL_CLIP_AUDIO_MAX];
+	uint8_t hdr[44], le[2 * VIGIL_CLIP_AUDIO_MAX];
+	struct vigil_clip_audio a;
+	unsigned int rate = 0;
+	uint64_t total = 0;
+	struct out_file f;
+	int ret = 0;
+
+	if (!vigil_clip_reader_header(o->r)->audio || !st->audio_blocks) {
+		fprintf(stderr, "vigil-clip: --audio: the clip has no audio\n");
+		return 1;
+	}
+	for (unsigned int i = 0; i < st->audio_blocks; i++) {
+		vigil_clip_reader_audio(o->r, i, &a, NULL);
+		if (rate && a.rate != rate) {
+			fprintf(stderr, "vigil-clip: --audio: the sample rate changes "
+				"(%u Hz, then %u Hz in block %u): not one WAV file\n",
+				rate, a.rate, a.block);
+			return 1;
+		}
+		rate = a.rate;
+		total += a.nsamples;
+	}
+	if (total * 2 > UINT32_MAX - 36) {
+		fprintf(stderr, "vigil-clip: --audio: too long for a WAV file\n");
+		return 1;
+	}
+	if (out_open(&f, path))
+		return 1;
+	wav_header(hdr, rate, total);
+	ret = fd_sink(&f.fd, hdr, sizeof(hdr));
+	for (unsigned int i = 0; !ret && i < st->audio_blocks; i++) {
+		ret = vigil_clip_reader_audio(o->r, i, &a, pcm);
+		if (ret) {
+			fprintf(stderr, "vigil-clip: %s\n", vigil_clip_reader_error(o->r));
+			break;
+		}
+		for (unsigned int k = 0; k < a.nsamples; k++) {
+			le[2 * k] = (uint8_t)pcm[k];
+			le[2 * k + 1] = (uint8_t)((uint16_t)pcm[k] >> 8);
+		}
+		ret = fd_sink(&f.fd, le, 2 * (size_t)a.nsamples);
+	}
+	if (out_close(&f, !ret) || ret)
+		return 1;
+	/* stderr: the frames may be going to stdout */
+	fprintf(stderr, "vigil-clip: %u audio blocks, %" PRIu64 " samples at %u Hz "
+		"into %s\n", st->audio_blocks, total, rate, path);
 	return 0;
 }
 
@@ -580,6 +744,7 @@ static int cmd_info(int argc, char **argv)
 	printf("state:     %s (%s)\n", state_name(st->state), st->detail);
 	printf("frames:    %u in %u groups, %u events\n", st->frames, st->groups,
 	       st->events);
+	info_audio(h, st, o.r);
 	if (st->frames > 0)
 		printf("bytes:     %" PRIu64 " of whole chunks, %zu in the file\n",
 		       st->good_bytes, o.m.len);
@@ -590,9 +755,10 @@ static int cmd_info(int argc, char **argv)
 			printf("event %u:   %s\n", i, vigil_clip_reader_error(o.r));
 			continue;
 		}
-		printf("event %u:   type %u, %.3f..%.3f s, score %.4f, %u boxes, %u PIR edges\n",
+		printf("event %u:   type %u, %.3f..%.3f s, score %.4f, %u boxes, %u PIR edges",
 		       i, ev.type, ev.start_mono_ns / 1e9, ev.end_mono_ns / 1e9,
 		       ev.score, ev.nboxes, ev.npir);
+		info_event_v2(h, &ev);
 	}
 	close_clip(&o);
 	return 0;
@@ -646,14 +812,19 @@ static int cmd_verify(int argc, char **argv)
 				rc = EXIT_DAMAGED;
 			}
 		}
+		if (verify_audio(o.r, st)) {
+			printf("%s: %s\n", argv[optind], vigil_clip_reader_error(o.r));
+			rc = EXIT_DAMAGED;
+		}
 		if (h->encrypted && st->state == VIGIL_CLIP_COMPLETE &&
 		    !st->index_authenticated)
 			printf("%s: index not authenticated (recovered without the key)\n",
 			       argv[optind]);
 	}
 	if (!rc)
-		printf("%s: OK, %u frames%s\n", argv[optind], st->frames,
-		       h->encrypted && o.keyed ? ", every frame authenticated" : "");
+		printf("%s: OK, %u frames%s%s\n", argv[optind], st->frames,
+		       h->encrypted && o.keyed ? ", every frame authenticated" : "",
+		       verify_audio_note(h, st, o.keyed));
 	free(frame);
 	close_clip(&o);
 	return rc;
@@ -748,11 +919,12 @@ static int cmd_export(int argc, char **argv)
 	int rc;
 
 	if (reader_args(argc, argv, "export", 2, &key, &fmt))
-		return die_usage("export [-K NAME.key] [-f y4m|png|mp4] [--audit LOG] CLIP OUT");
-	out = argv[optind + 1];
+		return die_usage("export [-K NAME.key] [-f y4m|png|mp4] [--audio WAV] "
+				 "[--audit LOG] CLIP [OUT]");
+	out = optind + 1 < argc ? argv[optind + 1] : NULL;
 	if (strcmp(fmt, "y4m") && strcmp(fmt, "png") && strcmp(fmt, "mp4"))
 		return die_usage("export: -f takes y4m, png or mp4");
-	if (strcmp(fmt, "y4m") && !have_ffmpeg()) {
+	if (out && strcmp(fmt, "y4m") && !have_ffmpeg()) {
 		fprintf(stderr, "vigil-clip: export -f %s needs ffmpeg, which is not "
 			"installed (export -f y4m works without it)\n", fmt);
 		return 1;
@@ -770,7 +942,13 @@ static int cmd_export(int argc, char **argv)
 		close_clip(&o);
 		return 1;
 	}
-	if (!strcmp(fmt, "y4m")) {
+	if (audio_out && export_wav(&o, audio_out)) {
+		close_clip(&o);
+		return 1;
+	}
+	if (!out) {
+		rc = 0;
+	} else if (!strcmp(fmt, "y4m")) {
 		struct out_file f;
 
 		if (!strcmp(out, "-")) {
@@ -910,6 +1088,14 @@ static int cmd_decrypt(int argc, char **argv)
 		ret = vigil_clip_reader_event(o.r, i, &ev);
 		if (!ret)
 			ret = vigil_clip_writer_event(w, &ev);
+	}
+	for (unsigned int i = 0; !ret && i < st->audio_blocks; i++) {
+		static int16_t pcm[VIGIL_CLIP_AUDIO_MAX];
+		struct vigil_clip_audio a;
+
+		ret = vigil_clip_reader_audio(o.r, i, &a, pcm);
+		if (!ret)
+			ret = vigil_clip_writer_audio(w, a.mono_ns, a.rate, pcm, a.nsamples);
 	}
 	if (!ret)
 		ret = vigil_clip_writer_close(w);
