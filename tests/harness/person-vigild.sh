@@ -57,10 +57,13 @@ mkdir "$T/rp" "$T/rc"
 	fail "pet: expected verdict no-person: $(cat "$T/c.json" "$T/c.err")"
 
 # the clips' event records carry the verdict (vigil-clip info)
-clip_verdicts() { # DIR: the verdict of every event record of its clips
+clip_verdicts() { # DIR: the verdict of every final event record of its clips
 	local c
+	# (type 0, the start record written as the clip opens, comes before
+	# any verdict; the final one is type 1 "open" or 2 end)
 	for c in "$1"/*.vclip; do
-		"$BIN/tools/vigil-clip" info "$c" | sed -n 's/^event [0-9]*: .* PIR edges, \([a-z -]*[a-z]\).*/\1/p'
+		"$BIN/tools/vigil-clip" info "$c" | grep -v '^event [0-9]*: *type 0,' |
+			sed -n 's/^event [0-9]*: .* PIR edges, \([a-z -]*[a-z]\).*/\1/p'
 	done
 }
 pv=$(clip_verdicts "$T/rp" | sort -u | tr '\n' ' ')

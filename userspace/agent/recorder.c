@@ -534,6 +534,8 @@ static void close_clip(struct recorder *r, struct clip *c)
 	progress(c);
 }
 
+static void write_event(struct recorder *r, uint32_t type);
+
 /* Open a clip; with @trigger_ns, copy the pre-roll from before it. */
 static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger_ns)
 {
@@ -620,15 +622,23 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 		r->rc->dir, c->part, copied);
 	flush(c, false);
 	r->cur = c;
+	/*
+	 * The event's first record at once (person verdict not known yet,
+	 * "continued" in a clip after max_clip_s): a clip cut by power loss
+	 * before the event's final record still says why it was recorded.
+	 */
+	if (r->ev_open)
+		write_event(r, VIGIL_EVENT_START);
 	return c;
 }
 
 /*
  * ---- BEGIN clip format v2 (clipmeta): event records, person verdict,
- * audio (docs/clip-format.md). An event's record is written once per clip:
- * when the event ends, or when the clip closes with the event still open
- * (flag "open", end 0, type update), whichever comes first, with the
- * person verdict known then; the clips after carry it "continued".
+ * audio (docs/clip-format.md). An event gets a start record in each clip
+ * as the clip opens (open_clip()), and its final record when the event
+ * ends, or when the clip closes with the event still open (flag "open",
+ * end 0, type update), whichever comes first, with the person verdict
+ * known then; the clips after carry it "continued".
  */
 
 /* The event as it stands, into the clip. */

@@ -292,14 +292,21 @@ static void test_alarm_clip(const char *y4m)
 	T_ASSERT(k + (int)n > 45);
 	fprintf(stderr, "alarm clip: scene frames %d..%d, %.2f s of pre-roll\n", k,
 		k + (int)n - 1, (double)(trigger - first) / 1e9);
-	/* one record of the event, written at its end: neither continued nor open */
+	/*
+	 * Two records of the event: its start as the clip opened (what a clip
+	 * cut by power loss keeps), and its end; neither continued nor open.
+	 */
 	{
 		struct vigil_clip_event ev[4];
 
-		T_EQ(clip_events(path, ev, 4), 1);
-		T_EQ(ev[0].type, VIGIL_EVENT_END);
+		T_EQ(clip_events(path, ev, 4), 2);
+		T_EQ(ev[0].type, VIGIL_EVENT_START);
 		T_EQ(ev[0].flags, 0);
-		T_ASSERT(ev[0].end_mono_ns > ev[0].start_mono_ns);
+		T_EQ(ev[0].end_mono_ns, 0);
+		T_EQ(ev[1].type, VIGIL_EVENT_END);
+		T_EQ(ev[1].flags, 0);
+		T_EQ(ev[1].start_mono_ns, ev[0].start_mono_ns);
+		T_ASSERT(ev[1].end_mono_ns > ev[1].start_mono_ns);
 	}
 	unlink(path);
 	/* disarmed: the alarm is detected and written, no clip is recorded */
@@ -367,16 +374,22 @@ static void test_realtime(const char *y4m)
 		snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 		T_EQ(clip_verify(path, NULL), 0);
 		/*
-		 * The alarm (1.3 s to 3 s) spans clips of 1 s: its record is in
-		 * each, "open" in all but the one it ends in, "continued" in all
-		 * but the first (issue #8); the clips after it have none.
+		 * The alarm (1.3 s to 3 s) spans clips of 1 s: each has its
+		 * start record as it opens and its final record, "open" in all
+		 * but the one it ends in, both "continued" in all but the first
+		 * (issue #8); the clips after it have none.
 		 */
 		ne = clip_events(path, ev, 4);
-		T_ASSERT(ne <= 1);
-		if (ne) {
+		T_ASSERT(ne == 0 || ne == 2);
+		if (ne == 2) {
 			const bool first_rec = !ev_clips;
-			const bool ended = ev[0].type == VIGIL_EVENT_END;
+			const bool ended = ev[1].type == VIGIL_EVENT_END;
 
+			T_EQ(ev[0].type, VIGIL_EVENT_START);
+			T_EQ(ev[0].start_mono_ns, ev[1].start_mono_ns);
+			T_EQ(!!(ev[0].flags & VIGIL_CLIP_EV_CONTINUED), !first_rec);
+			T_EQ(!!(ev[0].flags & VIGIL_CLIP_EV_OPEN), 0);
+			ev[0] = ev[1];
 			if (ev_clips)
 				T_EQ(ev[0].start_mono_ns, ev_start);
 			ev_start = ev[0].start_mono_ns;
