@@ -289,6 +289,8 @@ async function run(browser) {
 	await page.click('#pl-play');
 	await waitFor(page, (n) => Number(document.body.dataset.frame) === n - 1,
 		      'play to the end', 20000, pageHashes.length);
+	/* scrubbing while it still plays would (rightly) play on from there */
+	await waitFor(page, () => document.body.dataset.playing === '0', 'playback stops at the end');
 	await page.$eval('#pl-scrub', (e) => { e.value = '2'; e.dispatchEvent(new Event('input')); });
 	await waitFor(page, () => document.body.dataset.frame === '2', 'scrub');
 	const y4mSha = await page.evaluate(async (n) => {

@@ -623,6 +623,20 @@ static void get_metrics(struct http_server *h, struct http_conn *c)
 /* ---------------------------------------------------------------- */
 /* the routes */
 
+/*
+ * A browser's fetch() from a script (Sec-Fetch-Mode cors or same-origin):
+ * it can send the bearer token, and a Basic challenge would only make the
+ * browser open a login dialog over the owner's page.
+ */
+static bool script_fetch(const struct http_request *r)
+{
+	size_t n = 0;
+	const char *m = http_field(r, "Sec-Fetch-Mode", &n);
+
+	return m && ((n == 4 && !strncasecmp(m, "cors", 4)) ||
+		     (n == 11 && !strncasecmp(m, "same-origin", 11)));
+}
+
 void http_api(struct http_server *h, struct http_conn *c,
 	      const struct http_request *r)
 {
@@ -639,7 +653,7 @@ void http_api(struct http_server *h, struct http_conn *c,
 	}
 	ret = http_authorize(h, c, r, is_metrics && h->cfg->http.metrics_public,
 			     is_mjpeg && r->method == HTTP_GET);
-	if (ret == 401 && is_mjpeg) {
+	if (ret == 401 && is_mjpeg && !script_fetch(r)) {
 		static const char why[] = "{\"error\":\"the token is required, as a bearer token or as the password of Basic authentication\"}\n";
 
 		/* players that only know Basic ask their user for it */

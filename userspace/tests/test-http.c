@@ -455,6 +455,13 @@ static void test_basic(void)
 	T_STRSTR(head, "WWW-Authenticate: Basic realm=\"vigil\"");
 	T_STRSTR(head, "WWW-Authenticate: Bearer realm=\"vigil\"");
 
+	/* a script's fetch() is not offered Basic: a browser would pop a dialog */
+	snprintf(req, sizeof(req), "GET /api/live.mjpeg HTTP/1.1\r\nHost: t\r\n"
+		 "Sec-Fetch-Mode: cors\r\n\r\n");
+	T_EQ(head_from("127.0.0.5", req, head, sizeof(head)), 401);
+	T_ASSERT(!strstr(head, "WWW-Authenticate: Basic"));
+	T_STRSTR(head, "WWW-Authenticate: Bearer");
+
 	snprintf(user_tok, sizeof(user_tok), "homeassistant:%s", token);
 	sodium_bin2base64(b64, sizeof(b64), (const unsigned char *)user_tok,
 			  strlen(user_tok), sodium_base64_VARIANT_ORIGINAL);
@@ -484,7 +491,7 @@ static void test_basic(void)
 	snprintf(req, sizeof(req), "GET /api/live.mjpeg HTTP/1.1\r\nHost: t\r\n"
 		 "Authorization: Basic !!!*\r\n\r\n");
 	T_EQ(head_from("127.0.0.6", req, head, sizeof(head)), 401);
-	T_ASSERT(metric("vigil_http_auth_failures_total") >= fails0 + 5);
+	T_ASSERT(metric("vigil_http_auth_failures_total") >= fails0 + 6);
 }
 
 int main(void)

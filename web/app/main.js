@@ -376,7 +376,11 @@ function wire() {
 			$('pl-play').textContent = 'Play';
 		} else {
 			$('pl-play').textContent = 'Pause';
-			p.play().then(() => { $('pl-play').textContent = 'Play'; });
+			document.body.dataset.playing = '1';
+			p.play().then(() => {
+				$('pl-play').textContent = 'Play';
+				document.body.dataset.playing = '0';
+			});
 		}
 	});
 	on('pl-step', 'click', () => state.player?.show(state.player.index + 1));

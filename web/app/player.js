@@ -149,6 +149,9 @@ export class Player {
 				const t0 = performance.now();
 
 				await this.show(this.index + 1);
+				/* the last frame shown: stopped now, not a period later */
+				if (this.index >= this.count - 1)
+					break;
 				const wait = period / this.speed - (performance.now() - t0);
 
 				if (wait > 0)
