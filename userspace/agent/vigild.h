@@ -252,10 +252,11 @@ struct recorder;
  * Recording into cfg->record.dir (the caller checked it is set) of
  * @width x @height luma at @fps_num/@fps_den. 0 or -errno with @err.
  */
+/* @fmt: the source's pixel format, which the clips keep (colour). */
 int recorder_new(const struct vigil_config *cfg, struct loop *l,
-		 unsigned int width, unsigned int height, unsigned int fps_num,
-		 unsigned int fps_den, struct recorder **out, char *err,
-		 size_t errlen);
+		 unsigned int width, unsigned int height, enum vigil_pixfmt fmt,
+		 unsigned int fps_num, unsigned int fps_den, struct recorder **out,
+		 char *err, size_t errlen);
 /* Every frame, after its detection result went to the fusion. */
 int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		   const struct vigil_detect_result *res);

@@ -10,7 +10,9 @@
  * - a small tmpfs filled to ENOSPC: the oldest clips are evicted (and the
  *   deletions audited), recording goes on, a foreign file is untouched;
  * - sealed recording: the owner's key decrypts it byte-exact, the device
- *   side (config, clip dir) never holds the secret key.
+ *   side (config, clip dir) never holds the secret key;
+ * - colour: a camera in NV12, I420 or YUYV is recorded in its own format,
+ *   every frame's chroma byte-exact.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -623,6 +625,113 @@ static void test_sealed(const char *y4m)
 	rm_dir(dir);
 }
 
+/* ---- colour: the clip keeps the camera's format ---- */
+
+/*
+ * Scene frame @i in @fmt: the scene's luma, and chroma that differs from
+ * frame to frame and across the image (a bug that drops, swaps or shifts
+ * a plane cannot pass).
+ */
+static void colour_frame(enum vigil_pixfmt fmt, unsigned int i, uint8_t *out)
+{
+	const uint8_t *y = scene_frames[i];
+	const size_t luma = (size_t)W * H;
+
+	if (fmt == VIGIL_FMT_YUYV) {
+		for (size_t p = 0; p < luma / 2; p++) {
+			const unsigned int x = (unsigned int)(p % (W / 2));
+
+			out[4 * p] = y[2 * p];
+			out[4 * p + 1] = (uint8_t)(x * 3 + i * 5);
+			out[4 * p + 2] = y[2 * p + 1];
+			out[4 * p + 3] = (uint8_t)(p / (W / 2) + i * 11 + (y[2 * p] >> 4));
+		}
+		return;
+	}
+	memcpy(out, y, luma);
+	/* NV12: CbCr pairs; I420: the Cb plane, then Cr: the same bytes */
+	for (size_t c = 0; c < luma / 2; c++)
+		out[luma + c] = (uint8_t)(c * 7 + i * 13 + (c >= luma / 4) * 101);
+}
+
+/*
+ * An alarm recorded from a raw @fmt camera: the clip's header says @fmt
+ * and every frame equals the source frame it comes from, all planes.
+ */
+static void test_colour(enum vigil_pixfmt fmt)
+{
+	char dir[] = "/tmp/vigil-rec-dir-XXXXXX", set[300], names[8][64], path[600];
+	char raw[] = "/tmp/vigil-rec-raw-XXXXXX", src[400];
+	const char *args[] = { "--source", src, "--fast", "--policy", "video-only",
+			       "--size", "320x240", "--fps", "15",
+			       "--format", vigil_pixfmt_name(fmt),
+			       "--events", "/dev/null", "--set", set,
+			       "--set", "record.preroll_s=1", "--set", "record.keyint=5",
+			       "--set", "record.postroll_s=0.5", NULL };
+	struct vigil_clip_reader *r;
+	struct mapped mp;
+	const char *err;
+	uint8_t *src_frames, *frame;
+	unsigned int n = 0;
+	int expect = -1, ret, fd, st;
+	size_t fs;
+	FILE *fp;
+
+	T_EQ(vigil_pixfmt_frame_size(fmt, W, H, &fs), 0);
+	src_frames = malloc(fs * SCENE_FRAMES);
+	frame = malloc(fs);
+	T_ASSERT(src_frames && frame);
+	fd = mkstemp(raw);
+	fp = fdopen(fd, "w");
+	for (unsigned int i = 0; i < SCENE_FRAMES; i++) {
+		colour_frame(fmt, i, src_frames + fs * i);
+		fwrite(src_frames + fs * i, 1, fs, fp);
+	}
+	T_EQ(fclose(fp), 0);
+	T_ASSERT(mkdtemp(dir));
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	snprintf(src, sizeof(src), "replay:%s", raw);
+	st = t_vigild(args, false, 0);
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_EQ(list(dir, ".vclip", names, 8), 1);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	T_EQ(clip_verify(path, NULL), 0);
+	if (map(path, &mp) || vigil_clip_reader_new(mp.p, mp.len, NULL, NULL, &r, &err)) {
+		fprintf(stderr, "%s: cannot open\n", path);
+		t_failures++;
+		goto out;
+	}
+	T_EQ(vigil_clip_reader_header(r)->codec.fmt, fmt);
+	while ((ret = vigil_clip_reader_next(r, frame, NULL)) == 0) {
+		int k = -1;
+
+		for (int i = 0; i < SCENE_FRAMES && k < 0; i++)
+			if (!memcmp(frame, src_frames + fs * (size_t)i, fs))
+				k = i;
+		if (k < 0 || (expect >= 0 && k != expect)) {
+			fprintf(stderr, "%s %s: frame %u is not source frame %d (it is %d)\n",
+				vigil_pixfmt_name(fmt), path, n, expect, k);
+			t_failures++;
+			break;
+		}
+		expect = (k + 1) % SCENE_FRAMES;
+		n++;
+	}
+	T_EQ(ret, 1);
+	/* the alarm (frames 20..45) and its pre-roll; each frame's chroma is
+	 * its own, so every match above is a byte-exact chroma match too */
+	T_ASSERT(n > 25);
+	fprintf(stderr, "colour %s: %u frames byte-exact, all planes\n",
+		vigil_pixfmt_name(fmt), n);
+	vigil_clip_reader_free(r);
+out:
+	unmap(&mp);
+	rm_dir(dir);
+	unlink(raw);
+	free(frame);
+	free(src_frames);
+}
+
 int main(void)
 {
 	char *y4m, *y4m_long;
@@ -640,6 +749,9 @@ int main(void)
 	test_sealed(y4m);
 	test_kill(y4m);
 	test_enospc(y4m_long);
+	test_colour(VIGIL_FMT_NV12);
+	test_colour(VIGIL_FMT_I420);
+	test_colour(VIGIL_FMT_YUYV);
 	t_rmfile(y4m);
 	t_rmfile(y4m_long);
 	return t_done();
