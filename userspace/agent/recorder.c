@@ -1293,7 +1293,7 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		goto fail;
 	}
 	vigil_codec_params_default(&r->hdr.codec);
-	r->hdr.codec.fmt = record_format(fmt, width);
+	r->hdr.codec.fmt = rc->colour ? record_format(fmt, width) : VIGIL_FMT_GREY;
 	r->hdr.codec.width = width;
 	r->hdr.codec.height = height;
 	r->hdr.codec.near = rc->near;

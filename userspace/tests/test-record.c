@@ -12,7 +12,7 @@
  * - sealed recording: the owner's key decrypts it byte-exact, the device
  *   side (config, clip dir) never holds the secret key;
  * - colour: a camera in NV12, I420 or YUYV is recorded in its own format,
- *   every frame's chroma byte-exact.
+ *   every frame's chroma byte-exact; with record.colour = no, luma only.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -656,9 +656,11 @@ static void colour_frame(enum vigil_pixfmt fmt, unsigned int i, uint8_t *out)
 
 /*
  * An alarm recorded from a raw @fmt camera: the clip's header says @fmt
- * and every frame equals the source frame it comes from, all planes.
+ * and every frame equals the source frame it comes from, all planes
+ * (@grey: record.colour = no, a GREY clip of the source's luma; @fmt must
+ * then be planar, its luma the first W x H bytes).
  */
-static void test_colour(enum vigil_pixfmt fmt)
+static void test_colour(enum vigil_pixfmt fmt, bool grey)
 {
 	char dir[] = "/tmp/vigil-rec-dir-XXXXXX", set[300], names[8][64], path[600];
 	char raw[] = "/tmp/vigil-rec-raw-XXXXXX", src[400];
@@ -667,17 +669,19 @@ static void test_colour(enum vigil_pixfmt fmt)
 			       "--format", vigil_pixfmt_name(fmt),
 			       "--events", "/dev/null", "--set", set,
 			       "--set", "record.preroll_s=1", "--set", "record.keyint=5",
-			       "--set", "record.postroll_s=0.5", NULL };
+			       "--set", "record.postroll_s=0.5",
+			       "--set", grey ? "record.colour=no" : "record.colour=yes", NULL };
 	struct vigil_clip_reader *r;
 	struct mapped mp;
 	const char *err;
 	uint8_t *src_frames, *frame;
 	unsigned int n = 0;
 	int expect = -1, ret, fd, st;
-	size_t fs;
+	size_t fs, cmp;
 	FILE *fp;
 
 	T_EQ(vigil_pixfmt_frame_size(fmt, W, H, &fs), 0);
+	cmp = grey ? (size_t)W * H : fs;
 	src_frames = malloc(fs * SCENE_FRAMES);
 	frame = malloc(fs);
 	T_ASSERT(src_frames && frame);
@@ -701,12 +705,12 @@ static void test_colour(enum vigil_pixfmt fmt)
 		t_failures++;
 		goto out;
 	}
-	T_EQ(vigil_clip_reader_header(r)->codec.fmt, fmt);
+	T_EQ(vigil_clip_reader_header(r)->codec.fmt, grey ? VIGIL_FMT_GREY : fmt);
 	while ((ret = vigil_clip_reader_next(r, frame, NULL)) == 0) {
 		int k = -1;
 
 		for (int i = 0; i < SCENE_FRAMES && k < 0; i++)
-			if (!memcmp(frame, src_frames + fs * (size_t)i, fs))
+			if (!memcmp(frame, src_frames + fs * (size_t)i, cmp))
 				k = i;
 		if (k < 0 || (expect >= 0 && k != expect)) {
 			fprintf(stderr, "%s %s: frame %u is not source frame %d (it is %d)\n",
@@ -721,8 +725,8 @@ static void test_colour(enum vigil_pixfmt fmt)
 	/* the alarm (frames 20..45) and its pre-roll; each frame's chroma is
 	 * its own, so every match above is a byte-exact chroma match too */
 	T_ASSERT(n > 25);
-	fprintf(stderr, "colour %s: %u frames byte-exact, all planes\n",
-		vigil_pixfmt_name(fmt), n);
+	fprintf(stderr, "colour %s%s: %u frames byte-exact, %s\n", vigil_pixfmt_name(fmt),
+		grey ? " with record.colour=no" : "", n, grey ? "luma only" : "all planes");
 	vigil_clip_reader_free(r);
 out:
 	unmap(&mp);
@@ -749,9 +753,10 @@ int main(void)
 	test_sealed(y4m);
 	test_kill(y4m);
 	test_enospc(y4m_long);
-	test_colour(VIGIL_FMT_NV12);
-	test_colour(VIGIL_FMT_I420);
-	test_colour(VIGIL_FMT_YUYV);
+	test_colour(VIGIL_FMT_NV12, false);
+	test_colour(VIGIL_FMT_I420, false);
+	test_colour(VIGIL_FMT_YUYV, false);
+	test_colour(VIGIL_FMT_NV12, true);
 	t_rmfile(y4m);
 	t_rmfile(y4m_long);
 	return t_done();
