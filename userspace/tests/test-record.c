@@ -628,30 +628,101 @@ static void test_sealed(const char *y4m)
 /* ---- colour: the clip keeps the camera's format ---- */
 
 /*
- * Scene frame @i in @fmt: the scene's luma, and chroma that differs from
- * frame to frame and across the image (a bug that drops, swaps or shifts
- * a plane cannot pass).
+ * Scene frame @i as Y4M planes (Y, Cb, Cr; 4:2:2 for the packed formats,
+ * else 4:2:0): the scene's luma, and chroma that differs from frame to
+ * frame and across the image (a bug that drops, swaps or shifts a plane
+ * cannot pass).
  */
+static void planar_frame(enum vigil_pixfmt fmt, unsigned int i, uint8_t *out)
+{
+	const size_t luma = (size_t)W * H;
+	const bool p422 = fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY;
+	const size_t nc = p422 ? luma / 2 : luma / 4;
+
+	memcpy(out, scene_frames[i], luma);
+	for (size_t c = 0; c < nc; c++) {
+		out[luma + c] = (uint8_t)(c * 3 + i * 5);		/* Cb */
+		out[luma + nc + c] = (uint8_t)(c / 7 + i * 11 + 101);	/* Cr */
+	}
+}
+
+/* Scene frame @i in @fmt (the camera's layout). */
 static void colour_frame(enum vigil_pixfmt fmt, unsigned int i, uint8_t *out)
 {
-	const uint8_t *y = scene_frames[i];
+	static uint8_t p[W * H * 2];
 	const size_t luma = (size_t)W * H;
+	const bool p422 = fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY;
+	const size_t nc = p422 ? luma / 2 : luma / 4;
+	const uint8_t *cb = p + luma, *cr = cb + nc;
 
-	if (fmt == VIGIL_FMT_YUYV) {
-		for (size_t p = 0; p < luma / 2; p++) {
-			const unsigned int x = (unsigned int)(p % (W / 2));
+	planar_frame(fmt, i, p);
+	switch (fmt) {
+	case VIGIL_FMT_YUYV:
+	case VIGIL_FMT_UYVY: {
+		const unsigned int y = fmt == VIGIL_FMT_UYVY;	/* Y's byte in a pair */
 
-			out[4 * p] = y[2 * p];
-			out[4 * p + 1] = (uint8_t)(x * 3 + i * 5);
-			out[4 * p + 2] = y[2 * p + 1];
-			out[4 * p + 3] = (uint8_t)(p / (W / 2) + i * 11 + (y[2 * p] >> 4));
+		for (size_t k = 0; k < luma / 2; k++) {
+			out[4 * k + y] = p[2 * k];
+			out[4 * k + 1 - y] = cb[k];
+			out[4 * k + 2 + y] = p[2 * k + 1];
+			out[4 * k + 3 - y] = cr[k];
 		}
 		return;
 	}
-	memcpy(out, y, luma);
-	/* NV12: CbCr pairs; I420: the Cb plane, then Cr: the same bytes */
-	for (size_t c = 0; c < luma / 2; c++)
-		out[luma + c] = (uint8_t)(c * 7 + i * 13 + (c >= luma / 4) * 101);
+	case VIGIL_FMT_NV12:
+	case VIGIL_FMT_NV21:
+		memcpy(out, p, luma);
+		for (size_t k = 0; k < nc; k++) {
+			out[luma + 2 * k] = fmt == VIGIL_FMT_NV12 ? cb[k] : cr[k];
+			out[luma + 2 * k + 1] = fmt == VIGIL_FMT_NV12 ? cr[k] : cb[k];
+		}
+		return;
+	case VIGIL_FMT_YV12:
+		memcpy(out, p, luma);
+		memcpy(out + luma, cr, nc);
+		memcpy(out + luma + nc, cb, nc);
+		return;
+	default:
+		memcpy(out, p, luma + 2 * nc);
+	}
+}
+
+/*
+ * vigil-clip export -f y4m of @clip: a C420jpeg (C422 for packed 4:2:2)
+ * stream whose frames are the planar forms of the @n source frames @ks.
+ */
+static void check_export(const char *clip, enum vigil_pixfmt fmt, const int *ks, unsigned int n)
+{
+	const bool p422 = fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY;
+	const size_t fs = (size_t)W * H * (p422 ? 2 : 3) / (p422 ? 1 : 2);
+	char out[700], want[80];
+	const char *argv[] = { clip_tool, "export", "-f", "y4m", clip, out, NULL };
+	static uint8_t p[W * H * 2];
+	struct mapped m;
+	const char *b;
+
+	snprintf(out, sizeof(out), "%s.y4m", clip);
+	T_EQ(run(argv, true), 0);
+	if (map(out, &m)) {
+		t_failures++;
+		return;
+	}
+	snprintf(want, sizeof(want), "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C%s\n", W, H, FPS,
+		 p422 ? "422" : "420jpeg");
+	T_ASSERT(m.len > strlen(want) && !memcmp(m.p, want, strlen(want)));
+	T_EQ(m.len, strlen(want) + n * (6 + fs));
+	b = (const char *)m.p + strlen(want);
+	for (unsigned int i = 0; i < n && m.len == strlen(want) + n * (6 + fs); i++) {
+		planar_frame(fmt, (unsigned int)ks[i], p);
+		if (memcmp(b + 6, p, fs)) {
+			fprintf(stderr, "export %s: frame %u differs\n", vigil_pixfmt_name(fmt), i);
+			t_failures++;
+			break;
+		}
+		b += 6 + fs;
+	}
+	unmap(&m);
+	unlink(out);
 }
 
 /*
@@ -676,7 +747,7 @@ static void test_colour(enum vigil_pixfmt fmt, bool grey)
 	const char *err;
 	uint8_t *src_frames, *frame;
 	unsigned int n = 0;
-	int expect = -1, ret, fd, st;
+	int expect = -1, ret, fd, st, ks[SCENE_FRAMES * 2];
 	size_t fs, cmp;
 	FILE *fp;
 
@@ -719,9 +790,13 @@ static void test_colour(enum vigil_pixfmt fmt, bool grey)
 			break;
 		}
 		expect = (k + 1) % SCENE_FRAMES;
+		if (n < SCENE_FRAMES * 2)
+			ks[n] = k;
 		n++;
 	}
 	T_EQ(ret, 1);
+	if (!grey && n <= SCENE_FRAMES * 2)
+		check_export(path, fmt, ks, n);
 	/* the alarm (frames 20..45) and its pre-roll; each frame's chroma is
 	 * its own, so every match above is a byte-exact chroma match too */
 	T_ASSERT(n > 25);
@@ -756,6 +831,9 @@ int main(void)
 	test_colour(VIGIL_FMT_NV12, false);
 	test_colour(VIGIL_FMT_I420, false);
 	test_colour(VIGIL_FMT_YUYV, false);
+	test_colour(VIGIL_FMT_NV21, false);
+	test_colour(VIGIL_FMT_YV12, false);
+	test_colour(VIGIL_FMT_UYVY, false);
 	test_colour(VIGIL_FMT_NV12, true);
 	t_rmfile(y4m);
 	t_rmfile(y4m_long);
