@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * Live streams of the frames vigild analyses (the luma plane the detector
- * sees, so a grey image):
- *   /api/live        the clip format (docs/clip-format.md), without index
- *                    and footer: a clip cut short, which vigil-clip reads,
- *                    records or recovers into a closed clip;
- *   /api/live.mjpeg  multipart/x-mixed-replace JPEG at [http] mjpeg_fps.
+ * Live streams of the frames vigild analyses, in the camera's colour:
+ *   /api/live        the clip format (docs/clip-format.md) in the camera's
+ *                    pixel format, without index and footer: a clip cut
+ *                    short, which vigil-clip reads, records or recovers
+ *                    into a closed clip;
+ *   /api/live.mjpeg  multipart/x-mixed-replace JPEG at [http] mjpeg_fps,
+ *                    coded from the YUV planes (jpeg-enc.c).
  * Each frame is encoded once for every watcher and only while someone
  * watches. Every client has a bounded queue: a client that cannot keep up
  * loses frames (clip stream: up to the next keyframe, which is then forced),
@@ -19,16 +20,18 @@
 #include <string.h>
 #include <time.h>
 
-#include <turbojpeg.h>
 
 #include "http-int.h"
+#include "jpeg-enc.h"
 
 #define LIVE_KEYINT 30
 #define BOUNDARY "vigilframe"
 
 struct http_live {
 	unsigned int width, height;
-	uint8_t *grey;			/* the frame, packed */
+	enum vigil_pixfmt fmt;		/* of the clip stream */
+	uint8_t *frame;			/* the frame, packed in fmt */
+	size_t fsize;
 	/* the clip stream */
 	struct vigil_encoder *enc;
 	struct vigil_clip_writer *w;
@@ -43,9 +46,7 @@ struct http_live {
 	uint64_t cost_ns;		/* moving average of one frame's encoding */
 	uint64_t last_ns;		/* when the last one started */
 	/* MJPEG */
-	tjhandle tj;
-	unsigned char *jpeg;
-	unsigned long jpeg_cap;
+	struct jpeg_enc *jenc;
 	uint64_t next_jpeg_ns;
 };
 
@@ -89,7 +90,7 @@ static int clip_start(struct http_live *l, const struct vigil_config *cfg)
 	int ret;
 
 	vigil_codec_params_default(&hd.codec);
-	hd.codec.fmt = VIGIL_FMT_GREY;
+	hd.codec.fmt = l->fmt;
 	hd.codec.width = l->width;
 	hd.codec.height = l->height;
 	hd.codec.keyint = LIVE_KEYINT;
@@ -148,35 +149,41 @@ void http_live_start(struct http_server *h, struct http_conn *c, bool mjpeg)
 	conn_flush(h, c);
 }
 
-/* Pack the luma view into l->grey (width x height). */
+/*
+ * The clip stream's format: the frame's (packed 4:2:2 of odd width, which
+ * the codec cannot store, as GREY).
+ */
+static enum vigil_pixfmt live_format(const struct vigil_frame *f)
+{
+	const enum vigil_pixfmt fmt = vigil_frame_format(f);
+
+	if ((fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY) && (f->width & 1))
+		return VIGIL_FMT_GREY;
+	return fmt;
+}
+
+/* Room for the frame packed in its format: 1 when the size or format changed. */
 static int pack(struct http_live *l, const struct vigil_frame *f)
 {
-	if (f->width != l->width || f->height != l->height || !l->grey) {
-		uint8_t *p = realloc(l->grey, (size_t)f->width * f->height);
+	const enum vigil_pixfmt fmt = live_format(f);
+	size_t size;
 
+	if (f->width != l->width || f->height != l->height || fmt != l->fmt || !l->frame) {
+		uint8_t *p;
+
+		if (vigil_pixfmt_frame_size(fmt, f->width, f->height, &size))
+			return -EINVAL;
+		p = realloc(l->frame, size);
 		if (!p)
 			return -ENOMEM;
-		l->grey = p;
+		l->frame = p;
+		l->fsize = size;
+		l->fmt = fmt;
 		l->width = f->width;
 		l->height = f->height;
 		return 1;	/* the size changed */
 	}
 	return 0;
-}
-
-static void copy_luma(struct http_live *l, const struct vigil_frame *f)
-{
-	for (unsigned int y = 0; y < f->height; y++) {
-		const uint8_t *src = f->luma + (size_t)y * f->stride;
-		uint8_t *dst = l->grey + (size_t)y * f->width;
-
-		if (f->step == 1) {
-			memcpy(dst, src, f->width);
-		} else {
-			for (unsigned int x = 0; x < f->width; x++)
-				dst[x] = src[(size_t)x * f->step];
-		}
-	}
 }
 
 static void live_clip(struct http_server *h, const struct vigil_frame *f,
@@ -193,7 +200,9 @@ static void live_clip(struct http_server *h, const struct vigil_frame *f,
 		return;
 	if (need_key)
 		vigil_encoder_force_key(l->enc);
-	ret = vigil_encoder_encode(l->enc, l->grey, l->enc_buf, l->enc_cap, &len, &key);
+	if (vigil_frame_pack(f, l->fmt, l->frame, l->fsize))
+		return;
+	ret = vigil_encoder_encode(l->enc, l->frame, l->enc_buf, l->enc_cap, &len, &key);
 	if (ret)
 		return;
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -241,7 +250,8 @@ static void live_mjpeg(struct http_server *h, const struct vigil_frame *f)
 	struct http_live *l = h->live;
 	const uint64_t t0 = mono_ns();
 	const uint64_t period = 1000000000ULL / h->cfg->http.mjpeg_fps;
-	unsigned long jlen = l->jpeg_cap;
+	const unsigned char *jpeg;
+	unsigned long jlen;
 	char part[160];
 	int plen;
 
@@ -249,16 +259,12 @@ static void live_mjpeg(struct http_server *h, const struct vigil_frame *f)
 		return;
 	/* the next one a period later, without drifting behind */
 	l->next_jpeg_ns = l->next_jpeg_ns + period > t0 ? l->next_jpeg_ns + period : t0 + period;
-	if (!l->tj && !(l->tj = tjInitCompress()))
+	if (!l->jenc && jpeg_enc_new(&l->jenc))
 		return;
-	if (tjCompress2(l->tj, l->grey, (int)l->width, 0, (int)l->height, TJPF_GRAY,
-			&l->jpeg, &jlen, TJSAMP_GRAY, (int)h->cfg->http.mjpeg_quality,
-			TJFLAG_FASTDCT)) {
-		fprintf(stderr, "vigild: http: JPEG: %s\n", tjGetErrorStr2(l->tj));
+	if (jpeg_enc_frame(l->jenc, f, (int)h->cfg->http.mjpeg_quality, &jpeg, &jlen)) {
+		fprintf(stderr, "vigild: http: JPEG: %s\n", jpeg_enc_error(l->jenc));
 		return;
 	}
-	if (jlen > l->jpeg_cap)
-		l->jpeg_cap = jlen;
 	h->mjpeg_encodes++;
 	h->mjpeg_ns += mono_ns() - t0;
 	plen = snprintf(part, sizeof(part), "--" BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
@@ -274,7 +280,7 @@ static void live_mjpeg(struct http_server *h, const struct vigil_frame *f)
 			continue;
 		}
 		conn_append(c, part, (size_t)plen, HTTP_LIVE_QUEUE);
-		conn_append(c, l->jpeg, jlen, HTTP_LIVE_QUEUE);
+		conn_append(c, jpeg, jlen, HTTP_LIVE_QUEUE);
 		conn_append(c, "\r\n", 2, HTTP_LIVE_QUEUE);
 		h->live_frames++;
 		conn_flush(h, c);
@@ -328,7 +334,6 @@ void http_live_frame(struct http_server *h, const struct vigil_frame *f)
 			h->live_skipped++;
 			return;
 		}
-		copy_luma(l, f);
 		if (clip)
 			live_clip(h, f, clip, need_key);
 		if (mjpeg)
@@ -346,10 +351,8 @@ void http_live_free(struct http_server *h)
 	if (!l)
 		return;
 	clip_stop(l);
-	if (l->tj)
-		tjDestroy(l->tj);
-	tjFree(l->jpeg);
-	free(l->grey);
+	jpeg_enc_free(l->jenc);
+	free(l->frame);
 	free(l->enc_buf);
 	free(l->chunk);
 	free(l);

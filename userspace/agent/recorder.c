@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The recorder: every frame's luma is copied into a bounded pool and
+ * The recorder: every frame (in the camera's pixel format: the clip keeps
+ * its colour) is copied into a bounded pool and
  * compressed into the pre-roll by the recorder's encoder thread (a full pool
  * drops the frame from the recording, never from capture, see struct
  * job); an alarm opens DIR/<id>.vclip.part, copies the pre-roll from up to
@@ -48,9 +49,9 @@ enum op {
 };
 
 /*
- * The frame pool: raw luma copies waiting for (or at) the encoder thread.
+ * The frame pool: raw frame copies waiting for (or at) the encoder thread.
  * Sized from a byte budget, at least 2 slots (one encoding, one waiting);
- * 1080p luma is 2 MiB a slot.
+ * 1080p is 2 MiB a slot in GREY, 3 MiB in NV12, 4 MiB in YUYV.
  */
 #define POOL_BYTES (4u << 20)
 #define NSLOT_MAX 8
@@ -82,7 +83,7 @@ enum clip_state {
 
 struct recorder;
 
-/* A captured frame waiting for the encoder: its luma and its metadata. */
+/* A captured frame waiting for the encoder: its pixels and its metadata. */
 struct rframe {
 	uint8_t *raw;
 	struct vigil_clip_frame_meta m;
@@ -90,10 +91,10 @@ struct rframe {
 
 /*
  * The encoder thread's mailbox, under mu. The loop posts one job at a time
- * (the frame's luma, room reserved in the pre-roll ring, whether to force
+ * (the frame's pixels, room reserved in the pre-roll ring, whether to force
  * a keyframe); the thread encodes it, sets done and writes the eventfd.
  * Between post and collect the thread alone touches the encoder, the job's
- * luma slot and the ring's reserved room [dst, dst + bound); the loop
+ * pool slot and the ring's reserved room [dst, dst + bound); the loop
  * touches neither the encoder nor that room (it reserves again only after
  * collecting), and every frame it reads from the ring lies outside the
  * room (preroll_reserve() only hands out room no held frame overlaps).
@@ -151,7 +152,8 @@ struct recorder {
 	pthread_cond_t cv;
 	struct job job;			/* under mu */
 	int efd;			/* thread -> loop: a job is done */
-	struct rframe slot[NSLOT_MAX];	/* loop only, except the job's luma */
+	struct rframe slot[NSLOT_MAX];	/* loop only, except the job's slot */
+	size_t fsize;			/* bytes of a packed frame (a slot) */
 	unsigned int nslot, qhead, qn;	/* FIFO of filled slots; qhead at the thread when busy */
 	bool enc_busy;			/* a job is posted and not collected */
 	bool want_key;
@@ -800,24 +802,15 @@ static uint64_t cpu_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void luma_copy(const struct recorder *r, const struct vigil_frame *f,
+/*
+ * The frame, packed in the clip's format (the camera's, planes as it gave
+ * them: the codec stores NV12's CbCr and YUYV's chroma planar). -EINVAL
+ * when the frame is in another format (the device came back with one).
+ */
+static int frame_copy(const struct recorder *r, const struct vigil_frame *f,
 		      uint8_t *dst)
 {
-	if (f->step == 1 && f->stride == r->width) {
-		memcpy(dst, f->luma, (size_t)r->width * r->height);
-		return;
-	}
-	for (unsigned int y = 0; y < r->height; y++) {
-		const uint8_t *s = f->luma + (size_t)y * f->stride;
-		uint8_t *d = dst + (size_t)y * r->width;
-
-		if (f->step == 1) {
-			memcpy(d, s, r->width);
-			continue;
-		}
-		for (unsigned int x = 0; x < r->width; x++)
-			d[x] = s[(size_t)x * f->step];
-	}
+	return vigil_frame_pack(f, r->hdr.codec.fmt, dst, r->fsize);
 }
 
 static int discard(void *arg, const void *data, size_t len)
@@ -1061,7 +1054,7 @@ static void drain(struct recorder *r, struct clip *c, unsigned int max)
 }
 
 /*
- * A captured frame: its luma copied into a free pool slot for the encoder
+ * A captured frame: copied into a free pool slot for the encoder
  * thread, or, the pool full, not recorded (rec_dropped). Capture never
  * waits for compression.
  */
@@ -1072,8 +1065,10 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	struct timespec wall;
 	struct rframe *s;
 
-	if (f->width != r->width || f->height != r->height)
-		return 0;	/* the device came back with another size */
+	if (f->width != r->width || f->height != r->height ||
+	    (r->hdr.codec.fmt != VIGIL_FMT_GREY &&
+	     vigil_frame_format(f) != r->hdr.codec.fmt))
+		return 0;	/* the device came back with another size or format */
 	r->last_ts = f->ts_ns;
 	if (r->have_seq && r->cur && f->seq > r->last_seq + 1)
 		r->dropped += f->seq - r->last_seq - 1;
@@ -1098,7 +1093,8 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		return 0;
 	}
 	s = &r->slot[(r->qhead + r->qn) % r->nslot];
-	luma_copy(r, f, s->raw);
+	if (frame_copy(r, f, s->raw))
+		return 0;
 	m = &s->m;
 	memset(m, 0, sizeof(*m));
 	clock_gettime(CLOCK_REALTIME, &wall);
@@ -1241,12 +1237,12 @@ int recorder_finish(struct recorder *r)
 }
 
 /*
- * The frame pool (POOL_BYTES of luma, 2 to NSLOT_MAX slots), the eventfd
+ * The frame pool (POOL_BYTES of frames, 2 to NSLOT_MAX slots), the eventfd
  * the loop polls, and the encoder thread.
  */
-static int start_thread(struct recorder *r, unsigned int width, unsigned int height)
+static int start_thread(struct recorder *r)
 {
-	const size_t fb = (size_t)width * height;
+	const size_t fb = r->fsize;
 	struct sched_param sp = { .sched_priority = 0 };
 	pthread_attr_t at;
 	int ret;
@@ -1337,8 +1333,20 @@ bad:
 	return -EINVAL;
 }
 
+/*
+ * The clip's pixel format: the camera's, so clips keep its colour; GREY
+ * for a packed 4:2:2 frame of odd width, which the codec cannot store.
+ */
+static enum vigil_pixfmt record_format(enum vigil_pixfmt fmt, unsigned int width)
+{
+	if ((fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY) && (width & 1))
+		return VIGIL_FMT_GREY;
+	return fmt;
+}
+
 int recorder_new(const struct vigil_config *cfg, struct loop *l,
-		 unsigned int width, unsigned int height, unsigned int fps_num,
+		 unsigned int width, unsigned int height, enum vigil_pixfmt fmt,
+		 unsigned int fps_num,
 		 unsigned int fps_den, struct recorder **out, char *err,
 		 size_t errlen)
 {
@@ -1375,7 +1383,7 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		goto fail;
 	}
 	vigil_codec_params_default(&r->hdr.codec);
-	r->hdr.codec.fmt = VIGIL_FMT_GREY;
+	r->hdr.codec.fmt = rc->colour ? record_format(fmt, width) : VIGIL_FMT_GREY;
 	r->hdr.codec.width = width;
 	r->hdr.codec.height = height;
 	r->hdr.codec.near = rc->near;
@@ -1389,10 +1397,11 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	if (cfg->audio_device[0] && !r->sealed)
 		fprintf(stderr, "vigild: recording: audio not recorded: it is stored only "
 			"in sealed clips ([record] owner_key is not set)\n");
+	vigil_pixfmt_frame_size(r->hdr.codec.fmt, width, height, &r->fsize);
 	ret = vigil_encoder_new(&r->hdr.codec, &r->enc);
 	if (ret) {
-		snprintf(err, errlen, "clip encoder for %ux%u: %s", width, height,
-			 strerror(-ret));
+		snprintf(err, errlen, "clip encoder for %s %ux%u: %s",
+			 vigil_pixfmt_name(r->hdr.codec.fmt), width, height, strerror(-ret));
 		goto fail;
 	}
 	r->bound = vigil_encoder_bound(r->enc);
@@ -1403,7 +1412,7 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		goto fail;
 	}
 	r->warm_hdr = r->hdr;
-	ret = start_thread(r, width, height);
+	ret = start_thread(r);
 	if (ret) {
 		snprintf(err, errlen, "clip encoder thread: %s", strerror(-ret));
 		goto fail;

@@ -157,6 +157,11 @@ void replay_geometry(const struct replay *r, unsigned int *w, unsigned int *h,
 	*fps_den = r->fps_den;
 }
 
+enum vigil_pixfmt replay_format(const struct replay *r)
+{
+	return r->fmt;
+}
+
 int replay_next(struct replay *r, struct vigil_frame *f, char *err,
 		size_t errlen)
 {
@@ -307,6 +312,7 @@ static int rsrc_open(struct source *s, const char *path, char *err,
 	if (ret)
 		return ret;
 	replay_geometry(rs->r, &s->width, &s->height, &num, &den);
+	s->fmt = replay_format(rs->r);
 	if (!num || !den) {
 		snprintf(err, errlen, "%s: bad frame rate %u/%u", path, num, den);
 		return -EINVAL;

@@ -37,6 +37,9 @@ struct vbuf {
 	int dmabuf_fd;		/* DMABUF: the PRIME fd, else -1 */
 	uint32_t handle;	/* DMABUF: dumb buffer handle */
 	bool cpu_access;	/* DMABUF: between SYNC_START and SYNC_END */
+	/* MMAP, multiplanar formats: the chroma planes 1.. (0 is map) */
+	void *cmap[VIGIL_FRAME_MAX_PLANES - 1];
+	size_t clen[VIGIL_FRAME_MAX_PLANES - 1];
 };
 
 struct v4l2src {
@@ -49,6 +52,7 @@ struct v4l2src {
 	struct mjpeg *mjpeg;		/* MJPEG: decoder to a luma plane */
 	unsigned long bad_jpeg;		/* MJPEG frames that did not decode */
 	unsigned int width, height, stride;
+	unsigned int pitch[VIGIL_FRAME_MAX_PLANES];	/* mplane: each plane's */
 	size_t sizeimage;
 	unsigned int nbufs;
 	bool streaming;
@@ -252,6 +256,12 @@ static int set_format(struct v4l2src *s, const struct vigil_config *c,
 			snprintf(err, errlen, "driver reports %u planes", s->nplanes);
 			return -EINVAL;
 		}
+		if (s->nplanes > VIGIL_FRAME_MAX_PLANES) {
+			snprintf(err, errlen, "%s has %u planes", name, s->nplanes);
+			return -ENOTSUP;
+		}
+		for (unsigned int i = 0; i < s->nplanes; i++)
+			s->pitch[i] = f.fmt.pix_mp.plane_fmt[i].bytesperline;
 		if (s->io == VIGIL_IO_DMABUF && s->nplanes > 1) {
 			snprintf(err, errlen, "io = dmabuf needs a single-plane format, %s has %u planes; "
 				 "use io = mmap", name, s->nplanes);
@@ -338,6 +348,71 @@ static void init_vb(const struct v4l2src *s, struct v4l2_buffer *vb,
 		vb->length = s->nplanes;
 	}
 }
+
+/* BEGIN colour: the chroma planes of multiplanar formats (NV12M, YUV420M) */
+
+/* MMAP: map planes 1.. of buffer @i (plane 0 is b->map). */
+static int map_chroma(struct v4l2src *s, struct vbuf *b, const struct v4l2_plane *planes,
+		      unsigned int i, char *err, size_t errlen)
+{
+	for (unsigned int p = 1; p < s->nplanes && s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	     p++) {
+		void *m = mmap(NULL, planes[p].length, PROT_READ, MAP_SHARED, s->fd,
+			       planes[p].m.mem_offset);
+
+		if (m == MAP_FAILED) {
+			snprintf(err, errlen, "mmap of buffer %u plane %u: %s", i, p,
+				 strerror(errno));
+			return -errno;
+		}
+		b->cmap[p - 1] = m;
+		b->clen[p - 1] = planes[p].length;
+	}
+	return 0;
+}
+
+static void unmap_chroma(struct vbuf *b)
+{
+	for (unsigned int p = 0; p < VIGIL_FRAME_MAX_PLANES - 1; p++) {
+		if (b->cmap[p])
+			munmap(b->cmap[p], b->clen[p]);
+		b->cmap[p] = NULL;
+	}
+}
+
+/*
+ * A frame in several memory planes: @f views the luma (plane 0) already;
+ * add the chroma planes, each checked to hold its rows. -EMSGSIZE if one
+ * is short.
+ */
+static int view_chroma(const struct v4l2src *s, const struct vbuf *b,
+		       const struct v4l2_plane *planes, struct vigil_frame *f)
+{
+	const unsigned int n = s->fmt == VIGIL_FMT_NV12 || s->fmt == VIGIL_FMT_NV21 ? 2 : 3;
+	const size_t row = (s->width + 1) / 2 * (n == 2 ? 2 : 1);
+	const unsigned int rows = (s->height + 1) / 2;
+
+	if (s->nplanes != n)
+		return -EMSGSIZE;
+	for (unsigned int p = 1; p < n; p++) {
+		const size_t pitch = s->pitch[p] ? s->pitch[p] : row;
+		const size_t off = planes[p].data_offset;
+		size_t used = planes[p].bytesused ? planes[p].bytesused : b->clen[p - 1];
+
+		if (!b->cmap[p - 1] || used > b->clen[p - 1] || off >= used || pitch < row)
+			return -EMSGSIZE;
+		used -= off;
+		if (used < pitch * (rows - 1) + row)
+			return -EMSGSIZE;
+		f->plane[p] = (const uint8_t *)b->cmap[p - 1] + off;
+		f->pitch[p] = pitch;
+	}
+	f->fmt = s->fmt;
+	f->nplanes = n;
+	return 0;
+}
+
+/* END colour */
 
 /* DMABUF import of buffer @index (plane 0 for mplane: single plane only). */
 static void set_dmabuf(const struct v4l2src *s, struct v4l2_buffer *vb,
@@ -437,7 +512,6 @@ static int setup_buffers(struct v4l2src *s, const struct vigil_config *c,
 				snprintf(err, errlen, "VIDIOC_QUERYBUF: %s", strerror(-ret));
 				return ret;
 			}
-			/* only the luma is read: mplane maps plane 0 alone */
 			b->len = mp ? planes[0].length : vb.length;
 			b->map = mmap(NULL, b->len, PROT_READ, MAP_SHARED, s->fd,
 				      mp ? planes[0].m.mem_offset : vb.m.offset);
@@ -448,6 +522,9 @@ static int setup_buffers(struct v4l2src *s, const struct vigil_config *c,
 					 strerror(-ret));
 				return ret;
 			}
+			ret = map_chroma(s, b, planes, i, err, errlen);
+			if (ret)
+				return ret;
 		}
 		ret = xioctl(s, s->fd, VIDIOC_QBUF, &vb);
 		if (ret) {
@@ -553,6 +630,7 @@ void v4l2src_free(struct v4l2src *s)
 
 		if (b->map)
 			munmap(b->map, b->len);
+		unmap_chroma(b);
 		if (b->dmabuf_fd >= 0)
 			close(b->dmabuf_fd);
 		if (b->handle) {
@@ -587,6 +665,11 @@ void v4l2src_geometry(const struct v4l2src *s, unsigned int *w,
 {
 	*w = s->width;
 	*h = s->height;
+}
+
+enum vigil_pixfmt v4l2src_format(const struct v4l2src *s)
+{
+	return s->fmt;
 }
 
 bool v4l2src_has_pir(const struct v4l2src *s)
@@ -650,11 +733,17 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		if (ret)
 			ret = -EMSGSIZE;
 	} else {
-		ret = vigil_frame_view(f, s->fmt, s->width, s->height, s->stride,
+		/* several memory planes: plane 0 holds the luma alone */
+		const bool split = s->nplanes > 1;
+
+		ret = vigil_frame_view(f, split ? VIGIL_FMT_GREY : s->fmt, s->width, s->height,
+				       s->stride,
 				       (const uint8_t *)s->bufs[vb.index].map +
 				       (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
 					planes[0].data_offset : 0),
 				       used ? used : s->bufs[vb.index].len);
+		if (!ret && split)
+			ret = view_chroma(s, &s->bufs[vb.index], planes, f);
 	}
 	if (ret) {
 		v4l2src_requeue(s, vb.index);
@@ -771,6 +860,7 @@ static int vsrc_open(struct source *s, const char *dev, char *err,
 	if (ret)
 		return ret;
 	v4l2src_geometry(vs->v, &s->width, &s->height);
+	s->fmt = v4l2src_format(vs->v);
 	s->has_pir = v4l2src_has_pir(vs->v);
 	s->live = true;
 	s->fast = false;
@@ -847,6 +937,7 @@ static int reconnect(struct source *s)
 		return schedule_reconnect(s);
 	}
 	v4l2src_geometry(vs->v, &s->width, &s->height);
+	s->fmt = v4l2src_format(vs->v);
 	s->cb.restart(s->cb.arg, false, mono_ns());
 	fprintf(stderr, "vigild: %s: reconnected\n", vs->dev);
 	vs->reconnect_ms = 0;

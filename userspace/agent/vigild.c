@@ -829,7 +829,7 @@ int main(int argc, char **argv)
 	if (!v.cfg.record.dir[0]) {
 		fprintf(stderr, "vigild: recording off ([record] dir is not set)\n");
 	} else {
-		ret = recorder_new(&v.cfg, &v.loop, v.src.width, v.src.height,
+		ret = recorder_new(&v.cfg, &v.loop, v.src.width, v.src.height, v.src.fmt,
 				   v.src.fps_num ? v.src.fps_num : v.cfg.fps,
 				   v.src.fps_num ? v.src.fps_den : 1, &v.rec, err, sizeof(err));
 		if (ret) {

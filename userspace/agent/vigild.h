@@ -147,6 +147,7 @@ struct source {
 	bool fast;			/* pump() as fast as possible */
 	bool has_pir;			/* may deliver PIR edges */
 	unsigned int fps_num, fps_den;	/* frame rate if known (clips), else 0 */
+	enum vigil_pixfmt fmt;		/* the frames' format (colour) */
 	void *priv;
 };
 
@@ -196,6 +197,7 @@ int replay_open(const struct vigil_config *c, const char *path,
 void replay_free(struct replay *r);
 void replay_geometry(const struct replay *r, unsigned int *w, unsigned int *h,
 		     unsigned int *fps_num, unsigned int *fps_den);
+enum vigil_pixfmt replay_format(const struct replay *r);
 /* Next frame view (in place). 0, -ENODATA at end, -errno with err. */
 int replay_next(struct replay *r, struct vigil_frame *f, char *err,
 		size_t errlen);
@@ -221,6 +223,8 @@ void v4l2src_free(struct v4l2src *s);
 int v4l2src_fd(const struct v4l2src *s);
 void v4l2src_geometry(const struct v4l2src *s, unsigned int *w,
 		      unsigned int *h);
+/* The frames' format: what the device delivers (MJPEG: decoded, GREY). */
+enum vigil_pixfmt v4l2src_format(const struct v4l2src *s);
 /* Does the device deliver PIR edges (VIGIL_EVENT_PIR or MOTION_DET)? */
 bool v4l2src_has_pir(const struct v4l2src *s);
 /*
@@ -248,10 +252,11 @@ struct recorder;
  * Recording into cfg->record.dir (the caller checked it is set) of
  * @width x @height luma at @fps_num/@fps_den. 0 or -errno with @err.
  */
+/* @fmt: the source's pixel format, which the clips keep (colour). */
 int recorder_new(const struct vigil_config *cfg, struct loop *l,
-		 unsigned int width, unsigned int height, unsigned int fps_num,
-		 unsigned int fps_den, struct recorder **out, char *err,
-		 size_t errlen);
+		 unsigned int width, unsigned int height, enum vigil_pixfmt fmt,
+		 unsigned int fps_num, unsigned int fps_den, struct recorder **out,
+		 char *err, size_t errlen);
 /* Every frame, after its detection result went to the fusion. */
 int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 		   const struct vigil_detect_result *res);

@@ -21,7 +21,7 @@ extern "C" {
 
 /* The version of this header; vigil_version() gives the library's. */
 #define VIGIL_VERSION_MAJOR 0
-#define VIGIL_VERSION_MINOR 2
+#define VIGIL_VERSION_MINOR 3
 #define VIGIL_VERSION_PATCH 0
 #define VIGIL_VERSION_NUMBER(major, minor, patch) \
 	((major) * 10000 + (minor) * 100 + (patch))
@@ -53,7 +53,18 @@ enum vigil_pixfmt {
 	VIGIL_FMT_UYVY,	/* packed Cb Y0 Cr Y1 */
 };
 
-/* A view of one frame's luma plane. Never owns the pixels. */
+#define VIGIL_FRAME_MAX_PLANES 3
+
+/*
+ * A view of one frame. Never owns the pixels. The luma fields are what the
+ * detector reads; the colour fields (fmt, nplanes, plane[], pitch[]) give
+ * the whole frame as the camera delivered it, plane by plane in the
+ * format's own memory order: GREY 1 plane (Y); NV12/NV21 2 (Y, then
+ * interleaved CbCr/CrCb, ceil(w/2) pairs x ceil(h/2) rows); I420 3 (Y, Cb,
+ * Cr) and YV12 3 (Y, Cr, Cb), chroma ceil(w/2) x ceil(h/2); YUYV/UYVY 1
+ * (the packed pixel pairs, 2w bytes a row). nplanes 0 means a luma-only
+ * view (made by hand, without vigil_frame_view()): read it as GREY.
+ */
 struct vigil_frame {
 	const uint8_t *luma;	/* first luma sample */
 	size_t stride;		/* bytes between rows */
@@ -63,6 +74,11 @@ struct vigil_frame {
 	unsigned int lead;	/* packed: bytes before luma in a pair (UYVY 1) */
 	uint32_t seq;		/* frame sequence number */
 	uint64_t ts_ns;		/* CLOCK_MONOTONIC capture time */
+	/* colour (libvigil 0.3) */
+	enum vigil_pixfmt fmt;	/* the layout of plane[] */
+	unsigned int nplanes;	/* 0 (luma only) or the format's planes */
+	const uint8_t *plane[VIGIL_FRAME_MAX_PLANES];	/* first byte of each */
+	size_t pitch[VIGIL_FRAME_MAX_PLANES];		/* bytes between its rows */
 };
 
 VIGIL_API int vigil_pixfmt_from_name(const char *name, enum vigil_pixfmt *fmt);
@@ -71,12 +87,26 @@ VIGIL_API const char *vigil_pixfmt_name(enum vigil_pixfmt fmt);
 VIGIL_API int vigil_pixfmt_frame_size(enum vigil_pixfmt fmt, unsigned int width,
 			    unsigned int height, size_t *size);
 /*
- * Fill @f as a view of the luma plane inside @buf (@len bytes) holding a
- * frame of @fmt with luma stride @stride (0: tightly packed).
+ * Fill @f as a view of the frame of @fmt inside @buf (@len bytes) with
+ * luma stride @stride (0: tightly packed). Its planes are contiguous as
+ * V4L2's single-plane formats lay them out: NV12/NV21's chroma at
+ * stride x height with the same stride; I420/YV12's two chroma planes
+ * after the luma with pitch (stride + 1) / 2; packed formats one plane.
+ * -EMSGSIZE when the frame (the last row need not be padded) does not fit.
  */
 VIGIL_API int vigil_frame_view(struct vigil_frame *f, enum vigil_pixfmt fmt,
 		     unsigned int width, unsigned int height, size_t stride,
 		     const void *buf, size_t len);
+/*
+ * Copy @f into @dst as one tightly packed frame of @fmt
+ * (vigil_pixfmt_frame_size() bytes in @len): the clip codec's input.
+ * @fmt is @f's own format, or GREY (the luma alone, from any format).
+ * -EINVAL for another format, -ENOSPC if @len is short.
+ */
+VIGIL_API int vigil_frame_pack(const struct vigil_frame *f, enum vigil_pixfmt fmt,
+			       uint8_t *dst, size_t len);
+/* @f's format: its colour format, or GREY for a luma-only view. */
+VIGIL_API enum vigil_pixfmt vigil_frame_format(const struct vigil_frame *f);
 
 /* ------------------------------------------------------------------ */
 /* Y4M (YUV4MPEG2) reader over a memory buffer and writer helpers      */

@@ -95,6 +95,7 @@ struct vigil_config {
 		uint64_t max_bytes, reserve_bytes;	/* 0 = no limit */
 		double max_age_days;			/* 0 = no limit */
 		bool armed;
+		bool colour;	/* clips in the camera's format, else GREY */
 	} record;
 	/* END [record] */
 	/* [mqtt], [push] (issue #9) */

@@ -133,6 +133,7 @@ static const struct key keys[] = {
 	/* BEGIN [record] (issue #8) */
 	{ "record", "armed", K_BOOL, R(armed), 0, 0 },
 	{ "record", "audit", K_STR, R(audit), 0, 0 },
+	{ "record", "colour", K_BOOL, R(colour), 0, 0 },	/* colour branch */
 	{ "record", "dir", K_STR, R(dir), 0, 0 },
 	{ "record", "keyint", K_UINT, R(keyint), 1, 3000 },
 	{ "record", "max_age_days", K_DOUBLE, R(max_age_days), 0, 36500 },
@@ -212,6 +213,7 @@ void vigil_config_default(struct vigil_config *c)
 	c->record.sync_frames = 30;
 	c->record.sync_ms = 1000;
 	c->record.armed = true;
+	c->record.colour = true;
 	/* END [record] defaults */
 	/* BEGIN [http] defaults (issue #9) */
 	snprintf(c->http.token_file, sizeof(c->http.token_file),

@@ -124,6 +124,9 @@ int main(void)
 	T_EQ(vigil_config_set(&c, "record", "armed", "no", &why), 0);
 	T_ASSERT(!c.record.armed);
 	T_EQ(vigil_config_set(&c, "record", "dir", "/tmp/clips", &why), 0);
+	T_ASSERT(c.record.colour);
+	T_EQ(vigil_config_set(&c, "record", "colour", "no", &why), 0);
+	T_ASSERT(!c.record.colour);
 	/* END [record] */
 	/* [mqtt], [push] (issue #9) */
 	vigil_config_default(&c);

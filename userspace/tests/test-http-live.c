@@ -4,8 +4,13 @@
  * and 10 on /api/live.mjpeg while one more client stops reading. Capture
  * must lose no frame; every clip stream must be a valid clip whose frames
  * come in order; every MJPEG stream's frames in order; the stalled client
- * is cut off; ffmpeg decodes the MJPEG stream.
+ * is cut off; ffmpeg decodes the MJPEG stream. In colour (an NV12
+ * camera): /api/live carries NV12 frames byte for byte, and ffmpeg decodes
+ * /api/live.mjpeg to the source's chroma (not flat, planes not swapped).
  */
+#include <math.h>
+#include <sys/mman.h>
+
 #include "t-http.h"
 
 #define NLIVE 50
@@ -72,6 +77,157 @@ static void check_mjpeg(const struct client *c, unsigned int *frames)
 		(*frames)++;
 		p = img;
 	}
+}
+
+/* ---- colour ---- */
+
+#define CW 160
+#define CH 120
+#define NV12_SIZE (320 * 240 + 2 * CW * CH)
+
+/* Source chroma at (x, y) of frame @i: Cb grows left to right, Cr down. */
+static uint8_t src_cb(unsigned int x, unsigned int i)
+{
+	return (uint8_t)(16 + x * 224 / (CW - 1) + (i & 3));
+}
+
+static uint8_t src_cr(unsigned int y, unsigned int i)
+{
+	return (uint8_t)(16 + y * 224 / (CH - 1) + (i & 3));
+}
+
+/* The grey scene @y4m as an NV12 raw file; its frames in @frames. */
+static char *write_nv12(const char *y4m, uint8_t **frames, unsigned int *n)
+{
+	struct vigil_y4m *y;
+	const uint8_t *data;
+	char *path = strdup("/tmp/vigil-live-nv12-XXXXXX");
+	const int fd = mkstemp(path);
+	void *map;
+	size_t len;
+	FILE *fp;
+	struct stat st;
+	int in = open(y4m, O_RDONLY | O_CLOEXEC);
+
+	T_ASSERT(in >= 0 && !fstat(in, &st));
+	len = (size_t)st.st_size;
+	map = mmap(NULL, len, PROT_READ, MAP_PRIVATE, in, 0);
+	close(in);
+	T_ASSERT(map != MAP_FAILED);
+	T_EQ(vigil_y4m_new(map, len, &y, NULL), 0);
+	*frames = malloc((size_t)NV12_SIZE * 60);
+	*n = 0;
+	while (*n < 60 && !vigil_y4m_next(y, &data)) {
+		uint8_t *f = *frames + (size_t)NV12_SIZE * *n;
+
+		memcpy(f, data, 320 * 240);
+		for (unsigned int cy = 0; cy < CH; cy++)
+			for (unsigned int cx = 0; cx < CW; cx++) {
+				f[320 * 240 + 2 * (cy * CW + cx)] = src_cb(cx, *n);
+				f[320 * 240 + 2 * (cy * CW + cx) + 1] = src_cr(cy, *n);
+			}
+		(*n)++;
+	}
+	vigil_y4m_free(y);
+	munmap(map, len);
+	fp = fdopen(fd, "w");
+	fwrite(*frames, NV12_SIZE, *n, fp);
+	T_EQ(fclose(fp), 0);
+	return path;
+}
+
+static void test_colour(const char *y4m)
+{
+	static const char *const extra[] = { "--size", "320x240", "--format", "NV12",
+					     "--fps", "15", "--policy", "video-only", NULL };
+	uint8_t *frames, *frame = malloc(NV12_SIZE);
+	unsigned int n, got = 0;
+	char *raw = write_nv12(y4m, &frames, &n);
+	char cmd[1024];
+	int st;
+
+	T_EQ(n, 60);
+	start_daemon(raw, NULL, extra);
+	/* the live clip stream: NV12, each frame one of the source's, whole */
+	{
+		struct vigil_clip_reader *r;
+		struct mapped { void *p; size_t len; } m = { MAP_FAILED, 0 };
+		const char *why;
+		struct stat sb;
+		int fd, ret;
+
+		snprintf(cmd, sizeof(cmd), "%s/vigil-clip pull -T %s/token -t 2 "
+			 "http://127.0.0.1:%d/api/live %s/colour.vclip >&2", t_tooldir(), dir,
+			 port, dir);
+		T_EQ(system(cmd), 0);
+		snprintf(cmd, sizeof(cmd), "%s/colour.vclip", dir);
+		fd = open(cmd, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0 && !fstat(fd, &sb)) {
+			m.len = (size_t)sb.st_size;
+			m.p = mmap(NULL, m.len, PROT_READ, MAP_PRIVATE, fd, 0);
+		}
+		if (fd >= 0)
+			close(fd);
+		T_ASSERT(m.p != MAP_FAILED);
+		if (m.p != MAP_FAILED && !vigil_clip_reader_new(m.p, m.len, NULL, NULL, &r, &why)) {
+			T_EQ(vigil_clip_reader_header(r)->codec.fmt, VIGIL_FMT_NV12);
+			while ((ret = vigil_clip_reader_next(r, frame, NULL)) == 0) {
+				bool found = false;
+
+				for (unsigned int i = 0; i < n && !found; i++)
+					found = !memcmp(frame, frames + (size_t)NV12_SIZE * i,
+							NV12_SIZE);
+				T_ASSERT(found);
+				got++;
+			}
+			T_EQ(ret, 1);
+			vigil_clip_reader_free(r);
+		} else {
+			T_ASSERT(!"colour.vclip opens");
+		}
+		if (m.p != MAP_FAILED)
+			munmap(m.p, m.len);
+		fprintf(stderr, "colour: /api/live gave %u NV12 frames, each byte-exact\n", got);
+		T_ASSERT(got >= 10);
+	}
+	/* MJPEG in colour: ffmpeg decodes it to the source's chroma */
+	{
+		static uint8_t img[320 * 240 * 3 / 2];
+		const uint8_t *cb = img + 320 * 240, *cr = cb + CW * CH;
+		double dcb = 0, dcr = 0;
+		FILE *fp;
+		size_t k = 0;
+
+		snprintf(cmd, sizeof(cmd), "timeout 20 ffmpeg -nostdin -v error -headers "
+			 "'Authorization: Bearer %s\r\n' -i http://127.0.0.1:%d/api/live.mjpeg "
+			 "-frames:v 3 -f rawvideo -pix_fmt yuvj420p -", token, port);
+		fp = popen(cmd, "r");
+		T_ASSERT(fp);
+		for (int i = 0; fp && i < 3; i++)
+			k = fread(img, 1, sizeof(img), fp);
+		if (fp)
+			T_EQ(WEXITSTATUS(pclose(fp)), 0);
+		T_EQ(k, sizeof(img));
+		for (unsigned int y = 0; y < CH; y++)
+			for (unsigned int x = 0; x < CW; x++) {
+				dcb += fabs((double)cb[y * CW + x] - src_cb(x, 0) - 1.5);
+				dcr += fabs((double)cr[y * CW + x] - src_cr(y, 0) - 1.5);
+			}
+		dcb /= CW * CH;
+		dcr /= CW * CH;
+		fprintf(stderr, "colour: MJPEG chroma off the source by %.2f (Cb), %.2f (Cr) "
+			"on average; Cb %u..%u, Cr %u..%u\n", dcb, dcr, cb[CW * 60], cb[CW * 60 + CW - 1],
+			cr[10], cr[CW * (CH - 1) + 10]);
+		/* the gradients span 224 levels: flat or swapped planes are far off */
+		T_ASSERT(dcb < 6);
+		T_ASSERT(dcr < 6);
+	}
+	st = stop_daemon();
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	unlink(raw);
+	free(raw);
+	free(frames);
+	free(frame);
 }
 
 int main(void)
@@ -236,6 +392,7 @@ int main(void)
 	}
 	st = stop_daemon();
 	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	test_colour(y4m);
 
 	/* a listen address that is not one is a configuration error */
 	{

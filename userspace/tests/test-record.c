@@ -10,7 +10,9 @@
  * - a small tmpfs filled to ENOSPC: the oldest clips are evicted (and the
  *   deletions audited), recording goes on, a foreign file is untouched;
  * - sealed recording: the owner's key decrypts it byte-exact, the device
- *   side (config, clip dir) never holds the secret key.
+ *   side (config, clip dir) never holds the secret key;
+ * - colour: a camera in NV12, I420 or YUYV is recorded in its own format,
+ *   every frame's chroma byte-exact; with record.colour = no, luma only.
  */
 #include <dirent.h>
 #include <limits.h>
@@ -696,6 +698,192 @@ static void test_sealed(const char *y4m)
 	rm_dir(dir);
 }
 
+/* ---- colour: the clip keeps the camera's format ---- */
+
+/*
+ * Scene frame @i as Y4M planes (Y, Cb, Cr; 4:2:2 for the packed formats,
+ * else 4:2:0): the scene's luma, and chroma that differs from frame to
+ * frame and across the image (a bug that drops, swaps or shifts a plane
+ * cannot pass).
+ */
+static void planar_frame(enum vigil_pixfmt fmt, unsigned int i, uint8_t *out)
+{
+	const size_t luma = (size_t)W * H;
+	const bool p422 = fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY;
+	const size_t nc = p422 ? luma / 2 : luma / 4;
+
+	memcpy(out, scene_frames[i], luma);
+	for (size_t c = 0; c < nc; c++) {
+		out[luma + c] = (uint8_t)(c * 3 + i * 5);		/* Cb */
+		out[luma + nc + c] = (uint8_t)(c / 7 + i * 11 + 101);	/* Cr */
+	}
+}
+
+/* Scene frame @i in @fmt (the camera's layout). */
+static void colour_frame(enum vigil_pixfmt fmt, unsigned int i, uint8_t *out)
+{
+	static uint8_t p[W * H * 2];
+	const size_t luma = (size_t)W * H;
+	const bool p422 = fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY;
+	const size_t nc = p422 ? luma / 2 : luma / 4;
+	const uint8_t *cb = p + luma, *cr = cb + nc;
+
+	planar_frame(fmt, i, p);
+	switch (fmt) {
+	case VIGIL_FMT_YUYV:
+	case VIGIL_FMT_UYVY: {
+		const unsigned int y = fmt == VIGIL_FMT_UYVY;	/* Y's byte in a pair */
+
+		for (size_t k = 0; k < luma / 2; k++) {
+			out[4 * k + y] = p[2 * k];
+			out[4 * k + 1 - y] = cb[k];
+			out[4 * k + 2 + y] = p[2 * k + 1];
+			out[4 * k + 3 - y] = cr[k];
+		}
+		return;
+	}
+	case VIGIL_FMT_NV12:
+	case VIGIL_FMT_NV21:
+		memcpy(out, p, luma);
+		for (size_t k = 0; k < nc; k++) {
+			out[luma + 2 * k] = fmt == VIGIL_FMT_NV12 ? cb[k] : cr[k];
+			out[luma + 2 * k + 1] = fmt == VIGIL_FMT_NV12 ? cr[k] : cb[k];
+		}
+		return;
+	case VIGIL_FMT_YV12:
+		memcpy(out, p, luma);
+		memcpy(out + luma, cr, nc);
+		memcpy(out + luma + nc, cb, nc);
+		return;
+	default:
+		memcpy(out, p, luma + 2 * nc);
+	}
+}
+
+/*
+ * vigil-clip export -f y4m of @clip: a C420jpeg (C422 for packed 4:2:2)
+ * stream whose frames are the planar forms of the @n source frames @ks.
+ */
+static void check_export(const char *clip, enum vigil_pixfmt fmt, const int *ks, unsigned int n)
+{
+	const bool p422 = fmt == VIGIL_FMT_YUYV || fmt == VIGIL_FMT_UYVY;
+	const size_t fs = (size_t)W * H * (p422 ? 2 : 3) / (p422 ? 1 : 2);
+	char out[700], want[80];
+	const char *argv[] = { clip_tool, "export", "-f", "y4m", clip, out, NULL };
+	static uint8_t p[W * H * 2];
+	struct mapped m;
+	const char *b;
+
+	snprintf(out, sizeof(out), "%s.y4m", clip);
+	T_EQ(run(argv, true), 0);
+	if (map(out, &m)) {
+		t_failures++;
+		return;
+	}
+	snprintf(want, sizeof(want), "YUV4MPEG2 W%d H%d F%d:1 Ip A1:1 C%s\n", W, H, FPS,
+		 p422 ? "422" : "420jpeg");
+	T_ASSERT(m.len > strlen(want) && !memcmp(m.p, want, strlen(want)));
+	T_EQ(m.len, strlen(want) + n * (6 + fs));
+	b = (const char *)m.p + strlen(want);
+	for (unsigned int i = 0; i < n && m.len == strlen(want) + n * (6 + fs); i++) {
+		planar_frame(fmt, (unsigned int)ks[i], p);
+		if (memcmp(b + 6, p, fs)) {
+			fprintf(stderr, "export %s: frame %u differs\n", vigil_pixfmt_name(fmt), i);
+			t_failures++;
+			break;
+		}
+		b += 6 + fs;
+	}
+	unmap(&m);
+	unlink(out);
+}
+
+/*
+ * An alarm recorded from a raw @fmt camera: the clip's header says @fmt
+ * and every frame equals the source frame it comes from, all planes
+ * (@grey: record.colour = no, a GREY clip of the source's luma; @fmt must
+ * then be planar, its luma the first W x H bytes).
+ */
+static void test_colour(enum vigil_pixfmt fmt, bool grey)
+{
+	char dir[] = "/tmp/vigil-rec-dir-XXXXXX", set[300], names[8][64], path[600];
+	char raw[] = "/tmp/vigil-rec-raw-XXXXXX", src[400];
+	const char *args[] = { "--source", src, "--fast", "--policy", "video-only",
+			       "--size", "320x240", "--fps", "15",
+			       "--format", vigil_pixfmt_name(fmt),
+			       "--events", "/dev/null", "--set", set,
+			       "--set", "record.preroll_s=1", "--set", "record.keyint=5",
+			       "--set", "record.postroll_s=0.5",
+			       "--set", grey ? "record.colour=no" : "record.colour=yes", NULL };
+	struct vigil_clip_reader *r;
+	struct mapped mp;
+	const char *err;
+	uint8_t *src_frames, *frame;
+	unsigned int n = 0;
+	int expect = -1, ret, fd, st, ks[SCENE_FRAMES * 2];
+	size_t fs, cmp;
+	FILE *fp;
+
+	T_EQ(vigil_pixfmt_frame_size(fmt, W, H, &fs), 0);
+	cmp = grey ? (size_t)W * H : fs;
+	src_frames = malloc(fs * SCENE_FRAMES);
+	frame = malloc(fs);
+	T_ASSERT(src_frames && frame);
+	fd = mkstemp(raw);
+	fp = fdopen(fd, "w");
+	for (unsigned int i = 0; i < SCENE_FRAMES; i++) {
+		colour_frame(fmt, i, src_frames + fs * i);
+		fwrite(src_frames + fs * i, 1, fs, fp);
+	}
+	T_EQ(fclose(fp), 0);
+	T_ASSERT(mkdtemp(dir));
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	snprintf(src, sizeof(src), "replay:%s", raw);
+	st = t_vigild(args, false, 0);
+	T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+	T_EQ(list(dir, ".vclip", names, 8), 1);
+	snprintf(path, sizeof(path), "%s/%s", dir, names[0]);
+	T_EQ(clip_verify(path, NULL), 0);
+	if (map(path, &mp) || vigil_clip_reader_new(mp.p, mp.len, NULL, NULL, &r, &err)) {
+		fprintf(stderr, "%s: cannot open\n", path);
+		t_failures++;
+		goto out;
+	}
+	T_EQ(vigil_clip_reader_header(r)->codec.fmt, grey ? VIGIL_FMT_GREY : fmt);
+	while ((ret = vigil_clip_reader_next(r, frame, NULL)) == 0) {
+		int k = -1;
+
+		for (int i = 0; i < SCENE_FRAMES && k < 0; i++)
+			if (!memcmp(frame, src_frames + fs * (size_t)i, cmp))
+				k = i;
+		if (k < 0 || (expect >= 0 && k != expect)) {
+			fprintf(stderr, "%s %s: frame %u is not source frame %d (it is %d)\n",
+				vigil_pixfmt_name(fmt), path, n, expect, k);
+			t_failures++;
+			break;
+		}
+		expect = (k + 1) % SCENE_FRAMES;
+		if (n < SCENE_FRAMES * 2)
+			ks[n] = k;
+		n++;
+	}
+	T_EQ(ret, 1);
+	if (!grey && n <= SCENE_FRAMES * 2)
+		check_export(path, fmt, ks, n);
+	/* the alarm (frames 20..45) and its pre-roll; each frame's chroma is
+	 * its own, so every match above is a byte-exact chroma match too */
+	T_ASSERT(n > 25);
+	fprintf(stderr, "colour %s%s: %u frames byte-exact, %s\n", vigil_pixfmt_name(fmt),
+		grey ? " with record.colour=no" : "", n, grey ? "luma only" : "all planes");
+	vigil_clip_reader_free(r);
+out:
+	unmap(&mp);
+	rm_dir(dir);
+	unlink(raw);
+	free(frame);
+	free(src_frames);
+}
+
 int main(void)
 {
 	char *y4m, *y4m_long;
@@ -713,6 +901,13 @@ int main(void)
 	test_sealed(y4m);
 	test_kill(y4m);
 	test_enospc(y4m_long);
+	test_colour(VIGIL_FMT_NV12, false);
+	test_colour(VIGIL_FMT_I420, false);
+	test_colour(VIGIL_FMT_YUYV, false);
+	test_colour(VIGIL_FMT_NV21, false);
+	test_colour(VIGIL_FMT_YV12, false);
+	test_colour(VIGIL_FMT_UYVY, false);
+	test_colour(VIGIL_FMT_NV12, true);
 	t_rmfile(y4m);
 	t_rmfile(y4m_long);
 	return t_done();

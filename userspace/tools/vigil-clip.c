@@ -831,8 +831,53 @@ static int cmd_verify(int argc, char **argv)
 }
 
 /*
- * Y4M of the clip's frames to @fd, always planar Y, Cb, Cr: NV12, NV21 and
- * YV12 become I420 (C420jpeg), YUYV and UYVY planar 4:2:2 (C422).
+ * A frame of @fmt as Y4M's planes Y, Cb, Cr: the frame itself when it is
+ * in that layout (GREY, I420), else rearranged into @planar.
+ */
+static const uint8_t *y4m_planes(enum vigil_pixfmt fmt, const uint8_t *frame, size_t luma,
+				 size_t fsize, uint8_t *planar)
+{
+	const size_t nc = (fsize - luma) / 2;	/* samples of one chroma plane */
+	/* where Cb and Cr sit: interleaved pairs or planes */
+	const unsigned int cb = fmt == VIGIL_FMT_NV21 || fmt == VIGIL_FMT_YV12;
+
+	switch (fmt) {
+	case VIGIL_FMT_GREY:
+	case VIGIL_FMT_I420:
+		return frame;
+	case VIGIL_FMT_NV12:
+	case VIGIL_FMT_NV21:
+		memcpy(planar, frame, luma);
+		for (size_t i = 0; i < nc; i++) {
+			planar[luma + i] = frame[luma + 2 * i + cb];
+			planar[luma + nc + i] = frame[luma + 2 * i + 1 - cb];
+		}
+		return planar;
+	case VIGIL_FMT_YV12:
+		memcpy(planar, frame, luma);
+		memcpy(planar + luma, frame + luma + nc, nc);
+		memcpy(planar + luma + nc, frame + luma, nc);
+		return planar;
+	case VIGIL_FMT_YUYV:
+	case VIGIL_FMT_UYVY: {
+		/* YUYV: Y0 Cb Y1 Cr; UYVY: Cb Y0 Cr Y1 */
+		const unsigned int y = fmt == VIGIL_FMT_UYVY;
+
+		for (size_t i = 0; i < luma / 2; i++) {
+			planar[2 * i] = frame[4 * i + y];
+			planar[luma + i] = frame[4 * i + 1 - y];
+			planar[2 * i + 1] = frame[4 * i + 2 + y];
+			planar[luma + luma / 2 + i] = frame[4 * i + 3 - y];
+		}
+		return planar;
+	}
+	}
+	return frame;
+}
+
+/*
+ * Y4M of the clip's frames to @fd: GREY as mono, the 4:2:0 formats as
+ * I420 (C420jpeg), the packed 4:2:2 ones as planar 4:2:2 (C422).
  */
 static int write_y4m(struct opened *o, int fd)
 {
@@ -840,8 +885,8 @@ static int write_y4m(struct opened *o, int fd)
 	const unsigned int w = h->codec.width, ht = h->codec.height;
 	const size_t luma = (size_t)w * ht;
 	const char *cs = h->codec.fmt == VIGIL_FMT_GREY ? "mono" :
-			 h->codec.fmt == VIGIL_FMT_YUYV ||
-			 h->codec.fmt == VIGIL_FMT_UYVY ? "422" : "420jpeg";
+			 h->codec.fmt == VIGIL_FMT_YUYV || h->codec.fmt == VIGIL_FMT_UYVY ?
+			 "422" : "420jpeg";
 	uint8_t *frame, *planar;
 	char hdr[128];
 	size_t fsize;
@@ -859,41 +904,12 @@ static int write_y4m(struct opened *o, int fd)
 		     w, ht, h->fps_num, h->fps_den, cs);
 	ret = fd_sink(&fd, hdr, (size_t)n);
 	while (!ret) {
-		const uint8_t *out = frame;
+		const uint8_t *out;
 
 		rd = vigil_clip_reader_next(o->r, frame, NULL);
 		if (rd)
 			break;
-
-		if (h->codec.fmt == VIGIL_FMT_NV12 || h->codec.fmt == VIGIL_FMT_NV21) {
-			const size_t nc = (fsize - luma) / 2;
-			const size_t cb = h->codec.fmt == VIGIL_FMT_NV21;
-
-			memcpy(planar, frame, luma);
-			for (size_t i = 0; i < nc; i++) {
-				planar[luma + i] = frame[luma + 2 * i + cb];
-				planar[luma + nc + i] = frame[luma + 2 * i + 1 - cb];
-			}
-			out = planar;
-		} else if (h->codec.fmt == VIGIL_FMT_YV12) {
-			const size_t nc = (fsize - luma) / 2;
-
-			memcpy(planar, frame, luma);
-			memcpy(planar + luma, frame + luma + nc, nc);
-			memcpy(planar + luma + nc, frame + luma, nc);
-			out = planar;
-		} else if (h->codec.fmt == VIGIL_FMT_YUYV || h->codec.fmt == VIGIL_FMT_UYVY) {
-			/* byte offsets of Y0, Cb, Y1, Cr in each 4-byte pair */
-			const size_t y = h->codec.fmt == VIGIL_FMT_UYVY, c = 1 - y;
-
-			for (size_t i = 0; i < luma / 2; i++) {
-				planar[2 * i] = frame[4 * i + y];
-				planar[luma + i] = frame[4 * i + c];
-				planar[2 * i + 1] = frame[4 * i + 2 + y];
-				planar[luma + luma / 2 + i] = frame[4 * i + 2 + c];
-			}
-			out = planar;
-		}
+		out = y4m_planes(h->codec.fmt, frame, luma, fsize, planar);
 		ret = fd_sink(&fd, "FRAME\n", 6);
 		if (!ret)
 			ret = fd_sink(&fd, out, fsize);
