@@ -575,7 +575,8 @@ static inline __attribute__((always_inline)) void
 encode_plane2_t(const uint8_t *restrict src, uint8_t *restrict rec,
 		const uint8_t *restrict ref, uint8_t *restrict res,
 		unsigned int w, unsigned int h, const bool nearmode,
-		unsigned int near, uint8_t *map, uint8_t *const *st, size_t *cnt)
+		unsigned int near, const bool usemed, uint8_t *map,
+		uint8_t *const *st, size_t *cnt)
 {
 	static const uint8_t zero_row[16384];
 	const unsigned int bw = (w + BS - 1) / BS;
@@ -606,7 +607,7 @@ encode_plane2_t(const uint8_t *restrict src, uint8_t *restrict rec,
 				const int a = x ? (int)c[x - 1] - pr[x - 1] : 0;
 				const int b = y ? (int)cu[x] - pu[x] : 0;
 				const int cc = x && y ? (int)cu[x - 1] - pu[x - 1] : 0;
-				const int pred = clamp255(pr[x] + med_i(a, b, cc));
+				const int pred = usemed ? clamp255(pr[x] + med_i(a, b, cc)) : pr[x];
 				const unsigned int k = ctx_of(z, up, x, w);
 				int e = (int)s[x] - pred;
 
@@ -627,14 +628,16 @@ encode_plane2_t(const uint8_t *restrict src, uint8_t *restrict rec,
 
 
 /* The lossless inter prediction of one pixel from the frame differences. */
-static inline uint8_t pred2_zig(int16_t a, int16_t b, int16_t c, uint8_t ref,
-				uint8_t src)
+static inline __attribute__((always_inline)) uint8_t
+pred2_zig(int16_t a, int16_t b, int16_t c, uint8_t ref, uint8_t src, bool usemed)
 {
 	const int16_t mn = a < b ? a : b, mx = a < b ? b : a;
 	int16_t g = (int16_t)(a + b - c), pred;
 	uint8_t dd;
 
 	g = g < mn ? mn : g > mx ? mx : g;
+	if (!usemed)
+		g = 0;
 	pred = (int16_t)(ref + g);
 	pred = pred < 0 ? 0 : pred > 255 ? 255 : pred;
 	dd = (uint8_t)(src - pred);
@@ -646,11 +649,12 @@ static inline uint8_t pred2_zig(int16_t a, int16_t b, int16_t c, uint8_t ref,
  * block map is a compare of 8-byte words and every frame difference is
  * known up front, a row at a time in one vectorised pass.
  */
-static void encode_plane2_lossless(const uint8_t *restrict src, uint8_t *restrict rec,
-				   const uint8_t *restrict ref, uint8_t *restrict res,
-				   unsigned int w, unsigned int h, uint8_t *map,
-				   int16_t *restrict dbuf, uint8_t *restrict kbuf,
-				   uint8_t *const *st, size_t *cnt)
+static inline __attribute__((always_inline)) void
+encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
+			 const uint8_t *restrict ref, uint8_t *restrict res,
+			 unsigned int w, unsigned int h, const bool usemed,
+			 uint8_t *map, int16_t *restrict dbuf,
+			 uint8_t *restrict kbuf, uint8_t *const *st, size_t *cnt)
 {
 	static const uint8_t zero_row[16384];
 	const unsigned int bw = (w + BS - 1) / BS;
@@ -695,7 +699,7 @@ static void encode_plane2_lossless(const uint8_t *restrict src, uint8_t *restric
 				continue;
 			}
 			for (unsigned int x = x0; x < x1; x++) {
-				z[x] = pred2_zig(dc[x], du[x + 1], du[x], pr[x], s[x]);
+				z[x] = pred2_zig(dc[x], du[x + 1], du[x], pr[x], s[x], usemed);
 				kbuf[x - x0] = (uint8_t)ctx_of(z, up, x, w);
 			}
 			for (unsigned int x = x0; x < x1; x++)
@@ -710,15 +714,68 @@ static void encode_plane2_lossless(const uint8_t *restrict src, uint8_t *restric
 	memcpy(rec, src, (size_t)w * h);
 }
 
+static void encode_plane2_lossless(const uint8_t *src, uint8_t *rec,
+				   const uint8_t *ref, uint8_t *res, unsigned int w,
+				   unsigned int h, bool usemed, uint8_t *map,
+				   int16_t *dbuf, uint8_t *kbuf, uint8_t *const *st,
+				   size_t *cnt)
+{
+	if (usemed)
+		encode_plane2_lossless_t(src, rec, ref, res, w, h, true, map, dbuf,
+					 kbuf, st, cnt);
+	else
+		encode_plane2_lossless_t(src, rec, ref, res, w, h, false, map, dbuf,
+					 kbuf, st, cnt);
+}
+
 static void encode_plane2(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
 			  uint8_t *res, unsigned int w, unsigned int h,
-			  unsigned int near, uint8_t *map, uint8_t *const *st,
-			  size_t *cnt)
+			  unsigned int near, bool usemed, uint8_t *map,
+			  uint8_t *const *st, size_t *cnt)
 {
-	if (near)
-		encode_plane2_t(src, rec, ref, res, w, h, true, near, map, st, cnt);
+	if (usemed)
+		encode_plane2_t(src, rec, ref, res, w, h, true, near, true, map, st, cnt);
 	else
-		encode_plane2_t(src, rec, ref, res, w, h, false, 0, map, st, cnt);
+		encode_plane2_t(src, rec, ref, res, w, h, true, near, false, map, st, cnt);
+}
+
+/*
+ * Does the MED of the frame differences predict this plane better than the
+ * previous frame alone? Sum of absolute residuals over every fourth row of
+ * the source: on static scenes with correlated change (compression
+ * artefacts, moving edges) the MED wins; on independent per-frame noise it
+ * adds noise and plain differences win.
+ */
+static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
+		       unsigned int h)
+{
+	uint64_t plain = 0, med = 0;
+
+	for (unsigned int y = 1; y < h; y += 4) {
+		const uint8_t *s = src + (size_t)y * w, *r = ref + (size_t)y * w;
+		const uint8_t *su = s - w, *ru = r - w;
+		uint32_t sp = 0, sm = 0;
+
+		for (unsigned int x = 1; x < w; x++) {
+			const int16_t d = (int16_t)(s[x] - r[x]);
+			const int16_t a = (int16_t)(s[x - 1] - r[x - 1]);
+			const int16_t b = (int16_t)(su[x] - ru[x]);
+			const int16_t c = (int16_t)(su[x - 1] - ru[x - 1]);
+			const int16_t mn = a < b ? a : b, mx = a < b ? b : a;
+			int16_t g = (int16_t)(a + b - c), e;
+
+			g = g < mn ? mn : g > mx ? mx : g;
+			e = (int16_t)(d - g);
+			const int16_t ad = d < 0 ? (int16_t)-d : d, ae = e < 0 ? (int16_t)-e : e;
+
+			/* bit length of the residual (up to 6): its rough coding cost */
+			sp += (uint32_t)((ad > 0) + (ad > 1) + (ad > 3) + (ad > 7) + (ad > 15) + (ad > 31));
+			sm += (uint32_t)((ae > 0) + (ae > 1) + (ae > 3) + (ae > 7) + (ae > 15) + (ae > 31));
+		}
+		plain += sp;
+		med += sm;
+	}
+	return med < plain;
 }
 
 /* zstd-code (or store) @nst streams after the header at @d; *out grows. */
@@ -753,7 +810,7 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 	const bool c2 = e->p.codec == 2;
 	const size_t hdr = c2 ? HDR2_SIZE : HDR_SIZE;
 	size_t cnt[NST2] = { 0 }, out = hdr, acc = 0, nmap = 0;
-	uint8_t *d = dst, *tmp;
+	uint8_t *d = dst, *tmp, pmode = 0;
 	const uint8_t *src;
 	int ret;
 
@@ -769,15 +826,20 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 	for (unsigned int i = 0; i < e->g.n; i++) {
 		const size_t o = e->g.off[i];
 
+		const bool usemed = c2 && !k &&
+			choose_med(src + o, e->ref + o, e->g.w[i], e->g.h[i]);
+
+		pmode |= (uint8_t)(usemed << i);
 		if (c2 && !k && !e->p.near) {
 			encode_plane2_lossless(src + o, e->rec + o, e->ref + o, e->res + o,
-					       e->g.w[i], e->g.h[i], e->st[NCTX] + nmap,
-					       e->dbuf, e->kbuf, e->st, cnt);
+					       e->g.w[i], e->g.h[i], usemed,
+					       e->st[NCTX] + nmap, e->dbuf, e->kbuf,
+					       e->st, cnt);
 			nmap += (size_t)((e->g.w[i] + BS - 1) / BS) *
 				((e->g.h[i] + BS - 1) / BS);
 		} else if (c2 && !k) {
 			encode_plane2(src + o, e->rec + o, e->ref + o, e->res + o,
-				      e->g.w[i], e->g.h[i], e->p.near,
+				      e->g.w[i], e->g.h[i], e->p.near, usemed,
 				      e->st[NCTX] + nmap, e->st, cnt);
 			nmap += (size_t)((e->g.w[i] + BS - 1) / BS) *
 				((e->g.h[i] + BS - 1) / BS);
@@ -792,7 +854,7 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 	d[0] = k ? FLAG_KEY : 0;
 	d[1] = NCTX;
 	d[2] = c2 ? MARK2 : 0;
-	d[3] = 0;
+	d[3] = pmode;
 	ret = pack_streams(e, d, cap, c2 ? NST2 : NCTX, cnt, &out);
 	if (ret)
 		return ret;
@@ -864,7 +926,8 @@ int vigil_codec_frame_is_key(const void *src, size_t len)
 	const uint8_t *s = src;
 
 	if (len < HDR_SIZE || (s[0] & ~FLAG_KEY) || s[1] != NCTX ||
-	    (s[2] && s[2] != MARK2) || s[3] || (s[2] == MARK2 && len < HDR2_SIZE))
+	    (s[2] && s[2] != MARK2) || (s[3] && s[2] != MARK2) || s[3] > 7 ||
+	    (s[3] && (s[0] & FLAG_KEY)) || (s[2] == MARK2 && len < HDR2_SIZE))
 		return -EBADMSG;
 	return s[0] & FLAG_KEY;
 }
@@ -907,7 +970,7 @@ static int decode_plane(uint8_t *restrict rec, const uint8_t *restrict ref,
 
 static int decode_plane2(uint8_t *restrict rec, const uint8_t *restrict ref,
 			 uint8_t *restrict res, unsigned int w, unsigned int h,
-			 unsigned int near, const uint8_t *map,
+			 unsigned int near, bool usemed, const uint8_t *map,
 			 const uint8_t *st, size_t *pos, const size_t *end)
 {
 	static const uint8_t zero_row[16384];
@@ -933,7 +996,7 @@ static int decode_plane2(uint8_t *restrict rec, const uint8_t *restrict ref,
 				const int a = x ? (int)r[x - 1] - pr[x - 1] : 0;
 				const int b = y ? (int)ru[x] - pu[x] : 0;
 				const int cc = x && y ? (int)ru[x - 1] - pu[x - 1] : 0;
-				const int pred = clamp255(pr[x] + med_i(a, b, cc));
+				const int pred = usemed ? clamp255(pr[x] + med_i(a, b, cc)) : pr[x];
 				const unsigned int k = ctx_of(z, up, x, w);
 				int e;
 
@@ -1017,7 +1080,7 @@ int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
 		if (c2 && !key) {
 			ret = decode_plane2(d->rec + o, d->ref + o, d->res + o,
 					    d->g.w[i], d->g.h[i], d->p.near,
-					    d->streams + pos[NCTX] + nmap,
+					    s[3] >> i & 1, d->streams + pos[NCTX] + nmap,
 					    d->streams, pos, end);
 			nmap += (size_t)((d->g.w[i] + BS - 1) / BS) *
 				((d->g.h[i] + BS - 1) / BS);
