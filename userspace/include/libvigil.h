@@ -432,7 +432,7 @@ VIGIL_API int vigil_person_crop(struct vigil_person *p, const struct vigil_frame
 /* Codec ids (HEAD codec): 1 the original, 2 with skipped blocks and
  * prediction of the frame difference (docs/clip-format.md). */
 #define VIGIL_CODEC_MAX 2
-#define VIGIL_CODEC_DEFAULT 1
+#define VIGIL_CODEC_DEFAULT 2
 
 struct vigil_codec_params {
 	enum vigil_pixfmt fmt;

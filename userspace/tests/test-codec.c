@@ -319,6 +319,62 @@ static void test_codec_mismatch(void)
 	}
 }
 
+/*
+ * Clips stored by earlier writers still decode: the fuzz corpus's codec 1
+ * clips (written before codec 2 existed) and its codec 2 ones, every frame.
+ */
+static void test_stored_clips(void)
+{
+	static const struct {
+		const char *name;
+		unsigned int codec, frames;
+	} clips[] = {
+		{ "grey.clip", 1, 5 },
+		{ "i420-near.clip", 1, 3 },
+		{ "grey-codec2.clip", 2, 6 },
+		{ "i420-near-codec2.clip", 2, 4 },
+	};
+
+	for (unsigned int i = 0; i < sizeof(clips) / sizeof(clips[0]); i++) {
+		const struct vigil_clip_header *h;
+		struct vigil_clip_reader *r = NULL;
+		char path[512];
+		const char *err;
+		uint8_t *buf, *frame;
+		unsigned int n = 0;
+		size_t len, fsize;
+		FILE *fp;
+		int ret;
+
+		snprintf(path, sizeof(path), "%s/userspace/fuzz/corpus/clip/%s",
+			 t_srcdir(), clips[i].name);
+		fp = fopen(path, "rb");
+		T_ASSERT(fp);
+		if (!fp)
+			continue;
+		buf = malloc(1 << 16);
+		len = fread(buf, 1, 1 << 16, fp);
+		fclose(fp);
+		T_EQ(vigil_clip_reader_new(buf, len, NULL, NULL, &r, &err), 0);
+		if (!r) {
+			free(buf);
+			continue;
+		}
+		h = vigil_clip_reader_header(r);
+		T_EQ(h->codec.codec, clips[i].codec);
+		T_EQ(vigil_pixfmt_frame_size(h->codec.fmt, h->codec.width,
+					     h->codec.height, &fsize), 0);
+		frame = malloc(fsize);
+		while ((ret = vigil_clip_reader_next(r, frame, NULL)) == 0)
+			n++;
+		T_EQ(ret, 1);
+		T_EQ(n, clips[i].frames);
+		free(frame);
+		vigil_clip_reader_free(r);
+		free(buf);
+	}
+}
+
 static void test_errors(unsigned int codec)
 {
 	struct vigil_codec_params p;
@@ -403,6 +459,7 @@ int main(void)
 	test_replay();
 	test_adversarial();
 	test_codec_mismatch();
+	test_stored_clips();
 	test_errors(1);
 	test_errors(2);
 	return t_done();
