@@ -646,8 +646,10 @@ pred2_zig(int16_t a, int16_t b, int16_t c, uint8_t ref, uint8_t src, bool usemed
 
 /*
  * The same for lossless, faster: the reconstruction is the source, so the
- * block map is a compare of 8-byte words and every frame difference is
- * known up front, a row at a time in one vectorised pass.
+ * block map is a compare of 8-byte words and every frame difference,
+ * residual and context of a row is known up front: each is one vectorised
+ * pass over the row (skipped blocks' residuals zeroed before the contexts),
+ * and only the coded blocks' residuals are then appended to the streams.
  */
 static inline __attribute__((always_inline)) void
 encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
@@ -691,19 +693,32 @@ encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
 		dc[0] = 0;
 		for (unsigned int x = 0; x < w; x++)
 			dc[x + 1] = (int16_t)((int)s[x] - pr[x]);
+		for (unsigned int x = 0; x < w; x++)
+			z[x] = pred2_zig(dc[x], du[x + 1], du[x], pr[x], s[x], usemed);
+		for (unsigned int bx = 0; bx < bw; bx++) {
+			if (!m[bx]) {
+				const unsigned int x0 = bx * BS;
+
+				memset(z + x0, 0, (x0 + BS < w ? BS : w - x0));
+			}
+		}
+		for (unsigned int x = 1; x + 1 < w; x++) {
+			const uint16_t a = (uint16_t)(z[x - 1] + up[x] +
+						      ((up[x - 1] + up[x + 1]) >> 1));
+
+			kbuf[x] = (uint8_t)((a > 0) + (a > 2) + (a > 4) + (a > 8) +
+					    (a > 16) + (a > 32) + (a > 64));
+		}
+		kbuf[0] = (uint8_t)ctx_of(z, up, 0, w);
+		if (w > 1)
+			kbuf[w - 1] = (uint8_t)ctx_of(z, up, w - 1, w);
 		for (unsigned int bx = 0; bx < bw; bx++) {
 			const unsigned int x0 = bx * BS, x1 = x0 + BS < w ? x0 + BS : w;
 
-			if (!m[bx]) {
-				memset(z + x0, 0, x1 - x0);
+			if (!m[bx])
 				continue;
-			}
-			for (unsigned int x = x0; x < x1; x++) {
-				z[x] = pred2_zig(dc[x], du[x + 1], du[x], pr[x], s[x], usemed);
-				kbuf[x - x0] = (uint8_t)ctx_of(z, up, x, w);
-			}
 			for (unsigned int x = x0; x < x1; x++)
-				*wp[kbuf[x - x0]]++ = z[x];
+				*wp[kbuf[x]]++ = z[x];
 		}
 		dt = dc;
 		dc = du;
