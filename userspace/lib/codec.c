@@ -762,8 +762,10 @@ static void encode_plane2(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
  * adds noise and plain differences win.
  */
 static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
-		       unsigned int h)
+		       unsigned int h, unsigned int near)
 {
+	/* near-lossless: the residuals as quantised, (|e| + N) / (2N + 1) */
+	const uint32_t inv = 65536 / (2 * near + 1) + 1, nq = near;
 	uint64_t plain = 0, med = 0;
 
 	for (unsigned int y = 1; y < h; y += 4) {
@@ -781,7 +783,8 @@ static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
 
 			g = g < mn ? mn : g > mx ? mx : g;
 			e = (int16_t)(d - g);
-			const int16_t ad = d < 0 ? (int16_t)-d : d, ae = e < 0 ? (int16_t)-e : e;
+			const uint32_t ad = ((uint32_t)(d < 0 ? -d : d) + nq) * inv >> 16;
+			const uint32_t ae = ((uint32_t)(e < 0 ? -e : e) + nq) * inv >> 16;
 
 			/* bit length of the residual (up to 6): its rough coding cost */
 			sp += (uint32_t)((ad > 0) + (ad > 1) + (ad > 3) + (ad > 7) + (ad > 15) + (ad > 31));
@@ -842,7 +845,7 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 		const size_t o = e->g.off[i];
 
 		const bool usemed = c2 && !k &&
-			choose_med(src + o, e->ref + o, e->g.w[i], e->g.h[i]);
+			choose_med(src + o, e->ref + o, e->g.w[i], e->g.h[i], e->p.near);
 
 		pmode |= (uint8_t)(usemed << i);
 		if (c2 && !k && !e->p.near) {
