@@ -702,10 +702,21 @@ encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
 				memset(z + x0, 0, (x0 + BS < w ? BS : w - x0));
 			}
 		}
+		/*
+		 * Contexts in bytes: each term capped at 65 leaves every
+		 * threshold's outcome unchanged (any term over 64 puts the sum
+		 * over 64 either way), and floor((ul + ur) / 2) is taken
+		 * without overflow.
+		 */
 		for (unsigned int x = 1; x + 1 < w; x++) {
-			const uint16_t a = (uint16_t)(z[x - 1] + up[x] +
-						      ((up[x - 1] + up[x + 1]) >> 1));
+			const uint8_t ul = up[x - 1], ur = up[x + 1];
+			uint8_t l = z[x - 1], u = up[x];
+			uint8_t m2 = (uint8_t)((ul >> 1) + (ur >> 1) + (ul & ur & 1)), a;
 
+			l = l < 65 ? l : 65;
+			u = u < 65 ? u : 65;
+			m2 = m2 < 65 ? m2 : 65;
+			a = (uint8_t)(l + u + m2);
 			kbuf[x] = (uint8_t)((a > 0) + (a > 2) + (a > 4) + (a > 8) +
 					    (a > 16) + (a > 32) + (a > 64));
 		}
@@ -761,8 +772,9 @@ static void encode_plane2(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
  * artefacts, moving edges) the MED wins; on independent per-frame noise it
  * adds noise and plain differences win.
  */
-static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
-		       unsigned int h, unsigned int near)
+static inline __attribute__((always_inline)) bool
+choose_med_t(const uint8_t *src, const uint8_t *ref, unsigned int w,
+	     unsigned int h, const bool nearmode, unsigned int near)
 {
 	/* near-lossless: the residuals as quantised, (|e| + N) / (2N + 1) */
 	const uint32_t inv = 65536 / (2 * near + 1) + 1, nq = near;
@@ -779,12 +791,14 @@ static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
 			const int16_t b = (int16_t)(su[x] - ru[x]);
 			const int16_t c = (int16_t)(su[x - 1] - ru[x - 1]);
 			const int16_t mn = a < b ? a : b, mx = a < b ? b : a;
-			int16_t g = (int16_t)(a + b - c), e;
-
-			g = g < mn ? mn : g > mx ? mx : g;
-			e = (int16_t)(d - g);
-			const uint32_t ad = ((uint32_t)(d < 0 ? -d : d) + nq) * inv >> 16;
-			const uint32_t ae = ((uint32_t)(e < 0 ? -e : e) + nq) * inv >> 16;
+			const int16_t g = (int16_t)(a + b - c);
+			const int16_t e = (int16_t)(d - (g < mn ? mn : g > mx ? mx : g));
+			const int16_t ad0 = d < 0 ? (int16_t)-d : d;
+			const int16_t ae0 = e < 0 ? (int16_t)-e : e;
+			const int16_t ad = nearmode ?
+				(int16_t)(((uint32_t)ad0 + nq) * inv >> 16) : ad0;
+			const int16_t ae = nearmode ?
+				(int16_t)(((uint32_t)ae0 + nq) * inv >> 16) : ae0;
 
 			/* bit length of the residual (up to 6): its rough coding cost */
 			sp += (uint32_t)((ad > 0) + (ad > 1) + (ad > 3) + (ad > 7) + (ad > 15) + (ad > 31));
@@ -794,6 +808,14 @@ static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
 		med += sm;
 	}
 	return med < plain;
+}
+
+static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
+		       unsigned int h, unsigned int near)
+{
+	if (near)
+		return choose_med_t(src, ref, w, h, true, near);
+	return choose_med_t(src, ref, w, h, false, 0);
 }
 
 /* zstd-code (or store) @nst streams after the header at @d; *out grows. */
