@@ -767,7 +767,7 @@ static void encode_plane2(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
 
 /*
  * Does the MED of the frame differences predict this plane better than the
- * previous frame alone? Sum of absolute residuals over every fourth row of
+ * previous frame alone? Bit lengths of the residuals over every eighth row of
  * the source: on static scenes with correlated change (compression
  * artefacts, moving edges) the MED wins; on independent per-frame noise it
  * adds noise and plain differences win.
@@ -780,7 +780,7 @@ choose_med_t(const uint8_t *src, const uint8_t *ref, unsigned int w,
 	const uint32_t inv = 65536 / (2 * near + 1) + 1, nq = near;
 	uint64_t plain = 0, med = 0;
 
-	for (unsigned int y = 1; y < h; y += 4) {
+	for (unsigned int y = 1; y < h; y += 8) {
 		const uint8_t *s = src + (size_t)y * w, *r = ref + (size_t)y * w;
 		const uint8_t *su = s - w, *ru = r - w;
 		uint32_t sp = 0, sm = 0;
