@@ -424,7 +424,8 @@ VIGIL_API int vigil_person_crop(struct vigil_person *p, const struct vigil_frame
  * residuals are split into VIGIL_CODEC_CONTEXTS streams by the size of the
  * already-coded neighbouring residuals and each stream is zstd-coded.
  * Planes are coded separately (NV12's CbCr and YUYV's chroma are stored
- * planar).
+ * planar). Codec 2 also skips unchanged 8x8 blocks of inter frames and may
+ * predict from the previous frame plus the MED of the frame differences.
  */
 #define VIGIL_CODEC_CONTEXTS 8
 #define VIGIL_CODEC_MAX_NEAR 16

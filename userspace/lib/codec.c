@@ -13,9 +13,19 @@
  * land in streams of nearly all zeros, busy ones in their own, which is
  * what gains over a single zstd-coded delta stream.
  *
+ * Codec 2 (the default) keeps codec 1's keyframes; in its inter frames an
+ * 8x8 block whose pixels are all within N of the previous reconstructed
+ * frame is skipped (a block map, its own stream), and each plane predicts
+ * either from the previous frame alone or from it plus the MED of the
+ * already reconstructed neighbours' frame differences, whichever the
+ * encoder estimates cheaper (one bit per plane in the frame header).
+ *
  * Encoded frame (little-endian, see docs/clip-format.md):
- *   u8 flags (bit 0: keyframe; others 0), u8 contexts (8), u16 0,
- *   contexts x { u32 raw length, u32 stored length },
+ *   u8 flags (bit 0: keyframe; others 0), u8 contexts (8),
+ *   u8 0 (codec 1) or 2 (codec 2), u8 0 (codec 1) or the planes'
+ *   predictor bits (codec 2),
+ *   contexts (codec 2: contexts + the block map) x
+ *   { u32 raw length, u32 stored length },
  *   the streams, each zstd frame or, when stored length == raw length,
  *   the raw bytes.
  */
@@ -1070,7 +1080,7 @@ int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
 	key = vigil_codec_frame_is_key(src, len);
 	if (key < 0)
 		return key;
-	if ((s[2] == MARK2) != c2)
+	if ((s[2] == MARK2) != c2 || s[3] >> d->g.n)
 		return -EBADMSG;
 	if (!key && !d->have_ref)
 		return -ENODATA;
