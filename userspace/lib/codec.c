@@ -67,7 +67,7 @@ struct vigil_encoder {
 	uint8_t *st[NST2];	/* residuals by context (codec 2: + block map) */
 	size_t nblocks;		/* codec 2: blocks of all planes */
 	int16_t *dbuf;		/* codec 2: two rows of frame differences */
-	uint8_t *kbuf;		/* codec 2: one row of contexts */
+	uint8_t *kbuf;		/* codec 2: a row of contexts, a row of masks */
 	unsigned int since_key;
 	bool have_ref;
 	bool force_key;
@@ -376,7 +376,7 @@ int vigil_encoder_new(const struct vigil_codec_params *p,
 	if (e->p.codec == 2) {
 		e->st[NCTX] = malloc(e->nblocks);
 		e->dbuf = malloc(2 * ((size_t)e->g.w[0] + 1) * sizeof(*e->dbuf));
-		e->kbuf = malloc(e->g.w[0]);
+		e->kbuf = malloc(2 * (size_t)e->g.w[0]);
 		if (!e->st[NCTX] || !e->dbuf || !e->kbuf)
 			goto err;
 	}
@@ -671,6 +671,7 @@ encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
 	static const uint8_t zero_row[16384];
 	const unsigned int bw = (w + BS - 1) / BS;
 	int16_t *dc = dbuf, *du = dbuf + w + 1, *dt;
+	uint8_t *restrict mk = kbuf + w;	/* kbuf holds 2 rows */
 	uint8_t *wp[NCTX];
 
 	for (unsigned int c = 0; c < NCTX; c++)
@@ -703,15 +704,17 @@ encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
 		dc[0] = 0;
 		for (unsigned int x = 0; x < w; x++)
 			dc[x + 1] = (int16_t)((int)s[x] - pr[x]);
-		for (unsigned int x = 0; x < w; x++)
-			z[x] = pred2_zig(dc[x], du[x + 1], du[x], pr[x], s[x], usemed);
-		for (unsigned int bx = 0; bx < bw; bx++) {
-			if (!m[bx]) {
+		/* skipped blocks' residuals are 0: a byte mask per block row */
+		if (!(y % BS)) {
+			for (unsigned int bx = 0; bx < bw; bx++) {
 				const unsigned int x0 = bx * BS;
 
-				memset(z + x0, 0, (x0 + BS < w ? BS : w - x0));
+				memset(mk + x0, m[bx] ? 0xff : 0, x0 + BS < w ? BS : w - x0);
 			}
 		}
+		for (unsigned int x = 0; x < w; x++)
+			z[x] = pred2_zig(dc[x], du[x + 1], du[x], pr[x], s[x], usemed) & mk[x];
+		memcpy(rec + o, s, w);
 		/*
 		 * Contexts in bytes: each term capped at 65 leaves every
 		 * threshold's outcome unchanged (any term over 64 puts the sum
@@ -747,7 +750,6 @@ encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
 	}
 	for (unsigned int c = 0; c < NCTX; c++)
 		cnt[c] = (size_t)(wp[c] - st[c]);
-	memcpy(rec, src, (size_t)w * h);
 }
 
 static void encode_plane2_lossless(const uint8_t *src, uint8_t *rec,
