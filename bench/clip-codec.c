@@ -304,7 +304,8 @@ int main(int argc, char **argv)
 	}
 	raw = (double)f.fsize * f.n;
 	/* the writer's default codec, and codec 1 */
-	if (run_vigil(&f, 0, 0, &b_l, &t_l, &d_l) || run_vigil(&f, 0, 2, &b_n2, &t_n2, &d_n2) ||
+	if (run_vigil(&f, 0, 0, &b_l, &t_l, &d_l) ||
+	    run_vigil(&f, 0, 2, &b_n2, &t_n2, &d_n2) ||
 	    run_vigil(&f, 1, 0, &b_c1, &t_c1, &d_c1) ||
 	    run_zstd_delta(&f, &b_z, &t_z)) {
 		fprintf(stderr, "clip-codec: vigil or zstd failed\n");
