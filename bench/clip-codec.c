@@ -2,8 +2,9 @@
 /*
  * The clip codec against its baselines, all on the same frames in one run,
  * on one core:
- *   vigil lossless and near-lossless N=2 (keyframe every 250 frames, as
- *   x264's default GOP), plain frame deltas + zstd -1, x264 lossless
+ *   vigil lossless and near-lossless N=2 with the writer's default codec
+ *   (keyframe every 250 frames, as x264's default GOP), codec 1 lossless,
+ *   plain frame deltas + zstd -1, x264 lossless
  *   (ffmpeg -c:v libx264 -preset ultrafast -qp 0 -threads 1) and FFV1
  *   (ffmpeg -c:v ffv1 -threads 1).
  * Speeds are frames per CPU second (our process CPU time, ffmpeg's
@@ -138,9 +139,12 @@ static int write_y4m(struct frames *f)
 	return fclose(fp);
 }
 
-/* vigil codec: encoded bytes and CPU seconds; checks the round trip. */
-static int run_vigil(const struct frames *f, unsigned int near, size_t *bytes,
-		     double *secs)
+/*
+ * vigil codec: encoded bytes and encoding CPU seconds; checks the round
+ * trip and times the decoding (*dsecs).
+ */
+static int run_vigil(const struct frames *f, unsigned int codec,
+		     unsigned int near, size_t *bytes, double *secs, double *dsecs)
 {
 	struct vigil_codec_params p = f->p;
 	struct vigil_encoder *e;
@@ -152,6 +156,7 @@ static int run_vigil(const struct frames *f, unsigned int near, size_t *bytes,
 
 	p.near = near;
 	p.keyint = 250;
+	p.codec = codec;
 	if (vigil_encoder_new(&p, &e) || vigil_decoder_new(&p, &d))
 		return -1;
 	cap = vigil_encoder_bound(e);
@@ -167,14 +172,18 @@ static int run_vigil(const struct frames *f, unsigned int near, size_t *bytes,
 		*bytes += len;
 	}
 	*secs = cpu_s() - t0;
-	/* correctness, outside the timing: decode and compare */
+	/* correctness, outside the encoding's timing: decode and compare */
 	vigil_encoder_free(e);
 	vigil_encoder_new(&p, &e);
+	*dsecs = 0;
 	for (unsigned int i = 0; i < f->n; i++) {
 		const uint8_t *src = f->data + f->fsize * i;
 
 		vigil_encoder_encode(e, src, buf, cap, &len, NULL);
-		if (vigil_decoder_decode(d, buf, len, out))
+		t0 = cpu_s();
+		ret = vigil_decoder_decode(d, buf, len, out);
+		*dsecs += cpu_s() - t0;
+		if (ret)
 			return -1;
 		for (size_t k = 0; k < f->fsize; k++) {
 			const int diff = out[k] - src[k];
@@ -278,8 +287,8 @@ int main(int argc, char **argv)
 	static const char *const ffv1[] = { "-c:v", "ffv1", NULL };
 	const char *src = argc > 2 ? argv[2] : "scenes";
 	struct frames f = { 0 };
-	size_t b_l, b_n2, b_z, b_x = 0, b_f = 0;
-	double t_l, t_n2, t_z, t_x = 0, t_f = 0, raw;
+	size_t b_l, b_n2, b_z, b_x = 0, b_f = 0, b_c1;
+	double t_l, t_n2, t_z, t_x = 0, t_f = 0, raw, t_c1, d_l, d_n2, d_c1;
 	bool tmp = false, have_ff;
 
 	if (argc > 1 ? load_y4m(&f, argv[1]) : load_scenes(&f)) {
@@ -294,7 +303,10 @@ int main(int argc, char **argv)
 		tmp = true;
 	}
 	raw = (double)f.fsize * f.n;
-	if (run_vigil(&f, 0, &b_l, &t_l) || run_vigil(&f, 2, &b_n2, &t_n2) ||
+	/* the writer's default codec, and codec 1 */
+	if (run_vigil(&f, 0, 0, &b_l, &t_l, &d_l) ||
+	    run_vigil(&f, 0, 2, &b_n2, &t_n2, &d_n2) ||
+	    run_vigil(&f, 1, 0, &b_c1, &t_c1, &d_c1) ||
 	    run_zstd_delta(&f, &b_z, &t_z)) {
 		fprintf(stderr, "clip-codec: vigil or zstd failed\n");
 		return 1;
@@ -323,6 +335,17 @@ int main(int argc, char **argv)
 	       "vigil lossless", ">= 1.6", &f);
 	figure("clip-near2-fps-vs-lossless", src, f.n / t_n2, "frames/CPU s",
 	       f.n / t_l, "vigil lossless", "-", &f);
+	figure("clip-lossless-decode-fps-vs-encode", src, f.n / d_l, "frames/CPU s",
+	       f.n / t_l, "vigil lossless encoding", "-", &f);
+	figure("clip-near2-decode-fps-vs-encode", src, f.n / d_n2, "frames/CPU s",
+	       f.n / t_n2, "vigil near-lossless N=2 encoding", "-", &f);
+	/* the default codec against codec 1 (equal when the default is 1) */
+	figure("clip-lossless-ratio-vs-codec1", src, raw / b_l, "x", raw / b_c1,
+	       "vigil codec 1 lossless", "-", &f);
+	figure("clip-lossless-fps-vs-codec1", src, f.n / t_l, "frames/CPU s",
+	       f.n / t_c1, "vigil codec 1 lossless", "-", &f);
+	figure("clip-lossless-decode-fps-vs-codec1", src, f.n / d_l, "frames/CPU s",
+	       f.n / d_c1, "vigil codec 1 lossless decoding", "-", &f);
 	free(f.data);
 	return 0;
 }

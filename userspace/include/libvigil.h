@@ -454,11 +454,16 @@ VIGIL_API int vigil_person_crop(struct vigil_person *p, const struct vigil_frame
  * residuals are split into VIGIL_CODEC_CONTEXTS streams by the size of the
  * already-coded neighbouring residuals and each stream is zstd-coded.
  * Planes are coded separately (NV12's CbCr and YUYV's chroma are stored
- * planar).
+ * planar). Codec 2 also skips unchanged 8x8 blocks of inter frames and may
+ * predict from the previous frame plus the MED of the frame differences.
  */
 #define VIGIL_CODEC_CONTEXTS 8
 #define VIGIL_CODEC_MAX_NEAR 16
 #define VIGIL_CODEC_MAX_KEYINT 100000
+/* Codec ids (HEAD codec): 1 the original, 2 with skipped blocks and
+ * prediction of the frame difference (docs/clip-format.md). */
+#define VIGIL_CODEC_MAX 2
+#define VIGIL_CODEC_DEFAULT 2
 
 struct vigil_codec_params {
 	enum vigil_pixfmt fmt;
@@ -466,6 +471,7 @@ struct vigil_codec_params {
 	unsigned int near;	/* 0 lossless, 1..VIGIL_CODEC_MAX_NEAR */
 	unsigned int keyint;	/* frames per keyframe group, 1..MAX_KEYINT */
 	int level;		/* zstd level, -7..19; 0 means 1 */
+	unsigned int codec;	/* 1..VIGIL_CODEC_MAX; 0 means VIGIL_CODEC_DEFAULT */
 };
 
 VIGIL_API void vigil_codec_params_default(struct vigil_codec_params *p);

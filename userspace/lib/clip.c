@@ -29,7 +29,6 @@
 #define CHUNK_SUM 8
 #define CHUNK_MAX (64u << 20)	/* largest payload a reader accepts */
 
-#define CODEC_ID 1
 #define CLIP_ID_LEN 16
 #define SEALED_LEN (crypto_secretstream_xchacha20poly1305_KEYBYTES + \
 		    crypto_box_SEALBYTES)
@@ -387,7 +386,7 @@ int vigil_clip_writer_new(const struct vigil_clip_header *h,
 	le32(p + 12, h->codec.height);
 	le32(p + 16, h->fps_num);
 	le32(p + 20, h->fps_den);
-	le32(p + 24, CODEC_ID);
+	le32(p + 24, h->codec.codec ? h->codec.codec : VIGIL_CODEC_DEFAULT);
 	le32(p + 28, h->codec.near);
 	le32(p + 32, h->codec.keyint);
 	le64(p + 36, h->created_wall_ns);
@@ -745,7 +744,7 @@ static int parse_head(struct vigil_clip_reader *r, const uint8_t *p,
 	/* version 2 adds the audio flag */
 	flags = rd16(p + 2) & ~(h->version >= 2 ? FLAG_AUDIO : 0u);
 	if (flags > 1 || fmt_from_file(rd32(p + 4), &h->codec.fmt) ||
-	    rd32(p + 24) != CODEC_ID) {
+	    !rd32(p + 24) || rd32(p + 24) > VIGIL_CODEC_MAX) {
 		*err = "unknown flags, pixel format or codec in the header";
 		return -EBADMSG;
 	}
@@ -757,6 +756,7 @@ static int parse_head(struct vigil_clip_reader *r, const uint8_t *p,
 	h->fps_den = rd32(p + 20);
 	h->codec.near = rd32(p + 28);
 	h->codec.keyint = rd32(p + 32);
+	h->codec.codec = rd32(p + 24);
 	h->codec.level = 1;
 	h->created_wall_ns = rd64(p + 36);
 	if (vigil_codec_params_check(&h->codec) || !h->fps_num || !h->fps_den ||

@@ -13,9 +13,19 @@
  * land in streams of nearly all zeros, busy ones in their own, which is
  * what gains over a single zstd-coded delta stream.
  *
+ * Codec 2 (the default) keeps codec 1's keyframes; in its inter frames an
+ * 8x8 block whose pixels are all within N of the previous reconstructed
+ * frame is skipped (a block map, its own stream), and each plane predicts
+ * either from the previous frame alone or from it plus the MED of the
+ * already reconstructed neighbours' frame differences, whichever the
+ * encoder estimates cheaper (one bit per plane in the frame header).
+ *
  * Encoded frame (little-endian, see docs/clip-format.md):
- *   u8 flags (bit 0: keyframe; others 0), u8 contexts (8), u16 0,
- *   contexts x { u32 raw length, u32 stored length },
+ *   u8 flags (bit 0: keyframe; others 0), u8 contexts (8),
+ *   u8 0 (codec 1) or 2 (codec 2), u8 0 (codec 1) or the planes'
+ *   predictor bits (codec 2),
+ *   contexts (codec 2: contexts + the block map) x
+ *   { u32 raw length, u32 stored length },
  *   the streams, each zstd frame or, when stored length == raw length,
  *   the raw bytes.
  */
@@ -31,6 +41,12 @@
 #define NCTX VIGIL_CODEC_CONTEXTS
 #define HDR_SIZE (4 + 8 * NCTX)
 #define FLAG_KEY 0x01
+
+/* codec 2: NCTX residual streams plus the block map */
+#define BS 8
+#define NST2 (NCTX + 1)
+#define HDR2_SIZE (4 + 8 * NST2)
+#define MARK2 2			/* byte 2 of a codec 2 frame */
 
 struct plane_geom {
 	unsigned int n;			/* planes */
@@ -48,7 +64,10 @@ struct vigil_encoder {
 	uint8_t *rec;		/* this frame, reconstructed */
 	uint8_t *ref;		/* previous frame, reconstructed */
 	uint8_t *res;		/* zigzag residuals */
-	uint8_t *st[NCTX];	/* residuals by context; pages touched on use */
+	uint8_t *st[NST2];	/* residuals by context (codec 2: + block map) */
+	size_t nblocks;		/* codec 2: blocks of all planes */
+	int16_t *dbuf;		/* codec 2: two rows of frame differences */
+	uint8_t *kbuf;		/* codec 2: a row of contexts, a row of masks */
 	unsigned int since_key;
 	bool have_ref;
 	bool force_key;
@@ -63,6 +82,7 @@ struct vigil_decoder {
 	uint8_t *ref;
 	uint8_t *res;
 	uint8_t *streams;
+	size_t nblocks;		/* codec 2: blocks of all planes */
 	bool have_ref;
 };
 
@@ -176,12 +196,27 @@ static int geom(const struct vigil_codec_params *p, struct plane_geom *g)
 	return 0;
 }
 
+static size_t blocks_of(const struct plane_geom *g)
+{
+	size_t n = 0;
+
+	for (unsigned int i = 0; i < g->n; i++)
+		n += (size_t)((g->w[i] + BS - 1) / BS) * ((g->h[i] + BS - 1) / BS);
+	return n;
+}
+
+static unsigned int codec_id(const struct vigil_codec_params *p)
+{
+	return p->codec ? p->codec : VIGIL_CODEC_DEFAULT;
+}
+
 void vigil_codec_params_default(struct vigil_codec_params *p)
 {
 	memset(p, 0, sizeof(*p));
 	p->fmt = VIGIL_FMT_GREY;
 	p->keyint = 30;
 	p->level = 1;
+	p->codec = VIGIL_CODEC_DEFAULT;
 }
 
 int vigil_codec_params_check(const struct vigil_codec_params *p)
@@ -196,6 +231,8 @@ int vigil_codec_params_check(const struct vigil_codec_params *p)
 	if (!p->keyint || p->keyint > VIGIL_CODEC_MAX_KEYINT)
 		return -EINVAL;
 	if (p->level < -7 || p->level > 19)
+		return -EINVAL;
+	if (p->codec > VIGIL_CODEC_MAX)
 		return -EINVAL;
 	return geom(p, &g);
 }
@@ -319,7 +356,9 @@ int vigil_encoder_new(const struct vigil_codec_params *p,
 	e->p = *p;
 	if (!e->p.level)
 		e->p.level = 1;
+	e->p.codec = codec_id(p);
 	geom(p, &e->g);
+	e->nblocks = blocks_of(&e->g);
 	vigil_pixfmt_frame_size(p->fmt, p->width, p->height, &e->frame_size);
 	t = e->g.total;
 	e->src = malloc(t);
@@ -334,10 +373,27 @@ int vigil_encoder_new(const struct vigil_codec_params *p,
 		if (!e->st[c])
 			goto err;
 	}
+	if (e->p.codec == 2) {
+		e->st[NCTX] = malloc(e->nblocks);
+		e->dbuf = malloc(2 * ((size_t)e->g.w[0] + 1) * sizeof(*e->dbuf));
+		e->kbuf = malloc(2 * (size_t)e->g.w[0]);
+		if (!e->st[NCTX] || !e->dbuf || !e->kbuf)
+			goto err;
+	}
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_compressionLevel,
 						e->p.level)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_checksumFlag, 0)) ||
 	    ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_contentSizeFlag, 1)))
+		goto err;
+	/*
+	 * codec 2 at the default level: the residual streams are nearly all
+	 * literals and runs of zeros, so the match finder is cut down to
+	 * what finds those (a 64-entry hash, matches of 7 bytes or more):
+	 * faster, and fewer short matches spoil the literals' coding.
+	 */
+	if (e->p.codec == 2 && e->p.level == 1 &&
+	    (ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_hashLog, 6)) ||
+	     ZSTD_isError(ZSTD_CCtx_setParameter(e->cctx, ZSTD_c_minMatch, 7))))
 		goto err;
 	*out = e;
 	return 0;
@@ -351,7 +407,9 @@ void vigil_encoder_free(struct vigil_encoder *e)
 	if (!e)
 		return;
 	ZSTD_freeCCtx(e->cctx);
-	for (unsigned int c = 0; c < NCTX; c++)
+	free(e->kbuf);
+	free(e->dbuf);
+	for (unsigned int c = 0; c < NST2; c++)
 		free(e->st[c]);
 	free(e->res);
 	free(e->ref);
@@ -362,6 +420,8 @@ void vigil_encoder_free(struct vigil_encoder *e)
 
 size_t vigil_encoder_bound(const struct vigil_encoder *e)
 {
+	if (e->p.codec == 2)
+		return HDR2_SIZE + e->g.total + e->nblocks;
 	return HDR_SIZE + e->g.total;
 }
 
@@ -471,15 +531,342 @@ static void encode_plane(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
 		encode_plane_t(src, rec, ref, res, w, h, false, false, 0, st, cnt);
 }
 
+/*
+ * Codec 2, inter frames. A block (BS x BS, cut at the plane's edges) whose
+ * every pixel is within N (lossless: equal) of the previous reconstructed
+ * frame is skipped: its map byte is 0 and it reconstructs as the previous
+ * frame. The pixels of the other blocks are predicted from the previous
+ * frame plus the MED of the frame difference of the reconstructed left,
+ * above and above-left neighbours (0 outside the plane), clamped to 0..255.
+ */
+static inline int clamp255(int v)
+{
+	return v < 0 ? 0 : v > 255 ? 255 : v;
+}
+
+static inline int med_i(int a, int b, int c)
+{
+	const int mx = a > b ? a : b, mn = a > b ? b : a;
+
+	if (c >= mx)
+		return mn;
+	if (c <= mn)
+		return mx;
+	return a + b - c;
+}
+
+/* One block row's map bytes: 1 where a block has a pixel off by more than near. */
+static void block_map(const uint8_t *src, const uint8_t *ref, unsigned int w,
+		      unsigned int rows, unsigned int near, uint8_t *m)
+{
+	const unsigned int bw = (w + BS - 1) / BS;
+
+	memset(m, 0, bw);
+	for (unsigned int y = 0; y < rows; y++) {
+		const uint8_t *s = src + (size_t)y * w, *r = ref + (size_t)y * w;
+
+		for (unsigned int bx = 0; bx < bw; bx++) {
+			const unsigned int x0 = bx * BS, x1 = x0 + BS < w ? x0 + BS : w;
+			unsigned int big = 0;
+
+			if (m[bx])
+				continue;
+			for (unsigned int x = x0; x < x1; x++) {
+				const int d = (int)s[x] - r[x];
+
+				big |= (unsigned int)(d > (int)near || d < -(int)near);
+			}
+			m[bx] = (uint8_t)big;
+		}
+	}
+}
+
+static inline __attribute__((always_inline)) void
+encode_plane2_t(const uint8_t *restrict src, uint8_t *restrict rec,
+		const uint8_t *restrict ref, uint8_t *restrict res,
+		unsigned int w, unsigned int h, const bool nearmode,
+		unsigned int near, const bool usemed, uint8_t *map,
+		uint8_t *const *st, size_t *cnt)
+{
+	static const uint8_t zero_row[16384];
+	const unsigned int bw = (w + BS - 1) / BS;
+	const int step = 2 * (int)near + 1;
+	/* lossless: the reconstruction is the source */
+	const uint8_t *cur = nearmode ? rec : src;
+
+	for (unsigned int by = 0; by * BS < h; by++)
+		block_map(src + (size_t)by * BS * w, ref + (size_t)by * BS * w, w,
+			  h - by * BS < BS ? h - by * BS : BS, near, map + (size_t)by * bw);
+	for (unsigned int y = 0; y < h; y++) {
+		const size_t o = (size_t)y * w;
+		const uint8_t *s = src + o, *pr = ref + o, *m = map + (size_t)(y / BS) * bw;
+		const uint8_t *c = cur + o, *cu = y ? c - w : c, *pu = y ? pr - w : pr;
+		uint8_t *r = rec + o, *z = res + o;
+		const uint8_t *up = y ? z - w : zero_row;
+
+		for (unsigned int bx = 0; bx < bw; bx++) {
+			const unsigned int x0 = bx * BS, x1 = x0 + BS < w ? x0 + BS : w;
+
+			if (!m[bx]) {
+				memset(z + x0, 0, x1 - x0);
+				if (nearmode)
+					memcpy(r + x0, pr + x0, x1 - x0);
+				continue;
+			}
+			for (unsigned int x = x0; x < x1; x++) {
+				const int a = x ? (int)c[x - 1] - pr[x - 1] : 0;
+				const int b = y ? (int)cu[x] - pu[x] : 0;
+				const int cc = x && y ? (int)cu[x - 1] - pu[x - 1] : 0;
+				const int pred = usemed ? clamp255(pr[x] + med_i(a, b, cc)) : pr[x];
+				const unsigned int k = ctx_of(z, up, x, w);
+				int e = (int)s[x] - pred;
+
+				if (!nearmode) {
+					e = (int8_t)(uint8_t)e;
+				} else {
+					e = qtab[near][e + 255];
+					r[x] = (uint8_t)clamp255(pred + e * step);
+				}
+				z[x] = zig(e);
+				st[k][cnt[k]++] = z[x];
+			}
+		}
+	}
+	if (!nearmode)
+		memcpy(rec, src, (size_t)w * h);
+}
+
+
+/* The lossless inter prediction of one pixel from the frame differences. */
+static inline __attribute__((always_inline)) uint8_t
+pred2_zig(int16_t a, int16_t b, int16_t c, uint8_t ref, uint8_t src, bool usemed)
+{
+	const int16_t mn = a < b ? a : b, mx = a < b ? b : a;
+	int16_t g = (int16_t)(a + b - c), pred;
+	uint8_t dd;
+
+	g = g < mn ? mn : g > mx ? mx : g;
+	if (!usemed)
+		g = 0;
+	pred = (int16_t)(ref + g);
+	pred = pred < 0 ? 0 : pred > 255 ? 255 : pred;
+	dd = (uint8_t)(src - pred);
+	return (uint8_t)((uint8_t)(dd << 1) ^ (uint8_t)((int8_t)dd >> 7));
+}
+
+/*
+ * The same for lossless, faster: the reconstruction is the source, so the
+ * block map is a compare of 8-byte words and every frame difference,
+ * residual and context of a row is known up front: each is one vectorised
+ * pass over the row (skipped blocks' residuals zeroed before the contexts),
+ * and only the coded blocks' residuals are then appended to the streams.
+ */
+static inline __attribute__((always_inline)) void
+encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
+			 const uint8_t *restrict ref, uint8_t *restrict res,
+			 unsigned int w, unsigned int h, const bool usemed,
+			 uint8_t *map, int16_t *restrict dbuf,
+			 uint8_t *restrict kbuf, uint8_t *const *st, size_t *cnt)
+{
+	static const uint8_t zero_row[16384];
+	const unsigned int bw = (w + BS - 1) / BS;
+	int16_t *dc = dbuf, *du = dbuf + w + 1, *dt;
+	uint8_t *restrict mk = kbuf + w;	/* kbuf holds 2 rows */
+	uint8_t *wp[NCTX];
+
+	for (unsigned int c = 0; c < NCTX; c++)
+		wp[c] = st[c] + cnt[c];
+	/* block map: 8-byte compares */
+	memset(map, 0, (size_t)bw * ((h + BS - 1) / BS));
+	for (unsigned int y = 0; y < h; y++) {
+		const uint8_t *s = src + (size_t)y * w, *r = ref + (size_t)y * w;
+		uint8_t *m = map + (size_t)(y / BS) * bw;
+		unsigned int bx = 0;
+
+		for (; (bx + 1) * BS <= w; bx++) {
+			uint64_t a, b;
+
+			memcpy(&a, s + bx * BS, 8);
+			memcpy(&b, r + bx * BS, 8);
+			m[bx] |= a != b;
+		}
+		if (bx < bw)
+			m[bx] |= memcmp(s + bx * BS, r + bx * BS, w - bx * BS) != 0;
+	}
+	memset(du, 0, (w + 1) * sizeof(*du));
+	for (unsigned int y = 0; y < h; y++) {
+		const size_t o = (size_t)y * w;
+		const uint8_t *s = src + o, *pr = ref + o, *m = map + (size_t)(y / BS) * bw;
+		uint8_t *z = res + o;
+		const uint8_t *up = y ? z - w : zero_row;
+
+		/* dc[x + 1]: this row's difference; dc[0] = du[0] = 0 */
+		dc[0] = 0;
+		for (unsigned int x = 0; x < w; x++)
+			dc[x + 1] = (int16_t)((int)s[x] - pr[x]);
+		/* skipped blocks' residuals are 0: a byte mask per block row */
+		if (!(y % BS)) {
+			for (unsigned int bx = 0; bx < bw; bx++) {
+				const unsigned int x0 = bx * BS;
+
+				memset(mk + x0, m[bx] ? 0xff : 0, x0 + BS < w ? BS : w - x0);
+			}
+		}
+		for (unsigned int x = 0; x < w; x++)
+			z[x] = pred2_zig(dc[x], du[x + 1], du[x], pr[x], s[x], usemed) & mk[x];
+		memcpy(rec + o, s, w);
+		/*
+		 * Contexts in bytes: each term capped at 65 leaves every
+		 * threshold's outcome unchanged (any term over 64 puts the sum
+		 * over 64 either way), and floor((ul + ur) / 2) is taken
+		 * without overflow.
+		 */
+		for (unsigned int x = 1; x + 1 < w; x++) {
+			const uint8_t ul = up[x - 1], ur = up[x + 1];
+			uint8_t l = z[x - 1], u = up[x];
+			uint8_t m2 = (uint8_t)((ul >> 1) + (ur >> 1) + (ul & ur & 1)), a;
+
+			l = l < 65 ? l : 65;
+			u = u < 65 ? u : 65;
+			m2 = m2 < 65 ? m2 : 65;
+			a = (uint8_t)(l + u + m2);
+			kbuf[x] = (uint8_t)((a > 0) + (a > 2) + (a > 4) + (a > 8) +
+					    (a > 16) + (a > 32) + (a > 64));
+		}
+		kbuf[0] = (uint8_t)ctx_of(z, up, 0, w);
+		if (w > 1)
+			kbuf[w - 1] = (uint8_t)ctx_of(z, up, w - 1, w);
+		for (unsigned int bx = 0; bx < bw; bx++) {
+			const unsigned int x0 = bx * BS, x1 = x0 + BS < w ? x0 + BS : w;
+
+			if (!m[bx])
+				continue;
+			for (unsigned int x = x0; x < x1; x++)
+				*wp[kbuf[x]]++ = z[x];
+		}
+		dt = dc;
+		dc = du;
+		du = dt;
+	}
+	for (unsigned int c = 0; c < NCTX; c++)
+		cnt[c] = (size_t)(wp[c] - st[c]);
+}
+
+static void encode_plane2_lossless(const uint8_t *src, uint8_t *rec,
+				   const uint8_t *ref, uint8_t *res, unsigned int w,
+				   unsigned int h, bool usemed, uint8_t *map,
+				   int16_t *dbuf, uint8_t *kbuf, uint8_t *const *st,
+				   size_t *cnt)
+{
+	if (usemed)
+		encode_plane2_lossless_t(src, rec, ref, res, w, h, true, map, dbuf,
+					 kbuf, st, cnt);
+	else
+		encode_plane2_lossless_t(src, rec, ref, res, w, h, false, map, dbuf,
+					 kbuf, st, cnt);
+}
+
+static void encode_plane2(const uint8_t *src, uint8_t *rec, const uint8_t *ref,
+			  uint8_t *res, unsigned int w, unsigned int h,
+			  unsigned int near, bool usemed, uint8_t *map,
+			  uint8_t *const *st, size_t *cnt)
+{
+	if (usemed)
+		encode_plane2_t(src, rec, ref, res, w, h, true, near, true, map, st, cnt);
+	else
+		encode_plane2_t(src, rec, ref, res, w, h, true, near, false, map, st, cnt);
+}
+
+/*
+ * Does the MED of the frame differences predict this plane better than the
+ * previous frame alone? Bit lengths of the residuals over every eighth row of
+ * the source: on static scenes with correlated change (compression
+ * artefacts, moving edges) the MED wins; on independent per-frame noise it
+ * adds noise and plain differences win.
+ */
+static inline __attribute__((always_inline)) bool
+choose_med_t(const uint8_t *src, const uint8_t *ref, unsigned int w,
+	     unsigned int h, const bool nearmode, unsigned int near)
+{
+	/* near-lossless: the residuals as quantised, (|e| + N) / (2N + 1) */
+	const uint32_t inv = 65536 / (2 * near + 1) + 1, nq = near;
+	uint64_t plain = 0, med = 0;
+
+	for (unsigned int y = 1; y < h; y += 8) {
+		const uint8_t *s = src + (size_t)y * w, *r = ref + (size_t)y * w;
+		const uint8_t *su = s - w, *ru = r - w;
+		uint32_t sp = 0, sm = 0;
+
+		for (unsigned int x = 1; x < w; x++) {
+			const int16_t d = (int16_t)(s[x] - r[x]);
+			const int16_t a = (int16_t)(s[x - 1] - r[x - 1]);
+			const int16_t b = (int16_t)(su[x] - ru[x]);
+			const int16_t c = (int16_t)(su[x - 1] - ru[x - 1]);
+			const int16_t mn = a < b ? a : b, mx = a < b ? b : a;
+			const int16_t g = (int16_t)(a + b - c);
+			const int16_t e = (int16_t)(d - (g < mn ? mn : g > mx ? mx : g));
+			const int16_t ad0 = d < 0 ? (int16_t)-d : d;
+			const int16_t ae0 = e < 0 ? (int16_t)-e : e;
+			const int16_t ad = nearmode ?
+				(int16_t)(((uint32_t)ad0 + nq) * inv >> 16) : ad0;
+			const int16_t ae = nearmode ?
+				(int16_t)(((uint32_t)ae0 + nq) * inv >> 16) : ae0;
+
+			/* bit length of the residual (up to 6): its rough coding cost */
+			sp += (uint32_t)((ad > 0) + (ad > 1) + (ad > 3) + (ad > 7) + (ad > 15) + (ad > 31));
+			sm += (uint32_t)((ae > 0) + (ae > 1) + (ae > 3) + (ae > 7) + (ae > 15) + (ae > 31));
+		}
+		plain += sp;
+		med += sm;
+	}
+	return med < plain;
+}
+
+static bool choose_med(const uint8_t *src, const uint8_t *ref, unsigned int w,
+		       unsigned int h, unsigned int near)
+{
+	if (near)
+		return choose_med_t(src, ref, w, h, true, near);
+	return choose_med_t(src, ref, w, h, false, 0);
+}
+
+/* zstd-code (or store) @nst streams after the header at @d; *out grows. */
+static int pack_streams(struct vigil_encoder *e, uint8_t *d, size_t cap,
+			unsigned int nst, const size_t *cnt, size_t *out)
+{
+	for (unsigned int c = 0; c < nst; c++) {
+		const uint8_t *s = e->st[c];
+		size_t n = 0;
+
+		if (cnt[c]) {
+			n = ZSTD_compress2(e->cctx, d + *out, cap - *out, s, cnt[c]);
+			if (ZSTD_isError(n) || n >= cnt[c]) {
+				/* incompressible, or no room for zstd: raw */
+				if (cap - *out < cnt[c])
+					return -ENOSPC;
+				memcpy(d + *out, s, cnt[c]);
+				n = cnt[c];
+			}
+		}
+		put_le32(d + 4 + 8 * c, (uint32_t)cnt[c]);
+		put_le32(d + 8 + 8 * c, (uint32_t)n);
+		*out += n;
+	}
+	return 0;
+}
+
 int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 			 void *dst, size_t cap, size_t *len, bool *key)
 {
 	const bool k = !e->have_ref || e->force_key || e->since_key >= e->p.keyint;
-	size_t cnt[NCTX] = { 0 }, out = HDR_SIZE, acc = 0;
-	uint8_t *d = dst, *tmp;
+	const bool c2 = e->p.codec == 2;
+	const size_t hdr = c2 ? HDR2_SIZE : HDR_SIZE;
+	size_t cnt[NST2] = { 0 }, out = hdr, acc = 0, nmap = 0;
+	uint8_t *d = dst, *tmp, pmode = 0;
 	const uint8_t *src;
+	int ret;
 
-	if (cap < HDR_SIZE)
+	if (cap < hdr)
 		return -ENOSPC;
 	/* planar input is coded where it lies: e->src's pages stay untouched */
 	if (planar_input(e->p.fmt)) {
@@ -491,32 +878,39 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 	for (unsigned int i = 0; i < e->g.n; i++) {
 		const size_t o = e->g.off[i];
 
-		encode_plane(src + o, e->rec + o, e->ref + o, e->res + o,
-			     e->g.w[i], e->g.h[i], k, e->p.near, e->st, cnt);
+		const bool usemed = c2 && !k &&
+			choose_med(src + o, e->ref + o, e->g.w[i], e->g.h[i], e->p.near);
+
+		pmode |= (uint8_t)(usemed << i);
+		if (c2 && !k && !e->p.near) {
+			encode_plane2_lossless(src + o, e->rec + o, e->ref + o, e->res + o,
+					       e->g.w[i], e->g.h[i], usemed,
+					       e->st[NCTX] + nmap, e->dbuf, e->kbuf,
+					       e->st, cnt);
+			nmap += (size_t)((e->g.w[i] + BS - 1) / BS) *
+				((e->g.h[i] + BS - 1) / BS);
+		} else if (c2 && !k) {
+			encode_plane2(src + o, e->rec + o, e->ref + o, e->res + o,
+				      e->g.w[i], e->g.h[i], e->p.near, usemed,
+				      e->st[NCTX] + nmap, e->st, cnt);
+			nmap += (size_t)((e->g.w[i] + BS - 1) / BS) *
+				((e->g.h[i] + BS - 1) / BS);
+		} else {
+			encode_plane(src + o, e->rec + o, e->ref + o, e->res + o,
+				     e->g.w[i], e->g.h[i], k, e->p.near, e->st, cnt);
+		}
 	}
+	for (unsigned int c = 0; c < NCTX; c++)
+		acc += cnt[c];
+	cnt[NCTX] = nmap;
 	d[0] = k ? FLAG_KEY : 0;
 	d[1] = NCTX;
-	d[2] = d[3] = 0;
-	for (unsigned int c = 0; c < NCTX; c++) {
-		const uint8_t *s = e->st[c];
-		size_t n = 0;
-
-		if (cnt[c]) {
-			n = ZSTD_compress2(e->cctx, d + out, cap - out, s, cnt[c]);
-			if (ZSTD_isError(n) || n >= cnt[c]) {
-				/* incompressible, or no room for zstd: raw */
-				if (cap - out < cnt[c])
-					return -ENOSPC;
-				memcpy(d + out, s, cnt[c]);
-				n = cnt[c];
-			}
-		}
-		put_le32(d + 4 + 8 * c, (uint32_t)cnt[c]);
-		put_le32(d + 8 + 8 * c, (uint32_t)n);
-		out += n;
-		acc += cnt[c];
-	}
-	assert(acc == e->g.total);
+	d[2] = c2 ? MARK2 : 0;
+	d[3] = pmode;
+	ret = pack_streams(e, d, cap, c2 ? NST2 : NCTX, cnt, &out);
+	if (ret)
+		return ret;
+	assert(acc <= e->g.total);
 	tmp = e->ref;
 	e->ref = e->rec;
 	e->rec = tmp;
@@ -544,13 +938,15 @@ int vigil_decoder_new(const struct vigil_codec_params *p,
 	if (!d)
 		return -ENOMEM;
 	d->p = *p;
+	d->p.codec = codec_id(p);
 	geom(p, &d->g);
+	d->nblocks = blocks_of(&d->g);
 	vigil_pixfmt_frame_size(p->fmt, p->width, p->height, &d->frame_size);
 	t = d->g.total;
 	d->rec = malloc(t);
 	d->ref = malloc(t);
 	d->res = malloc(t);
-	d->streams = malloc(t);
+	d->streams = malloc(t + d->nblocks);
 	d->dctx = ZSTD_createDCtx();
 	if (!d->rec || !d->ref || !d->res || !d->streams || !d->dctx) {
 		vigil_decoder_free(d);
@@ -581,7 +977,9 @@ int vigil_codec_frame_is_key(const void *src, size_t len)
 {
 	const uint8_t *s = src;
 
-	if (len < HDR_SIZE || (s[0] & ~FLAG_KEY) || s[1] != NCTX || s[2] || s[3])
+	if (len < HDR_SIZE || (s[0] & ~FLAG_KEY) || s[1] != NCTX ||
+	    (s[2] && s[2] != MARK2) || (s[3] && s[2] != MARK2) || s[3] > 7 ||
+	    (s[3] && (s[0] & FLAG_KEY)) || (s[2] == MARK2 && len < HDR2_SIZE))
 		return -EBADMSG;
 	return s[0] & FLAG_KEY;
 }
@@ -622,12 +1020,61 @@ static int decode_plane(uint8_t *restrict rec, const uint8_t *restrict ref,
 	return 0;
 }
 
+static int decode_plane2(uint8_t *restrict rec, const uint8_t *restrict ref,
+			 uint8_t *restrict res, unsigned int w, unsigned int h,
+			 unsigned int near, bool usemed, const uint8_t *map,
+			 const uint8_t *st, size_t *pos, const size_t *end)
+{
+	static const uint8_t zero_row[16384];
+	const unsigned int bw = (w + BS - 1) / BS;
+	const int step = 2 * (int)near + 1;
+
+	for (unsigned int y = 0; y < h; y++) {
+		const size_t o = (size_t)y * w;
+		const uint8_t *pr = ref + o, *m = map + (size_t)(y / BS) * bw;
+		uint8_t *r = rec + o, *z = res + o;
+		const uint8_t *ru = y ? r - w : r, *pu = y ? pr - w : pr;
+		const uint8_t *up = y ? z - w : zero_row;
+
+		for (unsigned int bx = 0; bx < bw; bx++) {
+			const unsigned int x0 = bx * BS, x1 = x0 + BS < w ? x0 + BS : w;
+
+			if (!m[bx]) {
+				memset(z + x0, 0, x1 - x0);
+				memcpy(r + x0, pr + x0, x1 - x0);
+				continue;
+			}
+			for (unsigned int x = x0; x < x1; x++) {
+				const int a = x ? (int)r[x - 1] - pr[x - 1] : 0;
+				const int b = y ? (int)ru[x] - pu[x] : 0;
+				const int cc = x && y ? (int)ru[x - 1] - pu[x - 1] : 0;
+				const int pred = usemed ? clamp255(pr[x] + med_i(a, b, cc)) : pr[x];
+				const unsigned int k = ctx_of(z, up, x, w);
+				int e;
+
+				if (pos[k] >= end[k])
+					return -EBADMSG;
+				z[x] = st[pos[k]++];
+				e = unzig(z[x]);
+				if (!near)
+					r[x] = (uint8_t)(pred + e);
+				else
+					r[x] = (uint8_t)clamp255(pred + e * step);
+			}
+		}
+	}
+	return 0;
+}
+
 int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
 			 uint8_t *frame)
 {
 	const uint8_t *s = src;
-	size_t raw[NCTX], stored[NCTX], pos[NCTX], end[NCTX];
-	size_t in = HDR_SIZE, acc = 0;
+	const bool c2 = d->p.codec == 2;
+	const unsigned int nst = c2 ? NST2 : NCTX;
+	const size_t hdr = c2 ? HDR2_SIZE : HDR_SIZE;
+	size_t raw[NST2], stored[NST2], pos[NST2], end[NST2];
+	size_t in = hdr, acc = 0, nmap = 0;
 	const uint8_t *st[1] = { d->streams };
 	uint8_t *tmp;
 	int key, ret;
@@ -635,22 +1082,30 @@ int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
 	key = vigil_codec_frame_is_key(src, len);
 	if (key < 0)
 		return key;
+	if ((s[2] == MARK2) != c2 || s[3] >> d->g.n)
+		return -EBADMSG;
 	if (!key && !d->have_ref)
 		return -ENODATA;
-	for (unsigned int c = 0; c < NCTX; c++) {
+	for (unsigned int c = 0; c < nst; c++) {
 		raw[c] = get_le32(s + 4 + 8 * c);
 		stored[c] = get_le32(s + 8 + 8 * c);
-		if (raw[c] > d->g.total - acc || stored[c] > len - in ||
+		if (raw[c] > d->g.total + d->nblocks - acc || stored[c] > len - in ||
 		    (raw[c] && !stored[c]) || stored[c] > raw[c])
 			return -EBADMSG;
 		acc += raw[c];
 		in += stored[c];
 	}
-	if (acc != d->g.total || in != len)
+	if (in != len)
 		return -EBADMSG;
-	in = HDR_SIZE;
+	if (!c2 && acc != d->g.total)
+		return -EBADMSG;
+	/* codec 2: keyframes code every pixel and have no map */
+	if (c2 && (key ? raw[NCTX] != 0 || acc != d->g.total :
+		   raw[NCTX] != d->nblocks || acc - d->nblocks > d->g.total))
+		return -EBADMSG;
+	in = hdr;
 	acc = 0;
-	for (unsigned int c = 0; c < NCTX; c++) {
+	for (unsigned int c = 0; c < nst; c++) {
 		if (stored[c] == raw[c]) {
 			memcpy(d->streams + acc, s + in, raw[c]);
 		} else {
@@ -665,14 +1120,36 @@ int vigil_decoder_decode(struct vigil_decoder *d, const void *src, size_t len,
 		acc += raw[c];
 		in += stored[c];
 	}
+	if (c2 && !key) {
+		for (size_t i = 0; i < d->nblocks; i++) {
+			if (d->streams[pos[NCTX] + i] > 1)
+				return -EBADMSG;
+		}
+	}
 	for (unsigned int i = 0; i < d->g.n; i++) {
 		const size_t o = d->g.off[i];
 
-		ret = decode_plane(d->rec + o, d->ref + o, d->res + o, d->g.w[i],
-				   d->g.h[i], key, d->p.near, st, pos, end);
+		if (c2 && !key) {
+			ret = decode_plane2(d->rec + o, d->ref + o, d->res + o,
+					    d->g.w[i], d->g.h[i], d->p.near,
+					    s[3] >> i & 1, d->streams + pos[NCTX] + nmap,
+					    d->streams, pos, end);
+			nmap += (size_t)((d->g.w[i] + BS - 1) / BS) *
+				((d->g.h[i] + BS - 1) / BS);
+		} else {
+			ret = decode_plane(d->rec + o, d->ref + o, d->res + o, d->g.w[i],
+					   d->g.h[i], key, d->p.near, st, pos, end);
+		}
 		if (ret) {
 			d->have_ref = false;
 			return ret;
+		}
+	}
+	/* every coded residual used: nothing hidden after the last one */
+	for (unsigned int c = 0; c < NCTX; c++) {
+		if (pos[c] != end[c]) {
+			d->have_ref = false;
+			return -EBADMSG;
 		}
 	}
 	from_planar(&d->p, &d->g, d->rec, frame);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * The clip codec: byte-exact lossless round trips (every pixel format,
- * scenario frames, replayed ffmpeg video), the near-lossless bound on every
- * pixel of every frame, keyframe intervals, corrupt input.
+ * The clip codec, 1 and 2: byte-exact lossless round trips (every pixel
+ * format, scenario frames, replayed ffmpeg video, adversarial frames), the
+ * near-lossless bound on every pixel of every frame, keyframe intervals,
+ * corrupt input.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -115,14 +116,15 @@ static void test_formats(void)
 						 { 64, 48 } };
 	uint64_t seed = 42;
 
-	for (unsigned int f = 0; f < sizeof(fmts) / sizeof(fmts[0]); f++) {
+	for (unsigned int f = 0; f < 2 * sizeof(fmts) / sizeof(fmts[0]); f++) {
 		for (unsigned int s = 0; s < 4; s++) {
 			struct vigil_codec_params p;
 			size_t fsize;
 			uint8_t *frames;
 
 			vigil_codec_params_default(&p);
-			p.fmt = fmts[f];
+			p.codec = 1 + f % 2;
+			p.fmt = fmts[f / 2];
 			p.width = sizes[s][0];
 			p.height = sizes[s][1];
 			p.keyint = 3;
@@ -136,6 +138,9 @@ static void test_formats(void)
 			frames = malloc(fsize * 7);
 			for (size_t k = 0; k < fsize * 7; k++)
 				frames[k] = (uint8_t)t_rand(&seed);
+			/* frame 2 repeats frame 1 but for one pixel: skipped blocks */
+			memcpy(frames + 2 * fsize, frames + fsize, fsize);
+			frames[2 * fsize + fsize / 2] ^= 1;
 			for (p.near = 0; p.near <= 3; p.near++)
 				T_ASSERT(t_round_trip(&p, frames, 7, fsize) > 0);
 			free(frames);
@@ -148,13 +153,15 @@ static void test_scenes(void)
 	static const char *const names[] = { "person-walk.ini", "rain.ini",
 					     "light-switch.ini" };
 
-	for (unsigned int i = 0; i < 3; i++) {
+	for (unsigned int j = 0; j < 6; j++) {
+		const unsigned int i = j / 2;
 		struct vigil_codec_params p;
 		unsigned int w, h;
 		size_t fsize, lossless, near2;
 		uint8_t *frames;
 
 		vigil_codec_params_default(&p);
+		p.codec = 1 + j % 2;
 		p.fmt = i == 1 ? VIGIL_FMT_NV12 : VIGIL_FMT_GREY;
 		frames = t_scene_frames(names[i], p.fmt, 40, &w, &h, &fsize);
 		p.width = w;
@@ -163,8 +170,8 @@ static void test_scenes(void)
 		lossless = t_round_trip(&p, frames, 40, fsize);
 		p.near = 2;
 		near2 = t_round_trip(&p, frames, 40, fsize);
-		printf("%s %s: lossless %.2fx, near 2 %.2fx\n", names[i],
-		       vigil_pixfmt_name(p.fmt), (double)fsize * 40 / lossless,
+		printf("%s %s codec %u: lossless %.2fx, near 2 %.2fx\n", names[i],
+		       vigil_pixfmt_name(p.fmt), p.codec, (double)fsize * 40 / lossless,
 		       (double)fsize * 40 / near2);
 		/* noisy scenes compress; near-lossless compresses more */
 		T_ASSERT(lossless < fsize * 40 * 2 / 3);
@@ -194,18 +201,181 @@ static void test_replay(void)
 		free(frames);
 		return;
 	}
-	vigil_codec_params_default(&p);
-	p.fmt = VIGIL_FMT_I420;
-	p.width = w;
-	p.height = h;
-	p.keyint = 10;
-	T_ASSERT(t_round_trip(&p, frames, n, fsize) < fsize * n);
-	p.near = 1;
-	T_ASSERT(t_round_trip(&p, frames, n, fsize) > 0);
+	for (unsigned int c = 1; c <= VIGIL_CODEC_MAX; c++) {
+		vigil_codec_params_default(&p);
+		p.codec = c;
+		p.fmt = VIGIL_FMT_I420;
+		p.width = w;
+		p.height = h;
+		p.keyint = 10;
+		T_ASSERT(t_round_trip(&p, frames, n, fsize) < fsize * n);
+		p.near = 1;
+		T_ASSERT(t_round_trip(&p, frames, n, fsize) > 0);
+	}
 	free(frames);
 }
 
-static void test_errors(void)
+/*
+ * Codec 2 on adversarial sequences, at the sizes that cut blocks at the
+ * edges: noise, flat black and white, full-contrast checkerboards that
+ * invert every frame, and a still frame where single pixels move by N and
+ * by N + 1 (just inside and just outside a skipped block's bound).
+ */
+static void t_adversarial_frames(uint8_t *frames, unsigned int n, unsigned int w,
+				 unsigned int h, unsigned int kind, unsigned int near,
+				 uint64_t *seed)
+{
+	const size_t fs = (size_t)w * h;
+
+	for (unsigned int i = 0; i < n; i++) {
+		uint8_t *f = frames + fs * i;
+
+		for (size_t k = 0; k < fs; k++) {
+			const unsigned int x = k % w, y = k / w;
+
+			switch (kind) {
+			case 0:
+				f[k] = (uint8_t)t_rand(seed);
+				break;
+			case 1:
+				f[k] = i < n / 2 ? 0 : 255;
+				break;
+			case 2:
+				f[k] = (x + y + i) & 1 ? 255 : 0;
+				break;
+			default:
+				f[k] = (uint8_t)(x * 7 + y * 13);
+				break;
+			}
+		}
+		if (kind == 3 && i) {
+			const size_t k = t_rand(seed) % fs;
+			const int step = (int)near + (int)(i & 1);
+			const int v = f[k] + (t_rand(seed) & 1 ? step : -step);
+
+			f[k] = (uint8_t)(v < 0 ? 0 : v > 255 ? 255 : v);
+		}
+	}
+}
+
+static void test_adversarial(void)
+{
+	static const unsigned int sizes[][2] = { { 1, 1 }, { 3, 5 }, { 9, 17 },
+						 { 17, 9 }, { 8, 8 }, { 40, 24 } };
+	static const unsigned int nears[] = { 0, 1, 2, 3, VIGIL_CODEC_MAX_NEAR };
+	uint64_t seed = 99;
+
+	for (unsigned int s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+		const unsigned int w = sizes[s][0], h = sizes[s][1], n = 9;
+		uint8_t *frames = malloc((size_t)w * h * n);
+
+		for (unsigned int kind = 0; kind < 4; kind++) {
+			for (unsigned int j = 0; j < sizeof(nears) / sizeof(nears[0]); j++) {
+				struct vigil_codec_params p;
+
+				vigil_codec_params_default(&p);
+				p.codec = 2;
+				p.width = w;
+				p.height = h;
+				p.keyint = 5;
+				p.near = nears[j];
+				t_adversarial_frames(frames, n, w, h, kind, p.near, &seed);
+				T_ASSERT(t_round_trip(&p, frames, n, (size_t)w * h) > 0);
+			}
+		}
+		free(frames);
+	}
+}
+
+/* A frame of one codec is refused by the other's decoder. */
+static void test_codec_mismatch(void)
+{
+	struct vigil_codec_params p;
+	struct vigil_encoder *e;
+	struct vigil_decoder *d;
+	uint8_t frame[24 * 16], out[24 * 16], buf[2][2048];
+	size_t len[2];
+
+	memset(frame, 77, sizeof(frame));
+	vigil_codec_params_default(&p);
+	p.width = 24;
+	p.height = 16;
+	p.codec = VIGIL_CODEC_MAX + 1;
+	T_EQ(vigil_codec_params_check(&p), -EINVAL);
+	for (unsigned int c = 1; c <= 2; c++) {
+		p.codec = c;
+		T_EQ(vigil_encoder_new(&p, &e), 0);
+		T_EQ(vigil_encoder_encode(e, frame, buf[c - 1], sizeof(buf[0]),
+					  &len[c - 1], NULL), 0);
+		vigil_encoder_free(e);
+	}
+	for (unsigned int c = 1; c <= 2; c++) {
+		p.codec = c;
+		T_EQ(vigil_decoder_new(&p, &d), 0);
+		T_EQ(vigil_decoder_decode(d, buf[2 - c], len[2 - c], out), -EBADMSG);
+		T_EQ(vigil_decoder_decode(d, buf[c - 1], len[c - 1], out), 0);
+		T_ASSERT(!memcmp(out, frame, sizeof(frame)));
+		vigil_decoder_free(d);
+	}
+}
+
+/*
+ * Clips stored by earlier writers still decode: the fuzz corpus's codec 1
+ * clips (written before codec 2 existed) and its codec 2 ones, every frame.
+ */
+static void test_stored_clips(void)
+{
+	static const struct {
+		const char *name;
+		unsigned int codec, frames;
+	} clips[] = {
+		{ "grey.clip", 1, 5 },
+		{ "i420-near.clip", 1, 3 },
+		{ "grey-codec2.clip", 2, 6 },
+		{ "i420-near-codec2.clip", 2, 4 },
+	};
+
+	for (unsigned int i = 0; i < sizeof(clips) / sizeof(clips[0]); i++) {
+		const struct vigil_clip_header *h;
+		struct vigil_clip_reader *r = NULL;
+		char path[512];
+		const char *err;
+		uint8_t *buf, *frame;
+		unsigned int n = 0;
+		size_t len, fsize;
+		FILE *fp;
+		int ret;
+
+		snprintf(path, sizeof(path), "%s/userspace/fuzz/corpus/clip/%s",
+			 t_srcdir(), clips[i].name);
+		fp = fopen(path, "rb");
+		T_ASSERT(fp);
+		if (!fp)
+			continue;
+		buf = malloc(1 << 16);
+		len = fread(buf, 1, 1 << 16, fp);
+		fclose(fp);
+		T_EQ(vigil_clip_reader_new(buf, len, NULL, NULL, &r, &err), 0);
+		if (!r) {
+			free(buf);
+			continue;
+		}
+		h = vigil_clip_reader_header(r);
+		T_EQ(h->codec.codec, clips[i].codec);
+		T_EQ(vigil_pixfmt_frame_size(h->codec.fmt, h->codec.width,
+					     h->codec.height, &fsize), 0);
+		frame = malloc(fsize);
+		while ((ret = vigil_clip_reader_next(r, frame, NULL)) == 0)
+			n++;
+		T_EQ(ret, 1);
+		T_EQ(n, clips[i].frames);
+		free(frame);
+		vigil_clip_reader_free(r);
+		free(buf);
+	}
+}
+
+static void test_errors(unsigned int codec)
 {
 	struct vigil_codec_params p;
 	struct vigil_encoder *e;
@@ -216,6 +386,7 @@ static void test_errors(void)
 	bool key;
 
 	vigil_codec_params_default(&p);
+	p.codec = codec;
 	p.width = 32;
 	p.height = 16;
 	T_EQ(vigil_codec_params_check(&p), 0);
@@ -239,8 +410,11 @@ static void test_errors(void)
 	T_EQ(vigil_encoder_encode(e, frame, buf, 8, &len, &key), -ENOSPC);
 	T_EQ(vigil_encoder_encode(e, frame, buf, sizeof(buf), &len, &key), 0);
 	T_ASSERT(key);
+	/* the inter frame changes one block: the others are skipped */
+	frame[3] ^= 0x11;
 	T_EQ(vigil_encoder_encode(e, frame, buf + 1024, 1024, &len2, &key), 0);
 	T_ASSERT(!key);
+	/* the corruption checks below run over the inter frame too */
 	/* an inter frame needs its reference */
 	T_EQ(vigil_decoder_decode(d, buf + 1024, len2, out), -ENODATA);
 	/* every truncation and every single-byte change: error or a frame */
@@ -254,6 +428,17 @@ static void test_errors(void)
 		vigil_decoder_reset(d);
 		ret = vigil_decoder_decode(d, bad, len, out);
 		T_ASSERT(ret == 0 || ret == -EBADMSG || ret == -ENODATA);
+	}
+	for (size_t i = 0; i < len2; i++) {
+		int ret;
+
+		vigil_decoder_reset(d);
+		T_EQ(vigil_decoder_decode(d, buf, len, out), 0);
+		memcpy(bad, buf + 1024, len2);
+		bad[i] ^= 0x5a;
+		ret = vigil_decoder_decode(d, bad, len2, out);
+		T_ASSERT(ret == 0 || ret == -EBADMSG);
+		T_ASSERT(vigil_decoder_decode(d, buf + 1024, i, out) < 0);
 	}
 	vigil_decoder_reset(d);
 	T_EQ(vigil_decoder_decode(d, buf, len, out), 0);
@@ -272,6 +457,10 @@ int main(void)
 	test_formats();
 	test_scenes();
 	test_replay();
-	test_errors();
+	test_adversarial();
+	test_codec_mismatch();
+	test_stored_clips();
+	test_errors(1);
+	test_errors(2);
 	return t_done();
 }
