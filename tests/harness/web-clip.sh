@@ -50,14 +50,19 @@ cc -O2 -Wall -Wextra -I"$ROOT/userspace/include" -o "$T/mkclip" "$ROOT/tests/web
 cd "$T"
 # every pixel format the camera may deliver, through libvigil's writer
 FORMATS=
-for f in GREY:37:1 NV12:37:0 I420:37:2 NV21:37:0 YV12:37:1 YUYV:38:0 UYVY:38:1; do
-	IFS=: read -r fmt w near <<<"$f"
-	ev=$(./mkclip "$fmt" "$w" 23 11 "$near" 4 "m-$fmt.clip" "m-$fmt.planar") ||
-		fail "mkclip $fmt"
-	"$VC" export "m-$fmt.clip" "m-$fmt.ref.y4m"
+# (codec 1, which older clips use, and codec 2, the writer's default)
+for f in GREY:37:1:1 NV12:37:0:1 I420:37:2:1 NV21:37:0:1 YV12:37:1:1 YUYV:38:0:1 UYVY:38:1:1 \
+	 GREY:37:1:2 NV12:37:0:2 I420:37:2:2 NV21:37:0:2 YV12:37:1:2 YUYV:38:0:2 UYVY:38:1:2; do
+	IFS=: read -r fmt w near codec <<<"$f"
+	m=m-$fmt-c$codec
+	ev=$(./mkclip "$fmt" "$w" 23 11 "$near" 4 "$m.clip" "$m.planar" "$codec") ||
+		fail "mkclip $fmt codec $codec"
+	[ "$(od -An -tu4 -j40 -N4 "$m.clip" | tr -d ' ')" = "$codec" ] ||
+		fail "$m.clip: HEAD codec is not $codec"
+	"$VC" export "$m.clip" "$m.ref.y4m"
 	FORMATS+="${FORMATS:+,}
  {\"fmt\": \"$fmt\", \"w\": $w, \"h\": 23, \"frames\": 11, \"near\": $near,
-  \"clip\": \"m-$fmt.clip\", \"planar\": \"m-$fmt.planar\", \"ref\": \"m-$fmt.ref.y4m\",
+  \"codec\": $codec, \"clip\": \"$m.clip\", \"planar\": \"$m.planar\", \"ref\": \"$m.ref.y4m\",
   \"event\": $ev}"
 done
 ffmpeg -v error -y -f lavfi -i testsrc2=size=160x120:rate=10 -frames:v 30 -pix_fmt gray \

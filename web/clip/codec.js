@@ -5,8 +5,9 @@
  * the one vigil-clip reconstructs. Codec 1 is context-split zigzag
  * residual streams, each zstd-coded or stored raw, with MED (keyframes) or
  * temporal (other frames) prediction; its per-pixel loop is decodePlanes1.
- * A later codec adds its own decodePlanesN beside it and an entry in
- * PLANE_DECODERS.
+ * Codec 2 keeps codec 1's keyframes and adds skipped 8x8 blocks and a
+ * per-plane choice of the MED of frame differences for inter frames
+ * (decodeInter2).
  *
  * Frames are reconstructed planar: Y, then the first and second chroma
  * planes in the order the codec stores them (Cb, Cr; NV21 and YV12 store
@@ -221,7 +222,89 @@ function decodePlanes1(g, rec, ref, res, key, near, st, pos, end) {
 	return true;
 }
 
-const PLANE_DECODERS = { 1: decodePlanes1 };
+/*
+ * Codec 2's inter frames (docs/clip-format.md, "Encoded frame (codec 2)"):
+ * 8x8 blocks the map marks skipped copy the previous frame (zigzag residual
+ * 0, no stream byte); coded pixels predict from the previous frame, plus,
+ * when the plane's bit in @predBits is set, the MED of the already
+ * reconstructed neighbours' frame differences; contexts as codec 1.
+ * Returns false if a stream runs out or a map byte is not 0 or 1.
+ */
+function decodeInter2(g, rec, ref, res, near, st, pos, end, map, predBits) {
+	const step = 2 * near + 1;
+	let mo = 0;
+
+	for (let pi = 0; pi < g.planes.length; pi++) {
+		const { w, h, off } = g.planes[pi];
+		const bw = (w + 7) >> 3, bh = (h + 7) >> 3;
+		const med = (predBits >> pi) & 1;
+
+		for (let i = 0; i < bw * bh; i++)
+			if (map[mo + i] > 1)
+				return false;
+		for (let y = 0; y < h; y++) {
+			const o = off + y * w, uo = o - w, mrow = mo + (y >> 3) * bw;
+
+			for (let x = 0; x < w; x++) {
+				if (!map[mrow + (x >> 3)]) {
+					rec[o + x] = ref[o + x];
+					res[o + x] = 0;
+					continue;
+				}
+				let pred = ref[o + x];
+
+				if (med) {
+					const a = x ? rec[o + x - 1] - ref[o + x - 1] : 0;
+					const b = y ? rec[uo + x] - ref[uo + x] : 0;
+					const c = x && y ? rec[uo + x - 1] - ref[uo + x - 1] : 0;
+					const mx = a > b ? a : b, mn = a > b ? b : a;
+
+					pred += c >= mx ? mn : c <= mn ? mx : a + b - c;
+					pred = pred < 0 ? 0 : pred > 255 ? 255 : pred;
+				}
+				let u = 0, ul = 0, ur = 0;
+
+				if (y) {
+					u = res[uo + x];
+					ul = x ? res[uo + x - 1] : u;
+					ur = x + 1 < w ? res[uo + x + 1] : u;
+				}
+				const l = x ? res[o + x - 1] : u;
+				const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
+				const p = pos[k];
+
+				if (p >= end[k])
+					return false;
+				pos[k] = p + 1;
+				const z = st[p];
+				const q = (z >> 1) ^ -(z & 1);
+				let v;
+
+				if (step === 1) {
+					v = (pred + q) & 255;
+				} else {
+					v = pred + q * step;
+					v = v < 0 ? 0 : v > 255 ? 255 : v;
+				}
+				res[o + x] = z;
+				rec[o + x] = v;
+			}
+		}
+		mo += bw * bh;
+	}
+	return true;
+}
+
+/* Blocks of the block map: one byte per 8x8 block of every plane. */
+function mapBytes(g) {
+	let n = 0;
+
+	for (const pl of g.planes)
+		n += ((pl.w + 7) >> 3) * ((pl.h + 7) >> 3);
+	return n;
+}
+
+const PLANE_DECODERS = { 1: decodePlanes1, 2: decodePlanes1 };
 
 /**
  * A decoder for one clip's frames: decode() takes an encoded frame and
@@ -230,6 +313,7 @@ const PLANE_DECODERS = { 1: decodePlanes1 };
 export class Decoder {
 	constructor(head) {
 		this.planesFn = PLANE_DECODERS[head.codec];
+		this.codec = head.codec;
 		if (!this.planesFn)
 			throw new ClipError('format', `unsupported clip codec ${head.codec}`);
 		this.g = planeGeometry(head.pixfmt, head.width, head.height);
@@ -248,47 +332,76 @@ export class Decoder {
 	/* Decode @s (Uint8Array); throws ClipError('damaged') on a malformed frame. */
 	decode(s) {
 		const total = this.g.total;
+		const c2 = this.codec === 2;
+		const nst = c2 ? NCTX + 1 : NCTX;
+		const hdr = 4 + 8 * nst;
 
-		if (s.length < HDR || (s[0] & ~FLAG_KEY) || s[1] !== NCTX || s[2] || s[3])
+		if (s.length < hdr || (s[0] & ~FLAG_KEY) || s[1] !== NCTX ||
+		    s[2] !== (c2 ? 2 : 0) || (s[3] & ~((1 << this.g.planes.length) - 1)) ||
+		    (!c2 && s[3]) || ((s[0] & FLAG_KEY) && s[3]))
 			throw new ClipError('damaged', 'encoded frame header malformed');
 		const key = !!(s[0] & FLAG_KEY);
 
 		if (!key && !this.haveRef)
 			throw new ClipError('damaged', 'frame without its keyframe');
 		const dv = new DataView(s.buffer, s.byteOffset, s.byteLength);
-		const raw = new Array(NCTX), stored = new Array(NCTX);
+		const raw = new Array(nst), stored = new Array(nst);
 		const pos = new Int32Array(NCTX), end = new Int32Array(NCTX);
-		let acc = 0, inp = HDR;
+		/* codec 2's inter frames: the map, then fewer residuals than pixels */
+		const nmap = c2 && !key ? mapBytes(this.g) : 0;
+		let acc = 0, inp = hdr;
 
-		for (let c = 0; c < NCTX; c++) {
+		for (let c = 0; c < nst; c++) {
 			raw[c] = dv.getUint32(4 + 8 * c, true);
 			stored[c] = dv.getUint32(8 + 8 * c, true);
-			if (raw[c] > total - acc || stored[c] > s.length - inp ||
-			    (raw[c] && !stored[c]) || stored[c] > raw[c])
+			if (stored[c] > s.length - inp || (raw[c] && !stored[c]) || stored[c] > raw[c])
 				throw new ClipError('damaged', 'encoded frame stream lengths out of bounds');
-			acc += raw[c];
+			if (c < NCTX) {
+				if (raw[c] > total - acc)
+					throw new ClipError('damaged', 'encoded frame stream lengths out of bounds');
+				acc += raw[c];
+			} else if (raw[c] !== nmap) {
+				throw new ClipError('damaged', 'block map length wrong');
+			}
 			inp += stored[c];
 		}
-		if (acc !== total || inp !== s.length)
+		if ((nmap ? acc > total : acc !== total) || inp !== s.length)
 			throw new ClipError('damaged', 'encoded frame stream lengths do not add up');
+		if (this.streams.length < acc + nmap)
+			this.streams = new Uint8Array(total + mapBytes(this.g));
 		acc = 0;
-		inp = HDR;
-		for (let c = 0; c < NCTX; c++) {
+		inp = hdr;
+		for (let c = 0; c < nst; c++) {
 			const src = s.subarray(inp, inp + stored[c]);
 
 			if (stored[c] === raw[c])
 				this.streams.set(src, acc);
 			else if (!decompressInto(src, this.streams, acc, raw[c]))
-				throw new ClipError('damaged', `context stream ${c} does not decompress`);
-			pos[c] = acc;
-			end[c] = acc + raw[c];
+				throw new ClipError('damaged', `stream ${c} does not decompress`);
+			if (c < NCTX) {
+				pos[c] = acc;
+				end[c] = acc + raw[c];
+			}
 			acc += raw[c];
 			inp += stored[c];
 		}
-		if (!this.planesFn(this.g, this.rec, this.ref, this.res, key, this.near,
-				   this.streams, pos, end)) {
+		let ok;
+
+		if (nmap) {
+			const map = this.streams.subarray(acc - nmap, acc);
+
+			ok = decodeInter2(this.g, this.rec, this.ref, this.res, this.near,
+					  this.streams, pos, end, map, s[3]);
+			/* every residual byte is a coded pixel's: none left over */
+			for (let c = 0; ok && c < NCTX; c++)
+				ok = pos[c] === end[c];
+		} else {
+			ok = this.planesFn(this.g, this.rec, this.ref, this.res, key, this.near,
+					   this.streams, pos, end);
+		}
+		if (!ok) {
 			this.haveRef = false;
-			throw new ClipError('damaged', 'a context stream ran out');
+			throw new ClipError('damaged', 'a stream ran out, has bytes left over, or a block map byte is not 0 or 1');
 		}
 		const t = this.ref;
 

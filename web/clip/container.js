@@ -15,7 +15,7 @@ import { ClipError } from './errors.js';
 import { xxh3_64 } from './xxh3.js';
 
 export const PIXFMTS = ['GREY', 'NV12', 'I420', 'YUYV', 'NV21', 'YV12', 'UYVY'];
-export const CODECS = [1];
+export const CODECS = [1, 2];
 
 const MAGIC = 'VIGILCLP';
 const END_MAGIC = 'VIGILEND';

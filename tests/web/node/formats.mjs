@@ -23,10 +23,10 @@ function within(a, b, n) {
 }
 
 for (const c of fx.formats) {
-	const name = `${c.fmt} ${c.w}x${c.h} near ${c.near}`;
+	const name = `${c.fmt} ${c.w}x${c.h} near ${c.near} codec ${c.codec}`;
 	const file = t_read(`${fx.dir}/${c.clip}`);
 	const planar = t_read(`${fx.dir}/${c.planar}`);
-	const o = await call({ op: 'open', id: c.fmt, buffer: file.buffer, sk: null });
+	const o = await call({ op: 'open', id: name, buffer: file.buffer, sk: null });
 
 	if (!t_ok(o.op === 'opened', `${name}: opened`))
 		continue;
@@ -34,13 +34,13 @@ for (const c of fx.formats) {
 	const layout = c.fmt === 'GREY' ? 'grey' : c.fmt === 'YUYV' || c.fmt === 'UYVY' ? 'nv16' : 'nv12';
 	const fsize = planar.length / info.frames.length;
 
-	t_ok(info.pixfmt === c.fmt && info.complete && info.camera === 'web-test' &&
+	t_ok(info.pixfmt === c.fmt && info.codec === c.codec && info.complete && info.camera === 'web-test' &&
 	     info.createdNs === 1700000000000000000n && info.frames.length === c.frames,
-	     `${name}: info (${info.pixfmt}, ${info.frames.length} frames, camera ${info.camera})`);
+	     `${name}: info (${info.pixfmt}, codec ${info.codec}, ${info.frames.length} frames, camera ${info.camera})`);
 	let good = 0, meta = 0;
 
 	for (let k = 0; k < info.frames.length; k++) {
-		const f = await call({ op: 'frame', id: c.fmt, index: k });
+		const f = await call({ op: 'frame', id: name, index: k });
 
 		if (f.op !== 'frame') {
 			console.log(`  frame ${k}: ${f.code}: ${f.message}`);
@@ -62,7 +62,7 @@ for (const c of fx.formats) {
 	     JSON.stringify(ev.boxes.map((b) => [b.x, b.y, b.w, b.h])) === JSON.stringify(want.boxes) &&
 	     JSON.stringify(ev.pir.map((p) => [String(p.ns), p.level])) === JSON.stringify(want.pir),
 	     `${name}: the event as written (type, times, score, 2 boxes, 3 PIR edges)`);
-	const y = await call({ op: 'y4m', id: c.fmt, from: 0, to: info.frames.length - 1 });
+	const y = await call({ op: 'y4m', id: name, from: 0, to: info.frames.length - 1 });
 	const yb = new Uint8Array(await y.blob.arrayBuffer());
 	const yf = t_y4m(yb);
 	const cs = c.fmt === 'GREY' ? 'mono' : layout === 'nv16' ? '422' : '420jpeg';
@@ -71,6 +71,6 @@ for (const c of fx.formats) {
 	     yf.frames.every((fr, k) => within(fr, planar.subarray(k * fsize, (k + 1) * fsize), c.near)),
 	     `${name}: Y4M export C${cs}, planes Y, Cb, Cr`);
 	t_ok(t_equal(yb, t_read(`${fx.dir}/${c.ref}`)), `${name}: Y4M export byte-identical to vigil-clip export`);
-	await call({ op: 'close', id: c.fmt });
+	await call({ op: 'close', id: name });
 }
 t_done();

@@ -40,8 +40,8 @@ int main(int argc, char **argv)
 	FILE *fc, *fp;
 	int fi = -1;
 
-	if (argc != 9) {
-		fprintf(stderr, "usage: mkclip FMT WIDTH HEIGHT FRAMES NEAR KEYINT OUT.clip OUT.planar\n");
+	if (argc != 9 && argc != 10) {
+		fprintf(stderr, "usage: mkclip FMT WIDTH HEIGHT FRAMES NEAR KEYINT OUT.clip OUT.planar [CODEC]\n");
 		return 2;
 	}
 	for (int i = 0; i < 7; i++)
@@ -56,6 +56,8 @@ int main(int argc, char **argv)
 	h.codec.near = (unsigned int)atoi(argv[5]);
 	h.codec.keyint = (unsigned int)atoi(argv[6]);
 	h.codec.level = 1;
+	if (argc == 10)
+		h.codec.codec = (unsigned int)atoi(argv[9]);	/* else the default */
 	if (vigil_pixfmt_frame_size(h.codec.fmt, W, H, &fsize) || vigil_encoder_new(&h.codec, &e))
 		return 2;
 	fc = fopen(argv[7], "wb");
