@@ -10,6 +10,7 @@
  *   vigil-lat overhead [-n N] [--json]
  *   vigil-lat wake [-d /dev/videoN] [-c CYCLES] [--fps N] [-o PREFIX] [--json]
  *   vigil-lat frame [-o PREFIX] [--json] TRACE
+ *   vigil-lat event [-o PREFIX] [--json] TRACE
  *
  * pir asks the virtual board (debugfs of the simulated GPIO controller) for
  * a train of COUNT pulses at RATE_HZ and receives every edge, in the same
@@ -1307,6 +1308,7 @@ static void usage(FILE *fp)
 "       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
 "                      [-o PREFIX] [--json]\n"
 "       vigil-lat frame [--hist-max US] [-o PREFIX] [--json] TRACE\n"
+"       vigil-lat event [--hist-max US] [-o PREFIX] [--json] TRACE\n"
 "pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
@@ -1329,8 +1331,12 @@ static void usage(FILE *fp)
 "  -n, --samples N      iterations (default %d)\n"
 "wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
 "  20) at --fps N (default 30); histogram rows default 50000 us\n"
-"frame: buffer EOF timestamp -> vigild -> detection done, from the frame\n"
-"  lines of vigild --trace TRACE; histogram rows default 100000 us\n",
+"frame: buffer EOF timestamp -> vigild -> detection done -> fusion and the\n"
+"  events it emitted done, and EOF -> event for alarms a frame started, from\n"
+"  vigild --trace TRACE; histogram rows default 100000 us\n"
+"event: PIR IRQ -> vigild -> fused event -> sinks done, and -> the clip\n"
+"  bytes up to the alarm's start fsynced, from vigild --trace TRACE (with\n"
+"  [record] dir and a PIR policy); histogram rows default 100000 us\n",
 		HIST_MAX_US_DEFAULT, OVH_N);
 }
 
@@ -2228,20 +2234,67 @@ usage:
 
 /* ---- vigil-lat frame ------------------------------------------------------ */
 
-#define FRAME_NSTAGES 2
+#define FRAME_NSTAGES 4
+#define TRACE_NSTAGES_MAX 5
 
 static const char *const frame_stages[FRAME_NSTAGES] = {
 	"frame.eof-to-vigild",	/* buffer EOF timestamp -> vigild has it */
 	"frame.detect",		/* vigild has it -> detection done */
+	"frame.fusion",		/* detection done -> the fusion and the sinks of its events returned */
+	"frame.eof-to-event",	/* an alarm started by a frame: its EOF timestamp -> the event emitted */
 };
 
+struct samples {
+	uint64_t *s;
+	size_t n, cap;
+};
+
+static int samples_push(struct samples *v, uint64_t x)
+{
+	if (v->n == v->cap) {
+		const size_t cap = v->cap ? 2 * v->cap : 1024;
+		uint64_t *s = realloc(v->s, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		v->s = s;
+		v->cap = cap;
+	}
+	v->s[v->n++] = x;
+	return 0;
+}
+
+#define HAS(r, x) ((r)->have & (1u << (x)))
+
+/* A frame line into the frame stages; 1 if its times go back. */
+static int frame_rec(struct samples *st, const struct lat_trace_rec *r)
+{
+	const uint64_t *f = r->f;
+
+	if (!HAS(r, LAT_F_TS) || !HAS(r, LAT_F_IN) || !HAS(r, LAT_F_DONE))
+		return 1;
+	if (f[LAT_F_IN] < f[LAT_F_TS] || f[LAT_F_DONE] < f[LAT_F_IN] ||
+	    (HAS(r, LAT_F_FUSED) && f[LAT_F_FUSED] < f[LAT_F_DONE]))
+		return 1;
+	if (samples_push(&st[0], f[LAT_F_IN] - f[LAT_F_TS]) ||
+	    samples_push(&st[1], f[LAT_F_DONE] - f[LAT_F_IN]) ||
+	    (HAS(r, LAT_F_FUSED) && samples_push(&st[2], f[LAT_F_FUSED] - f[LAT_F_DONE])))
+		return -ENOMEM;
+	return 0;
+}
+
 /*
- * The Frame stage from `vigild --trace`: per frame line, ts_ns (the
- * buffer's end-of-frame timestamp, CLOCK_MONOTONIC from V4L2), in_ns
- * (vigild's frame callback entered, right after DQBUF) and done_ns
- * (detection done).
+ * The stages from `vigild --trace TRACE` (CLOCK_MONOTONIC throughout):
+ * frame: per frame line, ts_ns (the buffer's end-of-frame timestamp from
+ * V4L2), in_ns (vigild's frame callback entered, right after DQBUF),
+ * done_ns (detection done) and fused_ns (the fusion and the sinks of the
+ * events it emitted returned); per alarm a frame started, its EOF
+ * timestamp -> the fusion emitting it. event: per alarm a PIR edge
+ * started, its IRQ timestamp -> vigild's PIR callback -> the event
+ * emitted -> its sinks returned, and -> the recorder's first sync
+ * covering the clip bytes up to its start record completed.
  */
-static int cmd_frame(int argc, char **argv)
+static int cmd_trace(int argc, char **argv, bool event)
 {
 	static const struct option opts[] = {
 		{ "hist-max", required_argument, NULL, 'H' },
@@ -2251,13 +2304,17 @@ static int cmd_frame(int argc, char **argv)
 	};
 	unsigned int hist_max_us = 100000;
 	const char *output = NULL, *trace;
-	uint64_t *lat[FRAME_NSTAGES] = { NULL };
-	struct lat_stats st[FRAME_NSTAGES];
-	size_t n = 0, cap = 0, lines = 0, skipped = 0, cnt[FRAME_NSTAGES];
+	const char *names[TRACE_NSTAGES_MAX];
+	uint64_t *lat[TRACE_NSTAGES_MAX];
+	struct samples fs[FRAME_NSTAGES] = { { 0 } };
+	struct lat_events ev = { 0 };
+	struct lat_stats st[TRACE_NSTAGES_MAX];
+	size_t frames = 0, skipped = 0, malformed = 0, lineno = 0, cnt[TRACE_NSTAGES_MAX];
+	size_t nst = 0;
 	char line[1024], *json = NULL, load[64];
 	bool json_out = false;
 	size_t len = 0;
-	int c, k, rc = 1;
+	int c, k, ret, rc = 1;
 	FILE *f;
 
 	optind = 2;
@@ -2281,89 +2338,113 @@ static int cmd_frame(int argc, char **argv)
 		return 1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long ts, in, done;
-		unsigned int seq;
-		const char *pi, *pd;
+		struct lat_trace_rec r;
 
-		if (sscanf(line, "{\"frame\":%u,\"ts_ns\":%llu,", &seq, &ts) != 2)
-			continue;
-		lines++;
-		pi = strstr(line, "\"in_ns\":");
-		pd = strstr(line, "\"done_ns\":");
-		if (!pi || !pd || sscanf(pi, "\"in_ns\":%llu", &in) != 1 ||
-		    sscanf(pd, "\"done_ns\":%llu", &done) != 1)
-			continue;
-		if (in < ts || done < in) {
-			skipped++;
+		lineno++;
+		ret = lat_trace_parse(line, &r);
+		if (ret < 0) {
+			if (!malformed++)
+				fprintf(stderr, "vigil-lat: %s:%zu: malformed line skipped\n",
+					trace, lineno);
 			continue;
 		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			for (k = 0; k < FRAME_NSTAGES; k++) {
-				uint64_t *l = realloc(lat[k], cap * sizeof(*l));
-
-				if (!l) {
-					fclose(f);
-					fprintf(stderr, "vigil-lat: out of memory\n");
-					goto out;
-				}
-				lat[k] = l;
-			}
+		ret = 0;
+		if (r.kind == LAT_TRACE_FRAME) {
+			frames++;
+			ret = frame_rec(fs, &r);
+			if (ret > 0)
+				skipped++;
+		} else if (r.kind == LAT_TRACE_EVENT || r.kind == LAT_TRACE_SYNCED) {
+			ret = lat_events_add(&ev, &r);
+			if (!ret && r.kind == LAT_TRACE_EVENT && r.by == LAT_BY_FRAME &&
+			    HAS(&r, LAT_F_TS) && HAS(&r, LAT_F_EMIT) &&
+			    r.f[LAT_F_EMIT] >= r.f[LAT_F_TS])
+				ret = samples_push(&fs[3], r.f[LAT_F_EMIT] - r.f[LAT_F_TS]);
 		}
-		lat[0][n] = in - ts;
-		lat[1][n] = done - in;
-		n++;
+		if (ret < 0) {
+			fclose(f);
+			fprintf(stderr, "vigil-lat: out of memory\n");
+			goto out;
+		}
 	}
 	fclose(f);
-	if (!lines) {
+	lat_events_end(&ev);
+	if (!frames) {
 		fprintf(stderr, "vigil-lat: %s: no frame lines (not a vigild --trace file)\n",
 			trace);
 		goto out;
 	}
-	if (!n) {
-		fprintf(stderr, "vigil-lat: %s: no frame with in_ns/done_ns after its timestamp (%zu lines; a vigild without them, or a replay source, whose timestamps are not CLOCK_MONOTONIC)\n",
-			trace, lines);
-		goto out;
+	if (event) {
+		if (!ev.n) {
+			fprintf(stderr, "vigil-lat: %s: no alarm started by a PIR edge with its clip bytes synced (%zu alarms, %zu by PIR, %zu never synced, %zu with times out of order): vigild needs --trace, [record] dir and a PIR policy (pir-only, pir-and-video)\n",
+				trace, ev.events, ev.by_pir, ev.unsynced, ev.bad);
+			goto out;
+		}
+		for (k = 0; k < LAT_EVENT_NSTAGES; k++) {
+			names[nst] = lat_event_stage[k];
+			lat[nst] = ev.s[k];
+			cnt[nst++] = ev.n;
+		}
+	} else {
+		if (!fs[0].n) {
+			fprintf(stderr, "vigil-lat: %s: no frame with in_ns/done_ns after its timestamp (%zu lines; a vigild without them, or a replay source, whose timestamps are not CLOCK_MONOTONIC)\n",
+				trace, frames);
+			goto out;
+		}
+		/* fusion: a vigild that writes fused_ns; eof-to-event: alarms by frames */
+		for (k = 0; k < FRAME_NSTAGES; k++) {
+			if (k >= 2 && !fs[k].n)
+				continue;
+			names[nst] = frame_stages[k];
+			lat[nst] = fs[k].s;
+			cnt[nst++] = fs[k].n;
+		}
 	}
-	for (k = 0; k < FRAME_NSTAGES; k++) {
-		cnt[k] = n;
-		lat_stats_compute(lat[k], n, &st[k]);
-	}
+	for (k = 0; k < (int)nst; k++)
+		lat_stats_compute(lat[k], cnt[k], &st[k]);
 	f = open_memstream(&json, &len);
 	if (!f)
 		goto out;
 	loadavg(load, sizeof(load));
-	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"frame\",\"settings\":{\"trace\":");
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"%s\",\"settings\":{\"trace\":",
+		event ? "event" : "frame");
 	json_str(f, trace);
 	fprintf(f, ",\"hist_max_us\":%u},\"frames\":%zu,\"skipped\":%zu,", hist_max_us,
-		lines, skipped);
+		frames, skipped);
+	if (event)
+		fprintf(f, "\"events\":%zu,\"by_pir\":%zu,\"measured\":%zu,"
+			"\"unsynced\":%zu,\"bad\":%zu,", ev.events, ev.by_pir, ev.n,
+			ev.unsynced, ev.bad);
+	else
+		fprintf(f, "\"events_by_frame\":%zu,", fs[3].n);
 	print_system(f, load, load);
 	fprintf(f, ",\"stages\":[");
-	for (k = 0; k < FRAME_NSTAGES; k++) {
+	for (k = 0; k < (int)nst; k++) {
 		if (k)
 			fputc(',', f);
-		print_stats_json(f, frame_stages[k], &st[k]);
+		print_stats_json(f, names[k], &st[k]);
 	}
 	fprintf(f, "]}\n");
 	if (fclose(f))
 		goto out;
-	if (output && write_outputs(output, json, frame_stages,
-				    (const uint64_t *const *)lat, cnt,
-				    FRAME_NSTAGES, hist_max_us))
+	if (output && write_outputs(output, json, names,
+					(const uint64_t *const *)lat, cnt, nst,
+					hist_max_us))
 		goto out;
 	if (json_out)
 		fputs(json, stdout);
 	else
-		for (k = 0; k < FRAME_NSTAGES; k++)
-			printf("%-20s %zu frames  min %" PRIu64 " p50 %" PRIu64
+		for (k = 0; k < (int)nst; k++)
+			printf("%-22s %zu %s  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
-			       frame_stages[k], n, st[k].min, st[k].p50,
-			       st[k].p99, st[k].max);
+			       names[k], cnt[k], event ? "alarms" : "samples",
+			       st[k].min, st[k].p50, st[k].p99, st[k].max);
 	rc = 0;
 out:
 	free(json);
 	for (k = 0; k < FRAME_NSTAGES; k++)
-		free(lat[k]);
+		free(fs[k].s);
+	lat_events_free(&ev);
 	return rc;
 usage:
 	usage(stderr);
@@ -2493,7 +2574,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "wake"))
 		return cmd_wake(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "frame"))
-		return cmd_frame(argc, argv);
+		return cmd_trace(argc, argv, false);
+	if (argc > 1 && !strcmp(argv[1], "event"))
+		return cmd_trace(argc, argv, true);
 	/* pir: the command may come after its options, as before */
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "pir"))
