@@ -12,6 +12,9 @@
 # histogram in cyclictest's -h format with every sample counted.
 # --attribute: every received edge is split through tracefs or counted as
 # unattributed, and tracing is switched off afterwards.
+# vigild --trace recording pir-only alarms of a few pulses: vigil-lat frame
+# (frame stages, with frame.fusion) and vigil-lat event (PIR -> clip
+# bytes fsynced: every alarm measured).
 # vigil-lat wake: a few standby wake-ups give the three wake stages.
 # No timing bound: latencies on an emulated CPU are for `make bench`.
 # Bad input: a load tool not in PATH and a missing device give a clear
@@ -40,6 +43,7 @@ t_unload
 t_load
 N=200
 HMAX=2000
+NEV=6
 
 # gpio-cdev on the simulated controller's mirror line misses some edges
 # in the emulated guest, without a gap in line_seqno (the kernel never
@@ -147,31 +151,46 @@ jchk "$T_TMP/cpu.json" "j['settings']['load'] == 'cpu' and j['settings']['load_c
 	"j['v4l2']['received'] == 20"
 pgrep -x stress-ng && t_fail "stress-ng still running after vigil-lat"
 
-t_log "frame: vigild --trace until it traced 30 frames, then vigil-lat frame"
-# Stopped once it has traced 30 frames, not after a fixed time: under an
+t_log "frame, event: vigild --trace recording PIR alarms, $NEV pulses; vigil-lat frame, event"
+# replay (mid-grey without footage): the scene's warm objects would raise
+# the PIR too (and wake the sensor in the wake cycles below)
+v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
+# Pulses once it has traced 30 frames, not after a fixed time: under an
 # emulated CPU vigild's start (loading its libraries) alone can take seconds.
+# pir-only, no hold, 100 ms gap: each pulse (250 ms high at 2 Hz) is its
+# own alarm, recorded; vigil-lat pir (V4L2 path only) is the pulse source.
+mkdir -p "$T_TMP/rec"
 "$T_BIN/vigild" --source "v4l2:$T_DEV" --size 160x120 \
 	--format GREY --fps 30 --trace "$T_TMP/v.trace" --events "$T_TMP/v.events" \
-	2>"$T_TMP/vigild.err" &
+	--policy pir-only --set fusion.pir_hold_ms=0 --set fusion.gap_ms=100 \
+	--set "record.dir=$T_TMP/rec" 2>"$T_TMP/vigild.err" &
 vpid=$!
 for _ in $(seq 600); do
 	[ "$(grep -c '^{"frame"' "$T_TMP/v.trace" 2>/dev/null)" -ge 30 ] && break
 	kill -0 $vpid 2>/dev/null || break
 	sleep 0.1
 done
+"$LAT" pir -d "$T_DEV" -c $NEV -r 2 --no-gpio >"$T_TMP/pulses" || t_fail "vigil-lat pir (pulses for vigild)"
 kill -TERM $vpid 2>/dev/null
 wait $vpid
 st=$?
 [ $st = 0 ] || { cat "$T_TMP/vigild.err"; t_fail "vigild (exit status $st)"; }
 "$LAT" frame -o "$T_TMP/f" "$T_TMP/v.trace" || t_fail "vigil-lat frame"
 frames=$(grep -c '^{"frame"' "$T_TMP/v.trace")
+# pir-only: every alarm starts from a PIR edge, none from a frame
 jchk "$T_TMP/f.json" "j['frames'] == $frames > 10 and j['skipped'] == 0" \
-	"[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect']" \
-	"all(s['count'] == $frames and 0 < s['min_ns'] <= s['max_ns'] for s in j['stages'])"
+	"[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect', 'frame.fusion']" \
+	"all(s['count'] == $frames and 0 < s['min_ns'] <= s['max_ns'] for s in j['stages'][:2])" \
+	"j['stages'][2]['count'] == $frames and j['events_by_frame'] == 0"
+"$LAT" event -o "$T_TMP/e" "$T_TMP/v.trace" || { grep -v '^{"frame"' "$T_TMP/v.trace"; t_fail "vigil-lat event"; }
+jchk "$T_TMP/e.json" "j['events'] == j['by_pir'] == j['measured'] == $NEV" \
+	"j['unsynced'] == 0 and j['bad'] == 0" \
+	"[s['stage'] for s in j['stages']] == ['event.' + x for x in ('pir-to-vigild', 'vigild-to-fused', 'fused-to-sent', 'fused-to-synced', 'pir-to-synced')]" \
+	"all(s['count'] == $NEV and 0 < s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'])" \
+	"j['stages'][4]['min_ns'] >= j['stages'][0]['min_ns'] + j['stages'][3]['min_ns']"
+ls "$T_TMP"/rec/*.vclip >/dev/null || t_fail "no clip recorded"
 
 t_log "wake: 3 cycles, PIR edge in standby -> first full-rate frame"
-# replay (mid-grey without footage): the scene's warm objects would wake it too
-v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
 "$LAT" wake -d "$T_DEV" -c 3 --fps 30 -o "$T_TMP/w" --json >"$T_TMP/wake.json" || t_fail "vigil-lat wake"
 cat "$T_TMP/wake.json"
 cmp -s "$T_TMP/wake.json" "$T_TMP/w.json" || t_fail "w.json differs from --json"
