@@ -15,7 +15,8 @@
 # vigild --trace recording pir-only alarms of a few pulses: vigil-lat frame
 # (frame stages, with frame.fusion) and vigil-lat event (PIR -> clip
 # bytes fsynced: every alarm measured).
-# vigil-lat wake: a few standby wake-ups give the three wake stages.
+# vigil-lat wake --attribute: a few standby wake-ups give the three wake
+# stages and the frame -> DQBUF split (vb2_buf_done, reader wake-up, run).
 # No timing bound: latencies on an emulated CPU are for `make bench`.
 # Bad input: a load tool not in PATH and a missing device give a clear
 # message and no result file.
@@ -191,13 +192,24 @@ jchk "$T_TMP/e.json" "j['events'] == j['by_pir'] == j['measured'] == $NEV" \
 ls "$T_TMP"/rec/*.vclip >/dev/null || t_fail "no clip recorded"
 
 t_log "wake: 3 cycles, PIR edge in standby -> first full-rate frame"
-"$LAT" wake -d "$T_DEV" -c 3 --fps 30 -o "$T_TMP/w" --json >"$T_TMP/wake.json" || t_fail "vigil-lat wake"
+"$LAT" wake -d "$T_DEV" -c 3 --fps 30 --attribute -o "$T_TMP/w" --json >"$T_TMP/wake.json" ||
+	t_fail "vigil-lat wake --attribute"
 cat "$T_TMP/wake.json"
 cmp -s "$T_TMP/wake.json" "$T_TMP/w.json" || t_fail "w.json differs from --json"
 # the first full-rate frame ends after the IRQ thread switched to full rate
-jchk "$T_TMP/w.json" "[s['stage'] for s in j['stages']] == ['wake.irq-to-fullrate', 'wake.irq-to-frame', 'wake.frame-to-dqbuf']" \
-	"all(s['count'] == 3 and s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'])" \
-	"j['stages'][0]['max_ns'] < j['stages'][1]['max_ns'] and 0 < j['stages'][1]['min_ns']"
-grep -q '^# Total: 000000003 000000003 000000003$' "$T_TMP/w.hist" || t_fail "wake histogram totals"
+# --attribute: frame -> DQBUF split through tracefs (the reader sleeps in
+# poll() until the frame is done, so every cycle is normally attributed)
+jchk "$T_TMP/w.json" "[s['stage'] for s in j['stages']][:3] == ['wake.irq-to-fullrate', 'wake.irq-to-frame', 'wake.frame-to-dqbuf']" \
+	"all(s['count'] == 3 and s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'][:3])" \
+	"j['stages'][0]['max_ns'] < j['stages'][1]['max_ns'] and 0 < j['stages'][1]['min_ns']" \
+	"[s['stage'] for s in j['stages']][3:] == ['wake.frame-to-dqbuf.' + x for x in ('eof-to-buf-done', 'buf-done-to-reader-wakeup', 'reader-wakeup-to-run', 'reader-run-to-dqbuf')]" \
+	"j['attribution']['attributed'] + j['attribution']['unattributed'] == 3 and j['attribution']['attributed'] >= 2" \
+	"all(s['count'] == j['attribution']['attributed'] for s in j['stages'][3:])" \
+	"sum(s['min_ns'] for s in j['stages'][3:]) <= j['stages'][2]['max_ns'] + 1000"
+grep -q '^# Total: 000000003 000000003 000000003 ' "$T_TMP/w.hist" || t_fail "wake histogram totals"
+for e in vb2/vb2_buf_done sched/sched_wakeup sched/sched_switch; do
+	[ "$(cat /sys/kernel/tracing/events/$e/enable)" = 0 ] || t_fail "$e left enabled"
+done
+grep -q '^none' /sys/kernel/tracing/events/sched/sched_wakeup/filter || t_fail "sched_wakeup filter left set"
 t_unload || t_fail "rmmod vigil"
 exit 0

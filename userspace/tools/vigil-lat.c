@@ -1306,7 +1306,7 @@ static void usage(FILE *fp)
 "       vigil-lat compare A.json B.json\n"
 "       vigil-lat overhead [-n N] [--json]\n"
 "       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
-"                      [-o PREFIX] [--json]\n"
+"                      [--attribute] [-o PREFIX] [--json]\n"
 "       vigil-lat frame [--hist-max US] [-o PREFIX] [--json] TRACE\n"
 "       vigil-lat event [--hist-max US] [-o PREFIX] [--json] TRACE\n"
 "pir options:\n"
@@ -1330,7 +1330,9 @@ static void usage(FILE *fp)
 "overhead options:\n"
 "  -n, --samples N      iterations (default %d)\n"
 "wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
-"  20) at --fps N (default 30); histogram rows default 50000 us\n"
+"  20) at --fps N (default 30); histogram rows default 50000 us;\n"
+"  --attribute splits frame -> DQBUF with tracefs: vb2_buf_done, reader\n"
+"  wake-up and run, DQBUF\n"
 "frame: buffer EOF timestamp -> vigild -> detection done -> fusion and the\n"
 "  events it emitted done, and EOF -> event for alarms a frame started, from\n"
 "  vigild --trace TRACE; histogram rows default 100000 us\n"
@@ -2030,6 +2032,180 @@ static int wake_trace_find(uint64_t frame_ns, uint64_t t[3])
 	return ret;
 }
 
+/*
+ * wake --attribute: the reader's side of each wake (the first frame's
+ * end-of-frame timestamp -> DQBUF) split through tracefs: vb2:vb2_buf_done
+ * of that buffer (the driver handed it back), sched_wakeup of the reader,
+ * sched_switch to it, DQBUF returned. The sched events are filtered to the
+ * reader's thread, so the trace stays small.
+ */
+#define WAKE_NSPLIT 4
+
+static const char *const wake_split[WAKE_NSPLIT] = {
+	"wake.frame-to-dqbuf.eof-to-buf-done",		/* EOF timestamp -> vb2_buf_done */
+	"wake.frame-to-dqbuf.buf-done-to-reader-wakeup",	/* -> the reader woken */
+	"wake.frame-to-dqbuf.reader-wakeup-to-run",	/* -> the reader on a CPU */
+	"wake.frame-to-dqbuf.reader-run-to-dqbuf",	/* -> DQBUF returned, clock read */
+};
+
+static const char *const wake_attr_ev[] = {
+	"events/vb2/vb2_buf_done",
+	"events/sched/sched_wakeup",
+	"events/sched/sched_switch",
+};
+
+static int wake_attr_set(const char *ev, const char *file, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", ev, file);
+	return tfs_write(path, val);
+}
+
+/* Before wake_trace_start(): the mono clock, the events, the filters. */
+static int wake_attr_start(pid_t tid)
+{
+	char buf[512], filt[2][48];
+	size_t i;
+	int ret;
+
+	if (access(TRACEFS "/trace", W_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (read_file(TRACEFS "/trace_clock", buf, sizeof(buf)) ||
+	    !strstr(buf, "mono")) {
+		fprintf(stderr, "vigil-lat: wake --attribute: no 'mono' trace clock (tracefs not mounted, or not root?)\n");
+		return -ENOENT;
+	}
+	snprintf(filt[0], sizeof(filt[0]), "pid == %d", (int)tid);
+	snprintf(filt[1], sizeof(filt[1]), "next_pid == %d", (int)tid);
+	tfs_write("tracing_on", "0");
+	ret = tfs_write("trace_clock", "mono");
+	if (!ret)
+		ret = tfs_write("buffer_size_kb", "4096");
+	for (i = 0; !ret && i < sizeof(wake_attr_ev) / sizeof(wake_attr_ev[0]); i++) {
+		if (i)
+			ret = wake_attr_set(wake_attr_ev[i], "filter", filt[i - 1]);
+		if (!ret)
+			ret = wake_attr_set(wake_attr_ev[i], "enable", "1");
+		if (ret)
+			fprintf(stderr, "vigil-lat: wake --attribute: %s/%s: %s (kernel or videobuf2 without this event)\n",
+				TRACEFS, wake_attr_ev[i], strerror(-ret));
+	}
+	return ret;
+}
+
+static void wake_attr_stop(void)
+{
+	for (size_t i = 0; i < sizeof(wake_attr_ev) / sizeof(wake_attr_ev[0]); i++) {
+		wake_attr_set(wake_attr_ev[i], "enable", "0");
+		if (i)
+			wake_attr_set(wake_attr_ev[i], "filter", "0");
+	}
+}
+
+enum { WR_DONE, WR_WAKE, WR_RUN };
+
+struct wrec {
+	uint64_t ts;		/* trace time, CLOCK_MONOTONIC */
+	uint64_t buf_ns;	/* WR_DONE: the buffer's timestamp */
+	int type;
+};
+
+static int cmp_wrec(const void *x, const void *y)
+{
+	const struct wrec *a = x, *b = y;
+
+	return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
+/* The trace's vb2_buf_done, sched_wakeup and sched_switch records, sorted. */
+static int wake_attr_read(struct wrec **out, size_t *n)
+{
+	FILE *f = fopen(TRACEFS "/trace", "re");
+	struct wrec *r = NULL;
+	size_t cap = 0;
+	char line[1024];
+
+	*n = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, "]"), *ev, *end, *t;
+		unsigned long sec, usec;
+		unsigned long long bts = 0;
+		struct wrec w = { 0 };
+
+		if (line[0] == '#' || !c || !(ev = strstr(c, ": ")))
+			continue;
+		end = ev;
+		while (end > c && end[-1] != ' ')
+			end--;
+		if (sscanf(end, "%lu.%lu:", &sec, &usec) != 2)
+			continue;
+		w.ts = (uint64_t)sec * 1000000000ull + (uint64_t)usec * 1000ull;
+		ev += 2;
+		if (!strncmp(ev, "vb2_buf_done:", 13) && (t = strstr(ev, "timestamp = ")) &&
+		    sscanf(t, "timestamp = %llu", &bts) == 1) {
+			w.type = WR_DONE;
+			w.buf_ns = bts;
+		} else if (!strncmp(ev, "sched_wakeup:", 13)) {
+			w.type = WR_WAKE;
+		} else if (!strncmp(ev, "sched_switch:", 13)) {
+			w.type = WR_RUN;
+		} else {
+			continue;
+		}
+		if (*n == cap) {
+			struct wrec *nr;
+
+			cap = cap ? 2 * cap : 1024;
+			nr = realloc(r, cap * sizeof(*nr));
+			if (!nr) {
+				free(r);
+				fclose(f);
+				return -ENOMEM;
+			}
+			r = nr;
+		}
+		r[(*n)++] = w;
+	}
+	fclose(f);
+	qsort(r, *n, sizeof(*r), cmp_wrec);
+	*out = r;
+	return 0;
+}
+
+/*
+ * Split cycle @i: its frame's vb2_buf_done (the buffer timestamp to the
+ * microsecond), then the reader's first wake-up and switch-in after it and
+ * before DQBUF returned (@dq). 0 with @t, or -ENOENT: the reader was not
+ * asleep (already running, never woken) or a record was lost.
+ */
+static int wake_attr_split(const struct wrec *r, size_t n, uint64_t first,
+			   uint64_t dq, uint64_t t[WAKE_NSPLIT])
+{
+	uint64_t done = 0, wake = 0, run = 0;
+	size_t i;
+
+	for (i = 0; i < n && !done; i++)
+		if (r[i].type == WR_DONE && r[i].buf_ns / 1000 == first / 1000)
+			done = r[i].ts;
+	for (; i < n && r[i].ts <= dq && !run; i++) {
+		if (!wake && r[i].type == WR_WAKE)
+			wake = r[i].ts;
+		else if (wake && r[i].type == WR_RUN)
+			run = r[i].ts;
+	}
+	if (!done || !run || dq < run)
+		return -ENOENT;
+	/* the trace clock has microseconds: EOF may print after buf_done */
+	t[0] = done > first ? done - first : 0;
+	t[1] = wake - done;
+	t[2] = run - wake;
+	t[3] = dq - run;
+	return 0;
+}
+
 static uint64_t buf_ns(const struct v4l2_buffer *b)
 {
 	return (uint64_t)b->timestamp.tv_sec * 1000000000ull +
@@ -2045,13 +2221,18 @@ static int cmd_wake(int argc, char **argv)
 		{ "hist-max", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "attribute", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dev = "/dev/video0", *output = NULL;
+	const char *names[WAKE_NSTAGES + WAKE_NSPLIT];
+	uint64_t *first_ns = NULL, *dq_ns = NULL;
+	size_t attributed = 0, nst = WAKE_NSTAGES;
+	bool attribute = false;
 	unsigned int cycles = 20, fps = 30, hist_max_us = 50000, id, i;
-	uint64_t *lat[WAKE_NSTAGES] = { NULL };
-	struct lat_stats st[WAKE_NSTAGES];
-	size_t n[WAKE_NSTAGES] = { 0 };
+	uint64_t *lat[WAKE_NSTAGES + WAKE_NSPLIT] = { NULL };
+	struct lat_stats st[WAKE_NSTAGES + WAKE_NSPLIT];
+	size_t n[WAKE_NSTAGES + WAKE_NSPLIT] = { 0 };
 	char dir[256], path[300], *json = NULL, load0[64], load1[64];
 	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	bool json_out = false, streaming = false, tracing = false;
@@ -2077,6 +2258,7 @@ static int cmd_wake(int argc, char **argv)
 			break;
 		case 'o': output = optarg; break;
 		case 'j': json_out = true; break;
+		case 'A': attribute = true; break;
 		default: goto usage;
 		}
 	}
@@ -2093,21 +2275,30 @@ static int cmd_wake(int argc, char **argv)
 			path, strerror(errno));
 		return 1;
 	}
-	for (k = 0; k < WAKE_NSTAGES; k++) {
+	if (attribute)
+		nst += WAKE_NSPLIT;
+	for (k = 0; k < (int)nst; k++) {
+		names[k] = k < WAKE_NSTAGES ? wake_stages[k] : wake_split[k - WAKE_NSTAGES];
 		lat[k] = calloc(cycles, sizeof(*lat[k]));
 		if (!lat[k]) {
 			fprintf(stderr, "vigil-lat: out of memory\n");
 			goto free;
 		}
 	}
+	first_ns = calloc(cycles, sizeof(*first_ns));
+	dq_ns = calloc(cycles, sizeof(*dq_ns));
+	if (!first_ns || !dq_ns) {
+		fprintf(stderr, "vigil-lat: out of memory\n");
+		goto free;
+	}
 	fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "vigil-lat: open %s: %s\n", dev, strerror(errno));
 		goto free;
 	}
-	if (wake_trace_start())
-		goto out;
 	tracing = true;
+	if ((attribute && wake_attr_start(gettid())) || wake_trace_start())
+		goto out;
 	if (wake_start(fd, fps))
 		goto out;
 	streaming = true;
@@ -2169,52 +2360,83 @@ static int cmd_wake(int argc, char **argv)
 		lat[0][i] = w[1] - w[0];
 		lat[1][i] = w[2] - w[0];
 		lat[2][i] = dq > first ? dq - first : 0;
+		first_ns[i] = first;
+		dq_ns[i] = dq;
 	}
 	loadavg(load1, sizeof(load1));
 	rc = 0;
+	if (attribute) {
+		struct wrec *wr = NULL;
+		size_t nwr = 0;
+		int r;
+
+		tfs_write("tracing_on", "0");
+		r = wake_attr_read(&wr, &nwr);
+		if (r) {
+			fprintf(stderr, "vigil-lat: wake --attribute: reading the trace: %s\n",
+				strerror(-r));
+			rc = 1;
+		}
+		for (i = 0; !r && i < cycles; i++) {
+			uint64_t t[WAKE_NSPLIT];
+
+			if (wake_attr_split(wr, nwr, first_ns[i], dq_ns[i], t))
+				continue;
+			for (k = 0; k < WAKE_NSPLIT; k++)
+				lat[WAKE_NSTAGES + k][attributed] = t[k];
+			attributed++;
+		}
+		free(wr);
+	}
 out:
 	if (streaming) {
 		wake_ctrl(fd, VIGIL_CID_STANDBY, 0);
 		ioctl(fd, VIDIOC_STREAMOFF, &type);
 	}
-	if (tracing)
+	if (tracing) {
 		wake_trace_stop();
+		if (attribute)
+			wake_attr_stop();
+	}
 	close(fd);
 	if (rc)
 		goto free;
 	/* the histograms need the samples in cycle order no more: sort */
-	for (k = 0; k < WAKE_NSTAGES; k++) {
-		n[k] = cycles;
-		lat_stats_compute(lat[k], cycles, &st[k]);
+	for (k = 0; k < (int)nst; k++) {
+		n[k] = k < WAKE_NSTAGES ? cycles : attributed;
+		lat_stats_compute(lat[k], n[k], &st[k]);
 	}
 	f = open_memstream(&json, &len);
 	if (!f)
 		goto fail;
 	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"wake\",\"settings\":{\"device\":");
 	json_str(f, dev);
-	fprintf(f, ",\"count\":%u,\"fps\":%u,\"hist_max_us\":%u,\"load\":\"none\"},",
-		cycles, fps, hist_max_us);
+	fprintf(f, ",\"count\":%u,\"fps\":%u,\"hist_max_us\":%u,\"load\":\"none\","
+		"\"attribute\":%s},", cycles, fps, hist_max_us, attribute ? "true" : "false");
 	print_system(f, load0, load1);
+	if (attribute)
+		fprintf(f, ",\"attribution\":{\"resolution_ns\":1000,\"attributed\":%zu,"
+			"\"unattributed\":%zu}", attributed, cycles - attributed);
 	fprintf(f, ",\"stages\":[");
-	for (k = 0; k < WAKE_NSTAGES; k++) {
+	for (k = 0; k < (int)nst; k++) {
 		if (k)
 			fputc(',', f);
-		print_stats_json(f, wake_stages[k], &st[k]);
+		print_stats_json(f, names[k], &st[k]);
 	}
 	fprintf(f, "]}\n");
 	if (fclose(f))
 		goto fail;
-	if (output && write_outputs(output, json, wake_stages,
+	if (output && write_outputs(output, json, names,
 				    (const uint64_t *const *)lat, n,
-				    WAKE_NSTAGES, hist_max_us))
+				    nst, hist_max_us))
 		goto free_rc;
 	if (json_out) {
 		fputs(json, stdout);
 	} else {
-		for (k = 0; k < WAKE_NSTAGES; k++)
-			printf("%-22s %u cycles  min %" PRIu64 " p50 %" PRIu64
+		for (k = 0; k < (int)nst; k++)
+			printf("%-22s %zu cycles  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
-			       wake_stages[k], cycles, st[k].min, st[k].p50,
+			       names[k], n[k], st[k].min, st[k].p50,
 			       st[k].p99, st[k].max);
 	}
 	goto free;
@@ -2224,7 +2446,9 @@ free_rc:
 	rc = 1;
 free:
 	free(json);
-	for (k = 0; k < WAKE_NSTAGES; k++)
+	free(first_ns);
+	free(dq_ns);
+	for (k = 0; k < WAKE_NSTAGES + WAKE_NSPLIT; k++)
 		free(lat[k]);
 	return rc;
 usage:
