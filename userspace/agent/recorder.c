@@ -140,7 +140,7 @@ struct clip {
  * vigil-lat (issue 13): an alarm's start record ends at @off of clip @c;
  * the first sync covering it is the alarm's first bytes on disk.
  */
-#define LAT_WAIT 8
+#define LAT_WAIT 64
 
 struct lat_wait {
 	const struct clip *c;

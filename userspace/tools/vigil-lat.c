@@ -45,6 +45,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -114,6 +115,7 @@ enum lat_load {
 	LOAD_MEM,
 	LOAD_IO,
 	LOAD_SCHED,
+	LOAD_VIGILD,
 };
 
 static const char *const load_names[] = {
@@ -122,6 +124,7 @@ static const char *const load_names[] = {
 	[LOAD_MEM] = "mem",
 	[LOAD_IO] = "io",
 	[LOAD_SCHED] = "sched",
+	[LOAD_VIGILD] = "vigild",
 };
 
 struct lat_opts {
@@ -608,7 +611,9 @@ static uint64_t ovh_read(int fd, unsigned int n)
 struct load {
 	enum lat_load kind;
 	pid_t pid;		/* process group of the load */
-	char cmd[256];
+	char cmd[512];
+	const char *dev;	/* vigild: the camera */
+	char dir[PATH_MAX];	/* vigild: its clips, token and log; removed after */
 };
 
 static bool in_path(const char *prog)
@@ -630,6 +635,140 @@ static bool in_path(const char *prog)
 }
 
 /*
+ * --load vigild: a vigild on the same camera (160x120 GREY at 30 fps),
+ * recording the alarms the train's PIR edges raise (pir-only) into a
+ * temporary directory and streaming /api/live to one HTTP client (curl):
+ * vigil itself busy beside the measurement. Ready once the client has
+ * its first bytes.
+ */
+#define LOAD_VIGILD_PORT "18090"
+
+static const char load_vigild_sh[] =
+	"V=$0 D=$1 DEV=$2 PORT=$3\n"
+	"\"$V\" --source \"v4l2:$DEV\" --size 160x120 --format GREY --fps 30 "
+	"--policy pir-only --events /dev/null --set \"record.dir=$D\" "
+	"--set \"http.listen=127.0.0.1:$PORT\" --set \"http.token_file=$D/token\" "
+	"2>\"$D/vigild.err\" &\n"
+	"i=0; while [ ! -s \"$D/token\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done\n"
+	"curl -sN --retry 30 --retry-connrefused --retry-delay 1 "
+	"-H \"Authorization: Bearer $(cat \"$D/token\")\" \"http://127.0.0.1:$PORT/api/live\" | "
+	"{ head -c 64 >/dev/null && : >\"$D/ready\"; cat >/dev/null; } &\n"
+	"wait\n";
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* vigild next to vigil-lat (the build tree: tools/..), else in PATH. */
+static int find_vigild(char *path, size_t len)
+{
+	char self[PATH_MAX - 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, len, "%s/../vigild", self);
+			if (!access(path, X_OK))
+				return 0;
+			snprintf(path, len, "%s/vigild", self);
+			if (!access(path, X_OK))
+				return 0;
+		}
+	}
+	if (in_path("vigild")) {
+		snprintf(path, len, "vigild");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int load_vigild(struct load *l, char *err, size_t errlen)
+{
+	const char *t = getenv("TMPDIR");
+	char vigild[PATH_MAX], ready[PATH_MAX + 8], log[PATH_MAX + 16];
+	int status, i;
+	pid_t pid;
+
+	if (find_vigild(vigild, sizeof(vigild))) {
+		snprintf(err, errlen, "--load vigild needs vigild, not found next to vigil-lat nor in PATH");
+		return -ENOENT;
+	}
+	if (!in_path("curl")) {
+		snprintf(err, errlen, "--load vigild needs curl, not found in PATH (Debian package curl)");
+		return -ENOENT;
+	}
+	snprintf(l->dir, sizeof(l->dir), "%s/vigil-lat-vigild.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(l->dir)) {
+		snprintf(err, errlen, "--load vigild: mkdtemp %.200s: %s", l->dir,
+			 strerror(errno));
+		l->dir[0] = '\0';
+		return -errno;
+	}
+	snprintf(l->cmd, sizeof(l->cmd),
+		 "%.150s --source v4l2:%.100s --size 160x120 --format GREY --fps 30 --policy pir-only"
+		 " (recording to %.100s) + curl http://127.0.0.1:" LOAD_VIGILD_PORT "/api/live",
+		 vigild, l->dev, l->dir);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (!pid) {
+		int nul = open("/dev/null", O_RDWR);
+		struct sched_param sp = { 0 };
+
+		setpgid(0, 0);
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+		}
+		execlp("sh", "sh", "-c", load_vigild_sh, vigild, l->dir, l->dev,
+		       LOAD_VIGILD_PORT, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	l->pid = pid;
+	/* vigild streaming and its client served (an emulated CPU: slow) */
+	snprintf(ready, sizeof(ready), "%s/ready", l->dir);
+	for (i = 0; i < 1200 && access(ready, F_OK); i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			l->pid = 0;
+			break;
+		}
+		usleep(100000);
+	}
+	if (!access(ready, F_OK))
+		return 0;
+	snprintf(log, sizeof(log), "%s/vigild.err", l->dir);
+	{
+		char buf[256] = "";
+		FILE *f = fopen(log, "re");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		for (char *c = buf; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		snprintf(err, errlen, "--load vigild: vigild did not stream to its HTTP client within 120 s (vigild: %s)",
+			 buf[0] ? buf : "no output");
+	}
+	return -ETIMEDOUT;
+}
+
+/*
  * Start the load @l->kind in its own process group; 0 or -errno with a
  * message in @err (a missing tool is named, with its Debian package).
  */
@@ -646,6 +785,8 @@ static int load_start(struct load *l, char *err, size_t errlen)
 		snprintf(l->cmd, sizeof(l->cmd), "none");
 		return 0;
 	}
+	if (l->kind == LOAD_VIGILD)
+		return load_vigild(l, err, errlen);
 	snprintf(ncpu, sizeof(ncpu), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	snprintf(tmp, sizeof(tmp), "%s", t && *t ? t : "/tmp");
 	if (l->kind == LOAD_SCHED) {
@@ -729,15 +870,21 @@ static int load_start(struct load *l, char *err, size_t errlen)
 
 static void load_stop(struct load *l)
 {
-	if (l->pid <= 0)
-		return;
-	kill(-l->pid, SIGKILL);
-	while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	/* reap any other member of the group */
-	while (waitpid(-l->pid, NULL, WNOHANG) > 0)
-		;
-	l->pid = 0;
+	if (l->pid > 0) {
+		kill(-l->pid, SIGKILL);
+		while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		/* reap any other member of the group */
+		while (waitpid(-l->pid, NULL, WNOHANG) > 0)
+			;
+		l->pid = 0;
+	}
+	if (l->dir[0]) {
+		/* the group's other members may still be exiting: the directory goes anyway */
+		usleep(100000);
+		nftw(l->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		l->dir[0] = '\0';
+	}
 }
 
 /* ---- system description ----------------------------------------------------- */
@@ -1318,8 +1465,10 @@ static void usage(FILE *fp)
 "  -a, --cpu N          pin the reader threads to CPU N\n"
 "  -m, --mlock          mlockall(MCL_CURRENT | MCL_FUTURE)\n"
 "  -t, --timeout S      give up S seconds after the train ends (default 2)\n"
-"  -l, --load KIND      none, cpu, mem, io (stress-ng) or sched (hackbench)\n"
-"                       running during the train (default none)\n"
+"  -l, --load KIND      none, cpu, mem, io (stress-ng), sched (hackbench) or\n"
+"                       vigild (recording this camera's alarms, streaming\n"
+"                       /api/live to curl), running during the train\n"
+"                       (default none)\n"
 "      --hist-max US    histogram rows, 1 us each (default %d)\n"
 "  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
 "      --attribute      split each latency with tracefs: hard IRQ, IRQ thread\n"
@@ -1405,7 +1554,7 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 				if (!strcmp(optarg, load_names[k]))
 					break;
 			if (k == sizeof(load_names) / sizeof(load_names[0])) {
-				fprintf(stderr, "vigil-lat: --load %s: not none, cpu, mem, io or sched\n",
+				fprintf(stderr, "vigil-lat: --load %s: not none, cpu, mem, io, sched or vigild\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -1631,6 +1780,7 @@ static int cmd_pir(int argc, char **argv)
 		return 2;
 	}
 	load.kind = o.load;
+	load.dev = o.dev;
 	period_us = (unsigned int)(1e6 / o.rate);
 	if (!o.width_us)
 		o.width_us = period_us / 2;
