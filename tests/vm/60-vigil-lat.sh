@@ -18,6 +18,7 @@
 # vigil-lat wake --attribute: a few standby wake-ups give the three wake
 # stages and the frame -> DQBUF split (vb2_buf_done, reader wake-up, run).
 # No timing bound: latencies on an emulated CPU are for `make bench`.
+# --load vigild: a vigild recording and streaming beside a short train.
 # Bad input: a load tool not in PATH and a missing device give a clear
 # message and no result file.
 . "$VIGIL_ROOT/tests/lib.sh"
@@ -151,6 +152,24 @@ command -v stress-ng >/dev/null || t_fail "stress-ng not installed (scripts/deps
 jchk "$T_TMP/cpu.json" "j['settings']['load'] == 'cpu' and j['settings']['load_command'].startswith('stress-ng')" \
 	"j['v4l2']['received'] == 20"
 pgrep -x stress-ng && t_fail "stress-ng still running after vigil-lat"
+
+t_log "load vigild: a vigild recording and streaming to an HTTP client beside the train"
+# its client on loopback, down at boot
+ip link set lo up 2>/dev/null || busybox ip link set lo up || t_fail "cannot bring lo up"
+if PATH=/nonexistent "$LAT" pir -d "$T_DEV" -c 10 -r 20 --load vigild -o "$T_TMP/bad" 2>"$T_TMP/err"; then
+	t_fail "--load vigild without curl succeeded"
+fi
+cat "$T_TMP/err"
+grep -q 'curl' "$T_TMP/err" || t_fail "the message does not name curl"
+ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
+TMPDIR=$T_TMP "$LAT" pir -d "$T_DEV" -c 10 -r 20 --load vigild --json >"$T_TMP/vl.json" ||
+	t_fail "vigil-lat pir --load vigild"
+jchk "$T_TMP/vl.json" "j['settings']['load'] == 'vigild' and 'vigild --source v4l2:$T_DEV' in j['settings']['load_command']" \
+	"'curl' in j['settings']['load_command'] and j['v4l2']['received'] == 20"
+for p in $(pgrep -x vigild); do
+	grep -q '^State:.*Z' "/proc/$p/status" || t_fail "the vigild load ($p) still running after vigil-lat"
+done
+ls -d "$T_TMP"/vigil-lat-vigild.* 2>/dev/null && t_fail "the vigild load's directory was left"
 
 t_log "frame, event: vigild --trace recording PIR alarms, $NEV pulses; vigil-lat frame, event"
 # replay (mid-grey without footage): the scene's warm objects would raise

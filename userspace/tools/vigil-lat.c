@@ -877,6 +877,10 @@ static void load_stop(struct load *l)
 		/* reap any other member of the group */
 		while (waitpid(-l->pid, NULL, WNOHANG) > 0)
 			;
+		/* members not ours (vigild, the shell's child) are reaped by init:
+		 * gone before the camera is used again (up to 5 s) */
+		for (int i = 0; i < 500 && !kill(-l->pid, 0); i++)
+			usleep(10000);
 		l->pid = 0;
 	}
 	if (l->dir[0]) {
