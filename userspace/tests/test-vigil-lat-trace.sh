@@ -11,6 +11,7 @@
 #  2. vigil-lat event turns them into the five event stages, one sample per
 #     alarm, each total the sum of its parts; vigil-lat frame gives
 #     frame.fusion for every frame;
+#     vigil-score still reads the trace (it skips the alarm and synced lines);
 #  3. bad input: a trace without recording (no synced line) is an error
 #     naming [record] dir, and leaves no result file.
 # Structure only, never a time. Run by `make check` from userspace/
@@ -63,6 +64,10 @@ for s in synced:
 print('trace: %d PIR edges, %d frames, %d alarms, each synced' % (len(pir), len(frames), len(events)))
 PY
 
+# vigil-score replays the same trace (its frame and PIR lines), the alarm
+# and synced lines skipped
+"$B/tools/vigil-score" "$SRC/tests/scenarios/person-walk.ini" "$T/trace" >"$T/score" ||
+	fail "vigil-score on a trace with alarm and synced lines: $(cat "$T/score")"
 "$B/tools/vigil-lat" event -o "$T/e" "$T/trace" || fail "vigil-lat event"
 "$B/tools/vigil-lat" frame -o "$T/f" "$T/trace" || fail "vigil-lat frame"
 python3 - "$T/e.json" "$T/f.json" "$rising" "$T/trace" <<'PY' || fail "vigil-lat results (above)"
