@@ -186,7 +186,8 @@ mkdir -p "$T_TMP/rec"
 	--set "record.dir=$T_TMP/rec" 2>"$T_TMP/vigild.err" &
 vpid=$!
 for _ in $(seq 600); do
-	[ "$(grep -c '^{"frame"' "$T_TMP/v.trace" 2>/dev/null)" -ge 30 ] && break
+	n=$(grep -c '^{"frame"' "$T_TMP/v.trace" 2>/dev/null || true)
+	[ "${n:-0}" -ge 30 ] && break
 	kill -0 $vpid 2>/dev/null || break
 	sleep 0.1
 done
