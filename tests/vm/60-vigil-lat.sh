@@ -12,8 +12,13 @@
 # histogram in cyclictest's -h format with every sample counted.
 # --attribute: every received edge is split through tracefs or counted as
 # unattributed, and tracing is switched off afterwards.
-# vigil-lat wake: a few standby wake-ups give the three wake stages.
+# vigild --trace recording pir-only alarms of a few pulses: vigil-lat frame
+# (frame stages, with frame.fusion) and vigil-lat event (PIR -> clip
+# bytes fsynced: every alarm measured).
+# vigil-lat wake --attribute: a few standby wake-ups give the three wake
+# stages and the frame -> DQBUF split (vb2_buf_done, reader wake-up, run).
 # No timing bound: latencies on an emulated CPU are for `make bench`.
+# --load vigild: a vigild recording and streaming beside a short train.
 # Bad input: a load tool not in PATH and a missing device give a clear
 # message and no result file.
 . "$VIGIL_ROOT/tests/lib.sh"
@@ -40,6 +45,7 @@ t_unload
 t_load
 N=200
 HMAX=2000
+NEV=6
 
 # gpio-cdev on the simulated controller's mirror line misses some edges
 # in the emulated guest, without a gap in line_seqno (the kernel never
@@ -147,38 +153,83 @@ jchk "$T_TMP/cpu.json" "j['settings']['load'] == 'cpu' and j['settings']['load_c
 	"j['v4l2']['received'] == 20"
 pgrep -x stress-ng && t_fail "stress-ng still running after vigil-lat"
 
-t_log "frame: vigild --trace until it traced 30 frames, then vigil-lat frame"
-# Stopped once it has traced 30 frames, not after a fixed time: under an
+t_log "load vigild: a vigild recording and streaming to an HTTP client beside the train"
+# its client on loopback, down at boot
+ip link set lo up 2>/dev/null || busybox ip link set lo up || t_fail "cannot bring lo up"
+if PATH=/nonexistent "$LAT" pir -d "$T_DEV" -c 10 -r 20 --load vigild -o "$T_TMP/bad" 2>"$T_TMP/err"; then
+	t_fail "--load vigild without curl succeeded"
+fi
+cat "$T_TMP/err"
+grep -q 'curl' "$T_TMP/err" || t_fail "the message does not name curl"
+ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
+TMPDIR=$T_TMP "$LAT" pir -d "$T_DEV" -c 10 -r 20 --load vigild --json >"$T_TMP/vl.json" ||
+	t_fail "vigil-lat pir --load vigild"
+jchk "$T_TMP/vl.json" "j['settings']['load'] == 'vigild' and 'vigild --source v4l2:$T_DEV' in j['settings']['load_command']" \
+	"'curl' in j['settings']['load_command'] and j['v4l2']['received'] == 20"
+for p in $(pgrep -x vigild); do
+	grep -q '^State:.*Z' "/proc/$p/status" || t_fail "the vigild load ($p) still running after vigil-lat"
+done
+ls -d "$T_TMP"/vigil-lat-vigild.* 2>/dev/null && t_fail "the vigild load's directory was left"
+
+t_log "frame, event: vigild --trace recording PIR alarms, $NEV pulses; vigil-lat frame, event"
+# replay (mid-grey without footage): the scene's warm objects would raise
+# the PIR too (and wake the sensor in the wake cycles below)
+v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
+# Pulses once it has traced 30 frames, not after a fixed time: under an
 # emulated CPU vigild's start (loading its libraries) alone can take seconds.
+# pir-only, no hold, 100 ms gap: each pulse (250 ms high at 2 Hz) is its
+# own alarm, recorded; vigil-lat pir (V4L2 path only) is the pulse source.
+mkdir -p "$T_TMP/rec"
 "$T_BIN/vigild" --source "v4l2:$T_DEV" --size 160x120 \
 	--format GREY --fps 30 --trace "$T_TMP/v.trace" --events "$T_TMP/v.events" \
-	2>"$T_TMP/vigild.err" &
+	--policy pir-only --set fusion.pir_hold_ms=0 --set fusion.gap_ms=100 \
+	--set "record.dir=$T_TMP/rec" 2>"$T_TMP/vigild.err" &
 vpid=$!
 for _ in $(seq 600); do
-	[ "$(grep -c '^{"frame"' "$T_TMP/v.trace" 2>/dev/null)" -ge 30 ] && break
+	n=$(grep -c '^{"frame"' "$T_TMP/v.trace" 2>/dev/null || true)
+	[ "${n:-0}" -ge 30 ] && break
 	kill -0 $vpid 2>/dev/null || break
 	sleep 0.1
 done
+"$LAT" pir -d "$T_DEV" -c $NEV -r 2 --no-gpio >"$T_TMP/pulses" || t_fail "vigil-lat pir (pulses for vigild)"
 kill -TERM $vpid 2>/dev/null
 wait $vpid
 st=$?
 [ $st = 0 ] || { cat "$T_TMP/vigild.err"; t_fail "vigild (exit status $st)"; }
 "$LAT" frame -o "$T_TMP/f" "$T_TMP/v.trace" || t_fail "vigil-lat frame"
 frames=$(grep -c '^{"frame"' "$T_TMP/v.trace")
+# pir-only: every alarm starts from a PIR edge, none from a frame
 jchk "$T_TMP/f.json" "j['frames'] == $frames > 10 and j['skipped'] == 0" \
-	"[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect']" \
-	"all(s['count'] == $frames and 0 < s['min_ns'] <= s['max_ns'] for s in j['stages'])"
+	"[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect', 'frame.fusion']" \
+	"all(s['count'] == $frames and 0 < s['min_ns'] <= s['max_ns'] for s in j['stages'][:2])" \
+	"j['stages'][2]['count'] == $frames and j['events_by_frame'] == 0"
+"$LAT" event -o "$T_TMP/e" "$T_TMP/v.trace" || { grep -v '^{"frame"' "$T_TMP/v.trace"; t_fail "vigil-lat event"; }
+jchk "$T_TMP/e.json" "j['events'] == j['by_pir'] == j['measured'] == $NEV" \
+	"j['unsynced'] == 0 and j['bad'] == 0" \
+	"[s['stage'] for s in j['stages']] == ['event.' + x for x in ('pir-to-vigild', 'vigild-to-fused', 'fused-to-sent', 'fused-to-synced', 'pir-to-synced')]" \
+	"all(s['count'] == $NEV and 0 < s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'])" \
+	"j['stages'][4]['min_ns'] >= j['stages'][0]['min_ns'] + j['stages'][3]['min_ns']"
+ls "$T_TMP"/rec/*.vclip >/dev/null || t_fail "no clip recorded"
 
 t_log "wake: 3 cycles, PIR edge in standby -> first full-rate frame"
-# replay (mid-grey without footage): the scene's warm objects would wake it too
-v4l2-ctl -d "$(t_subdev "$T_DEV")" -c test_pattern=1 || t_fail "select replay"
-"$LAT" wake -d "$T_DEV" -c 3 --fps 30 -o "$T_TMP/w" --json >"$T_TMP/wake.json" || t_fail "vigil-lat wake"
+"$LAT" wake -d "$T_DEV" -c 3 --fps 30 --attribute -o "$T_TMP/w" --json >"$T_TMP/wake.json" ||
+	t_fail "vigil-lat wake --attribute"
 cat "$T_TMP/wake.json"
 cmp -s "$T_TMP/wake.json" "$T_TMP/w.json" || t_fail "w.json differs from --json"
 # the first full-rate frame ends after the IRQ thread switched to full rate
-jchk "$T_TMP/w.json" "[s['stage'] for s in j['stages']] == ['wake.irq-to-fullrate', 'wake.irq-to-frame', 'wake.frame-to-dqbuf']" \
-	"all(s['count'] == 3 and s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'])" \
-	"j['stages'][0]['max_ns'] < j['stages'][1]['max_ns'] and 0 < j['stages'][1]['min_ns']"
-grep -q '^# Total: 000000003 000000003 000000003$' "$T_TMP/w.hist" || t_fail "wake histogram totals"
+# --attribute: frame -> DQBUF split through tracefs (the reader sleeps in
+# poll() until the frame is done, so every cycle is normally attributed)
+jchk "$T_TMP/w.json" "[s['stage'] for s in j['stages']][:3] == ['wake.irq-to-fullrate', 'wake.irq-to-frame', 'wake.frame-to-dqbuf']" \
+	"all(s['count'] == 3 and s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'][:3])" \
+	"j['stages'][0]['max_ns'] < j['stages'][1]['max_ns'] and 0 < j['stages'][1]['min_ns']" \
+	"[s['stage'] for s in j['stages']][3:] == ['wake.frame-to-dqbuf.' + x for x in ('eof-to-buf-done', 'buf-done-to-reader-wakeup', 'reader-wakeup-to-run', 'reader-run-to-dqbuf')]" \
+	"j['attribution']['attributed'] + j['attribution']['unattributed'] == 3 and j['attribution']['attributed'] >= 2" \
+	"all(s['count'] == j['attribution']['attributed'] for s in j['stages'][3:])" \
+	"sum(s['min_ns'] for s in j['stages'][3:]) <= j['stages'][2]['max_ns'] + 1000"
+grep -q '^# Total: 000000003 000000003 000000003 ' "$T_TMP/w.hist" || t_fail "wake histogram totals"
+for e in vb2/vb2_buf_done sched/sched_wakeup sched/sched_switch; do
+	[ "$(cat /sys/kernel/tracing/events/$e/enable)" = 0 ] || t_fail "$e left enabled"
+done
+grep -q '^none' /sys/kernel/tracing/events/sched/sched_wakeup/filter || t_fail "sched_wakeup filter left set"
 t_unload || t_fail "rmmod vigil"
 exit 0

@@ -124,6 +124,7 @@ struct clip {
 	uint64_t off;			/* next file offset */
 	unsigned int inflight;		/* writes */
 	bool sync_inflight, chain;	/* fdatasync / close chain submitted */
+	uint64_t sync_off;		/* the bytes that sync covers */
 	unsigned int chain_left;
 	int chain_err;
 	int retry[NBUF];		/* ENOSPC: buffers to write again */
@@ -135,6 +136,18 @@ struct clip {
 	bool backlog;			/* copying pre-roll frames from the ring */
 	uint64_t next;			/* backlog: ring number of the next frame */
 	int err;
+};
+
+/*
+ * vigil-lat (issue 13): an alarm's start record ends at @off of clip @c;
+ * the first sync covering it is the alarm's first bytes on disk.
+ */
+#define LAT_WAIT 64
+
+struct lat_wait {
+	const struct clip *c;
+	uint64_t off;
+	uint32_t id;
 };
 
 struct recorder {
@@ -187,6 +200,10 @@ struct recorder {
 	uint64_t encode_ns, max_span_ns;
 	uint64_t peak_buffered;		/* bytes waiting in write buffers */
 	unsigned int peak_bufs;
+	/* vigil-lat (issue 13): alarms whose first bytes are not synced yet */
+	FILE *trace;
+	struct lat_wait lat[LAT_WAIT];
+	unsigned int nlat;
 };
 
 /* ---------------------------------------------------------------- */
@@ -432,6 +449,47 @@ static void flush(struct clip *c, bool force)
 	c->cur = -1;
 }
 
+/* vigil-lat (issue 13): an alarm's first bytes on disk, for --trace */
+
+void recorder_set_trace(struct recorder *r, FILE *trace)
+{
+	r->trace = trace;
+}
+
+/* The alarm @id's start record was just appended to the current clip. */
+static void lat_started(struct recorder *r, uint32_t id)
+{
+	if (!r->trace || !r->cur || r->nlat == LAT_WAIT)
+		return;
+	r->lat[r->nlat++] = (struct lat_wait){ r->cur, r->cur->off, id };
+}
+
+/* A sync of @c completed (@ok) or @c is released: the alarms it covers. */
+static void lat_synced(struct recorder *r, const struct clip *c, bool ok)
+{
+	const uint64_t now = r->nlat ? mono_ns() : 0;
+	unsigned int i = 0;
+
+	while (i < r->nlat) {
+		const struct lat_wait *w = &r->lat[i];
+
+		if (w->c != c || (ok && w->off > c->sync_off)) {
+			i++;
+			continue;
+		}
+		if (ok)
+			fprintf(r->trace, "{\"synced\":%u,\"off\":%llu,\"synced_ns\":%llu}\n",
+				w->id, (unsigned long long)w->off, (unsigned long long)now);
+		r->lat[i] = r->lat[--r->nlat];
+	}
+}
+
+/* The bytes a sync submitted now covers: all but the filling buffer's. */
+static void lat_sync_off(struct clip *c)
+{
+	c->sync_off = c->off - (c->cur >= 0 ? c->r->buf[c->cur].len : 0);
+}
+
 static void release_clip(struct clip *c)
 {
 	for (unsigned int i = 0; i < c->nretry; i++)
@@ -447,6 +505,7 @@ static void release_clip(struct clip *c)
 	c->fd = -1;
 	if (c->r->cur == c)
 		c->r->cur = NULL;
+	lat_synced(c->r, c, false);
 	c->st = C_FREE;
 }
 
@@ -489,6 +548,7 @@ static void progress(struct clip *c)
 		c->chain = true;
 		c->chain_left = 3;
 		c->chain_err = 0;
+		lat_sync_off(c);
 		if (loop_fsync(r->loop, c->fd, false, true, tag | TAG(c->slot, OP_CLOSE_SYNC, 0)) ||
 		    loop_renameat(r->loop, r->dirfd, c->part, c->final, true,
 				  tag | TAG(c->slot, OP_RENAME, 0)) ||
@@ -503,6 +563,7 @@ static void progress(struct clip *c)
 			      (r->rc->sync_ms && r->last_ts - c->last_sync_ns >=
 			       (uint64_t)r->rc->sync_ms * 1000000ULL))) {
 		if (!loop_fsync(r->loop, c->fd, true, false, tag | TAG(c->slot, OP_SYNC, 0))) {
+			lat_sync_off(c);
 			c->sync_inflight = true;
 			c->since_sync = 0;
 			c->last_sync_ns = r->last_ts;
@@ -750,8 +811,12 @@ void recorder_event(struct recorder *r, const struct vigil_event *ev)
 		if (ev->pir_valid)
 			r->ev.pir[r->ev.npir++] = (struct vigil_clip_pir){ ev->pir_ts_ns, true };
 		ev_person(r, ev);
+		/* its start record: open_clip() writes it into a new clip */
 		if (!r->cur)
 			open_clip(r, true, ev->start_ns);
+		else
+			write_event(r, VIGIL_EVENT_START);
+		lat_started(r, ev->id);
 		break;
 	case VIGIL_EVENT_UPDATE:
 		if (!r->ev_open)
@@ -1173,6 +1238,8 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 		if (cqe->res < 0)
 			fprintf(stderr, "vigild: %s: fdatasync: %s\n", c->part,
 				strerror(-cqe->res));
+		else
+			lat_synced(r, c, true);
 		break;
 	case OP_CLOSE_SYNC:
 	case OP_RENAME:
@@ -1184,6 +1251,8 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 				TAG_OP(tag) == OP_RENAME ? "rename" : "directory fsync",
 				strerror(-cqe->res));
 		}
+		if (TAG_OP(tag) == OP_CLOSE_SYNC && cqe->res >= 0)
+			lat_synced(r, c, true);
 		if (--c->chain_left)
 			return;
 		if (c->chain_err || c->err)

@@ -20,6 +20,7 @@
 #include "rt.h"
 #include "audio-alsa.h"
 #include "person.h"
+#include "latstat.h"		/* enum lat_trace_by (vigil-lat, issue 13) */
 
 #define TICK_NS 1000000000ULL
 #define SOURCE_ID 1
@@ -76,6 +77,10 @@ struct vigild {
 	unsigned long late;		/* live frames > 1 period late */
 	uint64_t frame_ns;		/* frame period seen */
 	/* END person check */
+	/* BEGIN vigil-lat (issue 13): the input being fused, for --trace */
+	enum lat_trace_by trace_by;
+	uint64_t trace_ts, trace_in;	/* its kernel time, its callback entered */
+	/* END vigil-lat */
 };
 
 /* BEGIN recording (issue #8): arm/disarm (the HTTP API calls this) */
@@ -137,9 +142,31 @@ static void stop(struct vigild *v, int status)
 /* ---------------------------------------------------------------- */
 /* fusion -> sink */
 
+/*
+ * vigil-lat event and frame (issue 13): an alarm's start, with the input
+ * that started it (its kernel timestamp and its callback's entry), the
+ * fusion handing it over (emit_ns) and every sink returned (sent_ns).
+ */
+static void trace_event(struct vigild *v, const struct vigil_event *ev,
+			uint64_t emit_ns)
+{
+	static const char *const by[] = {
+		[LAT_BY_OTHER] = "other", [LAT_BY_PIR] = "pir", [LAT_BY_FRAME] = "frame",
+	};
+
+	if (ev->type != VIGIL_EVENT_START || ev->kind != VIGIL_KIND_MOTION)
+		return;
+	fprintf(v->trace, "{\"event\":%u,\"kind\":\"motion\",\"type\":\"start\","
+		"\"by\":\"%s\",\"in_ts_ns\":%llu,\"in_ns\":%llu,\"emit_ns\":%llu,"
+		"\"sent_ns\":%llu}\n", ev->id, by[v->trace_by],
+		(unsigned long long)v->trace_ts, (unsigned long long)v->trace_in,
+		(unsigned long long)emit_ns, (unsigned long long)mono_ns());
+}
+
 static void on_event(const struct vigil_event *ev, void *arg)
 {
 	struct vigild *v = arg;
+	const uint64_t emit_ns = v->trace ? mono_ns() : 0;	/* vigil-lat */
 	int ret;
 
 	if (ev->type == VIGIL_EVENT_START && ev->kind == VIGIL_KIND_MOTION)
@@ -161,6 +188,8 @@ static void on_event(const struct vigil_event *ev, void *arg)
 			v->cfg.events, strerror(-ret));
 		stop(v, VIGILD_EXIT_RUNTIME);
 	}
+	if (v->trace)
+		trace_event(v, ev, emit_ns);
 }
 
 /* ---------------------------------------------------------------- */
@@ -225,18 +254,6 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 	v->have_seq = true;
 	if (v->http)
 		http_frame(v->http, f, mono_ns() - t0);
-	/*
-	 * in_ns: on_frame entered (the buffer dequeued), done_ns: detection
-	 * done, CLOCK_MONOTONIC as ts_ns from V4L2: vigil-lat frame (issue 13).
-	 */
-	if (v->trace)
-		fprintf(v->trace, "{\"frame\":%u,\"ts_ns\":%llu,\"motion\":%d,"
-			"\"raw\":%d,\"global\":%d,\"score\":%.5f,\"area\":%u,"
-			"\"noise\":%.3f,\"in_ns\":%llu,\"done_ns\":%llu}\n", r.seq,
-			(unsigned long long)r.ts_ns,
-			r.motion, r.raw_motion, r.global_change, r.score,
-			r.changed_px, r.noise, (unsigned long long)t0,
-			(unsigned long long)t1);
 	/* BEGIN person check (issue #16): frames lost or late while it runs */
 	if (v->frames > 1 && f->ts_ns > v->last_ns && f->seq == v->last_seq + 1)
 		v->frame_ns = f->ts_ns - v->last_ns;
@@ -245,8 +262,27 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 	/* END person check */
 	v->last_ns = f->ts_ns;
 	v->last_seq = f->seq;
+	v->trace_by = LAT_BY_FRAME;
+	v->trace_ts = f->ts_ns;
+	v->trace_in = t0;
 	vigil_fusion_video(v->fusion, &r);
 	on_tamper(v, &r);
+	v->trace_by = LAT_BY_OTHER;
+	/*
+	 * in_ns: on_frame entered (the buffer dequeued), done_ns: detection
+	 * done, fused_ns: the fusion and the sinks of the events it emitted
+	 * returned; CLOCK_MONOTONIC as ts_ns from V4L2: vigil-lat frame
+	 * (issue 13). After the event lines this frame emitted.
+	 */
+	if (v->trace)
+		fprintf(v->trace, "{\"frame\":%u,\"ts_ns\":%llu,\"motion\":%d,"
+			"\"raw\":%d,\"global\":%d,\"score\":%.5f,\"area\":%u,"
+			"\"noise\":%.3f,\"in_ns\":%llu,\"done_ns\":%llu,"
+			"\"fused_ns\":%llu}\n", r.seq,
+			(unsigned long long)r.ts_ns,
+			r.motion, r.raw_motion, r.global_change, r.score,
+			r.changed_px, r.noise, (unsigned long long)t0,
+			(unsigned long long)t1, (unsigned long long)mono_ns());
 	/* BEGIN person check: crops to the worker, never waiting for it live */
 	if (v->person) {
 		ret = pcheck_frame(v->person, v->fusion, f, &r);
@@ -266,14 +302,21 @@ static int on_frame(void *arg, const struct vigil_frame *f)
 static void on_pir(void *arg, const struct vigil_pir_event *e)
 {
 	struct vigild *v = arg;
+	const uint64_t in_ns = v->trace ? mono_ns() : 0;
 
 	if (e->ts_ns > v->last_ns)
 		v->last_ns = e->ts_ns;
+	/* in_ns: this callback entered (vigil-lat event, issue 13) */
 	if (v->trace)
 		fprintf(v->trace, "{\"pir\":%d,\"ts_ns\":%llu,\"seq\":%u,"
-			"\"frame\":%u,\"lost\":%u}\n", e->level,
-			(unsigned long long)e->ts_ns, e->seq, e->frame_seq, e->lost);
+			"\"frame\":%u,\"lost\":%u,\"in_ns\":%llu}\n", e->level,
+			(unsigned long long)e->ts_ns, e->seq, e->frame_seq, e->lost,
+			(unsigned long long)in_ns);
+	v->trace_by = LAT_BY_PIR;
+	v->trace_ts = e->ts_ns;
+	v->trace_in = in_ns;
 	vigil_fusion_pir(v->fusion, e);
+	v->trace_by = LAT_BY_OTHER;
 	if (v->rec)
 		recorder_pir(v->rec, e);
 }
@@ -838,6 +881,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 		recorder_set_lossless(v.rec, v.src.fast);
+		recorder_set_trace(v.rec, v.trace);	/* issue 13: clip bytes synced */
 		fprintf(stderr, "vigild: recording alarms to %s%s%s\n", v.cfg.record.dir,
 			v.cfg.record.owner_key[0] ? ", sealed to " : "",
 			v.cfg.record.owner_key);

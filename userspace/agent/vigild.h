@@ -277,6 +277,12 @@ void recorder_set_armed(struct recorder *r, bool on);
  * waits for the encoder thread instead of dropping the frame.
  */
 void recorder_set_lossless(struct recorder *r, bool on);
+/*
+ * vigild --trace (vigil-lat event, issue 13): once the clip bytes up to an
+ * alarm's start record are fsynced (the first fdatasync or the close fsync
+ * that covers them completed), write {"synced":ID,"off":..,"synced_ns":..}.
+ */
+void recorder_set_trace(struct recorder *r, FILE *trace);
 /* Close the open clip and wait for every write, sync and rename. */
 int recorder_finish(struct recorder *r);
 void recorder_stats(const struct recorder *r, FILE *fp);

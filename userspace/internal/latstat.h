@@ -82,4 +82,84 @@ void lat_compare_print(FILE *f, const char *name_a, const struct lat_stage *a,
 		       size_t na, const char *name_b,
 		       const struct lat_stage *b, size_t nb);
 
+/* ---- vigild --trace lines (vigil-lat frame, vigil-lat event) ----------- */
+
+/*
+ * One line of `vigild --trace`, a flat JSON object named by its first key:
+ *   {"frame":SEQ,"ts_ns":..,...,"in_ns":..,"done_ns":..,"fused_ns":..}
+ *   {"pir":LEVEL,"ts_ns":..,...,"in_ns":..}
+ *   {"event":ID,"kind":"motion","type":"start","by":"pir"|"frame"|"other",
+ *    "in_ts_ns":..,"in_ns":..,"emit_ns":..,"sent_ns":..}
+ *   {"synced":ID,"off":..,"synced_ns":..}
+ * Times are CLOCK_MONOTONIC ns. A member absent leaves its field 0 and
+ * its bit in have clear.
+ */
+enum lat_trace_kind {
+	LAT_TRACE_FRAME = 1,
+	LAT_TRACE_PIR,
+	LAT_TRACE_EVENT,
+	LAT_TRACE_SYNCED,
+};
+
+enum lat_trace_by {
+	LAT_BY_OTHER,
+	LAT_BY_PIR,
+	LAT_BY_FRAME,
+};
+
+enum lat_trace_field {
+	LAT_F_TS,		/* frame, pir: ts_ns; event: in_ts_ns */
+	LAT_F_IN,
+	LAT_F_DONE,
+	LAT_F_FUSED,
+	LAT_F_EMIT,
+	LAT_F_SENT,
+	LAT_F_SYNCED,
+	LAT_F_OFF,
+	LAT_NFIELDS
+};
+
+struct lat_trace_rec {
+	enum lat_trace_kind kind;
+	uint64_t id;		/* frame sequence, PIR level, event id */
+	enum lat_trace_by by;	/* event: the input that started it */
+	uint64_t f[LAT_NFIELDS];
+	unsigned int have;	/* bit LAT_F_x: f[x] was present */
+};
+
+/*
+ * Parse @line into @r. Returns its kind (> 0), 0 for a line of another
+ * kind (not an error: a trace may gain lines), or -EINVAL for a line of a
+ * known kind whose first member is not a number.
+ */
+int lat_trace_parse(const char *line, struct lat_trace_rec *r);
+
+/*
+ * The PIR -> clip-on-disk stages (vigil-lat event): each event started by
+ * a PIR edge, joined by id with the recorder's line saying the clip bytes
+ * up to the event's start record were fsynced.
+ */
+#define LAT_EVENT_NSTAGES 5
+extern const char *const lat_event_stage[LAT_EVENT_NSTAGES];
+
+struct lat_events {
+	uint64_t *s[LAT_EVENT_NSTAGES];	/* samples, n each */
+	size_t n, cap;
+	size_t events;		/* event start lines */
+	size_t by_pir;		/* of which started by a PIR edge */
+	size_t unsynced;	/* by PIR, no synced line (yet) */
+	size_t bad;		/* times out of order or missing: not counted */
+	struct lat_trace_rec *pend;	/* by PIR, waiting for their synced line */
+	size_t npend, cappend;
+};
+
+/*
+ * Feed an event or synced record (other kinds are ignored). Returns 0 or
+ * -ENOMEM. Call lat_events_end() after the last line; lat_events_free()
+ * frees the samples.
+ */
+int lat_events_add(struct lat_events *e, const struct lat_trace_rec *r);
+void lat_events_end(struct lat_events *e);
+void lat_events_free(struct lat_events *e);
+
 #endif

@@ -383,3 +383,178 @@ void lat_compare_print(FILE *f, const char *name_a, const struct lat_stage *a,
 		if (!find_stage(a, na, b[i].name))
 			print_row(f, b[i].name, NULL, &b[i]);
 }
+
+/* ---- vigild --trace lines ---------------------------------------------- */
+
+static const char *const trace_field_key[LAT_NFIELDS] = {
+	[LAT_F_TS] = "ts_ns",
+	[LAT_F_IN] = "in_ns",
+	[LAT_F_DONE] = "done_ns",
+	[LAT_F_FUSED] = "fused_ns",
+	[LAT_F_EMIT] = "emit_ns",
+	[LAT_F_SENT] = "sent_ns",
+	[LAT_F_SYNCED] = "synced_ns",
+	[LAT_F_OFF] = "off",
+};
+
+/*
+ * The unsigned number after "@key": in @line (quoted: "ts_ns" is not
+ * found in "in_ts_ns").
+ */
+static bool trace_u64(const char *line, const char *key, uint64_t *v)
+{
+	char pat[32];
+	const char *p;
+	char *end;
+
+	snprintf(pat, sizeof(pat), "\"%s\":", key);
+	p = strstr(line, pat);
+	if (!p)
+		return false;
+	p += strlen(pat);
+	if (!isdigit((unsigned char)*p))
+		return false;
+	errno = 0;
+	*v = strtoull(p, &end, 10);
+	return !errno && end != p;
+}
+
+int lat_trace_parse(const char *line, struct lat_trace_rec *r)
+{
+	static const struct {
+		const char *key;
+		enum lat_trace_kind kind;
+	} kinds[] = {
+		{ "frame", LAT_TRACE_FRAME },
+		{ "pir", LAT_TRACE_PIR },
+		{ "event", LAT_TRACE_EVENT },
+		{ "synced", LAT_TRACE_SYNCED },
+	};
+	size_t i, k;
+
+	memset(r, 0, sizeof(*r));
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		const size_t len = strlen(kinds[k].key);
+
+		if (line[0] == '{' && line[1] == '"' &&
+		    !strncmp(line + 2, kinds[k].key, len) &&
+		    line[2 + len] == '"' && line[3 + len] == ':')
+			break;
+	}
+	if (k == sizeof(kinds) / sizeof(kinds[0]))
+		return 0;
+	r->kind = kinds[k].kind;
+	if (!trace_u64(line, kinds[k].key, &r->id))
+		return -EINVAL;
+	for (i = 0; i < LAT_NFIELDS; i++) {
+		const char *key = trace_field_key[i];
+
+		if (i == LAT_F_TS && r->kind == LAT_TRACE_EVENT)
+			key = "in_ts_ns";
+		if (trace_u64(line, key, &r->f[i]))
+			r->have |= 1u << i;
+	}
+	if (r->kind == LAT_TRACE_EVENT) {
+		if (strstr(line, "\"by\":\"pir\""))
+			r->by = LAT_BY_PIR;
+		else if (strstr(line, "\"by\":\"frame\""))
+			r->by = LAT_BY_FRAME;
+	}
+	return r->kind;
+}
+
+const char *const lat_event_stage[LAT_EVENT_NSTAGES] = {
+	"event.pir-to-vigild",		/* PIR hard-IRQ timestamp -> vigild's PIR callback */
+	"event.vigild-to-fused",	/* -> the fusion emitted the event */
+	"event.fused-to-sent",		/* -> every sink (events file, HTTP, MQTT queue) returned */
+	"event.fused-to-synced",	/* -> its first clip bytes fsynced */
+	"event.pir-to-synced",		/* the whole: PIR edge -> clip bytes on disk */
+};
+
+#define HAVE(r, x) ((r)->have & (1u << (x)))
+
+static int events_sample(struct lat_events *e, const struct lat_trace_rec *ev,
+			 uint64_t synced)
+{
+	const uint64_t *f = ev->f;
+	size_t k;
+
+	if (!HAVE(ev, LAT_F_TS) || !HAVE(ev, LAT_F_IN) || !HAVE(ev, LAT_F_EMIT) ||
+	    !HAVE(ev, LAT_F_SENT) || f[LAT_F_IN] < f[LAT_F_TS] ||
+	    f[LAT_F_EMIT] < f[LAT_F_IN] || f[LAT_F_SENT] < f[LAT_F_EMIT] ||
+	    synced < f[LAT_F_EMIT]) {
+		e->bad++;
+		return 0;
+	}
+	if (e->n == e->cap) {
+		const size_t cap = e->cap ? 2 * e->cap : 256;
+
+		for (k = 0; k < LAT_EVENT_NSTAGES; k++) {
+			uint64_t *s = realloc(e->s[k], cap * sizeof(*s));
+
+			if (!s)
+				return -ENOMEM;
+			e->s[k] = s;
+		}
+		e->cap = cap;
+	}
+	e->s[0][e->n] = f[LAT_F_IN] - f[LAT_F_TS];
+	e->s[1][e->n] = f[LAT_F_EMIT] - f[LAT_F_IN];
+	e->s[2][e->n] = f[LAT_F_SENT] - f[LAT_F_EMIT];
+	e->s[3][e->n] = synced - f[LAT_F_EMIT];
+	e->s[4][e->n] = synced - f[LAT_F_TS];
+	e->n++;
+	return 0;
+}
+
+int lat_events_add(struct lat_events *e, const struct lat_trace_rec *r)
+{
+	size_t i;
+
+	if (r->kind == LAT_TRACE_EVENT) {
+		e->events++;
+		if (r->by != LAT_BY_PIR)
+			return 0;
+		e->by_pir++;
+		if (e->npend == e->cappend) {
+			const size_t cap = e->cappend ? 2 * e->cappend : 16;
+			struct lat_trace_rec *p = realloc(e->pend, cap * sizeof(*p));
+
+			if (!p)
+				return -ENOMEM;
+			e->pend = p;
+			e->cappend = cap;
+		}
+		e->pend[e->npend++] = *r;
+		return 0;
+	}
+	if (r->kind != LAT_TRACE_SYNCED || !HAVE(r, LAT_F_SYNCED))
+		return 0;
+	/* the latest event of that id (ids may wrap in a long run) */
+	for (i = e->npend; i-- > 0;) {
+		struct lat_trace_rec ev;
+
+		if (e->pend[i].id != r->id)
+			continue;
+		ev = e->pend[i];
+		memmove(&e->pend[i], &e->pend[i + 1],
+			(e->npend - i - 1) * sizeof(*e->pend));
+		e->npend--;
+		return events_sample(e, &ev, r->f[LAT_F_SYNCED]);
+	}
+	return 0;
+}
+
+void lat_events_end(struct lat_events *e)
+{
+	e->unsynced += e->npend;
+	e->npend = 0;
+}
+
+void lat_events_free(struct lat_events *e)
+{
+	for (size_t k = 0; k < LAT_EVENT_NSTAGES; k++)
+		free(e->s[k]);
+	free(e->pend);
+	memset(e, 0, sizeof(*e));
+}

@@ -4,6 +4,7 @@
  * cyclictest -h histogram text, and reading back / comparing the stages of
  * a result, including malformed input.
  */
+#include <errno.h>
 #include <stdint.h>
 
 #include "latstat.h"
@@ -147,10 +148,88 @@ static void test_stages(void)
 	T_ASSERT(!a);
 }
 
+static void test_trace(void)
+{
+	struct lat_trace_rec r;
+	struct lat_events e = { 0 };
+
+	T_EQ(lat_trace_parse("{\"frame\":7,\"ts_ns\":100,\"motion\":1,\"score\":0.5,"
+			     "\"in_ns\":150,\"done_ns\":170,\"fused_ns\":180}", &r),
+	     LAT_TRACE_FRAME);
+	T_EQ(r.id, 7);
+	T_EQ(r.f[LAT_F_TS], 100);
+	T_EQ(r.f[LAT_F_IN], 150);
+	T_EQ(r.f[LAT_F_DONE], 170);
+	T_EQ(r.f[LAT_F_FUSED], 180);
+	T_EQ(r.have, (1u << LAT_F_TS) | (1u << LAT_F_IN) | (1u << LAT_F_DONE) |
+		     (1u << LAT_F_FUSED));
+	/* an older vigild: no fused_ns */
+	T_EQ(lat_trace_parse("{\"frame\":8,\"ts_ns\":1,\"in_ns\":2,\"done_ns\":3}", &r),
+	     LAT_TRACE_FRAME);
+	T_ASSERT(!(r.have & (1u << LAT_F_FUSED)));
+	T_EQ(r.f[LAT_F_FUSED], 0);
+	/* "ts_ns" is not read out of "in_ts_ns" */
+	T_EQ(lat_trace_parse("{\"event\":3,\"kind\":\"motion\",\"type\":\"start\","
+			     "\"by\":\"pir\",\"in_ts_ns\":1000,\"in_ns\":1100,"
+			     "\"emit_ns\":1150,\"sent_ns\":1190}", &r), LAT_TRACE_EVENT);
+	T_EQ(r.id, 3);
+	T_EQ(r.by, LAT_BY_PIR);
+	T_EQ(r.f[LAT_F_TS], 1000);
+	T_EQ(r.f[LAT_F_SENT], 1190);
+	T_EQ(lat_events_add(&e, &r), 0);
+	T_EQ(lat_trace_parse("{\"event\":4,\"by\":\"frame\",\"in_ts_ns\":5,"
+			     "\"in_ns\":6,\"emit_ns\":7,\"sent_ns\":8}", &r), LAT_TRACE_EVENT);
+	T_EQ(r.by, LAT_BY_FRAME);
+	T_EQ(lat_events_add(&e, &r), 0);
+	T_EQ(lat_trace_parse("{\"pir\":1,\"ts_ns\":1000,\"seq\":2,\"in_ns\":1100}", &r),
+	     LAT_TRACE_PIR);
+	T_EQ(r.id, 1);
+	T_EQ(lat_events_add(&e, &r), 0);
+	/* another id is not this event's; then its own line */
+	T_EQ(lat_trace_parse("{\"synced\":9,\"off\":10,\"synced_ns\":9000}", &r),
+	     LAT_TRACE_SYNCED);
+	T_EQ(lat_events_add(&e, &r), 0);
+	T_EQ(e.n, 0);
+	T_EQ(lat_trace_parse("{\"synced\":3,\"off\":4096,\"synced_ns\":5000}", &r),
+	     LAT_TRACE_SYNCED);
+	T_EQ(r.f[LAT_F_OFF], 4096);
+	T_EQ(lat_events_add(&e, &r), 0);
+	T_EQ(e.n, 1);
+	T_EQ(e.s[0][0], 100);	/* PIR IRQ -> vigild */
+	T_EQ(e.s[1][0], 50);	/* -> fused */
+	T_EQ(e.s[2][0], 40);	/* -> sinks returned */
+	T_EQ(e.s[3][0], 3850);	/* fused -> synced */
+	T_EQ(e.s[4][0], 4000);	/* PIR -> synced */
+	T_EQ(e.events, 2);
+	T_EQ(e.by_pir, 1);
+	/* a PIR event never synced; one whose times go back is not counted */
+	lat_trace_parse("{\"event\":5,\"by\":\"pir\",\"in_ts_ns\":10,\"in_ns\":11,"
+			"\"emit_ns\":12,\"sent_ns\":13}", &r);
+	T_EQ(lat_events_add(&e, &r), 0);
+	lat_trace_parse("{\"event\":6,\"by\":\"pir\",\"in_ts_ns\":10,\"in_ns\":9,"
+			"\"emit_ns\":12,\"sent_ns\":13}", &r);
+	T_EQ(lat_events_add(&e, &r), 0);
+	lat_trace_parse("{\"synced\":6,\"synced_ns\":20}", &r);
+	T_EQ(lat_events_add(&e, &r), 0);
+	lat_events_end(&e);
+	T_EQ(e.n, 1);
+	T_EQ(e.bad, 1);
+	T_EQ(e.unsynced, 1);
+	lat_events_free(&e);
+
+	/* other lines and malformed ones */
+	T_EQ(lat_trace_parse("{\"audio\":1}", &r), 0);
+	T_EQ(lat_trace_parse("", &r), 0);
+	T_EQ(lat_trace_parse("{\"frames\":1}", &r), 0);
+	T_EQ(lat_trace_parse("{\"frame\":x,\"ts_ns\":1}", &r), -EINVAL);
+	T_EQ(lat_trace_parse("{\"synced\":-1}", &r), -EINVAL);
+}
+
 int main(void)
 {
 	test_stats();
 	test_hist();
 	test_stages();
+	test_trace();
 	return t_done();
 }

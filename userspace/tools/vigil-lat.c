@@ -10,6 +10,7 @@
  *   vigil-lat overhead [-n N] [--json]
  *   vigil-lat wake [-d /dev/videoN] [-c CYCLES] [--fps N] [-o PREFIX] [--json]
  *   vigil-lat frame [-o PREFIX] [--json] TRACE
+ *   vigil-lat event [-o PREFIX] [--json] TRACE
  *
  * pir asks the virtual board (debugfs of the simulated GPIO controller) for
  * a train of COUNT pulses at RATE_HZ and receives every edge, in the same
@@ -44,6 +45,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -113,6 +115,7 @@ enum lat_load {
 	LOAD_MEM,
 	LOAD_IO,
 	LOAD_SCHED,
+	LOAD_VIGILD,
 };
 
 static const char *const load_names[] = {
@@ -121,6 +124,7 @@ static const char *const load_names[] = {
 	[LOAD_MEM] = "mem",
 	[LOAD_IO] = "io",
 	[LOAD_SCHED] = "sched",
+	[LOAD_VIGILD] = "vigild",
 };
 
 struct lat_opts {
@@ -607,7 +611,9 @@ static uint64_t ovh_read(int fd, unsigned int n)
 struct load {
 	enum lat_load kind;
 	pid_t pid;		/* process group of the load */
-	char cmd[256];
+	char cmd[512];
+	const char *dev;	/* vigild: the camera */
+	char dir[PATH_MAX];	/* vigild: its clips, token and log; removed after */
 };
 
 static bool in_path(const char *prog)
@@ -629,6 +635,140 @@ static bool in_path(const char *prog)
 }
 
 /*
+ * --load vigild: a vigild on the same camera (160x120 GREY at 30 fps),
+ * recording the alarms the train's PIR edges raise (pir-only) into a
+ * temporary directory and streaming /api/live to one HTTP client (curl):
+ * vigil itself busy beside the measurement. Ready once the client has
+ * its first bytes.
+ */
+#define LOAD_VIGILD_PORT "18090"
+
+static const char load_vigild_sh[] =
+	"V=$0 D=$1 DEV=$2 PORT=$3\n"
+	"\"$V\" --source \"v4l2:$DEV\" --size 160x120 --format GREY --fps 30 "
+	"--policy pir-only --events /dev/null --set \"record.dir=$D\" "
+	"--set \"http.listen=127.0.0.1:$PORT\" --set \"http.token_file=$D/token\" "
+	"2>\"$D/vigild.err\" &\n"
+	"i=0; while [ ! -s \"$D/token\" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done\n"
+	"curl -sN --retry 30 --retry-connrefused --retry-delay 1 "
+	"-H \"Authorization: Bearer $(cat \"$D/token\")\" \"http://127.0.0.1:$PORT/api/live\" | "
+	"{ head -c 64 >/dev/null && : >\"$D/ready\"; cat >/dev/null; } &\n"
+	"wait\n";
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* vigild next to vigil-lat (the build tree: tools/..), else in PATH. */
+static int find_vigild(char *path, size_t len)
+{
+	char self[PATH_MAX - 16];
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+	char *slash;
+
+	if (n > 0) {
+		self[n] = '\0';
+		slash = strrchr(self, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(path, len, "%s/../vigild", self);
+			if (!access(path, X_OK))
+				return 0;
+			snprintf(path, len, "%s/vigild", self);
+			if (!access(path, X_OK))
+				return 0;
+		}
+	}
+	if (in_path("vigild")) {
+		snprintf(path, len, "vigild");
+		return 0;
+	}
+	return -ENOENT;
+}
+
+static int load_vigild(struct load *l, char *err, size_t errlen)
+{
+	const char *t = getenv("TMPDIR");
+	char vigild[PATH_MAX], ready[PATH_MAX + 8], log[PATH_MAX + 16];
+	int status, i;
+	pid_t pid;
+
+	if (find_vigild(vigild, sizeof(vigild))) {
+		snprintf(err, errlen, "--load vigild needs vigild, not found next to vigil-lat nor in PATH");
+		return -ENOENT;
+	}
+	if (!in_path("curl")) {
+		snprintf(err, errlen, "--load vigild needs curl, not found in PATH (Debian package curl)");
+		return -ENOENT;
+	}
+	snprintf(l->dir, sizeof(l->dir), "%s/vigil-lat-vigild.XXXXXX", t && *t ? t : "/tmp");
+	if (!mkdtemp(l->dir)) {
+		snprintf(err, errlen, "--load vigild: mkdtemp %.200s: %s", l->dir,
+			 strerror(errno));
+		l->dir[0] = '\0';
+		return -errno;
+	}
+	snprintf(l->cmd, sizeof(l->cmd),
+		 "%.150s --source v4l2:%.100s --size 160x120 --format GREY --fps 30 --policy pir-only"
+		 " (recording to %.100s) + curl http://127.0.0.1:" LOAD_VIGILD_PORT "/api/live",
+		 vigild, l->dev, l->dir);
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (!pid) {
+		int nul = open("/dev/null", O_RDWR);
+		struct sched_param sp = { 0 };
+
+		setpgid(0, 0);
+		sched_setscheduler(0, SCHED_OTHER, &sp);
+		if (nul >= 0) {
+			dup2(nul, 0);
+			dup2(nul, 1);
+		}
+		execlp("sh", "sh", "-c", load_vigild_sh, vigild, l->dir, l->dev,
+		       LOAD_VIGILD_PORT, (char *)NULL);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	l->pid = pid;
+	/* vigild streaming and its client served (an emulated CPU: slow) */
+	snprintf(ready, sizeof(ready), "%s/ready", l->dir);
+	for (i = 0; i < 1200 && access(ready, F_OK); i++) {
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			l->pid = 0;
+			break;
+		}
+		usleep(100000);
+	}
+	if (!access(ready, F_OK))
+		return 0;
+	snprintf(log, sizeof(log), "%s/vigild.err", l->dir);
+	{
+		char buf[256] = "";
+		FILE *f = fopen(log, "re");
+		size_t n = f ? fread(buf, 1, sizeof(buf) - 1, f) : 0;
+
+		if (f)
+			fclose(f);
+		buf[n] = '\0';
+		for (char *c = buf; *c; c++)
+			if (*c == '\n')
+				*c = ' ';
+		snprintf(err, errlen, "--load vigild: vigild did not stream to its HTTP client within 120 s (vigild: %s)",
+			 buf[0] ? buf : "no output");
+	}
+	return -ETIMEDOUT;
+}
+
+/*
  * Start the load @l->kind in its own process group; 0 or -errno with a
  * message in @err (a missing tool is named, with its Debian package).
  */
@@ -645,6 +785,8 @@ static int load_start(struct load *l, char *err, size_t errlen)
 		snprintf(l->cmd, sizeof(l->cmd), "none");
 		return 0;
 	}
+	if (l->kind == LOAD_VIGILD)
+		return load_vigild(l, err, errlen);
 	snprintf(ncpu, sizeof(ncpu), "%ld", sysconf(_SC_NPROCESSORS_ONLN));
 	snprintf(tmp, sizeof(tmp), "%s", t && *t ? t : "/tmp");
 	if (l->kind == LOAD_SCHED) {
@@ -728,15 +870,25 @@ static int load_start(struct load *l, char *err, size_t errlen)
 
 static void load_stop(struct load *l)
 {
-	if (l->pid <= 0)
-		return;
-	kill(-l->pid, SIGKILL);
-	while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
-		;
-	/* reap any other member of the group */
-	while (waitpid(-l->pid, NULL, WNOHANG) > 0)
-		;
-	l->pid = 0;
+	if (l->pid > 0) {
+		kill(-l->pid, SIGKILL);
+		while (waitpid(l->pid, NULL, 0) < 0 && errno == EINTR)
+			;
+		/* reap any other member of the group */
+		while (waitpid(-l->pid, NULL, WNOHANG) > 0)
+			;
+		/* members not ours (vigild, the shell's child) are reaped by init:
+		 * gone before the camera is used again (up to 5 s) */
+		for (int i = 0; i < 500 && !kill(-l->pid, 0); i++)
+			usleep(10000);
+		l->pid = 0;
+	}
+	if (l->dir[0]) {
+		/* the group's other members may still be exiting: the directory goes anyway */
+		usleep(100000);
+		nftw(l->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+		l->dir[0] = '\0';
+	}
 }
 
 /* ---- system description ----------------------------------------------------- */
@@ -1305,8 +1457,9 @@ static void usage(FILE *fp)
 "       vigil-lat compare A.json B.json\n"
 "       vigil-lat overhead [-n N] [--json]\n"
 "       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
-"                      [-o PREFIX] [--json]\n"
+"                      [--attribute] [-o PREFIX] [--json]\n"
 "       vigil-lat frame [--hist-max US] [-o PREFIX] [--json] TRACE\n"
+"       vigil-lat event [--hist-max US] [-o PREFIX] [--json] TRACE\n"
 "pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
@@ -1316,8 +1469,10 @@ static void usage(FILE *fp)
 "  -a, --cpu N          pin the reader threads to CPU N\n"
 "  -m, --mlock          mlockall(MCL_CURRENT | MCL_FUTURE)\n"
 "  -t, --timeout S      give up S seconds after the train ends (default 2)\n"
-"  -l, --load KIND      none, cpu, mem, io (stress-ng) or sched (hackbench)\n"
-"                       running during the train (default none)\n"
+"  -l, --load KIND      none, cpu, mem, io (stress-ng), sched (hackbench) or\n"
+"                       vigild (recording this camera's alarms, streaming\n"
+"                       /api/live to curl), running during the train\n"
+"                       (default none)\n"
 "      --hist-max US    histogram rows, 1 us each (default %d)\n"
 "  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
 "      --attribute      split each latency with tracefs: hard IRQ, IRQ thread\n"
@@ -1328,9 +1483,15 @@ static void usage(FILE *fp)
 "overhead options:\n"
 "  -n, --samples N      iterations (default %d)\n"
 "wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
-"  20) at --fps N (default 30); histogram rows default 50000 us\n"
-"frame: buffer EOF timestamp -> vigild -> detection done, from the frame\n"
-"  lines of vigild --trace TRACE; histogram rows default 100000 us\n",
+"  20) at --fps N (default 30); histogram rows default 50000 us;\n"
+"  --attribute splits frame -> DQBUF with tracefs: vb2_buf_done, reader\n"
+"  wake-up and run, DQBUF\n"
+"frame: buffer EOF timestamp -> vigild -> detection done -> fusion and the\n"
+"  events it emitted done, and EOF -> event for alarms a frame started, from\n"
+"  vigild --trace TRACE; histogram rows default 100000 us\n"
+"event: PIR IRQ -> vigild -> fused event -> sinks done, and -> the clip\n"
+"  bytes up to the alarm's start fsynced, from vigild --trace TRACE (with\n"
+"  [record] dir and a PIR policy); histogram rows default 100000 us\n",
 		HIST_MAX_US_DEFAULT, OVH_N);
 }
 
@@ -1397,7 +1558,7 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 				if (!strcmp(optarg, load_names[k]))
 					break;
 			if (k == sizeof(load_names) / sizeof(load_names[0])) {
-				fprintf(stderr, "vigil-lat: --load %s: not none, cpu, mem, io or sched\n",
+				fprintf(stderr, "vigil-lat: --load %s: not none, cpu, mem, io, sched or vigild\n",
 					optarg);
 				return -EINVAL;
 			}
@@ -1623,6 +1784,7 @@ static int cmd_pir(int argc, char **argv)
 		return 2;
 	}
 	load.kind = o.load;
+	load.dev = o.dev;
 	period_us = (unsigned int)(1e6 / o.rate);
 	if (!o.width_us)
 		o.width_us = period_us / 2;
@@ -2024,6 +2186,180 @@ static int wake_trace_find(uint64_t frame_ns, uint64_t t[3])
 	return ret;
 }
 
+/*
+ * wake --attribute: the reader's side of each wake (the first frame's
+ * end-of-frame timestamp -> DQBUF) split through tracefs: vb2:vb2_buf_done
+ * of that buffer (the driver handed it back), sched_wakeup of the reader,
+ * sched_switch to it, DQBUF returned. The sched events are filtered to the
+ * reader's thread, so the trace stays small.
+ */
+#define WAKE_NSPLIT 4
+
+static const char *const wake_split[WAKE_NSPLIT] = {
+	"wake.frame-to-dqbuf.eof-to-buf-done",		/* EOF timestamp -> vb2_buf_done */
+	"wake.frame-to-dqbuf.buf-done-to-reader-wakeup",	/* -> the reader woken */
+	"wake.frame-to-dqbuf.reader-wakeup-to-run",	/* -> the reader on a CPU */
+	"wake.frame-to-dqbuf.reader-run-to-dqbuf",	/* -> DQBUF returned, clock read */
+};
+
+static const char *const wake_attr_ev[] = {
+	"events/vb2/vb2_buf_done",
+	"events/sched/sched_wakeup",
+	"events/sched/sched_switch",
+};
+
+static int wake_attr_set(const char *ev, const char *file, const char *val)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), "%s/%s", ev, file);
+	return tfs_write(path, val);
+}
+
+/* Before wake_trace_start(): the mono clock, the events, the filters. */
+static int wake_attr_start(pid_t tid)
+{
+	char buf[512], filt[2][48];
+	size_t i;
+	int ret;
+
+	if (access(TRACEFS "/trace", W_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (read_file(TRACEFS "/trace_clock", buf, sizeof(buf)) ||
+	    !strstr(buf, "mono")) {
+		fprintf(stderr, "vigil-lat: wake --attribute: no 'mono' trace clock (tracefs not mounted, or not root?)\n");
+		return -ENOENT;
+	}
+	snprintf(filt[0], sizeof(filt[0]), "pid == %d", (int)tid);
+	snprintf(filt[1], sizeof(filt[1]), "next_pid == %d", (int)tid);
+	tfs_write("tracing_on", "0");
+	ret = tfs_write("trace_clock", "mono");
+	if (!ret)
+		ret = tfs_write("buffer_size_kb", "4096");
+	for (i = 0; !ret && i < sizeof(wake_attr_ev) / sizeof(wake_attr_ev[0]); i++) {
+		if (i)
+			ret = wake_attr_set(wake_attr_ev[i], "filter", filt[i - 1]);
+		if (!ret)
+			ret = wake_attr_set(wake_attr_ev[i], "enable", "1");
+		if (ret)
+			fprintf(stderr, "vigil-lat: wake --attribute: %s/%s: %s (kernel or videobuf2 without this event)\n",
+				TRACEFS, wake_attr_ev[i], strerror(-ret));
+	}
+	return ret;
+}
+
+static void wake_attr_stop(void)
+{
+	for (size_t i = 0; i < sizeof(wake_attr_ev) / sizeof(wake_attr_ev[0]); i++) {
+		wake_attr_set(wake_attr_ev[i], "enable", "0");
+		if (i)
+			wake_attr_set(wake_attr_ev[i], "filter", "0");
+	}
+}
+
+enum { WR_DONE, WR_WAKE, WR_RUN };
+
+struct wrec {
+	uint64_t ts;		/* trace time, CLOCK_MONOTONIC */
+	uint64_t buf_ns;	/* WR_DONE: the buffer's timestamp */
+	int type;
+};
+
+static int cmp_wrec(const void *x, const void *y)
+{
+	const struct wrec *a = x, *b = y;
+
+	return a->ts < b->ts ? -1 : a->ts > b->ts;
+}
+
+/* The trace's vb2_buf_done, sched_wakeup and sched_switch records, sorted. */
+static int wake_attr_read(struct wrec **out, size_t *n)
+{
+	FILE *f = fopen(TRACEFS "/trace", "re");
+	struct wrec *r = NULL;
+	size_t cap = 0;
+	char line[1024];
+
+	*n = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *c = strstr(line, "]"), *ev, *end, *t;
+		unsigned long sec, usec;
+		unsigned long long bts = 0;
+		struct wrec w = { 0 };
+
+		if (line[0] == '#' || !c || !(ev = strstr(c, ": ")))
+			continue;
+		end = ev;
+		while (end > c && end[-1] != ' ')
+			end--;
+		if (sscanf(end, "%lu.%lu:", &sec, &usec) != 2)
+			continue;
+		w.ts = (uint64_t)sec * 1000000000ull + (uint64_t)usec * 1000ull;
+		ev += 2;
+		if (!strncmp(ev, "vb2_buf_done:", 13) && (t = strstr(ev, "timestamp = ")) &&
+		    sscanf(t, "timestamp = %llu", &bts) == 1) {
+			w.type = WR_DONE;
+			w.buf_ns = bts;
+		} else if (!strncmp(ev, "sched_wakeup:", 13)) {
+			w.type = WR_WAKE;
+		} else if (!strncmp(ev, "sched_switch:", 13)) {
+			w.type = WR_RUN;
+		} else {
+			continue;
+		}
+		if (*n == cap) {
+			struct wrec *nr;
+
+			cap = cap ? 2 * cap : 1024;
+			nr = realloc(r, cap * sizeof(*nr));
+			if (!nr) {
+				free(r);
+				fclose(f);
+				return -ENOMEM;
+			}
+			r = nr;
+		}
+		r[(*n)++] = w;
+	}
+	fclose(f);
+	qsort(r, *n, sizeof(*r), cmp_wrec);
+	*out = r;
+	return 0;
+}
+
+/*
+ * Split cycle @i: its frame's vb2_buf_done (the buffer timestamp to the
+ * microsecond), then the reader's first wake-up and switch-in after it and
+ * before DQBUF returned (@dq). 0 with @t, or -ENOENT: the reader was not
+ * asleep (already running, never woken) or a record was lost.
+ */
+static int wake_attr_split(const struct wrec *r, size_t n, uint64_t first,
+			   uint64_t dq, uint64_t t[WAKE_NSPLIT])
+{
+	uint64_t done = 0, wake = 0, run = 0;
+	size_t i;
+
+	for (i = 0; i < n && !done; i++)
+		if (r[i].type == WR_DONE && r[i].buf_ns / 1000 == first / 1000)
+			done = r[i].ts;
+	for (; i < n && r[i].ts <= dq && !run; i++) {
+		if (!wake && r[i].type == WR_WAKE)
+			wake = r[i].ts;
+		else if (wake && r[i].type == WR_RUN)
+			run = r[i].ts;
+	}
+	if (!done || !run || dq < run)
+		return -ENOENT;
+	/* the trace clock has microseconds: EOF may print after buf_done */
+	t[0] = done > first ? done - first : 0;
+	t[1] = wake - done;
+	t[2] = run - wake;
+	t[3] = dq - run;
+	return 0;
+}
+
 static uint64_t buf_ns(const struct v4l2_buffer *b)
 {
 	return (uint64_t)b->timestamp.tv_sec * 1000000000ull +
@@ -2039,13 +2375,18 @@ static int cmd_wake(int argc, char **argv)
 		{ "hist-max", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "attribute", no_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dev = "/dev/video0", *output = NULL;
+	const char *names[WAKE_NSTAGES + WAKE_NSPLIT];
+	uint64_t *first_ns = NULL, *dq_ns = NULL;
+	size_t attributed = 0, nst = WAKE_NSTAGES;
+	bool attribute = false;
 	unsigned int cycles = 20, fps = 30, hist_max_us = 50000, id, i;
-	uint64_t *lat[WAKE_NSTAGES] = { NULL };
-	struct lat_stats st[WAKE_NSTAGES];
-	size_t n[WAKE_NSTAGES] = { 0 };
+	uint64_t *lat[WAKE_NSTAGES + WAKE_NSPLIT] = { NULL };
+	struct lat_stats st[WAKE_NSTAGES + WAKE_NSPLIT];
+	size_t n[WAKE_NSTAGES + WAKE_NSPLIT] = { 0 };
 	char dir[256], path[300], *json = NULL, load0[64], load1[64];
 	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	bool json_out = false, streaming = false, tracing = false;
@@ -2071,6 +2412,7 @@ static int cmd_wake(int argc, char **argv)
 			break;
 		case 'o': output = optarg; break;
 		case 'j': json_out = true; break;
+		case 'A': attribute = true; break;
 		default: goto usage;
 		}
 	}
@@ -2087,21 +2429,30 @@ static int cmd_wake(int argc, char **argv)
 			path, strerror(errno));
 		return 1;
 	}
-	for (k = 0; k < WAKE_NSTAGES; k++) {
+	if (attribute)
+		nst += WAKE_NSPLIT;
+	for (k = 0; k < (int)nst; k++) {
+		names[k] = k < WAKE_NSTAGES ? wake_stages[k] : wake_split[k - WAKE_NSTAGES];
 		lat[k] = calloc(cycles, sizeof(*lat[k]));
 		if (!lat[k]) {
 			fprintf(stderr, "vigil-lat: out of memory\n");
 			goto free;
 		}
 	}
+	first_ns = calloc(cycles, sizeof(*first_ns));
+	dq_ns = calloc(cycles, sizeof(*dq_ns));
+	if (!first_ns || !dq_ns) {
+		fprintf(stderr, "vigil-lat: out of memory\n");
+		goto free;
+	}
 	fd = open(dev, O_RDWR | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0) {
 		fprintf(stderr, "vigil-lat: open %s: %s\n", dev, strerror(errno));
 		goto free;
 	}
-	if (wake_trace_start())
-		goto out;
 	tracing = true;
+	if ((attribute && wake_attr_start(gettid())) || wake_trace_start())
+		goto out;
 	if (wake_start(fd, fps))
 		goto out;
 	streaming = true;
@@ -2163,52 +2514,83 @@ static int cmd_wake(int argc, char **argv)
 		lat[0][i] = w[1] - w[0];
 		lat[1][i] = w[2] - w[0];
 		lat[2][i] = dq > first ? dq - first : 0;
+		first_ns[i] = first;
+		dq_ns[i] = dq;
 	}
 	loadavg(load1, sizeof(load1));
 	rc = 0;
+	if (attribute) {
+		struct wrec *wr = NULL;
+		size_t nwr = 0;
+		int r;
+
+		tfs_write("tracing_on", "0");
+		r = wake_attr_read(&wr, &nwr);
+		if (r) {
+			fprintf(stderr, "vigil-lat: wake --attribute: reading the trace: %s\n",
+				strerror(-r));
+			rc = 1;
+		}
+		for (i = 0; !r && i < cycles; i++) {
+			uint64_t t[WAKE_NSPLIT];
+
+			if (wake_attr_split(wr, nwr, first_ns[i], dq_ns[i], t))
+				continue;
+			for (k = 0; k < WAKE_NSPLIT; k++)
+				lat[WAKE_NSTAGES + k][attributed] = t[k];
+			attributed++;
+		}
+		free(wr);
+	}
 out:
 	if (streaming) {
 		wake_ctrl(fd, VIGIL_CID_STANDBY, 0);
 		ioctl(fd, VIDIOC_STREAMOFF, &type);
 	}
-	if (tracing)
+	if (tracing) {
 		wake_trace_stop();
+		if (attribute)
+			wake_attr_stop();
+	}
 	close(fd);
 	if (rc)
 		goto free;
 	/* the histograms need the samples in cycle order no more: sort */
-	for (k = 0; k < WAKE_NSTAGES; k++) {
-		n[k] = cycles;
-		lat_stats_compute(lat[k], cycles, &st[k]);
+	for (k = 0; k < (int)nst; k++) {
+		n[k] = k < WAKE_NSTAGES ? cycles : attributed;
+		lat_stats_compute(lat[k], n[k], &st[k]);
 	}
 	f = open_memstream(&json, &len);
 	if (!f)
 		goto fail;
 	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"wake\",\"settings\":{\"device\":");
 	json_str(f, dev);
-	fprintf(f, ",\"count\":%u,\"fps\":%u,\"hist_max_us\":%u,\"load\":\"none\"},",
-		cycles, fps, hist_max_us);
+	fprintf(f, ",\"count\":%u,\"fps\":%u,\"hist_max_us\":%u,\"load\":\"none\","
+		"\"attribute\":%s},", cycles, fps, hist_max_us, attribute ? "true" : "false");
 	print_system(f, load0, load1);
+	if (attribute)
+		fprintf(f, ",\"attribution\":{\"resolution_ns\":1000,\"attributed\":%zu,"
+			"\"unattributed\":%zu}", attributed, cycles - attributed);
 	fprintf(f, ",\"stages\":[");
-	for (k = 0; k < WAKE_NSTAGES; k++) {
+	for (k = 0; k < (int)nst; k++) {
 		if (k)
 			fputc(',', f);
-		print_stats_json(f, wake_stages[k], &st[k]);
+		print_stats_json(f, names[k], &st[k]);
 	}
 	fprintf(f, "]}\n");
 	if (fclose(f))
 		goto fail;
-	if (output && write_outputs(output, json, wake_stages,
+	if (output && write_outputs(output, json, names,
 				    (const uint64_t *const *)lat, n,
-				    WAKE_NSTAGES, hist_max_us))
+				    nst, hist_max_us))
 		goto free_rc;
 	if (json_out) {
 		fputs(json, stdout);
 	} else {
-		for (k = 0; k < WAKE_NSTAGES; k++)
-			printf("%-22s %u cycles  min %" PRIu64 " p50 %" PRIu64
+		for (k = 0; k < (int)nst; k++)
+			printf("%-22s %zu cycles  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
-			       wake_stages[k], cycles, st[k].min, st[k].p50,
+			       names[k], n[k], st[k].min, st[k].p50,
 			       st[k].p99, st[k].max);
 	}
 	goto free;
@@ -2218,7 +2600,9 @@ free_rc:
 	rc = 1;
 free:
 	free(json);
-	for (k = 0; k < WAKE_NSTAGES; k++)
+	free(first_ns);
+	free(dq_ns);
+	for (k = 0; k < WAKE_NSTAGES + WAKE_NSPLIT; k++)
 		free(lat[k]);
 	return rc;
 usage:
@@ -2228,20 +2612,67 @@ usage:
 
 /* ---- vigil-lat frame ------------------------------------------------------ */
 
-#define FRAME_NSTAGES 2
+#define FRAME_NSTAGES 4
+#define TRACE_NSTAGES_MAX 5
 
 static const char *const frame_stages[FRAME_NSTAGES] = {
 	"frame.eof-to-vigild",	/* buffer EOF timestamp -> vigild has it */
 	"frame.detect",		/* vigild has it -> detection done */
+	"frame.fusion",		/* detection done -> the fusion and the sinks of its events returned */
+	"frame.eof-to-event",	/* an alarm started by a frame: its EOF timestamp -> the event emitted */
 };
 
+struct samples {
+	uint64_t *s;
+	size_t n, cap;
+};
+
+static int samples_push(struct samples *v, uint64_t x)
+{
+	if (v->n == v->cap) {
+		const size_t cap = v->cap ? 2 * v->cap : 1024;
+		uint64_t *s = realloc(v->s, cap * sizeof(*s));
+
+		if (!s)
+			return -ENOMEM;
+		v->s = s;
+		v->cap = cap;
+	}
+	v->s[v->n++] = x;
+	return 0;
+}
+
+#define HAS(r, x) ((r)->have & (1u << (x)))
+
+/* A frame line into the frame stages; 1 if its times go back. */
+static int frame_rec(struct samples *st, const struct lat_trace_rec *r)
+{
+	const uint64_t *f = r->f;
+
+	if (!HAS(r, LAT_F_TS) || !HAS(r, LAT_F_IN) || !HAS(r, LAT_F_DONE))
+		return 1;
+	if (f[LAT_F_IN] < f[LAT_F_TS] || f[LAT_F_DONE] < f[LAT_F_IN] ||
+	    (HAS(r, LAT_F_FUSED) && f[LAT_F_FUSED] < f[LAT_F_DONE]))
+		return 1;
+	if (samples_push(&st[0], f[LAT_F_IN] - f[LAT_F_TS]) ||
+	    samples_push(&st[1], f[LAT_F_DONE] - f[LAT_F_IN]) ||
+	    (HAS(r, LAT_F_FUSED) && samples_push(&st[2], f[LAT_F_FUSED] - f[LAT_F_DONE])))
+		return -ENOMEM;
+	return 0;
+}
+
 /*
- * The Frame stage from `vigild --trace`: per frame line, ts_ns (the
- * buffer's end-of-frame timestamp, CLOCK_MONOTONIC from V4L2), in_ns
- * (vigild's frame callback entered, right after DQBUF) and done_ns
- * (detection done).
+ * The stages from `vigild --trace TRACE` (CLOCK_MONOTONIC throughout):
+ * frame: per frame line, ts_ns (the buffer's end-of-frame timestamp from
+ * V4L2), in_ns (vigild's frame callback entered, right after DQBUF),
+ * done_ns (detection done) and fused_ns (the fusion and the sinks of the
+ * events it emitted returned); per alarm a frame started, its EOF
+ * timestamp -> the fusion emitting it. event: per alarm a PIR edge
+ * started, its IRQ timestamp -> vigild's PIR callback -> the event
+ * emitted -> its sinks returned, and -> the recorder's first sync
+ * covering the clip bytes up to its start record completed.
  */
-static int cmd_frame(int argc, char **argv)
+static int cmd_trace(int argc, char **argv, bool event)
 {
 	static const struct option opts[] = {
 		{ "hist-max", required_argument, NULL, 'H' },
@@ -2251,13 +2682,17 @@ static int cmd_frame(int argc, char **argv)
 	};
 	unsigned int hist_max_us = 100000;
 	const char *output = NULL, *trace;
-	uint64_t *lat[FRAME_NSTAGES] = { NULL };
-	struct lat_stats st[FRAME_NSTAGES];
-	size_t n = 0, cap = 0, lines = 0, skipped = 0, cnt[FRAME_NSTAGES];
+	const char *names[TRACE_NSTAGES_MAX];
+	uint64_t *lat[TRACE_NSTAGES_MAX];
+	struct samples fs[FRAME_NSTAGES] = { { 0 } };
+	struct lat_events ev = { 0 };
+	struct lat_stats st[TRACE_NSTAGES_MAX];
+	size_t frames = 0, skipped = 0, malformed = 0, lineno = 0, cnt[TRACE_NSTAGES_MAX];
+	size_t nst = 0;
 	char line[1024], *json = NULL, load[64];
 	bool json_out = false;
 	size_t len = 0;
-	int c, k, rc = 1;
+	int c, k, ret, rc = 1;
 	FILE *f;
 
 	optind = 2;
@@ -2281,89 +2716,113 @@ static int cmd_frame(int argc, char **argv)
 		return 1;
 	}
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long long ts, in, done;
-		unsigned int seq;
-		const char *pi, *pd;
+		struct lat_trace_rec r;
 
-		if (sscanf(line, "{\"frame\":%u,\"ts_ns\":%llu,", &seq, &ts) != 2)
-			continue;
-		lines++;
-		pi = strstr(line, "\"in_ns\":");
-		pd = strstr(line, "\"done_ns\":");
-		if (!pi || !pd || sscanf(pi, "\"in_ns\":%llu", &in) != 1 ||
-		    sscanf(pd, "\"done_ns\":%llu", &done) != 1)
-			continue;
-		if (in < ts || done < in) {
-			skipped++;
+		lineno++;
+		ret = lat_trace_parse(line, &r);
+		if (ret < 0) {
+			if (!malformed++)
+				fprintf(stderr, "vigil-lat: %s:%zu: malformed line skipped\n",
+					trace, lineno);
 			continue;
 		}
-		if (n == cap) {
-			cap = cap ? 2 * cap : 1024;
-			for (k = 0; k < FRAME_NSTAGES; k++) {
-				uint64_t *l = realloc(lat[k], cap * sizeof(*l));
-
-				if (!l) {
-					fclose(f);
-					fprintf(stderr, "vigil-lat: out of memory\n");
-					goto out;
-				}
-				lat[k] = l;
-			}
+		ret = 0;
+		if (r.kind == LAT_TRACE_FRAME) {
+			frames++;
+			ret = frame_rec(fs, &r);
+			if (ret > 0)
+				skipped++;
+		} else if (r.kind == LAT_TRACE_EVENT || r.kind == LAT_TRACE_SYNCED) {
+			ret = lat_events_add(&ev, &r);
+			if (!ret && r.kind == LAT_TRACE_EVENT && r.by == LAT_BY_FRAME &&
+			    HAS(&r, LAT_F_TS) && HAS(&r, LAT_F_EMIT) &&
+			    r.f[LAT_F_EMIT] >= r.f[LAT_F_TS])
+				ret = samples_push(&fs[3], r.f[LAT_F_EMIT] - r.f[LAT_F_TS]);
 		}
-		lat[0][n] = in - ts;
-		lat[1][n] = done - in;
-		n++;
+		if (ret < 0) {
+			fclose(f);
+			fprintf(stderr, "vigil-lat: out of memory\n");
+			goto out;
+		}
 	}
 	fclose(f);
-	if (!lines) {
+	lat_events_end(&ev);
+	if (!frames) {
 		fprintf(stderr, "vigil-lat: %s: no frame lines (not a vigild --trace file)\n",
 			trace);
 		goto out;
 	}
-	if (!n) {
-		fprintf(stderr, "vigil-lat: %s: no frame with in_ns/done_ns after its timestamp (%zu lines; a vigild without them, or a replay source, whose timestamps are not CLOCK_MONOTONIC)\n",
-			trace, lines);
-		goto out;
+	if (event) {
+		if (!ev.n) {
+			fprintf(stderr, "vigil-lat: %s: no alarm started by a PIR edge with its clip bytes synced (%zu alarms, %zu by PIR, %zu never synced, %zu with times out of order): vigild needs --trace, [record] dir and a PIR policy (pir-only, pir-and-video)\n",
+				trace, ev.events, ev.by_pir, ev.unsynced, ev.bad);
+			goto out;
+		}
+		for (k = 0; k < LAT_EVENT_NSTAGES; k++) {
+			names[nst] = lat_event_stage[k];
+			lat[nst] = ev.s[k];
+			cnt[nst++] = ev.n;
+		}
+	} else {
+		if (!fs[0].n) {
+			fprintf(stderr, "vigil-lat: %s: no frame with in_ns/done_ns after its timestamp (%zu lines; a vigild without them, or a replay source, whose timestamps are not CLOCK_MONOTONIC)\n",
+				trace, frames);
+			goto out;
+		}
+		/* fusion: a vigild that writes fused_ns; eof-to-event: alarms by frames */
+		for (k = 0; k < FRAME_NSTAGES; k++) {
+			if (k >= 2 && !fs[k].n)
+				continue;
+			names[nst] = frame_stages[k];
+			lat[nst] = fs[k].s;
+			cnt[nst++] = fs[k].n;
+		}
 	}
-	for (k = 0; k < FRAME_NSTAGES; k++) {
-		cnt[k] = n;
-		lat_stats_compute(lat[k], n, &st[k]);
-	}
+	for (k = 0; k < (int)nst; k++)
+		lat_stats_compute(lat[k], cnt[k], &st[k]);
 	f = open_memstream(&json, &len);
 	if (!f)
 		goto out;
 	loadavg(load, sizeof(load));
-	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"frame\",\"settings\":{\"trace\":");
+	fprintf(f, "{\"tool\":\"vigil-lat\",\"mode\":\"%s\",\"settings\":{\"trace\":",
+		event ? "event" : "frame");
 	json_str(f, trace);
 	fprintf(f, ",\"hist_max_us\":%u},\"frames\":%zu,\"skipped\":%zu,", hist_max_us,
-		lines, skipped);
+		frames, skipped);
+	if (event)
+		fprintf(f, "\"events\":%zu,\"by_pir\":%zu,\"measured\":%zu,"
+			"\"unsynced\":%zu,\"bad\":%zu,", ev.events, ev.by_pir, ev.n,
+			ev.unsynced, ev.bad);
+	else
+		fprintf(f, "\"events_by_frame\":%zu,", fs[3].n);
 	print_system(f, load, load);
 	fprintf(f, ",\"stages\":[");
-	for (k = 0; k < FRAME_NSTAGES; k++) {
+	for (k = 0; k < (int)nst; k++) {
 		if (k)
 			fputc(',', f);
-		print_stats_json(f, frame_stages[k], &st[k]);
+		print_stats_json(f, names[k], &st[k]);
 	}
 	fprintf(f, "]}\n");
 	if (fclose(f))
 		goto out;
-	if (output && write_outputs(output, json, frame_stages,
-				    (const uint64_t *const *)lat, cnt,
-				    FRAME_NSTAGES, hist_max_us))
+	if (output && write_outputs(output, json, names,
+					(const uint64_t *const *)lat, cnt, nst,
+					hist_max_us))
 		goto out;
 	if (json_out)
 		fputs(json, stdout);
 	else
-		for (k = 0; k < FRAME_NSTAGES; k++)
-			printf("%-20s %zu frames  min %" PRIu64 " p50 %" PRIu64
+		for (k = 0; k < (int)nst; k++)
+			printf("%-22s %zu %s  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
-			       frame_stages[k], n, st[k].min, st[k].p50,
-			       st[k].p99, st[k].max);
+			       names[k], cnt[k], event ? "alarms" : "samples",
+			       st[k].min, st[k].p50, st[k].p99, st[k].max);
 	rc = 0;
 out:
 	free(json);
 	for (k = 0; k < FRAME_NSTAGES; k++)
-		free(lat[k]);
+		free(fs[k].s);
+	lat_events_free(&ev);
 	return rc;
 usage:
 	usage(stderr);
@@ -2493,7 +2952,9 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "wake"))
 		return cmd_wake(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "frame"))
-		return cmd_frame(argc, argv);
+		return cmd_trace(argc, argv, false);
+	if (argc > 1 && !strcmp(argv[1], "event"))
+		return cmd_trace(argc, argv, true);
 	/* pir: the command may come after its options, as before */
 	for (i = 1; i < argc; i++)
 		if (!strcmp(argv[i], "pir"))

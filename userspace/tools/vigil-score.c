@@ -122,6 +122,10 @@ static int score_one(const char *scene_path, const char *trace_path,
 			edges++;
 			for (int p = 0; p < NPOL; p++)
 				vigil_fusion_pir(fu[p], &e);
+		} else if (!strncmp(line, "{\"event\":", 9) ||
+			   !strncmp(line, "{\"synced\":", 10)) {
+			/* vigild's own alarms and clip syncs, for vigil-lat: not inputs */
+			continue;
 		} else {
 			fprintf(stderr, "vigil-score: %s: unrecognised line: %s", trace_path, line);
 			ret = -EINVAL;
