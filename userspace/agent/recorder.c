@@ -124,6 +124,7 @@ struct clip {
 	uint64_t off;			/* next file offset */
 	unsigned int inflight;		/* writes */
 	bool sync_inflight, chain;	/* fdatasync / close chain submitted */
+	bool sync_asap;			/* an alarm began: sync at once */
 	uint64_t sync_off;		/* the bytes that sync covers */
 	unsigned int chain_left;
 	int chain_err;
@@ -559,16 +560,34 @@ static void progress(struct clip *c)
 		}
 		return;
 	}
-	if (c->since_sync && ((r->rc->sync_frames && c->since_sync >= r->rc->sync_frames) ||
-			      (r->rc->sync_ms && r->last_ts - c->last_sync_ns >=
-			       (uint64_t)r->rc->sync_ms * 1000000ULL))) {
+	if (c->sync_asap ||
+	    (c->since_sync && ((r->rc->sync_frames && c->since_sync >= r->rc->sync_frames) ||
+			       (r->rc->sync_ms && r->last_ts - c->last_sync_ns >=
+				(uint64_t)r->rc->sync_ms * 1000000ULL)))) {
 		if (!loop_fsync(r->loop, c->fd, true, false, tag | TAG(c->slot, OP_SYNC, 0))) {
 			lat_sync_off(c);
+			c->sync_asap = false;
 			c->sync_inflight = true;
 			c->since_sync = 0;
 			c->last_sync_ns = r->last_ts;
 		}
 	}
+}
+
+/*
+ * An alarm began: its start record, and the clip as written so far, go to
+ * disk now rather than at the next periodic sync (up to sync_ms later), so
+ * power pulled in the first second still leaves the evidence of why.
+ */
+static void sync_alarm(struct recorder *r)
+{
+	struct clip *c = r->cur;
+
+	if (!c || c->st != C_OPEN)
+		return;
+	c->sync_asap = true;
+	flush(c, true);
+	progress(c);
 }
 
 /* ---------------------------------------------------------------- */
@@ -817,6 +836,7 @@ void recorder_event(struct recorder *r, const struct vigil_event *ev)
 		else
 			write_event(r, VIGIL_EVENT_START);
 		lat_started(r, ev->id);
+		sync_alarm(r);
 		break;
 	case VIGIL_EVENT_UPDATE:
 		if (!r->ev_open)
