@@ -1061,12 +1061,11 @@ static int irq_pin(struct irq_pin *pin, const char *const names[2], int cpu)
 				names[k]);
 			return -ENOENT;
 		}
+		/*
+		 * None: a nested-threaded IRQ (a controller that can sleep)
+		 * runs its handler in the controller's own thread.
+		 */
 		pin->n[k] = irq_threads(irq, pin->tid[k], 8);
-		if (!pin->n[k]) {
-			fprintf(stderr, "vigil-lat: --irq-cpu: IRQ %d (%s) has no IRQ thread\n",
-				irq, names[k]);
-			return -ENOENT;
-		}
 		for (i = 0; i < pin->n[k]; i++) {
 			if (sched_getaffinity(pin->tid[k][i], sizeof(pin->old[k][i]),
 					      &pin->old[k][i]) ||
