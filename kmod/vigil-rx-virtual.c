@@ -120,10 +120,32 @@ static void vigil_rx_work(struct work_struct *work)
 }
 
 /* A buffer was queued: deliver a frame waiting for one. */
+/*
+ * A buffer was queued while a frame waits for one: deliver it now, but not
+ * before the VIDIOC_QBUF that queued the buffer has returned. QBUF holds
+ * the queue lock from buf_queue until it has copied the buffer's state to
+ * userspace, and a buffer completed in between is reported DONE by QBUF
+ * itself (v4l2-compliance fails that; on PREEMPT_RT this worker, woken
+ * from buf_queue, preempts the queueing task right there). Never waits for
+ * the lock: stop_streaming holds it while cancelling this work.
+ */
+static void vigil_rx_kick(struct work_struct *work)
+{
+	struct vigil_dev *vd = container_of(to_delayed_work(work),
+					    struct vigil_dev, rx.kick);
+
+	if (!mutex_trylock(&vd->lock)) {
+		queue_delayed_work(system_highpri_wq, &vd->rx.kick, 1);
+		return;
+	}
+	mutex_unlock(&vd->lock);
+	queue_work(system_highpri_wq, &vd->rx.work);
+}
+
 static void vigil_rx_buffer_queued(struct vigil_dev *vd)
 {
 	if (READ_ONCE(vd->rx.held))
-		queue_work(system_highpri_wq, &vd->rx.work);
+		mod_delayed_work(system_highpri_wq, &vd->rx.kick, 0);
 }
 
 /*
@@ -161,6 +183,7 @@ static int vigil_rx_start(struct vigil_dev *vd)
 	atomic_set(&rx->ticks_late, 0);
 	rx->held = false;
 	INIT_WORK(&rx->work, vigil_rx_work);
+	INIT_DELAYED_WORK(&rx->kick, vigil_rx_kick);
 	hrtimer_init(&rx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);
 	rx->timer.function = vigil_rx_timer;
 	/* the first frame is due now, then one per period */
@@ -173,6 +196,7 @@ static void vigil_rx_stop(struct vigil_dev *vd)
 	struct vigil_rx_virtual *rx = &vd->rx;
 
 	hrtimer_cancel(&rx->timer);
+	cancel_delayed_work_sync(&rx->kick);
 	cancel_work_sync(&rx->work);
 	rx->held = false;
 }

@@ -58,6 +58,7 @@ struct vigil_cap {
 struct vigil_rx_virtual {
 	struct hrtimer timer;
 	struct work_struct work;
+	struct delayed_work kick;	/* a buffer came for the held frame */
 	atomic_t pending;		/* frame periods not yet produced */
 	atomic_t ticks_late;		/* periods skipped: worker too late */
 	bool held;			/* a frame waits for a buffer */

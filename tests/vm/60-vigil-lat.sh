@@ -11,7 +11,10 @@
 # measured overhead, the stages `vigil-lat compare` reads, and the
 # histogram in cyclictest's -h format with every sample counted.
 # --attribute: every received edge is split through tracefs or counted as
-# unattributed, and tracing is switched off afterwards.
+# unattributed, and tracing is switched off afterwards; both paths' IRQ
+# threads ran on the CPU of their hard IRQ (--irq-cpu, default 0: the
+# train started there, the threads bound there) and got their affinity
+# back after the run.
 # vigild --trace recording pir-only alarms of a few pulses: vigil-lat frame
 # (frame stages, with frame.fusion) and vigil-lat event (PIR -> clip
 # bytes fsynced: every alarm measured).
@@ -117,18 +120,25 @@ cat "$T_TMP/cmp"
 grep -Eq '^pir\.gpiocdev-v2 +p99_ns +[0-9]+ +[0-9]+ +1\.00$' "$T_TMP/cmp" || t_fail "compare: no p99 ratio 1.00"
 
 t_log "attribution: 20 pulses at 20 Hz, split with tracefs"
+pir_irq=$(awk -F: '/vigil-pir:/ {print $1 + 0; exit}' /proc/interrupts)
+pir_thr=$(grep -l "^irq/$pir_irq-" /proc/[0-9]*/comm 2>/dev/null | head -n 1 | cut -d/ -f3)
+[ -n "$pir_thr" ] || t_fail "no IRQ thread for IRQ $pir_irq"
+aff0=$(taskset -pc "$pir_thr")
 "$LAT" pir -d "$T_DEV" -c 20 -r 20 --attribute -o "$T_TMP/a" >/dev/null || t_fail "vigil-lat pir --attribute"
+t_eq "IRQ thread affinity after the run" "$aff0" "$(taskset -pc "$pir_thr")"
 A=$T_TMP/a.json
 grep -o '"attribution":.*' "$A"
 checks=(
 	"j['v4l2']['received'] == 40"
 	"[s['stage'] for s in j['stages']][2:7] == ['pir.v4l2.' + x for x in ('hardirq-to-thread-wakeup', 'thread-wakeup-to-run', 'thread-to-reader-wakeup', 'reader-wakeup-to-run', 'reader-run-to-read')]"
 	"len(j['stages']) == 12 and all(s['count'] == j['attribution'][s['stage'].split('.')[1].replace('gpiocdev-v2', 'gpiocdev')]['attributed'] for s in j['stages'][2:])"
+	"j['settings']['irq_cpu'] == 0"
 )
 for p in v4l2 gpiocdev; do
 	checks+=(
 		"j['attribution']['$p']['attributed'] + j['attribution']['$p']['unattributed'] == j['$p']['received']"
 		"j['attribution']['$p']['attributed'] > 0 and j['attribution']['$p']['irq'] > 0"
+		"j['attribution']['$p']['thread_on_other_cpu'] == 0"
 	)
 done
 jchk "$A" "${checks[@]}"

@@ -143,6 +143,7 @@ struct lat_opts {
 	const char *dump;
 	const char *output;
 	bool attribute;
+	int irq_cpu;		/* --irq-cpu: -1 any */
 };
 
 static uint64_t now_ns(void)
@@ -1098,6 +1099,7 @@ struct trec {
 	uint64_t ts;
 	int type;
 	int id;		/* irq, or pid */
+	int cpu;	/* the CPU that logged it */
 };
 
 struct attr {
@@ -1109,6 +1111,7 @@ struct attr {
 	size_t nsplit[2];
 	struct lat_stats st[2][ATTR_NSPLIT];
 	size_t unattributed[2];
+	size_t remote[2];	/* IRQ thread ran on another CPU than the IRQ */
 };
 
 static int tfs_write(const char *file, const char *val)
@@ -1169,16 +1172,109 @@ static size_t irq_threads(int irq, pid_t *pids, size_t max)
 	return n;
 }
 
+/* ---- IRQ thread placement (--irq-cpu) ----------------------------------- */
+
+/*
+ * The simulated controller raises both paths' IRQs from one hrtimer, on
+ * the CPU that started the train. Its IRQs have no affinity (a chained
+ * GPIO irqchip), so the kernel does not bind their threads as it does for
+ * an IRQ with an effective affinity: the scheduler keeps each RT thread on
+ * the CPU it last ran on, which is chance (vigil's thread since the probe,
+ * gpio-cdev's since vigil-lat requested the line). A thread on another CPU
+ * than its IRQ is woken with a cross-CPU interrupt, which an emulated
+ * guest delivers hundreds of microseconds late: the two paths would not be
+ * compared like with like. So the train is started from CPU N and both
+ * IRQ threads are bound to CPU N for the run, then given back their
+ * affinity.
+ */
+struct irq_pin {
+	pid_t tid[2][8];
+	cpu_set_t old[2][8];
+	size_t n[2];
+};
+
+/* Bind the threads of the IRQs named @names[k] to @cpu, remembering their
+ * affinity. A message names what failed. */
+static int irq_pin(struct irq_pin *pin, const char *const names[2], int cpu)
+{
+	cpu_set_t set;
+	size_t k, i;
+
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	for (k = 0; k < 2; k++) {
+		int irq;
+
+		if (!names[k])
+			continue;
+		irq = irq_by_name(names[k]);
+		if (irq < 0) {
+			fprintf(stderr, "vigil-lat: --irq-cpu: no IRQ named %s in /proc/interrupts\n",
+				names[k]);
+			return -ENOENT;
+		}
+		/*
+		 * None: a nested-threaded IRQ (a controller that can sleep)
+		 * runs its handler in the controller's own thread.
+		 */
+		pin->n[k] = irq_threads(irq, pin->tid[k], 8);
+		for (i = 0; i < pin->n[k]; i++) {
+			if (sched_getaffinity(pin->tid[k][i], sizeof(pin->old[k][i]),
+					      &pin->old[k][i]) ||
+			    sched_setaffinity(pin->tid[k][i], sizeof(set), &set)) {
+				fprintf(stderr, "vigil-lat: --irq-cpu %d: IRQ %d's thread %d: %s\n",
+					cpu, irq, pin->tid[k][i], strerror(errno));
+				pin->n[k] = i;
+				return -errno;
+			}
+		}
+	}
+	return 0;
+}
+
+static void irq_unpin(struct irq_pin *pin)
+{
+	size_t k, i;
+
+	for (k = 0; k < 2; k++)
+		for (i = 0; i < pin->n[k]; i++)
+			sched_setaffinity(pin->tid[k][i], sizeof(pin->old[k][i]),
+					  &pin->old[k][i]);
+	memset(pin->n, 0, sizeof(pin->n));
+}
+
+/* Write @cmd to @path from CPU @cpu (-1: wherever this thread runs). */
+static int write_file_on(const char *path, const char *cmd, int cpu)
+{
+	cpu_set_t old, set;
+	int ret;
+
+	if (cpu < 0)
+		return write_file(path, cmd);
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	if (pthread_getaffinity_np(pthread_self(), sizeof(old), &old) ||
+	    pthread_setaffinity_np(pthread_self(), sizeof(set), &set))
+		return -EINVAL;
+	ret = write_file(path, cmd);
+	pthread_setaffinity_np(pthread_self(), sizeof(old), &old);
+	return ret;
+}
+
 /*
  * Start tracing: the mono clock (CLOCK_MONOTONIC, as the IRQ timestamps),
- * irq_handler_entry, sched_wakeup and sched_switch. A clear message for a
- * kernel or a mount without tracefs or these events.
+ * irq_handler_entry, sched_waking and sched_switch. sched_waking, not
+ * sched_wakeup: it is logged by the waker when it wakes the task;
+ * sched_wakeup is logged when the task is queued on its CPU, which for a
+ * task on another CPU is after the cross-CPU interrupt, so that delivery
+ * would be counted in the waker's stage. A clear message for a kernel or
+ * a mount without tracefs or these events.
  */
 static int attr_start(void)
 {
 	static const char *const ev[] = {
 		"events/irq/irq_handler_entry/enable",
-		"events/sched/sched_wakeup/enable",
+		"events/sched/sched_waking/enable",
 		"events/sched/sched_switch/enable",
 	};
 	char buf[512];
@@ -1218,7 +1314,7 @@ static void attr_stop(void)
 {
 	tfs_write("tracing_on", "0");
 	tfs_write("events/irq/irq_handler_entry/enable", "0");
-	tfs_write("events/sched/sched_wakeup/enable", "0");
+	tfs_write("events/sched/sched_waking/enable", "0");
 	tfs_write("events/sched/sched_switch/enable", "0");
 }
 
@@ -1258,6 +1354,7 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 
 		if (line[0] == '#' || !c)
 			continue;
+		r.cpu = c > line + 3 && c[-4] == '[' ? atoi(c - 3) : -1;
 		/* the timestamp: the token before the event name */
 		ev = strstr(c, ": ");
 		if (!ev)
@@ -1272,7 +1369,7 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 		if (!strncmp(ev, "irq_handler_entry:", 18) &&
 		    (c = strstr(ev, "irq=")) && sscanf(c, "irq=%d", &id) == 1) {
 			r.type = TR_IRQ;
-		} else if (!strncmp(ev, "sched_wakeup:", 13) &&
+		} else if (!strncmp(ev, "sched_waking:", 13) &&
 			   (c = strstr(ev, " pid=")) &&
 			   sscanf(c, " pid=%d", &id) == 1) {
 			r.type = TR_WAKE;
@@ -1363,6 +1460,7 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 	for (i = 0; i < p->n; i++) {
 		const struct lat_event *e = &p->ev[i];
 		uint64_t t[ATTR_NSPLIT + 1];
+		bool other_cpu;
 		long irq = -1, r;
 		size_t j = attr_lower(a, e->irq_ns - 1000000);
 		pid_t irqid = p->irq;
@@ -1382,6 +1480,7 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 		if (r < 0)
 			goto miss;
 		t[2] = a->r[r].ts;
+		other_cpu = a->r[r].cpu != a->r[irq].cpu;
 		r = attr_find(a, r, t[2], e->recv_ns, TR_WAKE, &reader, 1);
 		if (r < 0)
 			goto miss;
@@ -1394,6 +1493,7 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 		for (m = 0; m < ATTR_NSPLIT; m++)
 			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
 		a->nsplit[k]++;
+		a->remote[k] += other_cpu;
 		continue;
 miss:
 		a->unattributed[k]++;
@@ -1477,6 +1577,9 @@ static void usage(FILE *fp)
 "  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
 "      --attribute      split each latency with tracefs: hard IRQ, IRQ thread\n"
 "                       wake-up and run, reader wake-up and run, read\n"
+"      --irq-cpu N|any  start the train from CPU N and bind both paths' IRQ\n"
+"                       threads to it for the run (default 0); any: leave\n"
+"                       them where the scheduler put them\n"
 "      --no-gpio        V4L2 path only\n"
 "      --dump FILE      one line per received event\n"
 "      --json           print the JSON result on stdout\n"
@@ -1524,6 +1627,7 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 		{ "output", required_argument, NULL, 'o' },
 		{ "attribute", no_argument, NULL, 'A' },
 		{ "no-gpio", no_argument, NULL, 'G' },
+		{ "irq-cpu", required_argument, NULL, 'I' },
 		{ "dump", required_argument, NULL, 'D' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
@@ -1572,6 +1676,17 @@ static int parse_opts(int argc, char **argv, struct lat_opts *o)
 		case 'o': o->output = optarg; break;
 		case 'A': o->attribute = true; break;
 		case 'G': o->gpio = false; break;
+		case 'I':
+			if (!strcmp(optarg, "any")) {
+				o->irq_cpu = -1;
+			} else if (parse_uint(optarg, CPU_SETSIZE - 1, &u)) {
+				fprintf(stderr, "vigil-lat: --irq-cpu %s: not a CPU number or any\n",
+					optarg);
+				return -EINVAL;
+			} else {
+				o->irq_cpu = (int)u;
+			}
+			break;
 		case 'D': o->dump = optarg; break;
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); exit(0);
@@ -1658,9 +1773,10 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 	fprintf(f, "],\"settings\":{\"device\":");
 	json_str(f, o->dev);
 	fprintf(f, ",\"count\":%u,\"rate_hz\":%.3f,\"period_us\":%u,\"width_us\":%u,"
-		"\"prio\":%d,\"cpu\":%d,\"mlock\":%s,\"gpio\":%s,\"hist_max_us\":%u,"
+		"\"prio\":%d,\"cpu\":%d,\"irq_cpu\":%d,\"mlock\":%s,\"gpio\":%s,\"hist_max_us\":%u,"
 		"\"load\":\"%s\",\"load_command\":",
 		o->count, o->rate, period_us, o->width_us, o->prio, o->cpu,
+		o->irq_cpu,
 		o->mlock ? "true" : "false", o->gpio ? "true" : "false",
 		o->hist_max_us, load_names[o->load]);
 	json_str(f, load->cmd);
@@ -1699,8 +1815,9 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 				ap[k]->irq);
 			for (t = 0; t < attr->nthr[k]; t++)
 				fprintf(f, "%s%d", t ? "," : "", attr->thr[k][t]);
-			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu}",
-				ap[k]->tid, attr->nsplit[k], attr->unattributed[k]);
+			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu,\"thread_on_other_cpu\":%zu}",
+				ap[k]->tid, attr->nsplit[k], attr->unattributed[k],
+				attr->remote[k]);
 		}
 		fprintf(f, "}");
 	}
@@ -1757,7 +1874,7 @@ static int cmd_pir(int argc, char **argv)
 {
 	struct lat_opts o = {
 		.dev = "/dev/video0", .count = 1000, .rate = 100, .cpu = -1,
-		.gpio = true, .timeout_s = 2, .hist_max_us = HIST_MAX_US_DEFAULT,
+		.irq_cpu = 0, .gpio = true, .timeout_s = 2, .hist_max_us = HIST_MAX_US_DEFAULT,
 	};
 	struct lat_path v4l2 = { .name = "v4l2", .stage = "pir.v4l2", .fd = -1 };
 	struct lat_path gpio = { .name = "gpiocdev", .stage = "pir.gpiocdev-v2",
@@ -1767,6 +1884,7 @@ static int cmd_pir(int argc, char **argv)
 	struct v4l2_event_subscription sub = { .type = VIGIL_EVENT_PIR };
 	struct load load = { .kind = LOAD_NONE };
 	struct attr attr = { 0 };
+	struct irq_pin pin = { 0 };
 	bool tracing = false;
 	char irq_name[64];
 	char dir[256], path[300], label[64], cmd[96];
@@ -1880,6 +1998,15 @@ static int cmd_pir(int argc, char **argv)
 		tracing = true;
 	}
 
+	if (o.irq_cpu >= 0) {
+		char pin_name[64];
+		const char *names[2] = { pin_name, o.gpio ? "vigil-lat" : NULL };
+
+		snprintf(pin_name, sizeof(pin_name), "vigil-pir:vigil.%u", id);
+		if (irq_pin(&pin, names, o.irq_cpu))
+			goto out;
+	}
+
 	ret = load_start(&load, err, sizeof(err));
 	if (ret) {
 		fprintf(stderr, "vigil-lat: %s\n", err);
@@ -1897,7 +2024,7 @@ static int cmd_pir(int argc, char **argv)
 	}
 
 	snprintf(cmd, sizeof(cmd), "%u %u %u", o.count, period_us, o.width_us);
-	ret = write_file(path, cmd);
+	ret = write_file_on(path, cmd, o.irq_cpu);
 	if (ret) {
 		fprintf(stderr, "vigil-lat: start train in %s: %s\n", dir,
 			strerror(-ret));
@@ -1921,6 +2048,7 @@ static int cmd_pir(int argc, char **argv)
 out:
 	if (tracing)
 		attr_stop();
+	irq_unpin(&pin);
 	load_stop(&load);
 	__atomic_store_n(&v4l2.stop, true, __ATOMIC_RELEASE);
 	__atomic_store_n(&gpio.stop, true, __ATOMIC_RELEASE);
