@@ -64,12 +64,13 @@ export function planeGeometry(pixfmt, width, height) {
 }
 
 /*
- * One pixel of codec 1 at (x, y) of the plane at @o0 (w wide), computed
- * from the arrays alone: the first row, the first and last columns. Returns
- * false if the context's stream has run out.
+ * The context of the pixel at (x, y), row offset @o, of a plane @w wide,
+ * from the zigzag residuals already decoded (codec 1 and 2 alike): left,
+ * above, above-left, above-right; missing ones equal to above, or 0 on the
+ * first row.
  */
-function pixel1(rec, ref, res, o0, w, x, y, key, near, st, pos, end) {
-	const o = o0 + y * w, uo = o - w;
+function contextAt(res, o, x, y, w) {
+	const uo = o - w;
 	let u = 0, ul = 0, ur = 0;
 
 	if (y) {
@@ -78,12 +79,42 @@ function pixel1(rec, ref, res, o0, w, x, y, key, near, st, pos, end) {
 		ur = x + 1 < w ? res[uo + x + 1] : u;
 	}
 	const l = x ? res[o + x - 1] : u;
-	const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
 
-	if (pos[k] >= end[k])
+	return CTX_MAP[l + u + ((ul + ur) >> 1)];
+}
+
+/*
+ * The next residual of context @k applied to @pred at index @i: the zigzag
+ * residual into @res, the reconstruction (lossless mod 256, near-lossless
+ * with @step = 2N+1 clamped) into @rec. False if the stream has run out.
+ */
+function putPixel(rec, res, i, pred, k, step, st, pos, end) {
+	const p = pos[k];
+
+	if (p >= end[k])
 		return false;
-	const z = st[pos[k]++];
-	const e = (z >> 1) ^ -(z & 1);
+	pos[k] = p + 1;
+	const z = st[p];
+	const q = (z >> 1) ^ -(z & 1);
+
+	res[i] = z;
+	if (step === 1) {
+		rec[i] = (pred + q) & 255;
+	} else {
+		const v = pred + q * step;
+
+		rec[i] = v < 0 ? 0 : v > 255 ? 255 : v;
+	}
+	return true;
+}
+
+/*
+ * One pixel of codec 1 at (x, y) of the plane at @o0 (w wide), computed
+ * from the arrays alone: the first row, the first and last columns. Returns
+ * false if the context's stream has run out.
+ */
+function pixel1(rec, ref, res, o0, w, x, y, key, near, st, pos, end) {
+	const o = o0 + y * w, uo = o - w;
 	let pred;
 
 	if (!key) {
@@ -98,15 +129,8 @@ function pixel1(rec, ref, res, o0, w, x, y, key, near, st, pos, end) {
 
 		pred = c >= mx ? mn : c <= mn ? mx : a + b - c;
 	}
-	res[o + x] = z;
-	if (!near) {
-		rec[o + x] = (pred + e) & 255;
-	} else {
-		const v = pred + e * (2 * near + 1);
-
-		rec[o + x] = v < 0 ? 0 : v > 255 ? 255 : v;
-	}
-	return true;
+	return putPixel(rec, res, o + x, pred, contextAt(res, o, x, y, w), 2 * near + 1,
+			st, pos, end);
 }
 
 /*
@@ -262,32 +286,9 @@ function decodeInter2(g, rec, ref, res, near, st, pos, end, map, predBits) {
 					pred += c >= mx ? mn : c <= mn ? mx : a + b - c;
 					pred = pred < 0 ? 0 : pred > 255 ? 255 : pred;
 				}
-				let u = 0, ul = 0, ur = 0;
-
-				if (y) {
-					u = res[uo + x];
-					ul = x ? res[uo + x - 1] : u;
-					ur = x + 1 < w ? res[uo + x + 1] : u;
-				}
-				const l = x ? res[o + x - 1] : u;
-				const k = CTX_MAP[l + u + ((ul + ur) >> 1)];
-				const p = pos[k];
-
-				if (p >= end[k])
+				if (!putPixel(rec, res, o + x, pred, contextAt(res, o, x, y, w), step,
+					      st, pos, end))
 					return false;
-				pos[k] = p + 1;
-				const z = st[p];
-				const q = (z >> 1) ^ -(z & 1);
-				let v;
-
-				if (step === 1) {
-					v = (pred + q) & 255;
-				} else {
-					v = pred + q * step;
-					v = v < 0 ? 0 : v > 255 ? 255 : v;
-				}
-				res[o + x] = z;
-				rec[o + x] = v;
 			}
 		}
 		mo += bw * bh;
