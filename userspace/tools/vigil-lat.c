@@ -692,6 +692,23 @@ static int find_vigild(char *path, size_t len)
 	return -ENOENT;
 }
 
+/*
+ * In a load's child, before exec: its own process group (stopped as one),
+ * an ordinary task whatever we are, stdin and stdout on /dev/null.
+ */
+static void load_child(void)
+{
+	int nul = open("/dev/null", O_RDWR);
+	struct sched_param sp = { 0 };
+
+	setpgid(0, 0);
+	sched_setscheduler(0, SCHED_OTHER, &sp);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+	}
+}
+
 static int load_vigild(struct load *l, char *err, size_t errlen)
 {
 	const char *t = getenv("TMPDIR");
@@ -725,15 +742,7 @@ static int load_vigild(struct load *l, char *err, size_t errlen)
 		return -errno;
 	}
 	if (!pid) {
-		int nul = open("/dev/null", O_RDWR);
-		struct sched_param sp = { 0 };
-
-		setpgid(0, 0);
-		sched_setscheduler(0, SCHED_OTHER, &sp);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-		}
+		load_child();
 		execlp("sh", "sh", "-c", load_vigild_sh, vigild, l->dir, l->dev,
 		       LOAD_VIGILD_PORT, (char *)NULL);
 		_exit(127);
@@ -843,16 +852,7 @@ static int load_start(struct load *l, char *err, size_t errlen)
 		return -errno;
 	}
 	if (!pid) {
-		int nul = open("/dev/null", O_RDWR);
-		struct sched_param sp = { 0 };
-
-		setpgid(0, 0);
-		/* the load runs as an ordinary task, whatever we are */
-		sched_setscheduler(0, SCHED_OTHER, &sp);
-		if (nul >= 0) {
-			dup2(nul, 0);
-			dup2(nul, 1);
-		}
+		load_child();
 		execvp(argv[0], argv);
 		_exit(127);
 	}
