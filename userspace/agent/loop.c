@@ -5,6 +5,7 @@
  * the ring into a generic syscall gateway.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -27,6 +28,11 @@ static const unsigned char allowed_ops[] = {
 	IORING_OP_WRITE,
 	IORING_OP_FSYNC,
 	IORING_OP_RENAMEAT,
+	/* clip open (name check, create), close, retention's unlinks */
+	IORING_OP_STATX,
+	IORING_OP_OPENAT,
+	IORING_OP_CLOSE,
+	IORING_OP_UNLINKAT,
 	/* END recording */
 	/* the HTTP API (http.c) */
 	IORING_OP_ACCEPT,
@@ -42,6 +48,10 @@ static const char *const op_names[] = {
 	[IORING_OP_WRITE] = "opcode WRITE",
 	[IORING_OP_FSYNC] = "opcode FSYNC",
 	[IORING_OP_RENAMEAT] = "opcode RENAMEAT",
+	[IORING_OP_STATX] = "opcode STATX",
+	[IORING_OP_OPENAT] = "opcode OPENAT",
+	[IORING_OP_CLOSE] = "opcode CLOSE",
+	[IORING_OP_UNLINKAT] = "opcode UNLINKAT",
 	[IORING_OP_ACCEPT] = "opcode ACCEPT",
 	[IORING_OP_ASYNC_CANCEL] = "opcode ASYNC_CANCEL",
 	[IORING_OP_RECV] = "opcode RECV",
@@ -269,6 +279,67 @@ int loop_renameat(struct loop *l, int dfd, const char *from, const char *to,
 	io_uring_sqe_set_data64(sqe, tag);
 	if (link)
 		sqe->flags |= IOSQE_IO_LINK;
+	return 0;
+}
+
+int loop_write_append(struct loop *l, int fd, const void *buf, unsigned int len,
+		      bool link, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	/* offset -1: the file position, which O_APPEND puts at the end */
+	io_uring_prep_write(sqe, fd, buf, len, (uint64_t)-1);
+	io_uring_sqe_set_data64(sqe, tag);
+	if (link)
+		sqe->flags |= IOSQE_IO_LINK;
+	return 0;
+}
+
+int loop_statx(struct loop *l, int dfd, const char *path, struct statx *stx,
+	       uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_statx(sqe, dfd, path, AT_SYMLINK_NOFOLLOW, STATX_TYPE, stx);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_openat(struct loop *l, int dfd, const char *path, int flags,
+		unsigned int mode, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_openat(sqe, dfd, path, flags, mode);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_close(struct loop *l, int fd, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_close(sqe, fd);
+	io_uring_sqe_set_data64(sqe, tag);
+	return 0;
+}
+
+int loop_unlinkat(struct loop *l, int dfd, const char *path, uint64_t tag)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_unlinkat(sqe, dfd, path, 0);
+	io_uring_sqe_set_data64(sqe, tag);
 	return 0;
 }
 /* END recording */

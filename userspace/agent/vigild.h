@@ -68,6 +68,22 @@ int loop_write(struct loop *l, int fd, const void *buf, unsigned int len,
 int loop_fsync(struct loop *l, int fd, bool datasync, bool link, uint64_t tag);
 int loop_renameat(struct loop *l, int dfd, const char *from, const char *to,
 		  bool link, uint64_t tag);
+/*
+ * A write at the end of an O_APPEND file (one record, never interleaved);
+ * statx of @path in @dfd (not following a symlink, @stx the caller's until
+ * the completion); openat (the fd is the completion's result); close;
+ * unlinkat of a file. Kernel 5.6 (OPENAT, STATX, CLOSE), 5.11 (UNLINKAT,
+ * RENAMEAT): older than the multishot poll (5.13) vigild needs anyway.
+ */
+struct statx;
+int loop_write_append(struct loop *l, int fd, const void *buf, unsigned int len,
+		      bool link, uint64_t tag);
+int loop_statx(struct loop *l, int dfd, const char *path, struct statx *stx,
+	       uint64_t tag);
+int loop_openat(struct loop *l, int dfd, const char *path, int flags,
+		unsigned int mode, uint64_t tag);
+int loop_close(struct loop *l, int fd, uint64_t tag);
+int loop_unlinkat(struct loop *l, int dfd, const char *path, uint64_t tag);
 /* END recording */
 /* http.c's sockets: accepted sockets are non-blocking, close-on-exec */
 int loop_accept_multishot(struct loop *l, int fd, uint64_t tag);
