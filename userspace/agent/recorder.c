@@ -12,11 +12,13 @@
  * sync_ms; at close fsync, rename to <id>.vclip and fsync the directory,
  * linked in that order. Retention (oldest first: max_bytes, max_age_days,
  * reserve_bytes) unlinks only <id>.vclip files that start with the clip
- * magic, and logs each deletion to the audit log. A write that fails with
- * ENOSPC is kept, clips are evicted and the write retried; the clip is then
- * closed (it verifies) and the alarm goes on in a new one.
+ * magic, and logs each deletion to the audit log (rec-store.c: planned on
+ * its worker thread, unlinked and logged on the ring). A write that fails
+ * with ENOSPC is kept, clips are evicted and the write retried; the clip is
+ * then closed (it verifies) and the alarm goes on in a new one. The loop
+ * makes no blocking call per clip: the name check, the create and the
+ * close go through the ring too (STATX, OPENAT, CLOSE; see open_clip()).
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -28,11 +30,11 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "preroll.h"
+#include "rec-store.h"
 #include "vigild.h"
 
 #define NBUF 64			/* write buffers (in flight + filling) */
@@ -46,6 +48,10 @@ enum op {
 	OP_RENAME,		/* <id>.vclip.part -> <id>.vclip, linked to: */
 	OP_DIRSYNC,		/* fsync of the directory */
 	OP_WAKE,		/* the encoder thread's eventfd is readable */
+	OP_NAME,		/* statx of <id>.vclip: the name must be free */
+	OP_OPEN,		/* openat of <id>.vclip.part, O_EXCL */
+	OP_CLOSE,		/* the clip's fd, released */
+	/* REC_STORE_OP_BASE and up: rec-store.c's */
 };
 
 /*
@@ -137,6 +143,13 @@ struct clip {
 	bool backlog;			/* copying pre-roll frames from the ring */
 	uint64_t next;			/* backlog: ring number of the next frame */
 	int err;
+	/* opening (open_clip()): frames fill write buffers until the fd comes */
+	bool opening;
+	unsigned int open_tries, copied;
+	struct statx stx;		/* OP_NAME's, until its completion */
+	/* ENOSPC: waiting for retention (rec-store.c) to evict */
+	bool evict_wait, evict_done, evict_gone;
+	unsigned int evict_gen;
 };
 
 /*
@@ -156,7 +169,7 @@ struct recorder {
 	const struct vigil_record_config *rc;
 	struct loop *loop;
 	int dirfd;
-	char audit[VIGIL_PATH_MAX + 32];
+	struct rec_store *store;	/* retention, audit (rec-store.c) */
 	unsigned int width, height;
 	struct vigil_encoder *enc;	/* the encoder thread's alone once it runs */
 	/* encoder thread */
@@ -195,7 +208,7 @@ struct recorder {
 	uint32_t last_seq;
 	bool have_seq;
 	/* stats */
-	unsigned long frames, rec_frames, dropped, clips, missed, evicted, failed;
+	unsigned long frames, rec_frames, dropped, clips, missed, failed;
 	unsigned long encoded, rec_dropped;	/* pool full: not recorded */
 	unsigned long wb_dropped;		/* of which: write buffers full */
 	uint64_t encode_ns, max_span_ns;
@@ -206,133 +219,6 @@ struct recorder {
 	struct lat_wait lat[LAT_WAIT];
 	unsigned int nlat;
 };
-
-/* ---------------------------------------------------------------- */
-/* retention */
-
-static bool is_vigil_clip(int dirfd, const char *name)
-{
-	char magic[8];
-	const int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
-	     !memcmp(magic, "VIGILCLP", sizeof(magic));
-	close(fd);
-	return ok;
-}
-
-struct held {
-	char id[VIGIL_CLIP_ID_LEN + 1];
-	uint64_t size;
-	time_t mtime;
-};
-
-static int cmp_held(const void *a, const void *b)
-{
-	return strcmp(((const struct held *)a)->id, ((const struct held *)b)->id);
-}
-
-static uint64_t free_bytes(int dirfd)
-{
-	struct statvfs sv;
-
-	if (fstatvfs(dirfd, &sv))
-		return UINT64_MAX;
-	return (uint64_t)sv.f_bavail * sv.f_frsize;
-}
-
-/*
- * Delete the oldest clips while over a limit (or, @need bytes, until at
- * least one went and reserve + @need bytes are free). Returns how many went.
- */
-static unsigned int retention(struct recorder *r, uint64_t need)
-{
-	const struct vigil_record_config *rc = r->rc;
-	struct held *h = NULL;
-	size_t n = 0, cap = 0;
-	uint64_t total = 0, freeb;
-	const time_t now = time(NULL);
-	unsigned int gone = 0;
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	if (!need && !rc->max_bytes && !rc->max_age_days && !rc->reserve_bytes)
-		return 0;
-	fd = dup(r->dirfd);
-	d = fd < 0 ? NULL : fdopendir(fd);
-	if (!d) {
-		if (fd >= 0)
-			close(fd);
-		return 0;
-	}
-	rewinddir(d);
-	while ((de = readdir(d))) {
-		const size_t len = strlen(de->d_name);
-		struct stat st;
-
-		if (len != VIGIL_CLIP_ID_LEN + strlen(VIGIL_CLIP_EXT) ||
-		    strcmp(de->d_name + VIGIL_CLIP_ID_LEN, VIGIL_CLIP_EXT))
-			continue;
-		if (fstatat(r->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
-		    !S_ISREG(st.st_mode))
-			continue;
-		if (n == cap) {
-			struct held *nh = realloc(h, (cap = cap ? cap * 2 : 64) * sizeof(*h));
-
-			if (!nh)
-				break;
-			h = nh;
-		}
-		memcpy(h[n].id, de->d_name, VIGIL_CLIP_ID_LEN);
-		h[n].id[VIGIL_CLIP_ID_LEN] = 0;
-		if (!vigil_clip_id_valid(h[n].id))
-			continue;
-		h[n].size = (uint64_t)st.st_blocks * 512;
-		h[n].mtime = st.st_mtime;
-		total += h[n].size;
-		n++;
-	}
-	closedir(d);
-	if (n)
-		qsort(h, n, sizeof(*h), cmp_held);
-	freeb = free_bytes(r->dirfd);
-	for (size_t i = 0; i < n; i++) {
-		char name[VIGIL_CLIP_ID_LEN + 8], err[256];
-		const bool over = rc->max_bytes && total > rc->max_bytes;
-		const bool old = rc->max_age_days &&
-				 difftime(now, h[i].mtime) > rc->max_age_days * 86400.0;
-		const bool full = (rc->reserve_bytes && freeb < rc->reserve_bytes) ||
-				  (need && (!gone || freeb < rc->reserve_bytes + need));
-
-		if (!over && !old && !full)
-			break;
-		snprintf(name, sizeof(name), "%s%s", h[i].id, VIGIL_CLIP_EXT);
-		/* nothing but vigil's own clips is ever deleted */
-		if (!is_vigil_clip(r->dirfd, name))
-			continue;
-		if (unlinkat(r->dirfd, name, 0)) {
-			fprintf(stderr, "vigild: retention: %s: %s\n", name, strerror(errno));
-			continue;
-		}
-		gone++;
-		r->evicted++;
-		total -= h[i].size;
-		freeb = free_bytes(r->dirfd);
-		fprintf(stderr, "vigild: retention: deleted %s (%s)\n", name,
-			over ? "max_bytes" : old ? "max_age_days" : "free space");
-		if (vigil_audit_append(r->audit, "delete", h[i].id, "retention", err,
-				       sizeof(err)))
-			fprintf(stderr, "vigild: audit: %s\n", err);
-	}
-	if (gone)
-		fsync(r->dirfd);
-	free(h);
-	return gone;
-}
 
 /* ---------------------------------------------------------------- */
 /* write buffers */
@@ -440,7 +326,8 @@ static int submit_buf(struct clip *c, int i)
  */
 static void flush(struct clip *c, bool force)
 {
-	if (c->cur < 0 || !c->r->buf[c->cur].len || c->nretry)
+	/* opening: the buffer keeps filling until the fd comes */
+	if (c->fd < 0 || c->cur < 0 || !c->r->buf[c->cur].len || c->nretry)
 		return;
 	if (!force && free_bufs(c->r) < NCLIP)
 		return;
@@ -501,9 +388,15 @@ static void release_clip(struct clip *c)
 	c->cur = -1;
 	vigil_clip_writer_free(c->w);
 	c->w = NULL;
-	if (c->fd >= 0)
+	/* on the ring (a close may flush); fire and forget */
+	if (c->fd >= 0 && loop_close(c->r->loop, c->fd,
+				     LOOP_TAG(RECORDER_ID, TAG(c->slot, OP_CLOSE, 0))))
 		close(c->fd);
 	c->fd = -1;
+	if (c->backlog && c->r->cur == c)
+		preroll_pin(c->r->pre, UINT64_MAX);
+	c->backlog = false;
+	c->opening = c->evict_wait = c->evict_done = false;
 	if (c->r->cur == c)
 		c->r->cur = NULL;
 	lat_synced(c->r, c, false);
@@ -516,15 +409,24 @@ static void progress(struct clip *c)
 	struct recorder *r = c->r;
 	const uint64_t tag = LOOP_TAG(RECORDER_ID, 0);
 
-	if (c->st == C_FREE || c->inflight || c->sync_inflight || c->chain)
+	if (c->st == C_FREE || c->opening || c->inflight || c->sync_inflight || c->chain)
 		return;
 	if (c->nretry) {
 		unsigned int n = c->nretry;
 		uint64_t need = 0;
 
-		for (unsigned int i = 0; i < n; i++)
-			need += r->buf[c->retry[i]].len - r->buf[c->retry[i]].done;
-		if (!retention(r, need ? need : 1)) {
+		if (c->evict_wait)
+			return;
+		if (!c->evict_done) {
+			/* evicted by rec-store.c: store_done() comes back here */
+			for (unsigned int i = 0; i < n; i++)
+				need += r->buf[c->retry[i]].len - r->buf[c->retry[i]].done;
+			c->evict_wait = true;
+			c->evict_gen = rec_store_retention(r->store, need ? need : 1);
+			return;
+		}
+		c->evict_done = false;
+		if (!c->evict_gone) {
 			fprintf(stderr, "vigild: %s: disk full and no clip left to evict: "
 				"abandoned (%s holds what was written; vigil-clip recover)\n",
 				c->final, c->part);
@@ -618,6 +520,116 @@ static void close_clip(struct recorder *r, struct clip *c)
 
 static void write_event(struct recorder *r, uint32_t type);
 
+/*
+ * ---- opening a clip, on the ring: STATX of <id>.vclip (a closed clip of
+ * that name is never overwritten), then OPENAT of <id>.vclip.part with
+ * O_EXCL; either taken, the next sequence number. Meanwhile the clip is
+ * open to frames (write buffers fill, flush() waits for the fd), so the
+ * loop never waits for the disk. No space to create it: retention evicts
+ * (store_done()) and the name is tried again.
+ */
+
+static void open_failed(struct clip *c, int err)
+{
+	struct recorder *r = c->r;
+
+	fprintf(stderr, "vigild: recording: %s/%s: %s\n", r->rc->dir, c->part, strerror(-err));
+	r->failed++;
+	release_clip(c);
+}
+
+static void name_check(struct clip *c)
+{
+	struct recorder *r = c->r;
+	const int ret = loop_statx(r->loop, r->dirfd, c->final, &c->stx,
+				   LOOP_TAG(RECORDER_ID, TAG(c->slot, OP_NAME, 0)));
+
+	if (ret)
+		open_failed(c, ret);
+}
+
+static void name_next(struct clip *c)
+{
+	struct recorder *r = c->r;
+
+	if (c->open_tries++ == 10000) {
+		open_failed(c, -EEXIST);
+		return;
+	}
+	r->seq = r->seq % 9999 + 1;
+	vigil_clip_id_make(c->id, sizeof(c->id), time(NULL), r->seq);
+	snprintf(c->part, sizeof(c->part), "%s%s", c->id, VIGIL_CLIP_PART_EXT);
+	snprintf(c->final, sizeof(c->final), "%s%s", c->id, VIGIL_CLIP_EXT);
+	name_check(c);
+}
+
+static void open_cqe(struct clip *c, unsigned int op, int res)
+{
+	struct recorder *r = c->r;
+	int ret;
+
+	if (c->st == C_FREE || !c->opening)
+		return;
+	if (op == OP_NAME) {
+		if (!res) {
+			name_next(c);		/* a closed clip has that name */
+		} else if (res != -ENOENT) {
+			open_failed(c, res);
+		} else {
+			ret = loop_openat(r->loop, r->dirfd, c->part,
+					  O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640,
+					  LOOP_TAG(RECORDER_ID, TAG(c->slot, OP_OPEN, 0)));
+			if (ret)
+				open_failed(c, ret);
+		}
+		return;
+	}
+	if (res == -EEXIST) {
+		name_next(c);
+	} else if (res == -ENOSPC || res == -EDQUOT) {
+		fprintf(stderr, "vigild: %s: %s: evicting old clips\n", c->part, strerror(-res));
+		c->evict_wait = true;
+		c->evict_gen = rec_store_retention(r->store, 1);
+	} else if (res < 0) {
+		open_failed(c, res);
+	} else {
+		c->fd = res;
+		c->opening = false;
+		r->clips++;
+		fprintf(stderr, "vigild: recording %s/%s (%u frames of pre-roll)\n",
+			r->rc->dir, c->part, c->copied);
+		flush(c, c->st == C_CLOSING);
+		progress(c);
+	}
+}
+
+/*
+ * A retention batch ended (rec-store.c): the clips waiting for room since
+ * generation @gen or before go on, or, nothing evicted, give up.
+ */
+static void store_done(void *arg, unsigned int gone, unsigned int gen)
+{
+	struct recorder *r = arg;
+
+	for (unsigned int i = 0; i < NCLIP; i++) {
+		struct clip *c = &r->clip[i];
+
+		if (c->st == C_FREE || !c->evict_wait || (int)(gen - c->evict_gen) < 0)
+			continue;
+		c->evict_wait = false;
+		if (c->opening) {
+			if (gone)
+				name_check(c);
+			else
+				open_failed(c, -ENOSPC);
+			continue;
+		}
+		c->evict_done = true;
+		c->evict_gone = gone > 0;
+		progress(c);
+	}
+}
+
 /* Open a clip; with @trigger_ns, copy the pre-roll from before it. */
 static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger_ns)
 {
@@ -634,24 +646,11 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 			"this alarm is not recorded\n");
 		return NULL;
 	}
-	retention(r, 0);
-	for (int tries = 0; tries < 10000; tries++) {
-		r->seq = r->seq % 9999 + 1;
-		vigil_clip_id_make(c->id, sizeof(c->id), time(NULL), r->seq);
-		snprintf(c->part, sizeof(c->part), "%s%s", c->id, VIGIL_CLIP_PART_EXT);
-		snprintf(c->final, sizeof(c->final), "%s%s", c->id, VIGIL_CLIP_EXT);
-		if (!faccessat(r->dirfd, c->final, F_OK, AT_SYMLINK_NOFOLLOW))
-			continue;
-		c->fd = openat(r->dirfd, c->part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
-		if (c->fd >= 0 || errno != EEXIST)
-			break;
-	}
-	if (c->fd < 0) {
-		fprintf(stderr, "vigild: recording: %s/%s: %s\n", r->rc->dir, c->part,
-			strerror(errno));
-		r->failed++;
-		return NULL;
-	}
+	rec_store_retention(r->store, 0);
+	c->fd = -1;
+	c->opening = true;
+	c->open_tries = 0;
+	c->evict_wait = c->evict_done = false;
 	c->st = C_OPEN;
 	c->cur = -1;
 	c->off = 0;
@@ -699,10 +698,7 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	}
 	c->frames = 0;
 	c->need_key = !copied;
-	r->clips++;
-	fprintf(stderr, "vigild: recording %s/%s (%u frames of pre-roll)\n",
-		r->rc->dir, c->part, copied);
-	flush(c, false);
+	c->copied = copied;
 	r->cur = c;
 	/*
 	 * The event's first record at once (person verdict not known yet,
@@ -711,7 +707,8 @@ static struct clip *open_clip(struct recorder *r, bool preroll, uint64_t trigger
 	 */
 	if (r->ev_open)
 		write_event(r, VIGIL_EVENT_START);
-	return c;
+	name_next(c);	/* the file, on the ring */
+	return r->cur;
 }
 
 /*
@@ -1215,6 +1212,10 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 
 	if (slot >= NCLIP)
 		return;
+	if (TAG_OP(tag) >= REC_STORE_OP_BASE) {
+		rec_store_cqe(r->store, TAG_OP(tag), idx, cqe);
+		return;
+	}
 	if (TAG_OP(tag) == OP_WAKE) {
 		uint64_t n;
 
@@ -1231,6 +1232,15 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 	}
 	c = &r->clip[slot];
 	switch (TAG_OP(tag)) {
+	case OP_NAME:
+	case OP_OPEN:
+		open_cqe(c, TAG_OP(tag), cqe->res);
+		return;
+	case OP_CLOSE:
+		/* the slot may hold another clip by now */
+		if (cqe->res < 0)
+			fprintf(stderr, "vigild: recording: close: %s\n", strerror(-cqe->res));
+		return;
 	case OP_WRITE:
 		if (idx >= NBUF)
 			return;
@@ -1282,7 +1292,7 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 				c->final, c->frames);
 		c->chain = false;
 		release_clip(c);
-		retention(r, 0);
+		rec_store_retention(r->store, 0);
 		return;
 	default:
 		return;
@@ -1306,7 +1316,8 @@ int recorder_finish(struct recorder *r)
 	/* an event still open goes in as such (ev_clip_closing()) */
 	if (r->cur)
 		close_clip(r, r->cur);
-	while (busy(r)) {
+	/* and retention's unlinks and audit records (rec-store.c) */
+	while (busy(r) || rec_store_busy(r->store)) {
 		struct io_uring_cqe *cqe;
 		const int ret = loop_submit_wait(r->loop, 1);
 
@@ -1455,10 +1466,6 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	r->efd = -1;
 	for (unsigned int i = 0; i < NCLIP; i++)
 		r->clip[i] = (struct clip){ .r = r, .slot = i, .fd = -1, .cur = -1 };
-	if (rc->audit[0])
-		snprintf(r->audit, sizeof(r->audit), "%s", rc->audit);
-	else
-		snprintf(r->audit, sizeof(r->audit), "%s/audit.jsonl", rc->dir);
 	if (rc->owner_key[0]) {
 		ret = read_pub(rc->owner_key, r->pk, err, errlen);
 		if (ret)
@@ -1471,6 +1478,20 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		snprintf(err, errlen, "[record] dir %s: %s", rc->dir, strerror(errno));
 		goto fail;
 	}
+	{
+		char audit[VIGIL_PATH_MAX + 32];
+
+		if (rc->audit[0])
+			snprintf(audit, sizeof(audit), "%s", rc->audit);
+		else
+			snprintf(audit, sizeof(audit), "%s/audit.jsonl", rc->dir);
+		ret = rec_store_new(rc, l, r->dirfd, audit, store_done, r, &r->store, err,
+				    errlen);
+		if (ret)
+			goto fail;
+	}
+	/* the time zone, read once here: not by the loop's first gmtime_r() */
+	tzset();
 	vigil_codec_params_default(&r->hdr.codec);
 	r->hdr.codec.fmt = rc->colour ? record_format(fmt, width) : VIGIL_FMT_GREY;
 	r->hdr.codec.width = width;
@@ -1506,7 +1527,7 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		snprintf(err, errlen, "clip encoder thread: %s", strerror(-ret));
 		goto fail;
 	}
-	retention(r, 0);
+	rec_store_retention(r->store, 0);	/* at start, on the worker */
 	*out = r;
 	return 0;
 fail:
@@ -1521,7 +1542,7 @@ void recorder_stats(const struct recorder *r, FILE *fp)
 		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu "
 		"pool_slots %u rec_dropped_writes %lu\n",
 		r->clips, r->rec_frames, r->dropped, r->rec_dropped, r->failed, r->missed,
-		r->evicted,
+		rec_store_evicted(r->store),
 		r->encoded ? (double)r->encode_ns / (double)r->encoded / 1000.0 : 0.0,
 		(double)r->max_span_ns / 1e9,
 		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
@@ -1540,9 +1561,15 @@ void recorder_free(struct recorder *r)
 		free(r->slot[i].raw);
 	if (r->efd >= 0)
 		close(r->efd);
-	for (unsigned int i = 0; i < NCLIP; i++)
-		if (r->clip[i].st != C_FREE)
-			release_clip(&r->clip[i]);
+	for (unsigned int i = 0; i < NCLIP; i++) {
+		if (r->clip[i].st == C_FREE)
+			continue;
+		if (r->clip[i].fd >= 0)
+			close(r->clip[i].fd);	/* the ring is not entered again */
+		r->clip[i].fd = -1;
+		release_clip(&r->clip[i]);
+	}
+	rec_store_free(r->store);
 	for (unsigned int i = 0; i < NBUF; i++)
 		free(r->buf[i].p);
 	preroll_free(r->pre);

@@ -1,0 +1,575 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The recorder's clip store, off the loop (issue #8). On an SD card a
+ * directory scan, a statvfs, an open or an unlink can each take tens of
+ * milliseconds; the loop makes none of them:
+ *
+ * - retention's plan (scan DIR for <id>.vclip, stat each, statvfs, pick the
+ *   oldest while over a limit, check each one's magic) runs on a small
+ *   worker thread, which returns the batch of clips to delete through an
+ *   eventfd the loop polls on the ring;
+ * - the loop unlinks them with IORING_OP_UNLINKAT, fsyncs the directory,
+ *   and appends one audit record per deletion with IORING_OP_WRITE on the
+ *   audit log (opened once, O_APPEND: one write per record, so records
+ *   never interleave with other writers'), each followed by a linked
+ *   fdatasync, one record at a time.
+ *
+ * One batch at a time (scan, unlinks, directory fsync, its audit records),
+ * at most BATCH deletions each: requests made meanwhile are merged into the
+ * next. The mutex guards the hand-over only; the worker never holds it
+ * across I/O, so the loop never waits on it for longer than a copy.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rec-store.h"
+
+#define BATCH 32		/* deletions per batch */
+#define STACK (256u << 10)	/* the worker's stack */
+
+enum {
+	OP_WAKE = REC_STORE_OP_BASE,	/* the worker's eventfd is readable */
+	OP_UNLINK,			/* idx: the victim */
+	OP_DIRSYNC,			/* fsync of the directory after unlinks */
+	OP_AUDIT_WRITE,			/* an audit record, linked to: */
+	OP_AUDIT_SYNC,			/* its fdatasync */
+};
+
+#define TAG(op, idx)	LOOP_TAG(RECORDER_ID, ((unsigned int)(op) << 8) | (idx))
+
+struct victim {
+	char id[VIGIL_CLIP_ID_LEN + 1];
+	char name[VIGIL_CLIP_ID_LEN + 8];	/* <id>.vclip: the unlink's path */
+	const char *why;
+};
+
+/* The worker's mailbox, under mu. */
+struct job {
+	bool posted, done, quit;
+	uint64_t need;
+	/* results */
+	struct victim v[BATCH];
+	unsigned int n;
+	bool more;		/* the batch is full: scan again after it */
+};
+
+enum state {
+	S_IDLE,
+	S_SCAN,			/* the worker plans */
+	S_UNLINK,		/* unlinks in flight */
+	S_SYNC,			/* directory fsync, audit records */
+};
+
+struct rec_store {
+	const struct vigil_record_config *rc;
+	struct loop *loop;
+	int dirfd;			/* the recorder's */
+	int audit_fd;
+	char audit[VIGIL_PATH_MAX + 32];
+	rec_store_done_fn done;
+	void *arg;
+	/* the worker */
+	pthread_t thr;
+	bool thr_started;
+	pthread_mutex_t mu;		/* job: the hand-over only, never across I/O */
+	pthread_cond_t cv;
+	struct job job;			/* under mu */
+	int efd;			/* worker -> loop: the plan is ready */
+	/* the loop's side */
+	enum state st;
+	bool want;			/* a request waits for the next batch */
+	uint64_t want_need;
+	unsigned int gen, batch_gen;	/* requests made, served by this batch */
+	struct victim v[BATCH];
+	unsigned int nv, left, gone;
+	bool more, dirsync;
+	/* audit records: a FIFO, the head in flight */
+	char aq[BATCH][VIGIL_AUDIT_LINE_MAX];
+	unsigned int alen[BATCH];
+	unsigned int ahead, an, aleft;
+	bool ainflight;
+	unsigned long evicted;
+};
+
+/* ---------------------------------------------------------------- */
+/* the worker: retention's plan */
+
+static bool is_vigil_clip(int dirfd, const char *name)
+{
+	char magic[8];
+	const int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	bool ok;
+
+	if (fd < 0)
+		return false;
+	ok = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
+	     !memcmp(magic, "VIGILCLP", sizeof(magic));
+	close(fd);
+	return ok;
+}
+
+struct held {
+	char id[VIGIL_CLIP_ID_LEN + 1];
+	uint64_t size;
+	time_t mtime;
+};
+
+static int cmp_held(const void *a, const void *b)
+{
+	return strcmp(((const struct held *)a)->id, ((const struct held *)b)->id);
+}
+
+static uint64_t free_bytes(int dirfd)
+{
+	struct statvfs sv;
+
+	if (fstatvfs(dirfd, &sv))
+		return UINT64_MAX;
+	return (uint64_t)sv.f_bavail * sv.f_frsize;
+}
+
+/*
+ * The oldest clips to delete while over a limit (or, @need bytes, until at
+ * least one goes and reserve + @need bytes are free), each checked to start
+ * with the clip magic: nothing but vigil's own clips is ever deleted. The
+ * space each deletion frees is counted from the scan (its blocks), not
+ * measured again: a file system that frees late gets another batch at the
+ * next ENOSPC. At most BATCH; *@more when the batch stopped there.
+ */
+static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim *v,
+			 bool *more)
+{
+	const struct vigil_record_config *rc = s->rc;
+	struct held *h = NULL;
+	size_t n = 0, cap = 0;
+	uint64_t total = 0, freeb;
+	const time_t now = time(NULL);
+	unsigned int gone = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	*more = false;
+	if (!need && !rc->max_bytes && !rc->max_age_days && !rc->reserve_bytes)
+		return 0;
+	/* a description of its own: the loop's dirfd keeps its offset */
+	fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "vigild: retention: %s: %s\n", rc->dir, strerror(errno));
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		const size_t len = strlen(de->d_name);
+		struct stat st;
+
+		if (len != VIGIL_CLIP_ID_LEN + strlen(VIGIL_CLIP_EXT) ||
+		    strcmp(de->d_name + VIGIL_CLIP_ID_LEN, VIGIL_CLIP_EXT))
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
+		    !S_ISREG(st.st_mode))
+			continue;
+		if (n == cap) {
+			struct held *nh = realloc(h, (cap = cap ? cap * 2 : 64) * sizeof(*h));
+
+			if (!nh)
+				break;
+			h = nh;
+		}
+		memcpy(h[n].id, de->d_name, VIGIL_CLIP_ID_LEN);
+		h[n].id[VIGIL_CLIP_ID_LEN] = 0;
+		if (!vigil_clip_id_valid(h[n].id))
+			continue;
+		h[n].size = (uint64_t)st.st_blocks * 512;
+		h[n].mtime = st.st_mtime;
+		total += h[n].size;
+		n++;
+	}
+	if (n)
+		qsort(h, n, sizeof(*h), cmp_held);
+	freeb = free_bytes(dirfd(d));
+	for (size_t i = 0; i < n; i++) {
+		const bool over = rc->max_bytes && total > rc->max_bytes;
+		const bool old = rc->max_age_days &&
+				 difftime(now, h[i].mtime) > rc->max_age_days * 86400.0;
+		const bool full = (rc->reserve_bytes && freeb < rc->reserve_bytes) ||
+				  (need && (!gone || freeb < rc->reserve_bytes + need));
+		struct victim *x = &v[gone];
+
+		if (!over && !old && !full)
+			break;
+		if (gone == BATCH) {
+			*more = true;
+			break;
+		}
+		snprintf(x->id, sizeof(x->id), "%s", h[i].id);
+		snprintf(x->name, sizeof(x->name), "%s%s", h[i].id, VIGIL_CLIP_EXT);
+		if (!is_vigil_clip(dirfd(d), x->name))
+			continue;
+		x->why = over ? "max_bytes" : old ? "max_age_days" : "free space";
+		gone++;
+		total -= h[i].size;
+		freeb = freeb == UINT64_MAX ? freeb : freeb + h[i].size;
+	}
+	closedir(d);
+	free(h);
+	return gone;
+}
+
+static void *worker(void *arg)
+{
+	struct rec_store *s = arg;
+	const uint64_t one = 1;
+	sigset_t all;
+
+	/* signals are the loop's (its signalfd): never delivered here */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, NULL);
+	pthread_mutex_lock(&s->mu);
+	for (;;) {
+		struct victim v[BATCH];
+		unsigned int n;
+		uint64_t need;
+		bool more;
+
+		while (!s->job.posted && !s->job.quit)
+			pthread_cond_wait(&s->cv, &s->mu);
+		if (s->job.quit)
+			break;
+		need = s->job.need;
+		s->job.posted = false;
+		pthread_mutex_unlock(&s->mu);
+		n = plan(s, need, v, &more);
+		pthread_mutex_lock(&s->mu);
+		memcpy(s->job.v, v, n * sizeof(*v));
+		s->job.n = n;
+		s->job.more = more;
+		s->job.done = true;
+		if (write(s->efd, &one, sizeof(one)) < 0) {
+			/* cannot overflow: one write per batch */
+		}
+	}
+	pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/* ---------------------------------------------------------------- */
+/* the loop's side */
+
+/* The next waiting request to the worker, if no batch is under way. */
+static void kick(struct rec_store *s)
+{
+	if (s->st != S_IDLE || !s->want)
+		return;
+	pthread_mutex_lock(&s->mu);
+	s->job.need = s->want_need;
+	s->job.posted = true;
+	s->job.done = false;
+	pthread_cond_signal(&s->cv);
+	pthread_mutex_unlock(&s->mu);
+	s->batch_gen = s->gen;
+	s->want = false;
+	s->want_need = 0;
+	s->st = S_SCAN;
+}
+
+unsigned int rec_store_retention(struct rec_store *s, uint64_t need)
+{
+	s->want = true;
+	s->want_need += need;
+	s->gen++;
+	kick(s);
+	return s->gen;
+}
+
+/* The batch is over once its unlinks, its directory fsync and its audit records are. */
+static void batch_end(struct rec_store *s)
+{
+	if (s->st != S_SYNC || s->dirsync || s->an)
+		return;
+	s->st = S_IDLE;
+	if (s->more)
+		s->want = true;	/* more to delete than one batch */
+	if (s->done)
+		s->done(s->arg, s->gone, s->batch_gen);
+	kick(s);
+}
+
+/* The head of the audit FIFO to the ring: write, then fdatasync. */
+static void audit_next(struct rec_store *s)
+{
+	const unsigned int i = s->ahead;
+
+	if (s->ainflight || !s->an)
+		return;
+	if (loop_write_append(s->loop, s->audit_fd, s->aq[i], s->alen[i], true,
+			      TAG(OP_AUDIT_WRITE, i)) ||
+	    loop_fsync(s->loop, s->audit_fd, true, false, TAG(OP_AUDIT_SYNC, i))) {
+		/* cannot happen: get_sqe() flushes a full ring and retries */
+		fprintf(stderr, "vigild: audit: %s: cannot queue a record\n", s->audit);
+		return;
+	}
+	s->ainflight = true;
+	s->aleft = 2;
+}
+
+int rec_store_audit(struct rec_store *s, const char *action, const char *clip_id,
+		    const char *client)
+{
+	const unsigned int i = (s->ahead + s->an) % BATCH;
+	int n;
+
+	if (s->an == BATCH) {
+		fprintf(stderr, "vigild: audit: %s: %s of %s not logged: too many records "
+			"waiting\n", s->audit, action, clip_id);
+		return -ENOBUFS;
+	}
+	n = vigil_audit_format(s->aq[i], sizeof(s->aq[i]), time(NULL), action, clip_id,
+			       client);
+	if (n < 0) {
+		fprintf(stderr, "vigild: audit: refusing a malformed record (action '%s', "
+			"clip '%s')\n", action, clip_id);
+		return n;
+	}
+	s->alen[i] = (unsigned int)n;
+	s->an++;
+	audit_next(s);
+	return 0;
+}
+
+static void audit_cqe(struct rec_store *s, unsigned int op, const struct io_uring_cqe *cqe)
+{
+	const unsigned int i = s->ahead;
+
+	if (!s->ainflight)
+		return;
+	if (op == OP_AUDIT_WRITE && cqe->res != (int)s->alen[i])
+		fprintf(stderr, "vigild: audit: %s: %s\n", s->audit,
+			strerror(cqe->res < 0 ? -cqe->res : ENOSPC));
+	else if (op == OP_AUDIT_SYNC && cqe->res < 0 && cqe->res != -ECANCELED)
+		fprintf(stderr, "vigild: audit: %s: fdatasync: %s\n", s->audit,
+			strerror(-cqe->res));
+	if (--s->aleft)
+		return;
+	s->ainflight = false;
+	s->ahead = (s->ahead + 1) % BATCH;
+	s->an--;
+	audit_next(s);
+	batch_end(s);
+}
+
+/* Every unlink of the batch completed: the directory fsync, then the end. */
+static void unlinks_done(struct rec_store *s)
+{
+	s->st = S_SYNC;
+	if (s->gone) {
+		if (loop_fsync(s->loop, s->dirfd, false, false, TAG(OP_DIRSYNC, 0)))
+			fprintf(stderr, "vigild: retention: cannot queue the directory fsync\n");
+		else
+			s->dirsync = true;
+	}
+	batch_end(s);
+}
+
+/* The worker's plan: one unlink on the ring per clip. */
+static void planned(struct rec_store *s)
+{
+	bool done;
+
+	pthread_mutex_lock(&s->mu);
+	done = s->job.done;
+	if (done) {
+		s->job.done = false;
+		s->nv = s->job.n;
+		s->more = s->job.more;
+		memcpy(s->v, s->job.v, s->nv * sizeof(*s->v));
+	}
+	pthread_mutex_unlock(&s->mu);
+	if (!done || s->st != S_SCAN)
+		return;
+	s->st = S_UNLINK;
+	s->gone = 0;
+	s->left = 0;
+	for (unsigned int i = 0; i < s->nv; i++) {
+		if (loop_unlinkat(s->loop, s->dirfd, s->v[i].name, TAG(OP_UNLINK, i)))
+			fprintf(stderr, "vigild: retention: %s: cannot queue the unlink\n",
+				s->v[i].name);
+		else
+			s->left++;
+	}
+	if (!s->left)
+		unlinks_done(s);
+}
+
+void rec_store_cqe(struct rec_store *s, unsigned int op, unsigned int idx,
+		   const struct io_uring_cqe *cqe)
+{
+	uint64_t n;
+
+	switch (op) {
+	case OP_WAKE:
+		/* nonblocking: clears the counter */
+		if (read(s->efd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+			fprintf(stderr, "vigild: retention: eventfd: %s\n", strerror(errno));
+		if (!(cqe->flags & IORING_CQE_F_MORE) &&
+		    loop_poll_multishot(s->loop, s->efd, POLLIN, TAG(OP_WAKE, 0)))
+			fprintf(stderr, "vigild: retention: cannot poll the worker\n");
+		planned(s);
+		break;
+	case OP_UNLINK:
+		if (s->st != S_UNLINK || idx >= s->nv)
+			return;
+		if (cqe->res < 0) {
+			fprintf(stderr, "vigild: retention: %s: %s\n", s->v[idx].name,
+				strerror(-cqe->res));
+		} else {
+			s->gone++;
+			s->evicted++;
+			fprintf(stderr, "vigild: retention: deleted %s (%s)\n", s->v[idx].name,
+				s->v[idx].why);
+			rec_store_audit(s, "delete", s->v[idx].id, "retention");
+		}
+		if (!--s->left)
+			unlinks_done(s);
+		break;
+	case OP_DIRSYNC:
+		if (cqe->res < 0)
+			fprintf(stderr, "vigild: retention: %s: directory fsync: %s\n",
+				s->rc->dir, strerror(-cqe->res));
+		s->dirsync = false;
+		batch_end(s);
+		break;
+	case OP_AUDIT_WRITE:
+	case OP_AUDIT_SYNC:
+		audit_cqe(s, op, cqe);
+		break;
+	default:
+		break;
+	}
+}
+
+bool rec_store_busy(const struct rec_store *s)
+{
+	return s && (s->st != S_IDLE || s->want || s->an);
+}
+
+unsigned long rec_store_evicted(const struct rec_store *s)
+{
+	return s ? s->evicted : 0;
+}
+
+int rec_store_new(const struct vigil_record_config *rc, struct loop *l, int dirfd,
+		  const char *audit, rec_store_done_fn done, void *arg,
+		  struct rec_store **out, char *err, size_t errlen)
+{
+	struct sched_param sp = { .sched_priority = 0 };
+	struct rec_store *s = calloc(1, sizeof(*s));
+	pthread_attr_t at;
+	int ret;
+
+	if (!s)
+		return -ENOMEM;
+	s->rc = rc;
+	s->loop = l;
+	s->dirfd = dirfd;
+	s->done = done;
+	s->arg = arg;
+	s->efd = -1;
+	s->audit_fd = -1;
+	snprintf(s->audit, sizeof(s->audit), "%s", audit);
+	/*
+	 * Once, here: every deletion is logged by one write on the ring. A
+	 * log that cannot be opened stops vigild at start rather than let it
+	 * delete clips unlogged.
+	 */
+	s->audit_fd = open(audit, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
+			   0600);
+	if (s->audit_fd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "[record] audit %s: %s", audit, strerror(errno));
+		goto fail;
+	}
+	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->efd < 0) {
+		ret = -errno;
+		snprintf(err, errlen, "retention: eventfd: %s", strerror(errno));
+		goto fail;
+	}
+	ret = loop_poll_multishot(l, s->efd, POLLIN, TAG(OP_WAKE, 0));
+	if (ret) {
+		snprintf(err, errlen, "retention: poll: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = pthread_mutex_init(&s->mu, NULL);
+	if (ret) {
+		ret = -ret;
+		snprintf(err, errlen, "retention: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = pthread_cond_init(&s->cv, NULL);
+	if (ret) {
+		pthread_mutex_destroy(&s->mu);
+		ret = -ret;
+		snprintf(err, errlen, "retention: %s", strerror(-ret));
+		goto fail;
+	}
+	ret = pthread_attr_init(&at);
+	if (!ret) {
+		/* SCHED_OTHER even when the loop runs SCHED_FIFO */
+		pthread_attr_setinheritsched(&at, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&at, SCHED_OTHER);
+		pthread_attr_setschedparam(&at, &sp);
+		pthread_attr_setstacksize(&at, STACK);
+		ret = pthread_create(&s->thr, &at, worker, s);
+		pthread_attr_destroy(&at);
+	}
+	if (ret) {
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+		ret = -ret;
+		snprintf(err, errlen, "retention thread: %s", strerror(-ret));
+		goto fail;
+	}
+	/* named, so a tracer tells it from the loop (tests/harness/rec-io.sh) */
+	pthread_setname_np(s->thr, "vigild-store");
+	s->thr_started = true;
+	*out = s;
+	return 0;
+fail:
+	rec_store_free(s);
+	return ret;
+}
+
+void rec_store_free(struct rec_store *s)
+{
+	if (!s)
+		return;
+	if (s->thr_started) {
+		pthread_mutex_lock(&s->mu);
+		s->job.quit = true;
+		pthread_cond_broadcast(&s->cv);
+		pthread_mutex_unlock(&s->mu);
+		pthread_join(s->thr, NULL);
+		pthread_cond_destroy(&s->cv);
+		pthread_mutex_destroy(&s->mu);
+	}
+	if (s->efd >= 0)
+		close(s->efd);
+	if (s->audit_fd >= 0)
+		close(s->audit_fd);
+	free(s);
+}
