@@ -514,7 +514,21 @@ int rec_store_new(const struct vigil_record_config *rc, struct loop *l, int dirf
 		snprintf(err, errlen, "retention: poll: %s", strerror(-ret));
 		goto fail;
 	}
-	ret = pthread_mutex_init(&s->mu, NULL);
+	{
+		pthread_mutexattr_t ma;
+
+		/*
+		 * Priority inheritance: the loop may run SCHED_FIFO; a
+		 * SCHED_OTHER worker preempted while it holds the mutex must
+		 * not keep the loop waiting for its next time slice.
+		 */
+		ret = pthread_mutexattr_init(&ma);
+		if (!ret) {
+			pthread_mutexattr_setprotocol(&ma, PTHREAD_PRIO_INHERIT);
+			ret = pthread_mutex_init(&s->mu, &ma);
+			pthread_mutexattr_destroy(&ma);
+		}
+	}
 	if (ret) {
 		ret = -ret;
 		snprintf(err, errlen, "retention: %s", strerror(-ret));

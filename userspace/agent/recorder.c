@@ -1333,6 +1333,8 @@ int recorder_finish(struct recorder *r)
 			io_uring_cqe_seen(&r->loop->ring, cqe);
 		}
 	}
+	/* the last clips' closes (fire and forget) go in before the ring ends */
+	loop_submit_wait(r->loop, 0);
 	return 0;
 }
 

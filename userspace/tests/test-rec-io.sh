@@ -13,7 +13,7 @@
 # evicted, each deletion is in the audit log as one well-formed record,
 # every clip left verifies, a foreign file named like a clip is untouched.
 # Run by `make check` from userspace/ (VIGIL_BUILD set). Exit 0 pass, 1 fail.
-set -u
+set -u -o pipefail
 B=${VIGIL_BUILD:?}
 T=$(mktemp -d /tmp/vigil-rec-io-XXXXXX)
 trap 'rm -rf "$T"' EXIT
