@@ -235,10 +235,15 @@ int loop_cancel_fd(struct loop *l, int fd, uint64_t tag)
 
 int loop_submit_wait(struct loop *l, unsigned int wait_nr)
 {
+	const uint64_t t0 = mono_ns();
 	int ret;
 
+	/* the work since the last return: a stall if anything blocked */
+	if (l->ret_ns && t0 - l->ret_ns > l->busy_max_ns)
+		l->busy_max_ns = t0 - l->ret_ns;
 	l->enters++;
 	ret = io_uring_submit_and_wait(&l->ring, wait_nr);
+	l->ret_ns = mono_ns();
 	return ret < 0 ? ret : 0;
 }
 

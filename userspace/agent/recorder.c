@@ -214,6 +214,8 @@ struct recorder {
 	uint64_t encode_ns, max_span_ns;
 	uint64_t peak_buffered;		/* bytes waiting in write buffers */
 	unsigned int peak_bufs;
+	uint64_t busy_max_ns;	/* issue #8: loop->busy_max_ns before recorder_finish() */
+	bool finished;
 	/* vigil-lat (issue 13): alarms whose first bytes are not synced yet */
 	FILE *trace;
 	struct lat_wait lat[LAT_WAIT];
@@ -1310,6 +1312,9 @@ static bool busy(const struct recorder *r)
 
 int recorder_finish(struct recorder *r)
 {
+	/* the loop's longest run while it ran; the waits below are the end's */
+	r->busy_max_ns = r->loop->busy_max_ns;
+	r->finished = true;
 	/* the frames captured are encoded and written before the end */
 	while (r->enc_busy && !r->fatal)
 		r->fatal = collect(r, true);
@@ -1542,13 +1547,14 @@ void recorder_stats(const struct recorder *r, FILE *fp)
 	fprintf(fp, "vigild: stats: recording clips %lu recorded_frames %lu dropped_frames %lu "
 		"rec_dropped %lu failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
 		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu "
-		"pool_slots %u rec_dropped_writes %lu\n",
+		"pool_slots %u rec_dropped_writes %lu loop_busy_max_us %.0f\n",
 		r->clips, r->rec_frames, r->dropped, r->rec_dropped, r->failed, r->missed,
 		rec_store_evicted(r->store),
 		r->encoded ? (double)r->encode_ns / (double)r->encoded / 1000.0 : 0.0,
 		(double)r->max_span_ns / 1e9,
 		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
-		(unsigned long long)r->peak_buffered, r->nslot, r->wb_dropped);
+		(unsigned long long)r->peak_buffered, r->nslot, r->wb_dropped,
+		(double)(r->finished ? r->busy_max_ns : r->loop->busy_max_ns) / 1000.0);
 	if (r->hdr.audio)	/* clipmeta: audio in clips */
 		fprintf(fp, "vigild: stats: recording audio_blocks %lu audio_dropped %lu\n",
 			r->audio_blocks, r->audio_dropped);

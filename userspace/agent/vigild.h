@@ -44,6 +44,8 @@ enum loop_tag {
 struct loop {
 	struct io_uring ring;
 	unsigned long enters;		/* io_uring_enter calls (stats) */
+	/* issue #8: the longest the loop ran between two io_uring_enter */
+	uint64_t ret_ns, busy_max_ns;
 };
 
 /* Create the ring disabled, restrict it to our opcodes, enable it. */

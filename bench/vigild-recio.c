@@ -1,0 +1,269 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * vigild's loop while clips open, close and are evicted (issue #8): the
+ * same daemon on the same looping 640x360 GREY replay at 30 fps, in real
+ * time, an alarm throughout, clips of 1 s (so a clip opens and one closes
+ * every second), the loop SCHED_FIFO (so other work on a shared machine
+ * does not preempt it: what stalls it is its own), twice in this run:
+ *  - baseline: recording into an empty directory, no retention limit;
+ *  - evicting: the directory holds NOLD old clips of vigil's (64 KiB each)
+ *    and max_bytes is what they hold, so every clip that closes evicts
+ *    about its size in old clips (a card that is full, as it is after the
+ *    first weeks), each deletion audited.
+ * Figures, evicting against the baseline:
+ *  - the loop's longest stall: the longest it ran between two
+ *    io_uring_enter calls (vigild --stats: loop_busy_max_us), where a
+ *    blocking call shows whole;
+ *  - what capture sees of it: the longest a frame waited past its due
+ *    time before vigild took it (--trace: in_ns - ts_ns; the replay's
+ *    frames are due on CLOCK_MONOTONIC like a camera's), which CPU load
+ *    on a shared machine also moves.
+ * With the clip store's I/O on the ring and its worker thread the two runs
+ * match; with it on the loop (before issue #8's change) every eviction's
+ * open, read, unlink, statvfs and audit append with fdatasync stalled the
+ * loop. VIGILD=path runs another vigild (an older build, to compare).
+ * Prints one JSON object per figure.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "libvigil.h"
+#include "vigil-internal.h"
+
+#define W 640
+#define H 360
+#define FPS 30
+#define FRAMES 60
+#define RUN_MS 7000
+#define SKIP_NS 1500000000ULL	/* start-up: not counted */
+#define NOLD 800
+#define OLD_BYTES (64u << 10)
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* A person crossing, over and over, as GREY frames. */
+static int make_grey(const char *path)
+{
+	struct vigil_scene s = {
+		.width = W, .height = H, .fps = FPS, .frames = FRAMES,
+		.seed = 5, .noise = 2, .nitems = 1,
+		.items = { { .kind = VIGIL_SCENE_PERSON, .start = 0, .end = FRAMES,
+			     .from_x = W / 8, .to_x = W / 2, .y = H / 4,
+			     .w = W / 10, .h = H / 2, .contrast = -40, .warm = true } },
+	};
+	uint8_t *buf = malloc((size_t)W * H);
+	FILE *fp = fopen(path, "w");
+	int ret = -1;
+
+	if (!buf || !fp)
+		goto out;
+	for (unsigned int i = 0; i < FRAMES; i++) {
+		vigil_scene_render(&s, i, buf);
+		fwrite(buf, (size_t)W * H, 1, fp);
+	}
+	ret = ferror(fp) ? -1 : 0;
+out:
+	if (fp && fclose(fp))
+		ret = -1;
+	free(buf);
+	return ret;
+}
+
+/* NOLD clips of vigil's (the magic, then zeros), a year before now. */
+static int make_old(const char *dir)
+{
+	static uint8_t buf[OLD_BYTES];
+
+	memcpy(buf, "VIGILCLP", 8);
+	for (unsigned int i = 0; i < NOLD; i++) {
+		char id[VIGIL_CLIP_ID_LEN + 1], path[PATH_MAX + 64];
+		FILE *fp;
+
+		if (vigil_clip_id_make(id, sizeof(id), time(NULL) - 366 * 86400 + i, i % 9999 + 1))
+			return -1;
+		snprintf(path, sizeof(path), "%s/%s%s", dir, id, VIGIL_CLIP_EXT);
+		fp = fopen(path, "w");
+		if (!fp || fwrite(buf, sizeof(buf), 1, fp) != 1) {
+			if (fp)
+				fclose(fp);
+			return -1;
+		}
+		if (fclose(fp))
+			return -1;
+	}
+	return 0;
+}
+
+/* A number after @key in the file's last line holding it, or -1. */
+static double stat_from(const char *path, const char *key)
+{
+	FILE *fp = fopen(path, "r");
+	char line[1024];
+	double v = -1;
+
+	while (fp && fgets(line, sizeof(line), fp)) {
+		const char *p = strstr(line, key);
+
+		if (p)
+			v = atof(p + strlen(key));
+	}
+	if (fp)
+		fclose(fp);
+	return v;
+}
+
+/* The longest a frame waited past its due time (ms), after start-up; -1. */
+static double max_late_ms(const char *trace, unsigned int *nframes)
+{
+	FILE *fp = fopen(trace, "r");
+	unsigned long long ts, in, first = 0;
+	char line[1024];
+	double worst = -1;
+
+	*nframes = 0;
+	while (fp && fgets(line, sizeof(line), fp)) {
+		const char *t = strstr(line, "\"ts_ns\":"), *i = strstr(line, "\"in_ns\":");
+
+		if (strncmp(line, "{\"frame\":", 9) || !t || !i)
+			continue;
+		ts = strtoull(t + 8, NULL, 10);
+		in = strtoull(i + 8, NULL, 10);
+		if (!first)
+			first = ts;
+		if (ts < first + SKIP_NS)
+			continue;
+		(*nframes)++;
+		if (in > ts && (double)(in - ts) / 1e6 > worst)
+			worst = (double)(in - ts) / 1e6;
+		else if (worst < 0)
+			worst = 0;
+	}
+	if (fp)
+		fclose(fp);
+	return worst;
+}
+
+struct result {
+	double late_ms, busy_ms, evicted, clips, failed;
+	unsigned int frames;
+};
+
+static int run(const char *vigild, const char *raw, const char *dir, const char *max_bytes,
+	       struct result *res)
+{
+	char src[PATH_MAX + 16], set[PATH_MAX + 32], mb[64], err[PATH_MAX], trace[PATH_MAX];
+	pid_t pid;
+	int st;
+
+	snprintf(src, sizeof(src), "replay:%s", raw);
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	snprintf(mb, sizeof(mb), "record.max_bytes=%s", max_bytes);
+	snprintf(err, sizeof(err), "%s.err", dir);
+	snprintf(trace, sizeof(trace), "%s.trace", dir);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (!freopen(err, "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execl(vigild, vigild, "--source", src, "--size", "640x360", "--format", "GREY",
+		      "--fps", "30", "--loop", "--realtime", "--policy", "video-only",
+		      "--events", "/dev/null", "--stats", "--trace", trace, "--set", set,
+		      "--set", mb, "--set", "record.max_clip_s=1",
+		      "--set", "daemon.sched_fifo=10", (char *)NULL);
+		_exit(127);
+	}
+	sleep_ms(RUN_MS);
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "vigild-recio: vigild failed (status %d), see %s\n", st, err);
+		return -1;
+	}
+	res->late_ms = max_late_ms(trace, &res->frames);
+	res->busy_ms = stat_from(err, " loop_busy_max_us ") / 1000.0;
+	res->evicted = stat_from(err, " evicted ");
+	res->clips = stat_from(err, "recording clips ");
+	res->failed = stat_from(err, " failed ");
+	return 0;
+}
+
+int main(void)
+{
+	char vigild[PATH_MAX], raw[] = "/tmp/vigil-bench-recio-XXXXXX";
+	char dir[] = "/tmp/vigil-bench-recio-d-XXXXXX", d0[PATH_MAX], d1[PATH_MAX];
+	char mb[32], cmd[PATH_MAX + 64];
+	const char *build = getenv("VIGIL_BUILD"), *other = getenv("VIGILD");
+	struct result base, ev;
+	int fd, ret = 1;
+
+	if (other && *other) {
+		snprintf(vigild, sizeof(vigild), "%s", other);
+	} else {
+		snprintf(vigild, sizeof(vigild), "%s/vigild", build ? build : "build/userspace");
+		if (access(vigild, X_OK)) {
+			/* run from the build tree: bench/ is next to vigild */
+			const ssize_t n = readlink("/proc/self/exe", vigild, sizeof(vigild) - 16);
+
+			if (n <= 0)
+				return 1;
+			vigild[n] = 0;
+			strcpy(strrchr(vigild, '/'), "/../vigild");
+		}
+	}
+	fd = mkstemp(raw);
+	if (fd < 0 || !mkdtemp(dir))
+		return 1;
+	close(fd);
+	snprintf(d0, sizeof(d0), "%s/base", dir);
+	snprintf(d1, sizeof(d1), "%s/evicting", dir);
+	snprintf(mb, sizeof(mb), "%u", NOLD * OLD_BYTES);
+	if (make_grey(raw) || mkdir(d0, 0700) || mkdir(d1, 0700) || make_old(d1)) {
+		fprintf(stderr, "vigild-recio: cannot write %s, %s\n", raw, dir);
+		goto out;
+	}
+	if (run(vigild, raw, d0, "0", &base) || run(vigild, raw, d1, mb, &ev))
+		goto out;
+	fprintf(stderr, "vigild-recio: %s: baseline %u frames, %.0f clips, loop busy at most "
+		"%.2f ms, frames late at most %.2f ms; evicting %u frames, %.0f clips, %.0f "
+		"evicted, loop busy at most %.2f ms, frames late at most %.2f ms\n", vigild,
+		base.frames, base.clips, base.busy_ms, base.late_ms, ev.frames, ev.clips,
+		ev.evicted, ev.busy_ms, ev.late_ms);
+	if (base.late_ms < 0 || ev.late_ms < 0 || base.busy_ms <= 0 || ev.busy_ms <= 0 ||
+	    ev.evicted < 1 || base.clips < 2 ||
+	    ev.clips < 2 || base.failed || ev.failed) {
+		fprintf(stderr, "vigild-recio: nothing measured (see %s/*.err)\n", dir);
+		unlink(raw);
+		return 1;	/* the logs stay */
+	}
+	printf("{\"name\":\"vigild-recio-loop-stall\",\"figure\":%.2f,\"unit\":\"ms\","
+	       "\"baseline\":%.2f,\"baseline_name\":\"recording, no retention\","
+	       "\"ratio\":%.2f,\"goal\":\"ratio about 1: no clip I/O on the loop "
+	       "(%.0f clips evicted, %.0f recorded)\"}\n", ev.busy_ms, base.busy_ms,
+	       ev.busy_ms / base.busy_ms, ev.evicted, ev.clips);
+	printf("{\"name\":\"vigild-recio-frame-late\",\"figure\":%.2f,\"unit\":\"ms\","
+	       "\"baseline\":%.2f,\"baseline_name\":\"recording, no retention\","
+	       "\"ratio\":%.2f,\"goal\":\"ratio about 1 (CPU load moves both)\"}\n",
+	       ev.late_ms, base.late_ms, base.late_ms > 0 ? ev.late_ms / base.late_ms : 0);
+	ret = 0;
+out:
+	unlink(raw);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd))
+		ret = 1;
+	return ret;
+}
