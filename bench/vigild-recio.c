@@ -6,7 +6,7 @@
  * every second), the loop SCHED_FIFO (so other work on a shared machine
  * does not preempt it: what stalls it is its own), twice in this run:
  *  - baseline: recording into an empty directory, no retention limit;
- *  - evicting: the directory holds NOLD old clips of vigil's (64 KiB each)
+ *  - evicting: the directory holds NOLD old clips of vigil's (16 KiB each)
  *    and max_bytes is what they hold, so every clip that closes evicts
  *    about its size in old clips (a card that is full, as it is after the
  *    first weeks), each deletion audited.
@@ -45,8 +45,8 @@
 #define FRAMES 60
 #define RUN_MS 7000
 #define SKIP_NS 1500000000ULL	/* start-up: not counted */
-#define NOLD 800
-#define OLD_BYTES (64u << 10)
+#define NOLD 1600
+#define OLD_BYTES (16u << 10)
 
 static void sleep_ms(unsigned int ms)
 {
