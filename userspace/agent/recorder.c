@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <time.h>
@@ -62,6 +63,17 @@ enum op {
  * memory. Not with a source that waits (replay --fast).
  */
 #define WB_MAX (4u << 20)
+/*
+ * Write buffers are mappings of their own, grown in WB_STEP steps (mremap:
+ * no copy) and unmapped once idle beyond WB_WARM of them, so the memory
+ * they hold is what is waiting for the disk, not the peak of a past burst.
+ * The pre-roll is copied into a clip while less than WB_DRAIN waits to be
+ * written (the rest waits in the ring, where it is already counted),
+ * leaving room for live frames below WB_MAX.
+ */
+#define WB_STEP (256u << 10)
+#define WB_WARM 1
+#define WB_DRAIN (WB_MAX / 2)
 
 #define TAG(slot, op, idx)	(((unsigned int)(slot) << 16) | ((unsigned int)(op) << 8) | (idx))
 #define TAG_SLOT(t)		((t) >> 16)
@@ -374,13 +386,12 @@ static int clip_sink(void *arg, const void *data, size_t len)
 	}
 	b = &r->buf[c->cur];
 	if (b->len + len > b->cap) {
-		size_t ncap = b->cap ? b->cap : 256 << 10;
-		uint8_t *p;
+		const size_t ncap = (b->len + len + WB_STEP - 1) / WB_STEP * WB_STEP;
+		void *p = b->p ? mremap(b->p, b->cap, ncap, MREMAP_MAYMOVE) :
+			  mmap(NULL, ncap, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		while (ncap < b->len + len)
-			ncap *= 2;
-		p = realloc(b->p, ncap);
-		if (!p)
+		if (p == MAP_FAILED)
 			return -ENOMEM;
 		b->p = p;
 		b->cap = ncap;
@@ -389,6 +400,31 @@ static int clip_sink(void *arg, const void *data, size_t len)
 	b->len += len;
 	c->off += len;
 	return 0;
+}
+
+static void wbuf_unmap(struct wbuf *b)
+{
+	if (b->p)
+		munmap(b->p, b->cap);
+	b->p = NULL;
+	b->cap = 0;
+}
+
+/* Idle buffers beyond WB_WARM give their memory back. */
+static void wbuf_trim(struct recorder *r)
+{
+	unsigned int warm = 0;
+
+	for (int i = 0; i < NBUF; i++) {
+		struct wbuf *b = &r->buf[i];
+
+		if (b->busy || !b->p)
+			continue;
+		if (warm < WB_WARM)
+			warm++;
+		else
+			wbuf_unmap(b);
+	}
 }
 
 static uint64_t busy_bytes(const struct recorder *r)
@@ -594,6 +630,7 @@ static void sync_alarm(struct recorder *r)
 /* clips */
 
 static void drain(struct recorder *r, struct clip *c, unsigned int max);
+static void drain_n(struct recorder *r, struct clip *c, unsigned int max, bool paced);
 static void ev_clip_closing(struct recorder *r, struct clip *c);
 
 static void close_clip(struct recorder *r, struct clip *c)
@@ -1000,9 +1037,12 @@ static int post(struct recorder *r)
 	clip_turn(r, s->m.mono_ns);
 	c = r->cur;
 	dst = preroll_reserve(r->pre, &need);
-	if (!dst && c) {
-		/* the ring is full of frames the clip has not copied yet */
-		drain(r, c, UINT32_MAX);
+	while (!dst && c && c->backlog) {
+		/*
+		 * The ring is full of frames the clip has not copied yet: as
+		 * many as make room (the oldest group), not all of them.
+		 */
+		drain(r, c, 1);
 		dst = preroll_reserve(r->pre, &need);
 	}
 	if (!dst)
@@ -1044,7 +1084,7 @@ static int encoded(struct recorder *r, const struct rframe *s, const struct job 
 		return 0;
 	if (c->backlog) {
 		/* this frame is in the ring too: it is copied in its turn */
-		drain(r, c, BACKLOG_STEP);
+		drain_n(r, c, BACKLOG_STEP, true);
 		progress(c);
 		return 0;
 	}
@@ -1093,6 +1133,7 @@ static int collect(struct recorder *r, bool wait)
 		return 0;
 	r->enc_busy = false;
 	ret = encoded(r, &r->slot[r->qhead], &j);
+	wbuf_trim(r);
 	r->qhead = (r->qhead + 1) % r->nslot;
 	r->qn--;
 	if (!ret && r->qn)
@@ -1100,12 +1141,15 @@ static int collect(struct recorder *r, bool wait)
 	return ret;
 }
 
-/* Copy up to @max frames of @c's backlog from the ring into the clip. */
-static void drain(struct recorder *r, struct clip *c, unsigned int max)
+/*
+ * Copy up to @max frames of @c's backlog from the ring into the clip;
+ * @paced: only while less than WB_DRAIN waits in write buffers.
+ */
+static void drain_n(struct recorder *r, struct clip *c, unsigned int max, bool paced)
 {
 	unsigned int k = 0;
 
-	while (c->backlog && k < max) {
+	while (c->backlog && k < max && (!paced || busy_bytes(r) < WB_DRAIN)) {
 		const uint64_t first = preroll_first(r->pre);
 		struct preroll_frame f;
 		int ret;
@@ -1136,6 +1180,11 @@ static void drain(struct recorder *r, struct clip *c, unsigned int max)
 		flush(c, false);
 	}
 	preroll_pin(r->pre, c->backlog ? c->next : UINT64_MAX);
+}
+
+static void drain(struct recorder *r, struct clip *c, unsigned int max)
+{
+	drain_n(r, c, max, false);
 }
 
 /*
@@ -1544,7 +1593,7 @@ void recorder_free(struct recorder *r)
 		if (r->clip[i].st != C_FREE)
 			release_clip(&r->clip[i]);
 	for (unsigned int i = 0; i < NBUF; i++)
-		free(r->buf[i].p);
+		wbuf_unmap(&r->buf[i]);
 	preroll_free(r->pre);
 	vigil_encoder_free(r->enc);
 	if (r->dirfd >= 0)
