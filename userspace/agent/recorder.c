@@ -925,14 +925,49 @@ static uint64_t cpu_ns(void)
 }
 
 /*
- * The frame, packed in the clip's format (the camera's, planes as it gave
- * them: the codec stores NV12's CbCr and YUYV's chroma planar). -EINVAL
- * when the frame is in another format (the device came back with one).
+ * The format the encoder is given frames in: the clip's, but for NV12 and
+ * NV21, whose frames go into the pool as planes already, in the order the
+ * codec stores them (I420 and YV12: the same encoded bytes), so that the
+ * encoder codes them where they lie and needs no plane buffer of its own.
+ */
+static enum vigil_pixfmt enc_format(enum vigil_pixfmt fmt)
+{
+	if (fmt == VIGIL_FMT_NV12)
+		return VIGIL_FMT_I420;
+	if (fmt == VIGIL_FMT_NV21)
+		return VIGIL_FMT_YV12;
+	return fmt;
+}
+
+/*
+ * The frame, packed in the encoder's format (the camera's, planes as it
+ * gave them: the codec stores YUYV's chroma planar; NV12's chroma is
+ * split into its planes here). -EINVAL when the frame is in another format
+ * (the device came back with one).
  */
 static int frame_copy(const struct recorder *r, const struct vigil_frame *f,
 		      uint8_t *dst)
 {
-	return vigil_frame_pack(f, r->hdr.codec.fmt, dst, r->fsize);
+	const enum vigil_pixfmt fmt = r->hdr.codec.fmt;
+	const unsigned int w = f->width, h = f->height;
+	const size_t cw = ((size_t)w + 1) / 2, ch = ((size_t)h + 1) / 2;
+	uint8_t *u = dst + (size_t)w * h, *v = u + cw * ch;
+
+	if (enc_format(fmt) == fmt)
+		return vigil_frame_pack(f, fmt, dst, r->fsize);
+	if (f->fmt != fmt || f->nplanes != 2)
+		return -EINVAL;
+	for (unsigned int y = 0; y < h; y++)
+		memcpy(dst + (size_t)y * w, f->plane[0] + (size_t)y * f->pitch[0], w);
+	for (size_t y = 0; y < ch; y++, u += cw, v += cw) {
+		const uint8_t *c = f->plane[1] + y * f->pitch[1];
+
+		for (size_t x = 0; x < cw; x++) {
+			u[x] = c[2 * x];
+			v[x] = c[2 * x + 1];
+		}
+	}
+	return 0;
 }
 
 static int discard(void *arg, const void *data, size_t len)
@@ -1535,8 +1570,13 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	if (cfg->audio_device[0] && !r->sealed)
 		fprintf(stderr, "vigild: recording: audio not recorded: it is stored only "
 			"in sealed clips ([record] owner_key is not set)\n");
-	vigil_pixfmt_frame_size(r->hdr.codec.fmt, width, height, &r->fsize);
-	ret = vigil_encoder_new(&r->hdr.codec, &r->enc);
+	{
+		struct vigil_codec_params ep = r->hdr.codec;
+
+		ep.fmt = enc_format(ep.fmt);
+		vigil_pixfmt_frame_size(ep.fmt, width, height, &r->fsize);
+		ret = vigil_encoder_new(&ep, &r->enc);
+	}
 	if (ret) {
 		snprintf(err, errlen, "clip encoder for %s %ux%u: %s",
 			 vigil_pixfmt_name(r->hdr.codec.fmt), width, height, strerror(-ret));
