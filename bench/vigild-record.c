@@ -17,6 +17,8 @@
  *  - peak RSS beyond the pre-roll budget: VmHWM(recording) - VmHWM(not
  *    recording) - preroll_bytes, with a 16 MiB budget that the run fills
  *    and wraps (so all of its pages are touched), goal < 16 MiB;
+ *  - the write buffers' peak (bytes of the buffers waiting for the disk,
+ *    part of the RSS figure: the pre-roll's copy into the clip bounds it);
  *  - the encoder's CPU per frame;
  *  - the clips' bytes per hour, colour against luma only.
  * Prints one JSON object per figure.
@@ -245,7 +247,7 @@ static int run(const char *vigild, const char *raw, const char *dir, const char 
 
 /* The recorder's figures of a recording run, from its stats line. */
 struct rec_stats {
-	double dropped, enc_us, rec_dropped, recorded, clips, bytes_per_h;
+	double dropped, enc_us, rec_dropped, recorded, clips, bytes_per_h, wbuf_peak;
 };
 
 static void rec_stats(const char *err, const char *dir, struct rec_stats *r)
@@ -255,6 +257,7 @@ static void rec_stats(const char *err, const char *dir, struct rec_stats *r)
 	r->rec_dropped = stat_from(err, "rec_dropped ");
 	r->recorded = stat_from(err, "recorded_frames ");
 	r->clips = stat_from(err, "recording clips ");
+	r->wbuf_peak = stat_from(err, "write_buffered_peak ");
 	r->bytes_per_h = r->recorded > 0 ? clip_bytes(dir) / r->recorded * FPS * 3600 : 0;
 }
 
@@ -341,6 +344,12 @@ int main(void)
 	       "\"goal\":\"beside the NV12 figure: record.colour = no\"}\n",
 	       (double)luma.hwm_kb - (double)base.hwm_kb - preroll_kb, base.hwm_kb,
 	       (double)luma.hwm_kb / (double)base.hwm_kb);
+	printf("{\"name\":\"vigild-record-1080p30-write-buffers-peak\",\"figure\":%.0f,"
+	       "\"unit\":\"KiB\",\"baseline\":%.0f,\"baseline_name\":\"luma only\","
+	       "\"ratio\":%.3f,\"goal\":\"part of the RSS figure; a live frame is not "
+	       "recorded while 4096 are busy\"}\n",
+	       c.wbuf_peak / 1024, g.wbuf_peak / 1024,
+	       g.wbuf_peak > 0 ? c.wbuf_peak / g.wbuf_peak : 0);
 	printf("{\"name\":\"vigild-record-1080p30-encode-cpu-per-frame\",\"figure\":%.0f,"
 	       "\"unit\":\"us\",\"baseline\":%.0f,\"baseline_name\":\"luma only\","
 	       "\"ratio\":%.3f}\n", c.enc_us, g.enc_us, g.enc_us > 0 ? c.enc_us / g.enc_us : 0);

@@ -134,11 +134,21 @@ uint8_t *preroll_reserve(struct preroll *p, bool *need_key)
 {
 	*need_key = false;
 	while (!room(p, &p->at)) {
-		if (!evictable(p))
+		if (evictable(p)) {
+			evict_group(p);
+			if (!p->n)
+				*need_key = true;
+		} else if (p->popped < p->pin) {
+			/*
+			 * The oldest group is pinned, but its first frames are
+			 * copied already: they go, one by one, so a clip copying
+			 * a group as large as the ring frees room as it goes
+			 * rather than only once the whole group is copied.
+			 */
+			pop(p);
+		} else {
 			return NULL;
-		evict_group(p);
-		if (!p->n)
-			*need_key = true;
+		}
 	}
 	return p->buf + p->at;
 }

@@ -2,9 +2,10 @@
 /*
  * Pre-roll: the most recent encoded frames, held in one byte ring bounded
  * by a byte budget and by a time span, evicted a whole keyframe group at a
- * time so that what is left always starts on a keyframe. An alarm's clip
- * copies the frames since (up to) preroll_s before its trigger: no raw
- * frame is ever held.
+ * time so that what is left always starts on a keyframe (but while a clip
+ * copies a group: its copied frames may go first, see preroll_reserve()).
+ * An alarm's clip copies the frames since (up to) preroll_s before its
+ * trigger: no raw frame is ever held.
  */
 #ifndef VIGILD_PREROLL_H
 #define VIGILD_PREROLL_H
@@ -37,7 +38,10 @@ void preroll_free(struct preroll *p);
  * Room for the next encoded frame (max_frame bytes), evicting the oldest
  * groups as needed. *@need_key is set when the group being filled had to
  * go: the next frame must then be a keyframe (vigil_encoder_force_key()).
- * NULL when only pinned frames could make room (unpin, then call again).
+ * Frames before the pin go first, even from the middle of a group (the
+ * held frames may then start with a frame that is not a keyframe:
+ * preroll_start() never picks one). NULL when only pinned frames could
+ * make room (copy them and move the pin on, or unpin, then call again).
  */
 uint8_t *preroll_reserve(struct preroll *p, bool *need_key);
 /*

@@ -29,6 +29,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -68,6 +69,17 @@ enum op {
  * memory. Not with a source that waits (replay --fast).
  */
 #define WB_MAX (4u << 20)
+/*
+ * Write buffers are mappings of their own, grown in WB_STEP steps (mremap:
+ * no copy) and unmapped once idle beyond WB_WARM of them, so the memory
+ * they hold is what is waiting for the disk, not the peak of a past burst.
+ * The pre-roll is copied into a clip while less than WB_DRAIN waits to be
+ * written (the rest waits in the ring, where it is already counted),
+ * leaving room for live frames below WB_MAX.
+ */
+#define WB_STEP (256u << 10)
+#define WB_WARM 1
+#define WB_DRAIN (WB_MAX / 2)
 
 #define TAG(slot, op, idx)	(((unsigned int)(slot) << 16) | ((unsigned int)(op) << 8) | (idx))
 #define TAG_SLOT(t)		((t) >> 16)
@@ -262,13 +274,12 @@ static int clip_sink(void *arg, const void *data, size_t len)
 	}
 	b = &r->buf[c->cur];
 	if (b->len + len > b->cap) {
-		size_t ncap = b->cap ? b->cap : 256 << 10;
-		uint8_t *p;
+		const size_t ncap = (b->len + len + WB_STEP - 1) / WB_STEP * WB_STEP;
+		void *p = b->p ? mremap(b->p, b->cap, ncap, MREMAP_MAYMOVE) :
+			  mmap(NULL, ncap, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 
-		while (ncap < b->len + len)
-			ncap *= 2;
-		p = realloc(b->p, ncap);
-		if (!p)
+		if (p == MAP_FAILED)
 			return -ENOMEM;
 		b->p = p;
 		b->cap = ncap;
@@ -277,6 +288,31 @@ static int clip_sink(void *arg, const void *data, size_t len)
 	b->len += len;
 	c->off += len;
 	return 0;
+}
+
+static void wbuf_unmap(struct wbuf *b)
+{
+	if (b->p)
+		munmap(b->p, b->cap);
+	b->p = NULL;
+	b->cap = 0;
+}
+
+/* Idle buffers beyond WB_WARM give their memory back. */
+static void wbuf_trim(struct recorder *r)
+{
+	unsigned int warm = 0;
+
+	for (int i = 0; i < NBUF; i++) {
+		struct wbuf *b = &r->buf[i];
+
+		if (b->busy || !b->p)
+			continue;
+		if (warm < WB_WARM)
+			warm++;
+		else
+			wbuf_unmap(b);
+	}
 }
 
 static uint64_t busy_bytes(const struct recorder *r)
@@ -498,6 +534,7 @@ static void sync_alarm(struct recorder *r)
 /* clips */
 
 static void drain(struct recorder *r, struct clip *c, unsigned int max);
+static void drain_n(struct recorder *r, struct clip *c, unsigned int max, bool paced);
 static void ev_clip_closing(struct recorder *r, struct clip *c);
 
 static void close_clip(struct recorder *r, struct clip *c)
@@ -887,14 +924,49 @@ static uint64_t cpu_ns(void)
 }
 
 /*
- * The frame, packed in the clip's format (the camera's, planes as it gave
- * them: the codec stores NV12's CbCr and YUYV's chroma planar). -EINVAL
- * when the frame is in another format (the device came back with one).
+ * The format the encoder is given frames in: the clip's, but for NV12 and
+ * NV21, whose frames go into the pool as planes already, in the order the
+ * codec stores them (I420 and YV12: the same encoded bytes), so that the
+ * encoder codes them where they lie and needs no plane buffer of its own.
+ */
+static enum vigil_pixfmt enc_format(enum vigil_pixfmt fmt)
+{
+	if (fmt == VIGIL_FMT_NV12)
+		return VIGIL_FMT_I420;
+	if (fmt == VIGIL_FMT_NV21)
+		return VIGIL_FMT_YV12;
+	return fmt;
+}
+
+/*
+ * The frame, packed in the encoder's format (the camera's, planes as it
+ * gave them: the codec stores YUYV's chroma planar; NV12's chroma is
+ * split into its planes here). -EINVAL when the frame is in another format
+ * (the device came back with one).
  */
 static int frame_copy(const struct recorder *r, const struct vigil_frame *f,
 		      uint8_t *dst)
 {
-	return vigil_frame_pack(f, r->hdr.codec.fmt, dst, r->fsize);
+	const enum vigil_pixfmt fmt = r->hdr.codec.fmt;
+	const unsigned int w = f->width, h = f->height;
+	const size_t cw = ((size_t)w + 1) / 2, ch = ((size_t)h + 1) / 2;
+	uint8_t *u = dst + (size_t)w * h, *v = u + cw * ch;
+
+	if (enc_format(fmt) == fmt)
+		return vigil_frame_pack(f, fmt, dst, r->fsize);
+	if (f->fmt != fmt || f->nplanes != 2)
+		return -EINVAL;
+	for (unsigned int y = 0; y < h; y++)
+		memcpy(dst + (size_t)y * w, f->plane[0] + (size_t)y * f->pitch[0], w);
+	for (size_t y = 0; y < ch; y++, u += cw, v += cw) {
+		const uint8_t *c = f->plane[1] + y * f->pitch[1];
+
+		for (size_t x = 0; x < cw; x++) {
+			u[x] = c[2 * x];
+			v[x] = c[2 * x + 1];
+		}
+	}
+	return 0;
 }
 
 static int discard(void *arg, const void *data, size_t len)
@@ -999,9 +1071,12 @@ static int post(struct recorder *r)
 	clip_turn(r, s->m.mono_ns);
 	c = r->cur;
 	dst = preroll_reserve(r->pre, &need);
-	if (!dst && c) {
-		/* the ring is full of frames the clip has not copied yet */
-		drain(r, c, UINT32_MAX);
+	while (!dst && c && c->backlog) {
+		/*
+		 * The ring is full of frames the clip has not copied yet: as
+		 * many as make room (the oldest group), not all of them.
+		 */
+		drain(r, c, 1);
 		dst = preroll_reserve(r->pre, &need);
 	}
 	if (!dst)
@@ -1043,7 +1118,7 @@ static int encoded(struct recorder *r, const struct rframe *s, const struct job 
 		return 0;
 	if (c->backlog) {
 		/* this frame is in the ring too: it is copied in its turn */
-		drain(r, c, BACKLOG_STEP);
+		drain_n(r, c, BACKLOG_STEP, true);
 		progress(c);
 		return 0;
 	}
@@ -1092,6 +1167,7 @@ static int collect(struct recorder *r, bool wait)
 		return 0;
 	r->enc_busy = false;
 	ret = encoded(r, &r->slot[r->qhead], &j);
+	wbuf_trim(r);
 	r->qhead = (r->qhead + 1) % r->nslot;
 	r->qn--;
 	if (!ret && r->qn)
@@ -1099,12 +1175,15 @@ static int collect(struct recorder *r, bool wait)
 	return ret;
 }
 
-/* Copy up to @max frames of @c's backlog from the ring into the clip. */
-static void drain(struct recorder *r, struct clip *c, unsigned int max)
+/*
+ * Copy up to @max frames of @c's backlog from the ring into the clip;
+ * @paced: only while less than WB_DRAIN waits in write buffers.
+ */
+static void drain_n(struct recorder *r, struct clip *c, unsigned int max, bool paced)
 {
 	unsigned int k = 0;
 
-	while (c->backlog && k < max) {
+	while (c->backlog && k < max && (!paced || busy_bytes(r) < WB_DRAIN)) {
 		const uint64_t first = preroll_first(r->pre);
 		struct preroll_frame f;
 		int ret;
@@ -1135,6 +1214,11 @@ static void drain(struct recorder *r, struct clip *c, unsigned int max)
 		flush(c, false);
 	}
 	preroll_pin(r->pre, c->backlog ? c->next : UINT64_MAX);
+}
+
+static void drain(struct recorder *r, struct clip *c, unsigned int max)
+{
+	drain_n(r, c, max, false);
 }
 
 /*
@@ -1514,8 +1598,13 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	if (cfg->audio_device[0] && !r->sealed)
 		fprintf(stderr, "vigild: recording: audio not recorded: it is stored only "
 			"in sealed clips ([record] owner_key is not set)\n");
-	vigil_pixfmt_frame_size(r->hdr.codec.fmt, width, height, &r->fsize);
-	ret = vigil_encoder_new(&r->hdr.codec, &r->enc);
+	{
+		struct vigil_codec_params ep = r->hdr.codec;
+
+		ep.fmt = enc_format(ep.fmt);
+		vigil_pixfmt_frame_size(ep.fmt, width, height, &r->fsize);
+		ret = vigil_encoder_new(&ep, &r->enc);
+	}
 	if (ret) {
 		snprintf(err, errlen, "clip encoder for %s %ux%u: %s",
 			 vigil_pixfmt_name(r->hdr.codec.fmt), width, height, strerror(-ret));
@@ -1579,7 +1668,7 @@ void recorder_free(struct recorder *r)
 	}
 	rec_store_free(r->store);
 	for (unsigned int i = 0; i < NBUF; i++)
-		free(r->buf[i].p);
+		wbuf_unmap(&r->buf[i]);
 	preroll_free(r->pre);
 	vigil_encoder_free(r->enc);
 	if (r->dirfd >= 0)

@@ -60,10 +60,20 @@ struct vigil_encoder {
 	struct plane_geom g;
 	size_t frame_size;
 	ZSTD_CCtx *cctx;
-	uint8_t *src;		/* this frame, planar */
-	uint8_t *rec;		/* this frame, reconstructed */
-	uint8_t *ref;		/* previous frame, reconstructed */
-	uint8_t *res;		/* zigzag residuals */
+	/*
+	 * The planes of this frame that the input does not hold as planes:
+	 * NV12/NV21's two chroma planes, all three of a packed 4:2:2 frame;
+	 * NULL for planar input (GREY, I420, YV12), coded where it lies.
+	 */
+	uint8_t *src;
+	/*
+	 * This frame reconstructed, and the previous one. Lossless, the
+	 * reconstruction is the source and each row of ref is read before
+	 * the same row of rec is written, so rec is ref: one frame, not two.
+	 */
+	uint8_t *rec;
+	uint8_t *ref;
+	uint8_t *res;		/* zigzag residuals: two rows (this, above) */
 	uint8_t *st[NST2];	/* residuals by context (codec 2: + block map) */
 	size_t nblocks;		/* codec 2: blocks of all planes */
 	int16_t *dbuf;		/* codec 2: two rows of frame differences */
@@ -237,51 +247,61 @@ int vigil_codec_params_check(const struct vigil_codec_params *p)
 	return geom(p, &g);
 }
 
-/* Packed frame -> planar buffer. */
 /* Formats whose frame is already the planes, in to_planar()'s layout. */
 static bool planar_input(enum vigil_pixfmt fmt)
 {
 	return fmt == VIGIL_FMT_GREY || fmt == VIGIL_FMT_I420 || fmt == VIGIL_FMT_YV12;
 }
 
-static void to_planar(const struct vigil_codec_params *p,
-		      const struct plane_geom *g, const uint8_t *f, uint8_t *dst)
+/*
+ * The planes of @f: where they lie for planar input and NV12/NV21's luma,
+ * else deinterleaved into @buf (laid out as the planes after the luma for
+ * NV12/NV21, as all the planes for packed 4:2:2).
+ */
+static void planes_of(const struct vigil_codec_params *p,
+		      const struct plane_geom *g, const uint8_t *f, uint8_t *buf,
+		      const uint8_t **pl)
 {
 	const size_t luma = (size_t)p->width * p->height;
-	uint8_t *u = dst + g->off[1], *v = dst + g->off[2];
 	const size_t nc = (size_t)g->w[1] * g->h[1];
+	uint8_t *u, *v;
 
-	switch (p->fmt) {
-	case VIGIL_FMT_GREY:
-	case VIGIL_FMT_I420:
-	case VIGIL_FMT_YV12:
-		memcpy(dst, f, g->total);
-		break;
-	case VIGIL_FMT_NV12:
-	case VIGIL_FMT_NV21:
-		memcpy(dst, f, luma);
+	if (planar_input(p->fmt)) {
+		for (unsigned int i = 0; i < g->n; i++)
+			pl[i] = f + g->off[i];
+		return;
+	}
+	if (p->fmt == VIGIL_FMT_NV12 || p->fmt == VIGIL_FMT_NV21) {
+		u = buf;
+		v = buf + nc;
 		for (size_t i = 0; i < nc; i++) {
 			u[i] = f[luma + 2 * i];
 			v[i] = f[luma + 2 * i + 1];
 		}
-		break;
-	case VIGIL_FMT_YUYV:
+		pl[0] = f;
+		pl[1] = u;
+		pl[2] = v;
+		return;
+	}
+	u = buf + g->off[1];
+	v = buf + g->off[2];
+	if (p->fmt == VIGIL_FMT_YUYV) {
 		for (size_t i = 0; i < luma / 2; i++) {
-			dst[2 * i] = f[4 * i];
+			buf[2 * i] = f[4 * i];
 			u[i] = f[4 * i + 1];
-			dst[2 * i + 1] = f[4 * i + 2];
+			buf[2 * i + 1] = f[4 * i + 2];
 			v[i] = f[4 * i + 3];
 		}
-		break;
-	case VIGIL_FMT_UYVY:
+	} else {	/* UYVY */
 		for (size_t i = 0; i < luma / 2; i++) {
 			u[i] = f[4 * i];
-			dst[2 * i] = f[4 * i + 1];
+			buf[2 * i] = f[4 * i + 1];
 			v[i] = f[4 * i + 2];
-			dst[2 * i + 1] = f[4 * i + 3];
+			buf[2 * i + 1] = f[4 * i + 3];
 		}
-		break;
 	}
+	for (unsigned int i = 0; i < g->n; i++)
+		pl[i] = buf + g->off[i];
 }
 
 static void from_planar(const struct vigil_codec_params *p,
@@ -361,12 +381,18 @@ int vigil_encoder_new(const struct vigil_codec_params *p,
 	e->nblocks = blocks_of(&e->g);
 	vigil_pixfmt_frame_size(p->fmt, p->width, p->height, &e->frame_size);
 	t = e->g.total;
-	e->src = malloc(t);
-	e->rec = malloc(t);
+	if (!planar_input(p->fmt)) {
+		const bool semi = p->fmt == VIGIL_FMT_NV12 || p->fmt == VIGIL_FMT_NV21;
+
+		e->src = malloc(semi ? t - e->g.off[1] : t);
+		if (!e->src)
+			goto err;
+	}
 	e->ref = malloc(t);
-	e->res = malloc(t);
+	e->rec = e->p.near ? malloc(t) : e->ref;
+	e->res = malloc(2 * (size_t)e->g.w[0]);
 	e->cctx = ZSTD_createCCtx();
-	if (!e->src || !e->rec || !e->ref || !e->res || !e->cctx)
+	if (!e->rec || !e->ref || !e->res || !e->cctx)
 		goto err;
 	for (unsigned int c = 0; c < NCTX; c++) {
 		e->st[c] = malloc(t);
@@ -412,8 +438,9 @@ void vigil_encoder_free(struct vigil_encoder *e)
 	for (unsigned int c = 0; c < NST2; c++)
 		free(e->st[c]);
 	free(e->res);
+	if (e->rec != e->ref)
+		free(e->rec);
 	free(e->ref);
-	free(e->rec);
 	free(e->src);
 	free(e);
 }
@@ -438,8 +465,8 @@ void vigil_encoder_force_key(struct vigil_encoder *e)
  * either.
  */
 static inline __attribute__((always_inline)) void
-encode_plane_t(const uint8_t *restrict src, uint8_t *restrict rec,
-	       const uint8_t *restrict ref, uint8_t *restrict res,
+encode_plane_t(const uint8_t *restrict src, uint8_t *rec,
+	       const uint8_t *ref, uint8_t *restrict res,
 	       unsigned int w, unsigned int h, const bool key,
 	       const bool nearmode, unsigned int near, uint8_t *const *st,
 	       size_t *cnt)
@@ -450,8 +477,8 @@ encode_plane_t(const uint8_t *restrict src, uint8_t *restrict rec,
 	for (unsigned int y = 0; y < h; y++) {
 		const size_t o = (size_t)y * w;
 		const uint8_t *s = src + o, *pr = ref + o;
-		uint8_t *r = rec + o, *z = res + o;
-		const uint8_t *up = y ? z - w : zero_row;
+		uint8_t *r = rec + o, *z = res + (size_t)(y & 1) * w;
+		const uint8_t *up = y ? res + (size_t)(~y & 1) * w : zero_row;
 		const uint8_t *uprec = y ? r - w : zero_row;
 
 		if (!key) {
@@ -601,8 +628,8 @@ encode_plane2_t(const uint8_t *restrict src, uint8_t *restrict rec,
 		const size_t o = (size_t)y * w;
 		const uint8_t *s = src + o, *pr = ref + o, *m = map + (size_t)(y / BS) * bw;
 		const uint8_t *c = cur + o, *cu = y ? c - w : c, *pu = y ? pr - w : pr;
-		uint8_t *r = rec + o, *z = res + o;
-		const uint8_t *up = y ? z - w : zero_row;
+		uint8_t *r = rec + o, *z = res + (size_t)(y & 1) * w;
+		const uint8_t *up = y ? res + (size_t)(~y & 1) * w : zero_row;
 
 		for (unsigned int bx = 0; bx < bw; bx++) {
 			const unsigned int x0 = bx * BS, x1 = x0 + BS < w ? x0 + BS : w;
@@ -662,8 +689,8 @@ pred2_zig(int16_t a, int16_t b, int16_t c, uint8_t ref, uint8_t src, bool usemed
  * and only the coded blocks' residuals are then appended to the streams.
  */
 static inline __attribute__((always_inline)) void
-encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
-			 const uint8_t *restrict ref, uint8_t *restrict res,
+encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *rec,
+			 const uint8_t *ref, uint8_t *restrict res,
 			 unsigned int w, unsigned int h, const bool usemed,
 			 uint8_t *map, int16_t *restrict dbuf,
 			 uint8_t *restrict kbuf, uint8_t *const *st, size_t *cnt)
@@ -697,8 +724,8 @@ encode_plane2_lossless_t(const uint8_t *restrict src, uint8_t *restrict rec,
 	for (unsigned int y = 0; y < h; y++) {
 		const size_t o = (size_t)y * w;
 		const uint8_t *s = src + o, *pr = ref + o, *m = map + (size_t)(y / BS) * bw;
-		uint8_t *z = res + o;
-		const uint8_t *up = y ? z - w : zero_row;
+		uint8_t *z = res + (size_t)(y & 1) * w;
+		const uint8_t *up = y ? res + (size_t)(~y & 1) * w : zero_row;
 
 		/* dc[x + 1]: this row's difference; dc[0] = du[0] = 0 */
 		dc[0] = 0;
@@ -863,40 +890,34 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 	const size_t hdr = c2 ? HDR2_SIZE : HDR_SIZE;
 	size_t cnt[NST2] = { 0 }, out = hdr, acc = 0, nmap = 0;
 	uint8_t *d = dst, *tmp, pmode = 0;
-	const uint8_t *src;
+	const uint8_t *pl[3];
 	int ret;
 
 	if (cap < hdr)
 		return -ENOSPC;
-	/* planar input is coded where it lies: e->src's pages stay untouched */
-	if (planar_input(e->p.fmt)) {
-		src = frame;
-	} else {
-		to_planar(&e->p, &e->g, frame, e->src);
-		src = e->src;
-	}
+	planes_of(&e->p, &e->g, frame, e->src, pl);
 	for (unsigned int i = 0; i < e->g.n; i++) {
 		const size_t o = e->g.off[i];
-
+		const uint8_t *src = pl[i];
 		const bool usemed = c2 && !k &&
-			choose_med(src + o, e->ref + o, e->g.w[i], e->g.h[i], e->p.near);
+			choose_med(src, e->ref + o, e->g.w[i], e->g.h[i], e->p.near);
 
 		pmode |= (uint8_t)(usemed << i);
 		if (c2 && !k && !e->p.near) {
-			encode_plane2_lossless(src + o, e->rec + o, e->ref + o, e->res + o,
+			encode_plane2_lossless(src, e->rec + o, e->ref + o, e->res,
 					       e->g.w[i], e->g.h[i], usemed,
 					       e->st[NCTX] + nmap, e->dbuf, e->kbuf,
 					       e->st, cnt);
 			nmap += (size_t)((e->g.w[i] + BS - 1) / BS) *
 				((e->g.h[i] + BS - 1) / BS);
 		} else if (c2 && !k) {
-			encode_plane2(src + o, e->rec + o, e->ref + o, e->res + o,
+			encode_plane2(src, e->rec + o, e->ref + o, e->res,
 				      e->g.w[i], e->g.h[i], e->p.near, usemed,
 				      e->st[NCTX] + nmap, e->st, cnt);
 			nmap += (size_t)((e->g.w[i] + BS - 1) / BS) *
 				((e->g.h[i] + BS - 1) / BS);
 		} else {
-			encode_plane(src + o, e->rec + o, e->ref + o, e->res + o,
+			encode_plane(src, e->rec + o, e->ref + o, e->res,
 				     e->g.w[i], e->g.h[i], k, e->p.near, e->st, cnt);
 		}
 	}
@@ -908,8 +929,12 @@ int vigil_encoder_encode(struct vigil_encoder *e, const uint8_t *frame,
 	d[2] = c2 ? MARK2 : 0;
 	d[3] = pmode;
 	ret = pack_streams(e, d, cap, c2 ? NST2 : NCTX, cnt, &out);
-	if (ret)
+	if (ret) {
+		/* lossless, ref holds this frame now: the next must be a key */
+		if (e->rec == e->ref)
+			e->have_ref = false;
 		return ret;
+	}
 	assert(acc <= e->g.total);
 	tmp = e->ref;
 	e->ref = e->rec;

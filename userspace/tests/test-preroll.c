@@ -132,5 +132,58 @@ int main(void)
 		T_EQ(preroll_count(p), 0);
 	}
 	preroll_free(p);
+
+	/*
+	 * A clip copying a group as large as the ring: nothing it has not
+	 * copied goes; what it has copied goes frame by frame, from the
+	 * middle of the group, as room is needed.
+	 */
+	T_EQ(preroll_new(8192, 10000 * MS, 2048, &p), 0);
+	{
+		struct vigil_clip_frame_meta m = { 0 };
+		unsigned int n = 0;
+		uint64_t first;
+		uint8_t *d;
+		bool need;
+
+		/* one group of 1 KiB frames until the ring is full */
+		while (preroll_bytes(p) < 7168 && (d = preroll_reserve(p, &need)) && !need) {
+			m.mono_ns = n * 33 * MS;
+			m.wall_ns = n;
+			fill(d, 1024, n);
+			T_EQ(preroll_commit(p, 1024, n == 0, &m), 0);
+			n++;
+		}
+		T_EQ(n, 7);
+		first = preroll_first(p);
+		preroll_pin(p, first);		/* nothing copied yet */
+		T_ASSERT(preroll_reserve(p, &need) == NULL);
+		T_EQ(preroll_count(p), n);
+		preroll_pin(p, first + 2);	/* two frames copied */
+		d = preroll_reserve(p, &need);
+		T_ASSERT(d != NULL);
+		T_ASSERT(!need);
+		/* the two copied frames went, not one more */
+		T_ASSERT(preroll_first(p) <= first + 2);
+		T_ASSERT(preroll_first(p) > first);
+		for (i = 0; i < preroll_count(p); i++) {
+			preroll_get(p, i, &f);
+			T_ASSERT(intact(&f, (uint32_t)f.meta.wall_ns));
+			T_EQ(f.meta.wall_ns, preroll_first(p) + i);
+		}
+		/* the held frames start inside the group: never a clip's start */
+		preroll_get(p, 0, &f);
+		T_ASSERT(!f.key);
+		T_EQ(preroll_start(p, 1000 * MS, 10000 * MS), preroll_count(p));
+		m.mono_ns = n * 33 * MS;
+		m.wall_ns = n;
+		fill(d, 1024, n);
+		T_EQ(preroll_commit(p, 1024, false, &m), 0);
+		/* unpinned, the rest of the group goes before the next key */
+		preroll_pin(p, UINT64_MAX);
+		feed(p, 50, 4, 2048, &forced);
+		check_held(p, 8192);
+	}
+	preroll_free(p);
 	return t_done();
 }
