@@ -180,7 +180,7 @@ static int bench_mjpeg(uint8_t *const luma[NPOS + 1])
 	double det, cpy, bytes = 0;
 	int rc = 1;
 
-	if (!yuv || !dst || !tj || mjpeg_new(W, H, &m))
+	if (!yuv || !dst || !tj || mjpeg_new(W, H, false, &m))
 		goto out;
 	/* 4:2:2 JPEGs at quality 85, as UVC cameras send */
 	for (int k = 0; k <= NPOS; k++) {

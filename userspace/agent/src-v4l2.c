@@ -49,8 +49,9 @@ struct v4l2src {
 	enum v4l2_buf_type type;	/* VIDEO_CAPTURE or VIDEO_CAPTURE_MPLANE */
 	unsigned int nplanes;		/* mplane: planes per buffer (luma: 0) */
 	enum vigil_pixfmt fmt;
-	struct mjpeg *mjpeg;		/* MJPEG: decoder to a luma plane */
+	struct mjpeg *mjpeg;		/* MJPEG: decoder to luma or colour */
 	unsigned long bad_jpeg;		/* MJPEG frames that did not decode */
+	bool converted_said;		/* MJPEG: said once: subsampling changed */
 	unsigned int width, height, stride;
 	unsigned int pitch[VIGIL_FRAME_MAX_PLANES];	/* mplane: each plane's */
 	size_t sizeimage;
@@ -204,6 +205,41 @@ static int choose_format(struct v4l2src *s, const struct vigil_config *c,
 	return -ENOTSUP;
 }
 
+/* BEGIN MJPEG colour (issue #8): decoder mode, the stream's format */
+
+/*
+ * Colour decoding (full size, YCbCr planes) when something keeps the
+ * colour: clips ([record] dir with colour = yes) or the live streams
+ * ([http] listen, colour = yes); else the cheaper scaled luma.
+ */
+static bool mjpeg_colour(const struct vigil_config *c)
+{
+	return c->record.colour && (c->record.dir[0] || c->http.listen[0]);
+}
+
+static int mjpeg_open(struct v4l2src *s, const struct vigil_config *c,
+		      const char *dev, bool mp, char *err, size_t errlen)
+{
+	const unsigned int w = s->width, h = s->height;
+	unsigned int denom;
+	int ret;
+
+	ret = mjpeg_new(w, h, mjpeg_colour(c), &s->mjpeg);
+	if (ret) {
+		snprintf(err, errlen, "MJPEG decoder for %ux%u: %s", w, h, strerror(-ret));
+		return ret;
+	}
+	mjpeg_size(s->mjpeg, &s->width, &s->height, &denom);
+	if (!s->logged && !mjpeg_colour(c))
+		fprintf(stderr, "vigild: %s: format MJPG %ux%u%s, decoded to luma at 1/%u: "
+			"%ux%u%s\n", dev, w, h, mp ? ", multiplanar" : "", denom, s->width,
+			s->height, c->pixfmt_auto ? " (format = auto)" : "");
+	s->logged = true;	/* colour: said by mjpeg_stream_format() */
+	return 0;
+}
+
+/* END MJPEG colour */
+
 static int set_format(struct v4l2src *s, const struct vigil_config *c,
 		      const char *dev, char *err, size_t errlen)
 {
@@ -244,7 +280,7 @@ static int set_format(struct v4l2src *s, const struct vigil_config *c,
 	got = mp ? f.fmt.pix_mp.pixelformat : f.fmt.pix.pixelformat;
 	fourcc_str(got, name);
 	if (got == V4L2_PIX_FMT_MJPEG)
-		s->fmt = VIGIL_FMT_GREY;	/* what the decoder gives */
+		s->fmt = VIGIL_FMT_GREY;	/* until mjpeg_open() */
 	else if (fourcc_to_fmt(got, &s->fmt)) {
 		snprintf(err, errlen, "the driver set pixel format %s when asked for a supported one",
 			 name);
@@ -278,21 +314,9 @@ static int set_format(struct v4l2src *s, const struct vigil_config *c,
 		s->sizeimage = f.fmt.pix.sizeimage;
 	}
 	if (got == V4L2_PIX_FMT_MJPEG) {
-		unsigned int denom;
-
-		ret = mjpeg_new(s->width, s->height, &s->mjpeg);
-		if (ret) {
-			snprintf(err, errlen, "MJPEG decoder for %ux%u: %s", s->width, s->height,
-				 strerror(-ret));
+		ret = mjpeg_open(s, c, dev, mp, err, errlen);
+		if (ret)
 			return ret;
-		}
-		mjpeg_size(s->mjpeg, &s->width, &s->height, &denom);
-		if (!s->logged)
-			fprintf(stderr, "vigild: %s: format MJPG %ux%u%s, decoded to luma at 1/%u: "
-				"%ux%u%s\n", dev, f.fmt.pix.width, f.fmt.pix.height,
-				mp ? ", multiplanar" : "", denom, s->width, s->height,
-				c->pixfmt_auto ? " (format = auto)" : "");
-		s->logged = true;
 	}
 	/* bytesperline 0 (an old driver): vigil_frame_view() takes it packed */
 	if (!s->logged) {
@@ -548,8 +572,14 @@ static void subscribe(struct v4l2src *s)
 #endif
 }
 
-int v4l2src_open(const struct vigil_config *c, const char *dev,
-		 struct v4l2src **out, char *err, size_t errlen)
+static int mjpeg_stream_format(struct v4l2src *s, const struct vigil_config *c,
+			       const char *dev, const enum vigil_pixfmt *hint,
+			       char *err, size_t errlen);
+
+/* @mjpeg_fmt: MJPEG's colour format known from before a reconnection */
+static int open_dev(const struct vigil_config *c, const char *dev,
+		    const enum vigil_pixfmt *mjpeg_fmt, struct v4l2src **out, char *err,
+		    size_t errlen)
 {
 	struct v4l2_capability cap = { 0 };
 	struct v4l2src *s;
@@ -612,11 +642,22 @@ int v4l2src_open(const struct vigil_config *c, const char *dev,
 		goto fail;
 	}
 	s->streaming = true;
+	if (s->mjpeg) {
+		ret = mjpeg_stream_format(s, c, dev, mjpeg_fmt, err, errlen);
+		if (ret)
+			goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
 	v4l2src_free(s);
 	return ret;
+}
+
+int v4l2src_open(const struct vigil_config *c, const char *dev,
+		 struct v4l2src **out, char *err, size_t errlen)
+{
+	return open_dev(c, dev, NULL, out, err, errlen);
 }
 
 void v4l2src_free(struct v4l2src *s)
@@ -689,6 +730,100 @@ static int dmabuf_sync(struct v4l2src *s, unsigned int index, uint64_t flags)
 	return xioctl(s, s->bufs[index].dmabuf_fd, DMA_BUF_IOCTL_SYNC, &sync);
 }
 
+/* BEGIN MJPEG colour (issue #8): the first frame */
+
+/* The JPEG in a dequeued buffer: its first byte and length. */
+static const uint8_t *jpeg_data(const struct v4l2src *s, const struct v4l2_buffer *vb,
+				const struct v4l2_plane *planes, size_t *len)
+{
+	const bool mp = s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE;
+	const size_t size = s->bufs[vb->index].len;
+	const size_t off = mp ? planes[0].data_offset : 0;
+	const size_t used = mp ? planes[0].bytesused : vb->bytesused;
+
+	*len = used > off && used <= size ? used - off : 0;
+	return (const uint8_t *)s->bufs[vb->index].map + off;
+}
+
+#define MJPEG_PROBE_MS 3000	/* the first frame of a camera after STREAMON */
+
+/*
+ * Colour: the stream's format, from the first JPEG that decodes its header
+ * (that frame is given back unused), or @hint (known from before a
+ * reconnection: no waiting on vigild's loop). A camera that sends nothing
+ * in MJPEG_PROBE_MS gets I420 (the JPEGs converted if they are not 4:2:0).
+ */
+static int mjpeg_stream_format(struct v4l2src *s, const struct vigil_config *c,
+			       const char *dev, const enum vigil_pixfmt *hint,
+			       char *err, size_t errlen)
+{
+	const uint64_t end = mono_ns() + MJPEG_PROBE_MS * 1000000ULL;
+	enum vigil_pixfmt fmt = VIGIL_FMT_I420;
+	const char *sub = NULL;
+	int ret;
+
+	if (mjpeg_format(s->mjpeg, &s->fmt) == 0)
+		return 0;	/* luma */
+	if (hint && *hint != VIGIL_FMT_I420 && *hint != VIGIL_FMT_GREY &&
+	    (*hint != VIGIL_FMT_YUYV || (s->width & 1)))
+		hint = NULL;	/* not what an MJPEG stream of this size gave */
+	while (!hint && !sub) {
+		struct v4l2_plane planes[VIDEO_MAX_PLANES];
+		struct v4l2_buffer vb;
+		const uint8_t *p;
+		uint64_t now;
+		size_t len;
+
+		init_vb(s, &vb, planes, 0);
+		ret = xioctl(s, s->fd, VIDIOC_DQBUF, &vb);
+		if (ret == -EAGAIN) {
+			struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+
+			now = mono_ns();
+			if (now >= end)
+				break;
+			poll(&pfd, 1, (int)((end - now) / 1000000ULL) + 1);
+			continue;
+		}
+		if (ret || vb.index >= s->nbufs) {
+			snprintf(err, errlen, "VIDIOC_DQBUF (first MJPEG frame): %s",
+				 strerror(ret ? -ret : EIO));
+			return ret ? ret : -EIO;
+		}
+		p = jpeg_data(s, &vb, planes, &len);
+		if (!(vb.flags & V4L2_BUF_FLAG_ERROR) && s->io == VIGIL_IO_DMABUF)
+			s->bufs[vb.index].cpu_access = !dmabuf_sync(s, vb.index,
+								    DMA_BUF_SYNC_START);
+		if (!(vb.flags & V4L2_BUF_FLAG_ERROR) &&
+		    (s->io != VIGIL_IO_DMABUF || s->bufs[vb.index].cpu_access) &&
+		    mjpeg_probe(s->mjpeg, p, len, &fmt, &sub))
+			sub = NULL;	/* not a JPEG of the stream's size: the next */
+		ret = v4l2src_requeue(s, vb.index);
+		if (ret) {
+			snprintf(err, errlen, "VIDIOC_QBUF: %s", strerror(-ret));
+			return ret;
+		}
+	}
+	if (hint)
+		fmt = *hint;
+	ret = mjpeg_set_format(s->mjpeg, fmt);
+	if (ret) {
+		snprintf(err, errlen, "MJPEG decoder to %s: %s", vigil_pixfmt_name(fmt),
+			 strerror(-ret));
+		return ret;
+	}
+	s->fmt = fmt;
+	if (hint)
+		return 0;
+	fprintf(stderr, "vigild: %s: format MJPG %ux%u, %s%s: decoded in colour to %s%s\n",
+		dev, s->width, s->height, sub ? sub : "no frame in 3 s",
+		sub ? " JPEGs" : "", vigil_pixfmt_name(fmt),
+		c->pixfmt_auto ? " (format = auto)" : "");
+	return 0;
+}
+
+/* END MJPEG colour */
+
 int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		    unsigned int *index)
 {
@@ -723,15 +858,22 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 	    planes[0].data_offset >= planes[0].bytesused)
 		used = 0;
 	if (s->mjpeg) {
+		size_t len;
+		const uint8_t *p = jpeg_data(s, &vb, planes, &len);
+
 		/* a corrupt image (a USB hiccup) is dropped, as an error buffer */
-		ret = mjpeg_decode(s->mjpeg, (const uint8_t *)s->bufs[vb.index].map +
-				   (s->type == V4L2_BUF_TYPE_VIDEO_CAPTURE_MPLANE ?
-				    planes[0].data_offset : 0), used, f);
+		ret = mjpeg_decode(s->mjpeg, p, len, f);
 		if (ret && s->bad_jpeg++ == 0)
 			fprintf(stderr, "vigild: MJPEG frame %u dropped: %s (reported once)\n",
 				vb.sequence, mjpeg_error(s->mjpeg));
 		if (ret)
 			ret = -EMSGSIZE;
+		if (!ret && !s->converted_said && mjpeg_converted(s->mjpeg)) {
+			fprintf(stderr, "vigild: MJPEG frame %u: chroma subsampling changed: "
+				"converted to the stream's %s (reported once)\n", vb.sequence,
+				vigil_pixfmt_name(s->fmt));
+			s->converted_said = true;
+		}
 	} else {
 		/* several memory planes: plane 0 holds the luma alone */
 		const bool split = s->nplanes > 1;
@@ -844,6 +986,7 @@ struct v4l2_source {
 	unsigned int reconnect_ms;	/* current backoff, 0: connected */
 	unsigned long ioctls;		/* of closed devices, for --stats */
 	struct __kernel_timespec ts;	/* the reconnect timer */
+	enum vigil_pixfmt fmt;		/* the frames' format, kept on reconnection */
 };
 
 static int vsrc_open(struct source *s, const char *dev, char *err,
@@ -861,6 +1004,7 @@ static int vsrc_open(struct source *s, const char *dev, char *err,
 		return ret;
 	v4l2src_geometry(vs->v, &s->width, &s->height);
 	s->fmt = v4l2src_format(vs->v);
+	vs->fmt = s->fmt;
 	s->has_pir = v4l2src_has_pir(vs->v);
 	s->live = true;
 	s->fast = false;
@@ -932,7 +1076,8 @@ static int reconnect(struct source *s)
 	struct v4l2_source *vs = s->priv;
 	char err[512];
 
-	if (v4l2src_open(s->cfg, vs->dev, &vs->v, err, sizeof(err))) {
+	/* MJPEG: the JPEGs decoded to the format the clips were opened in */
+	if (open_dev(s->cfg, vs->dev, &vs->fmt, &vs->v, err, sizeof(err))) {
 		fprintf(stderr, "vigild: %s\n", err);
 		return schedule_reconnect(s);
 	}
