@@ -208,7 +208,7 @@ static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim
 				 difftime(now, h[i].mtime) > rc->max_age_days * 86400.0;
 		const bool full = (rc->reserve_bytes && freeb < rc->reserve_bytes) ||
 				  (need && (!gone || freeb < rc->reserve_bytes + need));
-		struct victim *x = &v[gone];
+		struct victim *x;
 
 		if (!over && !old && !full)
 			break;
@@ -216,6 +216,7 @@ static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim
 			*more = true;
 			break;
 		}
+		x = &v[gone];
 		snprintf(x->id, sizeof(x->id), "%s", h[i].id);
 		snprintf(x->name, sizeof(x->name), "%s%s", h[i].id, VIGIL_CLIP_EXT);
 		if (!is_vigil_clip(dirfd(d), x->name))
@@ -302,8 +303,8 @@ static void batch_end(struct rec_store *s)
 	if (s->st != S_SYNC || s->dirsync || s->an)
 		return;
 	s->st = S_IDLE;
-	if (s->more)
-		s->want = true;	/* more to delete than one batch */
+	if (s->more && s->gone)
+		s->want = true;	/* more to delete than one batch (never a loop of failures) */
 	if (s->done)
 		s->done(s->arg, s->gone, s->batch_gen);
 	kick(s);
@@ -558,7 +559,7 @@ int rec_store_new(const struct vigil_record_config *rc, struct loop *l, int dirf
 		snprintf(err, errlen, "retention thread: %s", strerror(-ret));
 		goto fail;
 	}
-	/* named, so a tracer tells it from the loop (tests/harness/rec-io.sh) */
+	/* named, so a tracer tells it from the loop (tests/test-rec-io.sh) */
 	pthread_setname_np(s->thr, "vigild-store");
 	s->thr_started = true;
 	*out = s;

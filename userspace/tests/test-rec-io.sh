@@ -10,8 +10,9 @@
 # file (the event sink is /dev/null, stderr a pipe). Those calls must show
 # up on the vigild-store thread instead (the scan, the magic checks: proof
 # that the trace sees the threads). Also: clips were opened, closed and
-# evicted, each deletion is in the audit log as one well-formed record,
-# every clip left verifies, a foreign file named like a clip is untouched.
+# evicted (40 old clips of vigil's first: two batches), each deletion is in
+# the audit log as one well-formed record, every clip left verifies, a
+# foreign file named like a clip is untouched.
 # Run by `make check` from userspace/ (VIGIL_BUILD set). Exit 0 pass, 1 fail.
 set -u -o pipefail
 B=${VIGIL_BUILD:?}
@@ -31,8 +32,11 @@ command -v strace >/dev/null || fail "strace is not installed (scripts/deps inst
 } >"$T/scene.ini"
 "$B/tools/vigil-scene" "$T/scene.ini" -o "$T/s.y4m" || fail "vigil-scene"
 mkdir "$T/rec"
-# an old clip of vigil's (the magic), and a foreign file with a clip's name
-printf 'VIGILCLP-old' >"$T/rec/20200101T000000Z-0001.vclip"
+# 40 old clips of vigil's (the magic: more than one batch of deletions),
+# and a foreign file with a clip's name among them
+for s in $(seq 10 49); do
+	printf 'VIGILCLP-old' >"$T/rec/20200101T0000${s}Z-0001.vclip"
+done
 printf 'not a clip\n' >"$T/rec/20200101T000000Z-0002.vclip"
 
 # the replay as fast as vigild goes, to its end; stderr a pipe, not a file
@@ -48,17 +52,19 @@ evicted=$(sed -n 's/.* evicted \([0-9]*\) .*/\1/p' "$T/err")
 clips=$(sed -n 's/.*recording clips \([0-9]*\) .*/\1/p' "$T/err")
 echo "clips $clips evicted $evicted, $(wc -l <"$T/strace") lines of strace"
 [ "${clips:-0}" -ge 4 ] || fail "only ${clips:-0} clips recorded"
-[ "${evicted:-0}" -ge 4 ] || fail "only ${evicted:-0} clips evicted"
+[ "${evicted:-0}" -ge 43 ] || fail "only ${evicted:-0} clips evicted"
 grep -q " failed 0 missed 0 " "$T/err" || fail "failed or missed clips"
 [ "$(cat "$T/rec/20200101T000000Z-0002.vclip")" = "not a clip" ] ||
 	fail "the foreign file was touched"
-[ ! -e "$T/rec/20200101T000000Z-0001.vclip" ] || fail "the old clip was not evicted"
+[ -z "$(ls "$T"/rec/20200101T0000[1-4]?Z-0001.vclip 2>/dev/null)" ] ||
+	fail "old clips were not evicted"
 # one record per deletion, each one line that vigil-clip audit reads
 n=$(grep -c '"action":"delete"' "$T/rec/audit.jsonl")
 [ "$n" = "$evicted" ] || fail "$n delete records for $evicted deletions"
 "$B/tools/vigil-clip" audit "$T/rec/audit.jsonl" >"$T/audit" || fail "vigil-clip audit"
 [ "$(grep -c 'delete' "$T/audit")" = "$evicted" ] || fail "vigil-clip audit: $(cat "$T/audit")"
-grep -q '20200101T000000Z-0001' "$T/audit" || fail "the old clip's deletion is not audited"
+[ "$(grep -c '20200101T0000[1-4][0-9]Z-0001' "$T/audit")" = 40 ] ||
+	fail "the old clips' deletions are not all audited"
 left=0
 for f in "$T"/rec/*.vclip; do
 	case $f in *20200101T000000Z-0002.vclip) continue ;; esac
