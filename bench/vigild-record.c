@@ -17,6 +17,11 @@
  *  - peak RSS beyond the pre-roll budget: VmHWM(recording) - VmHWM(not
  *    recording) - preroll_bytes, with a 16 MiB budget that the run fills
  *    and wraps (so all of its pages are touched), goal < 16 MiB;
+ *  - the same with anonymous memory alone: peak RssAnon (sampled every
+ *    50 ms) recording - not recording - preroll_bytes. VmHWM also counts
+ *    the replay file's pages, and recording reads the chroma the detector
+ *    alone never touches: with a camera those are its buffers, mapped
+ *    either way;
  *  - the write buffers' peak (bytes of the buffers waiting for the disk,
  *    part of the RSS figure: the pre-roll's copy into the clip bounds it);
  *  - the encoder's CPU per frame;
@@ -132,8 +137,10 @@ static long cpu_ticks(pid_t pid)
 	return (long)(ut + st);
 }
 
-static long vm_hwm_kb(pid_t pid)
+/* A "Key:   N kB" line of /proc/PID/status, -1 if absent. */
+static long status_kb(pid_t pid, const char *key)
 {
+	const size_t n = strlen(key);
 	char path[64], line[256];
 	long kb = -1;
 	FILE *fp;
@@ -141,11 +148,28 @@ static long vm_hwm_kb(pid_t pid)
 	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
 	fp = fopen(path, "r");
 	while (fp && fgets(line, sizeof(line), fp))
-		if (!strncmp(line, "VmHWM:", 6))
-			kb = atol(line + 6);
+		if (!strncmp(line, key, n))
+			kb = atol(line + n);
 	if (fp)
 		fclose(fp);
 	return kb;
+}
+
+static long vm_hwm_kb(pid_t pid)
+{
+	return status_kb(pid, "VmHWM:");
+}
+
+/* Sleep until @until (now_ms()), sampling RssAnon into *@peak every 50 ms. */
+static void sample_anon(pid_t pid, uint64_t until, long *peak)
+{
+	for (uint64_t t = now_ms(); t < until; t = now_ms()) {
+		const long kb = status_kb(pid, "RssAnon:");
+
+		if (kb > *peak)
+			*peak = kb;
+		sleep_ms(until - t < 50 ? (unsigned int)(until - t) : 50);
+	}
 }
 
 /* A number after @key in the file's last line holding it, or -1. */
@@ -169,6 +193,7 @@ static double stat_from(const char *path, const char *key)
 struct result {
 	double cpu;		/* fraction of a core */
 	long hwm_kb;
+	long anon_kb;		/* peak RssAnon, sampled */
 	double frames;		/* processed */
 	double due;		/* due by the replay clock */
 };
@@ -223,10 +248,11 @@ static int run(const char *vigild, const char *raw, const char *dir, const char 
 		      "--set", "record.preroll_bytes=" PREROLL_BYTES_STR, (char *)NULL);
 		_exit(127);
 	}
-	sleep_ms(STEADY_MS);
+	res->anon_kb = -1;
+	sample_anon(pid, start + STEADY_MS, &res->anon_kb);
 	t0 = cpu_ticks(pid);
 	m0 = now_ms();
-	sleep_ms(RUN_MS - STEADY_MS);
+	sample_anon(pid, start + RUN_MS, &res->anon_kb);
 	t1 = cpu_ticks(pid);
 	m1 = now_ms();
 	res->hwm_kb = vm_hwm_kb(pid);
@@ -344,6 +370,18 @@ int main(void)
 	       "\"goal\":\"beside the NV12 figure: record.colour = no\"}\n",
 	       (double)luma.hwm_kb - (double)base.hwm_kb - preroll_kb, base.hwm_kb,
 	       (double)luma.hwm_kb / (double)base.hwm_kb);
+	printf("{\"name\":\"vigild-record-1080p30-anon-beyond-preroll\",\"figure\":%.0f,"
+	       "\"unit\":\"KiB\",\"baseline\":%ld,\"baseline_name\":"
+	       "\"vigild without recording (peak RssAnon)\",\"ratio\":%.2f,"
+	       "\"goal\":\"figure < 16384 (anonymous memory: without the replay file's pages)\"}\n",
+	       (double)rec.anon_kb - (double)base.anon_kb - preroll_kb, base.anon_kb,
+	       base.anon_kb > 0 ? (double)rec.anon_kb / (double)base.anon_kb : 0);
+	printf("{\"name\":\"vigild-record-1080p30-anon-beyond-preroll-luma-only\",\"figure\":%.0f,"
+	       "\"unit\":\"KiB\",\"baseline\":%ld,\"baseline_name\":"
+	       "\"vigild without recording (peak RssAnon)\",\"ratio\":%.2f,"
+	       "\"goal\":\"beside the NV12 figure: record.colour = no\"}\n",
+	       (double)luma.anon_kb - (double)base.anon_kb - preroll_kb, base.anon_kb,
+	       base.anon_kb > 0 ? (double)luma.anon_kb / (double)base.anon_kb : 0);
 	printf("{\"name\":\"vigild-record-1080p30-write-buffers-peak\",\"figure\":%.0f,"
 	       "\"unit\":\"KiB\",\"baseline\":%.0f,\"baseline_name\":\"luma only\","
 	       "\"ratio\":%.3f,\"goal\":\"part of the RSS figure; a live frame is not "

@@ -201,6 +201,7 @@ struct recorder {
 	struct vigil_clip_header warm_hdr;	/* the thread's own copy */
 	uint64_t post_ts;		/* time of the frame last posted to the thread */
 	size_t bound;
+	size_t last_len;		/* the last encoded frame's bytes */
 	struct preroll *pre;
 	struct vigil_clip_header hdr;
 	uint8_t pk[VIGIL_CLIP_PK_BYTES];
@@ -1107,6 +1108,7 @@ static int encoded(struct recorder *r, const struct rframe *s, const struct job 
 		return j->ret;
 	}
 	r->encoded++;
+	r->last_len = j->len;
 	if (preroll_commit(r->pre, j->len, j->key, &s->m)) {
 		r->want_key = true;
 		return 0;
@@ -1245,7 +1247,8 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	r->frames++;
 	if (r->fatal)
 		return r->fatal;
-	if (!r->lossless && r->cur && busy_bytes(r) >= WB_MAX) {
+	/* with the frames still in the pool, each about the size of the last */
+	if (!r->lossless && r->cur && busy_bytes(r) + r->qn * r->last_len >= WB_MAX) {
 		r->rec_dropped++;
 		r->wb_dropped++;
 		return 0;
