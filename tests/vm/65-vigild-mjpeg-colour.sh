@@ -18,11 +18,14 @@
 # on about 1.5% of the samples (no colour conversion or resampling on
 # either side: the clip is lossless, so it holds exactly libjpeg-turbo's
 # output, which userspace/tests/test-mjpeg.c checks byte for byte).
-# Frames of both sets must be among those recorded.
+# Frames of both sets must be among those recorded. Meanwhile
+# /api/live.mjpeg passes the camera's JPEGs through: every image of it is
+# one of the JPEG files byte for byte.
 . "$VIGIL_ROOT/tests/lib.sh"
 VIGILD=$T_BIN/vigild
 CLIP=$T_BIN/tools/vigil-clip
 [ -x "$VIGILD" ] && [ -x "$CLIP" ] || t_skip "vigild not built (make -C userspace)"
+command -v curl >/dev/null || t_fail "curl missing (scripts/deps installs it)"
 KO=$VIGIL_ROOT/build/kmod/$(uname -r)/v4l2loopback/v4l2loopback.ko
 J=$VIGIL_ROOT/build/v4l2loopback/jpeg
 [ -f "$KO" ] && [ -f "$J/.complete" ] ||
@@ -31,12 +34,6 @@ t_log "start ${SECONDS}s"
 t_unload
 W=384
 H=288
-
-# the checker (tests/vm/mjpegcheck.py) starts now: python and numpy take
-# seconds to start under emulation, meanwhile vigild records
-python3 "$VIGIL_ROOT/tests/vm/mjpegcheck.py" "$J/ref-a.raw" "$J/ref-b.raw" "$W" "$H" \
-	"$T_TMP/go" >"$T_TMP/check.log" 2>&1 &
-CHK=$!
 
 modprobe videodev || t_fail "modprobe videodev"
 insmod "$KO" devices=1 video_nr=42 card_label=vigil-loopback exclusive_caps=0 ||
@@ -70,14 +67,24 @@ done
 grep -q feeding "$T_TMP/feed.log" || t_fail "mjpegfeed did not start in 60 s"
 t_log "v4l2loopback fed ${SECONDS}s"
 
+# the checker (tests/vm/mjpegcheck.py) starts now: python and numpy take
+# long to start under emulation, meanwhile vigild records
+python3 "$VIGIL_ROOT/tests/vm/mjpegcheck.py" "$J/ref-a.raw" "$J/ref-b.raw" "$W" "$H" \
+	"$T_TMP/go" "$J" "$T_TMP/live.mjpeg" >"$T_TMP/check.log" 2>&1 &
+CHK=$!
+
 dir=$T_TMP/clips
 mkdir -p "$dir"
+# the guest's loopback interface starts down
+ip link set lo up 2>/dev/null || busybox ip link set lo up || t_fail "cannot bring lo up"
+URL=http://127.0.0.1:18065
 "$VIGILD" --source "v4l2:$DEV" --policy video-only --stats --events "$T_TMP/events.jsonl" \
 	--set "record.dir=$dir" --set record.preroll_s=3 --set record.postroll_s=3 \
-	2>"$T_TMP/err" &
+	--set "http.listen=127.0.0.1:18065" --set "http.token_file=$T_TMP/token" \
+	--set http.mjpeg_fps=5 2>"$T_TMP/err" &
 V=$!
 for _ in $(seq 100); do
-	grep -q "decoded in colour" "$T_TMP/err" && break
+	grep -q "decoded in colour" "$T_TMP/err" && [ -s "$T_TMP/token" ] && break
 	kill -0 "$V" 2>/dev/null || break
 	sleep 0.2
 done
@@ -85,7 +92,10 @@ touch "$T_TMP/switch"
 grep -q "format MJPG ${W}x$H, 4:2:2 JPEGs: decoded in colour to YUYV" "$T_TMP/err" ||
 	{ kill "$V"; cat "$T_TMP/err"; t_fail "vigild did not take the 4:2:2 MJPEG stream as YUYV"; }
 t_log "vigild started, subsampling switches ${SECONDS}s"
-sleep 8
+# /api/live.mjpeg meanwhile: the camera's own JPEGs
+curl -s -N --max-time 5 -H "Authorization: Bearer $(cat "$T_TMP/token")" \
+	"$URL/api/live.mjpeg" -o "$T_TMP/live.mjpeg" || [ $? = 28 ] || t_fail "curl $URL/api/live.mjpeg"
+sleep 3
 kill -TERM "$V"
 wait "$V" || { cat "$T_TMP/err"; t_fail "vigild failed"; }
 t_log "vigild done ${SECONDS}s"

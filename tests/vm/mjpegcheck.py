@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """tests/vm/65-vigild-mjpeg-colour.sh's checker.
 
-mjpegcheck.py REF_A REF_B W H GO: REF_A is ffmpeg's decode of the 4:2:2
+mjpegcheck.py REF_A REF_B W H GO JPEGS LIVE: REF_A is ffmpeg's decode of the 4:2:2
 JPEGs (yuvj422p frames), REF_B of the same as 4:2:0 (yuvj420p). Once the
 file GO exists it names the exported clips (Y4M, C422): every frame of
 them must be the decode of one JPEG (B: chroma rows doubled, as vigild
 converts 4:2:0 to a 4:2:2 stream) within 1 per sample on at most 5% of the
-samples, with colour, and frames of both sets must be there. Prints what
-it found; exits 1 on the first frame that is not a decoded JPEG.
+samples, with colour, and frames of both sets must be there. LIVE (a
+capture of /api/live.mjpeg) must hold images, each byte for byte one of
+the JPEG files in JPEGS. Prints what it found; exits 1 on the first frame
+that is not a decoded JPEG or image that is not a camera's JPEG.
 """
 import os
 import sys
@@ -16,6 +18,7 @@ import time
 
 import numpy as np
 ra, rb, w, h, go = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
+jdir, live = sys.argv[6], sys.argv[7]
 luma, c422, c420 = w * h, w // 2 * h, w // 2 * (h // 2)
 a = np.fromfile(ra, np.uint8).reshape(-1, luma + 2 * c422).astype(np.int16)
 b = np.fromfile(rb, np.uint8).reshape(-1, luma + 2 * c420)
@@ -68,6 +71,25 @@ for path in clips:
 if not seen['A'] or not seen['B']:
     print('frames of both sets needed: %d of 4:2:2 A, %d of 4:2:0 B' % (seen['A'], seen['B']))
     sys.exit(1)
+# the live stream: multipart parts, each a JPEG file as the camera sent it
+jpegs = set(open(os.path.join(jdir, n), 'rb').read() for n in os.listdir(jdir)
+            if n.endswith('.jpg'))
+data = open(live, 'rb').read() if os.path.exists(live) else b''
+parts = 0
+pos = data.find(b'Content-Length: ')
+while pos >= 0:
+    end = data.index(b'\r\n', pos)
+    n = int(data[pos + 16:end])
+    body = data.index(b'\r\n\r\n', pos) + 4
+    if len(data) < body + n:
+        break  # cut by curl's time limit
+    if data[body:body + n] not in jpegs:
+        print('live image %d (%d bytes) is not one of the camera\'s JPEGs' % (parts, n))
+        sys.exit(1)
+    parts += 1
+    pos = data.find(b'Content-Length: ', body + n)
+if not parts:
+    print('no image in %s (%d bytes)' % (live, len(data))); sys.exit(1)
 print('%d frames in %d clips: %d of 4:2:2 A, %d of 4:2:0 B, each ffmpeg\'s decode within 1 '
-      '(at most %.2f%% of a frame\'s samples differ)' % (total, len(clips), seen['A'],
-                                                       seen['B'], 100 * worst))
+      '(at most %.2f%% of a frame\'s samples differ); %d live images, each a camera JPEG '
+      'byte for byte' % (total, len(clips), seen['A'], seen['B'], 100 * worst, parts))

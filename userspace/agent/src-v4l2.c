@@ -52,6 +52,11 @@ struct v4l2src {
 	struct mjpeg *mjpeg;		/* MJPEG: decoder to luma or colour */
 	unsigned long bad_jpeg;		/* MJPEG frames that did not decode */
 	bool converted_said;		/* MJPEG: said once: subsampling changed */
+	bool jpeg_pass;			/* MJPEG: colour, the JPEGs passed to live */
+	const uint8_t *jpeg;		/* MJPEG: the frame being delivered's */
+	size_t jpeg_len;
+	uint8_t *jcopy;			/* MJPEG colour: the JPEG, copied */
+	size_t jcopy_size;
 	unsigned int width, height, stride;
 	unsigned int pitch[VIGIL_FRAME_MAX_PLANES];	/* mplane: each plane's */
 	size_t sizeimage;
@@ -224,6 +229,7 @@ static int mjpeg_open(struct v4l2src *s, const struct vigil_config *c,
 	unsigned int denom;
 	int ret;
 
+	s->jpeg_pass = mjpeg_colour(c);
 	ret = mjpeg_new(w, h, mjpeg_colour(c), &s->mjpeg);
 	if (ret) {
 		snprintf(err, errlen, "MJPEG decoder for %ux%u: %s", w, h, strerror(-ret));
@@ -693,6 +699,7 @@ void v4l2src_free(struct v4l2src *s)
 	if (s->drm_fd >= 0)
 		close(s->drm_fd);
 	mjpeg_free(s->mjpeg);
+	free(s->jcopy);
 	free(s);
 }
 
@@ -861,8 +868,24 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		size_t len;
 		const uint8_t *p = jpeg_data(s, &vb, planes, &len);
 
+		/*
+		 * Colour: decoded from a copy, passed to the live stream as
+		 * it was decoded even from a driver that writes into buffers
+		 * it has handed out (v4l2loopback)
+		 */
+		if (s->jpeg_pass && len > s->jcopy_size) {
+			free(s->jcopy);
+			s->jcopy = malloc(len);
+			s->jcopy_size = s->jcopy ? len : 0;
+		}
+		if (s->jpeg_pass && s->jcopy) {
+			memcpy(s->jcopy, p, len);
+			p = s->jcopy;
+		}
 		/* a corrupt image (a USB hiccup) is dropped, as an error buffer */
 		ret = mjpeg_decode(s->mjpeg, p, len, f);
+		s->jpeg = !ret && s->jcopy ? p : NULL;
+		s->jpeg_len = len;
 		if (ret && s->bad_jpeg++ == 0)
 			fprintf(stderr, "vigild: MJPEG frame %u dropped: %s (reported once)\n",
 				vb.sequence, mjpeg_error(s->mjpeg));
@@ -908,6 +931,8 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		}
 		f->ts_ns = mono_ns();
 	}
+	if (s->jpeg)	/* MJPEG: for the live stream until the requeue */
+		mjpeg_frame_set(f, s->jpeg, s->jpeg_len);
 	return 0;
 }
 
@@ -916,6 +941,10 @@ int v4l2src_requeue(struct v4l2src *s, unsigned int index)
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer vb;
 
+	if (s->jpeg) {
+		mjpeg_frame_clear();
+		s->jpeg = NULL;
+	}
 	init_vb(s, &vb, planes, index);
 	if (s->io == VIGIL_IO_DMABUF) {
 		/* END only after a START: not for a buffer given back unread */
