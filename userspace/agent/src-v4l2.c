@@ -781,14 +781,14 @@ static int mjpeg_stream_format(struct v4l2src *s, const struct vigil_config *c,
 		uint64_t now;
 		size_t len;
 
+		now = mono_ns();
+		if (now >= end)
+			break;	/* nothing, or nothing that decodes */
 		init_vb(s, &vb, planes, 0);
 		ret = xioctl(s, s->fd, VIDIOC_DQBUF, &vb);
 		if (ret == -EAGAIN) {
 			struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 
-			now = mono_ns();
-			if (now >= end)
-				break;
 			poll(&pfd, 1, (int)((end - now) / 1000000ULL) + 1);
 			continue;
 		}
@@ -823,7 +823,7 @@ static int mjpeg_stream_format(struct v4l2src *s, const struct vigil_config *c,
 	if (hint)
 		return 0;
 	fprintf(stderr, "vigild: %s: format MJPG %ux%u, %s%s: decoded in colour to %s%s\n",
-		dev, s->width, s->height, sub ? sub : "no frame in 3 s",
+		dev, s->width, s->height, sub ? sub : "no JPEG of that size in 3 s",
 		sub ? " JPEGs" : "", vigil_pixfmt_name(fmt),
 		c->pixfmt_auto ? " (format = auto)" : "");
 	return 0;
