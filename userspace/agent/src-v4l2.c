@@ -698,6 +698,8 @@ void v4l2src_free(struct v4l2src *s)
 	}
 	if (s->drm_fd >= 0)
 		close(s->drm_fd);
+	if (s->jpeg)	/* freed during a delivery (the device lost) */
+		mjpeg_frame_clear();
 	mjpeg_free(s->mjpeg);
 	free(s->jcopy);
 	free(s);
