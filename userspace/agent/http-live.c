@@ -23,6 +23,7 @@
 
 #include "http-int.h"
 #include "jpeg-enc.h"
+#include "mjpeg.h"
 
 #define LIVE_KEYINT 30
 #define BOUNDARY "vigilframe"
@@ -252,6 +253,8 @@ static void live_mjpeg(struct http_server *h, const struct vigil_frame *f)
 	const uint64_t period = 1000000000ULL / h->cfg->http.mjpeg_fps;
 	const unsigned char *jpeg;
 	unsigned long jlen;
+	const void *passed;
+	size_t passed_len;
 	char part[160];
 	int plen;
 
@@ -259,14 +262,20 @@ static void live_mjpeg(struct http_server *h, const struct vigil_frame *f)
 		return;
 	/* the next one a period later, without drifting behind */
 	l->next_jpeg_ns = l->next_jpeg_ns + period > t0 ? l->next_jpeg_ns + period : t0 + period;
-	if (!l->jenc && jpeg_enc_new(&l->jenc))
-		return;
-	if (jpeg_enc_frame(l->jenc, f, (int)h->cfg->http.mjpeg_quality, &jpeg, &jlen)) {
-		fprintf(stderr, "vigild: http: JPEG: %s\n", jpeg_enc_error(l->jenc));
-		return;
+	if (!mjpeg_frame_jpeg(f, &passed, &passed_len)) {
+		/* an MJPEG camera's own JPEG, as it sent it (issue #8) */
+		jpeg = passed;
+		jlen = (unsigned long)passed_len;
+	} else {
+		if (!l->jenc && jpeg_enc_new(&l->jenc))
+			return;
+		if (jpeg_enc_frame(l->jenc, f, (int)h->cfg->http.mjpeg_quality, &jpeg, &jlen)) {
+			fprintf(stderr, "vigild: http: JPEG: %s\n", jpeg_enc_error(l->jenc));
+			return;
+		}
+		h->mjpeg_encodes++;
+		h->mjpeg_ns += mono_ns() - t0;
 	}
-	h->mjpeg_encodes++;
-	h->mjpeg_ns += mono_ns() - t0;
 	plen = snprintf(part, sizeof(part), "--" BOUNDARY "\r\nContent-Type: image/jpeg\r\n"
 			"Content-Length: %lu\r\nX-Frame: %u\r\n\r\n", jlen, f->seq);
 	for (unsigned int i = 0; i < h->nconns; i++) {

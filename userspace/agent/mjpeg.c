@@ -409,3 +409,42 @@ int mjpeg_decode(struct mjpeg *m, const void *jpeg, size_t len,
 	return vigil_frame_view(f, VIGIL_FMT_GREY, m->dw, m->dh, m->dw, m->y,
 				(size_t)m->dw * m->dh);
 }
+
+/* The frame being delivered and its JPEG (one video source per vigild). */
+static struct {
+	const uint8_t *luma;
+	uint32_t seq;
+	uint64_t ts_ns;
+	const void *jpeg;
+	size_t len;
+} delivered;
+
+void mjpeg_frame_set(const struct vigil_frame *f, const void *jpeg, size_t len)
+{
+	const uint8_t *j = jpeg;
+
+	/* up to the last end-of-image marker: drivers may count padding */
+	while (len >= 2 && !(j[len - 2] == 0xff && j[len - 1] == 0xd9))
+		len--;
+	delivered.luma = f->luma;
+	delivered.seq = f->seq;
+	delivered.ts_ns = f->ts_ns;
+	delivered.jpeg = len >= 2 ? jpeg : NULL;
+	delivered.len = len;
+}
+
+void mjpeg_frame_clear(void)
+{
+	delivered.jpeg = NULL;
+	delivered.len = 0;
+}
+
+int mjpeg_frame_jpeg(const struct vigil_frame *f, const void **jpeg, size_t *len)
+{
+	if (!delivered.jpeg || f->luma != delivered.luma || f->seq != delivered.seq ||
+	    f->ts_ns != delivered.ts_ns)
+		return -ENOENT;
+	*jpeg = delivered.jpeg;
+	*len = delivered.len;
+	return 0;
+}

@@ -61,6 +61,16 @@ unsigned long mjpeg_converted(const struct mjpeg *m);
 int mjpeg_decode(struct mjpeg *m, const void *jpeg, size_t len,
 		 struct vigil_frame *f);
 const char *mjpeg_error(const struct mjpeg *m);
+/*
+ * The camera's own JPEG for the live MJPEG stream (passed through, not
+ * encoded again): the source registers the JPEG a colour frame @f was
+ * decoded from while @f is being delivered, and clears it before the
+ * buffer goes back to the driver. mjpeg_frame_jpeg() gives it for that
+ * frame (the bytes after its end-of-image marker left out), else -ENOENT.
+ */
+void mjpeg_frame_set(const struct vigil_frame *f, const void *jpeg, size_t len);
+void mjpeg_frame_clear(void);
+int mjpeg_frame_jpeg(const struct vigil_frame *f, const void **jpeg, size_t *len);
 /* The name of a libturbojpeg subsampling: "4:2:0", "grey", ... */
 const char *mjpeg_subsamp_name(int tjsamp);
 

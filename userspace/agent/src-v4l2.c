@@ -52,6 +52,11 @@ struct v4l2src {
 	struct mjpeg *mjpeg;		/* MJPEG: decoder to luma or colour */
 	unsigned long bad_jpeg;		/* MJPEG frames that did not decode */
 	bool converted_said;		/* MJPEG: said once: subsampling changed */
+	bool jpeg_pass;			/* MJPEG: colour, the JPEGs passed to live */
+	const uint8_t *jpeg;		/* MJPEG: the frame being delivered's */
+	size_t jpeg_len;
+	uint8_t *jcopy;			/* MJPEG colour: the JPEG, copied */
+	size_t jcopy_size;
 	unsigned int width, height, stride;
 	unsigned int pitch[VIGIL_FRAME_MAX_PLANES];	/* mplane: each plane's */
 	size_t sizeimage;
@@ -224,6 +229,7 @@ static int mjpeg_open(struct v4l2src *s, const struct vigil_config *c,
 	unsigned int denom;
 	int ret;
 
+	s->jpeg_pass = mjpeg_colour(c);
 	ret = mjpeg_new(w, h, mjpeg_colour(c), &s->mjpeg);
 	if (ret) {
 		snprintf(err, errlen, "MJPEG decoder for %ux%u: %s", w, h, strerror(-ret));
@@ -692,7 +698,10 @@ void v4l2src_free(struct v4l2src *s)
 	}
 	if (s->drm_fd >= 0)
 		close(s->drm_fd);
+	if (s->jpeg)	/* freed during a delivery (the device lost) */
+		mjpeg_frame_clear();
 	mjpeg_free(s->mjpeg);
+	free(s->jcopy);
 	free(s);
 }
 
@@ -774,14 +783,14 @@ static int mjpeg_stream_format(struct v4l2src *s, const struct vigil_config *c,
 		uint64_t now;
 		size_t len;
 
+		now = mono_ns();
+		if (now >= end)
+			break;	/* nothing, or nothing that decodes */
 		init_vb(s, &vb, planes, 0);
 		ret = xioctl(s, s->fd, VIDIOC_DQBUF, &vb);
 		if (ret == -EAGAIN) {
 			struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 
-			now = mono_ns();
-			if (now >= end)
-				break;
 			poll(&pfd, 1, (int)((end - now) / 1000000ULL) + 1);
 			continue;
 		}
@@ -816,7 +825,7 @@ static int mjpeg_stream_format(struct v4l2src *s, const struct vigil_config *c,
 	if (hint)
 		return 0;
 	fprintf(stderr, "vigild: %s: format MJPG %ux%u, %s%s: decoded in colour to %s%s\n",
-		dev, s->width, s->height, sub ? sub : "no frame in 3 s",
+		dev, s->width, s->height, sub ? sub : "no JPEG of that size in 3 s",
 		sub ? " JPEGs" : "", vigil_pixfmt_name(fmt),
 		c->pixfmt_auto ? " (format = auto)" : "");
 	return 0;
@@ -861,8 +870,24 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		size_t len;
 		const uint8_t *p = jpeg_data(s, &vb, planes, &len);
 
+		/*
+		 * Colour: decoded from a copy, passed to the live stream as
+		 * it was decoded even from a driver that writes into buffers
+		 * it has handed out (v4l2loopback)
+		 */
+		if (s->jpeg_pass && len > s->jcopy_size) {
+			free(s->jcopy);
+			s->jcopy = malloc(len);
+			s->jcopy_size = s->jcopy ? len : 0;
+		}
+		if (s->jpeg_pass && s->jcopy) {
+			memcpy(s->jcopy, p, len);
+			p = s->jcopy;
+		}
 		/* a corrupt image (a USB hiccup) is dropped, as an error buffer */
 		ret = mjpeg_decode(s->mjpeg, p, len, f);
+		s->jpeg = !ret && s->jcopy ? p : NULL;
+		s->jpeg_len = len;
 		if (ret && s->bad_jpeg++ == 0)
 			fprintf(stderr, "vigild: MJPEG frame %u dropped: %s (reported once)\n",
 				vb.sequence, mjpeg_error(s->mjpeg));
@@ -908,6 +933,8 @@ int v4l2src_dequeue(struct v4l2src *s, struct vigil_frame *f,
 		}
 		f->ts_ns = mono_ns();
 	}
+	if (s->jpeg)	/* MJPEG: for the live stream until the requeue */
+		mjpeg_frame_set(f, s->jpeg, s->jpeg_len);
 	return 0;
 }
 
@@ -916,6 +943,10 @@ int v4l2src_requeue(struct v4l2src *s, unsigned int index)
 	struct v4l2_plane planes[VIDEO_MAX_PLANES];
 	struct v4l2_buffer vb;
 
+	if (s->jpeg) {
+		mjpeg_frame_clear();
+		s->jpeg = NULL;
+	}
 	init_vb(s, &vb, planes, index);
 	if (s->io == VIGIL_IO_DMABUF) {
 		/* END only after a START: not for a buffer given back unread */

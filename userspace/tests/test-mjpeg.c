@@ -244,6 +244,33 @@ static void test_colour(unsigned int w, unsigned int h)
 	tjDestroy(td);
 }
 
+/* The live stream's passthrough: the frame's own JPEG, only for that frame. */
+static void test_passthrough(void)
+{
+	static const uint8_t jpeg[] = { 0xff, 0xd8, 1, 2, 0xff, 0xd9, 0, 0, 0 };
+	static const uint8_t y[4];
+	struct vigil_frame f, g;
+	const void *p = NULL;
+	size_t len = 0;
+
+	T_EQ(vigil_frame_view(&f, VIGIL_FMT_GREY, 2, 2, 2, y, sizeof(y)), 0);
+	f.seq = 7;
+	f.ts_ns = 1000;
+	g = f;
+	g.seq = 8;
+	T_EQ(mjpeg_frame_jpeg(&f, &p, &len), -ENOENT);
+	mjpeg_frame_set(&f, jpeg, sizeof(jpeg));
+	T_EQ(mjpeg_frame_jpeg(&f, &p, &len), 0);
+	T_ASSERT(p == jpeg);
+	T_EQ(len, 6);	/* the padding after FF D9 left out */
+	T_EQ(mjpeg_frame_jpeg(&g, &p, &len), -ENOENT);
+	mjpeg_frame_clear();
+	T_EQ(mjpeg_frame_jpeg(&f, &p, &len), -ENOENT);
+	mjpeg_frame_set(&f, jpeg, 3);	/* no end-of-image marker: nothing */
+	T_EQ(mjpeg_frame_jpeg(&f, &p, &len), -ENOENT);
+	mjpeg_frame_clear();
+}
+
 /* A camera switching subsampling mid-stream: the stream's format stays. */
 static void test_change(void)
 {
@@ -385,6 +412,7 @@ int main(void)
 	tjDestroy(tj);
 	vigil_detector_free(d);
 	mjpeg_free(m);
+	test_passthrough();
 	test_mapping();
 	test_colour(CW, CH);
 	test_colour(CW + 1, CH + 1);	/* odd: 4:2:2 cannot be YUYV */
