@@ -129,7 +129,7 @@ enum vigil_source {
  * VIGIL_CID_STANDBY: boolean, default 0. While set, a streaming sensor is in
  * standby: it produces frames only at VIGIL_CID_STANDBY_FPS (0 = none).
  * With VIGIL_CID_PIR_WAKE set, a rising PIR edge clears it from the IRQ
- * thread and the sensor returns to the full frame rate at once: the first
+ * handler and the sensor returns to the full frame rate at once: the first
  * full-rate frame follows within one frame period; the control then reads
  * 0 again and sends a control event. A PIR edge while not streaming wakes
  * nothing (standby stays set). The frame clock keeps running in standby:
