@@ -174,10 +174,12 @@ enum vigil_source {
  * event's @lost, so for every subscriber
  *	sum(1 + lost) over received events == edges since subscribing,
  * and @seq has a gap of exactly @lost before each event. The newest event
- * is never dropped.
+ * is never dropped. 512 events hold 2.5 s of a 200 edges/s train for a
+ * reader that is held off; they take 80 KiB per subscriber (struct
+ * v4l2_kevent, 160 bytes on 64-bit).
  */
 #define VIGIL_EVENT_PIR			(VIGIL_EVENT_PIR_BASE + 0)
-#define VIGIL_PIR_EVENT_QUEUE_DEPTH	64
+#define VIGIL_PIR_EVENT_QUEUE_DEPTH	512
 
 struct vigil_event_pir {
 	__u64 irq_ts_ns;	/* CLOCK_MONOTONIC, taken in the hard IRQ */
