@@ -1100,6 +1100,7 @@ struct trec {
 	int type;
 	int id;		/* irq, or pid */
 	int cpu;	/* the CPU that logged it */
+	bool hardirq;	/* kpir: logged in hard-IRQ context (flags 'h') */
 };
 
 struct attr {
@@ -1356,6 +1357,11 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 		if (line[0] == '#' || !c)
 			continue;
 		r.cpu = c > line + 3 && c[-4] == '[' ? atoi(c - 3) : -1;
+		/* kpir: the irq-info flags after the CPU, "d.h1.": h, H */
+		ev = c + 1;
+		while (*ev == ' ')
+			ev++;
+		r.hardirq = strlen(ev) > 2 && (ev[2] == 'h' || ev[2] == 'H');
 		/* the timestamp: the token before the event name */
 		ev = strstr(c, ": ");
 		if (!ev)
@@ -1501,12 +1507,14 @@ direct:
 		 * kpir: vigil.ko (not on PREEMPT_RT) queues VIGIL_EVENT_PIR in
 		 * its hard handler, which wakes the reader itself: no IRQ
 		 * thread in the path. Its two stages are 0, and
-		 * thread-to-reader-wakeup is IRQ entry -> reader woken.
+		 * thread-to-reader-wakeup is IRQ entry -> reader woken (a
+		 * wake-up logged in hard-IRQ context on the IRQ's CPU, else
+		 * not attributed).
 		 */
 		if (strcmp(p->name, "v4l2"))
 			goto miss;
 		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, &reader, 1);
-		if (r < 0)
+		if (r < 0 || !a->r[r].hardirq || a->r[r].cpu != a->r[irq].cpu)
 			goto miss;
 		t[1] = t[0];
 		t[2] = t[0];
