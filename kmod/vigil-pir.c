@@ -17,9 +17,9 @@
  * Optional lines: "led" (recording LED, driven by the driver alone) and
  * "privacy" (privacy switch: while asserted the sensor produces no frames).
  *
- * Lost events are counted, never silent: the ring and every subscriber's
- * event queue drop their oldest entry when full and add its count to the
- * next entry's "lost" field.
+ * Lost events are counted, never silent: every subscriber's event queue
+ * (and the ring, where the thread queues the events) drops its oldest
+ * entry when full and adds its count to the next entry's "lost" field.
  */
 
 #include <linux/bitops.h>
