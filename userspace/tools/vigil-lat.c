@@ -1100,6 +1100,7 @@ struct trec {
 	int type;
 	int id;		/* irq, or pid */
 	int cpu;	/* the CPU that logged it */
+	bool hardirq;	/* kpir: logged in hard-IRQ context (flags 'h') */
 };
 
 struct attr {
@@ -1112,6 +1113,7 @@ struct attr {
 	struct lat_stats st[2][ATTR_NSPLIT];
 	size_t unattributed[2];
 	size_t remote[2];	/* IRQ thread ran on another CPU than the IRQ */
+	size_t direct[2];	/* kpir: event queued by the hard handler */
 };
 
 static int tfs_write(const char *file, const char *val)
@@ -1355,6 +1357,11 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 		if (line[0] == '#' || !c)
 			continue;
 		r.cpu = c > line + 3 && c[-4] == '[' ? atoi(c - 3) : -1;
+		/* kpir: the irq-info flags after the CPU, "d.h1.": h, H */
+		ev = c + 1;
+		while (*ev == ' ')
+			ev++;
+		r.hardirq = strlen(ev) > 2 && (ev[2] == 'h' || ev[2] == 'H');
 		/* the timestamp: the token before the event name */
 		ev = strstr(c, ": ");
 		if (!ev)
@@ -1474,16 +1481,16 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 		t[0] = a->r[irq].ts;
 		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
 		if (r < 0)
-			goto miss;
+			goto direct;
 		t[1] = a->r[r].ts;
 		r = attr_find(a, r, t[1], e->recv_ns, TR_RUN, a->thr[k], a->nthr[k]);
 		if (r < 0)
-			goto miss;
+			goto direct;
 		t[2] = a->r[r].ts;
 		other_cpu = a->r[r].cpu != a->r[irq].cpu;
 		r = attr_find(a, r, t[2], e->recv_ns, TR_WAKE, &reader, 1);
 		if (r < 0)
-			goto miss;
+			goto direct;
 		t[3] = a->r[r].ts;
 		r = attr_find(a, r, t[3], e->recv_ns, TR_RUN, &reader, 1);
 		if (r < 0)
@@ -1494,6 +1501,33 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
 		a->nsplit[k]++;
 		a->remote[k] += other_cpu;
+		continue;
+direct:
+		/*
+		 * kpir: vigil.ko (not on PREEMPT_RT) queues VIGIL_EVENT_PIR in
+		 * its hard handler, which wakes the reader itself: no IRQ
+		 * thread in the path. Its two stages are 0, and
+		 * thread-to-reader-wakeup is IRQ entry -> reader woken (a
+		 * wake-up logged in hard-IRQ context on the IRQ's CPU, else
+		 * not attributed).
+		 */
+		if (strcmp(p->name, "v4l2"))
+			goto miss;
+		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, &reader, 1);
+		if (r < 0 || !a->r[r].hardirq || a->r[r].cpu != a->r[irq].cpu)
+			goto miss;
+		t[1] = t[0];
+		t[2] = t[0];
+		t[3] = a->r[r].ts;
+		r = attr_find(a, r, t[3], e->recv_ns, TR_RUN, &reader, 1);
+		if (r < 0)
+			goto miss;
+		t[4] = a->r[r].ts;
+		t[5] = e->recv_ns;
+		for (m = 0; m < ATTR_NSPLIT; m++)
+			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
+		a->nsplit[k]++;
+		a->direct[k]++;
 		continue;
 miss:
 		a->unattributed[k]++;
@@ -1815,9 +1849,11 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 				ap[k]->irq);
 			for (t = 0; t < attr->nthr[k]; t++)
 				fprintf(f, "%s%d", t ? "," : "", attr->thr[k][t]);
-			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu,\"thread_on_other_cpu\":%zu}",
+			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu,\"thread_on_other_cpu\":%zu",
 				ap[k]->tid, attr->nsplit[k], attr->unattributed[k],
 				attr->remote[k]);
+			/* kpir: edges whose event the hard handler queued */
+			fprintf(f, ",\"hardirq_delivered\":%zu}", attr->direct[k]);
 		}
 		fprintf(f, "}");
 	}
