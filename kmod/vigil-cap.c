@@ -551,6 +551,7 @@ void vigil_frame_done(struct vigil_dev *vd, struct vigil_buffer *buf,
 void vigil_frame_dropped(struct vigil_dev *vd)
 {
 	atomic_inc(&vd->dropped);
+	atomic_inc(&vd->dropped_total);
 }
 
 static void vigil_return_all_buffers(struct vigil_dev *vd,

@@ -162,6 +162,7 @@ static int vigil_stats_show(struct seq_file *m, void *unused)
 	seq_printf(m, "sequence %u\ndropped %u\nticks_late %u\n",
 		   atomic_read(&vd->sequence), atomic_read(&vd->dropped),
 		   atomic_read(&vd->rx.ticks_late));
+	seq_printf(m, "dropped_total %u\n", atomic_read(&vd->dropped_total));
 	seq_printf(m, "streaming %d\nstandby %d\nsensor_asleep %d\n",
 		   READ_ONCE(vd->streaming),
 		   vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY),

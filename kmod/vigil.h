@@ -112,6 +112,7 @@ struct vigil_dev {
 	/* frame accounting, receiver context; reset at start_streaming */
 	atomic_t sequence;		/* next v4l2_buffer.sequence */
 	atomic_t dropped;		/* frames dropped since STREAMON */
+	atomic_t dropped_total;		/* since probe, never reset (debugfs) */
 	bool streaming;			/* under @lock */
 	/*
 	 * Standby has let the sensor suspend (its runtime PM reference

@@ -12,6 +12,9 @@
  *        With VTOOL_ERRORS set, buffers flagged V4L2_BUF_FLAG_ERROR are
  *        counted (" errors=E" ends the line), not written and not counted
  *        as frames; without it such a buffer fails the capture.
+ *        VTOOL_STALL=N:MS: after frame N, wait MS ms before queuing its
+ *        buffer back (a consumer that stalls). A sequence number that
+ *        does not increase fails the capture.
  *   vtool parm DEV NUM DEN
  *        S_PARM with timeperframe NUM/DEN (any u32 values), then print
  *        the interval S_PARM returned and the one G_PARM reports, as
@@ -125,6 +128,8 @@ static int cmd_capture(int fd, int argc, char **argv)
 	int seqlog = getenv("VTOOL_SEQ") != NULL;
 	int allow_errors = getenv("VTOOL_ERRORS") != NULL;
 	unsigned int errors = 0;
+	const char *stall = getenv("VTOOL_STALL");
+	unsigned int stall_at = 0, stall_ms = 0;
 	FILE *out;
 
 	if (argc < 5)
@@ -137,6 +142,8 @@ static int cmd_capture(int fd, int argc, char **argv)
 	if (argc > 5)
 		nbufs = atoi(argv[5]);
 	if (nbufs < 2 || nbufs > MAX_BUFS)
+		return 2;
+	if (stall && sscanf(stall, "%u:%u", &stall_at, &stall_ms) != 2)
 		return 2;
 
 	memset(&fmt, 0, sizeof(fmt));
@@ -212,10 +219,15 @@ static int cmd_capture(int fd, int argc, char **argv)
 			fprintf(stderr, "vtool: timestamp not monotonic\n");
 			return 1;
 		}
-		if (n == 0)
+		if (n == 0) {
 			gaps = first = b.sequence;	/* STREAMON starts at 0 */
-		else if (b.sequence != last + 1)
+		} else if (b.sequence <= last) {
+			fprintf(stderr, "vtool: sequence %u after %u\n",
+				b.sequence, last);
+			return 1;
+		} else if (b.sequence != last + 1) {
 			gaps += b.sequence - last - 1;
+		}
 		last = b.sequence;
 		if (seqlog)
 			fprintf(stderr, "seq %u\n", b.sequence);
@@ -224,6 +236,8 @@ static int cmd_capture(int fd, int argc, char **argv)
 			return 1;
 		}
 		n++;
+		if (stall && n == stall_at)
+			usleep(stall_ms * 1000);
 		if (xioctl(fd, VIDIOC_QBUF, &b, "QBUF"))
 			return 1;
 	}
