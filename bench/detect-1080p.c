@@ -22,6 +22,7 @@
 
 #include "libvigil.h"
 #include "mjpeg.h"
+#include "bench.h"
 
 #define W 1920
 #define H 1080
@@ -29,31 +30,6 @@
 #define NPOS 8		/* object positions, cycled */
 #define FRAME_NS 33333333ULL	/* 30 fps timestamps: the detector's times are seconds */
 #define LEARN 60	/* frames of background before the timed ones (2 s) */
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t seed = 0x9e3779b97f4a7c15ULL;
-
-static unsigned int rnd(void)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (unsigned int)seed;
-}
 
 /* Luma: textured background with noise; object at position @k (<0: none). */
 static void render(uint8_t *y, int k)

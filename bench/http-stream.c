@@ -32,6 +32,7 @@
 
 #include "libvigil.h"
 #include "vigil-internal.h"
+#include "bench.h"
 
 #define W 1280
 #define H 720
@@ -46,14 +47,6 @@ struct result {
 	double bytes;			/* received by all clients */
 	double jpeg_ns, jpegs, skipped;
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int make_clip(const char *path)
 {

@@ -18,34 +18,10 @@
 
 #include "libvigil.h"
 #include "mjpeg.h"
+#include "bench.h"
 
 #define RUNS 41
 #define NJPEG 4
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
-
-static int cmp(const void *a, const void *b)
-{
-	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-static uint64_t seed = 0x9e3779b97f4a7c15ULL;
-
-static unsigned int rnd(void)
-{
-	seed ^= seed << 13;
-	seed ^= seed >> 7;
-	seed ^= seed << 17;
-	return (unsigned int)seed;
-}
 
 /* Frame @k: tiles, gradients and noise in every plane (I444 rows). */
 static void render(uint8_t *p, unsigned int w, unsigned int h, unsigned int k)

@@ -19,19 +19,12 @@
 #include <time.h>
 
 #include "libvigil.h"
+#include "bench.h"
 
 #define RUNS 9
 #define BLOBS 4
 #define FRAMES 6
 #define FRAME_NS 33333333.0
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 static void fill(uint8_t *y, unsigned int x0, unsigned int y0, unsigned int w,
 		 unsigned int h, size_t stride, uint8_t v)
@@ -50,13 +43,6 @@ static void figure(uint8_t *y, size_t stride, unsigned int x, unsigned int top,
 	fill(y, x + u / 2, top + u, 2 * u, 4 * u, stride, 40);
 	fill(y, x + u / 2, top + 5 * u, u * 3 / 4, 3 * u, stride, 50);
 	fill(y, x + u * 3 / 2, top + 5 * u, u * 3 / 4, 3 * u, stride, 50);
-}
-
-static int cmp(const void *a, const void *b)
-{
-	const uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 static int run(unsigned int w, unsigned int h, const char *name)

@@ -23,16 +23,9 @@
 
 #include "libvigil.h"
 #include "vigil-internal.h"
+#include "bench.h"
 
 static char vigild[PATH_MAX];
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* Write a looping test clip: a person crossing, @frames at @fps. */
 static int make_clip(const char *path, unsigned int w, unsigned int h,

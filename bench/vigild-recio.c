@@ -39,6 +39,7 @@
 
 #include "libvigil.h"
 #include "vigil-internal.h"
+#include "bench.h"
 
 #define W 640
 #define H 360
@@ -49,14 +50,6 @@
 #define SKIP_NS 1500000000ULL	/* start-up: not counted */
 #define NOLD 1600
 #define OLD_BYTES (16u << 10)
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
 
 /* A person crossing, over and over, as GREY frames. */
 static int make_grey(const char *path)
@@ -109,24 +102,6 @@ static int make_old(const char *dir)
 			return -1;
 	}
 	return 0;
-}
-
-/* A number after @key in the file's last line holding it, or -1. */
-static double stat_from(const char *path, const char *key)
-{
-	FILE *fp = fopen(path, "r");
-	char line[1024];
-	double v = -1;
-
-	while (fp && fgets(line, sizeof(line), fp)) {
-		const char *p = strstr(line, key);
-
-		if (p)
-			v = atof(p + strlen(key));
-	}
-	if (fp)
-		fclose(fp);
-	return v;
 }
 
 /* The longest a frame waited past its due time (ms), after start-up; -1. */

@@ -43,6 +43,7 @@
 
 #include "libvigil.h"
 #include "vigil-internal.h"
+#include "bench.h"
 
 #define W 1920
 #define H 1080
@@ -51,22 +52,6 @@
 #define RUN_MS 8000
 #define STEADY_MS 2000		/* CPU counted from here to the end */
 #define PREROLL_BYTES_STR "16777216"	/* wrapped within the run */
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) && errno == EINTR)
-		;
-}
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 /*
  * A person crossing, over and over, as NV12: chroma follows the luma's
@@ -170,24 +155,6 @@ static void sample_anon(pid_t pid, uint64_t until, long *peak)
 			*peak = kb;
 		sleep_ms(until - t < 50 ? (unsigned int)(until - t) : 50);
 	}
-}
-
-/* A number after @key in the file's last line holding it, or -1. */
-static double stat_from(const char *path, const char *key)
-{
-	FILE *fp = fopen(path, "r");
-	char line[1024];
-	double v = -1;
-
-	while (fp && fgets(line, sizeof(line), fp)) {
-		const char *p = strstr(line, key);
-
-		if (p)
-			v = atof(p + strlen(key));
-	}
-	if (fp)
-		fclose(fp);
-	return v;
 }
 
 struct result {
