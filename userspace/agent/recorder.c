@@ -13,12 +13,13 @@
  * succeeded, rename to <id>.vclip linked to the directory fsync (a clip
  * whose writer or a write failed keeps its .part name). Retention (oldest
  * first: max_bytes, max_age_days, reserve_bytes) unlinks only <id>.vclip
- * files that start with the clip magic, and logs each deletion to the audit log (rec-store.c: planned on
- * its worker thread, unlinked and logged on the ring). A write that fails
- * with ENOSPC is kept, clips are evicted and the write retried; the clip is
- * then closed (it verifies) and the alarm goes on in a new one. The loop
- * makes no blocking call per clip: the name check, the create and the
- * close go through the ring too (STATX, OPENAT, CLOSE; see open_clip()).
+ * files that start with the clip magic, and logs each deletion to the audit
+ * log (rec-store.c: planned on its worker thread, unlinked and logged on the
+ * ring). A write that fails with ENOSPC is kept, clips are evicted and the
+ * write retried; the clip is then closed (it verifies) and the alarm goes
+ * on in a new one. The loop makes no blocking call per clip: the name
+ * check, the create and the close go through the ring too (STATX, OPENAT,
+ * CLOSE; see open_clip()).
  */
 #include <errno.h>
 #include <fcntl.h>
