@@ -112,7 +112,7 @@ int loop_init(struct loop *l, const char **what)
 		res[i].opcode = IORING_RESTRICTION_SQE_OP;
 		res[i].sqe_op = allowed_ops[i];
 	}
-	/* the recorder links fsync -> rename -> directory fsync (issue #8) */
+	/* the recorder links rename -> directory fsync (issue #8) */
 	res[sizeof(allowed_ops)].opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
 	res[sizeof(allowed_ops)].sqe_flags = IOSQE_IO_LINK;
 	*what = "IORING_REGISTER_RESTRICTIONS";
@@ -276,8 +276,17 @@ int loop_fsync(struct loop *l, int fd, bool datasync, bool link, uint64_t tag)
 int loop_renameat(struct loop *l, int dfd, const char *from, const char *to,
 		  bool link, uint64_t tag)
 {
-	struct io_uring_sqe *sqe = get_sqe(l);
+	struct io_uring_sqe *sqe;
 
+	/*
+	 * Linked: the next SQE must go in the same submission, or the link
+	 * would be cut (or join whatever is queued next)
+	 */
+	if (link && io_uring_sq_space_left(&l->ring) < 2) {
+		io_uring_submit(&l->ring);
+		l->enters++;
+	}
+	sqe = get_sqe(l);
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_renameat(sqe, dfd, from, dfd, to, 0);

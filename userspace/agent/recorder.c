@@ -9,15 +9,17 @@
  * detections and the event (scores, boxes, PIR edges) until post-roll. Every
  * byte goes out through vigild's io_uring (WRITE at an explicit offset; the
  * buffer lives until its completion); fdatasync every sync_frames frames or
- * sync_ms; at close fsync, rename to <id>.vclip and fsync the directory,
- * linked in that order. Retention (oldest first: max_bytes, max_age_days,
- * reserve_bytes) unlinks only <id>.vclip files that start with the clip
- * magic, and logs each deletion to the audit log (rec-store.c: planned on
- * its worker thread, unlinked and logged on the ring). A write that fails
- * with ENOSPC is kept, clips are evicted and the write retried; the clip is
- * then closed (it verifies) and the alarm goes on in a new one. The loop
- * makes no blocking call per clip: the name check, the create and the
- * close go through the ring too (STATX, OPENAT, CLOSE; see open_clip()).
+ * sync_ms; at close, once every write completed, fsync, and once that
+ * succeeded, rename to <id>.vclip linked to the directory fsync (a clip
+ * whose writer or a write failed keeps its .part name). Retention (oldest
+ * first: max_bytes, max_age_days, reserve_bytes) unlinks only <id>.vclip
+ * files that start with the clip magic, and logs each deletion to the audit
+ * log (rec-store.c: planned on its worker thread, unlinked and logged on the
+ * ring). A write that fails with ENOSPC is kept, clips are evicted and the
+ * write retried; the clip is then closed (it verifies) and the alarm goes
+ * on in a new one. The loop makes no blocking call per clip: the name
+ * check, the create and the close go through the ring too (STATX, OPENAT,
+ * CLOSE; see open_clip()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -45,7 +47,7 @@
 enum op {
 	OP_WRITE = 1,
 	OP_SYNC,		/* periodic fdatasync */
-	OP_CLOSE_SYNC,		/* fsync, linked to: */
+	OP_CLOSE_SYNC,		/* fsync; on its success: */
 	OP_RENAME,		/* <id>.vclip.part -> <id>.vclip, linked to: */
 	OP_DIRSYNC,		/* fsync of the directory */
 	OP_WAKE,		/* the encoder thread's eventfd is readable */
@@ -442,6 +444,43 @@ static void release_clip(struct clip *c)
 	c->st = C_FREE;
 }
 
+/*
+ * A clip that is not whole (a write or the writer failed, or its close
+ * could not go on) keeps its temporary name: only a clip whose every
+ * write and final fsync succeeded becomes <id>.vclip.
+ */
+static void abandon(struct clip *c)
+{
+	fprintf(stderr, "vigild: %s: not closed (%s holds what was written; "
+		"vigil-clip recover)\n", c->final, c->part);
+	c->r->failed++;
+	release_clip(c);
+}
+
+/* The close's fsync completed (@res): the rename and directory fsync, or not. */
+static void close_synced(struct clip *c, int res)
+{
+	struct recorder *r = c->r;
+	const uint64_t tag = LOOP_TAG(RECORDER_ID, 0);
+
+	if (res < 0)
+		fprintf(stderr, "vigild: %s: fsync: %s\n", c->part, strerror(-res));
+	else
+		lat_synced(r, c, true);
+	if (res < 0 || c->err) {
+		abandon(c);
+		return;
+	}
+	/* rename, linked to the directory fsync (ordered after it) */
+	c->chain_left = 2;
+	if (loop_renameat(r->loop, r->dirfd, c->part, c->final, true,
+			  tag | TAG(c->slot, OP_RENAME, 0)) ||
+	    loop_fsync(r->loop, r->dirfd, false, false, tag | TAG(c->slot, OP_DIRSYNC, 0))) {
+		fprintf(stderr, "vigild: %s: cannot queue the rename\n", c->part);
+		abandon(c);
+	}
+}
+
 /* Writes done: retry after ENOSPC, periodic sync, or the close chain. */
 static void progress(struct clip *c)
 {
@@ -487,17 +526,19 @@ static void progress(struct clip *c)
 		flush(c, true);
 		if (c->inflight || (c->cur >= 0 && c->r->buf[c->cur].len))
 			return;
+		/*
+		 * Every write completed. The fsync alone first: the rename is
+		 * queued only once its completion says the clip is whole
+		 * (close_synced()), never linked behind it (an fsync that
+		 * fails does not cancel what is linked to it).
+		 */
 		c->chain = true;
-		c->chain_left = 3;
+		c->chain_left = 1;
 		c->chain_err = 0;
 		lat_sync_off(c);
-		if (loop_fsync(r->loop, c->fd, false, true, tag | TAG(c->slot, OP_CLOSE_SYNC, 0)) ||
-		    loop_renameat(r->loop, r->dirfd, c->part, c->final, true,
-				  tag | TAG(c->slot, OP_RENAME, 0)) ||
-		    loop_fsync(r->loop, r->dirfd, false, false, tag | TAG(c->slot, OP_DIRSYNC, 0))) {
+		if (loop_fsync(r->loop, c->fd, false, false, tag | TAG(c->slot, OP_CLOSE_SYNC, 0))) {
 			fprintf(stderr, "vigild: %s: cannot queue the close\n", c->part);
-			r->failed++;
-			release_clip(c);
+			abandon(c);
 		}
 		return;
 	}
@@ -1361,20 +1402,20 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 			lat_synced(r, c, true);
 		break;
 	case OP_CLOSE_SYNC:
+		if (c->chain && c->chain_left == 1)
+			close_synced(c, cqe->res);
+		return;
 	case OP_RENAME:
 	case OP_DIRSYNC:
 		if (cqe->res < 0 && !c->chain_err) {
 			c->chain_err = cqe->res;
 			fprintf(stderr, "vigild: %s: %s: %s\n", c->part,
-				TAG_OP(tag) == OP_CLOSE_SYNC ? "fsync" :
 				TAG_OP(tag) == OP_RENAME ? "rename" : "directory fsync",
 				strerror(-cqe->res));
 		}
-		if (TAG_OP(tag) == OP_CLOSE_SYNC && cqe->res >= 0)
-			lat_synced(r, c, true);
 		if (--c->chain_left)
 			return;
-		if (c->chain_err || c->err)
+		if (c->chain_err)
 			r->failed++;
 		else
 			fprintf(stderr, "vigild: recorded %s/%s (%u frames)\n", r->rc->dir,

@@ -19,6 +19,7 @@
 #include <sched.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 
 #include "t-vigild.h"
 
@@ -493,6 +494,72 @@ static void test_kill(const char *y4m)
 	rm_dir(dir);
 }
 
+/*
+ * 2b: writes that fail (EFBIG past RLIMIT_FSIZE, SIGXFSZ ignored): a clip
+ * whose writes did not all succeed must keep its .part name, never be
+ * renamed to <id>.vclip truncated (issue #8: the close renamed it anyway).
+ */
+static void test_write_error(const char *y4m)
+{
+	char dir[] = "/tmp/vigil-rec-efbig-XXXXXX", set[300], src[400], log[300];
+	char names[64][64], path[600];
+	unsigned int parts = 0;
+	int status, n;
+	pid_t pid;
+
+	T_ASSERT(mkdtemp(dir));
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	snprintf(src, sizeof(src), "replay:%s", y4m);
+	snprintf(log, sizeof(log), "%s.log", dir);
+	pid = fork();
+	if (pid == 0) {
+		const char *argv[] = { vigild_bin(), "--source", src, "--fast",
+				       "--policy", "video-only", "--events", "/dev/null",
+				       "--set", set, "--set", "record.preroll_s=1",
+				       "--set", "record.keyint=5", "--set", "record.postroll_s=0.3",
+				       "--set", "record.merge_gap_s=0", "--set", "fusion.gap_ms=500",
+				       NULL };
+		const struct rlimit rl = { 4096, 4096 };
+		const int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+		if (fd < 0 || dup2(fd, 2) < 0 || signal(SIGXFSZ, SIG_IGN) == SIG_ERR ||
+		    setrlimit(RLIMIT_FSIZE, &rl))
+			_exit(126);
+		execv(argv[0], (char *const *)argv);
+		_exit(127);
+	}
+	T_ASSERT(pid > 0);
+	T_EQ(waitpid(pid, &status, 0), pid);
+	T_ASSERT(WIFEXITED(status) && WEXITSTATUS(status) < 126);
+	/* the writes did fail */
+	{
+		struct mapped m;
+
+		T_EQ(map(log, &m), 0);
+		T_ASSERT(m.p && memmem(m.p, m.len, "File too large", 14));
+		unmap(&m);
+	}
+	n = list(dir, ".vclip", names, 64);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%.63s", dir, names[i]);
+		if (clip_verify(path, NULL)) {
+			fprintf(stderr, "write error: closed clip %s does not verify\n", path);
+			t_failures++;
+		}
+		unlink(path);
+	}
+	n = list(dir, ".vclip.part", names, 64);
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "%s/%.63s", dir, names[i]);
+		unlink(path);
+		parts++;
+	}
+	fprintf(stderr, "write error: %u clips kept as .part, none renamed truncated\n", parts);
+	T_ASSERT(parts >= 1);
+	unlink(log);
+	rm_dir(dir);
+}
+
 static bool same_file(const char *path, const void *data, size_t len)
 {
 	struct mapped m;
@@ -900,6 +967,7 @@ int main(void)
 	test_realtime(y4m);
 	test_sealed(y4m);
 	test_kill(y4m);
+	test_write_error(y4m);
 	test_enospc(y4m_long);
 	test_colour(VIGIL_FMT_NV12, false);
 	test_colour(VIGIL_FMT_I420, false);
