@@ -17,7 +17,11 @@
 # back after the run.
 # vigild --trace recording pir-only alarms of a few pulses: vigil-lat frame
 # (frame stages, with frame.fusion) and vigil-lat event (PIR -> clip
-# bytes fsynced: every alarm measured).
+# bytes fsynced: every alarm measured). vigil-lat ktrace recording the
+# kernel's side meanwhile: frame --ktrace splits EOF -> vigild (buf done,
+# loop wake-up and run, poll CQE, DQBUF, callback) for the frames in the
+# recording, each attributed or counted by why not; the tracefs instance
+# is gone after; a ktrace file without records is refused.
 # vigil-lat wake --attribute: a few standby wake-ups give the three wake
 # stages and the frame -> DQBUF split (vb2_buf_done, reader wake-up, run).
 # No timing bound: latencies on an emulated CPU are for `make bench`.
@@ -201,7 +205,10 @@ for _ in $(seq 600); do
 	kill -0 $vpid 2>/dev/null || break
 	sleep 0.1
 done
+"$LAT" ktrace on $vpid || t_fail "vigil-lat ktrace on"
 "$LAT" pir -d "$T_DEV" -c $NEV -r 2 --no-gpio >"$T_TMP/pulses" || t_fail "vigil-lat pir (pulses for vigild)"
+"$LAT" ktrace off "$T_TMP/k.trace" || t_fail "vigil-lat ktrace off"
+[ -d /sys/kernel/tracing/instances/vigil-lat ] && t_fail "ktrace instance left"
 kill -TERM $vpid 2>/dev/null
 wait $vpid
 st=$?
@@ -213,6 +220,23 @@ jchk "$T_TMP/f.json" "j['frames'] == $frames > 10 and j['skipped'] == 0" \
 	"[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect', 'frame.fusion']" \
 	"all(s['count'] == $frames and 0 < s['min_ns'] <= s['max_ns'] for s in j['stages'][:2])" \
 	"j['stages'][2]['count'] == $frames and j['events_by_frame'] == 0"
+"$LAT" frame --ktrace "$T_TMP/k.trace" -o "$T_TMP/fk" "$T_TMP/v.trace" || t_fail "vigil-lat frame --ktrace"
+grep -o '"attribution":{[^}]*}' "$T_TMP/fk.json"
+split="['frame.eof-to-vigild.' + x for x in ('eof-to-buf-done', 'buf-done-to-loop-wakeup', 'loop-wakeup-to-run', 'run-to-cqe', 'cqe-to-dqbuf', 'dqbuf-to-callback')]"
+# every split stage counts the attributed frames; their medians add up to
+# no more than the whole stage's maximum (1 us trace resolution per step)
+jchk "$T_TMP/fk.json" "[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect', 'frame.fusion'] + $split" \
+	"j['attribution']['pid'] == $vpid and j['attribution']['records'] > 0" \
+	"0 < j['attribution']['frames_in_trace'] <= j['frames']" \
+	"j['attribution']['attributed'] + j['attribution']['not_woken'] + j['attribution']['no_cqe'] + j['attribution']['unmatched'] == j['attribution']['frames_in_trace']" \
+	"j['attribution']['attributed'] >= j['attribution']['frames_in_trace'] // 2" \
+	"all(s['count'] == j['attribution']['attributed'] for s in j['stages'][3:])" \
+	"sum(s['min_ns'] for s in j['stages'][3:]) <= j['stages'][0]['max_ns'] + 6000"
+: >"$T_TMP/empty.trace"
+"$LAT" frame --ktrace "$T_TMP/empty.trace" -o "$T_TMP/bad" "$T_TMP/v.trace" 2>"$T_TMP/err" &&
+	t_fail "frame --ktrace of an empty file accepted"
+grep -q 'not a vigil-lat ktrace file' "$T_TMP/err" || t_fail "no clear message: $(cat "$T_TMP/err")"
+ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
 "$LAT" event -o "$T_TMP/e" "$T_TMP/v.trace" || { grep -v '^{"frame"' "$T_TMP/v.trace"; t_fail "vigil-lat event"; }
 jchk "$T_TMP/e.json" "j['events'] == j['by_pir'] == j['measured'] == $NEV" \
 	"j['unsynced'] == 0 and j['bad'] == 0" \

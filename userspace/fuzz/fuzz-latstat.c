@@ -67,7 +67,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (k == LAT_TRACE_FRAME) {
 			int pid;
 			const enum lat_fsplit_result res =
-				lat_fsplit_frame(kr, nk, r.f[LAT_F_TS], r.f[LAT_F_IN], out, &pid);
+				lat_fsplit_frame(kr, nk, r.f[LAT_F_TS], r.f[LAT_F_IN],
+						 lat_fsplit_tag(kr, nk), out, &pid);
 
 			if (res > LAT_FS_NO_CQE)
 				__builtin_trap();

@@ -203,7 +203,8 @@ int lat_krec_parse(const char *line, struct lat_krec *r);
  *   buf-done-to-loop-wakeup  -> sched_waking of the thread that DQBUFs it
  *   loop-wakeup-to-run   -> sched_switch to it
  *   run-to-cqe           -> its io_uring poll CQE posted (task work run
- *                           in its context: IORING_CQE_F_MORE, POLLIN)
+ *                           in its context: IORING_CQE_F_MORE, POLLIN,
+ *                           and user_data @tag unless it is 0)
  *   cqe-to-dqbuf         -> v4l2_dqbuf of that buffer (back in userspace,
  *                           the CQE handled, VIDIOC_DQBUF)
  *   dqbuf-to-callback    -> in_ns (the frame mapped, the callback entered)
@@ -219,12 +220,19 @@ enum lat_fsplit_result {
 };
 
 /*
+ * The user_data of the loop's video poll: of the poll CQEs that last
+ * preceded a DQBUF in the same thread, the most frequent (a loop polls
+ * other fds too); 0 if there is none.
+ */
+uint64_t lat_fsplit_tag(const struct lat_krec *r, size_t n);
+
+/*
  * Split the frame whose buffer timestamp is @ts_ns (microseconds, as
  * V4L2 reports it) and whose callback was entered at @in_ns, into @out
  * (ns, LAT_FSPLIT_N). *@pid: the thread that dequeued it (when matched).
  */
 enum lat_fsplit_result lat_fsplit_frame(const struct lat_krec *r, size_t n,
-					uint64_t ts_ns, uint64_t in_ns,
+					uint64_t ts_ns, uint64_t in_ns, uint64_t tag,
 					uint64_t out[LAT_FSPLIT_N], int *pid);
 
 #endif

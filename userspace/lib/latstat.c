@@ -570,7 +570,7 @@ static bool field_u64(const char *s, const char *key, int base, uint64_t *v)
 	if (!p)
 		return false;
 	p += strlen(key);
-	if (!isdigit((unsigned char)*p))
+	if (!(base == 16 ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
 		return false;
 	errno = 0;
 	*v = strtoull(p, &end, base);
@@ -705,8 +705,43 @@ static size_t krec_lower(const struct lat_krec *r, size_t n, uint64_t t)
 #define POLL_IN 0x1		/* POLLIN, as in <poll.h> */
 #define CQE_F_MORE 0x2		/* IORING_CQE_F_MORE: a multishot's CQE */
 
+static bool poll_cqe(const struct lat_krec *r, int pid, uint64_t tag)
+{
+	return r->kind == LAT_K_CQE && r->pid == pid && (r->cflags & CQE_F_MORE) &&
+	       r->res > 0 && (r->res & POLL_IN) && (!tag || r->user_data == tag);
+}
+
+uint64_t lat_fsplit_tag(const struct lat_krec *r, size_t n)
+{
+	uint64_t tags[8] = { 0 }, best = 0;
+	size_t votes[8] = { 0 }, i, k, most = 0;
+	long last = -1;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].kind == LAT_K_CQE && poll_cqe(&r[i], r[i].pid, 0)) {
+			last = (long)i;
+			continue;
+		}
+		if (r[i].kind != LAT_K_DQBUF || last < 0 || r[last].pid != r[i].pid)
+			continue;
+		for (k = 0; k < 8 && votes[k] && tags[k] != r[last].user_data; k++)
+			;
+		if (k == 8)
+			continue;
+		tags[k] = r[last].user_data;
+		votes[k]++;
+		last = -1;
+	}
+	for (k = 0; k < 8; k++)
+		if (votes[k] > most) {
+			most = votes[k];
+			best = tags[k];
+		}
+	return best;
+}
+
 enum lat_fsplit_result lat_fsplit_frame(const struct lat_krec *r, size_t n,
-					uint64_t ts_ns, uint64_t in_ns,
+					uint64_t ts_ns, uint64_t in_ns, uint64_t tag,
 					uint64_t out[LAT_FSPLIT_N], int *pid)
 {
 	const uint64_t us = ts_ns / 1000;
@@ -736,9 +771,7 @@ enum lat_fsplit_result lat_fsplit_frame(const struct lat_krec *r, size_t n,
 		} else if (run == n) {
 			if (r[i].kind == LAT_K_SWITCH && r[i].target == *pid)
 				run = i;
-		} else if (r[i].kind == LAT_K_CQE && r[i].pid == *pid &&
-			   (r[i].cflags & CQE_F_MORE) && r[i].res > 0 &&
-			   (r[i].res & POLL_IN)) {
+		} else if (poll_cqe(&r[i], *pid, tag)) {
 			cqe = i;
 			break;
 		}

@@ -234,9 +234,10 @@ static void test_trace(void)
 #define KT_RUN(ts) \
 	"       stress-ng-77     [000] d..2.   " ts ": sched_switch: prev_comm=stress-ng prev_pid=77 " \
 	"prev_prio=120 prev_state=R ==> next_comm=vigild next_pid=42 next_prio=120"
-#define KT_CQE(ts, res, cflags) \
+#define KT_CQE_TAG(ts, tag, res, cflags) \
 	"          vigild-42     [000] .....   " ts ": io_uring_complete: ring 00000000deadbeef, " \
-	"req 0000000000000000, user_data 0x100000001, result " res ", cflags " cflags " extra1 0 extra2 0 "
+	"req 0000000000000000, user_data 0x" tag ", result " res ", cflags " cflags " extra1 0 extra2 0 "
+#define KT_CQE(ts, res, cflags) KT_CQE_TAG(ts, "100000001", res, cflags)
 #define KT_DQ(ts, buf) \
 	"          vigild-42     [000] .....   " ts ": v4l2_dqbuf: minor = 0, index = 1, " \
 	"type = VIDEO_CAPTURE, bytesused = 19200, flags = MAPPED|DONE|TIMESTAMP_MONOTONIC, " \
@@ -251,6 +252,7 @@ static void test_ktrace(void)
 		KT_WAKE("100.000012"),
 		KT_RUN("100.000050"),
 		KT_CQE("100.000055", "-62", "0x0"),	/* a timeout first: not the poll's */
+		KT_CQE_TAG("100.000057", "a00000600", "1", "0x2"),	/* another fd's poll */
 		KT_CQE("100.000060", "65", "0x2"),
 		KT_DQ("100.000080", "100000004567"),
 		/* frame 2: done while the loop still runs (no wake-up) */
@@ -264,7 +266,7 @@ static void test_ktrace(void)
 		KT_DQ("100.033010", "100033000000"),
 	};
 	struct lat_krec r[sizeof(lines) / sizeof(lines[0])];
-	uint64_t out[LAT_FSPLIT_N];
+	uint64_t out[LAT_FSPLIT_N], tag;
 	size_t i;
 	int pid = -1;
 
@@ -285,15 +287,19 @@ static void test_ktrace(void)
 	T_EQ(r[2].pid, 77);
 	T_EQ(r[3].kind, LAT_K_CQE);
 	T_EQ(r[3].res, -62);
-	T_EQ(r[4].user_data, 0x100000001ull);
-	T_EQ(r[4].res, 65);
-	T_EQ(r[4].cflags, 2);
-	T_EQ(r[4].pid, 42);
-	T_EQ(r[5].kind, LAT_K_DQBUF);
-	T_EQ(r[5].buf_ns, 100000004567ull);
+	T_EQ(r[4].user_data, 0xa00000600ull);
+	T_EQ(r[5].user_data, 0x100000001ull);
+	T_EQ(r[5].res, 65);
+	T_EQ(r[5].cflags, 2);
+	T_EQ(r[5].pid, 42);
+	T_EQ(r[6].kind, LAT_K_DQBUF);
+	T_EQ(r[6].buf_ns, 100000004567ull);
 
+	/* the video poll: the CQE before each DQBUF (frame 3's is a timeout) */
+	tag = lat_fsplit_tag(r, 14);
+	T_EQ(tag, 0x100000001ull);
 	/* the buffer timestamp as V4L2 reports it: microseconds */
-	T_EQ(lat_fsplit_frame(r, 13, 100000004000ull, 100000095000ull, out, &pid), LAT_FS_OK);
+	T_EQ(lat_fsplit_frame(r, 14, 100000004000ull, 100000095000ull, tag, out, &pid), LAT_FS_OK);
 	T_EQ(pid, 42);
 	T_EQ(out[0], 5433);	/* EOF -> buf done */
 	T_EQ(out[1], 2000);	/* -> loop woken */
@@ -301,16 +307,19 @@ static void test_ktrace(void)
 	T_EQ(out[3], 10000);	/* -> its poll CQE */
 	T_EQ(out[4], 20000);	/* -> DQBUF */
 	T_EQ(out[5], 15000);	/* -> callback */
-	T_EQ(lat_fsplit_frame(r, 13, 100000083000ull, 100000091000ull, out, &pid),
+	/* without the tag, another fd's poll CQE would end run-to-cqe */
+	T_EQ(lat_fsplit_frame(r, 14, 100000004000ull, 100000095000ull, 0, out, &pid), LAT_FS_OK);
+	T_EQ(out[3], 7000);
+	T_EQ(lat_fsplit_frame(r, 14, 100000083000ull, 100000091000ull, tag, out, &pid),
 	     LAT_FS_NOT_WOKEN);
-	T_EQ(lat_fsplit_frame(r, 13, 100033000000ull, 100033011000ull, out, &pid),
+	T_EQ(lat_fsplit_frame(r, 14, 100033000000ull, 100033011000ull, tag, out, &pid),
 	     LAT_FS_NO_CQE);
 	/* no record of that buffer; or its DQBUF after the callback time */
-	T_EQ(lat_fsplit_frame(r, 13, 100050000000ull, 100050010000ull, out, &pid),
+	T_EQ(lat_fsplit_frame(r, 14, 100050000000ull, 100050010000ull, tag, out, &pid),
 	     LAT_FS_UNMATCHED);
-	T_EQ(lat_fsplit_frame(r, 13, 100000004000ull, 100000070000ull, out, &pid),
+	T_EQ(lat_fsplit_frame(r, 14, 100000004000ull, 100000070000ull, tag, out, &pid),
 	     LAT_FS_UNMATCHED);
-	T_EQ(lat_fsplit_frame(r, 0, 100000004000ull, 100000095000ull, out, &pid),
+	T_EQ(lat_fsplit_frame(r, 0, 100000004000ull, 100000095000ull, tag, out, &pid),
 	     LAT_FS_UNMATCHED);
 
 	/* a clock printing nanoseconds */

@@ -9,7 +9,8 @@
  *   vigil-lat compare A.json B.json
  *   vigil-lat overhead [-n N] [--json]
  *   vigil-lat wake [-d /dev/videoN] [-c CYCLES] [--fps N] [-o PREFIX] [--json]
- *   vigil-lat frame [-o PREFIX] [--json] TRACE
+ *   vigil-lat frame [-o PREFIX] [--json] [--ktrace KTRACE] TRACE
+ *   vigil-lat ktrace on PID | off KTRACE
  *   vigil-lat event [-o PREFIX] [--json] TRACE
  *
  * pir asks the virtual board (debugfs of the simulated GPIO controller) for
@@ -1558,8 +1559,10 @@ static void usage(FILE *fp)
 "       vigil-lat overhead [-n N] [--json]\n"
 "       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
 "                      [--attribute] [-o PREFIX] [--json]\n"
-"       vigil-lat frame [--hist-max US] [-o PREFIX] [--json] TRACE\n"
+"       vigil-lat frame [--hist-max US] [--ktrace KTRACE] [-o PREFIX] [--json]\n"
+"                       TRACE\n"
 "       vigil-lat event [--hist-max US] [-o PREFIX] [--json] TRACE\n"
+"       vigil-lat ktrace on PID | off KTRACE\n"
 "pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
@@ -1591,7 +1594,11 @@ static void usage(FILE *fp)
 "  wake-up and run, DQBUF\n"
 "frame: buffer EOF timestamp -> vigild -> detection done -> fusion and the\n"
 "  events it emitted done, and EOF -> event for alarms a frame started, from\n"
-"  vigild --trace TRACE; histogram rows default 100000 us\n"
+"  vigild --trace TRACE; histogram rows default 100000 us; --ktrace KTRACE\n"
+"  splits EOF -> vigild with the kernel's records: vb2_buf_done, the loop's\n"
+"  wake-up and run, its io_uring CQE, VIDIOC_DQBUF, the callback\n"
+"ktrace: on PID records those kernel events for vigild's loop thread PID in\n"
+"  a tracefs instance of its own; off KTRACE writes them to KTRACE\n"
 "event: PIR IRQ -> vigild -> fused event -> sinks done, and -> the clip\n"
 "  bytes up to the alarm's start fsynced, from vigild --trace TRACE (with\n"
 "  [record] dir and a PIR policy); histogram rows default 100000 us\n",
@@ -2738,10 +2745,268 @@ usage:
 	return 2;
 }
 
+/* ---- vigil-lat ktrace ----------------------------------------------------- */
+
+/*
+ * The kernel's side of vigild's frame stage (vigil-lat frame --ktrace):
+ * `ktrace on PID` records, in a tracefs instance of its own (so other
+ * tracing, vigil-lat pir --attribute included, is not disturbed), with the
+ * mono clock (CLOCK_MONOTONIC, as the buffer timestamps): vb2_buf_done of
+ * every buffer, and filtered to vigild's loop thread PID: v4l2_dqbuf,
+ * its sched_waking and sched_switch-in, and its io_uring CQEs. `ktrace off
+ * FILE` stops, writes the records to FILE (a temporary file renamed: all
+ * or nothing) and removes the instance.
+ */
+#define KT_INST TRACEFS "/instances/vigil-lat"
+
+static const struct {
+	const char *ev;
+	const char *filter;	/* the field that must be the pid */
+} kt_events[] = {
+	{ "vb2/vb2_buf_done", NULL },
+	{ "v4l2/v4l2_dqbuf", "common_pid" },
+	{ "sched/sched_waking", "pid" },
+	{ "sched/sched_switch", "next_pid" },
+	{ "io_uring/io_uring_complete", "common_pid" },
+};
+
+static int kt_write(const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), KT_INST "/%s", file);
+	return write_file(path, val);
+}
+
+static int ktrace_on(const char *arg)
+{
+	char path[300], buf[512];
+	unsigned int pid;
+	size_t i;
+	int ret;
+
+	if (parse_uint(arg, INT32_MAX, &pid) || !pid) {
+		fprintf(stderr, "vigil-lat: ktrace on %s: not a process id\n", arg);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	if (read_file(path, buf, sizeof(buf))) {
+		fprintf(stderr, "vigil-lat: ktrace on: no process %u\n", pid);
+		return 1;
+	}
+	if (access(TRACEFS "/instances", W_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/instances", W_OK)) {
+		fprintf(stderr, "vigil-lat: ktrace: %s/instances: %s (tracefs not mounted, or not root)\n",
+			TRACEFS, strerror(errno));
+		return 1;
+	}
+	rmdir(KT_INST);		/* left by a run that never said off */
+	if (mkdir(KT_INST, 0700)) {
+		fprintf(stderr, "vigil-lat: ktrace: mkdir %s: %s\n", KT_INST,
+			strerror(errno));
+		return 1;
+	}
+	ret = read_file(KT_INST "/trace_clock", buf, sizeof(buf));
+	if (ret || !strstr(buf, "mono")) {
+		fprintf(stderr, "vigil-lat: ktrace: the kernel has no 'mono' trace clock\n");
+		goto fail;
+	}
+	ret = kt_write("trace_clock", "mono");
+	if (!ret)
+		ret = kt_write("buffer_size_kb", "8192");
+	if (ret) {
+		fprintf(stderr, "vigil-lat: ktrace: %s: %s\n", KT_INST, strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < sizeof(kt_events) / sizeof(kt_events[0]); i++) {
+		char file[128], filt[64];
+
+		ret = 0;
+		if (kt_events[i].filter) {
+			snprintf(filt, sizeof(filt), "%s == %u", kt_events[i].filter, pid);
+			snprintf(file, sizeof(file), "events/%s/filter", kt_events[i].ev);
+			ret = kt_write(file, filt);
+		}
+		snprintf(file, sizeof(file), "events/%s/enable", kt_events[i].ev);
+		if (!ret)
+			ret = kt_write(file, "1");
+		if (ret) {
+			fprintf(stderr, "vigil-lat: ktrace: %s/%s: %s (a kernel without the event %s)\n",
+				KT_INST, file, strerror(-ret), kt_events[i].ev);
+			goto fail;
+		}
+	}
+	ret = kt_write("tracing_on", "1");
+	if (ret) {
+		fprintf(stderr, "vigil-lat: ktrace: tracing_on: %s\n", strerror(-ret));
+		goto fail;
+	}
+	fprintf(stderr, "vigil-lat: ktrace: recording pid %u (%s/trace)\n", pid, KT_INST);
+	return 0;
+fail:
+	kt_write("events/enable", "0");
+	rmdir(KT_INST);
+	return 1;
+}
+
+/* Entries overwritten in the ring buffer, every CPU. */
+static unsigned long long kt_overrun(void)
+{
+	unsigned long long sum = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		char path[128], buf[1024], *p;
+
+		snprintf(path, sizeof(path), KT_INST "/per_cpu/cpu%d/stats", cpu);
+		if (read_file(path, buf, sizeof(buf)))
+			break;
+		p = strstr(buf, "overrun: ");
+		if (p)
+			sum += strtoull(p + 9, NULL, 10);
+	}
+	return sum;
+}
+
+static int ktrace_off(const char *out)
+{
+	char filt[64] = "", tmp[PATH_MAX], line[1024];
+	unsigned long long overrun, records = 0;
+	FILE *in = NULL, *f = NULL;
+	int pid = -1, rc = 1;
+
+	if (access(KT_INST, F_OK)) {
+		fprintf(stderr, "vigil-lat: ktrace off: no recording (%s: %s; vigil-lat ktrace on PID first)\n",
+			KT_INST, strerror(errno));
+		return 1;
+	}
+	kt_write("tracing_on", "0");
+	overrun = kt_overrun();
+	if (!read_file(KT_INST "/events/sched/sched_waking/filter", filt, sizeof(filt)))
+		sscanf(filt, "pid == %d", &pid);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	in = fopen(KT_INST "/trace", "re");
+	f = in ? fopen(tmp, "we") : NULL;
+	if (!f) {
+		fprintf(stderr, "vigil-lat: ktrace off: %s: %s\n", in ? tmp : KT_INST "/trace",
+			strerror(errno));
+		goto out;
+	}
+	fprintf(f, "# vigil-lat ktrace: pid=%d overrun=%llu\n", pid, overrun);
+	while (fgets(line, sizeof(line), in)) {
+		records += line[0] != '#';
+		fputs(line, f);
+	}
+	if (ferror(in) || fclose(f)) {
+		f = NULL;
+		fprintf(stderr, "vigil-lat: ktrace off: %s: %s\n", tmp, strerror(errno ? errno : EIO));
+		unlink(tmp);
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, out)) {
+		fprintf(stderr, "vigil-lat: ktrace off: rename to %s: %s\n", out, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	fprintf(stderr, "vigil-lat: ktrace: %llu records of pid %d in %s (%llu lost)\n",
+		records, pid, out, overrun);
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (in)
+		fclose(in);
+	kt_write("events/enable", "0");
+	if (rmdir(KT_INST))
+		fprintf(stderr, "vigil-lat: ktrace off: rmdir %s: %s\n", KT_INST, strerror(errno));
+	return rc;
+}
+
+static int cmd_ktrace(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[2], "on"))
+		return ktrace_on(argv[3]);
+	if (argc == 4 && !strcmp(argv[2], "off"))
+		return ktrace_off(argv[3]);
+	usage(stderr);
+	return 2;
+}
+
+/* Records of a `vigil-lat ktrace off` file, in time order. */
+struct ktrace {
+	struct lat_krec *r;
+	size_t n;
+	unsigned long long overrun;
+	int pid;
+};
+
+static int cmp_krec(const void *x, const void *y)
+{
+	const struct lat_krec *a = x, *b = y;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int ktrace_read(const char *path, struct ktrace *kt)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+	size_t cap = 0, lineno = 0, bad = 0;
+
+	memset(kt, 0, sizeof(*kt));
+	kt->pid = -1;
+	if (!f) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct lat_krec r;
+		int k;
+
+		lineno++;
+		if (!strncmp(line, "# vigil-lat ktrace: ", 20)) {
+			sscanf(line + 20, "pid=%d overrun=%llu", &kt->pid, &kt->overrun);
+			continue;
+		}
+		k = lat_krec_parse(line, &r);
+		if (k < 0 && !bad++)
+			fprintf(stderr, "vigil-lat: %s:%zu: malformed record skipped\n",
+				path, lineno);
+		if (k <= 0)
+			continue;
+		r.seq = lineno;
+		if (kt->n == cap) {
+			struct lat_krec *nr;
+
+			cap = cap ? 2 * cap : 4096;
+			nr = realloc(kt->r, cap * sizeof(*nr));
+			if (!nr) {
+				fclose(f);
+				fprintf(stderr, "vigil-lat: out of memory\n");
+				return -ENOMEM;
+			}
+			kt->r = nr;
+		}
+		kt->r[kt->n++] = r;
+	}
+	fclose(f);
+	if (!kt->n) {
+		fprintf(stderr, "vigil-lat: %s: no vb2_buf_done, v4l2_dqbuf, sched or io_uring record (not a vigil-lat ktrace file, or nothing was recorded)\n",
+			path);
+		return -EINVAL;
+	}
+	qsort(kt->r, kt->n, sizeof(*kt->r), cmp_krec);
+	return 0;
+}
+
 /* ---- vigil-lat frame ------------------------------------------------------ */
 
 #define FRAME_NSTAGES 4
-#define TRACE_NSTAGES_MAX 5
+#define TRACE_NSTAGES_MAX (FRAME_NSTAGES + LAT_FSPLIT_N)
 
 static const char *const frame_stages[FRAME_NSTAGES] = {
 	"frame.eof-to-vigild",	/* buffer EOF timestamp -> vigild has it */
@@ -2768,6 +3033,62 @@ static int samples_push(struct samples *v, uint64_t x)
 	}
 	v->s[v->n++] = x;
 	return 0;
+}
+
+/*
+ * frame --ktrace: frame.eof-to-vigild split with the kernel's records
+ * (lat_fsplit_frame()). Frames outside the recording are left out; the
+ * others are attributed or counted by why not.
+ */
+struct fsplit {
+	struct ktrace kt;
+	struct samples frames;	/* pairs: ts_ns, in_ns */
+	struct samples s[LAT_FSPLIT_N];
+	size_t in_trace, res[LAT_FS_NO_CQE + 1];
+	int pid;
+	uint64_t tag;		/* user_data of the loop's video poll */
+};
+
+static int fsplit_run(struct fsplit *fs)
+{
+	const struct lat_krec *r = fs->kt.r;
+	const size_t n = fs->kt.n;
+	size_t i;
+	int k;
+
+	fs->pid = -1;
+	fs->tag = lat_fsplit_tag(r, n);
+	for (i = 0; i + 1 < fs->frames.n; i += 2) {
+		const uint64_t ts = fs->frames.s[i], in = fs->frames.s[i + 1];
+		uint64_t out[LAT_FSPLIT_N];
+		enum lat_fsplit_result res;
+		int pid = -1;
+
+		/* within the recording: its EOF after the first record, its
+		 * callback before the last */
+		if (ts < r[0].ts || in > r[n - 1].ts + 1000)
+			continue;
+		fs->in_trace++;
+		res = lat_fsplit_frame(r, n, ts, in, fs->tag, out, &pid);
+		fs->res[res]++;
+		if (res == LAT_FS_UNMATCHED)
+			continue;
+		fs->pid = pid;
+		if (res != LAT_FS_OK)
+			continue;
+		for (k = 0; k < LAT_FSPLIT_N; k++)
+			if (samples_push(&fs->s[k], out[k]))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+static void fsplit_free(struct fsplit *fs)
+{
+	free(fs->kt.r);
+	free(fs->frames.s);
+	for (int k = 0; k < LAT_FSPLIT_N; k++)
+		free(fs->s[k].s);
 }
 
 #define HAS(r, x) ((r)->have & (1u << (x)))
@@ -2806,10 +3127,12 @@ static int cmd_trace(int argc, char **argv, bool event)
 		{ "hist-max", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "ktrace", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int hist_max_us = 100000;
-	const char *output = NULL, *trace;
+	const char *output = NULL, *trace, *kfile = NULL;
+	struct fsplit fsp = { 0 };
 	const char *names[TRACE_NSTAGES_MAX];
 	uint64_t *lat[TRACE_NSTAGES_MAX];
 	struct samples fs[FRAME_NSTAGES] = { { 0 } };
@@ -2832,12 +3155,15 @@ static int cmd_trace(int argc, char **argv, bool event)
 			break;
 		case 'o': output = optarg; break;
 		case 'j': json_out = true; break;
+		case 'K': kfile = optarg; break;
 		default: goto usage;
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 || (kfile && event))
 		goto usage;
 	trace = argv[optind];
+	if (kfile && ktrace_read(kfile, &fsp.kt))
+		goto out;
 	f = fopen(trace, "re");
 	if (!f) {
 		fprintf(stderr, "vigil-lat: %s: %s\n", trace, strerror(errno));
@@ -2860,6 +3186,10 @@ static int cmd_trace(int argc, char **argv, bool event)
 			ret = frame_rec(fs, &r);
 			if (ret > 0)
 				skipped++;
+			else if (!ret && kfile &&
+				 (samples_push(&fsp.frames, r.f[LAT_F_TS]) ||
+				  samples_push(&fsp.frames, r.f[LAT_F_IN])))
+				ret = -ENOMEM;
 		} else if (r.kind == LAT_TRACE_EVENT || r.kind == LAT_TRACE_SYNCED) {
 			ret = lat_events_add(&ev, &r);
 			if (!ret && r.kind == LAT_TRACE_EVENT && r.by == LAT_BY_FRAME &&
@@ -2905,6 +3235,22 @@ static int cmd_trace(int argc, char **argv, bool event)
 			lat[nst] = fs[k].s;
 			cnt[nst++] = fs[k].n;
 		}
+		if (kfile) {
+			if (fsplit_run(&fsp)) {
+				fprintf(stderr, "vigil-lat: out of memory\n");
+				goto out;
+			}
+			if (!fsp.in_trace) {
+				fprintf(stderr, "vigil-lat: %s: no frame of %s within the recording (vigil-lat ktrace on PID while vigild runs, ktrace off before it stops)\n",
+					kfile, trace);
+				goto out;
+			}
+			for (k = 0; k < LAT_FSPLIT_N; k++) {
+				names[nst] = lat_fsplit_stage[k];
+				lat[nst] = fsp.s[k].s;
+				cnt[nst++] = fsp.s[k].n;
+			}
+		}
 	}
 	for (k = 0; k < (int)nst; k++)
 		lat_stats_compute(lat[k], cnt[k], &st[k]);
@@ -2923,6 +3269,16 @@ static int cmd_trace(int argc, char **argv, bool event)
 			ev.unsynced, ev.bad);
 	else
 		fprintf(f, "\"events_by_frame\":%zu,", fs[3].n);
+	if (kfile) {
+		fprintf(f, "\"attribution\":{\"ktrace\":");
+		json_str(f, kfile);
+		fprintf(f, ",\"pid\":%d,\"poll_user_data\":%" PRIu64 ",\"records\":%zu,\"lost_records\":%llu,"
+			"\"frames_in_trace\":%zu,\"attributed\":%zu,\"not_woken\":%zu,"
+			"\"no_cqe\":%zu,\"unmatched\":%zu,\"resolution_ns\":1000},",
+			fsp.pid, fsp.tag, fsp.kt.n, fsp.kt.overrun, fsp.in_trace,
+			fsp.res[LAT_FS_OK], fsp.res[LAT_FS_NOT_WOKEN],
+			fsp.res[LAT_FS_NO_CQE], fsp.res[LAT_FS_UNMATCHED]);
+	}
 	print_system(f, load, load);
 	fprintf(f, ",\"stages\":[");
 	for (k = 0; k < (int)nst; k++) {
@@ -2941,7 +3297,7 @@ static int cmd_trace(int argc, char **argv, bool event)
 		fputs(json, stdout);
 	else
 		for (k = 0; k < (int)nst; k++)
-			printf("%-22s %zu %s  min %" PRIu64 " p50 %" PRIu64
+			printf("%-44s %zu %s  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
 			       names[k], cnt[k], event ? "alarms" : "samples",
 			       st[k].min, st[k].p50, st[k].p99, st[k].max);
@@ -2950,6 +3306,7 @@ out:
 	free(json);
 	for (k = 0; k < FRAME_NSTAGES; k++)
 		free(fs[k].s);
+	fsplit_free(&fsp);
 	lat_events_free(&ev);
 	return rc;
 usage:
@@ -3079,6 +3436,8 @@ int main(int argc, char **argv)
 		return cmd_overhead(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "wake"))
 		return cmd_wake(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "ktrace"))
+		return cmd_ktrace(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "frame"))
 		return cmd_trace(argc, argv, false);
 	if (argc > 1 && !strcmp(argv[1], "event"))
