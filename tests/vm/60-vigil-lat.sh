@@ -23,7 +23,8 @@
 # recording, each attributed or counted by why not; the tracefs instance
 # is gone after; a ktrace file without records is refused.
 # vigil-lat wake --attribute: a few standby wake-ups give the three wake
-# stages and the frame -> DQBUF split (vb2_buf_done, reader wake-up, run).
+# stages, the frame -> DQBUF split (vb2_buf_done, reader wake-up, run) and
+# the IRQ -> full rate split (hard IRQ, IRQ thread wake-up, run).
 # No timing bound: latencies on an emulated CPU are for `make bench`.
 # --load vigild: a vigild recording and streaming beside a short train.
 # Bad input: a load tool not in PATH and a missing device give a clear
@@ -256,14 +257,21 @@ cmp -s "$T_TMP/wake.json" "$T_TMP/w.json" || t_fail "w.json differs from --json"
 jchk "$T_TMP/w.json" "[s['stage'] for s in j['stages']][:3] == ['wake.irq-to-fullrate', 'wake.irq-to-frame', 'wake.frame-to-dqbuf']" \
 	"all(s['count'] == 3 and s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'][:3])" \
 	"j['stages'][0]['max_ns'] < j['stages'][1]['max_ns'] and 0 < j['stages'][1]['min_ns']" \
-	"[s['stage'] for s in j['stages']][3:] == ['wake.frame-to-dqbuf.' + x for x in ('eof-to-buf-done', 'buf-done-to-reader-wakeup', 'reader-wakeup-to-run', 'reader-run-to-dqbuf')]" \
+	"[s['stage'] for s in j['stages']][3:7] == ['wake.frame-to-dqbuf.' + x for x in ('eof-to-buf-done', 'buf-done-to-reader-wakeup', 'reader-wakeup-to-run', 'reader-run-to-dqbuf')]" \
 	"j['attribution']['attributed'] + j['attribution']['unattributed'] == 3 and j['attribution']['attributed'] >= 2" \
-	"all(s['count'] == j['attribution']['attributed'] for s in j['stages'][3:])" \
-	"sum(s['min_ns'] for s in j['stages'][3:]) <= j['stages'][2]['max_ns'] + 1000"
+	"all(s['count'] == j['attribution']['attributed'] for s in j['stages'][3:7])" \
+	"sum(s['min_ns'] for s in j['stages'][3:7]) <= j['stages'][2]['max_ns'] + 1000" \
+	"[s['stage'] for s in j['stages']][7:] == ['wake.irq-to-fullrate.' + x for x in ('hardirq-to-thread-wakeup', 'thread-wakeup-to-run', 'thread-run-to-fullrate')]" \
+	"j['attribution']['irq'] > 0 and j['attribution']['irq_thread'] > 0" \
+	"j['attribution']['irq_attributed'] + j['attribution']['irq_unattributed'] == 3 and j['attribution']['irq_attributed'] >= 2" \
+	"all(s['count'] == j['attribution']['irq_attributed'] for s in j['stages'][7:])" \
+	"sum(s['min_ns'] for s in j['stages'][7:]) <= j['stages'][0]['max_ns'] + 1000"
 grep -q '^# Total: 000000003 000000003 000000003 ' "$T_TMP/w.hist" || t_fail "wake histogram totals"
-for e in vb2/vb2_buf_done sched/sched_wakeup sched/sched_switch; do
+for e in vb2/vb2_buf_done sched/sched_wakeup sched/sched_switch irq/irq_handler_entry sched/sched_waking; do
 	[ "$(cat /sys/kernel/tracing/events/$e/enable)" = 0 ] || t_fail "$e left enabled"
 done
-grep -q '^none' /sys/kernel/tracing/events/sched/sched_wakeup/filter || t_fail "sched_wakeup filter left set"
+for e in sched/sched_wakeup sched/sched_switch irq/irq_handler_entry sched/sched_waking; do
+	grep -q '^none' /sys/kernel/tracing/events/$e/filter || t_fail "$e filter left set"
+done
 t_unload || t_fail "rmmod vigil"
 exit 0

@@ -1591,7 +1591,7 @@ static void usage(FILE *fp)
 "wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
 "  20) at --fps N (default 30); histogram rows default 50000 us;\n"
 "  --attribute splits frame -> DQBUF with tracefs: vb2_buf_done, reader\n"
-"  wake-up and run, DQBUF\n"
+"  wake-up and run, DQBUF; and IRQ -> full rate: IRQ thread wake-up, run\n"
 "frame: buffer EOF timestamp -> vigild -> detection done -> fusion and the\n"
 "  events it emitted done, and EOF -> event for alarms a frame started, from\n"
 "  vigild --trace TRACE; histogram rows default 100000 us; --ktrace KTRACE\n"
@@ -2337,10 +2337,27 @@ static const char *const wake_split[WAKE_NSPLIT] = {
 	"wake.frame-to-dqbuf.reader-run-to-dqbuf",	/* -> DQBUF returned, clock read */
 };
 
+/*
+ * The IRQ side, wake.irq-to-fullrate, split the same way: vigil's PIR
+ * irq_handler_entry, sched_waking of its IRQ thread (logged by the hard
+ * handler), sched_switch to it, and the thread switching the sensor to
+ * full rate (vigil_pir_wake's wake_ns).
+ */
+#define WAKE_NIRQ 3
+
+static const char *const wake_irq_split[WAKE_NIRQ] = {
+	"wake.irq-to-fullrate.hardirq-to-thread-wakeup",	/* IRQ entry -> IRQ thread woken */
+	"wake.irq-to-fullrate.thread-wakeup-to-run",		/* -> IRQ thread on a CPU */
+	"wake.irq-to-fullrate.thread-run-to-fullrate",		/* -> full rate set */
+};
+
+/* [1], [2], [3], [4] filtered (wake_attr_start()) */
 static const char *const wake_attr_ev[] = {
 	"events/vb2/vb2_buf_done",
 	"events/sched/sched_wakeup",
 	"events/sched/sched_switch",
+	"events/irq/irq_handler_entry",
+	"events/sched/sched_waking",
 };
 
 static int wake_attr_set(const char *ev, const char *file, const char *val)
@@ -2351,10 +2368,14 @@ static int wake_attr_set(const char *ev, const char *file, const char *val)
 	return tfs_write(path, val);
 }
 
-/* Before wake_trace_start(): the mono clock, the events, the filters. */
-static int wake_attr_start(pid_t tid)
+/*
+ * Before wake_trace_start(): the mono clock, the events, the filters: the
+ * reader @tid's wake-up; the reader's and the PIR IRQ thread @thr's
+ * switch-in; IRQ @irq's entry; @thr's wake-up (-1: none).
+ */
+static int wake_attr_start(pid_t tid, int irq, pid_t thr)
 {
-	char buf[512], filt[2][48];
+	char buf[512], filt[4][64];
 	size_t i;
 	int ret;
 
@@ -2366,7 +2387,10 @@ static int wake_attr_start(pid_t tid)
 		return -ENOENT;
 	}
 	snprintf(filt[0], sizeof(filt[0]), "pid == %d", (int)tid);
-	snprintf(filt[1], sizeof(filt[1]), "next_pid == %d", (int)tid);
+	snprintf(filt[1], sizeof(filt[1]), "next_pid == %d || next_pid == %d", (int)tid,
+		 (int)thr);
+	snprintf(filt[2], sizeof(filt[2]), "irq == %d", irq);
+	snprintf(filt[3], sizeof(filt[3]), "pid == %d", (int)thr);
 	tfs_write("tracing_on", "0");
 	ret = tfs_write("trace_clock", "mono");
 	if (!ret)
@@ -2392,7 +2416,7 @@ static void wake_attr_stop(void)
 	}
 }
 
-enum { WR_DONE, WR_WAKE, WR_RUN };
+enum { WR_DONE, WR_WAKE, WR_RUN, WR_IRQ, WR_TWAKE, WR_TRUN };
 
 struct wrec {
 	uint64_t ts;		/* trace time, CLOCK_MONOTONIC */
@@ -2407,8 +2431,12 @@ static int cmp_wrec(const void *x, const void *y)
 	return a->ts < b->ts ? -1 : a->ts > b->ts;
 }
 
-/* The trace's vb2_buf_done, sched_wakeup and sched_switch records, sorted. */
-static int wake_attr_read(struct wrec **out, size_t *n)
+/*
+ * The trace's vb2_buf_done, sched_wakeup, sched_switch, irq_handler_entry
+ * and sched_waking records, sorted; a switch to @thr (the PIR IRQ thread)
+ * is WR_TRUN, to the reader WR_RUN.
+ */
+static int wake_attr_read(struct wrec **out, size_t *n, pid_t thr)
 {
 	FILE *f = fopen(TRACEFS "/trace", "re");
 	struct wrec *r = NULL;
@@ -2440,7 +2468,12 @@ static int wake_attr_read(struct wrec **out, size_t *n)
 		} else if (!strncmp(ev, "sched_wakeup:", 13)) {
 			w.type = WR_WAKE;
 		} else if (!strncmp(ev, "sched_switch:", 13)) {
-			w.type = WR_RUN;
+			t = strstr(ev, "next_pid=");
+			w.type = t && atoi(t + 9) == thr ? WR_TRUN : WR_RUN;
+		} else if (!strncmp(ev, "irq_handler_entry:", 18)) {
+			w.type = WR_IRQ;
+		} else if (!strncmp(ev, "sched_waking:", 13)) {
+			w.type = WR_TWAKE;
 		} else {
 			continue;
 		}
@@ -2495,6 +2528,37 @@ static int wake_attr_split(const struct wrec *r, size_t n, uint64_t first,
 	return 0;
 }
 
+/*
+ * Split the IRQ side of a cycle: the last entry of the PIR IRQ at or before
+ * its timestamp @irq_ns (the trace has microseconds; at most 1 ms before),
+ * then its thread's first wake-up and switch-in before @full_ns (full rate
+ * set). 0 with @t, or -ENOENT (a record lost; no IRQ thread).
+ */
+static int wake_attr_irq(const struct wrec *r, size_t n, uint64_t irq_ns,
+			 uint64_t full_ns, uint64_t t[WAKE_NIRQ])
+{
+	uint64_t entry = 0, wake = 0, run = 0;
+	size_t i, from = n;
+
+	for (i = 0; i < n && r[i].ts <= irq_ns + 1000; i++)
+		if (r[i].type == WR_IRQ && r[i].ts + 1000000 >= irq_ns) {
+			entry = r[i].ts;
+			from = i;
+		}
+	for (i = from; i < n && r[i].ts <= full_ns && !run; i++) {
+		if (!wake && r[i].type == WR_TWAKE)
+			wake = r[i].ts;
+		else if (wake && r[i].type == WR_TRUN)
+			run = r[i].ts;
+	}
+	if (!run)
+		return -ENOENT;
+	t[0] = wake - entry;
+	t[1] = run - wake;
+	t[2] = full_ns > run ? full_ns - run : 0;
+	return 0;
+}
+
 static uint64_t buf_ns(const struct v4l2_buffer *b)
 {
 	return (uint64_t)b->timestamp.tv_sec * 1000000000ull +
@@ -2514,14 +2578,16 @@ static int cmd_wake(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dev = "/dev/video0", *output = NULL;
-	const char *names[WAKE_NSTAGES + WAKE_NSPLIT];
-	uint64_t *first_ns = NULL, *dq_ns = NULL;
-	size_t attributed = 0, nst = WAKE_NSTAGES;
+	const char *names[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ];
+	uint64_t *first_ns = NULL, *dq_ns = NULL, *irq_ns = NULL, *full_ns = NULL;
+	size_t attributed = 0, irq_attributed = 0, nst = WAKE_NSTAGES;
+	pid_t thr = -1;
+	int irq = -1;
 	bool attribute = false;
 	unsigned int cycles = 20, fps = 30, hist_max_us = 50000, id, i;
-	uint64_t *lat[WAKE_NSTAGES + WAKE_NSPLIT] = { NULL };
-	struct lat_stats st[WAKE_NSTAGES + WAKE_NSPLIT];
-	size_t n[WAKE_NSTAGES + WAKE_NSPLIT] = { 0 };
+	uint64_t *lat[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ] = { NULL };
+	struct lat_stats st[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ];
+	size_t n[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ] = { 0 };
 	char dir[256], path[300], *json = NULL, load0[64], load1[64];
 	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	bool json_out = false, streaming = false, tracing = false;
@@ -2564,10 +2630,25 @@ static int cmd_wake(int argc, char **argv)
 			path, strerror(errno));
 		return 1;
 	}
-	if (attribute)
-		nst += WAKE_NSPLIT;
+	if (attribute) {
+		char name[64];
+
+		nst += WAKE_NSPLIT + WAKE_NIRQ;
+		snprintf(name, sizeof(name), "vigil-pir:vigil.%u", id);
+		irq = irq_by_name(name);
+		if (irq < 0) {
+			fprintf(stderr, "vigil-lat: wake --attribute: no IRQ named %s in /proc/interrupts\n",
+				name);
+			return 1;
+		}
+		/* none: a nested-threaded IRQ (its IRQ side is unattributed) */
+		if (!irq_threads(irq, &thr, 1))
+			thr = -1;
+	}
 	for (k = 0; k < (int)nst; k++) {
-		names[k] = k < WAKE_NSTAGES ? wake_stages[k] : wake_split[k - WAKE_NSTAGES];
+		names[k] = k < WAKE_NSTAGES ? wake_stages[k] :
+			   k < WAKE_NSTAGES + WAKE_NSPLIT ? wake_split[k - WAKE_NSTAGES] :
+			   wake_irq_split[k - WAKE_NSTAGES - WAKE_NSPLIT];
 		lat[k] = calloc(cycles, sizeof(*lat[k]));
 		if (!lat[k]) {
 			fprintf(stderr, "vigil-lat: out of memory\n");
@@ -2576,7 +2657,9 @@ static int cmd_wake(int argc, char **argv)
 	}
 	first_ns = calloc(cycles, sizeof(*first_ns));
 	dq_ns = calloc(cycles, sizeof(*dq_ns));
-	if (!first_ns || !dq_ns) {
+	irq_ns = calloc(cycles, sizeof(*irq_ns));
+	full_ns = calloc(cycles, sizeof(*full_ns));
+	if (!first_ns || !dq_ns || !irq_ns || !full_ns) {
 		fprintf(stderr, "vigil-lat: out of memory\n");
 		goto free;
 	}
@@ -2586,7 +2669,7 @@ static int cmd_wake(int argc, char **argv)
 		goto free;
 	}
 	tracing = true;
-	if ((attribute && wake_attr_start(gettid())) || wake_trace_start())
+	if ((attribute && wake_attr_start(gettid(), irq, thr)) || wake_trace_start())
 		goto out;
 	if (wake_start(fd, fps))
 		goto out;
@@ -2651,6 +2734,8 @@ static int cmd_wake(int argc, char **argv)
 		lat[2][i] = dq > first ? dq - first : 0;
 		first_ns[i] = first;
 		dq_ns[i] = dq;
+		irq_ns[i] = w[0];
+		full_ns[i] = w[1];
 	}
 	loadavg(load1, sizeof(load1));
 	rc = 0;
@@ -2660,7 +2745,7 @@ static int cmd_wake(int argc, char **argv)
 		int r;
 
 		tfs_write("tracing_on", "0");
-		r = wake_attr_read(&wr, &nwr);
+		r = wake_attr_read(&wr, &nwr, thr);
 		if (r) {
 			fprintf(stderr, "vigil-lat: wake --attribute: reading the trace: %s\n",
 				strerror(-r));
@@ -2669,6 +2754,11 @@ static int cmd_wake(int argc, char **argv)
 		for (i = 0; !r && i < cycles; i++) {
 			uint64_t t[WAKE_NSPLIT];
 
+			if (!wake_attr_irq(wr, nwr, irq_ns[i], full_ns[i], t)) {
+				for (k = 0; k < WAKE_NIRQ; k++)
+					lat[WAKE_NSTAGES + WAKE_NSPLIT + k][irq_attributed] = t[k];
+				irq_attributed++;
+			}
 			if (wake_attr_split(wr, nwr, first_ns[i], dq_ns[i], t))
 				continue;
 			for (k = 0; k < WAKE_NSPLIT; k++)
@@ -2692,7 +2782,8 @@ out:
 		goto free;
 	/* the histograms need the samples in cycle order no more: sort */
 	for (k = 0; k < (int)nst; k++) {
-		n[k] = k < WAKE_NSTAGES ? cycles : attributed;
+		n[k] = k < WAKE_NSTAGES ? cycles :
+		       k < WAKE_NSTAGES + WAKE_NSPLIT ? attributed : irq_attributed;
 		lat_stats_compute(lat[k], n[k], &st[k]);
 	}
 	f = open_memstream(&json, &len);
@@ -2705,7 +2796,10 @@ out:
 	print_system(f, load0, load1);
 	if (attribute)
 		fprintf(f, ",\"attribution\":{\"resolution_ns\":1000,\"attributed\":%zu,"
-			"\"unattributed\":%zu}", attributed, cycles - attributed);
+			"\"unattributed\":%zu,\"irq\":%d,\"irq_thread\":%d,"
+			"\"irq_attributed\":%zu,\"irq_unattributed\":%zu}", attributed,
+			cycles - attributed, irq, (int)thr, irq_attributed,
+			cycles - irq_attributed);
 	fprintf(f, ",\"stages\":[");
 	for (k = 0; k < (int)nst; k++) {
 		if (k)
@@ -2723,7 +2817,7 @@ out:
 		fputs(json, stdout);
 	} else {
 		for (k = 0; k < (int)nst; k++)
-			printf("%-22s %zu cycles  min %" PRIu64 " p50 %" PRIu64
+			printf("%-45s %zu cycles  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
 			       names[k], n[k], st[k].min, st[k].p50,
 			       st[k].p99, st[k].max);
@@ -2737,7 +2831,9 @@ free:
 	free(json);
 	free(first_ns);
 	free(dq_ns);
-	for (k = 0; k < WAKE_NSTAGES + WAKE_NSPLIT; k++)
+	free(irq_ns);
+	free(full_ns);
+	for (k = 0; k < WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ; k++)
 		free(lat[k]);
 	return rc;
 usage:
