@@ -1123,12 +1123,22 @@ static int commit_tmp(const char *path)
 /* ---- attribution through tracefs ---------------------------------------- */
 
 #define TRACEFS "/sys/kernel/tracing"
-#define ATTR_NSPLIT 5
+#define ATTR_NSPLIT 6
+
+/*
+ * Two chains: the event queued by the IRQ thread (threaded), or by the
+ * hard-IRQ handler itself, which then wakes the reader (direct: vigil.ko
+ * without PREEMPT_RT). Every attributed event has the IRQ -> reader
+ * wake-up, reader run and read stages; the threaded ones also the split
+ * of the first through their IRQ thread.
+ */
+enum { AS_THR_WAKE, AS_THR_RUN, AS_THR_READER, AS_IRQ_READER, AS_READER_RUN, AS_READ };
 
 static const char *const attr_split[ATTR_NSPLIT] = {
 	"hardirq-to-thread-wakeup",	/* IRQ entry -> IRQ thread woken */
 	"thread-wakeup-to-run",		/* -> IRQ thread on a CPU */
 	"thread-to-reader-wakeup",	/* -> reader woken by the IRQ thread */
+	"hardirq-to-reader-wakeup",	/* IRQ entry -> reader woken (either chain) */
 	"reader-wakeup-to-run",		/* -> reader on a CPU */
 	"reader-run-to-read",		/* -> read returned, clock read */
 };
@@ -1148,7 +1158,9 @@ struct attr {
 	pid_t thr[2][8];	/* IRQ thread pids per path */
 	size_t nthr[2];
 	uint64_t *split[2][ATTR_NSPLIT];
-	size_t nsplit[2];
+	size_t nsplit[2];		/* attributed (both chains) */
+	size_t ns[2][ATTR_NSPLIT];	/* samples per stage */
+	size_t direct[2];		/* of which the hard handler woke the reader */
 	struct lat_stats st[2][ATTR_NSPLIT];
 	size_t unattributed[2];
 	size_t remote[2];	/* IRQ thread ran on another CPU than the IRQ */
@@ -1483,9 +1495,11 @@ static int cmp_trec(const void *x, const void *y)
 /*
  * Split every received event of path @k: the IRQ entry at (or just
  * before: the trace clock has microseconds) the kernel's IRQ timestamp,
- * then the IRQ thread's wake-up and switch-in, the reader's wake-up and
- * switch-in, and the read. Events whose chain is incomplete (the reader
- * was already running, a batch) are counted as unattributed.
+ * then either the IRQ thread's wake-up and switch-in and the reader's
+ * wake-up by it (threaded), or, when the reader was woken before the IRQ
+ * thread ran, the reader's wake-up by the hard handler (direct); then the
+ * reader's switch-in and the read. Events whose chain is incomplete (the
+ * reader was already running, a batch) are counted as unattributed.
  */
 static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 {
@@ -1499,9 +1513,9 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 	}
 	for (i = 0; i < p->n; i++) {
 		const struct lat_event *e = &p->ev[i];
-		uint64_t t[ATTR_NSPLIT + 1];
-		bool other_cpu;
-		long irq = -1, r;
+		uint64_t t0, rw, rr;
+		bool other_cpu = false;
+		long irq = -1, r, tw, tr = -1, w;
 		size_t j = attr_lower(a, e->irq_ns - 1000000);
 		pid_t irqid = p->irq;
 
@@ -1511,27 +1525,36 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 				irq = (long)j;
 		if (irq < 0 || e->irq_ns - a->r[irq].ts > 1000000)
 			goto miss;
-		t[0] = a->r[irq].ts;
-		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
+		t0 = a->r[irq].ts;
+		w = attr_find(a, irq, t0, e->recv_ns, TR_WAKE, &reader, 1);
+		tw = attr_find(a, irq, t0, e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
+		if (tw >= 0)
+			tr = attr_find(a, tw, a->r[tw].ts, e->recv_ns, TR_RUN, a->thr[k],
+				       a->nthr[k]);
+		if (tr >= 0 && (w < 0 || a->r[tr].ts <= a->r[w].ts)) {
+			/* threaded: the reader's wake-up after its IRQ thread ran */
+			w = attr_find(a, tr, a->r[tr].ts, e->recv_ns, TR_WAKE, &reader, 1);
+			if (w < 0)
+				goto miss;
+			other_cpu = a->r[tr].cpu != a->r[irq].cpu;
+		} else if (w < 0) {
+			goto miss;
+		}
+		rw = a->r[w].ts;
+		r = attr_find(a, w, rw, e->recv_ns, TR_RUN, &reader, 1);
 		if (r < 0)
 			goto miss;
-		t[1] = a->r[r].ts;
-		r = attr_find(a, r, t[1], e->recv_ns, TR_RUN, a->thr[k], a->nthr[k]);
-		if (r < 0)
-			goto miss;
-		t[2] = a->r[r].ts;
-		other_cpu = a->r[r].cpu != a->r[irq].cpu;
-		r = attr_find(a, r, t[2], e->recv_ns, TR_WAKE, &reader, 1);
-		if (r < 0)
-			goto miss;
-		t[3] = a->r[r].ts;
-		r = attr_find(a, r, t[3], e->recv_ns, TR_RUN, &reader, 1);
-		if (r < 0)
-			goto miss;
-		t[4] = a->r[r].ts;
-		t[5] = e->recv_ns;
-		for (m = 0; m < ATTR_NSPLIT; m++)
-			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
+		rr = a->r[r].ts;
+		if (tr >= 0 && a->r[tr].ts <= rw) {
+			a->split[k][AS_THR_WAKE][a->ns[k][AS_THR_WAKE]++] = a->r[tw].ts - t0;
+			a->split[k][AS_THR_RUN][a->ns[k][AS_THR_RUN]++] = a->r[tr].ts - a->r[tw].ts;
+			a->split[k][AS_THR_READER][a->ns[k][AS_THR_READER]++] = rw - a->r[tr].ts;
+		} else {
+			a->direct[k]++;
+		}
+		a->split[k][AS_IRQ_READER][a->ns[k][AS_IRQ_READER]++] = rw - t0;
+		a->split[k][AS_READER_RUN][a->ns[k][AS_READER_RUN]++] = rr - rw;
+		a->split[k][AS_READ][a->ns[k][AS_READ]++] = e->recv_ns > rr ? e->recv_ns - rr : 0;
 		a->nsplit[k]++;
 		a->remote[k] += other_cpu;
 		continue;
@@ -1539,7 +1562,7 @@ miss:
 		a->unattributed[k]++;
 	}
 	for (m = 0; m < ATTR_NSPLIT; m++)
-		lat_stats_compute(a->split[k][m], a->nsplit[k], &a->st[k][m]);
+		lat_stats_compute(a->split[k][m], a->ns[k][m], &a->st[k][m]);
 	return 0;
 }
 
@@ -1618,7 +1641,8 @@ static void usage(FILE *fp)
 "      --hist-max US    histogram rows, 1 us each (default %d)\n"
 "  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
 "      --attribute      split each latency with tracefs: hard IRQ, IRQ thread\n"
-"                       wake-up and run, reader wake-up and run, read\n"
+"                       wake-up and run (if it queues the event), reader\n"
+"                       wake-up and run, read\n"
 "      --irq-cpu N|any  start the train from CPU N and bind both paths' IRQ\n"
 "                       threads to it for the run (default 0); any: leave\n"
 "                       them where the scheduler put them\n"
@@ -1861,8 +1885,10 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 				ap[k]->irq);
 			for (t = 0; t < attr->nthr[k]; t++)
 				fprintf(f, "%s%d", t ? "," : "", attr->thr[k][t]);
-			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu,\"thread_on_other_cpu\":%zu}",
+			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu,"
+				"\"threaded\":%zu,\"direct\":%zu,\"thread_on_other_cpu\":%zu}",
 				ap[k]->tid, attr->nsplit[k], attr->unattributed[k],
+				attr->nsplit[k] - attr->direct[k], attr->direct[k],
 				attr->remote[k]);
 		}
 		fprintf(f, "}");
@@ -2571,7 +2597,9 @@ static int wake_attr_split(const struct wrec *r, size_t n, uint64_t first,
  * Split the IRQ side of a cycle: the last entry of the PIR IRQ at or before
  * its timestamp @irq_ns (the trace has microseconds; at most 1 ms before),
  * then its thread's first wake-up and switch-in before @full_ns (full rate
- * set). 0 with @t, or -ENOENT (a record lost; no IRQ thread).
+ * set). 0 with @t; 1 if the IRQ thread did not run before full rate was
+ * set (the hard handler set it: vigil.ko without PREEMPT_RT); -ENOENT if
+ * there is no IRQ entry (a record lost).
  */
 static int wake_attr_irq(const struct wrec *r, size_t n, uint64_t irq_ns,
 			 uint64_t full_ns, uint64_t t[WAKE_NIRQ])
@@ -2590,8 +2618,10 @@ static int wake_attr_irq(const struct wrec *r, size_t n, uint64_t irq_ns,
 		else if (wake && r[i].type == WR_TRUN)
 			run = r[i].ts;
 	}
-	if (!run)
+	if (!entry)
 		return -ENOENT;
+	if (!run)
+		return 1;
 	t[0] = wake - entry;
 	t[1] = run - wake;
 	t[2] = full_ns > run ? full_ns - run : 0;
@@ -2619,7 +2649,7 @@ static int cmd_wake(int argc, char **argv)
 	const char *dev = "/dev/video0", *output = NULL;
 	const char *names[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ];
 	uint64_t *first_ns = NULL, *dq_ns = NULL, *irq_ns = NULL, *full_ns = NULL;
-	size_t attributed = 0, irq_attributed = 0, nst = WAKE_NSTAGES;
+	size_t attributed = 0, irq_attributed = 0, irq_direct = 0, nst = WAKE_NSTAGES;
 	pid_t thr = -1;
 	int irq = -1;
 	bool attribute = false;
@@ -2793,11 +2823,14 @@ static int cmd_wake(int argc, char **argv)
 		for (i = 0; !r && i < cycles; i++) {
 			uint64_t t[WAKE_NSPLIT];
 
-			if (!wake_attr_irq(wr, nwr, irq_ns[i], full_ns[i], t)) {
+			r = wake_attr_irq(wr, nwr, irq_ns[i], full_ns[i], t);
+			irq_direct += r == 1;
+			if (!r) {
 				for (k = 0; k < WAKE_NIRQ; k++)
 					lat[WAKE_NSTAGES + WAKE_NSPLIT + k][irq_attributed] = t[k];
 				irq_attributed++;
 			}
+			r = 0;
 			if (wake_attr_split(wr, nwr, first_ns[i], dq_ns[i], t))
 				continue;
 			for (k = 0; k < WAKE_NSPLIT; k++)
@@ -2836,9 +2869,9 @@ out:
 	if (attribute)
 		fprintf(f, ",\"attribution\":{\"resolution_ns\":1000,\"attributed\":%zu,"
 			"\"unattributed\":%zu,\"irq\":%d,\"irq_thread\":%d,"
-			"\"irq_attributed\":%zu,\"irq_unattributed\":%zu}", attributed,
-			cycles - attributed, irq, (int)thr, irq_attributed,
-			cycles - irq_attributed);
+			"\"irq_attributed\":%zu,\"irq_direct\":%zu,\"irq_unattributed\":%zu}",
+			attributed, cycles - attributed, irq, (int)thr, irq_attributed,
+			irq_direct, cycles - irq_attributed - irq_direct);
 	fprintf(f, ",\"stages\":[");
 	for (k = 0; k < (int)nst; k++) {
 		if (k)
