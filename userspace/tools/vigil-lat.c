@@ -1150,6 +1150,7 @@ struct trec {
 	int type;
 	int id;		/* irq, or pid */
 	int cpu;	/* the CPU that logged it */
+	bool hardirq;	/* logged in hard-IRQ context (irq-info flags 'h'/'H') */
 };
 
 struct attr {
@@ -1407,6 +1408,9 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 		if (line[0] == '#' || !c)
 			continue;
 		r.cpu = c > line + 3 && c[-4] == '[' ? atoi(c - 3) : -1;
+		/* "] d.h2. ": the third flag is the context */
+		r.hardirq = c[1] == ' ' && c[2] && c[2] != ' ' && c[3] && c[3] != ' ' &&
+			    (c[4] == 'h' || c[4] == 'H');
 		/* the timestamp: the token before the event name */
 		ev = strstr(c, ": ");
 		if (!ev)
@@ -1537,7 +1541,8 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 			if (w < 0)
 				goto miss;
 			other_cpu = a->r[tr].cpu != a->r[irq].cpu;
-		} else if (w < 0) {
+		} else if (w < 0 || !a->r[w].hardirq) {
+			/* not woken by the hard handler: a chain with a record missing */
 			goto miss;
 		}
 		rw = a->r[w].ts;
@@ -1545,7 +1550,7 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 		if (r < 0)
 			goto miss;
 		rr = a->r[r].ts;
-		if (tr >= 0 && a->r[tr].ts <= rw) {
+		if (!a->r[w].hardirq && tr >= 0 && a->r[tr].ts <= rw) {
 			a->split[k][AS_THR_WAKE][a->ns[k][AS_THR_WAKE]++] = a->r[tw].ts - t0;
 			a->split[k][AS_THR_RUN][a->ns[k][AS_THR_RUN]++] = a->r[tr].ts - a->r[tw].ts;
 			a->split[k][AS_THR_READER][a->ns[k][AS_THR_READER]++] = rw - a->r[tr].ts;
