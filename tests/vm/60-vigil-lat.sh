@@ -227,30 +227,36 @@ st=$?
 [ $st = 0 ] || { cat "$T_TMP/vigild.err"; t_fail "vigild (exit status $st)"; }
 "$LAT" frame -o "$T_TMP/f" "$T_TMP/v.trace" || t_fail "vigil-lat frame"
 frames=$(grep -c '^{"frame"' "$T_TMP/v.trace")
-# pir-only: every alarm starts from a PIR edge, none from a frame
+# pir-only: every pulse starts an alarm from its PIR edge; a frame may
+# start one too when it is fused while the PIR is still high after the
+# previous alarm ended, its falling edge not yet read (seen on a loaded
+# host): then frame.eof-to-event follows
+byframe=$(python3 -c "import json, sys; print(json.load(open(sys.argv[1]))['events_by_frame'])" "$T_TMP/f.json") ||
+	t_fail "f.json unreadable"
+fs="['frame.eof-to-vigild', 'frame.detect', 'frame.fusion'] + (['frame.eof-to-event'] if $byframe else [])"
 jchk "$T_TMP/f.json" "j['frames'] == $frames > 10 and j['skipped'] == 0" \
-	"[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect', 'frame.fusion']" \
+	"[s['stage'] for s in j['stages']] == $fs" \
 	"all(s['count'] == $frames and 0 < s['min_ns'] <= s['max_ns'] for s in j['stages'][:2])" \
-	"j['stages'][2]['count'] == $frames and j['events_by_frame'] == 0"
+	"j['stages'][2]['count'] == $frames and $byframe < $NEV"
 "$LAT" frame --ktrace "$T_TMP/k.trace" -o "$T_TMP/fk" "$T_TMP/v.trace" || t_fail "vigil-lat frame --ktrace"
 grep -o '"attribution":{[^}]*}' "$T_TMP/fk.json"
 split="['frame.eof-to-vigild.' + x for x in ('eof-to-buf-done', 'buf-done-to-loop-wakeup', 'loop-wakeup-to-run', 'run-to-cqe', 'cqe-to-dqbuf', 'dqbuf-to-callback')]"
 # every split stage counts the attributed frames; their medians add up to
 # no more than the whole stage's maximum (1 us trace resolution per step)
-jchk "$T_TMP/fk.json" "[s['stage'] for s in j['stages']] == ['frame.eof-to-vigild', 'frame.detect', 'frame.fusion'] + $split" \
+jchk "$T_TMP/fk.json" "[s['stage'] for s in j['stages']] == $fs + $split" \
 	"j['attribution']['pid'] == $vpid and j['attribution']['records'] > 0" \
 	"0 < j['attribution']['frames_in_trace'] <= j['frames']" \
 	"j['attribution']['attributed'] + j['attribution']['not_woken'] + j['attribution']['no_cqe'] + j['attribution']['unmatched'] == j['attribution']['frames_in_trace']" \
 	"j['attribution']['attributed'] >= j['attribution']['frames_in_trace'] // 2" \
-	"all(s['count'] == j['attribution']['attributed'] for s in j['stages'][3:])" \
-	"sum(s['min_ns'] for s in j['stages'][3:]) <= j['stages'][0]['max_ns'] + 6000"
+	"all(s['count'] == j['attribution']['attributed'] for s in j['stages'][-6:])" \
+	"sum(s['min_ns'] for s in j['stages'][-6:]) <= j['stages'][0]['max_ns'] + 6000"
 : >"$T_TMP/empty.trace"
 "$LAT" frame --ktrace "$T_TMP/empty.trace" -o "$T_TMP/bad" "$T_TMP/v.trace" 2>"$T_TMP/err" &&
 	t_fail "frame --ktrace of an empty file accepted"
 grep -q 'not a vigil-lat ktrace file' "$T_TMP/err" || t_fail "no clear message: $(cat "$T_TMP/err")"
 ls "$T_TMP"/bad* 2>/dev/null && t_fail "a result file was left"
 "$LAT" event -o "$T_TMP/e" "$T_TMP/v.trace" || { grep -v '^{"frame"' "$T_TMP/v.trace"; t_fail "vigil-lat event"; }
-jchk "$T_TMP/e.json" "j['events'] == j['by_pir'] == j['measured'] == $NEV" \
+jchk "$T_TMP/e.json" "j['events'] == j['by_pir'] + $byframe and j['by_pir'] == j['measured'] == $NEV" \
 	"j['unsynced'] == 0 and j['bad'] == 0" \
 	"[s['stage'] for s in j['stages']] == ['event.' + x for x in ('pir-to-vigild', 'vigild-to-fused', 'fused-to-sent', 'fused-to-synced', 'pir-to-synced')]" \
 	"all(s['count'] == $NEV and 0 < s['min_ns'] <= s['p50_ns'] <= s['max_ns'] for s in j['stages'])" \
