@@ -3210,8 +3210,9 @@ static int samples_push(struct samples *v, uint64_t x)
 
 /*
  * frame --ktrace: frame.eof-to-vigild split with the kernel's records
- * (lat_fsplit_frame()). Frames outside the recording are left out; the
- * others are attributed or counted by why not.
+ * (lat_fsplit_frame()). Frames outside the recording (or partly: done
+ * before it started, dequeued after it stopped) are left out; the others
+ * are attributed or counted by why not.
  */
 struct fsplit {
 	struct ktrace kt;
@@ -3237,12 +3238,14 @@ static int fsplit_run(struct fsplit *fs)
 		enum lat_fsplit_result res;
 		int pid = -1;
 
-		/* within the recording: its EOF after the first record, its
-		 * callback before the last */
-		if (ts < r[0].ts || in > r[n - 1].ts + 1000)
+		res = lat_fsplit_frame(r, n, ts, in, fs->tag, out, &pid);
+		/*
+		 * Not matched, and its EOF before the first record or its
+		 * callback after the last: outside the recording, not lost.
+		 */
+		if (res == LAT_FS_UNMATCHED && (ts < r[0].ts || in > r[n - 1].ts))
 			continue;
 		fs->in_trace++;
-		res = lat_fsplit_frame(r, n, ts, in, fs->tag, out, &pid);
 		fs->res[res]++;
 		if (res == LAT_FS_UNMATCHED)
 			continue;
