@@ -38,6 +38,13 @@ static inline bool vigil_gate_test(const struct vigil_gate *g,
 	return test_bit(bit, &g->closed);
 }
 
+/* Any context: whether @bit was set; it is clear afterwards. */
+static inline bool vigil_gate_test_and_clear(struct vigil_gate *g,
+					     enum vigil_gate_bit bit)
+{
+	return test_and_clear_bit(bit, &g->closed);
+}
+
 static inline void vigil_gate_set_keepalive(struct vigil_gate *g, u32 fps)
 {
 	WRITE_ONCE(g->keepalive_fps, fps);

@@ -4,17 +4,22 @@
  *
  * The PIR output is a GPIO line ("pir"): devm_gpiod_get() -> gpiod_to_irq()
  * -> a threaded IRQ on both edges. The hard-IRQ handler takes the
- * CLOCK_MONOTONIC timestamp (the clock of the buffer timestamps), numbers
- * the edge and puts it into a ring; the IRQ thread wakes a sensor in
- * standby, then hands the edge to userspace as a VIGIL_EVENT_PIR and as
- * V4L2_EVENT_MOTION_DET on the capture node. Nothing waits for userspace.
+ * CLOCK_MONOTONIC timestamp (the clock of the buffer timestamps), reads the
+ * level, numbers the edge, decides the standby wake (the frame gate bit,
+ * atomic state) and, except on PREEMPT_RT, queues the VIGIL_EVENT_PIR
+ * itself: v4l2_event_queue() only takes spinlock_t with irqsave and wakes
+ * the readers, which a hard-IRQ handler may do where spinlock_t spins (on
+ * PREEMPT_RT it sleeps, so there the IRQ thread queues it). The edge then
+ * goes into a ring for the IRQ thread, which does what needs process
+ * context: the standby control's event, V4L2_EVENT_MOTION_DET and its hold
+ * work. Nothing waits for userspace.
  *
  * Optional lines: "led" (recording LED, driven by the driver alone) and
  * "privacy" (privacy switch: while asserted the sensor produces no frames).
  *
- * Lost events are counted, never silent: the ring and every subscriber's
- * event queue drop their oldest entry when full and add its count to the
- * next entry's "lost" field.
+ * Lost events are counted, never silent: every subscriber's event queue
+ * (and the ring, where the thread queues the events) drops its oldest
+ * entry when full and adds its count to the next entry's "lost" field.
  */
 
 #include <linux/bitops.h>
@@ -23,6 +28,7 @@
 #include <linux/interrupt.h>
 #include <linux/kernel.h>
 #include <linux/ktime.h>
+#include <linux/lockdep.h>
 #include <linux/mutex.h>
 #include <linux/platform_device.h>
 #include <linux/slab.h>
@@ -43,12 +49,23 @@
 #define VIGIL_PIR_HOLD_DEFAULT_MS	1000
 #define VIGIL_LED_BLINK_MS		250
 
+/*
+ * VIGIL_EVENT_PIR is queued by the hard-IRQ handler, except on PREEMPT_RT,
+ * where v4l2_event_queue()'s spinlock_t sleeps: there the IRQ thread queues
+ * it (the hard handler stays in hard-IRQ context there: IRQF_ONESHOT).
+ * A PIR behind a controller that can sleep has no hard handler at all.
+ */
+#define VIGIL_PIR_EVENT_IN_HARDIRQ	(!IS_ENABLED(CONFIG_PREEMPT_RT))
+
 struct vigil_pir_edge {
 	u64 ts_ns;
 	u32 seq;
-	u32 lost;
+	u32 lost;				/* events merged away before it */
 	u32 frame_seq;
-	s8 level;				/* -1: not read yet */
+	u8 level;
+	u8 flags;				/* VIGIL_PIR_FL_* of its event */
+	bool delivered;				/* VIGIL_EVENT_PIR queued */
+	bool standby_ctrl;			/* a wake: update the control */
 };
 
 struct vigil_pir {
@@ -59,7 +76,7 @@ struct vigil_pir {
 	int irq;
 	int privacy_irq;
 	bool irq_ready;				/* IRQs requested, probe done */
-	bool pir_can_sleep;			/* level read in the thread */
+	bool pir_can_sleep;			/* nested thread, no hard IRQ */
 
 	/*
 	 * Protects the ring, @seq, @last_ns and @debounced. Raw: taken in
@@ -82,9 +99,10 @@ struct vigil_pir {
 
 	/*
 	 * Protects @stream_on and the wake_* fields; frame completion may be
-	 * any context.
+	 * any context, the wake is decided in the hard-IRQ handler. Raw: also
+	 * there on PREEMPT_RT; taken inside @ring_lock.
 	 */
-	spinlock_t wake_lock;
+	raw_spinlock_t wake_lock;
 	bool stream_on;				/* a wake has a stream to wake */
 	bool wake_pending;			/* first full-rate frame due */
 	u32 wake_frame_seq;			/* first full-rate sequence */
@@ -182,10 +200,10 @@ void vigil_pir_streaming(struct vigil_dev *vd, bool on)
 	if (!pir)
 		return;
 	/* A wake belongs to one stream: none is carried into the next. */
-	spin_lock_irqsave(&pir->wake_lock, flags);
+	raw_spin_lock_irqsave(&pir->wake_lock, flags);
 	WRITE_ONCE(pir->stream_on, on);
 	pir->wake_pending = false;
-	spin_unlock_irqrestore(&pir->wake_lock, flags);
+	raw_spin_unlock_irqrestore(&pir->wake_lock, flags);
 
 	mutex_lock(&pir->led_lock);
 	pir->streaming = on;
@@ -215,7 +233,7 @@ void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns)
 	if (!pir || !READ_ONCE(pir->wake_pending))
 		return;
 
-	spin_lock_irqsave(&pir->wake_lock, flags);
+	raw_spin_lock_irqsave(&pir->wake_lock, flags);
 	if (pir->wake_pending && (s32)(sequence - pir->wake_frame_seq) >= 0) {
 		pir->wake_pending = false;
 		irq_ns = pir->wake_irq_ns;
@@ -223,7 +241,7 @@ void vigil_pir_frame_done(struct vigil_dev *vd, u32 sequence, u64 ts_ns)
 		pir_seq = pir->wake_pir_seq;
 		done = true;
 	}
-	spin_unlock_irqrestore(&pir->wake_lock, flags);
+	raw_spin_unlock_irqrestore(&pir->wake_lock, flags);
 	if (done)
 		trace_vigil_pir_wake(vd->instance, irq_ns, wake_ns, ts_ns,
 				     pir_seq, sequence);
@@ -240,16 +258,52 @@ static u32 vigil_pir_frame_seq(struct vigil_pir *pir)
 }
 
 /*
- * Queue an edge seen at @ts with @level (-1: read it in the thread).
- * Returns whether the thread must be woken. Any context.
+ * Rising edge @e in standby while streaming: back to full rate now (the
+ * frame gate's standby bit, read per frame). Without a stream there is
+ * nothing to wake: standby stays set and no wake is left pending for the
+ * next stream. The standby control follows in the IRQ thread. Any context,
+ * under @ring_lock.
  */
-static bool vigil_pir_push(struct vigil_pir *pir, u64 ts, int level)
+static bool vigil_pir_wake(struct vigil_pir *pir,
+			   const struct vigil_pir_edge *e)
+{
+	struct vigil_dev *vd = pir->vd;
+	bool woke = false;
+
+	lockdep_assert_held(&pir->ring_lock);
+	if (!READ_ONCE(pir->wake_enabled) ||
+	    !vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY))
+		return false;
+
+	raw_spin_lock(&pir->wake_lock);
+	/* A stream stopping meanwhile keeps its standby: nothing to wake. */
+	if (pir->stream_on &&
+	    vigil_gate_test_and_clear(&vd->gate, VIGIL_GATE_STANDBY)) {
+		pir->wake_ns = ktime_get_ns();
+		pir->wake_irq_ns = e->ts_ns;
+		pir->wake_pir_seq = e->seq;
+		/* The frame period that starts next is the first at full rate. */
+		pir->wake_frame_seq = (u32)atomic_read(&vd->sequence);
+		pir->wake_pending = true;
+		pir->wakes++;
+		woke = true;
+	}
+	raw_spin_unlock(&pir->wake_lock);
+	return woke;
+}
+
+/*
+ * Number the edge seen at @ts with @level into @e and decide its wake;
+ * false if the debounce time ignores it. The producer (the hard handler or
+ * the nested thread) runs on one CPU at a time: the IRQ core serialises a
+ * descriptor's handlers, so edges are numbered, delivered and queued for
+ * the thread in the same order. Any context.
+ */
+static bool vigil_pir_accept(struct vigil_pir *pir, u64 ts, bool level,
+			     struct vigil_pir_edge *e)
 {
 	u32 debounce_ns = READ_ONCE(pir->debounce_ns);
-	struct vigil_pir_edge *e;
 	unsigned long flags;
-	unsigned int tail;
-	bool wake;
 
 	raw_spin_lock_irqsave(&pir->ring_lock, flags);
 	if (debounce_ns && pir->seq && ts - pir->last_ns < debounce_ns) {
@@ -258,22 +312,47 @@ static bool vigil_pir_push(struct vigil_pir *pir, u64 ts, int level)
 		return false;
 	}
 	pir->last_ns = ts;
+	*e = (struct vigil_pir_edge){
+		.ts_ns = ts,
+		.seq = pir->seq++,
+		.frame_seq = vigil_pir_frame_seq(pir),
+		.level = level,
+	};
+	/* Wake first: it is what the latency budget is for. */
+	if (level && vigil_pir_wake(pir, e)) {
+		e->flags |= VIGIL_PIR_FL_WAKE;
+		e->standby_ctrl = true;
+	}
+	raw_spin_unlock_irqrestore(&pir->ring_lock, flags);
+	return true;
+}
+
+/*
+ * Queue edge @e for the IRQ thread. Returns whether the thread must be
+ * woken. Any context.
+ */
+static bool vigil_pir_push(struct vigil_pir *pir,
+			   const struct vigil_pir_edge *e)
+{
+	unsigned long flags;
+	bool wake;
+
+	raw_spin_lock_irqsave(&pir->ring_lock, flags);
 	if (pir->count == VIGIL_PIR_RING) {
 		/* Full: merge the oldest edge into the next one. */
 		struct vigil_pir_edge *old = &pir->ring[pir->head];
+		struct vigil_pir_edge *next;
 
 		pir->head = (pir->head + 1) % VIGIL_PIR_RING;
-		pir->ring[pir->head].lost += old->lost + 1;
+		next = &pir->ring[pir->head];
+		/* Its event, if not queued yet, is lost: the next one says so. */
+		if (!old->delivered)
+			next->lost += old->lost + 1;
+		next->standby_ctrl |= old->standby_ctrl;
 		pir->count--;
 		pir->ring_dropped++;
 	}
-	tail = (pir->head + pir->count) % VIGIL_PIR_RING;
-	e = &pir->ring[tail];
-	e->ts_ns = ts;
-	e->seq = pir->seq++;
-	e->lost = 0;
-	e->frame_seq = vigil_pir_frame_seq(pir);
-	e->level = level < 0 ? -1 : level > 0;
+	pir->ring[(pir->head + pir->count) % VIGIL_PIR_RING] = *e;
 	/*
 	 * The thread drains the ring until it is empty: it needs a wake-up
 	 * only for an edge into an empty ring. Waking it for every edge of a
@@ -283,16 +362,6 @@ static bool vigil_pir_push(struct vigil_pir *pir, u64 ts, int level)
 	wake = !pir->count++;
 	raw_spin_unlock_irqrestore(&pir->ring_lock, flags);
 	return wake;
-}
-
-static irqreturn_t vigil_pir_hardirq(int irq, void *data)
-{
-	struct vigil_pir *pir = data;
-	u64 ts = ktime_get_ns();
-	/* A controller that can sleep is read by the thread. */
-	int level = pir->pir_can_sleep ? -1 : gpiod_get_value(pir->pir_gpio);
-
-	return vigil_pir_push(pir, ts, level) ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
 static bool vigil_pir_pop(struct vigil_pir *pir, struct vigil_pir_edge *e)
@@ -311,40 +380,47 @@ static bool vigil_pir_pop(struct vigil_pir *pir, struct vigil_pir_edge *e)
 	return ret;
 }
 
-/*
- * Rising edge in standby while streaming: back to full rate now. Without a
- * stream there is nothing to wake: standby stays set and no wake is left
- * pending for the next stream. IRQ thread.
- */
-static bool vigil_pir_wake(struct vigil_pir *pir,
-			   const struct vigil_pir_edge *e)
+/* Hand edge @e to userspace as VIGIL_EVENT_PIR. Not PREEMPT_RT's hard IRQ. */
+static void vigil_pir_event(struct vigil_pir *pir,
+			    const struct vigil_pir_edge *e)
 {
-	struct vigil_dev *vd = pir->vd;
-	unsigned long flags;
+	struct v4l2_event ev = {
+		.type = VIGIL_EVENT_PIR,
+	};
+	struct vigil_event_pir *p = (struct vigil_event_pir *)ev.u.data;
 
-	if (!READ_ONCE(pir->wake_enabled) ||
-	    !vigil_gate_test(&vd->gate, VIGIL_GATE_STANDBY) ||
-	    !READ_ONCE(pir->stream_on))
-		return false;
-	vigil_gate_set(&vd->gate, VIGIL_GATE_STANDBY, false);
+	p->irq_ts_ns = e->ts_ns;
+	p->seq = e->seq;
+	p->frame_seq = e->frame_seq;
+	p->lost = e->lost;
+	p->level = e->level;
+	p->flags = e->flags;
+	vigil_event_queue(pir->vd, &ev);
+}
 
-	spin_lock_irqsave(&pir->wake_lock, flags);
-	if (!pir->stream_on) {
-		/* Stopped meanwhile: the next stream starts awake. */
-		spin_unlock_irqrestore(&pir->wake_lock, flags);
-		return false;
+/*
+ * Without PREEMPT_RT spinlock_t spins, so vigil_pir_hardirq() may take
+ * v4l2_event_queue()'s locks; lockdep's raw-lock nesting check
+ * (CONFIG_PROVE_RAW_LOCK_NESTING) applies PREEMPT_RT's rule to every
+ * kernel, this map tells it that the code is for !PREEMPT_RT only.
+ */
+static DEFINE_WAIT_OVERRIDE_MAP(vigil_pir_hardirq_map, LD_WAIT_CONFIG);
+
+static irqreturn_t vigil_pir_hardirq(int irq, void *data)
+{
+	struct vigil_pir *pir = data;
+	u64 ts = ktime_get_ns();
+	struct vigil_pir_edge e;
+
+	if (!vigil_pir_accept(pir, ts, gpiod_get_value(pir->pir_gpio) > 0, &e))
+		return IRQ_HANDLED;
+	if (VIGIL_PIR_EVENT_IN_HARDIRQ) {
+		lock_map_acquire_try(&vigil_pir_hardirq_map);
+		vigil_pir_event(pir, &e);
+		lock_map_release(&vigil_pir_hardirq_map);
+		e.delivered = true;
 	}
-	pir->wake_ns = ktime_get_ns();
-	pir->wake_irq_ns = e->ts_ns;
-	pir->wake_pir_seq = e->seq;
-	/* The frame period that starts next is the first at full rate. */
-	pir->wake_frame_seq = (u32)atomic_read(&vd->sequence);
-	pir->wake_pending = true;
-	pir->wakes++;
-	spin_unlock_irqrestore(&pir->wake_lock, flags);
-	/* The control follows (control event), after the latency path. */
-	v4l2_ctrl_s_ctrl(pir->ctrl_standby, 0);
-	return true;
+	return vigil_pir_push(pir, &e) ? IRQ_WAKE_THREAD : IRQ_HANDLED;
 }
 
 static void vigil_pir_motion_event(struct vigil_pir *pir, bool motion,
@@ -388,23 +464,11 @@ static irqreturn_t vigil_pir_thread(int irq, void *data)
 	struct vigil_pir_edge e;
 
 	while (vigil_pir_pop(pir, &e)) {
-		struct v4l2_event ev = {
-			.type = VIGIL_EVENT_PIR,
-		};
-		struct vigil_event_pir *p = (struct vigil_event_pir *)ev.u.data;
-
-		if (e.level < 0)
-			e.level = gpiod_get_value_cansleep(pir->pir_gpio) > 0;
-		/* Wake first: it is what the latency budget is for. */
-		if (e.level && vigil_pir_wake(pir, &e))
-			p->flags |= VIGIL_PIR_FL_WAKE;
-
-		p->irq_ts_ns = e.ts_ns;
-		p->seq = e.seq;
-		p->frame_seq = e.frame_seq;
-		p->lost = e.lost;
-		p->level = e.level;
-		vigil_event_queue(pir->vd, &ev);
+		if (!e.delivered)
+			vigil_pir_event(pir, &e);
+		/* The control follows the wake (control event). */
+		if (e.standby_ctrl)
+			v4l2_ctrl_s_ctrl(pir->ctrl_standby, 0);
 
 		mutex_lock(&pir->motion_lock);
 		pir->level = e.level;
@@ -433,8 +497,11 @@ static irqreturn_t vigil_pir_nested_thread(int irq, void *data)
 {
 	struct vigil_pir *pir = data;
 	u64 ts = ktime_get_ns();
+	struct vigil_pir_edge e;
 
-	vigil_pir_push(pir, ts, gpiod_get_value_cansleep(pir->pir_gpio));
+	if (vigil_pir_accept(pir, ts,
+			     gpiod_get_value_cansleep(pir->pir_gpio) > 0, &e))
+		vigil_pir_push(pir, &e);
 	return vigil_pir_thread(irq, data);
 }
 
@@ -646,7 +713,7 @@ int vigil_pir_init(struct vigil_dev *vd)
 		return -ENOMEM;
 	pir->vd = vd;
 	raw_spin_lock_init(&pir->ring_lock);
-	spin_lock_init(&pir->wake_lock);
+	raw_spin_lock_init(&pir->wake_lock);
 	mutex_init(&pir->motion_lock);
 	mutex_init(&pir->led_lock);
 	INIT_DELAYED_WORK(&pir->motion_work, vigil_pir_motion_work);
