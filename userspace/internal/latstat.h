@@ -162,4 +162,77 @@ int lat_events_add(struct lat_events *e, const struct lat_trace_rec *r);
 void lat_events_end(struct lat_events *e);
 void lat_events_free(struct lat_events *e);
 
+/* ---- tracefs text lines (vigil-lat ktrace, frame --ktrace) ------------- */
+
+/*
+ * One record of tracefs' "trace" text, as `vigil-lat ktrace` keeps it
+ * (trace clock mono: CLOCK_MONOTONIC, printed in microseconds):
+ *   "  vigild-42  [001] d..2.  1234.567890: sched_waking: comm=vigild pid=42 ..."
+ */
+enum lat_krec_kind {
+	LAT_K_BUF_DONE = 1,	/* vb2:vb2_buf_done: the driver handed a buffer back */
+	LAT_K_DQBUF,		/* v4l2:v4l2_dqbuf: VIDIOC_DQBUF returned it */
+	LAT_K_WAKING,		/* sched:sched_waking */
+	LAT_K_SWITCH,		/* sched:sched_switch */
+	LAT_K_CQE,		/* io_uring:io_uring_complete: a CQE posted */
+};
+
+struct lat_krec {
+	enum lat_krec_kind kind;
+	uint64_t ts;		/* trace time, ns (the text has microseconds) */
+	int pid;		/* the task that logged it */
+	int cpu;
+	int target;		/* waking: the pid woken; switch: next_pid */
+	uint64_t buf_ns;	/* buf_done, dqbuf: the buffer's timestamp */
+	uint64_t user_data;	/* cqe */
+	long long res;		/* cqe */
+	unsigned int cflags;	/* cqe */
+	size_t seq;		/* line order: ties in ts keep it (the caller's) */
+};
+
+/*
+ * Parse @line into @r. Returns its kind (> 0), 0 for a comment or another
+ * event, -EINVAL for a record of a known event missing a field.
+ */
+int lat_krec_parse(const char *line, struct lat_krec *r);
+
+/*
+ * The split of frame.eof-to-vigild (buffer EOF timestamp -> vigild's frame
+ * callback) for vigild's loop thread, from records sorted by ts:
+ *   eof-to-buf-done      EOF timestamp -> vb2_buf_done of that buffer
+ *   buf-done-to-loop-wakeup  -> sched_waking of the thread that DQBUFs it
+ *   loop-wakeup-to-run   -> sched_switch to it
+ *   run-to-cqe           -> its io_uring poll CQE posted (task work run
+ *                           in its context: IORING_CQE_F_MORE, POLLIN,
+ *                           and user_data @tag unless it is 0)
+ *   cqe-to-dqbuf         -> v4l2_dqbuf of that buffer (back in userspace,
+ *                           the CQE handled, VIDIOC_DQBUF)
+ *   dqbuf-to-callback    -> in_ns (the frame mapped, the callback entered)
+ */
+#define LAT_FSPLIT_N 6
+extern const char *const lat_fsplit_stage[LAT_FSPLIT_N];
+
+enum lat_fsplit_result {
+	LAT_FS_OK,
+	LAT_FS_UNMATCHED,	/* no buf_done or dqbuf record of the buffer */
+	LAT_FS_NOT_WOKEN,	/* the thread was not asleep when it was done */
+	LAT_FS_NO_CQE,		/* woken, but no poll CQE before the DQBUF */
+};
+
+/*
+ * The user_data of the loop's video poll: of the poll CQEs that last
+ * preceded a DQBUF in the same thread, the most frequent (a loop polls
+ * other fds too); 0 if there is none.
+ */
+uint64_t lat_fsplit_tag(const struct lat_krec *r, size_t n);
+
+/*
+ * Split the frame whose buffer timestamp is @ts_ns (microseconds, as
+ * V4L2 reports it) and whose callback was entered at @in_ns, into @out
+ * (ns, LAT_FSPLIT_N). *@pid: the thread that dequeued it (when matched).
+ */
+enum lat_fsplit_result lat_fsplit_frame(const struct lat_krec *r, size_t n,
+					uint64_t ts_ns, uint64_t in_ns, uint64_t tag,
+					uint64_t out[LAT_FSPLIT_N], int *pid);
+
 #endif

@@ -558,3 +558,237 @@ void lat_events_free(struct lat_events *e)
 	free(e->pend);
 	memset(e, 0, sizeof(*e));
 }
+
+/* ---- tracefs text lines ------------------------------------------------- */
+
+/* The unsigned number after @key in @s; false if absent. */
+static bool field_u64(const char *s, const char *key, int base, uint64_t *v)
+{
+	const char *p = strstr(s, key);
+	char *end;
+
+	if (!p)
+		return false;
+	p += strlen(key);
+	if (!(base == 16 ? isxdigit((unsigned char)*p) : isdigit((unsigned char)*p)))
+		return false;
+	errno = 0;
+	*v = strtoull(p, &end, base);
+	return !errno && end != p;
+}
+
+int lat_krec_parse(const char *line, struct lat_krec *r)
+{
+	static const struct {
+		const char *name;
+		enum lat_krec_kind kind;
+	} ev[] = {
+		{ "vb2_buf_done: ", LAT_K_BUF_DONE },
+		{ "v4l2_dqbuf: ", LAT_K_DQBUF },
+		{ "sched_waking: ", LAT_K_WAKING },
+		{ "sched_switch: ", LAT_K_SWITCH },
+		{ "io_uring_complete: ", LAT_K_CQE },
+	};
+	const char *cpu = line, *br, *p, *ts, *name;
+	uint64_t sec, frac, v;
+	size_t k, digits;
+	char *end;
+
+	memset(r, 0, sizeof(*r));
+	if (line[0] == '#')
+		return 0;
+	/* "comm-pid [CPU] flags sec.frac: event: fields" */
+	for (;;) {
+		cpu = strstr(cpu, " [");
+		if (!cpu)
+			return 0;
+		p = cpu + 2;
+		while (isdigit((unsigned char)*p))
+			p++;
+		if (p > cpu + 2 && *p == ']')
+			break;
+		cpu += 2;
+	}
+	br = p;
+	name = strstr(br, ": ");
+	if (!name)
+		return 0;
+	name += 2;
+	for (k = 0; k < sizeof(ev) / sizeof(ev[0]); k++)
+		if (!strncmp(name, ev[k].name, strlen(ev[k].name)))
+			break;
+	if (k == sizeof(ev) / sizeof(ev[0]))
+		return 0;
+	r->kind = ev[k].kind;
+	r->cpu = atoi(cpu + 2);
+	/* the pid: the digits after the last '-' of "comm-pid" */
+	for (ts = cpu; ts > line && ts[-1] == ' '; ts--)
+		;
+	p = ts;
+	for (; ts > line && isdigit((unsigned char)ts[-1]); ts--)
+		;
+	if (ts == p || ts == line || ts[-1] != '-')
+		return -EINVAL;
+	r->pid = atoi(ts);
+	/* the timestamp: the token before the event name */
+	ts = name - 2;
+	while (ts > br && ts[-1] != ' ')
+		ts--;
+	errno = 0;
+	sec = strtoull(ts, &end, 10);
+	if (errno || end == ts || *end != '.')
+		return -EINVAL;
+	p = end + 1;
+	frac = strtoull(p, &end, 10);
+	digits = (size_t)(end - p);
+	if (errno || !digits || digits > 9 || *end != ':')
+		return -EINVAL;
+	while (digits++ < 9)
+		frac *= 10;
+	r->ts = sec * 1000000000ull + frac;
+	name += strlen(ev[k].name);
+	switch (r->kind) {
+	case LAT_K_BUF_DONE:
+	case LAT_K_DQBUF:
+		if (!field_u64(name, "timestamp = ", 10, &r->buf_ns))
+			return -EINVAL;
+		break;
+	case LAT_K_WAKING:
+		if (!field_u64(name, " pid=", 10, &v) || v > INT32_MAX)
+			return -EINVAL;
+		r->target = (int)v;
+		break;
+	case LAT_K_SWITCH:
+		if (!field_u64(name, "next_pid=", 10, &v) || v > INT32_MAX)
+			return -EINVAL;
+		r->target = (int)v;
+		break;
+	case LAT_K_CQE:
+		p = strstr(name, "result ");
+		if (!field_u64(name, "user_data 0x", 16, &r->user_data) || !p ||
+		    !field_u64(name, "cflags 0x", 16, &v))
+			return -EINVAL;
+		r->res = strtoll(p + 7, &end, 10);
+		if (end == p + 7)
+			return -EINVAL;
+		r->cflags = (unsigned int)v;
+		break;
+	}
+	return r->kind;
+}
+
+const char *const lat_fsplit_stage[LAT_FSPLIT_N] = {
+	"frame.eof-to-vigild.eof-to-buf-done",
+	"frame.eof-to-vigild.buf-done-to-loop-wakeup",
+	"frame.eof-to-vigild.loop-wakeup-to-run",
+	"frame.eof-to-vigild.run-to-cqe",
+	"frame.eof-to-vigild.cqe-to-dqbuf",
+	"frame.eof-to-vigild.dqbuf-to-callback",
+};
+
+/* The first record with ts >= @t. */
+static size_t krec_lower(const struct lat_krec *r, size_t n, uint64_t t)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		const size_t mid = lo + (hi - lo) / 2;
+
+		if (r[mid].ts < t)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+#define POLL_IN 0x1		/* POLLIN, as in <poll.h> */
+#define CQE_F_MORE 0x2		/* IORING_CQE_F_MORE: a multishot's CQE */
+
+static bool poll_cqe(const struct lat_krec *r, int pid, uint64_t tag)
+{
+	return r->kind == LAT_K_CQE && r->pid == pid && (r->cflags & CQE_F_MORE) &&
+	       r->res > 0 && (r->res & POLL_IN) && (!tag || r->user_data == tag);
+}
+
+uint64_t lat_fsplit_tag(const struct lat_krec *r, size_t n)
+{
+	uint64_t tags[8] = { 0 }, best = 0;
+	size_t votes[8] = { 0 }, i, k, most = 0;
+	long last = -1;
+
+	for (i = 0; i < n; i++) {
+		if (r[i].kind == LAT_K_CQE && poll_cqe(&r[i], r[i].pid, 0)) {
+			last = (long)i;
+			continue;
+		}
+		if (r[i].kind != LAT_K_DQBUF || last < 0 || r[last].pid != r[i].pid)
+			continue;
+		for (k = 0; k < 8 && votes[k] && tags[k] != r[last].user_data; k++)
+			;
+		if (k == 8)
+			continue;
+		tags[k] = r[last].user_data;
+		votes[k]++;
+		last = -1;
+	}
+	for (k = 0; k < 8; k++)
+		if (votes[k] > most) {
+			most = votes[k];
+			best = tags[k];
+		}
+	return best;
+}
+
+enum lat_fsplit_result lat_fsplit_frame(const struct lat_krec *r, size_t n,
+					uint64_t ts_ns, uint64_t in_ns, uint64_t tag,
+					uint64_t out[LAT_FSPLIT_N], int *pid)
+{
+	const uint64_t us = ts_ns / 1000;
+	size_t i, done = n, dq = n, wake = n, run = n, cqe = n;
+	uint64_t t[LAT_FSPLIT_N + 1];
+	int k;
+
+	/* the trace time is truncated to the microsecond: start 1 us early */
+	i = krec_lower(r, n, us * 1000 > 1000 ? us * 1000 - 1000 : 0);
+	for (; i < n && r[i].ts <= in_ns; i++) {
+		if (r[i].buf_ns / 1000 != us)
+			continue;
+		if (done == n && r[i].kind == LAT_K_BUF_DONE) {
+			done = i;
+		} else if (done != n && r[i].kind == LAT_K_DQBUF) {
+			dq = i;
+			break;
+		}
+	}
+	if (dq == n)
+		return LAT_FS_UNMATCHED;
+	*pid = r[dq].pid;
+	for (i = done; i < dq; i++) {
+		if (wake == n) {
+			if (r[i].kind == LAT_K_WAKING && r[i].target == *pid)
+				wake = i;
+		} else if (run == n) {
+			if (r[i].kind == LAT_K_SWITCH && r[i].target == *pid)
+				run = i;
+		} else if (poll_cqe(&r[i], *pid, tag)) {
+			cqe = i;
+			break;
+		}
+	}
+	if (run == n)
+		return LAT_FS_NOT_WOKEN;
+	if (cqe == n)
+		return LAT_FS_NO_CQE;
+	t[0] = r[done].buf_ns;
+	t[1] = r[done].ts;
+	t[2] = r[wake].ts;
+	t[3] = r[run].ts;
+	t[4] = r[cqe].ts;
+	t[5] = r[dq].ts;
+	t[6] = in_ns;
+	/* times in order; the EOF (ns) may be up to 1 us after the trace's */
+	for (k = 0; k < LAT_FSPLIT_N; k++)
+		out[k] = t[k + 1] > t[k] ? t[k + 1] - t[k] : 0;
+	return LAT_FS_OK;
+}

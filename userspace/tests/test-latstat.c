@@ -225,11 +225,126 @@ static void test_trace(void)
 	T_EQ(lat_trace_parse("{\"synced\":-1}", &r), -EINVAL);
 }
 
+/* tracefs text records (vigil-lat ktrace) and the frame split */
+#define KT_DONE(ts, buf) \
+	"          <idle>-0       [001] d.h2.   " ts ": vb2_buf_done: owner = 00000000a1b2c3d4, " \
+	"queued = 3, owned_by_drv = 3, index = 1, type = 1, bytesused = 19200, timestamp = " buf
+#define KT_WAKE(ts) \
+	"     irq/45-vigil-60    [001] d..3.   " ts ": sched_waking: comm=vigild pid=42 prio=120 target_cpu=000"
+#define KT_RUN(ts) \
+	"       stress-ng-77     [000] d..2.   " ts ": sched_switch: prev_comm=stress-ng prev_pid=77 " \
+	"prev_prio=120 prev_state=R ==> next_comm=vigild next_pid=42 next_prio=120"
+#define KT_CQE_TAG(ts, tag, res, cflags) \
+	"          vigild-42     [000] .....   " ts ": io_uring_complete: ring 00000000deadbeef, " \
+	"req 0000000000000000, user_data 0x" tag ", result " res ", cflags " cflags " extra1 0 extra2 0 "
+#define KT_CQE(ts, res, cflags) KT_CQE_TAG(ts, "100000001", res, cflags)
+#define KT_DQ(ts, buf) \
+	"          vigild-42     [000] .....   " ts ": v4l2_dqbuf: minor = 0, index = 1, " \
+	"type = VIDEO_CAPTURE, bytesused = 19200, flags = MAPPED|DONE|TIMESTAMP_MONOTONIC, " \
+	"field = NONE, timestamp = " buf ", timecode = { type = 0, flags = 0, frames = 0, " \
+	"seconds = 0, minutes = 0, hours = 0, userbits = { 0 0 0 0 } }, sequence = 7"
+
+static void test_ktrace(void)
+{
+	static const char *const lines[] = {
+		/* frame 1: asleep, woken, run, its poll CQE, DQBUF */
+		KT_DONE("100.000010", "100000004567"),
+		KT_WAKE("100.000012"),
+		KT_RUN("100.000050"),
+		KT_CQE("100.000055", "-62", "0x0"),	/* a timeout first: not the poll's */
+		KT_CQE_TAG("100.000057", "a00000600", "1", "0x2"),	/* another fd's poll */
+		KT_CQE("100.000060", "65", "0x2"),
+		KT_DQ("100.000080", "100000004567"),
+		/* frame 2: done while the loop still runs (no wake-up) */
+		KT_DONE("100.000085", "100000083000"),
+		KT_DQ("100.000090", "100000083000"),
+		/* frame 3: woken, run, but no poll CQE before DQBUF (a tick's drain) */
+		KT_DONE("100.033000", "100033000000"),
+		KT_WAKE("100.033001"),
+		KT_RUN("100.033002"),
+		KT_CQE("100.033003", "-62", "0x0"),
+		KT_DQ("100.033010", "100033000000"),
+	};
+	struct lat_krec r[sizeof(lines) / sizeof(lines[0])];
+	uint64_t out[LAT_FSPLIT_N], tag;
+	size_t i;
+	int pid = -1;
+
+	for (i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
+		T_ASSERT(lat_krec_parse(lines[i], &r[i]) > 0);
+		r[i].seq = i;
+	}
+	T_EQ(r[0].kind, LAT_K_BUF_DONE);
+	T_EQ(r[0].ts, 100000010000ull);
+	T_EQ(r[0].buf_ns, 100000004567ull);
+	T_EQ(r[0].cpu, 1);
+	T_EQ(r[0].pid, 0);
+	T_EQ(r[1].kind, LAT_K_WAKING);
+	T_EQ(r[1].target, 42);
+	T_EQ(r[1].pid, 60);		/* "irq/45-vigil-60": the last dash */
+	T_EQ(r[2].kind, LAT_K_SWITCH);
+	T_EQ(r[2].target, 42);		/* next_pid, not prev_pid */
+	T_EQ(r[2].pid, 77);
+	T_EQ(r[3].kind, LAT_K_CQE);
+	T_EQ(r[3].res, -62);
+	T_EQ(r[4].user_data, 0xa00000600ull);
+	T_EQ(r[5].user_data, 0x100000001ull);
+	T_EQ(r[5].res, 65);
+	T_EQ(r[5].cflags, 2);
+	T_EQ(r[5].pid, 42);
+	T_EQ(r[6].kind, LAT_K_DQBUF);
+	T_EQ(r[6].buf_ns, 100000004567ull);
+
+	/* the video poll: the CQE before each DQBUF (frame 3's is a timeout) */
+	tag = lat_fsplit_tag(r, 14);
+	T_EQ(tag, 0x100000001ull);
+	/* the buffer timestamp as V4L2 reports it: microseconds */
+	T_EQ(lat_fsplit_frame(r, 14, 100000004000ull, 100000095000ull, tag, out, &pid), LAT_FS_OK);
+	T_EQ(pid, 42);
+	T_EQ(out[0], 5433);	/* EOF -> buf done */
+	T_EQ(out[1], 2000);	/* -> loop woken */
+	T_EQ(out[2], 38000);	/* -> loop runs */
+	T_EQ(out[3], 10000);	/* -> its poll CQE */
+	T_EQ(out[4], 20000);	/* -> DQBUF */
+	T_EQ(out[5], 15000);	/* -> callback */
+	/* without the tag, another fd's poll CQE would end run-to-cqe */
+	T_EQ(lat_fsplit_frame(r, 14, 100000004000ull, 100000095000ull, 0, out, &pid), LAT_FS_OK);
+	T_EQ(out[3], 7000);
+	T_EQ(lat_fsplit_frame(r, 14, 100000083000ull, 100000091000ull, tag, out, &pid),
+	     LAT_FS_NOT_WOKEN);
+	T_EQ(lat_fsplit_frame(r, 14, 100033000000ull, 100033011000ull, tag, out, &pid),
+	     LAT_FS_NO_CQE);
+	/* no record of that buffer; or its DQBUF after the callback time */
+	T_EQ(lat_fsplit_frame(r, 14, 100050000000ull, 100050010000ull, tag, out, &pid),
+	     LAT_FS_UNMATCHED);
+	T_EQ(lat_fsplit_frame(r, 14, 100000004000ull, 100000070000ull, tag, out, &pid),
+	     LAT_FS_UNMATCHED);
+	T_EQ(lat_fsplit_frame(r, 0, 100000004000ull, 100000095000ull, tag, out, &pid),
+	     LAT_FS_UNMATCHED);
+
+	/* a clock printing nanoseconds */
+	T_EQ(lat_krec_parse(KT_WAKE("7.000000100"), &r[0]), LAT_K_WAKING);
+	T_EQ(r[0].ts, 7000000100ull);
+	/* other lines; a known event without its field; a broken time */
+	T_EQ(lat_krec_parse("# tracer: nop", &r[0]), 0);
+	T_EQ(lat_krec_parse("", &r[0]), 0);
+	T_EQ(lat_krec_parse("  bash-1 [000] .... 1.000001: irq_handler_entry: irq=5 name=x",
+			    &r[0]), 0);
+	T_EQ(lat_krec_parse("  vigild-42 [000] .... 1.000001: v4l2_dqbuf: minor = 0", &r[0]),
+	     -EINVAL);
+	T_EQ(lat_krec_parse("  vigild-42 [000] .... 1.x: sched_waking: pid=1", &r[0]), -EINVAL);
+	T_EQ(lat_krec_parse("  vigild [000] .... 1.000001: sched_waking: comm=a pid=1", &r[0]),
+	     -EINVAL);
+	T_EQ(lat_krec_parse("  vigild-42 [000] .... 1.000001: io_uring_complete: ring 0, "
+			    "user_data 0x1, result x, cflags 0x0", &r[0]), -EINVAL);
+}
+
 int main(void)
 {
 	test_stats();
 	test_hist();
 	test_stages();
 	test_trace();
+	test_ktrace();
 	return t_done();
 }

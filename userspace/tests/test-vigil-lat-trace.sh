@@ -12,8 +12,11 @@
 #     alarm, each total the sum of its parts; vigil-lat frame gives
 #     frame.fusion for every frame;
 #     vigil-score still reads the trace (it skips the alarm and synced lines);
-#  3. bad input: a trace without recording (no synced line) is an error
-#     naming [record] dir, and leaves no result file.
+#  3. vigil-lat frame --ktrace on synthetic traces: exact splits of
+#     EOF -> vigild, a frame the loop was not woken for counted apart;
+#  4. bad input: a trace without recording (no synced line) is an error
+#     naming [record] dir, a ktrace file without records is refused, and
+#     neither leaves a result file.
 # Structure only, never a time. Run by `make check` from userspace/
 # (VIGIL_BUILD set). Exit 0 pass, 1 fail.
 set -u
@@ -94,6 +97,57 @@ assert 'frame.eof-to-event' not in fs and f['events_by_frame'] == 0, f
 print('vigil-lat event: %d alarms, PIR -> synced p50 %d ns' % (rising, st['event.pir-to-synced']['p50_ns']))
 PY
 grep -q '^# Total: 00000000'"$rising"' 00000000'"$rising" "$T/e.hist" || fail "event histogram totals"
+
+# frame --ktrace (the kernel's side of EOF -> vigild, as vigil-lat ktrace
+# off writes it): five frames, the records cover frames 2-4; frame 3 was
+# done while the loop still ran (no wake-up). Exact splits, counts, and a
+# file without records refused with no result left.
+python3 - "$T/ftrace" "$T/ktrace" <<'PY' || fail "writing the synthetic traces"
+import sys
+ft, kt = open(sys.argv[1], 'w'), open(sys.argv[2], 'w')
+base = 5000000000000            # 5000 s, CLOCK_MONOTONIC ns
+kt.write('# vigil-lat ktrace: pid=42 overrun=0\n# tracer: nop\n')
+def rec(t, who, ev, fields):
+    kt.write('%16s [000] d..2. %5d.%06d: %s: %s\n' % (who, t // 10**9, t % 10**9 // 1000, ev, fields))
+for i in range(5):
+    ts = base + i * 33333000             # whole microseconds, as V4L2 gives them
+    done, wake, run, cqe, dq, inn = (ts + 5000, ts + 7000, ts + 17000, ts + 20000,
+                                     ts + 30000, ts + 31500)
+    ft.write('{"frame":%d,"ts_ns":%d,"motion":0,"in_ns":%d,"done_ns":%d,"fused_ns":%d}\n'
+             % (i, ts, inn, inn + 400, inn + 500))
+    if not 1 <= i <= 3:
+        continue
+    rec(done, 'kworker/0:1H-51', 'vb2_buf_done', 'index = 1, timestamp = %d' % ts)
+    if i != 2:
+        rec(wake, 'kworker/0:1H-51', 'sched_waking', 'comm=vigild pid=42 prio=120 target_cpu=000')
+        rec(run, '<idle>-0', 'sched_switch', 'prev_comm=swapper prev_pid=0 ==> next_comm=vigild next_pid=42')
+        rec(cqe, 'vigild-42', 'io_uring_complete', 'ring 0, req 0, user_data 0x100000001, result 1, cflags 0x2 extra1 0 extra2 0')
+    rec(dq, 'vigild-42', 'v4l2_dqbuf', 'minor = 0, index = 1, timestamp = %d, sequence = %d' % (ts, i))
+PY
+"$B/tools/vigil-lat" frame --ktrace "$T/ktrace" -o "$T/fk" "$T/ftrace" || fail "vigil-lat frame --ktrace"
+python3 - "$T/fk.json" <<'PY' || fail "vigil-lat frame --ktrace result (above)"
+import json, sys
+j = json.load(open(sys.argv[1]))
+a = j['attribution']
+assert (a['pid'], a['poll_user_data'], a['frames_in_trace'], a['attributed'], a['not_woken'],
+        a['no_cqe'], a['unmatched'], a['lost_records']) == (42, 0x100000001, 3, 2, 1, 0, 0, 0), a
+st = {s['stage']: s for s in j['stages']}
+want = {'eof-to-buf-done': 5000, 'buf-done-to-loop-wakeup': 2000, 'loop-wakeup-to-run': 10000,
+        'run-to-cqe': 3000, 'cqe-to-dqbuf': 10000, 'dqbuf-to-callback': 1500}
+for k, v in want.items():
+    s = st['frame.eof-to-vigild.' + k]
+    assert s['count'] == 2 and s['min_ns'] == s['max_ns'] == v, (k, s)
+assert st['frame.eof-to-vigild']['count'] == 5 and st['frame.eof-to-vigild']['max_ns'] == 31500, st
+print('vigil-lat frame --ktrace: 2 of 3 frames split, 1 not woken')
+PY
+grep -q '^# vigil-lat: columns frame.eof-to-vigild frame.detect frame.fusion frame.eof-to-vigild.eof-to-buf-done ' "$T/fk.hist" ||
+	fail "frame --ktrace histogram columns"
+grep '^#' "$T/ktrace" >"$T/kempty"
+if "$B/tools/vigil-lat" frame --ktrace "$T/kempty" -o "$T/bad" "$T/ftrace" 2>"$T/bad.err"; then
+	fail "frame --ktrace accepted a file without records"
+fi
+grep -q 'not a vigil-lat ktrace file' "$T/bad.err" || fail "no clear message: $(cat "$T/bad.err")"
+ls "$T"/bad.json "$T"/bad.hist 2>/dev/null && fail "a result file was left"
 
 # bad input: no recording, so no synced line
 "$B/vigild" --source "replay:$T/s.y4m" --fast --policy pir-only \

@@ -9,7 +9,8 @@
  *   vigil-lat compare A.json B.json
  *   vigil-lat overhead [-n N] [--json]
  *   vigil-lat wake [-d /dev/videoN] [-c CYCLES] [--fps N] [-o PREFIX] [--json]
- *   vigil-lat frame [-o PREFIX] [--json] TRACE
+ *   vigil-lat frame [-o PREFIX] [--json] [--ktrace KTRACE] TRACE
+ *   vigil-lat ktrace on PID | off KTRACE
  *   vigil-lat event [-o PREFIX] [--json] TRACE
  *
  * pir asks the virtual board (debugfs of the simulated GPIO controller) for
@@ -563,19 +564,46 @@ static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
 /* ---- measurement overhead -------------------------------------------------- */
 
 #define OVH_N 20000
+#define OVH_BATCHES 200
 
-/* ns per clock read (the one each sample takes) */
-static uint64_t ovh_clock(unsigned int n)
+/*
+ * Each cost is timed in OVH_BATCHES batches of n / OVH_BATCHES operations
+ * and is the median batch's time per operation: on a shared machine a
+ * batch that another process preempted is not the cost of measuring. The
+ * mean over all batches, preemptions included, goes to *@mean.
+ */
+static uint64_t ovh_median(uint64_t *b, unsigned int nb, unsigned int per,
+			   uint64_t *mean)
 {
-	volatile uint64_t sink = 0;
-	uint64_t t0 = now_ns(), t1;
+	uint64_t sum = 0;
+	struct lat_stats st;
 	unsigned int i;
 
-	for (i = 0; i < n; i++)
-		sink += now_ns();
-	t1 = now_ns();
+	for (i = 0; i < nb; i++)
+		sum += b[i];
+	if (mean)
+		*mean = sum / ((uint64_t)nb * per);
+	lat_stats_compute(b, nb, &st);
+	return st.p50 / per;
+}
+
+/* ns per clock read (the one each sample takes) */
+static uint64_t ovh_clock(unsigned int n, uint64_t *mean)
+{
+	const unsigned int per = n / OVH_BATCHES ? n / OVH_BATCHES : 1;
+	uint64_t b[OVH_BATCHES];
+	volatile uint64_t sink = 0;
+	unsigned int i, k;
+
+	for (k = 0; k < OVH_BATCHES; k++) {
+		const uint64_t t0 = now_ns();
+
+		for (i = 0; i < per; i++)
+			sink += now_ns();
+		b[k] = now_ns() - t0;
+	}
 	(void)sink;
-	return (t1 - t0) / n;
+	return ovh_median(b, OVH_BATCHES, per, mean);
 }
 
 /*
@@ -584,27 +612,39 @@ static uint64_t ovh_clock(unsigned int n)
  */
 static uint64_t ovh_v4l2(int fd, unsigned int n)
 {
+	const unsigned int per = n / OVH_BATCHES ? n / OVH_BATCHES : 1;
+	uint64_t b[OVH_BATCHES];
 	struct v4l2_event ev;
-	uint64_t t0 = now_ns();
-	unsigned int i;
+	unsigned int i, k;
 
-	for (i = 0; i < n; i++)
-		if (ioctl(fd, VIDIOC_DQEVENT, &ev) >= 0 || errno != ENOENT)
-			return UINT64_MAX;
-	return (now_ns() - t0) / n;
+	for (k = 0; k < OVH_BATCHES; k++) {
+		const uint64_t t0 = now_ns();
+
+		for (i = 0; i < per; i++)
+			if (ioctl(fd, VIDIOC_DQEVENT, &ev) >= 0 || errno != ENOENT)
+				return UINT64_MAX;
+		b[k] = now_ns() - t0;
+	}
+	return ovh_median(b, OVH_BATCHES, per, NULL);
 }
 
 /* ns per empty non-blocking read() (EAGAIN); UINT64_MAX if not empty */
-static uint64_t ovh_read(int fd, unsigned int n)
+static uint64_t ovh_read(int fd, unsigned int n, uint64_t *mean)
 {
+	const unsigned int per = n / OVH_BATCHES ? n / OVH_BATCHES : 1;
 	char buf[sizeof(struct gpio_v2_line_event)];
-	uint64_t t0 = now_ns();
-	unsigned int i;
+	uint64_t b[OVH_BATCHES];
+	unsigned int i, k;
 
-	for (i = 0; i < n; i++)
-		if (read(fd, buf, sizeof(buf)) >= 0 || errno != EAGAIN)
-			return UINT64_MAX;
-	return (now_ns() - t0) / n;
+	for (k = 0; k < OVH_BATCHES; k++) {
+		const uint64_t t0 = now_ns();
+
+		for (i = 0; i < per; i++)
+			if (read(fd, buf, sizeof(buf)) >= 0 || errno != EAGAIN)
+				return UINT64_MAX;
+		b[k] = now_ns() - t0;
+	}
+	return ovh_median(b, OVH_BATCHES, per, mean);
 }
 
 /* ---- load ----------------------------------------------------------------- */
@@ -1083,12 +1123,22 @@ static int commit_tmp(const char *path)
 /* ---- attribution through tracefs ---------------------------------------- */
 
 #define TRACEFS "/sys/kernel/tracing"
-#define ATTR_NSPLIT 5
+#define ATTR_NSPLIT 6
+
+/*
+ * Two chains: the event queued by the IRQ thread (threaded), or by the
+ * hard-IRQ handler itself, which then wakes the reader (direct: vigil.ko
+ * without PREEMPT_RT). Every attributed event has the IRQ -> reader
+ * wake-up, reader run and read stages; the threaded ones also the split
+ * of the first through their IRQ thread.
+ */
+enum { AS_THR_WAKE, AS_THR_RUN, AS_THR_READER, AS_IRQ_READER, AS_READER_RUN, AS_READ };
 
 static const char *const attr_split[ATTR_NSPLIT] = {
 	"hardirq-to-thread-wakeup",	/* IRQ entry -> IRQ thread woken */
 	"thread-wakeup-to-run",		/* -> IRQ thread on a CPU */
 	"thread-to-reader-wakeup",	/* -> reader woken by the IRQ thread */
+	"hardirq-to-reader-wakeup",	/* IRQ entry -> reader woken (either chain) */
 	"reader-wakeup-to-run",		/* -> reader on a CPU */
 	"reader-run-to-read",		/* -> read returned, clock read */
 };
@@ -1100,7 +1150,7 @@ struct trec {
 	int type;
 	int id;		/* irq, or pid */
 	int cpu;	/* the CPU that logged it */
-	bool hardirq;	/* kpir: logged in hard-IRQ context (flags 'h') */
+	bool hardirq;	/* logged in hard-IRQ context (irq-info flags 'h'/'H') */
 };
 
 struct attr {
@@ -1109,11 +1159,12 @@ struct attr {
 	pid_t thr[2][8];	/* IRQ thread pids per path */
 	size_t nthr[2];
 	uint64_t *split[2][ATTR_NSPLIT];
-	size_t nsplit[2];
+	size_t nsplit[2];		/* attributed (both chains) */
+	size_t ns[2][ATTR_NSPLIT];	/* samples per stage */
+	size_t direct[2];		/* of which the hard handler woke the reader */
 	struct lat_stats st[2][ATTR_NSPLIT];
 	size_t unattributed[2];
 	size_t remote[2];	/* IRQ thread ran on another CPU than the IRQ */
-	size_t direct[2];	/* kpir: event queued by the hard handler */
 };
 
 static int tfs_write(const char *file, const char *val)
@@ -1357,11 +1408,9 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 		if (line[0] == '#' || !c)
 			continue;
 		r.cpu = c > line + 3 && c[-4] == '[' ? atoi(c - 3) : -1;
-		/* kpir: the irq-info flags after the CPU, "d.h1.": h, H */
-		ev = c + 1;
-		while (*ev == ' ')
-			ev++;
-		r.hardirq = strlen(ev) > 2 && (ev[2] == 'h' || ev[2] == 'H');
+		/* "] d.h2. ": the third flag is the context */
+		r.hardirq = c[1] == ' ' && c[2] && c[2] != ' ' && c[3] && c[3] != ' ' &&
+			    (c[4] == 'h' || c[4] == 'H');
 		/* the timestamp: the token before the event name */
 		ev = strstr(c, ": ");
 		if (!ev)
@@ -1450,9 +1499,11 @@ static int cmp_trec(const void *x, const void *y)
 /*
  * Split every received event of path @k: the IRQ entry at (or just
  * before: the trace clock has microseconds) the kernel's IRQ timestamp,
- * then the IRQ thread's wake-up and switch-in, the reader's wake-up and
- * switch-in, and the read. Events whose chain is incomplete (the reader
- * was already running, a batch) are counted as unattributed.
+ * then either the IRQ thread's wake-up and switch-in and the reader's
+ * wake-up by it (threaded), or, when the reader was woken before the IRQ
+ * thread ran, the reader's wake-up by the hard handler (direct); then the
+ * reader's switch-in and the read. Events whose chain is incomplete (the
+ * reader was already running, a batch) are counted as unattributed.
  */
 static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 {
@@ -1466,9 +1517,9 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 	}
 	for (i = 0; i < p->n; i++) {
 		const struct lat_event *e = &p->ev[i];
-		uint64_t t[ATTR_NSPLIT + 1];
-		bool other_cpu;
-		long irq = -1, r;
+		uint64_t t0, rw, rr;
+		bool other_cpu = false;
+		long irq = -1, r, tw, tr = -1, w;
 		size_t j = attr_lower(a, e->irq_ns - 1000000);
 		pid_t irqid = p->irq;
 
@@ -1478,62 +1529,48 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 				irq = (long)j;
 		if (irq < 0 || e->irq_ns - a->r[irq].ts > 1000000)
 			goto miss;
-		t[0] = a->r[irq].ts;
-		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
-		if (r < 0)
-			goto direct;
-		t[1] = a->r[r].ts;
-		r = attr_find(a, r, t[1], e->recv_ns, TR_RUN, a->thr[k], a->nthr[k]);
-		if (r < 0)
-			goto direct;
-		t[2] = a->r[r].ts;
-		other_cpu = a->r[r].cpu != a->r[irq].cpu;
-		r = attr_find(a, r, t[2], e->recv_ns, TR_WAKE, &reader, 1);
-		if (r < 0)
-			goto direct;
-		t[3] = a->r[r].ts;
-		r = attr_find(a, r, t[3], e->recv_ns, TR_RUN, &reader, 1);
+		t0 = a->r[irq].ts;
+		w = attr_find(a, irq, t0, e->recv_ns, TR_WAKE, &reader, 1);
+		tw = attr_find(a, irq, t0, e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
+		if (tw >= 0)
+			tr = attr_find(a, tw, a->r[tw].ts, e->recv_ns, TR_RUN, a->thr[k],
+				       a->nthr[k]);
+		if (tr >= 0 && (w < 0 || a->r[tr].ts <= a->r[w].ts)) {
+			/* threaded: the reader's wake-up after its IRQ thread ran */
+			w = attr_find(a, tr, a->r[tr].ts, e->recv_ns, TR_WAKE, &reader, 1);
+			if (w < 0)
+				goto miss;
+			other_cpu = a->r[tr].cpu != a->r[irq].cpu;
+		} else if (w < 0 || !a->r[w].hardirq || a->r[w].cpu != a->r[irq].cpu) {
+			/*
+			 * Not woken by the hard handler (in hard IRQ, on the IRQ's
+			 * CPU): a chain with a record missing.
+			 */
+			goto miss;
+		}
+		rw = a->r[w].ts;
+		r = attr_find(a, w, rw, e->recv_ns, TR_RUN, &reader, 1);
 		if (r < 0)
 			goto miss;
-		t[4] = a->r[r].ts;
-		t[5] = e->recv_ns;
-		for (m = 0; m < ATTR_NSPLIT; m++)
-			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
+		rr = a->r[r].ts;
+		if (!a->r[w].hardirq && tr >= 0 && a->r[tr].ts <= rw) {
+			a->split[k][AS_THR_WAKE][a->ns[k][AS_THR_WAKE]++] = a->r[tw].ts - t0;
+			a->split[k][AS_THR_RUN][a->ns[k][AS_THR_RUN]++] = a->r[tr].ts - a->r[tw].ts;
+			a->split[k][AS_THR_READER][a->ns[k][AS_THR_READER]++] = rw - a->r[tr].ts;
+		} else {
+			a->direct[k]++;
+		}
+		a->split[k][AS_IRQ_READER][a->ns[k][AS_IRQ_READER]++] = rw - t0;
+		a->split[k][AS_READER_RUN][a->ns[k][AS_READER_RUN]++] = rr - rw;
+		a->split[k][AS_READ][a->ns[k][AS_READ]++] = e->recv_ns > rr ? e->recv_ns - rr : 0;
 		a->nsplit[k]++;
 		a->remote[k] += other_cpu;
-		continue;
-direct:
-		/*
-		 * kpir: vigil.ko (not on PREEMPT_RT) queues VIGIL_EVENT_PIR in
-		 * its hard handler, which wakes the reader itself: no IRQ
-		 * thread in the path. Its two stages are 0, and
-		 * thread-to-reader-wakeup is IRQ entry -> reader woken (a
-		 * wake-up logged in hard-IRQ context on the IRQ's CPU, else
-		 * not attributed).
-		 */
-		if (strcmp(p->name, "v4l2"))
-			goto miss;
-		r = attr_find(a, irq, t[0], e->recv_ns, TR_WAKE, &reader, 1);
-		if (r < 0 || !a->r[r].hardirq || a->r[r].cpu != a->r[irq].cpu)
-			goto miss;
-		t[1] = t[0];
-		t[2] = t[0];
-		t[3] = a->r[r].ts;
-		r = attr_find(a, r, t[3], e->recv_ns, TR_RUN, &reader, 1);
-		if (r < 0)
-			goto miss;
-		t[4] = a->r[r].ts;
-		t[5] = e->recv_ns;
-		for (m = 0; m < ATTR_NSPLIT; m++)
-			a->split[k][m][a->nsplit[k]] = t[m + 1] - t[m];
-		a->nsplit[k]++;
-		a->direct[k]++;
 		continue;
 miss:
 		a->unattributed[k]++;
 	}
 	for (m = 0; m < ATTR_NSPLIT; m++)
-		lat_stats_compute(a->split[k][m], a->nsplit[k], &a->st[k][m]);
+		lat_stats_compute(a->split[k][m], a->ns[k][m], &a->st[k][m]);
 	return 0;
 }
 
@@ -1592,8 +1629,10 @@ static void usage(FILE *fp)
 "       vigil-lat overhead [-n N] [--json]\n"
 "       vigil-lat wake [-d DEV] [-c CYCLES] [--fps N] [--hist-max US]\n"
 "                      [--attribute] [-o PREFIX] [--json]\n"
-"       vigil-lat frame [--hist-max US] [-o PREFIX] [--json] TRACE\n"
+"       vigil-lat frame [--hist-max US] [--ktrace KTRACE] [-o PREFIX] [--json]\n"
+"                       TRACE\n"
 "       vigil-lat event [--hist-max US] [-o PREFIX] [--json] TRACE\n"
+"       vigil-lat ktrace on PID | off KTRACE\n"
 "pir options:\n"
 "  -d, --device DEV     capture node (default /dev/video0)\n"
 "  -c, --count N        pulses (default 1000)\n"
@@ -1610,7 +1649,8 @@ static void usage(FILE *fp)
 "      --hist-max US    histogram rows, 1 us each (default %d)\n"
 "  -o, --output PREFIX  write PREFIX.json and PREFIX.hist (cyclictest -h)\n"
 "      --attribute      split each latency with tracefs: hard IRQ, IRQ thread\n"
-"                       wake-up and run, reader wake-up and run, read\n"
+"                       wake-up and run (if it queues the event), reader\n"
+"                       wake-up and run, read\n"
 "      --irq-cpu N|any  start the train from CPU N and bind both paths' IRQ\n"
 "                       threads to it for the run (default 0); any: leave\n"
 "                       them where the scheduler put them\n"
@@ -1622,10 +1662,14 @@ static void usage(FILE *fp)
 "wake: PIR edge in standby -> first full-rate frame, CYCLES times (default\n"
 "  20) at --fps N (default 30); histogram rows default 50000 us;\n"
 "  --attribute splits frame -> DQBUF with tracefs: vb2_buf_done, reader\n"
-"  wake-up and run, DQBUF\n"
+"  wake-up and run, DQBUF; and IRQ -> full rate: IRQ thread wake-up, run\n"
 "frame: buffer EOF timestamp -> vigild -> detection done -> fusion and the\n"
 "  events it emitted done, and EOF -> event for alarms a frame started, from\n"
-"  vigild --trace TRACE; histogram rows default 100000 us\n"
+"  vigild --trace TRACE; histogram rows default 100000 us; --ktrace KTRACE\n"
+"  splits EOF -> vigild with the kernel's records: vb2_buf_done, the loop's\n"
+"  wake-up and run, its io_uring CQE, VIDIOC_DQBUF, the callback\n"
+"ktrace: on PID records those kernel events for vigild's loop thread PID in\n"
+"  a tracefs instance of its own; off KTRACE writes them to KTRACE\n"
 "event: PIR IRQ -> vigild -> fused event -> sinks done, and -> the clip\n"
 "  bytes up to the alarm's start fsynced, from vigild --trace TRACE (with\n"
 "  [record] dir and a PIR policy); histogram rows default 100000 us\n",
@@ -1849,10 +1893,12 @@ static char *pir_json(const struct lat_opts *o, unsigned int period_us,
 				ap[k]->irq);
 			for (t = 0; t < attr->nthr[k]; t++)
 				fprintf(f, "%s%d", t ? "," : "", attr->thr[k][t]);
-			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu,\"thread_on_other_cpu\":%zu",
+			fprintf(f, "],\"reader_tid\":%d,\"attributed\":%zu,\"unattributed\":%zu,"
+				"\"threaded\":%zu,\"direct\":%zu,\"thread_on_other_cpu\":%zu",
 				ap[k]->tid, attr->nsplit[k], attr->unattributed[k],
+				attr->nsplit[k] - attr->direct[k], attr->direct[k],
 				attr->remote[k]);
-			/* kpir: edges whose event the hard handler queued */
+			/* kpir's name for direct (docs/latency.md, its subsection) */
 			fprintf(f, ",\"hardirq_delivered\":%zu}", attr->direct[k]);
 		}
 		fprintf(f, "}");
@@ -1995,10 +2041,10 @@ static int cmd_pir(int argc, char **argv)
 	}
 
 	/* the cost of measuring, before anything else runs */
-	clock_ns = ovh_clock(OVH_N);
+	clock_ns = ovh_clock(OVH_N, NULL);
 	v4l2.read_ns = ovh_v4l2(v4l2.fd, OVH_N / 10);
 	if (o.gpio)
-		gpio.read_ns = ovh_read(gpio.fd, OVH_N / 10);
+		gpio.read_ns = ovh_read(gpio.fd, OVH_N / 10, NULL);
 	if (v4l2.read_ns == UINT64_MAX || gpio.read_ns == UINT64_MAX) {
 		fprintf(stderr, "vigil-lat: measuring the read overhead: events pending before the train (another PIR source active?)\n");
 		goto out;
@@ -2366,10 +2412,27 @@ static const char *const wake_split[WAKE_NSPLIT] = {
 	"wake.frame-to-dqbuf.reader-run-to-dqbuf",	/* -> DQBUF returned, clock read */
 };
 
+/*
+ * The IRQ side, wake.irq-to-fullrate, split the same way: vigil's PIR
+ * irq_handler_entry, sched_waking of its IRQ thread (logged by the hard
+ * handler), sched_switch to it, and the thread switching the sensor to
+ * full rate (vigil_pir_wake's wake_ns).
+ */
+#define WAKE_NIRQ 3
+
+static const char *const wake_irq_split[WAKE_NIRQ] = {
+	"wake.irq-to-fullrate.hardirq-to-thread-wakeup",	/* IRQ entry -> IRQ thread woken */
+	"wake.irq-to-fullrate.thread-wakeup-to-run",		/* -> IRQ thread on a CPU */
+	"wake.irq-to-fullrate.thread-run-to-fullrate",		/* -> full rate set */
+};
+
+/* [1], [2], [3], [4] filtered (wake_attr_start()) */
 static const char *const wake_attr_ev[] = {
 	"events/vb2/vb2_buf_done",
 	"events/sched/sched_wakeup",
 	"events/sched/sched_switch",
+	"events/irq/irq_handler_entry",
+	"events/sched/sched_waking",
 };
 
 static int wake_attr_set(const char *ev, const char *file, const char *val)
@@ -2380,10 +2443,14 @@ static int wake_attr_set(const char *ev, const char *file, const char *val)
 	return tfs_write(path, val);
 }
 
-/* Before wake_trace_start(): the mono clock, the events, the filters. */
-static int wake_attr_start(pid_t tid)
+/*
+ * Before wake_trace_start(): the mono clock, the events, the filters: the
+ * reader @tid's wake-up; the reader's and the PIR IRQ thread @thr's
+ * switch-in; IRQ @irq's entry; @thr's wake-up (-1: none).
+ */
+static int wake_attr_start(pid_t tid, int irq, pid_t thr)
 {
-	char buf[512], filt[2][48];
+	char buf[512], filt[4][64];
 	size_t i;
 	int ret;
 
@@ -2395,7 +2462,10 @@ static int wake_attr_start(pid_t tid)
 		return -ENOENT;
 	}
 	snprintf(filt[0], sizeof(filt[0]), "pid == %d", (int)tid);
-	snprintf(filt[1], sizeof(filt[1]), "next_pid == %d", (int)tid);
+	snprintf(filt[1], sizeof(filt[1]), "next_pid == %d || next_pid == %d", (int)tid,
+		 (int)thr);
+	snprintf(filt[2], sizeof(filt[2]), "irq == %d", irq);
+	snprintf(filt[3], sizeof(filt[3]), "pid == %d", (int)thr);
 	tfs_write("tracing_on", "0");
 	ret = tfs_write("trace_clock", "mono");
 	if (!ret)
@@ -2421,7 +2491,7 @@ static void wake_attr_stop(void)
 	}
 }
 
-enum { WR_DONE, WR_WAKE, WR_RUN };
+enum { WR_DONE, WR_WAKE, WR_RUN, WR_IRQ, WR_TWAKE, WR_TRUN };
 
 struct wrec {
 	uint64_t ts;		/* trace time, CLOCK_MONOTONIC */
@@ -2436,8 +2506,12 @@ static int cmp_wrec(const void *x, const void *y)
 	return a->ts < b->ts ? -1 : a->ts > b->ts;
 }
 
-/* The trace's vb2_buf_done, sched_wakeup and sched_switch records, sorted. */
-static int wake_attr_read(struct wrec **out, size_t *n)
+/*
+ * The trace's vb2_buf_done, sched_wakeup, sched_switch, irq_handler_entry
+ * and sched_waking records, sorted; a switch to @thr (the PIR IRQ thread)
+ * is WR_TRUN, to the reader WR_RUN.
+ */
+static int wake_attr_read(struct wrec **out, size_t *n, pid_t thr)
 {
 	FILE *f = fopen(TRACEFS "/trace", "re");
 	struct wrec *r = NULL;
@@ -2469,7 +2543,12 @@ static int wake_attr_read(struct wrec **out, size_t *n)
 		} else if (!strncmp(ev, "sched_wakeup:", 13)) {
 			w.type = WR_WAKE;
 		} else if (!strncmp(ev, "sched_switch:", 13)) {
-			w.type = WR_RUN;
+			t = strstr(ev, "next_pid=");
+			w.type = t && atoi(t + 9) == thr ? WR_TRUN : WR_RUN;
+		} else if (!strncmp(ev, "irq_handler_entry:", 18)) {
+			w.type = WR_IRQ;
+		} else if (!strncmp(ev, "sched_waking:", 13)) {
+			w.type = WR_TWAKE;
 		} else {
 			continue;
 		}
@@ -2524,6 +2603,41 @@ static int wake_attr_split(const struct wrec *r, size_t n, uint64_t first,
 	return 0;
 }
 
+/*
+ * Split the IRQ side of a cycle: the last entry of the PIR IRQ at or before
+ * its timestamp @irq_ns (the trace has microseconds; at most 1 ms before),
+ * then its thread's first wake-up and switch-in before @full_ns (full rate
+ * set). 0 with @t; 1 if the IRQ thread did not run before full rate was
+ * set (the hard handler set it: vigil.ko without PREEMPT_RT); -ENOENT if
+ * there is no IRQ entry (a record lost).
+ */
+static int wake_attr_irq(const struct wrec *r, size_t n, uint64_t irq_ns,
+			 uint64_t full_ns, uint64_t t[WAKE_NIRQ])
+{
+	uint64_t entry = 0, wake = 0, run = 0;
+	size_t i, from = n;
+
+	for (i = 0; i < n && r[i].ts <= irq_ns + 1000; i++)
+		if (r[i].type == WR_IRQ && r[i].ts + 1000000 >= irq_ns) {
+			entry = r[i].ts;
+			from = i;
+		}
+	for (i = from; i < n && r[i].ts <= full_ns && !run; i++) {
+		if (!wake && r[i].type == WR_TWAKE)
+			wake = r[i].ts;
+		else if (wake && r[i].type == WR_TRUN)
+			run = r[i].ts;
+	}
+	if (!entry)
+		return -ENOENT;
+	if (!run)
+		return 1;
+	t[0] = wake - entry;
+	t[1] = run - wake;
+	t[2] = full_ns > run ? full_ns - run : 0;
+	return 0;
+}
+
 static uint64_t buf_ns(const struct v4l2_buffer *b)
 {
 	return (uint64_t)b->timestamp.tv_sec * 1000000000ull +
@@ -2543,14 +2657,16 @@ static int cmd_wake(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *dev = "/dev/video0", *output = NULL;
-	const char *names[WAKE_NSTAGES + WAKE_NSPLIT];
-	uint64_t *first_ns = NULL, *dq_ns = NULL;
-	size_t attributed = 0, nst = WAKE_NSTAGES;
+	const char *names[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ];
+	uint64_t *first_ns = NULL, *dq_ns = NULL, *irq_ns = NULL, *full_ns = NULL;
+	size_t attributed = 0, irq_attributed = 0, irq_direct = 0, nst = WAKE_NSTAGES;
+	pid_t thr = -1;
+	int irq = -1;
 	bool attribute = false;
 	unsigned int cycles = 20, fps = 30, hist_max_us = 50000, id, i;
-	uint64_t *lat[WAKE_NSTAGES + WAKE_NSPLIT] = { NULL };
-	struct lat_stats st[WAKE_NSTAGES + WAKE_NSPLIT];
-	size_t n[WAKE_NSTAGES + WAKE_NSPLIT] = { 0 };
+	uint64_t *lat[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ] = { NULL };
+	struct lat_stats st[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ];
+	size_t n[WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ] = { 0 };
 	char dir[256], path[300], *json = NULL, load0[64], load1[64];
 	enum v4l2_buf_type type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 	bool json_out = false, streaming = false, tracing = false;
@@ -2593,10 +2709,25 @@ static int cmd_wake(int argc, char **argv)
 			path, strerror(errno));
 		return 1;
 	}
-	if (attribute)
-		nst += WAKE_NSPLIT;
+	if (attribute) {
+		char name[64];
+
+		nst += WAKE_NSPLIT + WAKE_NIRQ;
+		snprintf(name, sizeof(name), "vigil-pir:vigil.%u", id);
+		irq = irq_by_name(name);
+		if (irq < 0) {
+			fprintf(stderr, "vigil-lat: wake --attribute: no IRQ named %s in /proc/interrupts\n",
+				name);
+			return 1;
+		}
+		/* none: a nested-threaded IRQ (its IRQ side is unattributed) */
+		if (!irq_threads(irq, &thr, 1))
+			thr = -1;
+	}
 	for (k = 0; k < (int)nst; k++) {
-		names[k] = k < WAKE_NSTAGES ? wake_stages[k] : wake_split[k - WAKE_NSTAGES];
+		names[k] = k < WAKE_NSTAGES ? wake_stages[k] :
+			   k < WAKE_NSTAGES + WAKE_NSPLIT ? wake_split[k - WAKE_NSTAGES] :
+			   wake_irq_split[k - WAKE_NSTAGES - WAKE_NSPLIT];
 		lat[k] = calloc(cycles, sizeof(*lat[k]));
 		if (!lat[k]) {
 			fprintf(stderr, "vigil-lat: out of memory\n");
@@ -2605,7 +2736,9 @@ static int cmd_wake(int argc, char **argv)
 	}
 	first_ns = calloc(cycles, sizeof(*first_ns));
 	dq_ns = calloc(cycles, sizeof(*dq_ns));
-	if (!first_ns || !dq_ns) {
+	irq_ns = calloc(cycles, sizeof(*irq_ns));
+	full_ns = calloc(cycles, sizeof(*full_ns));
+	if (!first_ns || !dq_ns || !irq_ns || !full_ns) {
 		fprintf(stderr, "vigil-lat: out of memory\n");
 		goto free;
 	}
@@ -2615,7 +2748,7 @@ static int cmd_wake(int argc, char **argv)
 		goto free;
 	}
 	tracing = true;
-	if ((attribute && wake_attr_start(gettid())) || wake_trace_start())
+	if ((attribute && wake_attr_start(gettid(), irq, thr)) || wake_trace_start())
 		goto out;
 	if (wake_start(fd, fps))
 		goto out;
@@ -2680,6 +2813,8 @@ static int cmd_wake(int argc, char **argv)
 		lat[2][i] = dq > first ? dq - first : 0;
 		first_ns[i] = first;
 		dq_ns[i] = dq;
+		irq_ns[i] = w[0];
+		full_ns[i] = w[1];
 	}
 	loadavg(load1, sizeof(load1));
 	rc = 0;
@@ -2689,7 +2824,7 @@ static int cmd_wake(int argc, char **argv)
 		int r;
 
 		tfs_write("tracing_on", "0");
-		r = wake_attr_read(&wr, &nwr);
+		r = wake_attr_read(&wr, &nwr, thr);
 		if (r) {
 			fprintf(stderr, "vigil-lat: wake --attribute: reading the trace: %s\n",
 				strerror(-r));
@@ -2698,6 +2833,14 @@ static int cmd_wake(int argc, char **argv)
 		for (i = 0; !r && i < cycles; i++) {
 			uint64_t t[WAKE_NSPLIT];
 
+			r = wake_attr_irq(wr, nwr, irq_ns[i], full_ns[i], t);
+			irq_direct += r == 1;
+			if (!r) {
+				for (k = 0; k < WAKE_NIRQ; k++)
+					lat[WAKE_NSTAGES + WAKE_NSPLIT + k][irq_attributed] = t[k];
+				irq_attributed++;
+			}
+			r = 0;
 			if (wake_attr_split(wr, nwr, first_ns[i], dq_ns[i], t))
 				continue;
 			for (k = 0; k < WAKE_NSPLIT; k++)
@@ -2721,7 +2864,8 @@ out:
 		goto free;
 	/* the histograms need the samples in cycle order no more: sort */
 	for (k = 0; k < (int)nst; k++) {
-		n[k] = k < WAKE_NSTAGES ? cycles : attributed;
+		n[k] = k < WAKE_NSTAGES ? cycles :
+		       k < WAKE_NSTAGES + WAKE_NSPLIT ? attributed : irq_attributed;
 		lat_stats_compute(lat[k], n[k], &st[k]);
 	}
 	f = open_memstream(&json, &len);
@@ -2734,7 +2878,10 @@ out:
 	print_system(f, load0, load1);
 	if (attribute)
 		fprintf(f, ",\"attribution\":{\"resolution_ns\":1000,\"attributed\":%zu,"
-			"\"unattributed\":%zu}", attributed, cycles - attributed);
+			"\"unattributed\":%zu,\"irq\":%d,\"irq_thread\":%d,"
+			"\"irq_attributed\":%zu,\"irq_direct\":%zu,\"irq_unattributed\":%zu}",
+			attributed, cycles - attributed, irq, (int)thr, irq_attributed,
+			irq_direct, cycles - irq_attributed - irq_direct);
 	fprintf(f, ",\"stages\":[");
 	for (k = 0; k < (int)nst; k++) {
 		if (k)
@@ -2752,7 +2899,7 @@ out:
 		fputs(json, stdout);
 	} else {
 		for (k = 0; k < (int)nst; k++)
-			printf("%-22s %zu cycles  min %" PRIu64 " p50 %" PRIu64
+			printf("%-45s %zu cycles  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
 			       names[k], n[k], st[k].min, st[k].p50,
 			       st[k].p99, st[k].max);
@@ -2766,7 +2913,9 @@ free:
 	free(json);
 	free(first_ns);
 	free(dq_ns);
-	for (k = 0; k < WAKE_NSTAGES + WAKE_NSPLIT; k++)
+	free(irq_ns);
+	free(full_ns);
+	for (k = 0; k < WAKE_NSTAGES + WAKE_NSPLIT + WAKE_NIRQ; k++)
 		free(lat[k]);
 	return rc;
 usage:
@@ -2774,10 +2923,268 @@ usage:
 	return 2;
 }
 
+/* ---- vigil-lat ktrace ----------------------------------------------------- */
+
+/*
+ * The kernel's side of vigild's frame stage (vigil-lat frame --ktrace):
+ * `ktrace on PID` records, in a tracefs instance of its own (so other
+ * tracing, vigil-lat pir --attribute included, is not disturbed), with the
+ * mono clock (CLOCK_MONOTONIC, as the buffer timestamps): vb2_buf_done of
+ * every buffer, and filtered to vigild's loop thread PID: v4l2_dqbuf,
+ * its sched_waking and sched_switch-in, and its io_uring CQEs. `ktrace off
+ * FILE` stops, writes the records to FILE (a temporary file renamed: all
+ * or nothing) and removes the instance.
+ */
+#define KT_INST TRACEFS "/instances/vigil-lat"
+
+static const struct {
+	const char *ev;
+	const char *filter;	/* the field that must be the pid */
+} kt_events[] = {
+	{ "vb2/vb2_buf_done", NULL },
+	{ "v4l2/v4l2_dqbuf", "common_pid" },
+	{ "sched/sched_waking", "pid" },
+	{ "sched/sched_switch", "next_pid" },
+	{ "io_uring/io_uring_complete", "common_pid" },
+};
+
+static int kt_write(const char *file, const char *val)
+{
+	char path[256];
+
+	snprintf(path, sizeof(path), KT_INST "/%s", file);
+	return write_file(path, val);
+}
+
+static int ktrace_on(const char *arg)
+{
+	char path[300], buf[512];
+	unsigned int pid;
+	size_t i;
+	int ret;
+
+	if (parse_uint(arg, INT32_MAX, &pid) || !pid) {
+		fprintf(stderr, "vigil-lat: ktrace on %s: not a process id\n", arg);
+		return 2;
+	}
+	snprintf(path, sizeof(path), "/proc/%u/comm", pid);
+	if (read_file(path, buf, sizeof(buf))) {
+		fprintf(stderr, "vigil-lat: ktrace on: no process %u\n", pid);
+		return 1;
+	}
+	if (access(TRACEFS "/instances", W_OK))
+		mount("nodev", TRACEFS, "tracefs", 0, NULL);
+	if (access(TRACEFS "/instances", W_OK)) {
+		fprintf(stderr, "vigil-lat: ktrace: %s/instances: %s (tracefs not mounted, or not root)\n",
+			TRACEFS, strerror(errno));
+		return 1;
+	}
+	rmdir(KT_INST);		/* left by a run that never said off */
+	if (mkdir(KT_INST, 0700)) {
+		fprintf(stderr, "vigil-lat: ktrace: mkdir %s: %s\n", KT_INST,
+			strerror(errno));
+		return 1;
+	}
+	ret = read_file(KT_INST "/trace_clock", buf, sizeof(buf));
+	if (ret || !strstr(buf, "mono")) {
+		fprintf(stderr, "vigil-lat: ktrace: the kernel has no 'mono' trace clock\n");
+		goto fail;
+	}
+	ret = kt_write("trace_clock", "mono");
+	if (!ret)
+		ret = kt_write("buffer_size_kb", "8192");
+	if (ret) {
+		fprintf(stderr, "vigil-lat: ktrace: %s: %s\n", KT_INST, strerror(-ret));
+		goto fail;
+	}
+	for (i = 0; i < sizeof(kt_events) / sizeof(kt_events[0]); i++) {
+		char file[128], filt[64];
+
+		ret = 0;
+		if (kt_events[i].filter) {
+			snprintf(filt, sizeof(filt), "%s == %u", kt_events[i].filter, pid);
+			snprintf(file, sizeof(file), "events/%s/filter", kt_events[i].ev);
+			ret = kt_write(file, filt);
+		}
+		snprintf(file, sizeof(file), "events/%s/enable", kt_events[i].ev);
+		if (!ret)
+			ret = kt_write(file, "1");
+		if (ret) {
+			fprintf(stderr, "vigil-lat: ktrace: %s/%s: %s (a kernel without the event %s)\n",
+				KT_INST, file, strerror(-ret), kt_events[i].ev);
+			goto fail;
+		}
+	}
+	ret = kt_write("tracing_on", "1");
+	if (ret) {
+		fprintf(stderr, "vigil-lat: ktrace: tracing_on: %s\n", strerror(-ret));
+		goto fail;
+	}
+	fprintf(stderr, "vigil-lat: ktrace: recording pid %u (%s/trace)\n", pid, KT_INST);
+	return 0;
+fail:
+	kt_write("events/enable", "0");
+	rmdir(KT_INST);
+	return 1;
+}
+
+/* Entries overwritten in the ring buffer, every CPU. */
+static unsigned long long kt_overrun(void)
+{
+	unsigned long long sum = 0;
+	int cpu;
+
+	for (cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		char path[128], buf[1024], *p;
+
+		snprintf(path, sizeof(path), KT_INST "/per_cpu/cpu%d/stats", cpu);
+		if (read_file(path, buf, sizeof(buf)))
+			break;
+		p = strstr(buf, "overrun: ");
+		if (p)
+			sum += strtoull(p + 9, NULL, 10);
+	}
+	return sum;
+}
+
+static int ktrace_off(const char *out)
+{
+	char filt[64] = "", tmp[PATH_MAX], line[1024];
+	unsigned long long overrun, records = 0;
+	FILE *in = NULL, *f = NULL;
+	int pid = -1, rc = 1;
+
+	if (access(KT_INST, F_OK)) {
+		fprintf(stderr, "vigil-lat: ktrace off: no recording (%s: %s; vigil-lat ktrace on PID first)\n",
+			KT_INST, strerror(errno));
+		return 1;
+	}
+	kt_write("tracing_on", "0");
+	overrun = kt_overrun();
+	if (!read_file(KT_INST "/events/sched/sched_waking/filter", filt, sizeof(filt)))
+		sscanf(filt, "pid == %d", &pid);
+	snprintf(tmp, sizeof(tmp), "%s.tmp", out);
+	in = fopen(KT_INST "/trace", "re");
+	f = in ? fopen(tmp, "we") : NULL;
+	if (!f) {
+		fprintf(stderr, "vigil-lat: ktrace off: %s: %s\n", in ? tmp : KT_INST "/trace",
+			strerror(errno));
+		goto out;
+	}
+	fprintf(f, "# vigil-lat ktrace: pid=%d overrun=%llu\n", pid, overrun);
+	while (fgets(line, sizeof(line), in)) {
+		records += line[0] != '#';
+		fputs(line, f);
+	}
+	if (ferror(in) || fclose(f)) {
+		f = NULL;
+		fprintf(stderr, "vigil-lat: ktrace off: %s: %s\n", tmp, strerror(errno ? errno : EIO));
+		unlink(tmp);
+		goto out;
+	}
+	f = NULL;
+	if (rename(tmp, out)) {
+		fprintf(stderr, "vigil-lat: ktrace off: rename to %s: %s\n", out, strerror(errno));
+		unlink(tmp);
+		goto out;
+	}
+	fprintf(stderr, "vigil-lat: ktrace: %llu records of pid %d in %s (%llu lost)\n",
+		records, pid, out, overrun);
+	rc = 0;
+out:
+	if (f)
+		fclose(f);
+	if (in)
+		fclose(in);
+	kt_write("events/enable", "0");
+	if (rmdir(KT_INST))
+		fprintf(stderr, "vigil-lat: ktrace off: rmdir %s: %s\n", KT_INST, strerror(errno));
+	return rc;
+}
+
+static int cmd_ktrace(int argc, char **argv)
+{
+	if (argc == 4 && !strcmp(argv[2], "on"))
+		return ktrace_on(argv[3]);
+	if (argc == 4 && !strcmp(argv[2], "off"))
+		return ktrace_off(argv[3]);
+	usage(stderr);
+	return 2;
+}
+
+/* Records of a `vigil-lat ktrace off` file, in time order. */
+struct ktrace {
+	struct lat_krec *r;
+	size_t n;
+	unsigned long long overrun;
+	int pid;
+};
+
+static int cmp_krec(const void *x, const void *y)
+{
+	const struct lat_krec *a = x, *b = y;
+
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+static int ktrace_read(const char *path, struct ktrace *kt)
+{
+	FILE *f = fopen(path, "re");
+	char line[1024];
+	size_t cap = 0, lineno = 0, bad = 0;
+
+	memset(kt, 0, sizeof(*kt));
+	kt->pid = -1;
+	if (!f) {
+		fprintf(stderr, "vigil-lat: %s: %s\n", path, strerror(errno));
+		return -errno;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		struct lat_krec r;
+		int k;
+
+		lineno++;
+		if (!strncmp(line, "# vigil-lat ktrace: ", 20)) {
+			sscanf(line + 20, "pid=%d overrun=%llu", &kt->pid, &kt->overrun);
+			continue;
+		}
+		k = lat_krec_parse(line, &r);
+		if (k < 0 && !bad++)
+			fprintf(stderr, "vigil-lat: %s:%zu: malformed record skipped\n",
+				path, lineno);
+		if (k <= 0)
+			continue;
+		r.seq = lineno;
+		if (kt->n == cap) {
+			struct lat_krec *nr;
+
+			cap = cap ? 2 * cap : 4096;
+			nr = realloc(kt->r, cap * sizeof(*nr));
+			if (!nr) {
+				fclose(f);
+				fprintf(stderr, "vigil-lat: out of memory\n");
+				return -ENOMEM;
+			}
+			kt->r = nr;
+		}
+		kt->r[kt->n++] = r;
+	}
+	fclose(f);
+	if (!kt->n) {
+		fprintf(stderr, "vigil-lat: %s: no vb2_buf_done, v4l2_dqbuf, sched or io_uring record (not a vigil-lat ktrace file, or nothing was recorded)\n",
+			path);
+		return -EINVAL;
+	}
+	qsort(kt->r, kt->n, sizeof(*kt->r), cmp_krec);
+	return 0;
+}
+
 /* ---- vigil-lat frame ------------------------------------------------------ */
 
 #define FRAME_NSTAGES 4
-#define TRACE_NSTAGES_MAX 5
+#define TRACE_NSTAGES_MAX (FRAME_NSTAGES + LAT_FSPLIT_N)
 
 static const char *const frame_stages[FRAME_NSTAGES] = {
 	"frame.eof-to-vigild",	/* buffer EOF timestamp -> vigild has it */
@@ -2804,6 +3211,65 @@ static int samples_push(struct samples *v, uint64_t x)
 	}
 	v->s[v->n++] = x;
 	return 0;
+}
+
+/*
+ * frame --ktrace: frame.eof-to-vigild split with the kernel's records
+ * (lat_fsplit_frame()). Frames outside the recording (or partly: done
+ * before it started, dequeued after it stopped) are left out; the others
+ * are attributed or counted by why not.
+ */
+struct fsplit {
+	struct ktrace kt;
+	struct samples frames;	/* pairs: ts_ns, in_ns */
+	struct samples s[LAT_FSPLIT_N];
+	size_t in_trace, res[LAT_FS_NO_CQE + 1];
+	int pid;
+	uint64_t tag;		/* user_data of the loop's video poll */
+};
+
+static int fsplit_run(struct fsplit *fs)
+{
+	const struct lat_krec *r = fs->kt.r;
+	const size_t n = fs->kt.n;
+	size_t i;
+	int k;
+
+	fs->pid = -1;
+	fs->tag = lat_fsplit_tag(r, n);
+	for (i = 0; i + 1 < fs->frames.n; i += 2) {
+		const uint64_t ts = fs->frames.s[i], in = fs->frames.s[i + 1];
+		uint64_t out[LAT_FSPLIT_N];
+		enum lat_fsplit_result res;
+		int pid = -1;
+
+		res = lat_fsplit_frame(r, n, ts, in, fs->tag, out, &pid);
+		/*
+		 * Not matched, and its EOF before the first record or its
+		 * callback after the last: outside the recording, not lost.
+		 */
+		if (res == LAT_FS_UNMATCHED && (ts < r[0].ts || in > r[n - 1].ts))
+			continue;
+		fs->in_trace++;
+		fs->res[res]++;
+		if (res == LAT_FS_UNMATCHED)
+			continue;
+		fs->pid = pid;
+		if (res != LAT_FS_OK)
+			continue;
+		for (k = 0; k < LAT_FSPLIT_N; k++)
+			if (samples_push(&fs->s[k], out[k]))
+				return -ENOMEM;
+	}
+	return 0;
+}
+
+static void fsplit_free(struct fsplit *fs)
+{
+	free(fs->kt.r);
+	free(fs->frames.s);
+	for (int k = 0; k < LAT_FSPLIT_N; k++)
+		free(fs->s[k].s);
 }
 
 #define HAS(r, x) ((r)->have & (1u << (x)))
@@ -2842,10 +3308,12 @@ static int cmd_trace(int argc, char **argv, bool event)
 		{ "hist-max", required_argument, NULL, 'H' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "ktrace", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 }
 	};
 	unsigned int hist_max_us = 100000;
-	const char *output = NULL, *trace;
+	const char *output = NULL, *trace, *kfile = NULL;
+	struct fsplit fsp = { 0 };
 	const char *names[TRACE_NSTAGES_MAX];
 	uint64_t *lat[TRACE_NSTAGES_MAX];
 	struct samples fs[FRAME_NSTAGES] = { { 0 } };
@@ -2868,12 +3336,15 @@ static int cmd_trace(int argc, char **argv, bool event)
 			break;
 		case 'o': output = optarg; break;
 		case 'j': json_out = true; break;
+		case 'K': kfile = optarg; break;
 		default: goto usage;
 		}
 	}
-	if (optind != argc - 1)
+	if (optind != argc - 1 || (kfile && event))
 		goto usage;
 	trace = argv[optind];
+	if (kfile && ktrace_read(kfile, &fsp.kt))
+		goto out;
 	f = fopen(trace, "re");
 	if (!f) {
 		fprintf(stderr, "vigil-lat: %s: %s\n", trace, strerror(errno));
@@ -2896,6 +3367,10 @@ static int cmd_trace(int argc, char **argv, bool event)
 			ret = frame_rec(fs, &r);
 			if (ret > 0)
 				skipped++;
+			else if (!ret && kfile &&
+				 (samples_push(&fsp.frames, r.f[LAT_F_TS]) ||
+				  samples_push(&fsp.frames, r.f[LAT_F_IN])))
+				ret = -ENOMEM;
 		} else if (r.kind == LAT_TRACE_EVENT || r.kind == LAT_TRACE_SYNCED) {
 			ret = lat_events_add(&ev, &r);
 			if (!ret && r.kind == LAT_TRACE_EVENT && r.by == LAT_BY_FRAME &&
@@ -2941,6 +3416,22 @@ static int cmd_trace(int argc, char **argv, bool event)
 			lat[nst] = fs[k].s;
 			cnt[nst++] = fs[k].n;
 		}
+		if (kfile) {
+			if (fsplit_run(&fsp)) {
+				fprintf(stderr, "vigil-lat: out of memory\n");
+				goto out;
+			}
+			if (!fsp.in_trace) {
+				fprintf(stderr, "vigil-lat: %s: no frame of %s within the recording (vigil-lat ktrace on PID while vigild runs, ktrace off before it stops)\n",
+					kfile, trace);
+				goto out;
+			}
+			for (k = 0; k < LAT_FSPLIT_N; k++) {
+				names[nst] = lat_fsplit_stage[k];
+				lat[nst] = fsp.s[k].s;
+				cnt[nst++] = fsp.s[k].n;
+			}
+		}
 	}
 	for (k = 0; k < (int)nst; k++)
 		lat_stats_compute(lat[k], cnt[k], &st[k]);
@@ -2959,6 +3450,16 @@ static int cmd_trace(int argc, char **argv, bool event)
 			ev.unsynced, ev.bad);
 	else
 		fprintf(f, "\"events_by_frame\":%zu,", fs[3].n);
+	if (kfile) {
+		fprintf(f, "\"attribution\":{\"ktrace\":");
+		json_str(f, kfile);
+		fprintf(f, ",\"pid\":%d,\"poll_user_data\":%" PRIu64 ",\"records\":%zu,\"lost_records\":%llu,"
+			"\"frames_in_trace\":%zu,\"attributed\":%zu,\"not_woken\":%zu,"
+			"\"no_cqe\":%zu,\"unmatched\":%zu,\"resolution_ns\":1000},",
+			fsp.pid, fsp.tag, fsp.kt.n, fsp.kt.overrun, fsp.in_trace,
+			fsp.res[LAT_FS_OK], fsp.res[LAT_FS_NOT_WOKEN],
+			fsp.res[LAT_FS_NO_CQE], fsp.res[LAT_FS_UNMATCHED]);
+	}
 	print_system(f, load, load);
 	fprintf(f, ",\"stages\":[");
 	for (k = 0; k < (int)nst; k++) {
@@ -2977,7 +3478,7 @@ static int cmd_trace(int argc, char **argv, bool event)
 		fputs(json, stdout);
 	else
 		for (k = 0; k < (int)nst; k++)
-			printf("%-22s %zu %s  min %" PRIu64 " p50 %" PRIu64
+			printf("%-44s %zu %s  min %" PRIu64 " p50 %" PRIu64
 			       " p99 %" PRIu64 " max %" PRIu64 " ns\n",
 			       names[k], cnt[k], event ? "alarms" : "samples",
 			       st[k].min, st[k].p50, st[k].p99, st[k].max);
@@ -2986,6 +3487,7 @@ out:
 	free(json);
 	for (k = 0; k < FRAME_NSTAGES; k++)
 		free(fs[k].s);
+	fsplit_free(&fsp);
 	lat_events_free(&ev);
 	return rc;
 usage:
@@ -3045,7 +3547,7 @@ static int cmd_overhead(int argc, char **argv)
 	};
 	unsigned int n = OVH_N, i;
 	bool json = false;
-	uint64_t clock_ns, read_ns, store_ns, t0, *s;
+	uint64_t clock_ns, read_ns, store_ns, t0, *s, clock_mean, read_mean;
 	int c, fds[2];
 
 	optind = 2;
@@ -3065,6 +3567,8 @@ static int cmd_overhead(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	/* whole batches (ovh_median()) */
+	n = (n / OVH_BATCHES ? n / OVH_BATCHES : 1) * OVH_BATCHES;
 	if (pipe2(fds, O_NONBLOCK | O_CLOEXEC)) {
 		fprintf(stderr, "vigil-lat: pipe: %s\n", strerror(errno));
 		return 1;
@@ -3076,8 +3580,8 @@ static int cmd_overhead(int argc, char **argv)
 		close(fds[1]);
 		return 1;
 	}
-	clock_ns = ovh_clock(n);
-	read_ns = ovh_read(fds[0], n);
+	clock_ns = ovh_clock(n, &clock_mean);
+	read_ns = ovh_read(fds[0], n, &read_mean);
 	t0 = now_ns();
 	for (i = 0; i < n; i++)
 		__atomic_store_n(&s[i], t0 - i, __ATOMIC_RELEASE);
@@ -3090,14 +3594,17 @@ static int cmd_overhead(int argc, char **argv)
 		return 1;
 	}
 	if (json)
-		printf("{\"samples\":%u,\"clock_read_ns\":%" PRIu64
+		printf("{\"samples\":%u,\"batches\":%u,\"clock_read_ns\":%" PRIu64
 		       ",\"empty_read_ns\":%" PRIu64 ",\"store_ns\":%" PRIu64
-		       ",\"per_sample_ns\":%" PRIu64 "}\n", n, clock_ns, read_ns,
-		       store_ns, clock_ns + read_ns + store_ns);
+		       ",\"per_sample_ns\":%" PRIu64 ",\"per_sample_mean_ns\":%" PRIu64
+		       "}\n", n, OVH_BATCHES, clock_ns, read_ns, store_ns,
+		       clock_ns + read_ns + store_ns, clock_mean + read_mean + store_ns);
 	else
 		printf("per sample: clock read %" PRIu64 " ns + empty read %"
-		       PRIu64 " ns + store %" PRIu64 " ns = %" PRIu64 " ns\n",
-		       clock_ns, read_ns, store_ns, clock_ns + read_ns + store_ns);
+		       PRIu64 " ns + store %" PRIu64 " ns = %" PRIu64
+		       " ns (median batch; mean %" PRIu64 " ns)\n", clock_ns, read_ns,
+		       store_ns, clock_ns + read_ns + store_ns,
+		       clock_mean + read_mean + store_ns);
 	return 0;
 }
 
@@ -3115,6 +3622,8 @@ int main(int argc, char **argv)
 		return cmd_overhead(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "wake"))
 		return cmd_wake(argc, argv);
+	if (argc > 1 && !strcmp(argv[1], "ktrace"))
+		return cmd_ktrace(argc, argv);
 	if (argc > 1 && !strcmp(argv[1], "frame"))
 		return cmd_trace(argc, argv, false);
 	if (argc > 1 && !strcmp(argv[1], "event"))
