@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static inline void sleep_ms(unsigned int ms)
 {
@@ -71,6 +72,37 @@ static inline double stat_from(const char *path, const char *key)
 	if (fp)
 		fclose(fp);
 	return v;
+}
+
+/*
+ * The vigild to measure, into @out (PATH_MAX): $VIGILD if set, else
+ * $VIGIL_BUILD/vigild if it runs, else the one beside this program's
+ * bench/ directory (the build tree). 0, or -1 with a message.
+ */
+static inline int find_vigild(char *out, size_t n, const char *prog)
+{
+	const char *other = getenv("VIGILD"), *build = getenv("VIGIL_BUILD");
+	ssize_t len;
+
+	if (other && *other) {
+		snprintf(out, n, "%s", other);
+		return 0;
+	}
+	snprintf(out, n, "%s/vigild", build ? build : "build/userspace");
+	if (!access(out, X_OK))
+		return 0;
+	len = readlink("/proc/self/exe", out, n - 16);
+	if (len <= 0 || !memchr(out, '/', (size_t)len)) {
+		fprintf(stderr, "%s: cannot find vigild\n", prog);
+		return -1;
+	}
+	out[len] = 0;
+	strcpy(strrchr(out, '/'), "/../vigild");
+	if (access(out, X_OK)) {
+		fprintf(stderr, "%s: no %s\n", prog, out);
+		return -1;
+	}
+	return 0;
 }
 
 #endif

@@ -234,19 +234,10 @@ int main(void)
 {
 	struct result r0, r1, r10, r50, rj;
 	char clip[PATH_MAX], cmd[PATH_MAX + 16];
-	ssize_t n;
 	int ret = 1;
 
-	n = readlink("/proc/self/exe", vigild, sizeof(vigild) - 32);
-	if (n < 0)
+	if (find_vigild(vigild, sizeof(vigild), "http-stream") || !mkdtemp(dir))
 		return 1;
-	vigild[n] = '\0';
-	*strrchr(vigild, '/') = '\0';
-	strcat(vigild, "/../vigild");
-	if (access(vigild, X_OK) || !mkdtemp(dir)) {
-		fprintf(stderr, "http-stream: no %s\n", vigild);
-		return 1;
-	}
 	snprintf(clip, sizeof(clip), "%s/720p.y4m", dir);
 	if (make_clip(clip) || run(clip, 0, "/api/live", &r0) || run(clip, 1, "/api/live", &r1) ||
 	    run(clip, 10, "/api/live", &r10) || run(clip, 50, "/api/live", &r50) ||

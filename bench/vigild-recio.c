@@ -207,24 +207,11 @@ int main(void)
 	char shm[] = "/dev/shm/vigil-bench-recio-XXXXXX";
 	char dir[] = "/tmp/vigil-bench-recio-d-XXXXXX";
 	char mb[32], cmd[2 * PATH_MAX + 64];
-	const char *build = getenv("VIGIL_BUILD"), *other = getenv("VIGILD");
 	double busy[2][REPS], late[2][REPS], evicted = 0, clips = 0;
 	int fd, ret = 1;
 
-	if (other && *other) {
-		snprintf(vigild, sizeof(vigild), "%s", other);
-	} else {
-		snprintf(vigild, sizeof(vigild), "%s/vigild", build ? build : "build/userspace");
-		if (access(vigild, X_OK)) {
-			/* run from the build tree: bench/ is next to vigild */
-			const ssize_t n = readlink("/proc/self/exe", vigild, sizeof(vigild) - 16);
-
-			if (n <= 0)
-				return 1;
-			vigild[n] = 0;
-			strcpy(strrchr(vigild, '/'), "/../vigild");
-		}
-	}
+	if (find_vigild(vigild, sizeof(vigild), "vigild-recio"))
+		return 1;
 	fd = mkstemp(raw);
 	if (fd < 0 || !mkdtemp(dir))
 		return 1;

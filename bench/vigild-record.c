@@ -259,23 +259,14 @@ int main(void)
 	char vigild[PATH_MAX], raw[] = "/tmp/vigil-bench-rec-XXXXXX";
 	char dir[] = "/tmp/vigil-bench-clips-XXXXXX", err0[PATH_MAX], err1[PATH_MAX];
 	char err2[PATH_MAX], dir1[PATH_MAX], dir2[PATH_MAX];
-	const char *build = getenv("VIGIL_BUILD");
 	struct result base, rec, luma;
 	struct rec_stats c, g;
 	double preroll_kb, behind_base, behind_rec;
 	char cmd[2 * PATH_MAX + 64];
 	int fd;
 
-	snprintf(vigild, sizeof(vigild), "%s/vigild", build ? build : "build/userspace");
-	if (access(vigild, X_OK)) {
-		/* run from the build tree: bench/ is next to vigild */
-		const ssize_t n = readlink("/proc/self/exe", vigild, sizeof(vigild) - 16);
-
-		if (n <= 0)
-			return 1;
-		vigild[n] = 0;
-		strcpy(strrchr(vigild, '/'), "/../vigild");
-	}
+	if (find_vigild(vigild, sizeof(vigild), "vigild-record"))
+		return 1;
 	fd = mkstemp(raw);
 	if (fd < 0 || !mkdtemp(dir))
 		return 1;
