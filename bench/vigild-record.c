@@ -254,6 +254,17 @@ static void rec_stats(const char *err, const char *dir, struct rec_stats *r)
 	r->bytes_per_h = r->recorded > 0 ? clip_bytes(dir) / r->recorded * FPS * 3600 : 0;
 }
 
+/* A memory figure: @kb beyond @base_kb and the pre-roll, the ratio of the peaks. */
+static void kib_figure(const char *name, long kb, long base_kb, double preroll_kb,
+		       const char *peak, const char *goal)
+{
+	printf("{\"name\":\"vigild-record-1080p30-%s\",\"figure\":%.0f,"
+	       "\"unit\":\"KiB\",\"baseline\":%ld,\"baseline_name\":"
+	       "\"vigild without recording (%s)\",\"ratio\":%.2f,\"goal\":\"%s\"}\n",
+	       name, (double)kb - (double)base_kb - preroll_kb, base_kb, peak,
+	       base_kb > 0 ? (double)kb / (double)base_kb : 0, goal);
+}
+
 int main(void)
 {
 	char vigild[PATH_MAX], raw[] = "/tmp/vigil-bench-rec-XXXXXX";
@@ -262,7 +273,7 @@ int main(void)
 	struct result base, rec, luma;
 	struct rec_stats c, g;
 	double preroll_kb, behind_base, behind_rec;
-	char cmd[2 * PATH_MAX + 64];
+	char cmd[2 * PATH_MAX + 64], goal[96];
 	int fd;
 
 	if (find_vigild(vigild, sizeof(vigild), "vigild-record"))
@@ -316,30 +327,15 @@ int main(void)
 	       "\"unit\":\"frames\",\"baseline\":%.0f,\"baseline_name\":"
 	       "\"frames recorded\",\"ratio\":%.4f,\"goal\":\"figure 0\"}\n",
 	       c.rec_dropped, c.recorded, c.recorded > 0 ? c.rec_dropped / c.recorded : 0);
-	printf("{\"name\":\"vigild-record-1080p30-rss-beyond-preroll\",\"figure\":%.0f,"
-	       "\"unit\":\"KiB\",\"baseline\":%ld,\"baseline_name\":"
-	       "\"vigild without recording (VmHWM)\",\"ratio\":%.2f,"
-	       "\"goal\":\"figure < 16384 (pre-roll budget: %.0f KiB; NV12 clips)\"}\n",
-	       (double)rec.hwm_kb - (double)base.hwm_kb - preroll_kb, base.hwm_kb,
-	       (double)rec.hwm_kb / (double)base.hwm_kb, preroll_kb);
-	printf("{\"name\":\"vigild-record-1080p30-rss-beyond-preroll-luma-only\",\"figure\":%.0f,"
-	       "\"unit\":\"KiB\",\"baseline\":%ld,\"baseline_name\":"
-	       "\"vigild without recording (VmHWM)\",\"ratio\":%.2f,"
-	       "\"goal\":\"beside the NV12 figure: record.colour = no\"}\n",
-	       (double)luma.hwm_kb - (double)base.hwm_kb - preroll_kb, base.hwm_kb,
-	       (double)luma.hwm_kb / (double)base.hwm_kb);
-	printf("{\"name\":\"vigild-record-1080p30-anon-beyond-preroll\",\"figure\":%.0f,"
-	       "\"unit\":\"KiB\",\"baseline\":%ld,\"baseline_name\":"
-	       "\"vigild without recording (peak RssAnon)\",\"ratio\":%.2f,"
-	       "\"goal\":\"figure < 16384 (anonymous memory: without the replay file's pages)\"}\n",
-	       (double)rec.anon_kb - (double)base.anon_kb - preroll_kb, base.anon_kb,
-	       base.anon_kb > 0 ? (double)rec.anon_kb / (double)base.anon_kb : 0);
-	printf("{\"name\":\"vigild-record-1080p30-anon-beyond-preroll-luma-only\",\"figure\":%.0f,"
-	       "\"unit\":\"KiB\",\"baseline\":%ld,\"baseline_name\":"
-	       "\"vigild without recording (peak RssAnon)\",\"ratio\":%.2f,"
-	       "\"goal\":\"beside the NV12 figure: record.colour = no\"}\n",
-	       (double)luma.anon_kb - (double)base.anon_kb - preroll_kb, base.anon_kb,
-	       base.anon_kb > 0 ? (double)luma.anon_kb / (double)base.anon_kb : 0);
+	snprintf(goal, sizeof(goal), "figure < 16384 (pre-roll budget: %.0f KiB; NV12 clips)",
+		 preroll_kb);
+	kib_figure("rss-beyond-preroll", rec.hwm_kb, base.hwm_kb, preroll_kb, "VmHWM", goal);
+	kib_figure("rss-beyond-preroll-luma-only", luma.hwm_kb, base.hwm_kb, preroll_kb, "VmHWM",
+		   "beside the NV12 figure: record.colour = no");
+	kib_figure("anon-beyond-preroll", rec.anon_kb, base.anon_kb, preroll_kb, "peak RssAnon",
+		   "figure < 16384 (anonymous memory: without the replay file's pages)");
+	kib_figure("anon-beyond-preroll-luma-only", luma.anon_kb, base.anon_kb, preroll_kb,
+		   "peak RssAnon", "beside the NV12 figure: record.colour = no");
 	printf("{\"name\":\"vigild-record-1080p30-write-buffers-peak\",\"figure\":%.0f,"
 	       "\"unit\":\"KiB\",\"baseline\":%.0f,\"baseline_name\":\"luma only\","
 	       "\"ratio\":%.3f,\"goal\":\"part of the RSS figure; a live frame is not "
