@@ -6,6 +6,9 @@ VIGIL_ROOT=${VIGIL_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 VIGIL_OUT=${VIGIL_OUT:-$(mktemp -d)}
 T_NAME=$(basename "${0%.sh}")
 T_TMP=$VIGIL_OUT/$T_NAME
+# Fresh each run: a test run again in the same guest must not read the
+# files of the run before (a trace that already holds frames).
+[ -n "$T_NAME" ] && rm -rf "$T_TMP"
 mkdir -p "$T_TMP"
 
 t_log() { echo "[$T_NAME] $*"; }
