@@ -84,6 +84,7 @@ struct lat_event {
 	uint32_t seq;		/* numbers the edges on this path */
 	uint32_t lost;		/* events lost right before this one */
 	int level;
+	bool counted;		/* one of the train's edges (analyse()) */
 };
 
 struct lat_path {
@@ -100,7 +101,8 @@ struct lat_path {
 	struct lat_stats st;
 	size_t received, rising;
 	size_t lost;		/* reported by the kernel (sequence gaps) */
-	size_t missing;		/* emitted - received */
+	size_t missing;		/* emitted edges not received */
+	size_t foreign;		/* edges read that the train did not emit */
 	long order_errors, before_edge;
 	uint64_t irq_delay_max;
 	uint64_t read_ns;	/* cost of one empty read */
@@ -517,8 +519,15 @@ static long edge_of(const uint64_t *edges, size_t n, uint64_t t)
 	return (long)lo - 1;
 }
 
+/*
+ * Match the events read on path @p to the @nedges emitted edges. An event
+ * on an edge already matched, or later than one period after the last
+ * edge, was not emitted by the train (something else drives the line, e.g.
+ * the virtual board's scene when it streams): counted as foreign, kept out
+ * of the figures.
+ */
 static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
-		   FILE *dump)
+		   uint64_t period_ns, FILE *dump)
 {
 	long prev_edge = -1;
 	uint32_t prev_seq = 0;
@@ -529,25 +538,31 @@ static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
 	if (!p->lat)
 		return -ENOMEM;
 	for (i = 0; i < p->n; i++) {
-		const struct lat_event *e = &p->ev[i];
+		struct lat_event *e = &p->ev[i];
 		long ei;
 
 		/* Events from before the train (the line's previous state). */
 		if (!nedges || e->irq_ns < edges[0])
 			continue;
 		ei = edge_of(edges, nedges, e->irq_ns);
-		if (ei <= prev_edge || (ei % 2 == 0) != (e->level == 1))
-			p->order_errors++;
 		if (!first && e->seq != prev_seq + 1 + e->lost)
 			p->order_errors++;
 		p->lost += e->lost;
+		prev_seq = e->seq;
+		first = false;
+		if (ei == prev_edge || (ei == (long)nedges - 1 &&
+					e->irq_ns - edges[ei] > period_ns)) {
+			p->foreign++;
+			continue;
+		}
+		if (ei < prev_edge || (ei % 2 == 0) != (e->level == 1))
+			p->order_errors++;
 		if (e->irq_ns < edges[ei])
 			p->before_edge++;
 		if (e->irq_ns - edges[ei] > p->irq_delay_max)
 			p->irq_delay_max = e->irq_ns - edges[ei];
 		prev_edge = ei;
-		prev_seq = e->seq;
-		first = false;
+		e->counted = true;
 		p->received++;
 		p->rising += e->level == 1;
 		p->lat[k++] = e->recv_ns - e->irq_ns;
@@ -557,6 +572,10 @@ static int analyse(struct lat_path *p, const uint64_t *edges, size_t nedges,
 				e->lost, edges[ei], e->irq_ns, e->recv_ns);
 	}
 	p->missing = nedges - p->received;
+	if (p->foreign)
+		fprintf(stderr, "vigil-lat: %s: %zu edge(s) the train did not emit "
+			"(another source drives the line?), left out\n",
+			p->name, p->foreign);
 	lat_stats_compute(p->lat, k, &p->st);
 	return 0;
 }
@@ -1050,12 +1069,12 @@ static void print_system(FILE *f, const char *load0, const char *load1)
 
 static void print_path_text(const struct lat_path *p)
 {
-	printf("%-9s received %zu (rising %zu) lost %zu missing %zu  latency min %" PRIu64
+	printf("%-9s received %zu (rising %zu) lost %zu missing %zu foreign %zu  latency min %" PRIu64
 	       " p50 %" PRIu64 " p99 %" PRIu64 " p99.9 %" PRIu64 " max %" PRIu64
 	       " ns  order_errors %ld before_edge %ld irq_delay_max %" PRIu64
 	       " ns  read %" PRIu64 " ns\n",
-	       p->name, p->received, p->rising, p->lost, p->missing, p->st.min,
-	       p->st.p50, p->st.p99, p->st.p999, p->st.max, p->order_errors,
+	       p->name, p->received, p->rising, p->lost, p->missing, p->foreign,
+	       p->st.min, p->st.p50, p->st.p99, p->st.p999, p->st.max, p->order_errors,
 	       p->before_edge, p->irq_delay_max, p->read_ns);
 }
 
@@ -1067,12 +1086,13 @@ static void print_path_json(FILE *f, const struct lat_path *p,
 	for (i = 0; i < p->st.n; i++)
 		over += p->lat[i] / 1000 >= hist_max_us;
 	fprintf(f, "{\"received\":%zu,\"rising\":%zu,\"lost\":%zu,\"missing\":%zu,"
+		"\"foreign\":%zu,"
 		"\"min_ns\":%" PRIu64 ",\"p50_ns\":%" PRIu64 ",\"p99_ns\":%" PRIu64
 		",\"p999_ns\":%" PRIu64 ",\"max_ns\":%" PRIu64 ",\"avg_ns\":%" PRIu64
 		",\"hist_overflows\":%zu,\"order_errors\":%ld,\"before_edge\":%ld,"
 		"\"irq_delay_max_ns\":%" PRIu64 ",\"read_overhead_ns\":%" PRIu64 "}",
-		p->received, p->rising, p->lost, p->missing, p->st.min, p->st.p50,
-		p->st.p99, p->st.p999, p->st.max, p->st.avg, over,
+		p->received, p->rising, p->lost, p->missing, p->foreign,
+		p->st.min, p->st.p50, p->st.p99, p->st.p999, p->st.max, p->st.avg, over,
 		p->order_errors, p->before_edge, p->irq_delay_max, p->read_ns);
 }
 
@@ -1143,13 +1163,15 @@ static const char *const attr_split[ATTR_NSPLIT] = {
 	"reader-run-to-read",		/* -> read returned, clock read */
 };
 
-enum trec_type { TR_IRQ, TR_WAKE, TR_RUN };
+enum trec_type { TR_IRQ, TR_WAKE, TR_RUN, TR_IRQ_EXIT };
 
 struct trec {
 	uint64_t ts;
+	size_t idx;	/* position in the trace: its order within a microsecond */
 	int type;
 	int id;		/* irq, or pid */
 	int cpu;	/* the CPU that logged it */
+	int task;	/* the pid running when it was logged (the waker) */
 	bool hardirq;	/* logged in hard-IRQ context (irq-info flags 'h'/'H') */
 };
 
@@ -1327,6 +1349,7 @@ static int attr_start(void)
 {
 	static const char *const ev[] = {
 		"events/irq/irq_handler_entry/enable",
+		"events/irq/irq_handler_exit/enable",
 		"events/sched/sched_waking/enable",
 		"events/sched/sched_switch/enable",
 	};
@@ -1367,6 +1390,7 @@ static void attr_stop(void)
 {
 	tfs_write("tracing_on", "0");
 	tfs_write("events/irq/irq_handler_entry/enable", "0");
+	tfs_write("events/irq/irq_handler_exit/enable", "0");
 	tfs_write("events/sched/sched_waking/enable", "0");
 	tfs_write("events/sched/sched_switch/enable", "0");
 }
@@ -1379,11 +1403,13 @@ static bool attr_wanted(const struct attr *a, const struct lat_path *p[2],
 	for (k = 0; k < 2; k++) {
 		if (!p[k])
 			continue;
-		if (type == TR_IRQ && id == p[k]->irq)
+		if ((type == TR_IRQ || type == TR_IRQ_EXIT) && id == p[k]->irq)
 			return true;
-		if (type != TR_IRQ && id == p[k]->tid)
+		if (type == TR_IRQ || type == TR_IRQ_EXIT)
+			continue;
+		if (id == p[k]->tid)
 			return true;
-		for (i = 0; type != TR_IRQ && i < a->nthr[k]; i++)
+		for (i = 0; i < a->nthr[k]; i++)
 			if (id == a->thr[k][i])
 				return true;
 	}
@@ -1391,6 +1417,26 @@ static bool attr_wanted(const struct attr *a, const struct lat_path *p[2],
 }
 
 /* "  comm-pid  [001] d.h1.  123.456789: irq_handler_entry: irq=45 name=x" */
+/*
+ * The pid in the TASK-PID column ("  comm-1234  [001] ...", the comm may
+ * hold '-' and spaces) of a trace line whose CPU field closes at @c; -1
+ * if there is none.
+ */
+static int trace_task(const char *line, const char *c)
+{
+	const char *end = c - 4, *p;
+
+	if (end <= line || *end != '[')
+		return -1;
+	while (end > line && end[-1] == ' ')
+		end--;
+	for (p = end; p > line && p[-1] >= '0' && p[-1] <= '9'; p--)
+		;
+	if (p == end || p == line || p[-1] != '-')
+		return -1;
+	return atoi(p);
+}
+
 static int attr_read(struct attr *a, const struct lat_path *p[2])
 {
 	FILE *f = fopen(TRACEFS "/trace", "re");
@@ -1408,6 +1454,7 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 		if (line[0] == '#' || !c)
 			continue;
 		r.cpu = c > line + 3 && c[-4] == '[' ? atoi(c - 3) : -1;
+		r.task = trace_task(line, c);
 		/* "] d.h2. ": the third flag is the context */
 		r.hardirq = c[1] == ' ' && c[2] && c[2] != ' ' && c[3] && c[3] != ' ' &&
 			    (c[4] == 'h' || c[4] == 'H');
@@ -1425,6 +1472,9 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 		if (!strncmp(ev, "irq_handler_entry:", 18) &&
 		    (c = strstr(ev, "irq=")) && sscanf(c, "irq=%d", &id) == 1) {
 			r.type = TR_IRQ;
+		} else if (!strncmp(ev, "irq_handler_exit:", 17) &&
+			   (c = strstr(ev, "irq=")) && sscanf(c, "irq=%d", &id) == 1) {
+			r.type = TR_IRQ_EXIT;
 		} else if (!strncmp(ev, "sched_waking:", 13) &&
 			   (c = strstr(ev, " pid=")) &&
 			   sscanf(c, " pid=%d", &id) == 1) {
@@ -1450,10 +1500,64 @@ static int attr_read(struct attr *a, const struct lat_path *p[2])
 			}
 			a->r = nr;
 		}
+		r.idx = a->n;
 		a->r[a->n++] = r;
 	}
 	fclose(f);
 	return 0;
+}
+
+/*
+ * Last record with ts in [@t, @until] matching, searched back from the
+ * end of that window; -1 if none. Records are sorted by time.
+ */
+static long attr_find_last(const struct attr *a, uint64_t t, uint64_t until,
+			   int type, const pid_t *ids, size_t nids)
+{
+	size_t lo = 0, hi = a->n, k;
+
+	while (lo < hi) {	/* the first record after @until */
+		size_t mid = (lo + hi) / 2;
+
+		if (a->r[mid].ts <= until)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	while (lo-- > 0 && a->r[lo].ts >= t) {
+		if (a->r[lo].type != type)
+			continue;
+		for (k = 0; k < nids; k++)
+			if (a->r[lo].id == ids[k])
+				return (long)lo;
+	}
+	return -1;
+}
+
+static bool pid_in(pid_t pid, const pid_t *ids, size_t nids)
+{
+	for (size_t k = 0; k < nids; k++)
+		if (ids[k] == pid)
+			return true;
+	return false;
+}
+
+/*
+ * Whether record @w was logged inside the handler whose entry is record
+ * @entry: before that IRQ's exit on the same CPU. Not so for a wake-up in
+ * another hard IRQ (a timer's) on that CPU after the handler returned.
+ */
+static bool attr_in_handler(const struct attr *a, long entry, long w)
+{
+	long i;
+
+	if (w <= entry)
+		return false;
+	for (i = entry + 1; i < (long)a->n; i++)
+		if (a->r[i].type == TR_IRQ_EXIT && a->r[i].id == a->r[entry].id &&
+		    a->r[i].cpu == a->r[entry].cpu)
+			return w < i;
+	return false;
 }
 
 /* First record at or after index @from with ts >= @t matching; -1 if none. */
@@ -1493,17 +1597,21 @@ static int cmp_trec(const void *x, const void *y)
 {
 	const struct trec *a = x, *b = y;
 
-	return a->ts < b->ts ? -1 : a->ts > b->ts;
+	if (a->ts != b->ts)
+		return a->ts < b->ts ? -1 : 1;
+	return a->idx < b->idx ? -1 : a->idx > b->idx;
 }
 
 /*
  * Split every received event of path @k: the IRQ entry at (or just
- * before: the trace clock has microseconds) the kernel's IRQ timestamp,
- * then either the IRQ thread's wake-up and switch-in and the reader's
- * wake-up by it (threaded), or, when the reader was woken before the IRQ
- * thread ran, the reader's wake-up by the hard handler (direct); then the
- * reader's switch-in and the read. Events whose chain is incomplete (the
- * reader was already running, a batch) are counted as unattributed.
+ * before: the trace clock has microseconds) the kernel's IRQ timestamp;
+ * the reader's switch-in that read the event and the wake-up before it;
+ * that wake-up either by the IRQ thread, after its wake-up and switch-in
+ * (threaded), or by the hard handler itself, between the IRQ's entry and
+ * exit on its CPU (direct). Events whose chain is incomplete or whose
+ * reader was woken by anything else (it was already running, a batch, an
+ * IRQ thread that was running already, a timer) are counted as
+ * unattributed.
  */
 static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 {
@@ -1523,6 +1631,9 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 		size_t j = attr_lower(a, e->irq_ns - 1000000);
 		pid_t irqid = p->irq;
 
+		/* not one of the train's edges (analyse()) */
+		if (!e->counted)
+			continue;
 		/* the last IRQ entry at or before the timestamp (+ 1 us) */
 		for (; j < a->n && a->r[j].ts <= e->irq_ns + 1000; j++)
 			if (a->r[j].type == TR_IRQ && a->r[j].id == irqid)
@@ -1530,35 +1641,39 @@ static int attr_split_path(struct attr *a, int k, const struct lat_path *p)
 		if (irq < 0 || e->irq_ns - a->r[irq].ts > 1000000)
 			goto miss;
 		t0 = a->r[irq].ts;
-		w = attr_find(a, irq, t0, e->recv_ns, TR_WAKE, &reader, 1);
-		tw = attr_find(a, irq, t0, e->recv_ns, TR_WAKE, a->thr[k], a->nthr[k]);
-		if (tw >= 0)
-			tr = attr_find(a, tw, a->r[tw].ts, e->recv_ns, TR_RUN, a->thr[k],
-				       a->nthr[k]);
-		if (tr >= 0 && (w < 0 || a->r[tr].ts <= a->r[w].ts)) {
-			/* threaded: the reader's wake-up after its IRQ thread ran */
-			w = attr_find(a, tr, a->r[tr].ts, e->recv_ns, TR_WAKE, &reader, 1);
-			if (w < 0)
-				goto miss;
-			other_cpu = a->r[tr].cpu != a->r[irq].cpu;
-		} else if (w < 0 || !a->r[w].hardirq || a->r[w].cpu != a->r[irq].cpu) {
-			/*
-			 * Not woken by the hard handler (in hard IRQ, on the IRQ's
-			 * CPU): a chain with a record missing.
-			 */
-			goto miss;
-		}
-		rw = a->r[w].ts;
-		r = attr_find(a, w, rw, e->recv_ns, TR_RUN, &reader, 1);
+		/*
+		 * Back from the read: the reader's last switch-in before it
+		 * (the run that read the event) and the wake-up that run
+		 * followed. Searching forward from the IRQ would take any
+		 * earlier wake-up, e.g. its poll() timeout's hrtimer (hard IRQ)
+		 * firing while the IRQ thread waited for a CPU, for the event's.
+		 */
+		r = attr_find_last(a, t0, e->recv_ns, TR_RUN, &reader, 1);
 		if (r < 0)
 			goto miss;
 		rr = a->r[r].ts;
-		if (!a->r[w].hardirq && tr >= 0 && a->r[tr].ts <= rw) {
+		w = attr_find_last(a, t0, rr, TR_WAKE, &reader, 1);
+		if (w < 0)
+			goto miss;
+		rw = a->r[w].ts;
+		tw = attr_find(a, irq, t0, rw, TR_WAKE, a->thr[k], a->nthr[k]);
+		if (tw >= 0)
+			tr = attr_find(a, tw, a->r[tw].ts, rw, TR_RUN, a->thr[k],
+				       a->nthr[k]);
+		if (tr >= 0 && !a->r[w].hardirq &&
+		    pid_in(a->r[w].task, a->thr[k], a->nthr[k])) {
+			/* threaded: woken by its IRQ thread, after that ran */
+			other_cpu = a->r[tr].cpu != a->r[irq].cpu;
 			a->split[k][AS_THR_WAKE][a->ns[k][AS_THR_WAKE]++] = a->r[tw].ts - t0;
 			a->split[k][AS_THR_RUN][a->ns[k][AS_THR_RUN]++] = a->r[tr].ts - a->r[tw].ts;
 			a->split[k][AS_THR_READER][a->ns[k][AS_THR_READER]++] = rw - a->r[tr].ts;
-		} else {
+		} else if (a->r[w].hardirq && a->r[w].cpu == a->r[irq].cpu &&
+			   attr_in_handler(a, irq, w)) {
+			/* direct: woken by the hard handler itself */
 			a->direct[k]++;
+		} else {
+			/* woken by something else: a record is missing */
+			goto miss;
 		}
 		a->split[k][AS_IRQ_READER][a->ns[k][AS_IRQ_READER]++] = rw - t0;
 		a->split[k][AS_READER_RUN][a->ns[k][AS_READER_RUN]++] = rr - rw;
@@ -2157,8 +2272,8 @@ out:
 			fprintf(stderr, "vigil-lat: %s: %s\n", o.dump,
 				strerror(errno));
 	}
-	if (!rc && (analyse(&v4l2, edges, nedges, dump) ||
-		    (o.gpio && analyse(&gpio, edges, nedges, dump))))
+	if (!rc && (analyse(&v4l2, edges, nedges, period_us * 1000ull, dump) ||
+		    (o.gpio && analyse(&gpio, edges, nedges, period_us * 1000ull, dump))))
 		rc = 1;
 	if (dump)
 		fclose(dump);
