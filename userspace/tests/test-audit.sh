@@ -105,7 +105,7 @@ strace -f -y -qq -o "$T/strace" "$B/vigild" --source "replay:$T/s.y4m" --loop \
 	--set "push.url=http://127.0.0.1:$(cat "$T/dav.port")/vigil/" 2>"$T/err" &
 ST=$!
 pids+=($ST)
-waitfor 100 grep -q "vigild: push: $ID1 uploaded" "$T/err" || fail "push did not upload $ID1"
+waitfor 300 grep -qs "vigild: push: $ID1 uploaded" "$T/err" || fail "push did not upload $ID1"
 VP=$(pgrep -P "$ST" -x vigild) || fail "no vigild under strace"
 waitfor 50 test -s "$T/token" || fail "no API token"
 stream() {
@@ -116,13 +116,16 @@ stream() {
 stream $ID1
 cmp -s "$T/www/$ID1.vclip" "$T/clips/$ID1.vclip" || fail "$ID1 pushed differs"
 
-# logrotate's move, then SIGHUP
+# logrotate's move, then SIGHUP, once the upload's record is written too
+# (push queues it as it logs the upload: it may still be on its way)
+lines2() { [ "$(wc -l <"$T/clips/audit.jsonl")" = 2 ]; }
+waitfor 300 lines2 || fail "the first two records: $(cat "$T/clips/audit.jsonl")"
 mv "$T/clips/audit.jsonl" "$T/audit.jsonl.1"
 kill -HUP "$VP"
-waitfor 50 grep -q "SIGHUP: audit log .* reopened" "$T/err" || fail "no reopen logged"
+waitfor 200 grep -qs "SIGHUP: audit log .* reopened" "$T/err" || fail "no reopen logged"
 stream $ID1
 mv "$T/clip2" "$T/clips/$ID2.vclip"	# as the recorder closes a clip: push sees it
-waitfor 100 grep -q "vigild: push: $ID2 uploaded" "$T/err" || fail "push did not upload $ID2"
+waitfor 300 grep -qs "vigild: push: $ID2 uploaded" "$T/err" || fail "push did not upload $ID2"
 kill -TERM "$VP"
 wait "$ST" || fail "vigild (under strace) exited $?"
 grep -q "vigild: stats: recording" "$T/err" || fail "vigild did not stop cleanly"
