@@ -13,6 +13,7 @@
 #     new file at the configured path, the old file keeps its records
 #     intact, `vigil-clip audit` prints both files' records; --stats counts
 #     the records and the reopen;
+#     a reopen that fails is said and counted, records go on to the old file;
 #  3. a log that cannot be opened ([record] audit or [push] audit in a
 #     missing directory, or a directory): vigild stops at start, status 2,
 #     naming the path.
@@ -183,6 +184,29 @@ assert not bad, 'system calls on the audit log'
 assert enters > 10, 'the loop hardly ran'
 assert len(tids) > 1, 'the trace does not see the threads'
 PY
+
+# 2b: a reopen that fails (the log's directory moved away): said, counted,
+# records go on to the old file, vigild goes on
+mkdir "$T/logs"
+"$B/vigild" --source "replay:$T/s.y4m" --loop --policy video-only --events /dev/null \
+	--stats --set "record.dir=$T/clips" --set "record.audit=$T/logs/audit.jsonl" \
+	--set "http.listen=127.0.0.1:$HP" --set "http.token_file=$T/token" 2>"$T/err" &
+VP=$!
+pids+=($VP)
+waitfor 300 grep -qs "HTTP API on" "$T/err" || fail "vigild (2b) did not start"
+stream $ID1
+mv "$T/logs" "$T/logs.old"
+kill -HUP "$VP"
+waitfor 200 grep -qs "SIGHUP: audit log $T/logs/audit.jsonl: No such file or directory (records go on to the old file)" \
+	"$T/err" || fail "the failed reopen was not said"
+stream $ID1
+kill -TERM "$VP"
+wait "$VP" || fail "vigild (2b) exited $?"
+[ "$(grep -c "\"action\":\"stream\",\"clip\":\"$ID1\"" "$T/logs.old/audit.jsonl")" = 2 ] ||
+	fail "2b: $(cat "$T/logs.old/audit.jsonl")"
+grep -q "audit stats: $T/logs/audit.jsonl records 2 errors 0 dropped 0 reopens 0 reopen_errors 1" \
+	"$T/err" || fail "2b: $(grep 'audit stats' "$T/err")"
+echo "2b: reopen failed: 2 records in the old file, reopen_errors 1"
 
 # 3: a log that cannot be opened stops vigild at start, naming it
 mkdir "$T/adir"
