@@ -82,11 +82,6 @@ struct audit {
 /* vigild's logs: the loop thread sets them up before the loop runs */
 static struct audit *logs[LOGS];
 
-const char *audit_path(const struct audit *a)
-{
-	return a->path;
-}
-
 static void audit_free(struct audit *a)
 {
 	if (a->fd >= 0)

@@ -35,8 +35,6 @@ int audit_open(struct loop *l, const char *path, struct audit **out, char *err,
 	       size_t errlen);
 /* Drop a reference; the last one closes the log (after audit_drain()). */
 void audit_put(struct audit *a);
-/* The path it was opened with. */
-const char *audit_path(const struct audit *a);
 
 /*
  * Queue one record (the loop thread): one write at the end of the log
