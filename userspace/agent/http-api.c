@@ -3,7 +3,8 @@
  * The endpoints of vigild's HTTP API: status, arm/disarm, events (a JSON
  * page and a Server-Sent Events stream), clips (the list and each file,
  * with Range, a clip being recorded streamed as it grows), metrics.
- * Every clip access is written to the audit log first.
+ * Every clip access is written to the audit log first (audit.c, on the
+ * ring: the answer waits for the record's fdatasync, the loop does not).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -404,11 +405,57 @@ int http_file_refill(struct http_server *h, struct http_conn *c)
 	return 0;
 }
 
+/* The clip's answer is queued: send it (its audit record is on disk). */
+static void clip_send(struct http_server *h, struct http_conn *c)
+{
+	h->requests[2]++;
+	c->mode = CONN_FILE;
+	if (http_file_refill(h, c)) {
+		conn_close(h, c);
+		return;
+	}
+	conn_flush(h, c);
+}
+
+/* Its audit record failed: the queued head is dropped, 500 instead. */
+static void clip_refused(struct http_server *h, struct http_conn *c, int res)
+{
+	fprintf(stderr, "vigild: http: audit log %s: %s: %s not streamed\n", h->audit_path,
+		strerror(-res), c->clip);
+	c->q_len = 0;
+	close(c->file_fd);
+	c->file_fd = -1;
+	c->growing = false;
+	http_error(h, c, 500, "the audit log cannot be written");
+}
+
+/*
+ * audit.c: the access's record is on disk, or could not be written (an
+ * access that cannot be recorded does not happen: 500, nothing of the
+ * clip sent). @cookie names the connection: one closed meanwhile is gone.
+ */
+static void clip_audited(void *arg, uint64_t cookie, int res)
+{
+	struct http_server *h = arg;
+	const unsigned int slot = (unsigned int)(cookie & 0xffffffffu);
+	struct http_conn *c = slot < h->nconns ? &h->conns[slot] : NULL;
+
+	if (!c || c->fd < 0 || c->gen != (unsigned int)(cookie >> 32) || !c->audit_wait)
+		return;
+	c->audit_wait = false;
+	if (c->closing)
+		return;
+	if (res)
+		clip_refused(h, c, res);
+	else
+		clip_send(h, c);
+}
+
 static void get_clip(struct http_server *h, struct http_conn *c,
 		     const struct http_request *r, const char *id)
 {
 	const char *dir = h->cfg->record.dir;
-	char path[VIGIL_PATH_MAX + 48], client[VIGIL_AUDIT_CLIENT_MAX + 1], err[256];
+	char path[VIGIL_PATH_MAX + 48], client[VIGIL_AUDIT_CLIENT_MAX + 1];
 	char extra[128] = "";
 	uint64_t first = 0, last = 0;
 	struct stat st;
@@ -417,7 +464,7 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 	int fd, status = 200, ret;
 
 	/* ids come from the URL: only the exact shape goes near a path */
-	if (!dir[0] || !vigil_clip_id_valid(id)) {
+	if (!dir[0] || !h->audit || !vigil_clip_id_valid(id)) {
 		http_error(h, c, 404, "no such clip");
 		return;
 	}
@@ -439,15 +486,6 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 		http_error(h, c, 404, "no such clip");
 		return;
 	}
-	snprintf(client, sizeof(client), "%s token:%s", c->addr, h->token_id);
-	ret = vigil_audit_append(h->audit_path, "stream", id, client, err, sizeof(err));
-	if (ret) {
-		/* an access that cannot be recorded does not happen */
-		fprintf(stderr, "vigild: http: audit log: %s\n", err);
-		close(fd);
-		http_error(h, c, 500, "the audit log cannot be written");
-		return;
-	}
 	c->file_fd = fd;
 	c->file_off = 0;
 	c->file_end = (uint64_t)st.st_size;
@@ -457,6 +495,7 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 	range = http_field(r, "Range", &rlen);
 	if (range && !c->growing) {
 		ret = http_range(range, rlen, (uint64_t)st.st_size, &first, &last);
+		/* a Range refused: nothing of the clip is given, nothing to audit */
 		if (ret == -ERANGE) {
 			snprintf(extra, sizeof(extra), "Content-Range: bytes */%llu\r\n",
 				 (unsigned long long)st.st_size);
@@ -480,7 +519,7 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 				 (unsigned long long)st.st_size);
 		}
 	}
-	h->requests[2]++;
+	/* the answer's head, queued: nothing is sent before the record is on disk */
 	if (c->growing) {
 		/* the length is not known yet: chunks (1.1) or until close (1.0) */
 		c->chunked = r->minor == 1;
@@ -507,12 +546,19 @@ static void get_clip(struct http_server *h, struct http_conn *c,
 		c->file_end = c->file_off;
 		c->growing = false;
 	}
-	c->mode = CONN_FILE;
-	if (http_file_refill(h, c)) {
-		conn_close(h, c);
-		return;
+	/*
+	 * Every clip access is in the audit log before its first byte goes
+	 * out, as before; the record's write and fdatasync run on the ring
+	 * (audit.c) and the answer waits for them, not the loop.
+	 */
+	snprintf(client, sizeof(client), "%s token:%s", c->addr, h->token_id);
+	c->audit_wait = true;
+	ret = audit_append(h->audit, "stream", id, client, clip_audited, h,
+			   (uint64_t)c->gen << 32 | c->slot);
+	if (ret) {
+		c->audit_wait = false;
+		clip_refused(h, c, ret);
 	}
-	conn_flush(h, c);
 }
 
 /* ---------------------------------------------------------------- */

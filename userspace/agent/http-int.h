@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 
 #include "http-parse.h"
+#include "audit.h"
 #include "http.h"
 
 #define HTTP_IN_MAX	(HTTP_MAX_HEAD + HTTP_MAX_BODY)
@@ -70,6 +71,7 @@ struct http_conn {
 	bool chunked, growing;		/* a .vclip.part: chunks until renamed */
 	char clip[VIGIL_CLIP_ID_LEN + 1];
 	char part_path[VIGIL_PATH_MAX + 48];	/* growing: renamed when closed */
+	bool audit_wait;		/* its audit record is not on disk yet */
 	uint64_t grow_ns;		/* growing: the last time it grew */
 	/* CONN_SSE */
 	uint64_t sse_next;		/* id of the next event to send */
@@ -122,6 +124,7 @@ struct http_server {
 	uint64_t next_event;		/* id of the next event (from 1) */
 	/* the clip directory */
 	char audit_path[VIGIL_PATH_MAX + 32];
+	struct audit *audit;		/* audit.c: its writer, NULL without a clip directory */
 	/* metrics */
 	unsigned long requests[6];	/* by class: 1xx .. 5xx; [0] other */
 	unsigned long auth_failures, rate_limited, rejected, cut_off;

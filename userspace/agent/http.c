@@ -442,7 +442,8 @@ static void on_timer(struct http_server *h)
 			http_error(h, c, 408, NULL);
 		} else if (!c->busy && !c->in_len && now - c->idle_ns > idle) {
 			conn_close(h, c);
-		} else if (c->mode == CONN_FILE && c->growing && !c->send_pending) {
+		} else if (c->mode == CONN_FILE && c->growing && !c->send_pending &&
+			   !c->audit_wait) {
 			conn_sent_all(h, c);
 		}
 	}
@@ -546,6 +547,15 @@ int http_open(struct http_server **out, const struct vigil_config *c,
 			 c->record.audit : c->record.dir);
 	if (c->record.dir[0] && !c->record.audit[0])
 		strcat(h->audit_path, "/audit.jsonl");
+	/* the writer the recorder and push share (audit.c); at start, as theirs */
+	if (h->audit_path[0]) {
+		ret = audit_open(l, h->audit_path, &h->audit, err, errlen);
+		if (ret) {
+			/* a configuration error, as the recorder's (exit 2) */
+			ret = ret == -ENOMEM ? ret : -EINVAL;
+			goto fail;
+		}
+	}
 	h->nconns = c->http.max_clients;
 	h->conns = calloc(h->nconns, sizeof(*h->conns));
 	if (!h->conns) {
@@ -630,6 +640,10 @@ void http_free(struct http_server *h)
 	http_events_free(h);
 	http_live_free(h);
 	http_web_free(h);
+	if (h->audit) {
+		audit_forget(h->audit, h);
+		audit_put(h->audit);
+	}
 	if (h->fd >= 0)
 		close(h->fd);
 	explicit_bzero(h->token, sizeof(h->token));

@@ -36,9 +36,12 @@ extern const struct sink_ops sink_mqtt_ops;
 /* push.c: upload every closed clip of [push] dir to [push] url */
 struct push;
 
-/* Start the worker (scan, then watch the directory). 0 or -errno + @err. */
-int push_start(const struct vigil_config *c, struct push **out, char *err,
-	       size_t errlen);
+/*
+ * Start the worker (scan, then watch the directory); its audit log is
+ * opened now, its records written on @l (audit.c). 0 or -errno + @err.
+ */
+int push_start(const struct vigil_config *c, struct loop *l, struct push **out,
+	       char *err, size_t errlen);
 /* Stop the worker (an upload in progress is abandoned, resumed later). */
 void push_stop(struct push *p);
 

@@ -17,7 +17,9 @@
  * complete on the server (the MOVE done, the journal line lost) is found by
  * a HEAD and not sent again. Failures are retried with exponential
  * backoff. Every upload is appended to the audit log (action "upload",
- * client: the URL's host).
+ * client: the URL's host) after its MOVE succeeded, through vigild's audit
+ * writer (audit.c: queued here, written and fdatasync'ed on the loop's
+ * ring, in order with the other records of that log).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +39,7 @@
 
 #include <curl/curl.h>
 
+#include "audit.h"
 #include "net.h"
 
 #define PUSH_JOURNAL ".push-journal"
@@ -48,6 +51,7 @@ struct push {
 	char url[VIGIL_PATH_MAX + 2];	/* ends in '/' */
 	char host[VIGIL_AUDIT_CLIENT_MAX + 1];
 	char audit[VIGIL_PATH_MAX + 32];
+	struct audit *aw;		/* audit.c: the writer of @audit */
 	char journal[VIGIL_PATH_MAX + 32];
 	char auth[600];			/* "Authorization: Bearer ..." or "" */
 	int stopfd;			/* eventfd: push_stop() */
@@ -408,7 +412,7 @@ static void *push_main(void *arg)
 {
 	struct push *p = arg;
 	uint64_t next = 0, backoff = 0;
-	char why[512], err[256];
+	char why[512];
 
 	push_scan(p);
 	while (!atomic_load(&p->stopping)) {
@@ -430,9 +434,8 @@ static void *push_main(void *arg)
 				if (journal_append(p, id, bytes))
 					fprintf(stderr, "vigild: push: journal %s: %s\n",
 						p->journal, strerror(errno));
-				if (vigil_audit_append(p->audit, "upload", id, p->host, err,
-						       sizeof(err)))
-					fprintf(stderr, "vigild: push: %s\n", err);
+				/* audit.c logs and counts a record it cannot queue */
+				audit_post(p->aw, "upload", id, p->host);
 				ids_add(&p->done, &p->ndone, &p->capdone, id);
 				p->uploaded++;
 				fprintf(stderr, "vigild: push: %s uploaded (%lld bytes)\n", id,
@@ -469,6 +472,7 @@ static void *push_main(void *arg)
 
 static void push_free(struct push *p)
 {
+	audit_put(p->aw);
 	if (p->ino >= 0)
 		close(p->ino);
 	if (p->stopfd >= 0)
@@ -512,8 +516,8 @@ out:
 	return ret;
 }
 
-int push_start(const struct vigil_config *c, struct push **out, char *err,
-	       size_t errlen)
+int push_start(const struct vigil_config *c, struct loop *l, struct push **out,
+	       char *err, size_t errlen)
 {
 	const struct vigil_push_config *pc = &c->push;
 	struct push *p = calloc(1, sizeof(*p));
@@ -555,6 +559,15 @@ int push_start(const struct vigil_config *c, struct push **out, char *err,
 		snprintf(p->audit, sizeof(p->audit), "%s", c->record.audit);
 	else
 		snprintf(p->audit, sizeof(p->audit), "%s/audit.jsonl", p->dir);
+	/* at start: a log that cannot be written is a configuration error */
+	ret = audit_open(l, p->audit, &p->aw, err, errlen);
+	if (ret) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "push: %s", why);
+		goto fail;
+	}
 	ret = journal_load(p, err, errlen);
 	if (ret)
 		goto fail;

@@ -9,10 +9,9 @@
  *   worker thread, which returns the batch of clips to delete through an
  *   eventfd the loop polls on the ring;
  * - the loop unlinks them with IORING_OP_UNLINKAT, fsyncs the directory,
- *   and appends one audit record per deletion with IORING_OP_WRITE on the
- *   audit log (opened once, O_APPEND: one write per record, so records
- *   never interleave with other writers'), each followed by a linked
- *   fdatasync, one record at a time.
+ *   and appends one audit record per deletion through vigild's audit
+ *   writer (audit.c: the log opened once, O_APPEND, one IORING_OP_WRITE per
+ *   record linked to its fdatasync, one record at a time).
  *
  * One batch at a time (scan, unlinks, directory fsync, its audit records),
  * at most BATCH deletions each: requests made meanwhile are merged into the
@@ -34,6 +33,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "rec-store.h"
 
 #define BATCH 32		/* deletions per batch */
@@ -43,8 +43,6 @@ enum {
 	OP_WAKE = REC_STORE_OP_BASE,	/* the worker's eventfd is readable */
 	OP_UNLINK,			/* idx: the victim */
 	OP_DIRSYNC,			/* fsync of the directory after unlinks */
-	OP_AUDIT_WRITE,			/* an audit record, linked to: */
-	OP_AUDIT_SYNC,			/* its fdatasync */
 };
 
 #define TAG(op, idx)	LOOP_TAG(RECORDER_ID, ((unsigned int)(op) << 8) | (idx))
@@ -76,8 +74,7 @@ struct rec_store {
 	const struct vigil_record_config *rc;
 	struct loop *loop;
 	int dirfd;			/* the recorder's */
-	int audit_fd;
-	char audit[VIGIL_PATH_MAX + 32];
+	struct audit *audit;		/* audit.c: shared with the other users of the log */
 	rec_store_done_fn done;
 	void *arg;
 	/* the worker */
@@ -95,11 +92,7 @@ struct rec_store {
 	struct victim v[BATCH];
 	unsigned int nv, left, gone;
 	bool more, dirsync;
-	/* audit records: a FIFO, the head in flight */
-	char aq[BATCH][VIGIL_AUDIT_LINE_MAX];
-	unsigned int alen[BATCH];
-	unsigned int ahead, an, aleft;
-	bool ainflight;
+	unsigned int an;		/* our audit records not on disk yet */
 	unsigned long evicted;
 };
 
@@ -310,67 +303,25 @@ static void batch_end(struct rec_store *s)
 	kick(s);
 }
 
-/* The head of the audit FIFO to the ring: write, then fdatasync. */
-static void audit_next(struct rec_store *s)
+/* One of our audit records is on disk (or failed: audit.c logged it). */
+static void audit_done(void *arg, uint64_t cookie, int res)
 {
-	const unsigned int i = s->ahead;
+	struct rec_store *s = arg;
 
-	if (s->ainflight || !s->an)
-		return;
-	if (loop_write_append(s->loop, s->audit_fd, s->aq[i], s->alen[i], true,
-			      TAG(OP_AUDIT_WRITE, i)) ||
-	    loop_fsync(s->loop, s->audit_fd, true, false, TAG(OP_AUDIT_SYNC, i))) {
-		/* cannot happen: get_sqe() flushes a full ring and retries */
-		fprintf(stderr, "vigild: audit: %s: cannot queue a record\n", s->audit);
-		return;
-	}
-	s->ainflight = true;
-	s->aleft = 2;
+	(void)cookie;
+	(void)res;
+	s->an--;
+	batch_end(s);
 }
 
 int rec_store_audit(struct rec_store *s, const char *action, const char *clip_id,
 		    const char *client)
 {
-	const unsigned int i = (s->ahead + s->an) % BATCH;
-	int n;
+	const int ret = audit_append(s->audit, action, clip_id, client, audit_done, s, 0);
 
-	if (s->an == BATCH) {
-		fprintf(stderr, "vigild: audit: %s: %s of %s not logged: too many records "
-			"waiting\n", s->audit, action, clip_id);
-		return -ENOBUFS;
-	}
-	n = vigil_audit_format(s->aq[i], sizeof(s->aq[i]), time(NULL), action, clip_id,
-			       client);
-	if (n < 0) {
-		fprintf(stderr, "vigild: audit: refusing a malformed record (action '%s', "
-			"clip '%s')\n", action, clip_id);
-		return n;
-	}
-	s->alen[i] = (unsigned int)n;
-	s->an++;
-	audit_next(s);
-	return 0;
-}
-
-static void audit_cqe(struct rec_store *s, unsigned int op, const struct io_uring_cqe *cqe)
-{
-	const unsigned int i = s->ahead;
-
-	if (!s->ainflight)
-		return;
-	if (op == OP_AUDIT_WRITE && cqe->res != (int)s->alen[i])
-		fprintf(stderr, "vigild: audit: %s: %s\n", s->audit,
-			strerror(cqe->res < 0 ? -cqe->res : ENOSPC));
-	else if (op == OP_AUDIT_SYNC && cqe->res < 0 && cqe->res != -ECANCELED)
-		fprintf(stderr, "vigild: audit: %s: fdatasync: %s\n", s->audit,
-			strerror(-cqe->res));
-	if (--s->aleft)
-		return;
-	s->ainflight = false;
-	s->ahead = (s->ahead + 1) % BATCH;
-	s->an--;
-	audit_next(s);
-	batch_end(s);
+	if (!ret)
+		s->an++;
+	return ret;
 }
 
 /* Every unlink of the batch completed: the directory fsync, then the end. */
@@ -454,10 +405,6 @@ void rec_store_cqe(struct rec_store *s, unsigned int op, unsigned int idx,
 		s->dirsync = false;
 		batch_end(s);
 		break;
-	case OP_AUDIT_WRITE:
-	case OP_AUDIT_SYNC:
-		audit_cqe(s, op, cqe);
-		break;
 	default:
 		break;
 	}
@@ -490,18 +437,17 @@ int rec_store_new(const struct vigil_record_config *rc, struct loop *l, int dirf
 	s->done = done;
 	s->arg = arg;
 	s->efd = -1;
-	s->audit_fd = -1;
-	snprintf(s->audit, sizeof(s->audit), "%s", audit);
 	/*
 	 * Once, here: every deletion is logged by one write on the ring. A
 	 * log that cannot be opened stops vigild at start rather than let it
 	 * delete clips unlogged.
 	 */
-	s->audit_fd = open(audit, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW,
-			   0600);
-	if (s->audit_fd < 0) {
-		ret = -errno;
-		snprintf(err, errlen, "[record] audit %s: %s", audit, strerror(errno));
+	ret = audit_open(l, audit, &s->audit, err, errlen);
+	if (ret) {
+		char why[256];
+
+		snprintf(why, sizeof(why), "%s", err);
+		snprintf(err, errlen, "[record] %s", why);
 		goto fail;
 	}
 	s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -584,7 +530,9 @@ void rec_store_free(struct rec_store *s)
 	}
 	if (s->efd >= 0)
 		close(s->efd);
-	if (s->audit_fd >= 0)
-		close(s->audit_fd);
+	if (s->audit) {
+		audit_forget(s->audit, s);
+		audit_put(s->audit);
+	}
 	free(s);
 }

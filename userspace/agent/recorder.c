@@ -36,6 +36,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit.h"
 #include "preroll.h"
 #include "rec-store.h"
 #include "vigild.h"
@@ -1463,6 +1464,8 @@ int recorder_finish(struct recorder *r)
 
 			if (LOOP_TAG_OWNER(data) == RECORDER_ID)
 				recorder_cqe(r, LOOP_TAG_LOCAL(data), cqe);
+			else if (LOOP_TAG_OWNER(data) == AUDIT_ID)	/* audit.c: our records */
+				audit_cqe(LOOP_TAG_LOCAL(data), cqe);
 			io_uring_cqe_seen(&r->loop->ring, cqe);
 		}
 	}

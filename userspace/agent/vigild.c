@@ -14,6 +14,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "audit.h"		/* the audit logs (issue #8) */
 #include "http.h"
 #include "vigild.h"
 #include "net.h"		/* [mqtt], [push] (issue #9) */
@@ -498,6 +499,8 @@ static void on_signal(struct vigild *v, const struct io_uring_cqe *cqe)
 		} else {
 			fprintf(stderr, "vigild: SIGHUP: event log reopened\n");
 		}
+		/* and the audit logs, on the ring (audit.c logs the outcome) */
+		audit_reopen_all();
 	}
 	if (!(cqe->flags & IORING_CQE_F_MORE))
 		loop_poll_multishot(&v->loop, v->sigfd, POLLIN, LOOP_TAG(0, TAG_SIGNAL));
@@ -529,6 +532,10 @@ static void handle_cqe(struct vigild *v, const struct io_uring_cqe *cqe)
 	}
 	if (v->pir.ops && LOOP_TAG_OWNER(data) == v->pir.id) {
 		source_result(v, v->pir.ops->ready(&v->pir, tag, cqe));
+		return;
+	}
+	if (LOOP_TAG_OWNER(data) == AUDIT_ID) {	/* audit.c (issue #8) */
+		audit_cqe(tag, cqe);
 		return;
 	}
 	if (v->audio && LOOP_TAG_OWNER(data) == AUDIO_ID) {
@@ -696,6 +703,7 @@ static void print_stats(const struct vigild *v)
 	/* END person check */
 	if (v->rec)
 		recorder_stats(v->rec, stderr);
+	audit_stats(stderr);	/* issue #8: records, errors, dropped, reopens */
 	if (v->audio) {
 		const struct audio_stats *a = audio_in_stats(v->audio);
 		const double secs = (double)a->frames / VIGIL_AUDIO_RATE;
@@ -780,7 +788,7 @@ int main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (v.cfg.push.url[0] && push_start(&v.cfg, &v.push, err, sizeof(err))) {
+	if (v.cfg.push.url[0] && push_start(&v.cfg, &v.loop, &v.push, err, sizeof(err))) {
 		fprintf(stderr, "vigild: %s\n", err);
 		status = VIGILD_EXIT_CONFIG;
 		goto out;
@@ -905,6 +913,9 @@ out:
 		fclose(v.trace);
 	/* issue #9 */
 	push_stop(v.push);
+	/* issue #8: the audit records still queued (push's last) reach the disk */
+	if (v.loop_ok && audit_drain(&v.loop))
+		status = VIGILD_EXIT_RUNTIME;
 	if (v.mqtt.ops)
 		v.mqtt.ops->close(&v.mqtt);
 	if (v.sink.ops) {
