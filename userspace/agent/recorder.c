@@ -11,11 +11,12 @@
  * buffer lives until its completion); fdatasync every sync_frames frames or
  * sync_ms; at close, once every write completed, fsync, and once that
  * succeeded, rename to <id>.vclip linked to the directory fsync (a clip
- * whose writer or a write failed keeps its .part name). Retention (oldest
- * first: max_bytes, max_age_days, reserve_bytes) unlinks only <id>.vclip
- * files that start with the clip magic, and logs each deletion to the audit
- * log (rec-store.c: planned on its worker thread, unlinked and logged on the
- * ring). A write that fails with ENOSPC is kept, clips are evicted and the
+ * whose writer or a write failed keeps its .part name, recovered at the
+ * next start: rec-recover.c). Retention (oldest first: max_bytes,
+ * max_age_days, reserve_bytes) unlinks only <id>.vclip and leftover
+ * <id>.vclip.part files that start with the clip magic, never the .part
+ * being written, and logs each deletion to the audit log (rec-store.c:
+ * planned on its worker thread, unlinked and logged on the ring). A write that fails with ENOSPC is kept, clips are evicted and the
  * write retried; the clip is then closed (it verifies) and the alarm goes
  * on in a new one. The loop makes no blocking call per clip: the name
  * check, the create and the close go through the ring too (STATX, OPENAT,
@@ -42,6 +43,7 @@
 
 #define NBUF 64			/* write buffers (in flight + filling) */
 #define NCLIP 4			/* clips closing while the next opens */
+_Static_assert(NCLIP <= REC_STORE_WRITING, "a writing slot per clip");
 #define BACKLOG_STEP 4		/* pre-roll frames copied per live frame */
 
 enum op {
@@ -441,6 +443,7 @@ static void release_clip(struct clip *c)
 	if (c->r->cur == c)
 		c->r->cur = NULL;
 	lat_synced(c->r, c, false);
+	rec_store_writing(c->r->store, c->slot, NULL);
 	c->st = C_FREE;
 }
 
@@ -641,6 +644,8 @@ static void name_next(struct clip *c)
 	vigil_clip_id_make(c->id, sizeof(c->id), time(NULL), r->seq);
 	snprintf(c->part, sizeof(c->part), "%s%s", c->id, VIGIL_CLIP_PART_EXT);
 	snprintf(c->final, sizeof(c->final), "%s%s", c->id, VIGIL_CLIP_EXT);
+	/* before it exists: start-up recovery and retention leave it alone */
+	rec_store_writing(r->store, c->slot, c->id);
 	name_check(c);
 }
 
@@ -1694,14 +1699,15 @@ void recorder_stats(const struct recorder *r, FILE *fp)
 	fprintf(fp, "vigild: stats: recording clips %lu recorded_frames %lu dropped_frames %lu "
 		"rec_dropped %lu failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
 		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu "
-		"pool_slots %u rec_dropped_writes %lu loop_busy_max_us %.0f\n",
+		"pool_slots %u rec_dropped_writes %lu loop_busy_max_us %.0f parts_recovered %lu\n",
 		r->clips, r->rec_frames, r->dropped, r->rec_dropped, r->failed, r->missed,
 		rec_store_evicted(r->store),
 		r->encoded ? (double)r->encode_ns / (double)r->encoded / 1000.0 : 0.0,
 		(double)r->max_span_ns / 1e9,
 		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
 		(unsigned long long)r->peak_buffered, r->nslot, r->wb_dropped,
-		(double)(r->finished ? r->busy_max_ns : r->loop->busy_max_ns) / 1000.0);
+		(double)(r->finished ? r->busy_max_ns : r->loop->busy_max_ns) / 1000.0,
+		rec_store_recovered(r->store));
 	if (r->hdr.audio)	/* clipmeta: audio in clips */
 		fprintf(fp, "vigild: stats: recording audio_blocks %lu audio_dropped %lu\n",
 			r->audio_blocks, r->audio_dropped);
