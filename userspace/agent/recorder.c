@@ -1418,12 +1418,14 @@ bool recorder_ready(struct recorder *r)
 	for (unsigned int i = 0; i < NCLIP; i++)
 		slots += r->clip[i].st == C_FREE;
 	/*
-	 * The next frame must find two clip slots free (an alarm's clip and
-	 * a clip turn in one go: else an alarm is missed) and a write buffer
-	 * beyond WB_KEEP (else it waits in the ring: a backlog that would
-	 * fill it with pinned frames).
+	 * The next frame must find a clip slot free (else an alarm is
+	 * missed: "the previous clips are still closing"), two when a clip
+	 * opening with its pre-roll can turn at once (max_clip_s no longer
+	 * than preroll_s), and a write buffer beyond WB_KEEP (else it waits
+	 * in the ring: a backlog that would fill it with pinned frames).
 	 */
-	ready = slots >= 2 && free_bufs(r) > WB_KEEP;
+	ready = slots >= (r->rc->max_clip_s <= r->rc->preroll_s ? 2u : 1u) &&
+		free_bufs(r) > WB_KEEP;
 	/* a completion to wait for: the filling buffer goes out */
 	if (!ready && c && c->backlog && !c->inflight)
 		flush(c, true);
