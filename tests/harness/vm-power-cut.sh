@@ -5,7 +5,9 @@
 # clips, and the guest is powered off in the middle of a clip (sysrq o: no
 # sync, no unmount; QEMU quits). Boot 2, fresh, the same disk: every closed
 # <id>.vclip verifies and the open <id>.vclip.part recovers into a clip
-# that verifies. Guest halves: tests/harness/vm-power-cut.guest.
+# that verifies, and vigild started on that directory recovers it itself
+# into <id>.vclip with the same frames as vigil-clip recover (issue #8).
+# Guest halves: tests/harness/vm-power-cut.guest.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 KERNEL=${VIGIL_POWER_CUT_KERNEL:-6.12}
@@ -24,4 +26,4 @@ mkdir -p "$work/out1" "$work/out2"
 "$ROOT/scripts/vm" --kernel "$KERNEL" --out "$work/out2" --disk "$work/disk.img" \
 	--timeout 300 -- "$ROOT/tests/harness/vm-power-cut.guest" check ||
 	fail "boot 2 (checking the clips)"
-echo "ok: after a power cut while recording, every closed clip verifies and the open one recovers"
+echo "ok: after a power cut while recording, every closed clip verifies and the open one recovers (vigild at its next start as vigil-clip recover)"

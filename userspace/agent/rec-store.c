@@ -4,10 +4,14 @@
  * directory scan, a statvfs, an open or an unlink can each take tens of
  * milliseconds; the loop makes none of them:
  *
- * - retention's plan (scan DIR for <id>.vclip, stat each, statvfs, pick the
- *   oldest while over a limit, check each one's magic) runs on a small
- *   worker thread, which returns the batch of clips to delete through an
- *   eventfd the loop polls on the ring;
+ * - retention's plan (scan DIR for <id>.vclip and leftover <id>.vclip.part,
+ *   stat each, statvfs, pick the oldest while over a limit, check each
+ *   one's magic) runs on a small worker thread, which returns the batch of
+ *   files to delete through an eventfd the loop polls on the ring; a .part
+ *   the recorder is writing (rec_store_writing()) is neither counted nor
+ *   deleted;
+ * - before its first plan, the worker recovers every leftover .part
+ *   (rec-recover.c): those holding nothing but a header join the batch;
  * - the loop unlinks them with IORING_OP_UNLINKAT, fsyncs the directory,
  *   and appends one audit record per deletion through vigild's audit
  *   writer (audit.c: the log opened once, O_APPEND, one IORING_OP_WRITE per
@@ -18,6 +22,7 @@
  * next. The mutex guards the hand-over only; the worker never holds it
  * across I/O, so the loop never waits on it for longer than a copy.
  */
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -49,8 +54,9 @@ enum {
 
 struct victim {
 	char id[VIGIL_CLIP_ID_LEN + 1];
-	char name[VIGIL_CLIP_ID_LEN + 8];	/* <id>.vclip: the unlink's path */
+	char name[VIGIL_CLIP_ID_LEN + 16];	/* <id>.vclip[.part]: the unlink's path */
 	const char *why;
+	const char *client;			/* "retention" or "recovery" */
 };
 
 /* The worker's mailbox, under mu. */
@@ -61,6 +67,7 @@ struct job {
 	struct victim v[BATCH];
 	unsigned int n;
 	bool more;		/* the batch is full: scan again after it */
+	unsigned int recovered;	/* .part files recovered (the first batch) */
 };
 
 enum state {
@@ -83,6 +90,8 @@ struct rec_store {
 	pthread_mutex_t mu;		/* job: the hand-over only, never across I/O */
 	pthread_cond_t cv;
 	struct job job;			/* under mu */
+	/* the recorder's clips being written (their .part), under mu */
+	char writing[REC_STORE_WRITING][VIGIL_CLIP_ID_LEN + 1];
 	int efd;			/* worker -> loop: the plan is ready */
 	/* the loop's side */
 	enum state st;
@@ -93,7 +102,7 @@ struct rec_store {
 	unsigned int nv, left, gone;
 	bool more, dirsync;
 	unsigned int an;		/* our audit records not on disk yet */
-	unsigned long evicted;
+	unsigned long evicted, recovered;
 };
 
 /* ---------------------------------------------------------------- */
@@ -115,13 +124,52 @@ static bool is_vigil_clip(int dirfd, const char *name)
 
 struct held {
 	char id[VIGIL_CLIP_ID_LEN + 1];
+	bool part;		/* <id>.vclip.part, not being written */
 	uint64_t size;
 	time_t mtime;
 };
 
 static int cmp_held(const void *a, const void *b)
 {
-	return strcmp(((const struct held *)a)->id, ((const struct held *)b)->id);
+	const struct held *x = a, *y = b;
+	const int c = strcmp(x->id, y->id);
+
+	return c ? c : (int)x->part - (int)y->part;
+}
+
+/* <id>.vclip: 0; <id>.vclip.part: 1; else -1 (and *@id the id). */
+static int clip_name(const char *name, char *id)
+{
+	const size_t len = strlen(name);
+	int part;
+
+	if (len == VIGIL_CLIP_ID_LEN + strlen(VIGIL_CLIP_EXT) &&
+	    !strcmp(name + VIGIL_CLIP_ID_LEN, VIGIL_CLIP_EXT))
+		part = 0;
+	else if (len == VIGIL_CLIP_ID_LEN + strlen(VIGIL_CLIP_PART_EXT) &&
+		 !strcmp(name + VIGIL_CLIP_ID_LEN, VIGIL_CLIP_PART_EXT))
+		part = 1;
+	else
+		return -1;
+	memcpy(id, name, VIGIL_CLIP_ID_LEN);
+	id[VIGIL_CLIP_ID_LEN] = 0;
+	return vigil_clip_id_valid(id) ? part : -1;
+}
+
+/* The ids the recorder writes, as of now (after the caller's readdir). */
+static void writing_snapshot(struct rec_store *s, char (*w)[VIGIL_CLIP_ID_LEN + 1])
+{
+	pthread_mutex_lock(&s->mu);
+	memcpy(w, s->writing, sizeof(s->writing));
+	pthread_mutex_unlock(&s->mu);
+}
+
+static bool is_writing(char (*w)[VIGIL_CLIP_ID_LEN + 1], const char *id)
+{
+	for (unsigned int i = 0; i < REC_STORE_WRITING; i++)
+		if (!strcmp(w[i], id))
+			return true;
+	return false;
 }
 
 static uint64_t free_bytes(int dirfd)
@@ -136,27 +184,32 @@ static uint64_t free_bytes(int dirfd)
 /*
  * The oldest clips to delete while over a limit (or, @need bytes, until at
  * least one goes and reserve + @need bytes are free), each checked to start
- * with the clip magic: nothing but vigil's own clips is ever deleted. The
- * space each deletion frees is counted from the scan (its blocks), not
- * measured again: a file system that frees late gets another batch at the
- * next ENOSPC. At most BATCH; *@more when the batch stopped there.
+ * with the clip magic: nothing but vigil's own clips is ever deleted. A
+ * leftover .part counts and goes like a clip; the one being written is
+ * neither counted nor deleted. The space each deletion frees is counted
+ * from the scan (its blocks), not measured again: a file system that frees
+ * late gets another batch at the next ENOSPC. After the @nv victims @v
+ * holds already, at most BATCH in all (returned); *@more when the batch
+ * stopped there.
  */
-static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim *v,
-			 bool *more)
+static unsigned int plan(struct rec_store *s, uint64_t need, struct victim *v,
+			 unsigned int nv, bool *more)
 {
+	char w[REC_STORE_WRITING][VIGIL_CLIP_ID_LEN + 1];
 	const struct vigil_record_config *rc = s->rc;
 	struct held *h = NULL;
 	size_t n = 0, cap = 0;
 	uint64_t total = 0, freeb;
 	const time_t now = time(NULL);
-	unsigned int gone = 0;
+	unsigned int gone = nv;
 	struct dirent *de;
+	size_t k = 0;
 	DIR *d;
 	int fd;
 
 	*more = false;
 	if (!need && !rc->max_bytes && !rc->max_age_days && !rc->reserve_bytes)
-		return 0;
+		return nv;
 	/* a description of its own: the loop's dirfd keeps its offset */
 	fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	d = fd < 0 ? NULL : fdopendir(fd);
@@ -164,14 +217,14 @@ static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim
 		if (fd >= 0)
 			close(fd);
 		fprintf(stderr, "vigild: retention: %s: %s\n", rc->dir, strerror(errno));
-		return 0;
+		return nv;
 	}
 	while ((de = readdir(d))) {
-		const size_t len = strlen(de->d_name);
+		char id[VIGIL_CLIP_ID_LEN + 1];
+		const int part = clip_name(de->d_name, id);
 		struct stat st;
 
-		if (len != VIGIL_CLIP_ID_LEN + strlen(VIGIL_CLIP_EXT) ||
-		    strcmp(de->d_name + VIGIL_CLIP_ID_LEN, VIGIL_CLIP_EXT))
+		if (part < 0)
 			continue;
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISREG(st.st_mode))
@@ -183,15 +236,29 @@ static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim
 				break;
 			h = nh;
 		}
-		memcpy(h[n].id, de->d_name, VIGIL_CLIP_ID_LEN);
-		h[n].id[VIGIL_CLIP_ID_LEN] = 0;
-		if (!vigil_clip_id_valid(h[n].id))
-			continue;
+		memcpy(h[n].id, id, sizeof(id));
+		h[n].part = part;
 		h[n].size = (uint64_t)st.st_blocks * 512;
 		h[n].mtime = st.st_mtime;
-		total += h[n].size;
 		n++;
 	}
+	/*
+	 * The recorder names a .part here before it creates it: a .part the
+	 * scan saw and the recorder writes is in this snapshot.
+	 */
+	writing_snapshot(s, w);
+	for (size_t i = 0; i < n; i++) {
+		bool skip = h[i].part && is_writing(w, h[i].id);
+
+		/* already in the batch (recovery's) */
+		for (unsigned int j = 0; j < nv && !skip; j++)
+			skip = !strcmp(v[j].id, h[i].id) && h[i].part;
+		if (skip)
+			continue;
+		total += h[i].size;
+		h[k++] = h[i];
+	}
+	n = k;
 	if (n)
 		qsort(h, n, sizeof(*h), cmp_held);
 	freeb = free_bytes(dirfd(d));
@@ -211,10 +278,12 @@ static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim
 		}
 		x = &v[gone];
 		snprintf(x->id, sizeof(x->id), "%s", h[i].id);
-		snprintf(x->name, sizeof(x->name), "%s%s", h[i].id, VIGIL_CLIP_EXT);
+		snprintf(x->name, sizeof(x->name), "%s%s", h[i].id,
+			 h[i].part ? VIGIL_CLIP_PART_EXT : VIGIL_CLIP_EXT);
 		if (!is_vigil_clip(dirfd(d), x->name))
 			continue;
 		x->why = over ? "max_bytes" : old ? "max_age_days" : "free space";
+		x->client = "retention";
 		gone++;
 		total -= h[i].size;
 		freeb = freeb == UINT64_MAX ? freeb : freeb + h[i].size;
@@ -224,10 +293,85 @@ static unsigned int plan(const struct rec_store *s, uint64_t need, struct victim
 	return gone;
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(a, b);
+}
+
+/*
+ * Start-up recovery (rec-recover.c) of every <id>.vclip.part the recorder
+ * is not writing, oldest first; those holding nothing but a clip header go
+ * into @v (at most BATCH; the rest wait for the next start), deleted and
+ * audited by the loop. Returns how many; *@recovered the clips made.
+ */
+static unsigned int recover_all(struct rec_store *s, struct victim *v,
+				unsigned int *recovered)
+{
+	char w[REC_STORE_WRITING][VIGIL_CLIP_ID_LEN + 1];
+	char (*ids)[VIGIL_CLIP_ID_LEN + 1] = NULL;
+	size_t n = 0, cap = 0;
+	unsigned int nv = 0;
+	struct dirent *de;
+	const int fd = openat(s->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	*recovered = 0;
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		fprintf(stderr, "vigild: recovery: %s: %s\n", s->rc->dir, strerror(errno));
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char id[VIGIL_CLIP_ID_LEN + 1];
+
+		if (clip_name(de->d_name, id) != 1)
+			continue;
+		if (n == cap) {
+			void *p = realloc(ids, (cap = cap ? cap * 2 : 16) * sizeof(*ids));
+
+			if (!p)
+				break;
+			ids = p;
+		}
+		memcpy(ids[n++], id, sizeof(id));
+	}
+	writing_snapshot(s, w);
+	if (n)
+		qsort(ids, n, sizeof(*ids), cmp_id);
+	for (size_t i = 0; i < n; i++) {
+		unsigned int frames;
+
+		if (is_writing(w, ids[i]))
+			continue;
+		switch (rec_recover_part(dirfd(d), s->rc->dir, ids[i], &frames)) {
+		case REC_RECOVERED:
+			(*recovered)++;
+			break;
+		case REC_EMPTY:
+			if (nv == BATCH)
+				break;
+			snprintf(v[nv].id, sizeof(v[nv].id), "%s", ids[i]);
+			snprintf(v[nv].name, sizeof(v[nv].name), "%s%s", ids[i],
+				 VIGIL_CLIP_PART_EXT);
+			v[nv].why = "a clip header and nothing to recover";
+			v[nv].client = "recovery";
+			nv++;
+			break;
+		case REC_KEPT:
+			break;
+		}
+	}
+	closedir(d);
+	free(ids);
+	return nv;
+}
+
 static void *worker(void *arg)
 {
 	struct rec_store *s = arg;
 	const uint64_t one = 1;
+	bool recovery = true;
 	sigset_t all;
 
 	/* signals are the loop's (its signalfd): never delivered here */
@@ -236,7 +380,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&s->mu);
 	for (;;) {
 		struct victim v[BATCH];
-		unsigned int n;
+		unsigned int n = 0, recovered = 0;
 		uint64_t need;
 		bool more;
 
@@ -247,11 +391,15 @@ static void *worker(void *arg)
 		need = s->job.need;
 		s->job.posted = false;
 		pthread_mutex_unlock(&s->mu);
-		n = plan(s, need, v, &more);
+		if (recovery)	/* once, before the first plan */
+			n = recover_all(s, v, &recovered);
+		recovery = false;
+		n = plan(s, need, v, n, &more);
 		pthread_mutex_lock(&s->mu);
 		memcpy(s->job.v, v, n * sizeof(*v));
 		s->job.n = n;
 		s->job.more = more;
+		s->job.recovered = recovered;
 		s->job.done = true;
 		if (write(s->efd, &one, sizeof(one)) < 0) {
 			/* cannot overflow: one write per batch */
@@ -348,6 +496,7 @@ static void planned(struct rec_store *s)
 		s->job.done = false;
 		s->nv = s->job.n;
 		s->more = s->job.more;
+		s->recovered += s->job.recovered;
 		memcpy(s->v, s->job.v, s->nv * sizeof(*s->v));
 	}
 	pthread_mutex_unlock(&s->mu);
@@ -390,10 +539,10 @@ void rec_store_cqe(struct rec_store *s, unsigned int op, unsigned int idx,
 				strerror(-cqe->res));
 		} else {
 			s->gone++;
-			s->evicted++;
-			fprintf(stderr, "vigild: retention: deleted %s (%s)\n", s->v[idx].name,
-				s->v[idx].why);
-			rec_store_audit(s, "delete", s->v[idx].id, "retention");
+			s->evicted += !strcmp(s->v[idx].client, "retention");
+			fprintf(stderr, "vigild: %s: deleted %s (%s)\n", s->v[idx].client,
+				s->v[idx].name, s->v[idx].why);
+			rec_store_audit(s, "delete", s->v[idx].id, s->v[idx].client);
 		}
 		if (!--s->left)
 			unlinks_done(s);
@@ -418,6 +567,21 @@ bool rec_store_busy(const struct rec_store *s)
 unsigned long rec_store_evicted(const struct rec_store *s)
 {
 	return s ? s->evicted : 0;
+}
+
+unsigned long rec_store_recovered(const struct rec_store *s)
+{
+	return s ? s->recovered : 0;
+}
+
+void rec_store_writing(struct rec_store *s, unsigned int slot, const char *id)
+{
+	assert(slot < REC_STORE_WRITING);
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->mu);
+	snprintf(s->writing[slot], sizeof(s->writing[slot]), "%s", id ? id : "");
+	pthread_mutex_unlock(&s->mu);
 }
 
 int rec_store_new(const struct vigil_record_config *rc, struct loop *l, int dirfd,

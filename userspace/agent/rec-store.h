@@ -55,6 +55,24 @@ void rec_store_cqe(struct rec_store *s, unsigned int op, unsigned int idx,
 /* A batch or an audit record is under way. */
 bool rec_store_busy(const struct rec_store *s);
 unsigned long rec_store_evicted(const struct rec_store *s);
+/* Leftover .part files recovered into clips at start. */
+unsigned long rec_store_recovered(const struct rec_store *s);
+/*
+ * The recorder's clip slot @slot (< REC_STORE_WRITING) writes
+ * <@id>.vclip.part, or, @id NULL, no more: start-up recovery and
+ * retention leave the .part of a clip being written alone.
+ */
+#define REC_STORE_WRITING 8
+void rec_store_writing(struct rec_store *s, unsigned int slot, const char *id);
 void rec_store_free(struct rec_store *s);
+
+/* rec-recover.c: one leftover <@id>.vclip.part in @dirfd (@dir, for messages) */
+enum rec_recover {
+	REC_RECOVERED,	/* now <id>.vclip (*@frames frames); the .part removed */
+	REC_EMPTY,	/* a clip header and nothing after: the caller deletes it */
+	REC_KEPT,	/* left as it is: not vigil's, header unreadable, or an error */
+};
+enum rec_recover rec_recover_part(int dirfd, const char *dir, const char *id,
+				  unsigned int *frames);
 
 #endif

@@ -11,11 +11,12 @@
  * buffer lives until its completion); fdatasync every sync_frames frames or
  * sync_ms; at close, once every write completed, fsync, and once that
  * succeeded, rename to <id>.vclip linked to the directory fsync (a clip
- * whose writer or a write failed keeps its .part name). Retention (oldest
- * first: max_bytes, max_age_days, reserve_bytes) unlinks only <id>.vclip
- * files that start with the clip magic, and logs each deletion to the audit
- * log (rec-store.c: planned on its worker thread, unlinked and logged on the
- * ring). A write that fails with ENOSPC is kept, clips are evicted and the
+ * whose writer or a write failed keeps its .part name, recovered at the
+ * next start: rec-recover.c). Retention (oldest first: max_bytes,
+ * max_age_days, reserve_bytes) unlinks only <id>.vclip and leftover
+ * <id>.vclip.part files that start with the clip magic, never the .part
+ * being written, and logs each deletion to the audit log (rec-store.c:
+ * planned on its worker thread, unlinked and logged on the ring). A write that fails with ENOSPC is kept, clips are evicted and the
  * write retried; the clip is then closed (it verifies) and the alarm goes
  * on in a new one. The loop makes no blocking call per clip: the name
  * check, the create and the close go through the ring too (STATX, OPENAT,
@@ -43,6 +44,7 @@
 
 #define NBUF 64			/* write buffers (in flight + filling) */
 #define NCLIP 4			/* clips closing while the next opens */
+_Static_assert(NCLIP <= REC_STORE_WRITING, "a writing slot per clip");
 #define BACKLOG_STEP 4		/* pre-roll frames copied per live frame */
 
 enum op {
@@ -55,6 +57,7 @@ enum op {
 	OP_NAME,		/* statx of <id>.vclip: the name must be free */
 	OP_OPEN,		/* openat of <id>.vclip.part, O_EXCL */
 	OP_CLOSE,		/* the clip's fd, released */
+	OP_WRITE_LATE,		/* VIGILD_TEST_WRITE_DELAY_MS: a write's completion, delayed */
 	/* REC_STORE_OP_BASE and up: rec-store.c's */
 };
 
@@ -83,6 +86,14 @@ enum op {
 #define WB_STEP (256u << 10)
 #define WB_WARM 1
 #define WB_DRAIN (WB_MAX / 2)
+/*
+ * Write buffers a frame never takes: the event records, footers and
+ * headers of the clips (each fills one at a time) always find one, so the
+ * clip writer's sink never fails with ENOBUFS (which lost the clip). A
+ * frame that finds no other waits in the ring with --fast (back-pressure:
+ * recorder_ready()) or, in real time, is not recorded (rec_dropped).
+ */
+#define WB_KEEP (2 * NCLIP)
 
 #define TAG(slot, op, idx)	(((unsigned int)(slot) << 16) | ((unsigned int)(op) << 8) | (idx))
 #define TAG_SLOT(t)		((t) >> 16)
@@ -94,6 +105,8 @@ struct wbuf {
 	size_t len, cap, done;
 	uint64_t off;		/* file offset of p[0] */
 	bool busy;		/* filling or in flight */
+	int late_res;		/* VIGILD_TEST_WRITE_DELAY_MS: the completion held */
+	struct __kernel_timespec late_ts;
 };
 
 enum clip_state {
@@ -210,6 +223,8 @@ struct recorder {
 	uint8_t pk[VIGIL_CLIP_PK_BYTES];
 	bool sealed;
 	struct wbuf buf[NBUF];
+	unsigned int nbuf;		/* of buf[] in use: NBUF (tests: fewer) */
+	uint64_t write_delay_ns;	/* fault injection: a slow disk (tests) */
 	struct clip clip[NCLIP];
 	struct clip *cur;		/* the clip frames go to, or NULL */
 	bool armed;
@@ -243,7 +258,7 @@ struct recorder {
 
 static int take_buf(struct recorder *r)
 {
-	for (int i = 0; i < NBUF; i++) {
+	for (int i = 0; i < (int)r->nbuf; i++) {
 		if (!r->buf[i].busy) {
 			r->buf[i].busy = true;
 			r->buf[i].len = 0;
@@ -258,9 +273,15 @@ static unsigned int free_bufs(const struct recorder *r)
 {
 	unsigned int n = 0;
 
-	for (int i = 0; i < NBUF; i++)
+	for (int i = 0; i < (int)r->nbuf; i++)
 		n += !r->buf[i].busy;
 	return n;
+}
+
+/* A frame can go into @c without taking one of the WB_KEEP buffers. */
+static bool frame_room(const struct clip *c)
+{
+	return c->cur >= 0 || free_bufs(c->r) > WB_KEEP;
 }
 
 /* The clip writer's sink: append to the clip's filling buffer. */
@@ -442,6 +463,7 @@ static void release_clip(struct clip *c)
 	if (c->r->cur == c)
 		c->r->cur = NULL;
 	lat_synced(c->r, c, false);
+	rec_store_writing(c->r->store, c->slot, NULL);
 	c->st = C_FREE;
 }
 
@@ -580,6 +602,28 @@ static void drain(struct recorder *r, struct clip *c, unsigned int max);
 static void drain_n(struct recorder *r, struct clip *c, unsigned int max, bool paced);
 static void ev_clip_closing(struct recorder *r, struct clip *c);
 
+/*
+ * What is left of @c's backlog after an unpaced drain found no write
+ * buffer at all: not recorded, counted; the clip stays whole.
+ */
+static void backlog_drop(struct recorder *r, struct clip *c)
+{
+	uint64_t end;
+
+	if (!c->backlog)
+		return;
+	end = preroll_first(r->pre) + preroll_count(r->pre);
+	fprintf(stderr, "vigild: %s: %llu frames not recorded: no write buffer\n",
+		c->part, (unsigned long long)(end - c->next));
+	r->rec_dropped += end - c->next;
+	r->wb_dropped += end - c->next;
+	c->backlog = false;
+	c->need_key = true;	/* an open clip goes on at a keyframe */
+	r->want_key = true;
+	if (r->cur == c)
+		preroll_pin(r->pre, UINT64_MAX);
+}
+
 static void close_clip(struct recorder *r, struct clip *c)
 {
 	int ret;
@@ -587,6 +631,7 @@ static void close_clip(struct recorder *r, struct clip *c)
 	if (c->st != C_OPEN)
 		return;
 	drain(r, c, UINT32_MAX);
+	backlog_drop(r, c);
 	ev_clip_closing(r, c);
 	if (r->cur == c)
 		r->cur = NULL;
@@ -642,6 +687,8 @@ static void name_next(struct clip *c)
 	vigil_clip_id_make(c->id, sizeof(c->id), time(NULL), r->seq);
 	snprintf(c->part, sizeof(c->part), "%s%s", c->id, VIGIL_CLIP_PART_EXT);
 	snprintf(c->final, sizeof(c->final), "%s%s", c->id, VIGIL_CLIP_EXT);
+	/* before it exists: start-up recovery and retention leave it alone */
+	rec_store_writing(r->store, c->slot, c->id);
 	name_check(c);
 }
 
@@ -1119,7 +1166,11 @@ static int post(struct recorder *r)
 		 * The ring is full of frames the clip has not copied yet: as
 		 * many as make room (the oldest group), not all of them.
 		 */
+		const uint64_t next = c->next;
+
 		drain(r, c, 1);
+		if (c->backlog && c->next == next)
+			backlog_drop(r, c);	/* no write buffer at all */
 		dst = preroll_reserve(r->pre, &need);
 	}
 	if (!dst)
@@ -1172,6 +1223,25 @@ static int encoded(struct recorder *r, const struct rframe *s, const struct job 
 		r->rec_dropped++;
 		return 0;
 	}
+	if (!frame_room(c)) {
+		if (r->lossless) {
+			/*
+			 * No real time to keep (--fast): the frame waits in
+			 * the ring, pinned, copied in its turn as writes
+			 * complete; recorder_ready() holds the source meanwhile.
+			 */
+			c->backlog = true;
+			c->next = preroll_first(r->pre) + preroll_count(r->pre) - 1;
+			preroll_pin(r->pre, c->next);
+			return 0;
+		}
+		/* real time: not recorded; the clip goes on at a keyframe */
+		r->rec_dropped++;
+		r->wb_dropped++;
+		c->need_key = true;
+		r->want_key = true;
+		return 0;
+	}
 	preroll_get(r->pre, preroll_count(r->pre) - 1, &pf);
 	ret = vigil_clip_writer_frame(c->w, pf.data, pf.len, &s->m);
 	if (ret) {
@@ -1221,13 +1291,17 @@ static int collect(struct recorder *r, bool wait)
 
 /*
  * Copy up to @max frames of @c's backlog from the ring into the clip;
- * @paced: only while less than WB_DRAIN waits in write buffers.
+ * @paced: only while a buffer is free beyond WB_KEEP and, in real time,
+ * less than WB_DRAIN waits in write buffers; unpaced (a clip closing, a ring full of
+ * pinned frames), the kept buffers may go too, never the last.
  */
 static void drain_n(struct recorder *r, struct clip *c, unsigned int max, bool paced)
 {
 	unsigned int k = 0;
 
-	while (c->backlog && k < max && (!paced || busy_bytes(r) < WB_DRAIN)) {
+	while (c->backlog && k < max &&
+	       (paced ? (r->lossless || busy_bytes(r) < WB_DRAIN) && frame_room(c) :
+			c->cur >= 0 || free_bufs(r) > 0)) {
 		const uint64_t first = preroll_first(r->pre);
 		struct preroll_frame f;
 		int ret;
@@ -1323,8 +1397,45 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	return r->enc_busy ? 0 : post(r);
 }
 
+/* --fast: frames waiting in the ring for write buffers go on */
+static void backlog_on(struct recorder *r)
+{
+	struct clip *c = r->cur;
+
+	if (!r->lossless || !c || !c->backlog)
+		return;
+	drain_n(r, c, BACKLOG_STEP, true);
+	progress(c);
+}
+
+bool recorder_ready(struct recorder *r)
+{
+	struct clip *c = r->cur;
+	unsigned int slots = 0;
+	bool ready;
+
+	if (!r->lossless)
+		return true;
+	for (unsigned int i = 0; i < NCLIP; i++)
+		slots += r->clip[i].st == C_FREE;
+	/*
+	 * The next frame must find a clip slot free (else an alarm is
+	 * missed: "the previous clips are still closing"), two when a clip
+	 * opening with its pre-roll can turn at once (max_clip_s no longer
+	 * than preroll_s), and a write buffer beyond WB_KEEP (else it waits
+	 * in the ring: a backlog that would fill it with pinned frames).
+	 */
+	ready = slots >= (r->rc->max_clip_s <= r->rc->preroll_s ? 2u : 1u) &&
+		free_bufs(r) > WB_KEEP;
+	/* a completion to wait for: the filling buffer goes out */
+	if (!ready && c && c->backlog && !c->inflight)
+		flush(c, true);
+	return ready;
+}
+
 void recorder_tick(struct recorder *r, uint64_t now_ns)
 {
+	backlog_on(r);
 	if (now_ns <= r->last_ts)
 		return;
 	/* no frames (camera lost): post-roll still ends, writes still sync */
@@ -1333,6 +1444,32 @@ void recorder_tick(struct recorder *r, uint64_t now_ns)
 		close_clip(r, r->cur);
 	for (unsigned int i = 0; i < NCLIP; i++)
 		progress(&r->clip[i]);
+}
+
+/* Write buffer @idx of @c completed with @res. */
+static void write_done(struct recorder *r, struct clip *c, unsigned int idx, int res)
+{
+	struct wbuf *b = &r->buf[idx];
+
+	c->inflight--;
+	if (res > 0 && b->done + (size_t)res < b->len) {
+		b->done += (size_t)res;	/* short: the rest again */
+		if (submit_buf(c, (int)idx))
+			c->retry[c->nretry++] = (int)idx;
+	} else if (res == -ENOSPC || res == -EDQUOT || res == 0) {
+		if (!c->nretry)
+			fprintf(stderr, "vigild: %s: %s: evicting old clips\n",
+				c->part, strerror(ENOSPC));
+		c->retry[c->nretry++] = (int)idx;
+	} else if (res < 0) {
+		fprintf(stderr, "vigild: %s: write: %s\n", c->part, strerror(-res));
+		c->err = res;
+		b->busy = false;
+	} else {
+		b->busy = false;
+	}
+	progress(c);
+	backlog_on(r);
 }
 
 void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cqe *cqe)
@@ -1363,6 +1500,25 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 	}
 	c = &r->clip[slot];
 	switch (TAG_OP(tag)) {
+	case OP_WRITE:
+		if (!r->write_delay_ns || idx >= NBUF)
+			break;
+		/* a slow disk: the completion is seen write_delay_ns later */
+		b = &r->buf[idx];
+		b->late_res = cqe->res;
+		if (!loop_timeout_abs(r->loop, mono_ns() + r->write_delay_ns, &b->late_ts,
+				      LOOP_TAG(RECORDER_ID, TAG(slot, OP_WRITE_LATE, idx))))
+			return;
+		break;
+	case OP_WRITE_LATE:
+		if (idx >= NBUF)
+			return;
+		write_done(r, c, idx, r->buf[idx].late_res);
+		return;
+	default:
+		break;
+	}
+	switch (TAG_OP(tag)) {
 	case OP_NAME:
 	case OP_OPEN:
 		open_cqe(c, TAG_OP(tag), cqe->res);
@@ -1375,25 +1531,8 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 	case OP_WRITE:
 		if (idx >= NBUF)
 			return;
-		b = &r->buf[idx];
-		c->inflight--;
-		if (cqe->res > 0 && b->done + (size_t)cqe->res < b->len) {
-			b->done += (size_t)cqe->res;	/* short: the rest again */
-			if (submit_buf(c, (int)idx))
-				c->retry[c->nretry++] = (int)idx;
-		} else if (cqe->res == -ENOSPC || cqe->res == -EDQUOT || cqe->res == 0) {
-			if (!c->nretry)
-				fprintf(stderr, "vigild: %s: %s: evicting old clips\n",
-					c->part, strerror(ENOSPC));
-			c->retry[c->nretry++] = (int)idx;
-		} else if (cqe->res < 0) {
-			fprintf(stderr, "vigild: %s: write: %s\n", c->part, strerror(-cqe->res));
-			c->err = cqe->res;
-			b->busy = false;
-		} else {
-			b->busy = false;
-		}
-		break;
+		write_done(r, c, idx, cqe->res);
+		return;
 	case OP_SYNC:
 		c->sync_inflight = false;
 		if (cqe->res < 0)
@@ -1618,6 +1757,34 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 	r->efd = -1;
 	for (unsigned int i = 0; i < NCLIP; i++)
 		r->clip[i] = (struct clip){ .r = r, .slot = i, .fd = -1, .cur = -1 };
+	{
+		/*
+		 * Fault injection for tests (userspace/README.md): every
+		 * write's completion is seen this many ms late, as on a disk
+		 * that stalls (writes stuck behind fsyncs), and the write
+		 * buffers can be fewer.
+		 */
+		const char *e = getenv("VIGILD_TEST_WRITE_DELAY_MS");
+		const char *b = getenv("VIGILD_TEST_WRITE_BUFFERS");
+		char *end = NULL, *bend = NULL;
+		const unsigned long ms = e ? strtoul(e, &end, 10) : 0;
+		const unsigned long nb = b ? strtoul(b, &bend, 10) : NBUF;
+
+		if (e && (!*e || *end || ms > 10000)) {
+			snprintf(err, errlen, "VIGILD_TEST_WRITE_DELAY_MS '%s': not 0..10000", e);
+			ret = -EINVAL;
+			goto fail;
+		}
+		/* and fewer write buffers, down to twice those kept */
+		if (b && (!*b || *bend || nb < 2 * WB_KEEP || nb > NBUF)) {
+			snprintf(err, errlen, "VIGILD_TEST_WRITE_BUFFERS '%s': not %u..%u", b,
+				 2 * WB_KEEP, NBUF);
+			ret = -EINVAL;
+			goto fail;
+		}
+		r->write_delay_ns = ms * 1000000ULL;
+		r->nbuf = (unsigned int)nb;
+	}
 	if (rc->owner_key[0]) {
 		ret = read_pub(rc->owner_key, r->pk, err, errlen);
 		if (ret)
@@ -1697,14 +1864,15 @@ void recorder_stats(const struct recorder *r, FILE *fp)
 	fprintf(fp, "vigild: stats: recording clips %lu recorded_frames %lu dropped_frames %lu "
 		"rec_dropped %lu failed %lu missed %lu evicted %lu encode_cpu_us_per_frame %.1f "
 		"preroll_s %.2f preroll_bytes %llu write_buffers_peak %u write_buffered_peak %llu "
-		"pool_slots %u rec_dropped_writes %lu loop_busy_max_us %.0f\n",
+		"pool_slots %u rec_dropped_writes %lu loop_busy_max_us %.0f parts_recovered %lu\n",
 		r->clips, r->rec_frames, r->dropped, r->rec_dropped, r->failed, r->missed,
 		rec_store_evicted(r->store),
 		r->encoded ? (double)r->encode_ns / (double)r->encoded / 1000.0 : 0.0,
 		(double)r->max_span_ns / 1e9,
 		(unsigned long long)preroll_bytes(r->pre), r->peak_bufs,
 		(unsigned long long)r->peak_buffered, r->nslot, r->wb_dropped,
-		(double)(r->finished ? r->busy_max_ns : r->loop->busy_max_ns) / 1000.0);
+		(double)(r->finished ? r->busy_max_ns : r->loop->busy_max_ns) / 1000.0,
+		rec_store_recovered(r->store));
 	if (r->hdr.audio)	/* clipmeta: audio in clips */
 		fprintf(fp, "vigild: stats: recording audio_blocks %lu audio_dropped %lu\n",
 			r->audio_blocks, r->audio_dropped);

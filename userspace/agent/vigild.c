@@ -613,6 +613,20 @@ static int run(struct vigild *v)
 
 	while (!v->stop) {
 		if (v->src.fast) {
+			/* BEGIN recorder back-pressure (issue #8) */
+			if (v->rec && !recorder_ready(v->rec)) {
+				/* the writes complete on the ring: wait for one */
+				ret = loop_submit_wait(&v->loop, 1);
+				if (ret && ret != -EINTR && ret != -ETIME) {
+					fprintf(stderr, "vigild: io_uring wait: %s\n",
+						strerror(-ret));
+					stop(v, VIGILD_EXIT_RUNTIME);
+					break;
+				}
+				drain_cqes(v);
+				continue;
+			}
+			/* END recorder back-pressure */
 			/* no waiting: check the ring (signals) between frames */
 			source_result(v, v->src.ops->pump(&v->src));
 			if (v->stop)

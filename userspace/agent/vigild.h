@@ -296,6 +296,12 @@ void recorder_set_armed(struct recorder *r, bool on);
  */
 void recorder_set_lossless(struct recorder *r, bool on);
 /*
+ * Lossless (--fast): false while the recorder cannot take the next frame
+ * without losing one (write buffers or clip slots all busy): the source
+ * then waits for completions on the ring (issue #8, back-pressure).
+ */
+bool recorder_ready(struct recorder *r);
+/*
  * vigild --trace (vigil-lat event, issue 13): once the clip bytes up to an
  * alarm's start record are fsynced (the first fdatasync or the close fsync
  * that covers them completed), write {"synced":ID,"off":..,"synced_ns":..}.
