@@ -19,6 +19,7 @@
 #include "vigil.h"
 #include "vigil-rx.h"
 #include "vigil-vsensor.h"
+#include "vigil_trace.h"
 
 #define VIGIL_MAX_PENDING	2
 
@@ -48,10 +49,12 @@ static void vigil_rx_render(struct vigil_dev *vd, struct vigil_buffer *buf,
 			goto done;
 	}
 	vigil_frame_from_buffer(vd, buf, &f);
+	trace_vigil_render_begin(vd->instance, seq);
 	/* e.g. an imported dma-buf that refuses vmap: never write to NULL */
 	ret = f.vaddr ? vigil_vsensor_render(vd->sensor, &f, seq) : -EFAULT;
 	if (!ret)
 		ret = vigil_privacy_apply(vd, &f);
+	trace_vigil_render_end(vd->instance, seq);
 	if (dbuf)
 		dma_buf_end_cpu_access(dbuf, DMA_BIDIRECTIONAL);
 done:
