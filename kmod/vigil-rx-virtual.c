@@ -63,6 +63,60 @@ done:
 	vigil_frame_done(vd, buf, seq, ret);
 }
 
+/*
+ * The buffer for frame @seq, or NULL and the frame is held: both under
+ * @rx->lock, which vigil_rx_buffer_queued() takes after buf_queue put its
+ * buffer on the list. So either we find that buffer here, or
+ * buffer_queued finds the frame held and kicks the worker: a buffer that
+ * arrives while the frame looks for one never leaves it waiting.
+ */
+static struct vigil_buffer *vigil_rx_take_or_hold(struct vigil_rx_virtual *rx,
+						  struct vigil_dev *vd, u32 seq)
+{
+	struct vigil_buffer *buf;
+	unsigned long flags;
+
+	spin_lock_irqsave(&rx->lock, flags);
+	buf = vigil_next_buffer(vd);
+	if (!buf) {
+		rx->held_seq = seq;
+		rx->held = true;
+	}
+	spin_unlock_irqrestore(&rx->lock, flags);
+	return buf;
+}
+
+/*
+ * The held frame takes a buffer if one is queued now; otherwise, with
+ * @drop (its period is over), it is dropped. The decision is made under
+ * @rx->lock, so a frame is dropped only when the queue was empty.
+ */
+static void vigil_rx_release_held(struct vigil_rx_virtual *rx,
+				  struct vigil_dev *vd, bool drop)
+{
+	struct vigil_buffer *buf;
+	unsigned long flags;
+	bool dropped = false;
+	u32 seq;
+
+	spin_lock_irqsave(&rx->lock, flags);
+	if (!rx->held) {
+		spin_unlock_irqrestore(&rx->lock, flags);
+		return;
+	}
+	seq = rx->held_seq;
+	buf = vigil_next_buffer(vd);
+	if (buf || drop) {
+		rx->held = false;
+		dropped = !buf;
+	}
+	spin_unlock_irqrestore(&rx->lock, flags);
+	if (buf)
+		vigil_rx_render(vd, buf, seq);
+	else if (dropped)
+		vigil_frame_dropped(vd);
+}
+
 static void vigil_rx_frame(struct vigil_dev *vd)
 {
 	struct vigil_rx_virtual *rx = &vd->rx;
@@ -85,44 +139,30 @@ static void vigil_rx_frame(struct vigil_dev *vd)
 		vigil_frame_dropped(vd);
 		return;
 	}
-	buf = vigil_next_buffer(vd);
-	if (!buf) {
-		/*
-		 * Like a sensor's output FIFO: the frame waits until the
-		 * next period for a buffer, then it is dropped.
-		 */
-		rx->held_seq = seq;
-		WRITE_ONCE(rx->held, true);
-		return;
-	}
-	vigil_rx_render(vd, buf, seq);
+	/*
+	 * Like a sensor's output FIFO: without a buffer the frame waits until
+	 * the next period for one, then it is dropped.
+	 */
+	buf = vigil_rx_take_or_hold(rx, vd, seq);
+	if (buf)
+		vigil_rx_render(vd, buf, seq);
 }
 
-/* Work items of one work_struct never run concurrently: @held is ours. */
+/* Work items of one work_struct never run concurrently. */
 static void vigil_rx_work(struct work_struct *work)
 {
 	struct vigil_dev *vd = container_of(work, struct vigil_dev, rx.work);
 	struct vigil_rx_virtual *rx = &vd->rx;
-	struct vigil_buffer *buf;
 
-	if (rx->held) {
-		buf = vigil_next_buffer(vd);
-		if (buf) {
-			WRITE_ONCE(rx->held, false);
-			vigil_rx_render(vd, buf, rx->held_seq);
-		}
-	}
+	vigil_rx_release_held(rx, vd, false);
 	while (atomic_read(&rx->pending) > 0) {
 		atomic_dec(&rx->pending);
-		if (rx->held) {
-			WRITE_ONCE(rx->held, false);
-			vigil_frame_dropped(vd);
-		}
+		/* the next period: a frame still held is dropped */
+		vigil_rx_release_held(rx, vd, true);
 		vigil_rx_frame(vd);
 	}
 }
 
-/* A buffer was queued: deliver a frame waiting for one. */
 /*
  * A buffer was queued while a frame waits for one: deliver it now, but not
  * before the VIDIOC_QBUF that queued the buffer has returned. QBUF holds
@@ -147,8 +187,16 @@ static void vigil_rx_kick(struct work_struct *work)
 
 static void vigil_rx_buffer_queued(struct vigil_dev *vd)
 {
-	if (READ_ONCE(vd->rx.held))
-		mod_delayed_work(system_highpri_wq, &vd->rx.kick, 0);
+	struct vigil_rx_virtual *rx = &vd->rx;
+	unsigned long flags;
+	bool held;
+
+	/* after buf_queue listed the buffer: see vigil_rx_take_or_hold() */
+	spin_lock_irqsave(&rx->lock, flags);
+	held = rx->held;
+	spin_unlock_irqrestore(&rx->lock, flags);
+	if (held)
+		mod_delayed_work(system_highpri_wq, &rx->kick, 0);
 }
 
 /*
@@ -185,6 +233,7 @@ static int vigil_rx_start(struct vigil_dev *vd)
 	atomic_set(&rx->pending, 0);
 	atomic_set(&rx->ticks_late, 0);
 	rx->held = false;
+	spin_lock_init(&rx->lock);
 	INIT_WORK(&rx->work, vigil_rx_work);
 	INIT_DELAYED_WORK(&rx->kick, vigil_rx_kick);
 	hrtimer_init(&rx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);

@@ -61,6 +61,11 @@ struct vigil_rx_virtual {
 	struct delayed_work kick;	/* a buffer came for the held frame */
 	atomic_t pending;		/* frame periods not yet produced */
 	atomic_t ticks_late;		/* periods skipped: worker too late */
+	/*
+	 * Protects @held and @held_seq: the worker's "no buffer, hold the
+	 * frame" and buffer_queued's "a frame is held" are one order.
+	 */
+	spinlock_t lock;
 	bool held;			/* a frame waits for a buffer */
 	u32 held_seq;			/* its sequence number */
 	ktime_t period;
