@@ -11,6 +11,7 @@
  * a 4:2:2 YUYV bus.
  */
 
+#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/hrtimer.h>
 #include <linux/workqueue.h>
@@ -22,6 +23,8 @@
 #include "vigil_trace.h"
 
 #define VIGIL_MAX_PENDING	2
+/* error injection: the longest late tick, in ms (hard IRQ) */
+#define VIGIL_MAX_STALL_MS	1000
 
 VIGIL_IMPORT_NS_DMA_BUF;
 
@@ -203,14 +206,28 @@ static void vigil_rx_buffer_queued(struct vigil_dev *vd)
  * Hard IRQ. At most VIGIL_MAX_PENDING frame periods wait for the worker: when
  * the machine cannot keep up (an emulator under load), the receiver slows
  * down instead of inventing drops, so a sequence gap always means that no
- * buffer was queued. Periods skipped that way are counted in ticks_late.
+ * buffer was queued. Periods skipped that way are counted in ticks_late:
+ * one per tick that finds the worker VIGIL_MAX_PENDING periods behind, and
+ * every period a late tick jumps over (the timer interrupt held off for
+ * longer than a period: hrtimer_forward_now() returns more than one).
  */
 static enum hrtimer_restart vigil_rx_timer(struct hrtimer *t)
 {
 	struct vigil_rx_virtual *rx = container_of(t, struct vigil_rx_virtual,
 						   timer);
+	struct vigil_dev *vd = container_of(rx, struct vigil_dev, rx);
+	u32 stall_ms = READ_ONCE(vd->inject_stall_ms);
+	u64 periods;
 
-	hrtimer_forward_now(t, rx->period);
+	/* error injection: this tick comes late, as if interrupts were off */
+	if (stall_ms) {
+		WRITE_ONCE(vd->inject_stall_ms, 0);
+		mdelay(min_t(u32, stall_ms, VIGIL_MAX_STALL_MS));
+	}
+	periods = hrtimer_forward_now(t, rx->period);
+	if (periods > 1)
+		atomic_add((int)min_t(u64, periods - 1, INT_MAX),
+			   &rx->ticks_late);
 	if (atomic_add_unless(&rx->pending, 1, VIGIL_MAX_PENDING))
 		queue_work(system_highpri_wq, &rx->work);
 	else
