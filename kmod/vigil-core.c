@@ -182,6 +182,8 @@ static void vigil_debugfs_init(struct vigil_dev *vd)
 			   &vd->inject_drop);
 	debugfs_create_u32("no_cpu_mapping", 0600, vd->debugfs,
 			   &vd->inject_no_vaddr);
+	debugfs_create_u32("stall_tick_ms", 0600, vd->debugfs,
+			   &vd->inject_stall_ms);
 	debugfs_create_file("stats", 0400, vd->debugfs, vd, &vigil_stats_fops);
 }
 

@@ -11,6 +11,7 @@
  * a 4:2:2 YUYV bus.
  */
 
+#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/hrtimer.h>
 #include <linux/workqueue.h>
@@ -19,8 +20,11 @@
 #include "vigil.h"
 #include "vigil-rx.h"
 #include "vigil-vsensor.h"
+#include "vigil_trace.h"
 
 #define VIGIL_MAX_PENDING	2
+/* error injection: the longest late tick, in ms (hard IRQ) */
+#define VIGIL_MAX_STALL_MS	1000
 
 VIGIL_IMPORT_NS_DMA_BUF;
 
@@ -48,16 +52,72 @@ static void vigil_rx_render(struct vigil_dev *vd, struct vigil_buffer *buf,
 			goto done;
 	}
 	vigil_frame_from_buffer(vd, buf, &f);
+	trace_vigil_render_begin(vd->instance, seq);
 	/* e.g. an imported dma-buf that refuses vmap: never write to NULL */
 	ret = f.vaddr ? vigil_vsensor_render(vd->sensor, &f, seq) : -EFAULT;
 	if (!ret)
 		ret = vigil_privacy_apply(vd, &f);
+	trace_vigil_render_end(vd->instance, seq);
 	if (dbuf)
 		dma_buf_end_cpu_access(dbuf, DMA_BIDIRECTIONAL);
 done:
 	if (ret)
 		dev_dbg(vd->dev, "frame %u not rendered: %d\n", seq, ret);
 	vigil_frame_done(vd, buf, seq, ret);
+}
+
+/*
+ * The buffer for frame @seq, or NULL and the frame is held: both under
+ * @rx->lock, which vigil_rx_buffer_queued() takes after buf_queue put its
+ * buffer on the list. So either we find that buffer here, or
+ * buffer_queued finds the frame held and kicks the worker: a buffer that
+ * arrives while the frame looks for one never leaves it waiting.
+ */
+static struct vigil_buffer *vigil_rx_take_or_hold(struct vigil_rx_virtual *rx,
+						  struct vigil_dev *vd, u32 seq)
+{
+	struct vigil_buffer *buf;
+	unsigned long flags;
+
+	spin_lock_irqsave(&rx->lock, flags);
+	buf = vigil_next_buffer(vd);
+	if (!buf) {
+		rx->held_seq = seq;
+		rx->held = true;
+	}
+	spin_unlock_irqrestore(&rx->lock, flags);
+	return buf;
+}
+
+/*
+ * The held frame takes a buffer if one is queued now; otherwise, with
+ * @drop (its period is over), it is dropped. The decision is made under
+ * @rx->lock, so a frame is dropped only when the queue was empty.
+ */
+static void vigil_rx_release_held(struct vigil_rx_virtual *rx,
+				  struct vigil_dev *vd, bool drop)
+{
+	struct vigil_buffer *buf;
+	unsigned long flags;
+	bool dropped = false;
+	u32 seq;
+
+	spin_lock_irqsave(&rx->lock, flags);
+	if (!rx->held) {
+		spin_unlock_irqrestore(&rx->lock, flags);
+		return;
+	}
+	seq = rx->held_seq;
+	buf = vigil_next_buffer(vd);
+	if (buf || drop) {
+		rx->held = false;
+		dropped = !buf;
+	}
+	spin_unlock_irqrestore(&rx->lock, flags);
+	if (buf)
+		vigil_rx_render(vd, buf, seq);
+	else if (dropped)
+		vigil_frame_dropped(vd);
 }
 
 static void vigil_rx_frame(struct vigil_dev *vd)
@@ -82,44 +142,30 @@ static void vigil_rx_frame(struct vigil_dev *vd)
 		vigil_frame_dropped(vd);
 		return;
 	}
-	buf = vigil_next_buffer(vd);
-	if (!buf) {
-		/*
-		 * Like a sensor's output FIFO: the frame waits until the
-		 * next period for a buffer, then it is dropped.
-		 */
-		rx->held_seq = seq;
-		WRITE_ONCE(rx->held, true);
-		return;
-	}
-	vigil_rx_render(vd, buf, seq);
+	/*
+	 * Like a sensor's output FIFO: without a buffer the frame waits until
+	 * the next period for one, then it is dropped.
+	 */
+	buf = vigil_rx_take_or_hold(rx, vd, seq);
+	if (buf)
+		vigil_rx_render(vd, buf, seq);
 }
 
-/* Work items of one work_struct never run concurrently: @held is ours. */
+/* Work items of one work_struct never run concurrently. */
 static void vigil_rx_work(struct work_struct *work)
 {
 	struct vigil_dev *vd = container_of(work, struct vigil_dev, rx.work);
 	struct vigil_rx_virtual *rx = &vd->rx;
-	struct vigil_buffer *buf;
 
-	if (rx->held) {
-		buf = vigil_next_buffer(vd);
-		if (buf) {
-			WRITE_ONCE(rx->held, false);
-			vigil_rx_render(vd, buf, rx->held_seq);
-		}
-	}
+	vigil_rx_release_held(rx, vd, false);
 	while (atomic_read(&rx->pending) > 0) {
 		atomic_dec(&rx->pending);
-		if (rx->held) {
-			WRITE_ONCE(rx->held, false);
-			vigil_frame_dropped(vd);
-		}
+		/* the next period: a frame still held is dropped */
+		vigil_rx_release_held(rx, vd, true);
 		vigil_rx_frame(vd);
 	}
 }
 
-/* A buffer was queued: deliver a frame waiting for one. */
 /*
  * A buffer was queued while a frame waits for one: deliver it now, but not
  * before the VIDIOC_QBUF that queued the buffer has returned. QBUF holds
@@ -144,22 +190,44 @@ static void vigil_rx_kick(struct work_struct *work)
 
 static void vigil_rx_buffer_queued(struct vigil_dev *vd)
 {
-	if (READ_ONCE(vd->rx.held))
-		mod_delayed_work(system_highpri_wq, &vd->rx.kick, 0);
+	struct vigil_rx_virtual *rx = &vd->rx;
+	unsigned long flags;
+	bool held;
+
+	/* after buf_queue listed the buffer: see vigil_rx_take_or_hold() */
+	spin_lock_irqsave(&rx->lock, flags);
+	held = rx->held;
+	spin_unlock_irqrestore(&rx->lock, flags);
+	if (held)
+		mod_delayed_work(system_highpri_wq, &rx->kick, 0);
 }
 
 /*
  * Hard IRQ. At most VIGIL_MAX_PENDING frame periods wait for the worker: when
  * the machine cannot keep up (an emulator under load), the receiver slows
  * down instead of inventing drops, so a sequence gap always means that no
- * buffer was queued. Periods skipped that way are counted in ticks_late.
+ * buffer was queued. Periods skipped that way are counted in ticks_late:
+ * one per tick that finds the worker VIGIL_MAX_PENDING periods behind, and
+ * every period a late tick jumps over (the timer interrupt held off for
+ * longer than a period: hrtimer_forward_now() returns more than one).
  */
 static enum hrtimer_restart vigil_rx_timer(struct hrtimer *t)
 {
 	struct vigil_rx_virtual *rx = container_of(t, struct vigil_rx_virtual,
 						   timer);
+	struct vigil_dev *vd = container_of(rx, struct vigil_dev, rx);
+	u32 stall_ms = READ_ONCE(vd->inject_stall_ms);
+	u64 periods;
 
-	hrtimer_forward_now(t, rx->period);
+	/* error injection: this tick comes late, as if interrupts were off */
+	if (stall_ms) {
+		WRITE_ONCE(vd->inject_stall_ms, 0);
+		mdelay(min_t(u32, stall_ms, VIGIL_MAX_STALL_MS));
+	}
+	periods = hrtimer_forward_now(t, rx->period);
+	if (periods > 1)
+		atomic_add((int)min_t(u64, periods - 1, INT_MAX),
+			   &rx->ticks_late);
 	if (atomic_add_unless(&rx->pending, 1, VIGIL_MAX_PENDING))
 		queue_work(system_highpri_wq, &rx->work);
 	else
@@ -182,6 +250,7 @@ static int vigil_rx_start(struct vigil_dev *vd)
 	atomic_set(&rx->pending, 0);
 	atomic_set(&rx->ticks_late, 0);
 	rx->held = false;
+	spin_lock_init(&rx->lock);
 	INIT_WORK(&rx->work, vigil_rx_work);
 	INIT_DELAYED_WORK(&rx->kick, vigil_rx_kick);
 	hrtimer_init(&rx->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL);

@@ -13,6 +13,8 @@
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/kernel.h>
+#include <linux/sched.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -80,20 +82,47 @@ void vigil_replay_exit(struct vigil_vsensor *vs)
 
 /* ---- rendering ---- */
 
+/*
+ * Whole-frame copies and fills go in pieces with a preemption point
+ * between them, as the row loops have one per row (see
+ * vigil_vsensor_render()): 64 KiB is about 20 rows of 1080p YUYV.
+ */
+#define VIGIL_REPLAY_CHUNK	SZ_64K
+
+static void vigil_replay_copy(u8 *dst, const u8 *src, size_t len)
+{
+	size_t n;
+
+	for (; len; len -= n, dst += n, src += n) {
+		n = min_t(size_t, len, VIGIL_REPLAY_CHUNK);
+		memcpy(dst, src, n);
+		cond_resched();
+	}
+}
+
+static void vigil_replay_fill(u8 *dst, int c, size_t len)
+{
+	size_t n;
+
+	for (; len; len -= n, dst += n) {
+		n = min_t(size_t, len, VIGIL_REPLAY_CHUNK);
+		memset(dst, c, n);
+		cond_resched();
+	}
+}
+
 static void vigil_replay_blank(const struct vigil_frame *f)
 {
 	u32 ysize = f->bytesperline * f->height;
 
 	switch (f->fourcc) {
 	case V4L2_PIX_FMT_YUYV:
-		memset(f->vaddr, 128, f->sizeimage);
-		break;
 	case V4L2_PIX_FMT_NV12:
-		memset(f->vaddr, 128, ysize);
-		memset(f->vaddr + ysize, 128, f->sizeimage - ysize);
+		/* NV12: the Y plane and the CbCr plane after it */
+		vigil_replay_fill(f->vaddr, 128, f->sizeimage);
 		break;
 	default:
-		memset(f->vaddr, 128, ysize);
+		vigil_replay_fill(f->vaddr, 128, ysize);
 		break;
 	}
 }
@@ -122,7 +151,7 @@ void vigil_replay_render(const struct vigil_replay *rp,
 	sh = rp->height;
 
 	if (rp->fourcc == f->fourcc && sw == w && sh == h && bpl == w) {
-		memcpy(f->vaddr, src, rp->frame_size);
+		vigil_replay_copy(f->vaddr, src, rp->frame_size);
 		return;
 	}
 
@@ -136,6 +165,7 @@ void vigil_replay_render(const struct vigil_replay *rp,
 		u8 *dst = f->vaddr + y * bpl;
 		u8 *duv = uvplane + (y / 2) * bpl;
 
+		cond_resched();
 		for (x = 0; x < w; x++) {
 			u32 sx = (x * xstep) >> 16;
 			u8 c = suvrow ? suvrow[(sx & ~1U) + (x & 1)] : 128;

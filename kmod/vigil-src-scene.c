@@ -12,6 +12,7 @@
 #include <linux/fs.h>
 #include <linux/kernel.h>
 #include <linux/math64.h>
+#include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/uaccess.h>
@@ -631,6 +632,7 @@ int vigil_scene_prepare(struct vigil_vsensor *vs, struct vigil_render *s)
 		u32 gy = y / cell, fy = y % cell;
 		u8 *row = s->bg + y * bw;
 
+		cond_resched();
 		for (x = 0; x < bw; x++) {
 			u32 gx = x / cell, fx = x % cell;
 			const u8 *g0 = grid + gy * gw + gx;
@@ -771,6 +773,8 @@ void vigil_scene_render(struct vigil_render *s, const struct vigil_scene *sc,
 		bool want_c = yuyv || (nv12 && !(y & 1));
 		u8 *dst = f->vaddr + y * bpl;
 
+		/* a preemption point per row (see vigil_vsensor_render()) */
+		cond_resched();
 		for (x = 0; x < w; x++)
 			line[x] = lut_bg[trow[x]];
 		if (want_c) {

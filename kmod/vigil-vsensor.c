@@ -351,7 +351,11 @@ out:
  * @sequence: frame number since stream start
  *
  * Called by the virtual receiver only, one frame at a time, between
- * s_stream(1) and s_stream(0).
+ * s_stream(1) and s_stream(0), in process context with no lock held: a
+ * large frame takes long to render with the CPU (over 100 ms for 1080p in
+ * an emulator), so the renderers offer a preemption point (cond_resched())
+ * per row or per 64 KiB copied; on a kernel without full preemption a
+ * real-time task woken on this CPU runs within a row, not after the frame.
  *
  * Return: 0, or -EINVAL when @f does not match the sensor's format.
  */
@@ -362,6 +366,7 @@ int vigil_vsensor_render(struct v4l2_subdev *sd, const struct vigil_frame *f,
 	struct vigil_render *r = &vs->r;
 	ktime_t start = ktime_get();
 
+	might_sleep();
 	if (!READ_ONCE(vs->streaming) || !f->vaddr ||
 	    f->width != r->width || f->height != r->height)
 		return -EINVAL;

@@ -60,7 +60,12 @@ struct vigil_rx_virtual {
 	struct work_struct work;
 	struct delayed_work kick;	/* a buffer came for the held frame */
 	atomic_t pending;		/* frame periods not yet produced */
-	atomic_t ticks_late;		/* periods skipped: worker too late */
+	atomic_t ticks_late;		/* periods skipped: worker or tick late */
+	/*
+	 * Protects @held and @held_seq: the worker's "no buffer, hold the
+	 * frame" and buffer_queued's "a frame is held" are one order.
+	 */
+	spinlock_t lock;
 	bool held;			/* a frame waits for a buffer */
 	u32 held_seq;			/* its sequence number */
 	ktime_t period;
@@ -136,6 +141,7 @@ struct vigil_dev {
 	u32 inject_start;		/* fail the next N start_streaming */
 	u32 inject_drop;		/* drop the next N frames */
 	u32 inject_no_vaddr;		/* no CPU mapping for the next N */
+	u32 inject_stall_ms;		/* the next frame tick is N ms late */
 };
 
 /* vigil-core.c */

@@ -4,6 +4,11 @@
  *
  * vigil_pir_wake: the first full-rate frame after a PIR wake is complete;
  * its three CLOCK_MONOTONIC times give the wake latency.
+ *
+ * vigil_render_begin, vigil_render_end: the virtual receiver's worker
+ * fills the buffer of frame @sequence (the sensor's render and the privacy
+ * mask) between the two; what runs on that CPU in between shows whether
+ * the render can be preempted.
  */
 #undef TRACE_SYSTEM
 #define TRACE_SYSTEM vigil
@@ -33,6 +38,25 @@ TRACE_EVENT(vigil_pir_wake,
 		      __entry->instance, __entry->irq_ns, __entry->wake_ns,
 		      __entry->frame_ns, __entry->pir_seq, __entry->frame_seq)
 );
+
+DECLARE_EVENT_CLASS(vigil_render,
+		    TP_PROTO(unsigned int instance, u32 sequence),
+		    TP_ARGS(instance, sequence),
+		    TP_STRUCT__entry(__field(unsigned int, instance)
+				     __field(u32, sequence)),
+		    TP_fast_assign(__entry->instance = instance;
+				   __entry->sequence = sequence;),
+		    TP_printk("instance=%u sequence=%u",
+			      __entry->instance, __entry->sequence)
+);
+
+DEFINE_EVENT(vigil_render, vigil_render_begin,
+	     TP_PROTO(unsigned int instance, u32 sequence),
+	     TP_ARGS(instance, sequence));
+
+DEFINE_EVENT(vigil_render, vigil_render_end,
+	     TP_PROTO(unsigned int instance, u32 sequence),
+	     TP_ARGS(instance, sequence));
 
 #endif /* _VIGIL_TRACE_H_ */
 
