@@ -7,8 +7,11 @@
  *        one per line
  *   vtool capture DEV FOURCC WxH FPS COUNT OUT [BUFFERS]
  *        capture COUNT frames (MMAP) into OUT, back to back; print
- *        "frames=N gaps=G first=S last=S dropped=D" (dropped: the control)
- *        and one "seq S" line per frame on stderr when VTOOL_SEQ is set.
+ *        "frames=N gaps=G first=S last=S dropped=D" (dropped: the control,
+ *        read after the last DQBUF), then "dropped_at_streamoff=D" (read
+ *        after STREAMOFF: also the frames dropped after the last one
+ *        dequeued, which are no gap), and one "seq S" line per frame on
+ *        stderr when VTOOL_SEQ is set.
  *        With VTOOL_ERRORS set, buffers flagged V4L2_BUF_FLAG_ERROR are
  *        counted (" errors=E" ends the line), not written and not counted
  *        as frames; without it such a buffer fails the capture.
@@ -248,6 +251,8 @@ static int cmd_capture(int fd, int argc, char **argv)
 	printf("\n");
 	if (xioctl(fd, VIDIOC_STREAMOFF, &type, "STREAMOFF"))
 		return 1;
+	/* drops after the last frame dequeued are no gap: the whole count */
+	printf("dropped_at_streamoff=%d\n", get_dropped(fd));
 	for (i = 0; i < rb.count; i++)
 		munmap(mem[i], len[i]);
 	return fclose(out) ? 1 : 0;
