@@ -144,7 +144,7 @@ static int t_count(const char *hay, const char *needle)
 static void t_render_file(const char *spath, char **y4m, char **pir)
 {
 	const struct vigil_y4m_info info = { 320, 240, 15, 1, VIGIL_FMT_GREY, 0 };
-	struct vigil_pir_event ev[8];
+	struct vigil_pir_event *ev;
 	struct vigil_scene s;
 	static uint8_t frame[320 * 240];
 	char err[256], hdr[128], line[64];
@@ -169,15 +169,22 @@ static void t_render_file(const char *spath, char **y4m, char **pir)
 	}
 	*y4m = t_tmpfile(buf, len);
 	free(buf);
-	n = vigil_scene_pir(&s, ev, 8);
-	pos = 0;
-	buf = calloc(1, 1024);
-	for (int i = 0; i < n; i++) {
-		snprintf(line, sizeof(line), "%.6f %d\n", ev[i].ts_ns / 1e9, ev[i].level);
-		strcat(buf, line);
+	/* the count first (it may be more than fits), then every edge */
+	n = vigil_scene_pir(&s, NULL, 0);
+	ev = calloc((size_t)n + 1, sizeof(*ev));
+	buf = calloc((size_t)n + 1, sizeof(line));
+	if (!ev || !buf) {
+		fprintf(stderr, "t_render_file: out of memory\n");
+		exit(1);
 	}
-	*pir = t_tmpfile(buf, strlen(buf));
+	n = vigil_scene_pir(&s, ev, (unsigned int)n);
+	pos = 0;
+	for (int i = 0; i < n; i++)
+		pos += (size_t)snprintf(buf + pos, sizeof(line), "%.6f %d\n",
+					ev[i].ts_ns / 1e9, ev[i].level);
+	*pir = t_tmpfile(buf, pos);
 	free(buf);
+	free(ev);
 }
 
 /* A person walks through frames 20-45 of 60, warm. */
