@@ -33,7 +33,11 @@ static char home[] = "/tmp/vigil-audio-e2e-XXXXXX";
 	for (int w_ = 0; !(cond) && w_ < (ms) / 20; w_++)		\
 		usleep(20000)
 
-/* The looped video: 10 frames; a run lasts at least one pass of it. */
+/*
+ * The looped video: 10 frames; a run lasts at least one pass of it. At
+ * 20 fps: --trace is written in stdio blocks (about 17 lines), so the
+ * sooner its frames come, the sooner a run can end.
+ */
 #define VIDEO_FRAMES 10
 
 static int count_lines(const char *path)
@@ -114,7 +118,7 @@ static int run_until(const char *device, const char *infile, const char *needle,
 	char video[600], dev[300], trace[600], out[600], errf[600];
 	const char *argv[] = {
 		t_vigild_path, "--source", video, "--size", "64x48", "--format", "GREY",
-		"--fps", "10", "--loop", "--policy", "video-only", "--events", "-",
+		"--fps", "20", "--loop", "--policy", "video-only", "--events", "-",
 		"--stats", "--set", dev, "--trace", trace, set ? "--set" : NULL, set, NULL,
 	};
 	int status = -1;
