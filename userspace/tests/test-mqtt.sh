@@ -61,15 +61,36 @@ start_broker() {
 	fail "mosquitto did not start"
 }
 SUBOPT=()
-# sub OUT TOPIC...: subscribe (QoS 1, topic and payload per line) until killed
+# Waits are for a condition; their bound (30 s) only stops a hang. A fixed
+# sleep lost to a loaded machine: a subscriber not yet subscribed when
+# vigild published, or killed before the broker had passed everything on.
+# sync OUT: publish a probe (QoS 1) on vigil-test/sync until the subscriber
+# writing OUT has it: it is subscribed, and has every message the broker
+# took before the probe (one broker, one subscription: in order).
+NSYNC=0
+sync_sub() {
+	local out=$1
+	NSYNC=$((NSYNC + 1))
+	for _ in $(seq 100); do
+		mosquitto_pub -h 127.0.0.1 -p "$PORT" -q 1 "${SUBOPT[@]}" -t vigil-test/sync \
+			-m "sync $NSYNC" >/dev/null 2>&1
+		for _ in 1 2 3; do
+			grep -qx "vigil-test/sync sync $NSYNC" "$out" && return 0
+			sleep 0.1
+		done
+	done
+	fail "the subscriber writing $out did not get a probe in 30 s"
+}
+# sub OUT TOPIC...: subscribe (QoS 1, topic and payload per line) until
+# killed; returns once subscribed
 sub() {
 	local out=$1 args=()
 	shift
-	for t in "$@"; do args+=(-t "$t"); done
+	for t in "$@" vigil-test/sync; do args+=(-t "$t"); done
 	mosquitto_sub -h 127.0.0.1 -p "$PORT" -q 1 -v "${SUBOPT[@]}" "${args[@]}" >"$out" 2>&1 &
 	SUB=$!
 	pids+=("$SUB")
-	sleep 0.3
+	sync_sub "$out"
 }
 # the event payloads of a subscription log, duplicates (QoS 1 resends) removed
 payloads() { sed -n "s|^vigil/cam1/event ||p" "$@" | awk '!seen[$0]++'; }
@@ -84,7 +105,7 @@ start_broker
 sub "$T/sub1" '#'
 "$V" --source "replay:$T/walk.y4m" --pir-events "$T/walk.pir" --fast --events "$T/ev1" \
 	--set mqtt.port="$PORT" "${MQ[@]}" 2>"$T/err1" || { cat "$T/err1"; fail "vigild (1)"; }
-sleep 0.5
+sync_sub "$T/sub1"
 kill "$SUB"
 [ "$(grep -c '"event":"start"' "$T/ev1")" -ge 2 ] || fail "the scene gave fewer than 2 events"
 diff <(payloads "$T/sub1") <(cat "$T/ev1") || fail "MQTT event payloads differ from the event lines"
@@ -124,10 +145,15 @@ sub "$T/sub2" vigil/cam1/availability
 	--set mqtt.port="$PORT" "${MQ[@]}" 2>"$T/err2" &
 VIGILD=$!
 pids+=("$VIGILD")
-for _ in $(seq 50); do grep -q 'online' "$T/sub2" && break; sleep 0.1; done
+for _ in $(seq 300); do grep -q 'online' "$T/sub2" && break; sleep 0.1; done
 grep -qx 'vigil/cam1/availability online' "$T/sub2" || { cat "$T/err2"; fail "no online"; }
 { kill -9 "$VIGILD"; wait "$VIGILD"; } 2>/dev/null
-for _ in $(seq 50); do grep -q 'offline' "$T/sub2" && break; sleep 0.1; done
+# the subscription began with the retained "offline" of run 1: the will is
+# an "offline" after the "online"
+for _ in $(seq 300); do
+	sed -n '/ online$/,$p' "$T/sub2" | grep -q ' offline$' && break
+	sleep 0.1
+done
 kill "$SUB"
 [ "$(tail -1 "$T/sub2")" = "vigil/cam1/availability offline" ] ||
 	fail "no will (offline) after SIGKILL: $(cat "$T/sub2")"
@@ -150,19 +176,30 @@ t0=$(date +%s%N)
 	--set mqtt.port="$PORT" "${MQ[@]}" 2>"$T/err3" &
 VIGILD=$!
 pids+=("$VIGILD")
-sleep 1.5			# the first event (2 s into the scene) meets no broker
+# until_grep N PATTERN FILE: until FILE has N lines matching PATTERN
+until_grep() {
+	local n
+	for _ in $(seq 300); do
+		n=$(grep -c -e "$2" "$3" 2>/dev/null)
+		[ "${n:-0}" -ge "$1" ] && return 0
+		sleep 0.1
+	done
+	cat "$T/err3"
+	fail "30 s without $1 lines '$2' in ${3##*/}"
+}
+until_grep 1 '"event":"start"' "$T/ev3"	# the first event (2 s) meets no broker
 start_broker
 mosquitto_sub -h 127.0.0.1 -p "$PORT" -c -i vigil-test -q 1 -v -t vigil/cam1/event \
 	>"$T/sub3" 2>&1 &
 SUB=$!
 pids+=("$SUB")
-sleep 4.5			# the first event is delivered after the connection
-stop_broker			# the second event (8 s) starts with no broker
-sleep 3
+until_grep 1 '"event":"end"' "$T/sub3"	# delivered after the connection
+stop_broker
+until_grep 2 '"event":"start"' "$T/ev3"	# the second event (8 s): no broker
 start_broker			# vigild and the subscriber reconnect
 wait "$VIGILD" || { cat "$T/err3"; fail "vigild (3) exit status $?"; }
 t1=$(date +%s%N)
-for _ in $(seq 30); do
+for _ in $(seq 300); do
 	[ "$(payloads "$T/sub3" | wc -l)" -ge "$(wc -l <"$T/ev3")" ] && break
 	sleep 0.1
 done
@@ -221,7 +258,7 @@ TLS=(--set mqtt.port="$PORT" --set mqtt.tls_ca="$T/tls/ca.pem" --set mqtt.userna
 "$V" --source "replay:$T/walk.y4m" --pir-events "$T/walk.pir" --fast --events "$T/ev5" \
 	"${MQ[@]}" "${TLS[@]}" --set mqtt.password_file="$T/pw" 2>"$T/err5" ||
 	{ cat "$T/err5"; fail "vigild (5)"; }
-sleep 0.5
+sync_sub "$T/sub5"
 kill "$SUB"
 diff <(payloads "$T/sub5") <(cat "$T/ev5") || { cat "$T/err5"; fail "events over TLS"; }
 "$V" --source "replay:$T/walk.y4m" --pir-events "$T/walk.pir" --fast --events /dev/null \
