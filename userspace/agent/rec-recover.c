@@ -59,21 +59,6 @@ static int fd_sink(void *arg, const void *data, size_t len)
 	return 0;
 }
 
-/* @name starts with the clip magic (and so is vigil's). */
-static bool has_magic(int dirfd, const char *name)
-{
-	char magic[8];
-	const int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	bool ok;
-
-	if (fd < 0)
-		return false;
-	ok = read(fd, magic, sizeof(magic)) == (ssize_t)sizeof(magic) &&
-	     !memcmp(magic, "VIGILCLP", sizeof(magic));
-	close(fd);
-	return ok;
-}
-
 /* A clip of @name that is complete, with at least @frames frames. */
 static bool complete_clip(int dirfd, const char *name, unsigned int frames)
 {
@@ -154,7 +139,7 @@ enum rec_recover rec_recover_part(int dirfd, const char *dir, const char *id,
 	snprintf(n.part, sizeof(n.part), "%s%s", id, VIGIL_CLIP_PART_EXT);
 	snprintf(n.final, sizeof(n.final), "%s%s", id, VIGIL_CLIP_EXT);
 	snprintf(n.tmp, sizeof(n.tmp), "%s%s", id, TMP_EXT);
-	if (!has_magic(dirfd, n.part)) {
+	if (!rec_is_vigil_clip(dirfd, n.part)) {
 		fprintf(stderr, "vigild: recovery: %s/%s: not a vigil clip (no clip header): "
 			"left alone\n", dir, n.part);
 		return REC_KEPT;

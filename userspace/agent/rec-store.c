@@ -108,7 +108,8 @@ struct rec_store {
 /* ---------------------------------------------------------------- */
 /* the worker: retention's plan */
 
-static bool is_vigil_clip(int dirfd, const char *name)
+/* @name in @dirfd starts with the clip magic (and so is vigil's). */
+bool rec_is_vigil_clip(int dirfd, const char *name)
 {
 	char magic[8];
 	const int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
@@ -280,7 +281,7 @@ static unsigned int plan(struct rec_store *s, uint64_t need, struct victim *v,
 		snprintf(x->id, sizeof(x->id), "%s", h[i].id);
 		snprintf(x->name, sizeof(x->name), "%s%s", h[i].id,
 			 h[i].part ? VIGIL_CLIP_PART_EXT : VIGIL_CLIP_EXT);
-		if (!is_vigil_clip(dirfd(d), x->name))
+		if (!rec_is_vigil_clip(dirfd(d), x->name))
 			continue;
 		x->why = over ? "max_bytes" : old ? "max_age_days" : "free space";
 		x->client = "retention";

@@ -66,6 +66,9 @@ unsigned long rec_store_recovered(const struct rec_store *s);
 void rec_store_writing(struct rec_store *s, unsigned int slot, const char *id);
 void rec_store_free(struct rec_store *s);
 
+/* Whether @name in @dirfd starts with the clip magic: vigil's, deletable. */
+bool rec_is_vigil_clip(int dirfd, const char *name);
+
 /* rec-recover.c: one leftover <@id>.vclip.part in @dirfd (@dir, for messages) */
 enum rec_recover {
 	REC_RECOVERED,	/* now <id>.vclip (*@frames frames); the .part removed */

@@ -151,23 +151,13 @@ done
 grep -q "vigild: audit stats: $T/clips/audit.jsonl records [34] errors 0 dropped 0 reopens 1 reopen_errors 0" \
 	"$T/err" || fail "audit stats: $(grep 'audit stats' "$T/err")"
 
-python3 - "$T/strace" "$VP" <<'PY' || fail "system calls on the audit log (above)"
-import re, sys
+PYTHONPATH=$(dirname "$0") python3 - "$T/strace" "$VP" <<'PY' || fail "system calls on the audit log (above)"
+import sys
+from strace_window import CALL as call, window
 lines = open(sys.argv[1]).read().splitlines()
 loop = sys.argv[2]
-call = re.compile(r'^(\d+) +([a-z0-9_]+)\((.*)')
-start = end = None
-for i, l in enumerate(lines):
-    m = call.match(l)
-    if not m or m.group(1) != loop:
-        continue
-    if start is None and m.group(2) == 'io_uring_enter':
-        start = i
-    if start is not None and m.group(2) == 'write' and 'vigild: stats' in l:
-        end = i
-assert start is not None and end is not None, ('window', start, end)
 bad, enters, tids = [], 0, set()
-for l in lines[start:end]:
+for l in window(lines, loop):
     m = call.match(l)
     if not m:
         continue

@@ -73,8 +73,9 @@ for f in "$T"/rec/*.vclip; do
 done
 [ "$left" -ge 1 ] || fail "no clip left: retention evicted the newest"
 
-python3 - "$T/strace" <<'PY' || fail "blocking calls on the loop (above)"
+PYTHONPATH=$(dirname "$0") python3 - "$T/strace" <<'PY' || fail "blocking calls on the loop (above)"
 import re, sys
+from strace_window import CALL as call, window
 lines = open(sys.argv[1]).read().splitlines()
 loop = lines[0].split()[0]
 store = None
@@ -82,7 +83,6 @@ for l in lines:
     m = re.search(r'</proc/\d+/task/(\d+)/comm>, "vigild-store"', l)
     if m:
         store = m.group(1)
-call = re.compile(r'^(\d+) +([a-z0-9_]+)\((.*)')
 ALWAYS = {'open', 'openat', 'openat2', 'creat', 'unlink', 'unlinkat', 'rename',
           'renameat', 'renameat2', 'getdents', 'getdents64', 'statfs', 'fstatfs',
           'statx', 'access', 'faccessat', 'faccessat2', 'stat', 'lstat', 'fsync',
@@ -91,19 +91,8 @@ ALWAYS = {'open', 'openat', 'openat2', 'creat', 'unlink', 'unlinkat', 'rename',
 # on a regular file (an fd whose path is not /dev/..., a pipe, socket or anon inode)
 ON_FILE = {'read', 'pread64', 'readv', 'preadv', 'preadv2', 'write', 'pwrite64',
            'writev', 'pwritev', 'pwritev2', 'close', 'lseek', 'fstat', 'newfstatat'}
-start = end = None
-for i, l in enumerate(lines):
-    m = call.match(l)
-    if not m or m.group(1) != loop:
-        continue
-    if start is None and m.group(2) == 'io_uring_enter':
-        start = i
-    if start is not None and m.group(2) == 'write' and 'vigild: stats' in l:
-        end = i
-        break
-assert start is not None and end is not None, ('window', start, end)
 bad, enters, seen = [], 0, set()
-for l in lines[start:end]:
+for l in window(lines, loop):
     m = call.match(l)
     if not m:
         continue
