@@ -65,14 +65,62 @@ static void t_slurp(const char *path, char *buf, size_t len)
 
 /*
  * Run vigild with @argv (NULL-terminated, without argv[0]). Kill it with
- * SIGTERM after @term_ms if non-zero. Returns the wait status; output in
- * t_out / t_err.
+ * SIGTERM @term_ms after it blocked its signals, if non-zero. Returns the
+ * wait status; output in t_out / t_err.
  */
 /* Optional: stdout of the next run (else a file read into t_out). */
 static int t_stdout_fd = -1;
+/*
+ * Optional: SIGTERM only once stdout holds @t_term_count copies of
+ * @t_term_on (and @term_ms after that), 20 s at most: a run that must
+ * reach a point (a second pass of a looped replay) waits for it, not for a
+ * time that load or ASan can make too short.
+ */
+static const char *t_term_on;
+static int t_term_count;
 /* Optional: after @t_hup_ms, call t_hup_hook() then send SIGHUP. */
 static int t_hup_ms;
 static void (*t_hup_hook)(void);
+
+static int t_count(const char *hay, const char *needle)
+{
+	int n = 0;
+
+	for (const char *p = hay; (p = strstr(p, needle)); p++)
+		n++;
+	return n;
+}
+
+/*
+ * Wait until @pid blocks SIGTERM (vigild's signalfd: from then on the
+ * signal stops it cleanly; before, it kills it) or exits; 20 s at most.
+ * Without this a signal after a fixed time raced a start-up slowed by
+ * load or ASan (a vigild "Terminated" with no output).
+ */
+static void t_wait_signals_blocked(pid_t pid)
+{
+	char path[64], line[128];
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	for (int i = 0; i < 2000; i++) {
+		const struct timespec ts = { 0, 10000000 };
+		FILE *f = fopen(path, "re");
+		unsigned long long blk = 0;
+		bool zombie = false;
+
+		if (!f)
+			return;
+		while (fgets(line, sizeof(line), f)) {
+			if (!strncmp(line, "State:", 6))
+				zombie = strchr(line, 'Z') != NULL;
+			sscanf(line, "SigBlk: %llx", &blk);
+		}
+		fclose(f);
+		if (zombie || (blk & (1ULL << (SIGTERM - 1))))
+			return;
+		nanosleep(&ts, NULL);
+	}
+}
 
 static int t_vigild(const char *const *args, bool seccomp, int term_ms)
 {
@@ -80,6 +128,7 @@ static int t_vigild(const char *const *args, bool seccomp, int term_ms)
 	char out[] = "/tmp/vigil-out-XXXXXX", err[] = "/tmp/vigil-err-XXXXXX";
 	const int fo = mkstemp(out), fe = mkstemp(err);
 	int status = -1, waited = 0;
+	bool reaped = false;
 	pid_t pid;
 
 	for (int i = 0; args[i] && i < 30; i++)
@@ -93,6 +142,9 @@ static int t_vigild(const char *const *args, bool seccomp, int term_ms)
 		execv(argv[0], (char *const *)argv);
 		_exit(127);
 	}
+	/* the times below count from when vigild handles its signals */
+	if (t_hup_ms || term_ms)
+		t_wait_signals_blocked(pid);
 	if (t_hup_ms) {
 		struct timespec ts = { t_hup_ms / 1000, (t_hup_ms % 1000) * 1000000L };
 
@@ -105,11 +157,24 @@ static int t_vigild(const char *const *args, bool seccomp, int term_ms)
 	if (term_ms) {
 		struct timespec ts = { term_ms / 1000, (term_ms % 1000) * 1000000L };
 
+		for (int i = 0; t_term_on && i < 2000; i++) {
+			const struct timespec tick = { 0, 10000000 };
+
+			t_slurp(out, t_out, sizeof(t_out));
+			if (t_count(t_out, t_term_on) >= t_term_count)
+				break;
+			if (waitpid(pid, &status, WNOHANG) == pid) {
+				reaped = true;
+				break;
+			}
+			nanosleep(&tick, NULL);
+		}
 		nanosleep(&ts, NULL);
-		kill(pid, SIGTERM);
+		if (!reaped)
+			kill(pid, SIGTERM);
 	}
 	/* never hang: 20 s at most */
-	while (waitpid(pid, &status, WNOHANG) == 0) {
+	while (!reaped && waitpid(pid, &status, WNOHANG) == 0) {
 		struct timespec ts = { 0, 10000000 };
 
 		if (++waited > 2000) {
@@ -130,14 +195,6 @@ static int t_vigild(const char *const *args, bool seccomp, int term_ms)
 	return status;
 }
 
-static int t_count(const char *hay, const char *needle)
-{
-	int n = 0;
-
-	for (const char *p = hay; (p = strstr(p, needle)); p++)
-		n++;
-	return n;
-}
 
 /* Render a scene file into a Y4M; returns the Y4M and PIR paths. */
 /* Render the scenario file @spath (320x240, 15 fps) to a Y4M and a PIR file. */

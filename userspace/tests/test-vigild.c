@@ -220,9 +220,14 @@ int main(void)
 		const char *args[] = { "--source", src, "--loop", "--fast",
 				       "--policy", "video-only", "--stats", NULL };
 
-		st = t_vigild(args, false, 700);
+		/* stopped once the scene's person was seen twice: looped */
+		t_term_on = "\"event\":\"start\"";
+		t_term_count = 2;
+		st = t_vigild(args, false, 100);
+		t_term_on = NULL;
 		T_ASSERT(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 		T_STRSTR(t_err, "Terminated, stopping");
+		T_ASSERT(t_count(t_out, "\"event\":\"start\"") >= 2);
 		/* looped: more frames than the file holds */
 		T_ASSERT(strstr(t_err, "stats: frames ") &&
 			 atol(strstr(t_err, "stats: frames ") + 14) > 60);
