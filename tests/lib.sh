@@ -15,6 +15,23 @@ t_log() { echo "[$T_NAME] $*"; }
 t_fail() { echo "[$T_NAME] FAIL: $*" >&2; exit 1; }
 t_skip() { echo "[$T_NAME] SKIP: $*" >&2; exit 77; }
 
+# t_term PID: SIGTERM to a vigild once it handles the signal (blocked for
+# its signalfd: it stops cleanly, "Terminated, stopping"). A TERM sent
+# earlier, a fixed time after its start, killed it outright when the
+# emulated CPU made its start slow (50-vigild-mmap on a loaded host).
+# Waits 60 s at most; a process that is gone is left alone.
+t_term() {
+	local p=$1 blk _
+	for _ in $(seq 600); do
+		blk=$(awk '/^SigBlk:/ { print $2 }' "/proc/$p/status" 2>/dev/null) || break
+		[ -n "$blk" ] || break
+		grep -q '^State:.*Z' "/proc/$p/status" 2>/dev/null && break
+		(((16#$blk) & (1 << 14))) && break
+		sleep 0.1
+	done
+	kill -TERM "$p" 2>/dev/null
+}
+
 # t_assert DESCRIPTION COMMAND...: run COMMAND, fail the test if it fails.
 t_assert() {
 	local what=$1

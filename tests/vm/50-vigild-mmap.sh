@@ -23,7 +23,7 @@ maps=$(grep -c " $T_DEV\$" /proc/$pid/maps || true)
 t_log "video node mappings: $maps"
 [ "$maps" -ge 2 ] || t_fail "expected the capture buffers mapped from $T_DEV, got $maps"
 sleep 1
-kill -TERM $pid
+t_term $pid
 wait $pid
 rc=$?
 cat "$T_TMP/err"
@@ -84,7 +84,7 @@ awk -v s="$spf" 'BEGIN { exit !(s > 0 && s <= 4.2) }' || t_fail "$spf syscalls p
 "$VIGILD" --source "v4l2:$T_DEV" --policy video-only --events /dev/null 2>"$T_TMP/err2" &
 pid=$!
 sleep 1
-kill -TERM $pid
+t_term $pid
 wait $pid || { cat "$T_TMP/err2"; t_fail "second run failed"; }
 t_unload || t_fail "rmmod vigil after vigild"
 exit 0

@@ -25,7 +25,7 @@ t_log "dma-buf mappings: $bufs, video node mappings: $node"
 [ "$bufs" -ge 2 ] || t_fail "expected dma-buf mappings, got $bufs"
 [ "$node" -eq 0 ] || t_fail "MMAP buffers mapped in DMABUF mode"
 sleep 1
-kill -TERM $pid
+t_term $pid
 wait $pid
 rc=$?
 cat "$T_TMP/err"

@@ -26,7 +26,7 @@ for _ in $(seq 50); do
 done
 grep -q "reconnected" "$T_TMP/err" || { cat "$T_TMP/err"; t_fail "no reconnect"; }
 sleep 2
-kill -TERM $pid
+t_term $pid
 wait $pid
 rc=$?
 cat "$T_TMP/err"

@@ -14,7 +14,7 @@ t_log "device $T_DEV"
 	--policy pir-and-video --stats --events "$T_TMP/events.jsonl" 2>"$T_TMP/err" &
 pid=$!
 sleep 11
-kill -TERM $pid
+t_term $pid
 wait $pid
 rc=$?
 cat "$T_TMP/err"

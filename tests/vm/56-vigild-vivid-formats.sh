@@ -35,7 +35,7 @@ run_vigild() {
 	sleep 4
 	v4l2-ctl -d "$dev" -c horizontal_movement=6 || t_fail "cannot make vivid's pattern move"
 	sleep 4
-	kill -TERM $pid
+	t_term $pid
 	wait $pid
 	rc=$?
 	cat "$T_TMP/$name.err"

@@ -37,7 +37,7 @@ for build in userspace userspace-gpiod2; do
 		--trace "$T_TMP/$name.trace" --events "$T_TMP/$name.jsonl" 2>"$T_TMP/$name.err" &
 	pid=$!
 	sleep 11
-	kill -TERM $pid
+	t_term $pid
 	wait $pid
 	rc=$?
 	cat "$T_TMP/$name.err"
@@ -67,7 +67,7 @@ pid=$!
 sleep 3
 echo "12 400000 200000" >"$DBG/train" || t_fail "start train"
 sleep 6
-kill -TERM $pid
+t_term $pid
 wait $pid
 rc=$?
 cat "$T_TMP/$name.err"

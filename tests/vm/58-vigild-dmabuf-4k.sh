@@ -35,7 +35,7 @@ run_vigild() {
 	t_log "dma-buf mappings: $bufs"
 	[ "$bufs" -ge 3 ] || t_fail "expected 3 dma-buf mappings, got $bufs"
 	sleep "$1"
-	kill -TERM $pid
+	t_term $pid
 	wait $pid
 	rc=$?
 	cat "$T_TMP/err"

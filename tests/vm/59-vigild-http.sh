@@ -86,7 +86,7 @@ t_log "frames per clip stream:$counts; images per MJPEG stream:$mcounts"
 	t_fail "live$best does not recover"
 "$CLIP" verify "$T_TMP/closed.vclip" >/dev/null || t_fail "live$best: frames fail to decode"
 t_log "streams checked ${SECONDS}s"
-kill -TERM $pid
+t_term $pid
 wait $pid
 rc=$?
 cat "$T_TMP/err"

@@ -226,7 +226,7 @@ done
 "$LAT" pir -d "$T_DEV" -c $NEV -r 2 --no-gpio >"$T_TMP/pulses" || t_fail "vigil-lat pir (pulses for vigild)"
 "$LAT" ktrace off "$T_TMP/k.trace" || t_fail "vigil-lat ktrace off"
 [ -d /sys/kernel/tracing/instances/vigil-lat ] && t_fail "ktrace instance left"
-kill -TERM $vpid 2>/dev/null
+t_term $vpid
 wait $vpid
 st=$?
 [ $st = 0 ] || { cat "$T_TMP/vigild.err"; t_fail "vigild (exit status $st)"; }

@@ -39,7 +39,7 @@ for _ in $(seq 50); do
 	sleep 0.1
 done
 sleep 0.5
-kill -TERM $wpid
+t_term $wpid
 wait $wpid
 rc=$?
 kill $apid 2>/dev/null
@@ -90,7 +90,7 @@ for _ in $(seq 80); do
 	grep -q "capturing 16000 Hz mono S16_LE again" "$T_TMP/err" && break
 	sleep 0.1
 done
-kill -TERM $pid
+t_term $pid
 wait $pid
 rc=$?
 cat "$T_TMP/err"

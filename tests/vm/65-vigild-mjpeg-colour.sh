@@ -96,7 +96,7 @@ t_log "vigild started, subsampling switches ${SECONDS}s"
 curl -s -N --max-time 5 -H "Authorization: Bearer $(cat "$T_TMP/token")" \
 	"$URL/api/live.mjpeg" -o "$T_TMP/live.mjpeg" || [ $? = 28 ] || t_fail "curl $URL/api/live.mjpeg"
 sleep 3
-kill -TERM "$V"
+t_term "$V"
 wait "$V" || { cat "$T_TMP/err"; t_fail "vigild failed"; }
 t_log "vigild done ${SECONDS}s"
 grep "stats: recording" "$T_TMP/err" || t_fail "no recording stats"
