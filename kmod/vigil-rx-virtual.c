@@ -11,7 +11,6 @@
  * a 4:2:2 YUYV bus.
  */
 
-#include <linux/delay.h>
 #include <linux/dma-buf.h>
 #include <linux/hrtimer.h>
 #include <linux/workqueue.h>
@@ -203,6 +202,21 @@ static void vigil_rx_buffer_queued(struct vigil_dev *vd)
 }
 
 /*
+ * Spin for @ms on the clock the frame timer runs on. Not mdelay(): that
+ * counts the delay loop calibrated at boot for each CPU, and where that
+ * calibration fails (a secondary vCPU of an emulator, whose TSC is unstable:
+ * "calibrate_delay_direct() failed", a few BogoMIPS) a 520 ms mdelay() ends
+ * after well under a millisecond.
+ */
+static void vigil_rx_stall(u32 ms)
+{
+	ktime_t end = ktime_add_ms(ktime_get(), ms);
+
+	while (ktime_before(ktime_get(), end))
+		cpu_relax();
+}
+
+/*
  * Hard IRQ. At most VIGIL_MAX_PENDING frame periods wait for the worker: when
  * the machine cannot keep up (an emulator under load), the receiver slows
  * down instead of inventing drops, so a sequence gap always means that no
@@ -222,7 +236,7 @@ static enum hrtimer_restart vigil_rx_timer(struct hrtimer *t)
 	/* error injection: this tick comes late, as if interrupts were off */
 	if (stall_ms) {
 		WRITE_ONCE(vd->inject_stall_ms, 0);
-		mdelay(min_t(u32, stall_ms, VIGIL_MAX_STALL_MS));
+		vigil_rx_stall(min_t(u32, stall_ms, VIGIL_MAX_STALL_MS));
 	}
 	periods = hrtimer_forward_now(t, rx->period);
 	if (periods > 1)
