@@ -5,6 +5,7 @@
  */
 
 #include <linux/kernel.h>
+#include <linux/sched.h>
 #include <linux/string.h>
 #include <media/v4l2-ctrls.h>
 
@@ -178,19 +179,25 @@ static void vigil_mask_rect(const struct vigil_frame *f,
 
 	switch (f->fourcc) {
 	case V4L2_PIX_FMT_GREY:
-		for (y = y0; y < y1; y++)
+		for (y = y0; y < y1; y++) {
 			memset(f->vaddr + y * f->bytesperline + x0, 16,
 			       x1 - x0);
+			cond_resched();
+		}
 		break;
 	case V4L2_PIX_FMT_NV12:
-		for (y = y0; y < y1; y++)
+		for (y = y0; y < y1; y++) {
 			memset(f->vaddr + y * f->bytesperline + x0, 16,
 			       x1 - x0);
+			cond_resched();
+		}
 		/* every chroma sample covering a masked pixel */
 		x0 &= ~1;
 		x1 = ALIGN(x1, 2);
-		for (y = y0 / 2; y < DIV_ROUND_UP(y1, 2); y++)
+		for (y = y0 / 2; y < DIV_ROUND_UP(y1, 2); y++) {
 			memset(uv + y * f->bytesperline + x0, 128, x1 - x0);
+			cond_resched();
+		}
 		break;
 	case V4L2_PIX_FMT_YUYV:
 		x0 &= ~1;
@@ -204,6 +211,7 @@ static void vigil_mask_rect(const struct vigil_frame *f,
 								     p[2 * x];
 				p[2 * x + 1] = 128;
 			}
+			cond_resched();
 		}
 		break;
 	}
@@ -215,7 +223,9 @@ static void vigil_mask_rect(const struct vigil_frame *f,
  * @f: the filled frame, CPU-mapped
  *
  * Called on every frame, as the last step of filling it, before it is
- * returned to userspace.
+ * returned to userspace, in process context with no lock held: a mask may
+ * cover the whole frame, so each row filled is a preemption point, as in
+ * the renderers (vigil_vsensor_render()).
  *
  * Return: 0, or -EFAULT when the frame has no CPU mapping (the buffer must
  * then not be delivered).
@@ -226,6 +236,7 @@ int vigil_privacy_apply(struct vigil_dev *vd, const struct vigil_frame *f)
 	unsigned long flags;
 	unsigned int i;
 
+	might_sleep();
 	if (!f->vaddr)
 		return -EFAULT;
 	spin_lock_irqsave(&vd->mask_lock, flags);
