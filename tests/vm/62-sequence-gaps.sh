@@ -30,41 +30,42 @@ t_load
 stats=$(t_debugfs "$T_DEV")/stats
 total() { sed -n 's/^dropped_total //p' "$stats"; }
 
+# One capture of 40 frames at 30 fps by vtool at SCHED_FIFO, with the
+# environment given (VTOOL_STALL=...), labelled LABEL; sets $gaps. The gaps
+# are the drops the control counts right after the last DQBUF (all 4
+# buffers are queued again then: a drop after it needs vtool, SCHED_FIFO,
+# held off 4 periods between two ioctls); debugfs counts the same drops as
+# the control at STREAMOFF, which also has those after the last frame
+# (vtool held off before STREAMOFF: seen).
+capture_counted() {
+	local label=$1 out before after dropped dropped_end
+	shift
+	before=$(total)
+	out=$(env "$@" chrt -f 1 "$vtool" capture "$T_DEV" YUYV 640x480 30 40 /dev/null) ||
+		t_fail "vtool capture ($label)"
+	after=$(total)
+	t_log "$label: $(echo $out); dropped_total +$((after - before))"
+	gaps=$(echo "$out" | sed -n 's/.* gaps=\([0-9]*\).*/\1/p')
+	dropped=$(echo "$out" | sed -n 's/.* dropped=\([0-9]*\).*/\1/p')
+	dropped_end=$(echo "$out" | sed -n 's/^dropped_at_streamoff=\([0-9]*\)$/\1/p')
+	t_eq "frames missing vs Dropped Frames control ($label)" "$dropped" "$gaps"
+	t_eq "debugfs dropped_total vs the control at STREAMOFF ($label)" \
+		"$((after - before))" "$dropped_end"
+}
+
 # The stall must show as drops. A guest whose vCPUs the host did not run
 # for the whole stall sees its clock jump over it: the frame timer's next
 # tick is late and the periods it skips are counted in ticks_late, not
 # dropped (no gap, rightly). Then the stall is tried again (at most 3).
 for try in 1 2 3; do
-	before=$(total)
-	out=$(VTOOL_STALL=10:600 chrt -f 1 "$vtool" capture "$T_DEV" YUYV 640x480 30 40 /dev/null) ||
-		t_fail "vtool capture with a stall"
-	after=$(total)
-	t_log "600 ms stall at 30 fps (try $try): $(echo $out); dropped_total +$((after - before))"
-	gaps=$(echo "$out" | sed -n 's/.* gaps=\([0-9]*\).*/\1/p')
-	dropped=$(echo "$out" | sed -n 's/.* dropped=\([0-9]*\).*/\1/p')
-	dropped_end=$(echo "$out" | sed -n 's/^dropped_at_streamoff=\([0-9]*\)$/\1/p')
-	# the gaps are the drops the control counts right after the last
-	# DQBUF (all 4 buffers are queued again then: a drop after it needs
-	# vtool, SCHED_FIFO, held off 4 periods between two ioctls); debugfs
-	# counts the same drops as the control at STREAMOFF, which also has
-	# those after the last frame (vtool held off before STREAMOFF: seen)
-	t_eq "frames missing vs Dropped Frames control" "$dropped" "$gaps"
-	t_eq "debugfs dropped_total vs the control at STREAMOFF" "$((after - before))" "$dropped_end"
+	capture_counted "600 ms stall at 30 fps (try $try)" VTOOL_STALL=10:600
 	[ "${gaps:-0}" -ge 1 ] && break
 	t_log "no gap: $(grep -E '^(ticks_late|sequence) ' "$stats" | tr '\n' ' ')"
 done
 [ "${gaps:-0}" -ge 1 ] || t_fail "no sequence gap after a 600 ms stall, 3 times"
 
 # the same consumer without a stall: whatever it misses is counted too
-before=$(total)
-out=$(chrt -f 1 "$vtool" capture "$T_DEV" YUYV 640x480 30 40 /dev/null) || t_fail "vtool capture"
-after=$(total)
-t_log "no stall: $out; dropped_total +$((after - before))"
-gaps=$(echo "$out" | sed -n 's/.* gaps=\([0-9]*\).*/\1/p')
-dropped=$(echo "$out" | sed -n 's/.* dropped=\([0-9]*\).*/\1/p')
-dropped_end=$(echo "$out" | sed -n 's/^dropped_at_streamoff=\([0-9]*\)$/\1/p')
-t_eq "frames missing vs Dropped Frames control (no stall)" "$dropped" "$gaps"
-t_eq "debugfs dropped_total vs the control at STREAMOFF (no stall)" "$((after - before))" "$dropped_end"
+capture_counted "no stall"
 
 t_unload || t_fail "rmmod vigil"
 exit 0
