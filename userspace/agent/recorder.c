@@ -239,6 +239,8 @@ struct recorder {
 	bool armed;
 	bool active;			/* an alarm is on */
 	uint64_t close_at;		/* frame time the clip ends (after the alarm) */
+	uint64_t frame_ts;		/* the last frame's time (last_ts: or a tick's) */
+	unsigned long tick_frames;	/* frames as of the last recorder_tick() */
 	struct vigil_clip_event ev;
 	bool ev_open;
 	/* clip format v2 (clipmeta): audio blocks into the open clip */
@@ -1372,6 +1374,7 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	     vigil_frame_format(f) != r->hdr.codec.fmt))
 		return 0;	/* the device came back with another size or format */
 	r->last_ts = f->ts_ns;
+	r->frame_ts = f->ts_ns;
 	if (r->have_seq && r->cur && f->seq > r->last_seq + 1)
 		r->dropped += f->seq - r->last_seq - 1;
 	r->have_seq = true;
@@ -1379,6 +1382,13 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	r->frames++;
 	if (r->fatal)
 		return r->fatal;
+	/*
+	 * Past the post-roll with every earlier frame in (the pool empty):
+	 * the clip ends here, as clip_turn() would end it at this frame's
+	 * post; a frame refused below is then not counted against it.
+	 */
+	if (r->cur && !r->active && f->ts_ns >= r->close_at && !r->qn)
+		close_clip(r, r->cur);
 	/* with the frames still in the pool, each about the size of the last */
 	if (!r->lossless && r->cur && busy_bytes(r) + r->qn * r->last_len >= WB_MAX) {
 		r->rec_dropped++;
@@ -1452,12 +1462,27 @@ bool recorder_ready(struct recorder *r)
 
 void recorder_tick(struct recorder *r, uint64_t now_ns)
 {
+	const bool frames = r->frames != r->tick_frames;
+
+	r->tick_frames = r->frames;
 	backlog_on(r);
 	if (now_ns <= r->last_ts)
 		return;
-	/* no frames (camera lost): post-roll still ends, writes still sync */
+	/*
+	 * No frames (camera lost): post-roll still ends, writes still sync.
+	 * But while frames come, the first one at close_at closes the clip
+	 * (clip_turn()): never the tick, whose clock runs ahead of the frames
+	 * by capture's queue and the pool. Closed by it, the clip lost the
+	 * frames captured before close_at still waiting there, and a clip
+	 * opened at a turn just before close_at closed with none (a verified
+	 * clip of 0 frames, under TCG). Now the tick closes it only once every
+	 * frame before close_at is in (none waits in the pool, and the last
+	 * one delivered is past close_at), or no frame came since the last
+	 * tick.
+	 */
 	r->last_ts = now_ns;
-	if (r->cur && !r->active && now_ns >= r->close_at)
+	if (r->cur && !r->active && now_ns >= r->close_at && !r->qn &&
+	    (r->frame_ts >= r->close_at || !frames))
 		close_clip(r, r->cur);
 	for (unsigned int i = 0; i < NCLIP; i++)
 		progress(&r->clip[i]);
