@@ -25,7 +25,13 @@
  *  - the write buffers' peak (bytes of the buffers waiting for the disk,
  *    part of the RSS figure: the pre-roll's copy into the clip bounds it);
  *  - the encoder's CPU per frame;
- *  - the clips' bytes per hour, colour against luma only.
+ *  - the clips' bytes per hour, colour against luma only;
+ *  - and, at the size of test-record's scene (320x240 GREY at 15 fps, an
+ *    alarm throughout, clips of 1 s), the frames real-time recording did
+ *    not record (rec_dropped, of which rec_dropped_writes) against the
+ *    frames delivered in the same run: the drop ratio that test-record
+ *    no longer asserts (it asserts that every frame is recorded or
+ *    counted, whatever the load).
  * Prints one JSON object per figure.
  */
 #include <errno.h>
@@ -99,6 +105,71 @@ out:
 		ret = -1;
 	free(buf);
 	return ret;
+}
+
+/* test-record's size: a person crossing, over and over, as GREY Y4M */
+#define SW 320
+#define SH 240
+#define SFPS 15
+#define SFRAMES 60
+#define SMALL_MS 6000
+
+static int make_small(const char *path)
+{
+	const struct vigil_y4m_info info = { SW, SH, SFPS, 1, VIGIL_FMT_GREY, 0 };
+	struct vigil_scene s = {
+		.width = SW, .height = SH, .fps = SFPS, .frames = SFRAMES,
+		.seed = 3, .noise = 2, .nitems = 1,
+		.items = { { .kind = VIGIL_SCENE_PERSON, .start = 0, .end = SFRAMES,
+			     .from_x = -10, .to_x = 300, .y = 70, .w = 60, .h = 150,
+			     .contrast = -45, .warm = true } },
+	};
+	static uint8_t buf[SW * SH];
+	char hdr[128];
+	const int n = vigil_y4m_format_header(hdr, sizeof(hdr), &info);
+	FILE *fp = n > 0 ? fopen(path, "w") : NULL;
+
+	if (!fp)
+		return -1;
+	fwrite(hdr, 1, (size_t)n, fp);
+	for (unsigned int i = 0; i < SFRAMES; i++) {
+		vigil_scene_render(&s, i, buf);
+		fputs("FRAME\n", fp);
+		fwrite(buf, 1, sizeof(buf), fp);
+	}
+	return fclose(fp) ? -1 : 0;
+}
+
+/* Record @y4m in real time into @dir for SMALL_MS, stats into @errpath. */
+static int run_small(const char *vigild, const char *y4m, const char *dir,
+		     const char *errpath)
+{
+	char src[PATH_MAX + 16], set[PATH_MAX + 32];
+	pid_t pid;
+	int st;
+
+	snprintf(src, sizeof(src), "replay:%s", y4m);
+	snprintf(set, sizeof(set), "record.dir=%s", dir);
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (pid == 0) {
+		if (!freopen(errpath, "w", stderr) || !freopen("/dev/null", "w", stdout))
+			_exit(126);
+		execl(vigild, vigild, "--source", src, "--loop", "--realtime",
+		      "--policy", "video-only", "--events", "/dev/null", "--stats",
+		      "--set", set, "--set", "record.max_clip_s=1", "--set", "record.preroll_s=1",
+		      "--set", "record.keyint=5", (char *)NULL);
+		_exit(127);
+	}
+	sleep_ms(SMALL_MS);
+	kill(pid, SIGTERM);
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) || WEXITSTATUS(st)) {
+		fprintf(stderr, "vigild-record: vigild failed (status %d), see %s\n", st,
+			errpath);
+		return -1;
+	}
+	return 0;
 }
 
 /* utime + stime of @pid in clock ticks, -1 on error. */
@@ -270,10 +341,12 @@ int main(void)
 	char vigild[PATH_MAX], raw[] = "/tmp/vigil-bench-rec-XXXXXX";
 	char dir[] = "/tmp/vigil-bench-clips-XXXXXX", err0[PATH_MAX], err1[PATH_MAX];
 	char err2[PATH_MAX], dir1[PATH_MAX], dir2[PATH_MAX];
+	char err3[PATH_MAX], dir3[PATH_MAX], small[PATH_MAX];
+	double s_frames, s_dropped, s_writes, s_recorded;
 	struct result base, rec, luma;
 	struct rec_stats c, g;
 	double preroll_kb, behind_base, behind_rec;
-	char cmd[2 * PATH_MAX + 64], goal[96];
+	char cmd[3 * PATH_MAX + 64], goal[96];
 	int fd;
 
 	if (find_vigild(vigild, sizeof(vigild), "vigild-record"))
@@ -291,14 +364,27 @@ int main(void)
 	snprintf(err2, sizeof(err2), "%s/luma.err", dir);
 	snprintf(dir1, sizeof(dir1), "%s/colour", dir);
 	snprintf(dir2, sizeof(dir2), "%s/luma", dir);
-	if (mkdir(dir1, 0700) || mkdir(dir2, 0700) ||
+	snprintf(err3, sizeof(err3), "%s/small.err", dir);
+	snprintf(dir3, sizeof(dir3), "%s/small", dir);
+	snprintf(small, sizeof(small), "%s/small.y4m", dir);
+	if (mkdir(dir1, 0700) || mkdir(dir2, 0700) || mkdir(dir3, 0700) ||
+	    make_small(small) ||
 	    run(vigild, raw, NULL, "yes", err0, &base) ||
 	    run(vigild, raw, dir1, "yes", err1, &rec) ||
-	    run(vigild, raw, dir2, "no", err2, &luma)) {
+	    run(vigild, raw, dir2, "no", err2, &luma) ||
+	    run_small(vigild, small, dir3, err3)) {
 		unlink(raw);
 		return 1;
 	}
 	unlink(raw);
+	s_frames = stat_from(err3, "stats: frames ");
+	s_dropped = stat_from(err3, " rec_dropped ");
+	s_writes = stat_from(err3, "rec_dropped_writes ");
+	s_recorded = stat_from(err3, "recorded_frames ");
+	if (s_frames <= 0 || s_recorded <= 0 || s_dropped < 0 || s_writes < 0) {
+		fprintf(stderr, "vigild-record: the 320x240 run recorded nothing (see %s)\n", err3);
+		return 1;
+	}
 	preroll_kb = atof(PREROLL_BYTES_STR) / 1024;
 	rec_stats(err1, dir1, &c);
 	rec_stats(err2, dir2, &g);
@@ -350,8 +436,15 @@ int main(void)
 	       "\"ratio\":%.3f,\"goal\":\"synthetic scene; see clip-colour-disk-per-hour "
 	       "for real footage\"}\n", c.bytes_per_h / 1e9, g.bytes_per_h / 1e9,
 	       g.bytes_per_h > 0 ? c.bytes_per_h / g.bytes_per_h : 0);
+	printf("{\"name\":\"vigild-record-realtime-dropped\",\"figure\":%.0f,"
+	       "\"unit\":\"frames\",\"baseline\":%.0f,\"baseline_name\":"
+	       "\"frames delivered (320x240 GREY 15 fps, alarm throughout, 1 s clips, %d s)\","
+	       "\"ratio\":%.4f,\"goal\":\"figure 0 (of which for want of a write buffer: "
+	       "%.0f; recorded %.0f)\"}\n",
+	       s_dropped, s_frames, SMALL_MS / 1000, s_dropped / s_frames, s_writes, s_recorded);
 	/* the recorder's own stats lines, for the log */
-	snprintf(cmd, sizeof(cmd), "grep -h 'stats: recording' '%s' '%s' >&2", err1, err2);
+	snprintf(cmd, sizeof(cmd), "grep -h 'stats: recording' '%s' '%s' '%s' >&2", err1, err2,
+		 err3);
 	if (system(cmd))
 		fprintf(stderr, "vigild-record: no recording stats in %s\n", err1);
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -107,6 +107,8 @@ struct wbuf {
 	bool busy;		/* filling or in flight */
 	int late_res;		/* VIGILD_TEST_WRITE_DELAY_MS: the completion held */
 	struct __kernel_timespec late_ts;
+	bool held;		/* VIGILD_TEST_WRITE_HOLD: late_res, for clip held_slot */
+	unsigned int held_slot;
 };
 
 enum clip_state {
@@ -225,11 +227,20 @@ struct recorder {
 	struct wbuf buf[NBUF];
 	unsigned int nbuf;		/* of buf[] in use: NBUF (tests: fewer) */
 	uint64_t write_delay_ns;	/* fault injection: a slow disk (tests) */
+	/*
+	 * Fault injection (tests): write completions held, from the first
+	 * live frame written into a clip, until hold_n frames were not
+	 * recorded for want of a write buffer (wb_dropped); then all seen.
+	 */
+	unsigned long hold_n, hold_base;	/* hold_base: wb_dropped as it began */
+	bool hold_on, hold_over;
 	struct clip clip[NCLIP];
 	struct clip *cur;		/* the clip frames go to, or NULL */
 	bool armed;
 	bool active;			/* an alarm is on */
 	uint64_t close_at;		/* frame time the clip ends (after the alarm) */
+	uint64_t frame_ts;		/* the last frame's time (last_ts: or a tick's) */
+	unsigned long tick_frames;	/* frames as of the last recorder_tick() */
 	struct vigil_clip_event ev;
 	bool ev_open;
 	/* clip format v2 (clipmeta): audio blocks into the open clip */
@@ -646,6 +657,7 @@ static void close_clip(struct recorder *r, struct clip *c)
 }
 
 static void write_event(struct recorder *r, uint32_t type);
+static void hold_release(struct recorder *r, bool all);
 
 /*
  * ---- opening a clip, on the ring: STATX of <id>.vclip (a closed clip of
@@ -1255,6 +1267,11 @@ static int encoded(struct recorder *r, const struct rframe *s, const struct job 
 	c->frames++;
 	c->since_sync++;
 	r->rec_frames++;
+	/* VIGILD_TEST_WRITE_HOLD: the pre-roll is in, completions are held */
+	if (r->hold_n && !r->hold_over && !r->hold_on) {
+		r->hold_on = true;
+		r->hold_base = r->wb_dropped;
+	}
 	flush(c, false);
 	progress(c);
 	return 0;
@@ -1281,6 +1298,7 @@ static int collect(struct recorder *r, bool wait)
 		return 0;
 	r->enc_busy = false;
 	ret = encoded(r, &r->slot[r->qhead], &j);
+	hold_release(r, false);
 	wbuf_trim(r);
 	r->qhead = (r->qhead + 1) % r->nslot;
 	r->qn--;
@@ -1356,6 +1374,7 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	     vigil_frame_format(f) != r->hdr.codec.fmt))
 		return 0;	/* the device came back with another size or format */
 	r->last_ts = f->ts_ns;
+	r->frame_ts = f->ts_ns;
 	if (r->have_seq && r->cur && f->seq > r->last_seq + 1)
 		r->dropped += f->seq - r->last_seq - 1;
 	r->have_seq = true;
@@ -1363,10 +1382,18 @@ int recorder_frame(struct recorder *r, const struct vigil_frame *f,
 	r->frames++;
 	if (r->fatal)
 		return r->fatal;
+	/*
+	 * Past the post-roll with every earlier frame in (the pool empty):
+	 * the clip ends here, as clip_turn() would end it at this frame's
+	 * post; a frame refused below is then not counted against it.
+	 */
+	if (r->cur && !r->active && f->ts_ns >= r->close_at && !r->qn)
+		close_clip(r, r->cur);
 	/* with the frames still in the pool, each about the size of the last */
 	if (!r->lossless && r->cur && busy_bytes(r) + r->qn * r->last_len >= WB_MAX) {
 		r->rec_dropped++;
 		r->wb_dropped++;
+		hold_release(r, false);
 		return 0;
 	}
 	if (r->qn == r->nslot && r->lossless) {
@@ -1435,12 +1462,27 @@ bool recorder_ready(struct recorder *r)
 
 void recorder_tick(struct recorder *r, uint64_t now_ns)
 {
+	const bool frames = r->frames != r->tick_frames;
+
+	r->tick_frames = r->frames;
 	backlog_on(r);
 	if (now_ns <= r->last_ts)
 		return;
-	/* no frames (camera lost): post-roll still ends, writes still sync */
+	/*
+	 * No frames (camera lost): post-roll still ends, writes still sync.
+	 * But while frames come, the first one at close_at closes the clip
+	 * (clip_turn()): never the tick, whose clock runs ahead of the frames
+	 * by capture's queue and the pool. Closed by it, the clip lost the
+	 * frames captured before close_at still waiting there, and a clip
+	 * opened at a turn just before close_at closed with none (a verified
+	 * clip of 0 frames, under TCG). Now the tick closes it only once every
+	 * frame before close_at is in (none waits in the pool, and the last
+	 * one delivered is past close_at), or no frame came since the last
+	 * tick.
+	 */
 	r->last_ts = now_ns;
-	if (r->cur && !r->active && now_ns >= r->close_at)
+	if (r->cur && !r->active && now_ns >= r->close_at && !r->qn &&
+	    (r->frame_ts >= r->close_at || !frames))
 		close_clip(r, r->cur);
 	for (unsigned int i = 0; i < NCLIP; i++)
 		progress(&r->clip[i]);
@@ -1472,6 +1514,26 @@ static void write_done(struct recorder *r, struct clip *c, unsigned int idx, int
 	backlog_on(r);
 }
 
+/*
+ * VIGILD_TEST_WRITE_HOLD: once hold_n frames were not recorded for want of
+ * a write buffer (or, @all, at the end), the held completions are seen.
+ */
+static void hold_release(struct recorder *r, bool all)
+{
+	if (!r->hold_on || r->hold_over || (!all && r->wb_dropped - r->hold_base < r->hold_n))
+		return;
+	r->hold_over = true;
+	r->hold_on = false;
+	for (unsigned int i = 0; i < NBUF; i++) {
+		struct wbuf *b = &r->buf[i];
+
+		if (!b->held)
+			continue;
+		b->held = false;
+		write_done(r, &r->clip[b->held_slot], i, b->late_res);
+	}
+}
+
 void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cqe *cqe)
 {
 	const unsigned int slot = TAG_SLOT(tag), idx = TAG_IDX(tag);
@@ -1501,6 +1563,14 @@ void recorder_cqe(struct recorder *r, unsigned int tag, const struct io_uring_cq
 	c = &r->clip[slot];
 	switch (TAG_OP(tag)) {
 	case OP_WRITE:
+		if (r->hold_on && idx < NBUF) {
+			/* VIGILD_TEST_WRITE_HOLD: seen by hold_release() */
+			b = &r->buf[idx];
+			b->late_res = cqe->res;
+			b->held_slot = slot;
+			b->held = true;
+			return;
+		}
 		if (!r->write_delay_ns || idx >= NBUF)
 			break;
 		/* a slow disk: the completion is seen write_delay_ns later */
@@ -1586,6 +1656,7 @@ int recorder_finish(struct recorder *r)
 	/* the frames captured are encoded and written before the end */
 	while (r->enc_busy && !r->fatal)
 		r->fatal = collect(r, true);
+	hold_release(r, true);	/* VIGILD_TEST_WRITE_HOLD: never past the end */
 	/* an event still open goes in as such (ev_clip_closing()) */
 	if (r->cur)
 		close_clip(r, r->cur);
@@ -1766,9 +1837,11 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 		 */
 		const char *e = getenv("VIGILD_TEST_WRITE_DELAY_MS");
 		const char *b = getenv("VIGILD_TEST_WRITE_BUFFERS");
-		char *end = NULL, *bend = NULL;
+		const char *h = getenv("VIGILD_TEST_WRITE_HOLD");
+		char *end = NULL, *bend = NULL, *hend = NULL;
 		const unsigned long ms = e ? strtoul(e, &end, 10) : 0;
 		const unsigned long nb = b ? strtoul(b, &bend, 10) : NBUF;
+		const unsigned long hn = h ? strtoul(h, &hend, 10) : 0;
 
 		if (e && (!*e || *end || ms > 10000)) {
 			snprintf(err, errlen, "VIGILD_TEST_WRITE_DELAY_MS '%s': not 0..10000", e);
@@ -1782,8 +1855,19 @@ int recorder_new(const struct vigil_config *cfg, struct loop *l,
 			ret = -EINVAL;
 			goto fail;
 		}
+		/*
+		 * and write completions held, once a clip's pre-roll is in,
+		 * until this many frames were not recorded for want of a
+		 * write buffer (real time; deterministic where a delay is not)
+		 */
+		if (h && (!*h || *hend || hn < 1 || hn > 10000)) {
+			snprintf(err, errlen, "VIGILD_TEST_WRITE_HOLD '%s': not 1..10000", h);
+			ret = -EINVAL;
+			goto fail;
+		}
 		r->write_delay_ns = ms * 1000000ULL;
 		r->nbuf = (unsigned int)nb;
+		r->hold_n = hn;
 	}
 	if (rc->owner_key[0]) {
 		ret = read_pub(rc->owner_key, r->pk, err, errlen);

@@ -744,6 +744,11 @@ static int cmd_info(int argc, char **argv)
 	printf("state:     %s (%s)\n", state_name(st->state), st->detail);
 	printf("frames:    %u in %u groups, %u events\n", st->frames, st->groups,
 	       st->events);
+	/* a whole clip with no frame: still the record of an alarm (userspace/README.md) */
+	if (!st->frames && st->state == VIGIL_CLIP_COMPLETE)
+		printf("note:      no frame (from vigild: none came before the clip closed, "
+		       "or each was not recorded, counted in rec_dropped)%s\n",
+		       st->events ? "; the events are the alarm's record" : "");
 	info_audio(h, st, o.r);
 	if (st->frames > 0)
 		printf("bytes:     %" PRIu64 " of whole chunks, %zu in the file\n",
