@@ -16,7 +16,14 @@
 #     a reopen that fails is said and counted, records go on to the old file;
 #  3. a log that cannot be opened ([record] audit or [push] audit in a
 #     missing directory, or a directory): vigild stops at start, status 2,
-#     naming the path.
+#     naming the path;
+#  4. records that cannot be written (VIGILD_TEST_AUDIT_FAIL, a test-only
+#     fault injection: the write or fdatasync really fails in the kernel):
+#     an HTTP stream whose record's fdatasync or write fails is answered
+#     500 with nothing of the clip; push's record follows its upload, so a
+#     failed one leaves the upload done; each failure is counted in --stats
+#     and in /metrics (vigil_audit_*_total{log="PATH"}), and vigild serves
+#     the next stream, recorded, once the fault is gone.
 # Run by `make check` from userspace/ (VIGIL_BUILD set). Exit 0 pass, 1 fail.
 set -u -o pipefail
 B=${VIGIL_BUILD:?}
@@ -217,4 +224,62 @@ bad_start "$T/adir" --set "record.audit=$T/adir"
 bad_start "$T/nodir/a" --set "record.audit=$T/nodir/a" --set "http.listen=127.0.0.1:$HP" \
 	--set "http.token_file=$T/token"
 bad_start "$T/nodir/p" --set "push.audit=$T/nodir/p" --set "$PUSH"
-echo "ok: audit records off the loop, reopened on SIGHUP, bad paths refused at start"
+echo "3: bad audit paths refused at start (exit 2)"
+
+# 4: records that fail: the first record (push's upload) fails its write,
+# the second (a stream) its fdatasync, the third (a stream) its write
+ID3=20200101T000003Z-0001
+mkdir "$T/clips4"
+cp "$T/clips/$ID2.vclip" "$T/clips4/$ID3.vclip"
+LOG4=$T/clips4/audit.jsonl
+VIGILD_TEST_AUDIT_FAIL=write:1,fsync:1,write:1 "$B/vigild" --source "replay:$T/s.y4m" --loop \
+	--policy video-only --events /dev/null --stats --set "record.dir=$T/clips4" \
+	--set "http.listen=127.0.0.1:$HP" --set "http.token_file=$T/token" --set "$PUSH" \
+	2>"$T/err" &
+VP=$!
+pids+=($VP)
+waitfor 300 grep -qs "vigild: push: $ID3 uploaded" "$T/err" || fail "4: push did not upload $ID3"
+cmp -s "$T/www/$ID3.vclip" "$T/clips4/$ID3.vclip" || fail "4: $ID3 pushed differs"
+# metric NAME: its sample for this log
+metric() {
+	curl -sf -H "Authorization: Bearer $(cat "$T/token")" "http://127.0.0.1:$HP/metrics" |
+		sed -n "s|^$1{log=\"$LOG4\"} ||p"
+}
+errors1() { [ "$(metric vigil_audit_errors_total)" = 1 ]; }
+waitfor 100 errors1 || fail "4: the upload's failed record is not counted: $(metric vigil_audit_errors_total)"
+grep -q "vigild: audit: $LOG4: Bad file descriptor" "$T/err" || fail "4: the failure was not said"
+# refused: 500, nothing of the clip (the whole answer is the head and the error)
+refused() {
+	curl -s -D "$T/head" -o "$T/got" -w '%{http_code}' \
+		-H "Authorization: Bearer $(cat "$T/token")" \
+		"http://127.0.0.1:$HP/api/clips/$ID3" >"$T/code"
+	[ "$(cat "$T/code")" = 500 ] || fail "4: $1: status $(cat "$T/code"), not 500"
+	[ "$(cat "$T/got")" = '{"error":"the audit log cannot be written"}' ] ||
+		fail "4: $1: body $(head -c 200 "$T/got" | od -c | head -3)"
+	! grep -qi "vnd.vigil.clip\|Content-Disposition" "$T/head" || fail "4: $1: a clip's head sent"
+	grep -q "http: audit log $LOG4: $2: $ID3 not streamed" "$T/err" ||
+		fail "4: $1: not said"
+}
+refused fdatasync "Invalid argument"
+refused write "Bad file descriptor"
+[ "$(metric vigil_audit_errors_total)" = 3 ] || fail "4: errors $(metric vigil_audit_errors_total)"
+[ "$(metric vigil_audit_records_total)" = 0 ] || fail "4: records $(metric vigil_audit_records_total)"
+# the fault is gone: streamed and recorded, vigild never stopped
+curl -sf -H "Authorization: Bearer $(cat "$T/token")" -o "$T/got" \
+	"http://127.0.0.1:$HP/api/clips/$ID3" || fail "4: the stream after the faults"
+cmp -s "$T/got" "$T/clips4/$ID3.vclip" || fail "4: the stream after the faults differs"
+[ "$(metric vigil_audit_records_total)" = 1 ] || fail "4: records $(metric vigil_audit_records_total)"
+for m in dropped reopens reopen_errors; do
+	[ "$(metric vigil_audit_${m}_total)" = 0 ] || fail "4: $m $(metric vigil_audit_${m}_total)"
+done
+kill -TERM "$VP"
+wait "$VP" || fail "vigild (4) exited $?"
+grep -q "audit stats: $LOG4 records 1 errors 3 dropped 0 reopens 0 reopen_errors 0" "$T/err" ||
+	fail "4: $(grep 'audit stats' "$T/err")"
+# in the log: the stream whose fdatasync failed (its line was written,
+# the access refused) and the one served; not the failed writes
+[ "$(grep -c "\"action\":\"stream\",\"clip\":\"$ID3\"" "$LOG4")" = 2 ] &&
+	[ "$(wc -l <"$LOG4")" = 2 ] || fail "4: log $(cat "$LOG4")"
+echo "4: failed records: 500 with no clip byte (write, fdatasync), upload kept; errors 3 in" \
+	"--stats and /metrics; the next stream served and recorded"
+echo "ok: audit records off the loop, reopened on SIGHUP, bad paths refused at start, failures refused and counted"
