@@ -90,10 +90,12 @@ static struct audit *logs[LOGS];
  * then every record is written as usual. The failing operation goes to the
  * kernel through the ring on a descriptor that refuses it (/dev/null, read
  * only): a write gets EBADF, and its linked fdatasync is cancelled; an
- * fdatasync gets EINVAL, after its record was written. Read when the first
- * log is opened.
+ * fdatasync gets EINVAL, after its record was written. KIND hold: the next
+ * record does not go out before N records of its log were dropped (the
+ * queue full, deterministically; audit_drain() lets it go). Read when the
+ * first log is opened.
  */
-enum { FAULT_NONE, FAULT_WRITE, FAULT_FSYNC };
+enum { FAULT_NONE, FAULT_WRITE, FAULT_FSYNC, FAULT_HOLD };
 #define FAULTS	8
 static struct {
 	unsigned char kind[FAULTS];
@@ -118,6 +120,8 @@ static int faults_parse(const char *spec, char *err, size_t errlen)
 			faults.kind[faults.n] = FAULT_WRITE;
 		else if (len == 5 && !strncmp(p, "fsync", 5))
 			faults.kind[faults.n] = FAULT_FSYNC;
+		else if (len == 4 && !strncmp(p, "hold", 4))
+			faults.kind[faults.n] = FAULT_HOLD;
 		else
 			goto bad;
 		p += len;
@@ -148,17 +152,31 @@ static int faults_parse(const char *spec, char *err, size_t errlen)
 bad:
 	faults.n = 0;
 	snprintf(err, errlen, "VIGILD_TEST_AUDIT_FAIL '%s': expected KIND[:N][,KIND[:N]]... "
-		 "(KIND write or fsync, N 1..1000000, at most %d)", spec, FAULTS);
+		 "(KIND write, fsync or hold, N 1..1000000, at most %d)", spec, FAULTS);
 	return -EINVAL;
 }
 
-/* The fault the next record meets (FAULT_NONE once they are used up). */
-static int fault_next(void)
+/*
+ * The fault the head record of @a meets (FAULT_NONE once they are used
+ * up); FAULT_HOLD: it waits.
+ */
+static int fault_next(struct audit *a)
 {
+	unsigned long dropped;
+
 	while (faults.cur < faults.n && !faults.left[faults.cur])
 		faults.cur++;
 	if (faults.cur == faults.n)
 		return FAULT_NONE;
+	if (faults.kind[faults.cur] == FAULT_HOLD) {
+		pthread_mutex_lock(&a->mu);
+		dropped = a->dropped;
+		pthread_mutex_unlock(&a->mu);
+		if (dropped < faults.left[faults.cur])
+			return FAULT_HOLD;
+		faults.left[faults.cur++] = 0;
+		return fault_next(a);
+	}
 	faults.left[faults.cur]--;
 	return faults.kind[faults.cur];
 }
@@ -301,7 +319,9 @@ static void audit_next(struct audit *a)
 	pthread_mutex_unlock(&a->mu);
 	if (!n)
 		return;
-	fault = faults.fd >= 0 ? fault_next() : FAULT_NONE;
+	fault = faults.fd >= 0 ? fault_next(a) : FAULT_NONE;
+	if (fault == FAULT_HOLD)
+		return;
 	/* the head slot is the loop's: producers write beyond it */
 	if (loop_write_append(a->loop, fault == FAULT_WRITE ? faults.fd : a->fd,
 			      a->q[a->head].line, a->q[a->head].len, true,
@@ -359,8 +379,8 @@ int audit_append(struct audit *a, const char *action, const char *clip_id,
 {
 	const int ret = enqueue(a, action, clip_id, client, done, arg, cookie);
 
-	if (!ret)
-		audit_next(a);
+	/* (a drop too: it may end a test's hold, see fault_next()) */
+	audit_next(a);
 	return ret;
 }
 
@@ -529,6 +549,10 @@ bool audit_busy(void)
 
 int audit_drain(struct loop *l)
 {
+	/* a test's hold ends: everything queued goes out */
+	for (unsigned int i = 0; i < faults.n; i++)
+		if (faults.kind[i] == FAULT_HOLD)
+			faults.left[i] = 0;
 	/* posted by another thread, the eventfd's poll not seen yet */
 	for (unsigned int i = 0; i < LOGS; i++)
 		if (logs[i])

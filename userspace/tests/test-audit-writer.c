@@ -11,7 +11,9 @@
  *    fails completes with EBADF and is not in the file, one whose fdatasync
  *    fails completes with EINVAL (its line was written: the access is then
  *    refused but recorded); both counted as errors; the records after them
- *    are written and counted as usual; a malformed value is refused.
+ *    are written and counted as usual; a malformed value is refused;
+ *  - hold:N (the same variable) keeps the records in the queue until N
+ *    were dropped, then they go out, all of them, in order.
  */
 #include <pthread.h>
 #include <stdint.h>
@@ -215,6 +217,40 @@ static void test_faults(void)
 	T_EQ(audit_drain(&loop), 0);
 }
 
+static void test_hold(void)
+{
+	char path[sizeof(dir) + 16], err[256], id[VIGIL_CLIP_ID_LEN + 1];
+	unsigned int ids[2 * AUDIT_QUEUE], n, ok = 0, sq;
+	struct audit *a = NULL;
+
+	snprintf(path, sizeof(path), "%s/c.jsonl", dir);
+	setenv("VIGILD_TEST_AUDIT_FAIL", "hold:3", 1);
+	T_EQ(audit_open(&loop, path, &a, err, sizeof(err)), 0);
+	unsetenv("VIGILD_TEST_AUDIT_FAIL");
+	if (!a) {
+		fprintf(stderr, "%s\n", err);
+		return;
+	}
+	sq = io_uring_sq_ready(&loop.ring);	/* the eventfd's poll, not submitted */
+	for (unsigned int i = 0; i < AUDIT_QUEUE + 3; i++) {
+		clip_id(id, i);
+		ok += !audit_append(a, "stream", id, "127.0.0.1:3 token:00", NULL, NULL, 0);
+		/* held: nothing goes to the ring before the third drop */
+		if (i == AUDIT_QUEUE + 1)
+			T_EQ(io_uring_sq_ready(&loop.ring), sq);
+	}
+	T_EQ(ok, AUDIT_QUEUE);
+	T_EQ(io_uring_sq_ready(&loop.ring), sq + 2);	/* the head's write, fdatasync */
+	T_EQ(audit_drain(&loop), 0);
+	n = read_ids(path, ids, 2 * AUDIT_QUEUE);
+	T_EQ(n, AUDIT_QUEUE);
+	for (unsigned int i = 0; i < n; i++)
+		T_EQ(ids[i], i);
+	T_EQ(counters(path).dropped, 3);
+	audit_put(a);
+	T_EQ(audit_drain(&loop), 0);
+}
+
 int main(void)
 {
 	const char *what = "";
@@ -234,6 +270,7 @@ int main(void)
 	}
 	test_queue_full();
 	test_faults();
+	test_hold();
 	loop_exit(&loop);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
