@@ -188,6 +188,7 @@ PY
 # 2b: a reopen that fails (the log's directory moved away): said, counted,
 # records go on to the old file, vigild goes on
 mkdir "$T/logs"
+: >"$T/err"	# emptied before the waits below read it (not by vigild's start)
 "$B/vigild" --source "replay:$T/s.y4m" --loop --policy video-only --events /dev/null \
 	--stats --set "record.dir=$T/clips" --set "record.audit=$T/logs/audit.jsonl" \
 	--set "http.listen=127.0.0.1:$HP" --set "http.token_file=$T/token" 2>"$T/err" &
@@ -236,6 +237,7 @@ ID3=20200101T000003Z-0001
 mkdir "$T/clips4"
 cp "$T/clips/$ID2.vclip" "$T/clips4/$ID3.vclip"
 LOG4=$T/clips4/audit.jsonl
+: >"$T/err"
 VIGILD_TEST_AUDIT_FAIL=write:1,fsync:1,write:1,hold:6 "$B/vigild" --source "replay:$T/s.y4m" \
 	--loop --policy video-only --events /dev/null --stats --set "record.dir=$T/clips4" \
 	--set "http.listen=127.0.0.1:$HP" --set "http.token_file=$T/token" --set "$PUSH" \
