@@ -7,9 +7,9 @@
  * ring: the answer waits for the record's fdatasync, the loop does not).
  */
 #include <dirent.h>
-#include <stddef.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -613,8 +613,8 @@ static int audit_metrics(struct http_conn *c)
 	} m[] = {
 		{ "vigil_audit_records_total", "Audit records written and fdatasync'ed, per "
 		  "audit log.", offsetof(struct audit_counters, records) },
-		{ "vigil_audit_errors_total", "Audit records whose write or fdatasync failed "
-		  "(a clip stream refused with 500).", offsetof(struct audit_counters, errors) },
+		{ "vigil_audit_errors_total", "Audit records whose write or fdatasync failed.",
+		  offsetof(struct audit_counters, errors) },
 		{ "vigil_audit_dropped_total", "Audit records not queued (malformed, or 64 "
 		  "waiting).", offsetof(struct audit_counters, dropped) },
 		{ "vigil_audit_reopens_total", "Audit logs opened again on SIGHUP.",
