@@ -16,8 +16,8 @@
  *   logrotate moved it away); records wait meanwhile, and the old fd is
  *   closed with IORING_OP_CLOSE once its record in flight completed.
  *
- * Errors are logged and counted (--stats), never fatal. One writer per
- * file: callers naming the same file share it (audit_open()).
+ * Errors are logged and counted (--stats, /metrics), never fatal. One
+ * writer per file: callers naming the same file share it (audit_open()).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -32,7 +32,7 @@
 
 #include "audit.h"
 
-#define LOGS	4		/* distinct audit logs: [record], [push] */
+#define LOGS	AUDIT_LOGS
 #define OPEN_FLAGS (O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW)
 
 enum {
@@ -82,6 +82,113 @@ struct audit {
 /* vigild's logs: the loop thread sets them up before the loop runs */
 static struct audit *logs[LOGS];
 
+/*
+ * Fault injection for tests (VIGILD_TEST_AUDIT_FAIL, userspace/README.md):
+ * a list of KIND[:N], KIND write or fsync, N records each (default 1),
+ * taken by the records in the order they go out, in any log: "write:2,
+ * fsync:1" fails the first two records' write and the third's fdatasync,
+ * then every record is written as usual. The failing operation goes to the
+ * kernel through the ring on a descriptor that refuses it (/dev/null, read
+ * only): a write gets EBADF, and its linked fdatasync is cancelled; an
+ * fdatasync gets EINVAL, after its record was written. KIND hold: the next
+ * record does not go out before N records of its log were dropped (the
+ * queue full, deterministically; audit_drain() lets it go). Read when the
+ * first log is opened.
+ */
+enum { FAULT_NONE, FAULT_WRITE, FAULT_FSYNC, FAULT_HOLD };
+#define FAULTS	8
+static struct {
+	unsigned char kind[FAULTS];
+	unsigned int left[FAULTS];
+	unsigned int n, cur;
+	int fd;			/* /dev/null, read only; -1: no faults */
+} faults = { .fd = -1 };
+
+static int faults_parse(const char *spec, char *err, size_t errlen)
+{
+	const char *p = spec;
+
+	faults.n = faults.cur = 0;
+	while (*p) {
+		const size_t len = strcspn(p, ":,");
+		unsigned long n = 1;
+		char *end;
+
+		if (faults.n == FAULTS)
+			goto bad;
+		if (len == 5 && !strncmp(p, "write", 5))
+			faults.kind[faults.n] = FAULT_WRITE;
+		else if (len == 5 && !strncmp(p, "fsync", 5))
+			faults.kind[faults.n] = FAULT_FSYNC;
+		else if (len == 4 && !strncmp(p, "hold", 4))
+			faults.kind[faults.n] = FAULT_HOLD;
+		else
+			goto bad;
+		p += len;
+		if (*p == ':') {
+			if (p[1] < '0' || p[1] > '9')
+				goto bad;
+			n = strtoul(p + 1, &end, 10);
+			if (!n || n > 1000000)
+				goto bad;
+			p = end;
+		}
+		faults.left[faults.n++] = (unsigned int)n;
+		if (*p == ',' && p[1])
+			p++;
+		else if (*p)
+			goto bad;
+	}
+	if (!faults.n)
+		goto bad;
+	faults.fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (faults.fd < 0) {
+		const int ret = -errno;
+
+		snprintf(err, errlen, "VIGILD_TEST_AUDIT_FAIL: /dev/null: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+bad:
+	faults.n = 0;
+	snprintf(err, errlen, "VIGILD_TEST_AUDIT_FAIL '%s': expected KIND[:N][,KIND[:N]]... "
+		 "(KIND write, fsync or hold, N 1..1000000, at most %d)", spec, FAULTS);
+	return -EINVAL;
+}
+
+/*
+ * The fault the head record of @a meets (FAULT_NONE once they are used
+ * up); FAULT_HOLD: it waits.
+ */
+static int fault_next(struct audit *a)
+{
+	unsigned long dropped;
+
+	while (faults.cur < faults.n && !faults.left[faults.cur])
+		faults.cur++;
+	if (faults.cur == faults.n)
+		return FAULT_NONE;
+	if (faults.kind[faults.cur] == FAULT_HOLD) {
+		pthread_mutex_lock(&a->mu);
+		dropped = a->dropped;
+		pthread_mutex_unlock(&a->mu);
+		if (dropped < faults.left[faults.cur])
+			return FAULT_HOLD;
+		faults.left[faults.cur++] = 0;
+		return fault_next(a);
+	}
+	faults.left[faults.cur]--;
+	return faults.kind[faults.cur];
+}
+
+static bool no_logs(void)
+{
+	for (unsigned int i = 0; i < LOGS; i++)
+		if (logs[i])
+			return false;
+	return true;
+}
+
 static void audit_free(struct audit *a)
 {
 	if (a->fd >= 0)
@@ -93,6 +200,10 @@ static void audit_free(struct audit *a)
 	pthread_mutex_destroy(&a->mu);
 	logs[a->idx] = NULL;
 	free(a);
+	if (no_logs() && faults.fd >= 0) {
+		close(faults.fd);
+		faults.fd = -1;
+	}
 }
 
 int audit_open(struct loop *l, const char *path, struct audit **out, char *err,
@@ -105,6 +216,17 @@ int audit_open(struct loop *l, const char *path, struct audit **out, char *err,
 	int fd, ret;
 
 	*out = NULL;
+	if (no_logs()) {
+		const char *spec = getenv("VIGILD_TEST_AUDIT_FAIL");
+
+		if (faults.fd >= 0)
+			close(faults.fd);
+		faults.fd = -1;
+		faults.n = 0;
+		ret = spec ? faults_parse(spec, err, errlen) : 0;
+		if (ret)
+			return ret;
+	}
 	fd = open(path, OPEN_FLAGS, 0600);
 	if (fd < 0) {
 		ret = -errno;
@@ -188,6 +310,7 @@ void audit_put(struct audit *a)
 static void audit_next(struct audit *a)
 {
 	unsigned int n;
+	int fault;
 
 	if (a->inflight || a->reopening)
 		return;
@@ -196,10 +319,15 @@ static void audit_next(struct audit *a)
 	pthread_mutex_unlock(&a->mu);
 	if (!n)
 		return;
+	fault = faults.fd >= 0 ? fault_next(a) : FAULT_NONE;
+	if (fault == FAULT_HOLD)
+		return;
 	/* the head slot is the loop's: producers write beyond it */
-	if (loop_write_append(a->loop, a->fd, a->q[a->head].line, a->q[a->head].len, true,
+	if (loop_write_append(a->loop, fault == FAULT_WRITE ? faults.fd : a->fd,
+			      a->q[a->head].line, a->q[a->head].len, true,
 			      TAG(a, OP_WRITE, a->head)) ||
-	    loop_fsync(a->loop, a->fd, true, false, TAG(a, OP_SYNC, a->head))) {
+	    loop_fsync(a->loop, fault == FAULT_FSYNC ? faults.fd : a->fd, true, false,
+		       TAG(a, OP_SYNC, a->head))) {
 		/* cannot happen: get_sqe() flushes a full ring and retries */
 		fprintf(stderr, "vigild: audit: %s: cannot queue a record\n", a->path);
 		return;
@@ -251,8 +379,8 @@ int audit_append(struct audit *a, const char *action, const char *clip_id,
 {
 	const int ret = enqueue(a, action, clip_id, client, done, arg, cookie);
 
-	if (!ret)
-		audit_next(a);
+	/* (a drop too: it may end a test's hold, see fault_next()) */
+	audit_next(a);
 	return ret;
 }
 
@@ -421,6 +549,10 @@ bool audit_busy(void)
 
 int audit_drain(struct loop *l)
 {
+	/* a test's hold ends: everything queued goes out */
+	for (unsigned int i = 0; i < faults.n; i++)
+		if (faults.kind[i] == FAULT_HOLD)
+			faults.left[i] = 0;
 	/* posted by another thread, the eventfd's poll not seen yet */
 	for (unsigned int i = 0; i < LOGS; i++)
 		if (logs[i])
@@ -445,6 +577,28 @@ int audit_drain(struct loop *l)
 		if (logs[i] && !logs[i]->refs)
 			audit_free(logs[i]);
 	return 0;
+}
+
+unsigned int audit_counters(struct audit_counters *out, unsigned int max)
+{
+	unsigned int n = 0;
+
+	for (unsigned int i = 0; i < LOGS && n < max; i++) {
+		struct audit *a = logs[i];
+
+		if (!a)
+			continue;
+		out[n].path = a->path;
+		out[n].records = a->written;
+		out[n].errors = a->errors;
+		pthread_mutex_lock(&a->mu);
+		out[n].dropped = a->dropped;
+		pthread_mutex_unlock(&a->mu);
+		out[n].reopens = a->reopens;
+		out[n].reopen_errors = a->reopen_errors;
+		n++;
+	}
+	return n;
 }
 
 void audit_stats(FILE *fp)

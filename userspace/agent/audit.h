@@ -16,6 +16,7 @@
 
 #define AUDIT_ID	13	/* owner in LOOP_TAG() */
 #define AUDIT_QUEUE	64	/* records waiting per log, the head in flight */
+#define AUDIT_LOGS	4	/* distinct audit logs at most ([record], [push]) */
 
 struct audit;
 
@@ -67,5 +68,16 @@ bool audit_busy(void);
 int audit_drain(struct loop *l);
 /* --stats: one line per log. */
 void audit_stats(FILE *fp);
+
+/* A log's counters (/metrics): what --stats prints. */
+struct audit_counters {
+	const char *path;		/* as configured; valid while the log is open */
+	unsigned long records;		/* written and fdatasync'ed */
+	unsigned long errors;		/* a write or fdatasync failed */
+	unsigned long dropped;		/* not queued: malformed, or the queue full */
+	unsigned long reopens, reopen_errors;	/* SIGHUP */
+};
+/* Up to @max logs' counters into @out, the loop thread; how many. */
+unsigned int audit_counters(struct audit_counters *out, unsigned int max);
 
 #endif

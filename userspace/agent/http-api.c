@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -585,6 +586,64 @@ static int histogram_out(struct http_conn *c, const char *name, const char *help
 	return ret;
 }
 
+/* @s as a label value: \\, \" and \n escaped (the text format's rules). */
+static int label_value(struct http_conn *c, const char *s)
+{
+	int ret = 0;
+
+	for (; !ret && *s; s++) {
+		const size_t run = strcspn(s, "\\\"\n");
+
+		ret = run ? conn_append(c, s, run, HTTP_OUT_MAX) : 0;
+		s += run;
+		if (ret || !*s)
+			break;
+		ret = conn_append(c, *s == '\n' ? "\\n" : *s == '"' ? "\\\"" : "\\\\", 2,
+				  HTTP_OUT_MAX);
+	}
+	return ret;
+}
+
+/* The audit writer's counters (audit.c), one sample per log, label log="PATH". */
+static int audit_metrics(struct http_conn *c)
+{
+	static const struct {
+		const char *name, *help;
+		size_t off;
+	} m[] = {
+		{ "vigil_audit_records_total", "Audit records written and fdatasync'ed, per "
+		  "audit log.", offsetof(struct audit_counters, records) },
+		{ "vigil_audit_errors_total", "Audit records whose write or fdatasync failed.",
+		  offsetof(struct audit_counters, errors) },
+		{ "vigil_audit_dropped_total", "Audit records not queued (malformed, or 64 "
+		  "waiting).", offsetof(struct audit_counters, dropped) },
+		{ "vigil_audit_reopens_total", "Audit logs opened again on SIGHUP.",
+		  offsetof(struct audit_counters, reopens) },
+		{ "vigil_audit_reopen_errors_total", "Audit logs that could not be opened "
+		  "again on SIGHUP (records go on to the old file).",
+		  offsetof(struct audit_counters, reopen_errors) },
+	};
+	struct audit_counters ac[AUDIT_LOGS];
+	const unsigned int n = audit_counters(ac, AUDIT_LOGS);
+	int ret = 0;
+
+	for (size_t i = 0; !ret && i < sizeof(m) / sizeof(m[0]); i++) {
+		ret = conn_printf(c, "# HELP %s %s\n# TYPE %s counter\n", m[i].name, m[i].help,
+				  m[i].name);
+		for (unsigned int j = 0; !ret && j < n; j++) {
+			const unsigned long v =
+				*(const unsigned long *)((const char *)&ac[j] + m[i].off);
+
+			ret = conn_printf(c, "%s{log=\"", m[i].name);
+			if (!ret)
+				ret = label_value(c, ac[j].path);
+			if (!ret)
+				ret = conn_printf(c, "\"} %lu\n", v);
+		}
+	}
+	return ret;
+}
+
 static void get_metrics(struct http_server *h, struct http_conn *c)
 {
 	static const char *const cls[] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
@@ -659,6 +718,8 @@ static void get_metrics(struct http_server *h, struct http_conn *c)
 		ret = histogram_out(c, "vigil_http_request_seconds",
 				    "Time to handle a request (to the first byte queued).",
 				    &h->request_h);
+	if (!ret)
+		ret = audit_metrics(c);
 	if (ret) {
 		conn_close(h, c);
 		return;

@@ -16,7 +16,17 @@
 #     a reopen that fails is said and counted, records go on to the old file;
 #  3. a log that cannot be opened ([record] audit or [push] audit in a
 #     missing directory, or a directory): vigild stops at start, status 2,
-#     naming the path.
+#     naming the path;
+#  4. records that cannot be written (VIGILD_TEST_AUDIT_FAIL, a test-only
+#     fault injection: the write or fdatasync really fails in the kernel):
+#     an HTTP stream whose record's fdatasync or write fails is answered
+#     500 with nothing of the clip; push's record follows its upload, so a
+#     failed one leaves the upload done; each failure is counted in --stats
+#     and in /metrics (vigil_audit_*_total{log="PATH"}); then the queue
+#     full (hold:6: no record goes out before 6 were dropped): of 70 streams
+#     at once, 6 are refused at once (500, nothing of the clip), 64 are
+#     served byte-exact once their records are on disk; dropped 6, and the
+#     log holds exactly those 64 (by client port).
 # Run by `make check` from userspace/ (VIGIL_BUILD set). Exit 0 pass, 1 fail.
 set -u -o pipefail
 B=${VIGIL_BUILD:?}
@@ -178,6 +188,7 @@ PY
 # 2b: a reopen that fails (the log's directory moved away): said, counted,
 # records go on to the old file, vigild goes on
 mkdir "$T/logs"
+: >"$T/err"	# emptied before the waits below read it (not by vigild's start)
 "$B/vigild" --source "replay:$T/s.y4m" --loop --policy video-only --events /dev/null \
 	--stats --set "record.dir=$T/clips" --set "record.audit=$T/logs/audit.jsonl" \
 	--set "http.listen=127.0.0.1:$HP" --set "http.token_file=$T/token" 2>"$T/err" &
@@ -217,4 +228,102 @@ bad_start "$T/adir" --set "record.audit=$T/adir"
 bad_start "$T/nodir/a" --set "record.audit=$T/nodir/a" --set "http.listen=127.0.0.1:$HP" \
 	--set "http.token_file=$T/token"
 bad_start "$T/nodir/p" --set "push.audit=$T/nodir/p" --set "$PUSH"
-echo "ok: audit records off the loop, reopened on SIGHUP, bad paths refused at start"
+echo "3: bad audit paths refused at start (exit 2)"
+
+# 4: records that fail: the first record (push's upload) fails its write,
+# the second (a stream) its fdatasync, the third (a stream) its write; the
+# fourth waits until 6 records were dropped
+ID3=20200101T000003Z-0001
+mkdir "$T/clips4"
+cp "$T/clips/$ID2.vclip" "$T/clips4/$ID3.vclip"
+LOG4=$T/clips4/audit.jsonl
+: >"$T/err"
+VIGILD_TEST_AUDIT_FAIL=write:1,fsync:1,write:1,hold:6 "$B/vigild" --source "replay:$T/s.y4m" \
+	--loop --policy video-only --events /dev/null --stats --set "record.dir=$T/clips4" \
+	--set "http.listen=127.0.0.1:$HP" --set "http.token_file=$T/token" --set "$PUSH" \
+	--set http.max_clients=128 2>"$T/err" &
+VP=$!
+pids+=($VP)
+waitfor 300 grep -qs "vigild: push: $ID3 uploaded" "$T/err" || fail "4: push did not upload $ID3"
+cmp -s "$T/www/$ID3.vclip" "$T/clips4/$ID3.vclip" || fail "4: $ID3 pushed differs"
+# metric NAME: its sample for this log
+metric() {
+	curl -sf -H "Authorization: Bearer $(cat "$T/token")" "http://127.0.0.1:$HP/metrics" |
+		sed -n "s|^$1{log=\"$LOG4\"} ||p"
+}
+errors1() { [ "$(metric vigil_audit_errors_total)" = 1 ]; }
+waitfor 100 errors1 || fail "4: the upload's failed record is not counted: $(metric vigil_audit_errors_total)"
+grep -q "vigild: audit: $LOG4: Bad file descriptor" "$T/err" || fail "4: the failure was not said"
+# refused: 500, nothing of the clip (the whole answer is the head and the error)
+refused() {
+	curl -s -D "$T/head" -o "$T/got" -w '%{http_code}' \
+		-H "Authorization: Bearer $(cat "$T/token")" \
+		"http://127.0.0.1:$HP/api/clips/$ID3" >"$T/code"
+	[ "$(cat "$T/code")" = 500 ] || fail "4: $1: status $(cat "$T/code"), not 500"
+	[ "$(cat "$T/got")" = '{"error":"the audit log cannot be written"}' ] ||
+		fail "4: $1: body $(head -c 200 "$T/got" | od -c | head -3)"
+	! grep -qi "vnd.vigil.clip\|Content-Disposition" "$T/head" || fail "4: $1: a clip's head sent"
+	grep -q "http: audit log $LOG4: $2: $ID3 not streamed" "$T/err" ||
+		fail "4: $1: not said"
+}
+refused fdatasync "Invalid argument"
+refused write "Bad file descriptor"
+[ "$(metric vigil_audit_errors_total)" = 3 ] || fail "4: errors $(metric vigil_audit_errors_total)"
+[ "$(metric vigil_audit_records_total)" = 0 ] || fail "4: records $(metric vigil_audit_records_total)"
+# the queue full: 70 streams at once; the answers read once all are sent
+python3 - "$HP" "$(cat "$T/token")" "$ID3" "$T/clips4/$ID3.vclip" "$T/served" <<'PY' ||
+import socket, sys
+port, tok, cid, clip, out = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
+want = open(clip, 'rb').read()
+req = ('GET /api/clips/%s HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer %s\r\n'
+       'Connection: close\r\n\r\n' % (cid, tok)).encode()
+socks = []
+for i in range(70):
+    s = socket.create_connection(('127.0.0.1', port), timeout=60)
+    s.sendall(req)
+    socks.append(s)
+served, refused = [], 0
+for s in socks:
+    data = b''
+    while True:
+        d = s.recv(1 << 16)
+        if not d:
+            break
+        data += d
+    head, _, body = data.partition(b'\r\n\r\n')
+    status = int(head.split()[1])
+    if status == 200:
+        assert body == want, 'a clip served differs'
+        served.append(s.getsockname()[1])
+    else:
+        assert status == 500, head
+        assert body.strip() == b'{"error":"the audit log cannot be written"}', body[:200]
+        assert b'vnd.vigil.clip' not in head and want[:16] not in data, 'clip bytes sent'
+        refused += 1
+print('queue full: %d served byte-exact, %d refused (500, no clip byte)' % (len(served), refused))
+open(out, 'w').write(''.join('%d\n' % p for p in served))
+assert (len(served), refused) == (64, 6)
+PY
+	fail "4: the queue full (above)"
+[ "$(metric vigil_audit_records_total)" = 64 ] || fail "4: records $(metric vigil_audit_records_total)"
+[ "$(metric vigil_audit_dropped_total)" = 6 ] || fail "4: dropped $(metric vigil_audit_dropped_total)"
+[ "$(metric vigil_audit_errors_total)" = 3 ] || fail "4: errors $(metric vigil_audit_errors_total)"
+for m in reopens reopen_errors; do
+	[ "$(metric vigil_audit_${m}_total)" = 0 ] || fail "4: $m $(metric vigil_audit_${m}_total)"
+done
+kill -TERM "$VP"
+wait "$VP" || fail "vigild (4) exited $?"
+grep -q "audit stats: $LOG4 records 64 errors 3 dropped 6 reopens 0 reopen_errors 0" "$T/err" ||
+	fail "4: $(grep 'audit stats' "$T/err")"
+[ "$(grep -c "not logged: 64 records waiting" "$T/err")" = 6 ] || fail "4: drops not said"
+# in the log: the stream whose fdatasync failed (its line was written, the
+# access refused), then the 64 served, no other: not the failed writes,
+# not the dropped
+[ "$(wc -l <"$LOG4")" = 65 ] || fail "4: log has $(wc -l <"$LOG4") records, not 65"
+[ "$(grep -c "\"action\":\"stream\",\"clip\":\"$ID3\"" "$LOG4")" = 65 ] ||
+	fail "4: log $(head -3 "$LOG4")"
+diff <(tail -n +2 "$LOG4" | sed 's/.*"client":"127.0.0.1:\([0-9]*\) .*/\1/' | sort) \
+	<(sort "$T/served") >/dev/null || fail "4: the log's records are not the streams served"
+echo "4: failed records: 500 with no clip byte (write, fdatasync), upload kept, errors 3;" \
+	"queue full: 6 of 70 refused and dropped, 64 served and recorded; --stats = /metrics"
+echo "ok: audit records off the loop, reopened on SIGHUP, bad paths refused at start, failures refused and counted"
