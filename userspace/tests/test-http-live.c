@@ -15,14 +15,58 @@
 
 #define NLIVE 50
 #define NMJPEG 10
-#define RUN_MS 2500
+#define MIN_FRAMES 20		/* each client reads until it has that many */
+#define HANG_MS 60000		/* only stops a hang: not a rate */
 
 struct client {
 	int fd;
 	bool mjpeg;
 	char *buf;
 	size_t len, cap;
+	size_t off;		/* how far count_frames() walked */
+	unsigned int frames;	/* whole frames received so far */
 };
+
+/*
+ * Whole frames in what @c received so far, counted as they arrive without
+ * decoding: FRAM chunks walked by their headers (docs/clip-format.md: type
+ * 4, length 4, payload, checksum 8, after the 8-byte magic), or MJPEG part
+ * headers followed by a whole part (the next part's header begins). The
+ * streams are checked in full afterwards (check_clip(), check_mjpeg()).
+ */
+static void count_frames(struct client *c)
+{
+	const char *end = c->buf + c->len;
+
+	if (!c->off) {
+		const char *body = memmem(c->buf, c->len, "\r\n\r\n", 4);
+
+		if (!body)
+			return;
+		c->off = (size_t)(body + 4 - c->buf) + (c->mjpeg ? 0 : 8);
+	}
+	if (c->mjpeg) {
+		const char *p = c->buf + c->off, *q;
+
+		while ((p = memmem(p, (size_t)(end - p), "X-Frame: ", 9)) &&
+		       (q = memmem(p + 9, (size_t)(end - p - 9), "X-Frame: ", 9))) {
+			c->frames++;
+			p = q;
+			c->off = (size_t)(p - c->buf);
+		}
+		return;
+	}
+	while (c->off + 8 <= c->len) {
+		const unsigned char *h = (const unsigned char *)c->buf + c->off;
+		const size_t n = 16 + ((size_t)h[4] | (size_t)h[5] << 8 |
+				       (size_t)h[6] << 16 | (size_t)h[7] << 24);
+
+		if (c->off + n > c->len)
+			break;
+		c->frames += !memcmp(h, "FRAM", 4);
+		c->off += n;
+	}
+}
 
 static void check_clip(const struct client *c, unsigned int *frames)
 {
@@ -237,7 +281,6 @@ int main(void)
 	unsigned long frames0, dropped, clients_now, cut_now;
 	unsigned int min_live = ~0u, min_mjpeg = ~0u;
 	int stalled, st;
-	uint64_t t0;
 
 	if (t_vigild_init())
 		return T_SKIP;
@@ -275,32 +318,54 @@ int main(void)
 			 "Authorization: Bearer %s\r\n\r\n", cl[i].mjpeg ? ".mjpeg" : "", token);
 		send_all(cl[i].fd, req, strlen(req));
 	}
-	/* read everything for RUN_MS */
-	t0 = (uint64_t)time(NULL) * 1000;
+	/*
+	 * Read every stream until each client has MIN_FRAMES whole frames: how
+	 * long that takes depends on the machine (encoding for the watchers
+	 * gets at most a third of the loop's time, so a slow CPU sends fewer
+	 * frames), which is bench/http-stream's figure, not this test's.
+	 */
 	{
 		struct timespec s, n;
+		unsigned int behind = NLIVE + NMJPEG;
+		long ms = 0;
 
 		clock_gettime(CLOCK_MONOTONIC, &s);
-		do {
+		unsigned long cut = 0;
+		long cut_ms = -1000;
+
+		/* and until the client that never reads was cut off */
+		while ((behind || !cut) && ms < HANG_MS) {
 			struct pollfd pf[NLIVE + NMJPEG];
 
 			for (int i = 0; i < NLIVE + NMJPEG; i++)
 				pf[i] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
 			poll(pf, NLIVE + NMJPEG, 50);
+			behind = 0;
 			for (int i = 0; i < NLIVE + NMJPEG; i++) {
 				ssize_t r;
 
-				if (!(pf[i].revents & (POLLIN | POLLHUP)) || cl[i].len >= cl[i].cap)
-					continue;
-				r = recv(cl[i].fd, cl[i].buf + cl[i].len, cl[i].cap - cl[i].len,
-					 MSG_DONTWAIT);
-				if (r > 0)
-					cl[i].len += (size_t)r;
+				if ((pf[i].revents & (POLLIN | POLLHUP)) && cl[i].len < cl[i].cap) {
+					r = recv(cl[i].fd, cl[i].buf + cl[i].len,
+						 cl[i].cap - cl[i].len, MSG_DONTWAIT);
+					if (r > 0) {
+						cl[i].len += (size_t)r;
+						count_frames(&cl[i]);
+					}
+				}
+				behind += cl[i].frames < MIN_FRAMES;
 			}
 			clock_gettime(CLOCK_MONOTONIC, &n);
-		} while ((n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000 < RUN_MS);
+			ms = (n.tv_sec - s.tv_sec) * 1000 + (n.tv_nsec - s.tv_nsec) / 1000000;
+			if (!behind && ms - cut_ms >= 200) {
+				cut = metric("vigil_http_cut_off_total");
+				cut = cut == (unsigned long)-1 ? 0 : cut;
+				cut_ms = ms;
+			}
+		}
+		fprintf(stderr, "%u frames on each of %d streams, %lu cut off, after %ld ms "
+			"(%u behind)\n", MIN_FRAMES, NLIVE + NMJPEG, cut, ms, behind);
+		T_EQ(behind, 0);
 	}
-	(void)t0;
 	/*
 	 * The server's view now, while every reader is current: from here on
 	 * nothing reads the streams, and checking 60 buffers (slow under
@@ -321,17 +386,16 @@ int main(void)
 			min_live = n < min_live ? n : min_live;
 		}
 	}
-	/* 15 fps for 2.5 s: every client got most of them (start-up aside) */
+	/* the full check finds at least the frames counted on the way */
 	fprintf(stderr, "fewest frames: %u per /api/live client, %u per MJPEG client\n",
 		min_live, min_mjpeg);
-	T_ASSERT(min_live >= 20);
-	T_ASSERT(min_mjpeg >= 20);
-	/* the capture lost nothing and kept its rate */
+	T_ASSERT(min_live >= MIN_FRAMES);
+	T_ASSERT(min_mjpeg >= MIN_FRAMES);
+	/* the capture lost nothing while serving them */
 	dropped = metric("vigil_frames_dropped_total");
-	fprintf(stderr, "capture: %lu frames in %d ms with %d clients, %lu dropped\n",
-		metric("vigil_frames_total") - frames0, RUN_MS, NLIVE + NMJPEG + 1, dropped);
+	fprintf(stderr, "capture: %lu frames with %d clients, %lu dropped\n",
+		metric("vigil_frames_total") - frames0, NLIVE + NMJPEG + 1, dropped);
 	T_EQ(dropped, 0);
-	T_ASSERT(metric("vigil_frames_total") - frames0 >= 15 * RUN_MS / 1000 * 9 / 10);
 	/* the stalled client was cut off; the others were not */
 	T_ASSERT(cut_now >= 1);
 	T_EQ(clients_now, NLIVE + NMJPEG + 1);
