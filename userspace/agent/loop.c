@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -80,6 +81,28 @@ uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
+/*
+ * io_uring's workers (io-wq: the recorder's writes and fsyncs) run on the
+ * CPUs the loop may run on ([daemon] cpu_affinity, or taskset). From 6.2
+ * the kernel keeps a thread's sched_setaffinity() mask for the threads it
+ * starts; 6.1's io-wq gives its workers every CPU of the cpuset instead.
+ * A worker inherits the loop's SCHED_FIFO priority, and the RT scheduler
+ * puts it, woken by the running loop, on another CPU if it may: each
+ * write and fsync then cost two cross-CPU wake-ups (docs/latency.md,
+ * "SCHED_FIFO and the alarm's sync").
+ */
+static int iowq_follow_affinity(struct loop *l)
+{
+	cpu_set_t set;
+	const long online = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (sched_getaffinity(0, sizeof(set), &set))
+		return -errno;
+	if (online > 0 && CPU_COUNT(&set) >= online)
+		return 0;	/* not restricted: io-wq's own placement */
+	return ring_register(&l->ring, IORING_REGISTER_IOWQ_AFF, &set, sizeof(set));
+}
+
 int loop_init(struct loop *l, const char **what)
 {
 	struct io_uring_restriction res[sizeof(allowed_ops) + 1];
@@ -107,6 +130,11 @@ int loop_init(struct loop *l, const char **what)
 		}
 	}
 	io_uring_free_probe(probe);
+	/* before the restrictions, which refuse every register opcode */
+	*what = "IORING_REGISTER_IOWQ_AFF";
+	ret = iowq_follow_affinity(l);
+	if (ret)
+		goto fail;
 	memset(res, 0, sizeof(res));
 	for (size_t i = 0; i < sizeof(allowed_ops); i++) {
 		res[i].opcode = IORING_RESTRICTION_SQE_OP;
