@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -133,7 +134,11 @@ int loop_init(struct loop *l, const char **what)
 	/* before the restrictions, which refuse every register opcode */
 	*what = "IORING_REGISTER_IOWQ_AFF";
 	ret = iowq_follow_affinity(l);
-	if (ret)
+	if (ret == -EINVAL)	/* before 5.14: no such opcode; not fatal */
+		fprintf(stderr, "vigild: warning: io_uring's workers cannot be confined to "
+			"the CPUs vigild may run on (IORING_REGISTER_IOWQ_AFF: %s)\n",
+			strerror(-ret));
+	else if (ret)
 		goto fail;
 	memset(res, 0, sizeof(res));
 	for (size_t i = 0; i < sizeof(allowed_ops); i++) {
