@@ -75,6 +75,22 @@ static inline double stat_from(const char *path, const char *key)
 }
 
 /*
+ * fork() for a run of vigild (or a tool): in the child, which gets 0,
+ * stderr goes to @errpath and stdout to /dev/null (exit 126 if either
+ * cannot); the parent gets the child's pid, or -errno.
+ */
+static inline pid_t fork_logged(const char *errpath)
+{
+	const pid_t pid = fork();
+
+	if (pid < 0)
+		return -errno;
+	if (pid == 0 && (!freopen(errpath, "w", stderr) || !freopen("/dev/null", "w", stdout)))
+		_exit(126);
+	return pid;
+}
+
+/*
  * The vigild to measure, into @out (PATH_MAX): $VIGILD if set, else
  * $VIGIL_BUILD/vigild if it runs, else the one beside this program's
  * bench/ directory (the build tree). 0, or -1 with a message.

@@ -184,12 +184,10 @@ static int run(const char *clip, unsigned int ms, const char *trace,
 	snprintf(src, sizeof(src), "replay:%s", clip);
 	snprintf(dur, sizeof(dur), "%u.%03u", ms / 1000, ms % 1000);
 	fflush(stdout);
-	pid = fork();
+	pid = fork_logged(errpath);
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (pid == 0) {
-		if (!freopen(errpath, "w", stderr) || !freopen("/dev/null", "w", stdout))
-			_exit(126);
 		if (conv)
 			execlp("strace", "strace", "-f", "-qq", "-o", trace, "timeout",
 			       "--preserve-status", "-s", "TERM", dur, self,

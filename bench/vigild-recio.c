@@ -160,12 +160,10 @@ static int run(const char *vigild, const char *raw, const char *dir, const char 
 	snprintf(mb, sizeof(mb), "record.max_bytes=%s", max_bytes);
 	snprintf(err, sizeof(err), "%s/%s.err", logs, strrchr(dir, '/') + 1);
 	snprintf(trace, sizeof(trace), "%s/%s.trace", logs, strrchr(dir, '/') + 1);
-	pid = fork();
+	pid = fork_logged(err);
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (pid == 0) {
-		if (!freopen(err, "w", stderr) || !freopen("/dev/null", "w", stdout))
-			_exit(126);
 		execl(vigild, vigild, "--source", src, "--size", "640x360", "--format", "GREY",
 		      "--fps", "30", "--loop", "--realtime", "--policy", "video-only",
 		      "--events", "/dev/null", "--stats", "--trace", trace, "--set", set,

@@ -150,12 +150,10 @@ static int run_small(const char *vigild, const char *y4m, const char *dir,
 
 	snprintf(src, sizeof(src), "replay:%s", y4m);
 	snprintf(set, sizeof(set), "record.dir=%s", dir);
-	pid = fork();
+	pid = fork_logged(errpath);
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (pid == 0) {
-		if (!freopen(errpath, "w", stderr) || !freopen("/dev/null", "w", stdout))
-			_exit(126);
 		execl(vigild, vigild, "--source", src, "--loop", "--realtime",
 		      "--policy", "video-only", "--events", "/dev/null", "--stats",
 		      "--set", set, "--set", "record.max_clip_s=1", "--set", "record.preroll_s=1",
@@ -272,12 +270,10 @@ static int run(const char *vigild, const char *raw, const char *dir, const char 
 	snprintf(set, sizeof(set), "record.dir=%s", dir ? dir : "");
 	snprintf(col, sizeof(col), "record.colour=%s", colour);
 	start = now_ms();
-	pid = fork();
+	pid = fork_logged(errpath);
 	if (pid < 0)
-		return -errno;
+		return pid;
 	if (pid == 0) {
-		if (!freopen(errpath, "w", stderr) || !freopen("/dev/null", "w", stdout))
-			_exit(126);
 		execl(vigild, vigild, "--source", src, "--size", "1920x1080", "--format", "NV12",
 		      "--fps", "30", "--loop", "--realtime",
 		      "--policy", "video-only", "--events", "/dev/null", "--stats",
