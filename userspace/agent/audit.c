@@ -603,17 +603,11 @@ unsigned int audit_counters(struct audit_counters *out, unsigned int max)
 
 void audit_stats(FILE *fp)
 {
-	for (unsigned int i = 0; i < LOGS; i++) {
-		struct audit *a = logs[i];
-		unsigned long dropped;
+	struct audit_counters ac[LOGS];
+	const unsigned int n = audit_counters(ac, LOGS);
 
-		if (!a)
-			continue;
-		pthread_mutex_lock(&a->mu);
-		dropped = a->dropped;
-		pthread_mutex_unlock(&a->mu);
+	for (unsigned int i = 0; i < n; i++)
 		fprintf(fp, "vigild: audit stats: %s records %lu errors %lu dropped %lu "
-			"reopens %lu reopen_errors %lu\n", a->path, a->written, a->errors,
-			dropped, a->reopens, a->reopen_errors);
-	}
+			"reopens %lu reopen_errors %lu\n", ac[i].path, ac[i].records,
+			ac[i].errors, ac[i].dropped, ac[i].reopens, ac[i].reopen_errors);
 }
