@@ -32,7 +32,6 @@
 
 static uint8_t scene_frames[SCENE_FRAMES][W * H];
 static char clip_tool[600];
-static bool events_optional;
 
 /* A person crosses in frames 20..45 of 60 (video-only alarm). */
 static void render_scene(void)
@@ -202,9 +201,7 @@ static int check_frames(const char *path, const uint8_t *pk, const uint8_t *sk,
 	}
 	T_EQ(vigil_clip_reader_status(r)->state, VIGIL_CLIP_COMPLETE);
 	T_EQ(vigil_clip_reader_header(r)->encrypted, pk != NULL);
-	/* a clip the alarm continues into after max_clip_s may hold none */
-	if (!events_optional)
-		T_ASSERT(vigil_clip_reader_status(r)->events >= 1);
+	T_ASSERT(vigil_clip_reader_status(r)->events >= 1);
 	*trigger = 0;
 	if (!vigil_clip_reader_event(r, 0, &ev))
 		*trigger = ev.start_mono_ns;
